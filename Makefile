@@ -1,0 +1,60 @@
+# rushes — one command for each thing a person wants to do. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+FOOTAGE ?= demo
+INDEX ?= index
+ADDR ?= 127.0.0.1:7878
+RUSHES := target/release/rushes
+
+.PHONY: run setup build index serve demo test test-rust test-browser lint bench bench-quick fuzz stress screenshot clean
+
+run: setup build demo index serve ## install what is missing, build, index FOOTAGE, serve
+
+setup:
+	scripts/setup.sh run
+
+build:
+	$(CARGO) build --release --locked -p rushes-cli
+
+demo: ## a small demo set of real footage from Debian's opencv-doc
+	@if [ "$(FOOTAGE)" = "demo" ]; then scripts/make-demo.sh demo; fi
+
+index:
+	$(RUSHES) index "$(FOOTAGE)" --index "$(INDEX)"
+
+serve:
+	$(RUSHES) serve --index "$(INDEX)" --addr "$(ADDR)"
+
+test: ## install what is missing, build, run every test
+	scripts/setup.sh test
+	$(MAKE) lint
+	$(MAKE) test-rust
+	$(MAKE) test-browser
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+test-rust:
+	$(CARGO) build --locked -p rushes-cli
+	if command -v cargo-nextest >/dev/null; then $(CARGO) nextest run --locked --workspace --no-fail-fast; \
+	else $(CARGO) test --locked --workspace --no-fail-fast; fi
+	$(CARGO) bench --locked --workspace --no-run
+
+test-browser:
+	@if [ -f tests/browser/run.sh ]; then tests/browser/run.sh; else echo "no browser tests yet"; fi
+
+bench:
+	scripts/setup.sh bench
+	scripts/bench.sh full
+
+bench-quick:
+	scripts/setup.sh bench
+	scripts/bench.sh quick
+
+screenshot:
+	tests/browser/run.sh screenshot
+
+clean:
+	$(CARGO) clean
+	rm -rf demo bench/work

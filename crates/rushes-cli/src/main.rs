@@ -1,0 +1,2 @@
+//! The `rushes` binary: parses the command line and calls into the library crates.
+fn main() {}

@@ -1,0 +1,60 @@
+//! The wire shape of a search result, shared by `rushes search --json` and the HTTP API.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{AssetId, AssetKind};
+
+/// Why a hit matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    Ocr,
+    Transcript,
+    Visual,
+    Tag,
+    Caption,
+    Metadata,
+}
+
+impl Signal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signal::Ocr => "ocr",
+            Signal::Transcript => "transcript",
+            Signal::Visual => "visual",
+            Signal::Tag => "tag",
+            Signal::Caption => "caption",
+            Signal::Metadata => "metadata",
+        }
+    }
+}
+
+/// The asset a hit belongs to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HitAsset {
+    pub id: AssetId,
+    pub path: String,
+    pub kind: AssetKind,
+}
+
+/// One moment found by a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Hit {
+    pub asset: HitAsset,
+    /// Seconds from the start of the file.
+    pub start: f64,
+    pub end: f64,
+    pub score: f32,
+    pub signals: Vec<Signal>,
+    /// Matched text with the matched words wrapped in `<b>…</b>` (HTML-escaped otherwise).
+    pub snippet: String,
+    /// URL path of the moment's thumbnail (`/thumbs/...`).
+    pub thumbnail: Option<String>,
+}
+
+/// The answer to a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchResponse {
+    pub query: String,
+    pub hits: Vec<Hit>,
+}

@@ -1,0 +1,13 @@
+//! Shared vocabulary of rushes: what an asset, a moment, a frame and a search hit are, and
+//! the small helpers every other crate needs (timecode, content hashing). No heavy
+//! dependencies live here.
+
+pub mod asset;
+pub mod hit;
+pub mod record;
+pub mod timecode;
+
+pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash};
+pub use hit::{Hit, HitAsset, SearchResponse, Signal};
+pub use record::{AssetRecord, FrameRecord, MomentRecord, TranscriptLine};
+pub use timecode::Timecode;

