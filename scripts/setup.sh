@@ -99,9 +99,13 @@ install_test() {
 
 install_bench() {
   install_test
-  if ! .venv/bin/python -c "import scenedetect, rapidocr_onnxruntime, onnxruntime" 2>/dev/null; then
-    say "installing benchmark peers (scenedetect, rapidocr-onnxruntime, onnxruntime)"
-    .venv/bin/pip install --quiet "onnxruntime==$ORT_VERSION" "rapidocr-onnxruntime==$RAPIDOCR_VERSION" scenedetect opencv-python-headless
+  # The peers `make bench` measures rushes against, pinned so reruns compare like with like.
+  local SCENEDETECT_VERSION=0.7.2 OPENCV_PYTHON_VERSION=5.0.0.93
+  if ! .venv/bin/python -c "import scenedetect, rapidocr_onnxruntime, onnxruntime, onnx, cv2" 2>/dev/null \
+    || [ "$(.venv/bin/python -c 'import onnxruntime, scenedetect; print(onnxruntime.__version__, scenedetect.__version__)' 2>/dev/null)" != "$ORT_VERSION $SCENEDETECT_VERSION" ]; then
+    say "installing benchmark peers (scenedetect, rapidocr-onnxruntime, onnxruntime, opencv-python-headless)"
+    .venv/bin/pip install --quiet "onnxruntime==$ORT_VERSION" "rapidocr-onnxruntime==$RAPIDOCR_VERSION" \
+      "scenedetect==$SCENEDETECT_VERSION" "opencv-python-headless==$OPENCV_PYTHON_VERSION"
   fi
 }
 

@@ -1,0 +1,162 @@
+"""Turns bench/work/results.json into bench/REPORT.md and bench/report.json and prints the
+table. Owns the verdicts: pass / fail against each target, by how much a target is missed,
+and "not measured: <why>" for rows whose part is missing.
+
+    .venv/bin/python bench/report.py [bench/work/results.json]   # re-render without re-running
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def seconds_text(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    return f"{seconds * 1000:.1f} ms"
+
+
+def figure_text(fig: dict | None) -> str:
+    if not fig:
+        return "—"
+    unit = fig.get("unit")
+    if "median_s" in fig and unit == "s":
+        text = seconds_text(fig["median_s"])
+        if "min_s" in fig and len(fig.get("runs_s", [])) > 1:
+            text += f" ({seconds_text(fig['min_s'])}–{seconds_text(fig['max_s'])}, n={len(fig['runs_s'])})"
+        return text
+    if "p95_ms" in fig:
+        return f"p95 {fig['p95_ms']:.1f} ms" + (f", p50 {fig['p50_ms']:.1f} ms" if fig.get("p50_ms") is not None else "")
+    return "—"
+
+
+def value_text(value: float, unit: str) -> str:
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    if unit == "MB":
+        return f"{value:.0f} MB"
+    if unit == "MB/h":
+        return f"{value:.1f} MB/h"
+    return f"{value:.2f} {unit}"
+
+
+def target_text(target: dict) -> str:
+    op = "≥" if target["op"] == ">=" else "≤"
+    unit = target["unit"]
+    text = f"{op} {target['value']:g}{unit}" if unit.startswith("×") else f"{op} {target['value']:g} {unit}"
+    if target.get("also"):
+        text += f"; {target['also']}"
+    return text
+
+
+def judge(r: dict) -> tuple[str, str]:
+    """(verdict, why): pass, fail (with the miss) or not measured (with the reason)."""
+    target = r["target"]
+    measured = r["ratio"] if r.get("ratio") is not None else r.get("value")
+    if measured is None:
+        return "not measured", r.get("reason") or "no figure"
+    problems = []
+    if target["op"] == ">=" and measured < target["value"]:
+        problems.append(f"{measured:.2f}{'×' if target['unit'].startswith('×') else ' ' + target['unit']} is "
+                        f"{(1 - measured / target['value']) * 100:.0f}% below the target {target['value']:g}")
+    if target["op"] == "<=" and measured > target["value"]:
+        problems.append(f"{value_text(measured, target['unit'])} is {(measured / target['value'] - 1) * 100:.0f}% above "
+                        f"the target {target['value']:g} {target['unit']}")
+    check = r.get("cut_check")
+    if check and check["missed"]:
+        problems.append(f"{len(check['missed'])} of {check['peer_cuts']} PySceneDetect cuts missed (at "
+                        + ", ".join(f"{c:.2f} s" for c in check["missed"][:5]) + ")")
+    if r["key"] == "shots" and not check:
+        problems.append("no cut list from ours to compare")
+    text = r.get("text_check")
+    if text and text["same"] < text["frames"]:
+        problems.append(f"text differs from RapidOCR on {text['frames'] - text['same']} of {text['frames']} keyframes")
+    if r["key"] == "ocr" and not text:
+        problems.append("ours printed no text to compare")
+    return ("fail", "; ".join(problems)) if problems else ("pass", "")
+
+
+def rows_for_output(results: dict) -> list[dict]:
+    out = []
+    for r in results["rows"]:
+        verdict, why = judge(r)
+        measured = r.get("ratio")
+        ours = figure_text(r.get("ours"))
+        if ours == "—" and r.get("value") is not None:
+            ours = value_text(r["value"], r["target"]["unit"])
+        out.append({
+            "key": r["key"], "measure": r["measure"], "ours": ours, "peer": figure_text(r.get("peer")),
+            "ratio": f"{measured:.2f}×" if measured is not None else "—", "target": target_text(r["target"]),
+            "result": verdict if verdict != "not measured" else "not measured", "why": why,
+            "explanation": r.get("note") or "", "what_ours": (r.get("ours") or {}).get("what"),
+            "what_peer": (r.get("peer") or {}).get("what"), "data": r,
+        })
+    return out
+
+
+def markdown(results: dict, rows: list[dict]) -> str:
+    m = results["machine"]
+    lines = [
+        "# rushes benchmark report",
+        "",
+        f"`scripts/bench.sh {results['mode']}` on {results['started']}, {results['seconds']} s in all. "
+        f"Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; {m['ffmpeg']}; commit {m['commit']}.",
+        "Ratios are speed ratios measured in the same run (> 1× means rushes is faster); timings are medians of the "
+        "timed runs after a warm-up, with min–max and the number of runs. How each figure is made: bench/README.md.",
+        "",
+        "| # | measure | ours | peer, same run | ratio | target | result |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for i, r in enumerate(rows, 1):
+        result = r["result"] if r["result"] == "pass" else f"**{r['result']}**"
+        lines.append(f"| {i} | {r['measure']} | {r['ours']} | {r['peer']} | {r['ratio']} | {r['target']} | {result} |")
+    lines += ["", "## What each figure is", ""]
+    for i, r in enumerate(rows, 1):
+        detail = r["explanation"]
+        if r["result"] == "fail":
+            detail = f"Missed: {r['why']}. " + detail
+        elif r["result"] == "not measured":
+            detail = f"Not measured: {r['why']}." + (f" {detail}" if detail else "")
+        who = []
+        if r["what_ours"]:
+            who.append(f"ours = {r['what_ours']}")
+        if r["what_peer"]:
+            who.append(f"peer = {r['what_peer']}")
+        lines.append(f"{i}. **{r['measure']}** — {detail}" + (f" ({'; '.join(who)})" if who else ""))
+    reel = results.get("reel") or {}
+    if reel:
+        lines += ["", f"Input: `{Path(reel['path']).name}`, {reel['duration']:.0f} s, 1920×1080, {reel['fps']} fps H.264, "
+                      f"{len(reel['known_cuts'])} hard cuts at known frames (vtest.avi and Megamind.avi from Debian "
+                      f"opencv-doc, alternated), {len(reel['slates'])} segments with a burned-in slate."]
+    return "\n".join(lines) + "\n"
+
+
+def console_table(rows: list[dict]) -> str:
+    headers = ["#", "measure", "ours", "peer", "ratio", "target", "result"]
+    body = [[str(i), r["measure"][:52], r["ours"], r["peer"][:40], r["ratio"], r["target"][:34],
+             r["result"] + (f": {r['why'][:70]}" if r["why"] else "")] for i, r in enumerate(rows, 1)]
+    widths = [max(len(h), *(len(b[c]) for b in body)) for c, h in enumerate(headers)]
+    fmt = "  ".join(f"{{:{w}}}" for w in widths)
+    return "\n".join([fmt.format(*headers), fmt.format(*("-" * w for w in widths))] + [fmt.format(*b) for b in body])
+
+
+def write(results: dict, bench_dir: Path) -> None:
+    rows = rows_for_output(results)
+    (bench_dir / "REPORT.md").write_text(markdown(results, rows))
+    summary = {k: results[k] for k in ("mode", "started", "seconds", "machine", "settings", "reel")}
+    summary["rows"] = [{k: v for k, v in r.items() if k != "data"} | {"details": r["data"]} for r in rows]
+    (bench_dir / "report.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    print(console_table(rows))
+    print(f"\nwritten: {bench_dir / 'REPORT.md'}, {bench_dir / 'report.json'}")
+
+
+def main() -> int:
+    path = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "work" / "results.json"
+    write(json.loads(path.read_text()), Path(__file__).resolve().parent)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
