@@ -203,7 +203,8 @@ def make_vit_model(repo: Path, work: Path, python: str) -> tuple[Path | None, st
         generator, args = repo / "bench/make_vit_b32_random.py", [str(work)]
         target = work / "vit_b32_random.onnx"
     name = str(generator.relative_to(repo))
-    if target.is_file() and target.stat().st_mtime >= generator.stat().st_mtime:
+    sources = [generator, *generator.parent.glob("*.toml")]  # it copies the fixture manifest's layout
+    if target.is_file() and all(target.stat().st_mtime >= source.stat().st_mtime for source in sources):
         return target, name
     log(f"generating the ViT-B/32-sized graph with {name} (once)")
     result = subprocess.run([python, str(generator), *args], capture_output=True, text=True, cwd=repo)

@@ -121,12 +121,12 @@ def bench_target_exists(repo: Path, crate: str, name: str) -> bool:
     return bool(declared) or (repo / "crates" / crate / "benches" / f"{name}.rs").is_file()
 
 
-def run_bench_target(repo: Path, logs: Path, crate: str, name: str, env: dict, timeout: float) -> list[dict]:
+def run_bench_target(repo: Path, logs: Path, crate: str, name: str, env: dict, timeout: float, run: int = 0) -> list[dict]:
     """`cargo bench -p <crate> --bench <name>` with `env`; returns the JSON objects it printed.
     Raises NotMeasured when the target is absent, does not build, fails or prints nothing."""
     if not bench_target_exists(repo, crate, name):
         raise NotMeasured(f"bench target `{name}` of {crate} is not written yet")
-    log_path = logs / f"cargo-bench-{crate}-{name}.log"
+    log_path = logs / f"cargo-bench-{crate}-{name}-run{run}.log"
     result = run_command(["cargo", "bench", "-p", crate, "--bench", name], env=env, cwd=repo, timeout=timeout)
     log_path.write_text(f"$ cargo bench -p {crate} --bench {name}\n# env {env}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
     if result.returncode != 0:
@@ -151,13 +151,13 @@ _UNIT_SCALE = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "secs"
 def seconds_field(obj: dict, *stems: str) -> float | None:
     """The first `<stem>_<unit>` numeric field in `obj` (units ns, us, ms, s, secs, seconds), in
     seconds; a list of runs gives its median. Bench targets name their fields freely; this
-    reads `median_ms`, `rushes_s`, `ffmpeg_median_secs` and the like."""
+    reads `median_ms`, `rushes_seconds`, `ms_per_image` and the like."""
     for stem in stems:
         for unit, scale in _UNIT_SCALE.items():
-            key = f"{stem}_{unit}" if stem else unit
-            value = obj.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value) * scale
-            if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
-                return statistics.median(value) * scale
+            for key in (f"{stem}_{unit}" if stem else unit, f"{unit}_per_{stem}"):
+                value = obj.get(key)
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    return float(value) * scale
+                if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+                    return statistics.median(value) * scale
     return None

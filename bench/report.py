@@ -56,11 +56,13 @@ def judge(r: dict) -> tuple[str, str]:
     target = r["target"]
     measured = r["ratio"] if r.get("ratio") is not None else r.get("value")
     if measured is None:
-        return "not measured", r.get("reason") or "no figure"
+        reason = " ".join(str(r.get("reason") or "no figure").split())
+        return "not measured", reason if len(reason) <= 320 else reason[:317] + "..."
     problems = []
     if target["op"] == ">=" and measured < target["value"]:
         problems.append(f"{measured:.2f}{'×' if target['unit'].startswith('×') else ' ' + target['unit']} is "
-                        f"{(1 - measured / target['value']) * 100:.0f}% below the target {target['value']:g}")
+                        f"{(1 - measured / target['value']) * 100:.0f}% below the target {target['value']:g}"
+                        f"{'×' if target['unit'].startswith('×') else ' ' + target['unit']}")
     if target["op"] == "<=" and measured > target["value"]:
         problems.append(f"{value_text(measured, target['unit'])} is {(measured / target['value'] - 1) * 100:.0f}% above "
                         f"the target {target['value']:g} {target['unit']}")
@@ -71,7 +73,9 @@ def judge(r: dict) -> tuple[str, str]:
     if r["key"] == "shots" and not check:
         problems.append("no cut list from ours to compare")
     text = r.get("text_check")
-    if text and text["same"] < text["frames"]:
+    if text and text.get("compared") == "line counts only" and not text["same"]:
+        problems.append(f"line count differs from RapidOCR's (ours {text['our_lines']}, RapidOCR {text['peer_lines']})")
+    elif text and text["same"] < text["frames"]:
         problems.append(f"text differs from RapidOCR on {text['frames'] - text['same']} of {text['frames']} keyframes")
     if r["key"] == "ocr" and not text:
         problems.append("ours printed no text to compare")
