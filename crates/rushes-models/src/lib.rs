@@ -1,1 +1,19 @@
-//! rushes-models: see crates/README.md.
+//! rushes-models: ONNX Runtime through `ort` (load-dynamic). Finding the runtime library,
+//! model manifests and the models folder (list, fetch, verify), CLIP-style image and text
+//! encoders, the zero-shot tagger, and PP-OCR detection and recognition.
+
+pub mod clip;
+mod error;
+pub mod manifest;
+pub mod ocr;
+pub mod runtime;
+mod session;
+pub mod store;
+pub mod tagger;
+
+pub use clip::{ClipImageEncoder, ClipModel, ClipTextEncoder, ImageEmbedder, TextEmbedder};
+pub use error::ModelError;
+pub use manifest::Manifest;
+pub use ocr::{OcrEngine, OcrLine};
+pub use store::{FileStatus, ModelState, ModelStatus, ModelStore, default_models_dir};
+pub use tagger::{Vocabulary, ZeroShotTagger};

@@ -1,0 +1,293 @@
+//! Model manifests: `models/<name>.toml` says what a model is for (its task), which files
+//! it needs (URL, sha256, size), the input and output names of each graph, and how inputs
+//! are pre-processed. Parsing and checking only; the store fetches, the model modules run.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::ModelError;
+
+/// Task of a model that pairs an image encoder and a text encoder in one space (CLIP,
+/// SigLIP, MobileCLIP).
+pub const TASK_IMAGE_TEXT_EMBEDDING: &str = "image-text-embedding";
+/// Task of a text detector + recogniser (+ optional angle classifier) bundle.
+pub const TASK_OCR: &str = "ocr";
+
+/// One `models/<name>.toml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Folder name under the models dir; equals the manifest's file stem.
+    pub name: String,
+    /// `image-text-embedding` or `ocr`.
+    pub task: String,
+    #[serde(default)]
+    pub description: String,
+    /// Where the model comes from (a web page), for people.
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub licence: String,
+    /// What to do when a file has no URL (e.g. "installed by `make setup`").
+    #[serde(default)]
+    pub install_hint: String,
+    /// Size of the shared embedding space (image-text-embedding models); checked against
+    /// the graphs when they load.
+    #[serde(default)]
+    pub embedding_dim: usize,
+    pub files: Vec<ModelFile>,
+    pub image_encoder: Option<ImageEncoderSpec>,
+    pub text_encoder: Option<TextEncoderSpec>,
+    pub ocr: Option<OcrSpec>,
+}
+
+/// A file a model needs, stored as `models/<name>/<name of the file>`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub name: String,
+    /// Download URL; empty when the file is installed some other way (see `install_hint`).
+    #[serde(default)]
+    pub url: String,
+    /// Lower-case hex sha256; empty = record it on first download, verify against that after.
+    #[serde(default)]
+    pub sha256: String,
+    /// Size in bytes; 0 = unknown.
+    #[serde(default)]
+    pub size: u64,
+    /// What the file is: image-embedding, text-embedding, tokenizer, ocr-det, ocr-rec, ocr-cls.
+    #[serde(default)]
+    pub role: String,
+}
+
+/// How images are turned into the encoder's input tensor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImagePreprocess {
+    /// Side of the square input (224 for ViT-B/32).
+    pub size: u32,
+    /// `shortest-side-crop` (resize the shortest side to `size`, then centre crop) or
+    /// `stretch` (resize to size×size ignoring aspect ratio).
+    #[serde(default = "default_resize")]
+    pub resize: String,
+    /// Per-channel mean and std in RGB order, on pixels scaled to 0..1.
+    pub mean: [f32; 3],
+    pub std: [f32; 3],
+}
+
+fn default_resize() -> String {
+    "shortest-side-crop".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImageEncoderSpec {
+    /// A `files` entry.
+    pub file: String,
+    pub input: String,
+    pub output: String,
+    pub preprocess: ImagePreprocess,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextEncoderSpec {
+    pub file: String,
+    /// Name of the token-id input (int64 [N, context_length]).
+    pub input_ids: String,
+    /// Name of the attention-mask input, fed only if the graph has it.
+    #[serde(default)]
+    pub attention_mask: String,
+    pub output: String,
+    /// A `files` entry: a Hugging Face tokenizers `tokenizer.json`.
+    pub tokenizer: String,
+    pub context_length: usize,
+    /// Token used to pad to `context_length` (CLIP pads with `<|endoftext|>`).
+    #[serde(default)]
+    pub pad_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrSpec {
+    pub det: OcrGraphSpec,
+    pub rec: OcrGraphSpec,
+    pub cls: Option<OcrGraphSpec>,
+    /// Metadata key of the recogniser graph holding its character list, one per line.
+    #[serde(default = "default_character_key")]
+    pub character_key: String,
+}
+
+fn default_character_key() -> String {
+    "character".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OcrGraphSpec {
+    pub file: String,
+    pub input: String,
+    pub output: String,
+}
+
+impl Manifest {
+    /// Reads and checks `path`.
+    pub fn load(path: &Path) -> Result<Manifest, ModelError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ModelError::BadManifest {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let manifest: Manifest = toml::from_str(&text).map_err(|e| ModelError::BadManifest {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        manifest.check(path)?;
+        Ok(manifest)
+    }
+
+    fn check(&self, path: &Path) -> Result<(), ModelError> {
+        let bad = |reason: String| ModelError::BadManifest {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if path.file_stem().and_then(|s| s.to_str()) != Some(self.name.as_str()) {
+            return Err(bad(format!(
+                "name {:?} must equal the file name without .toml",
+                self.name
+            )));
+        }
+        if self.files.is_empty() {
+            return Err(bad("lists no files".to_string()));
+        }
+        for file in &self.files {
+            if file.name.is_empty() || file.name.contains(['/', '\\']) || file.name.starts_with('.')
+            {
+                return Err(bad(format!(
+                    "file name {:?} must be a plain file name",
+                    file.name
+                )));
+            }
+            if !file.sha256.is_empty()
+                && (file.sha256.len() != 64 || !file.sha256.chars().all(|c| c.is_ascii_hexdigit()))
+            {
+                return Err(bad(format!("sha256 of {} is not 64 hex digits", file.name)));
+            }
+        }
+        let mut referenced: Vec<&str> = Vec::new();
+        match self.task.as_str() {
+            TASK_IMAGE_TEXT_EMBEDDING => {
+                let (Some(image), Some(text)) = (&self.image_encoder, &self.text_encoder) else {
+                    return Err(bad(format!(
+                        "task {TASK_IMAGE_TEXT_EMBEDDING} needs [image_encoder] and [text_encoder]"
+                    )));
+                };
+                if image.preprocess.size == 0 || image.preprocess.std.contains(&0.0) {
+                    return Err(bad(
+                        "image preprocess needs size > 0 and non-zero std".into()
+                    ));
+                }
+                if !matches!(
+                    image.preprocess.resize.as_str(),
+                    "shortest-side-crop" | "stretch"
+                ) {
+                    return Err(bad(format!(
+                        "image preprocess resize {:?} is not shortest-side-crop or stretch",
+                        image.preprocess.resize
+                    )));
+                }
+                if self.embedding_dim == 0 {
+                    return Err(bad("embedding_dim must be > 0".into()));
+                }
+                if text.context_length == 0 {
+                    return Err(bad("text context_length must be > 0".into()));
+                }
+                referenced.extend([
+                    image.file.as_str(),
+                    text.file.as_str(),
+                    text.tokenizer.as_str(),
+                ]);
+            }
+            TASK_OCR => {
+                let Some(ocr) = &self.ocr else {
+                    return Err(bad(format!("task {TASK_OCR} needs an [ocr] section")));
+                };
+                referenced.extend([ocr.det.file.as_str(), ocr.rec.file.as_str()]);
+                if let Some(cls) = &ocr.cls {
+                    referenced.push(cls.file.as_str());
+                }
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR})"
+                )));
+            }
+        }
+        if let Some(missing) = referenced
+            .iter()
+            .find(|name| !self.files.iter().any(|f| f.name == **name))
+        {
+            return Err(bad(format!(
+                "refers to {missing:?} which is not in [[files]]"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Path of one of this model's files inside the models dir.
+    pub fn file_path(&self, models_dir: &Path, file: &str) -> PathBuf {
+        models_dir.join(&self.name).join(file)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OCR_MANIFEST: &str = r#"
+name = "ppocr"
+task = "ocr"
+[[files]]
+name = "det.onnx"
+[[files]]
+name = "rec.onnx"
+[ocr]
+det = { file = "det.onnx", input = "x", output = "y" }
+rec = { file = "rec.onnx", input = "x", output = "y" }
+"#;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write manifest");
+        path
+    }
+
+    #[test]
+    fn a_valid_ocr_manifest_loads() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let manifest =
+            Manifest::load(&write(dir.path(), "ppocr.toml", OCR_MANIFEST)).expect("loads");
+        assert_eq!(manifest.task, TASK_OCR);
+        assert_eq!(manifest.ocr.expect("ocr").character_key, "character");
+    }
+
+    #[test]
+    fn manifest_errors_name_the_file_and_the_problem() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let renamed = write(dir.path(), "other.toml", OCR_MANIFEST);
+        let err = Manifest::load(&renamed).expect_err("name mismatch");
+        assert!(err.to_string().contains("other.toml"), "{err}");
+        assert!(err.is_user_error());
+
+        let dangling = OCR_MANIFEST.replace(
+            "rec = { file = \"rec.onnx\"",
+            "rec = { file = \"gone.onnx\"",
+        );
+        let err =
+            Manifest::load(&write(dir.path(), "ppocr.toml", &dangling)).expect_err("dangling");
+        assert!(err.to_string().contains("gone.onnx"), "{err}");
+
+        let sneaky = OCR_MANIFEST.replace("name = \"det.onnx\"", "name = \"../det.onnx\"");
+        assert!(Manifest::load(&write(dir.path(), "ppocr.toml", &sneaky)).is_err());
+    }
+}

@@ -1,0 +1,235 @@
+//! PP-OCR text detection: image -> DB probability map -> text boxes. Pre-processing
+//! (resize to multiples of 32, BGR, mean/std 0.5) and DB post-processing (binarise,
+//! dilate, connected regions, box score, unclip, sort) as RapidOCR 1.4.4 configures them.
+//! Boxes are axis-aligned: rushes reads horizontal burned-in and slate text.
+
+use image::RgbImage;
+use image::imageops::FilterType;
+use ndarray::{Array4, ArrayView2};
+
+/// DB post-processing settings (RapidOCR 1.4.4 `config.yaml` values).
+#[derive(Debug, Clone, Copy)]
+pub struct DbParams {
+    /// Probability above which a pixel is text.
+    pub binarise_threshold: f32,
+    /// Lowest mean probability inside a box.
+    pub box_threshold: f32,
+    /// How far a shrunk DB region is grown back (area * ratio / perimeter).
+    pub unclip_ratio: f32,
+    /// Shortest side (map pixels) of a region before unclipping.
+    pub min_size: f32,
+    /// The shorter image side is scaled up to at least this (RapidOCR `limit_side_len`).
+    pub limit_side_len: u32,
+    /// The longer image side is scaled down to at most this (RapidOCR `max_side_len`).
+    pub max_side_len: u32,
+    /// Most regions considered per image.
+    pub max_candidates: usize,
+}
+
+impl Default for DbParams {
+    fn default() -> Self {
+        DbParams {
+            binarise_threshold: 0.3,
+            box_threshold: 0.5,
+            unclip_ratio: 1.6,
+            min_size: 3.0,
+            limit_side_len: 736,
+            max_side_len: 2000,
+            max_candidates: 1000,
+        }
+    }
+}
+
+/// A detected text box in original image pixels, with its DB score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextBox {
+    pub x0: f32,
+    pub y0: f32,
+    pub x1: f32,
+    pub y1: f32,
+    pub score: f32,
+}
+
+/// Size the detector sees: the shorter side raised to `limit_side_len` (the longer capped at
+/// `max_side_len`), both rounded to multiples of 32.
+pub fn detector_size(width: u32, height: u32, params: &DbParams) -> (u32, u32) {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let mut ratio = 1.0;
+    let short = w.min(h);
+    if short < f64::from(params.limit_side_len) {
+        ratio = f64::from(params.limit_side_len) / short;
+    }
+    let long = w.max(h) * ratio;
+    if long > f64::from(params.max_side_len) {
+        ratio *= f64::from(params.max_side_len) / long;
+    }
+    let round32 = |v: f64| (((v * ratio) / 32.0).round() as u32).max(1) * 32;
+    (round32(w), round32(h))
+}
+
+/// [1, 3, H, W] BGR tensor normalised with mean = std = 0.5.
+pub fn preprocess(image: &RgbImage, params: &DbParams) -> Array4<f32> {
+    let (width, height) = detector_size(image.width(), image.height(), params);
+    let resized = image::imageops::resize(image, width, height, FilterType::Triangle);
+    let mut tensor = Array4::<f32>::zeros((1, 3, height as usize, width as usize));
+    for (x, y, pixel) in resized.enumerate_pixels() {
+        for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+            tensor[[0, plane, y as usize, x as usize]] =
+                (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+        }
+    }
+    tensor
+}
+
+/// Text boxes from a probability map [H, W], scaled to an image of `width`×`height`,
+/// sorted top-to-bottom then left-to-right.
+pub fn boxes_from_map(
+    map: ArrayView2<f32>,
+    width: u32,
+    height: u32,
+    params: &DbParams,
+) -> Vec<TextBox> {
+    let (rows, cols) = map.dim();
+    if rows == 0 || cols == 0 {
+        return Vec::new();
+    }
+    // Binarise, then dilate with a 2x2 kernel (as RapidOCR's use_dilation does).
+    let text: Vec<bool> = map.iter().map(|&p| p > params.binarise_threshold).collect();
+    let mut mask = text.clone();
+    for y in 0..rows {
+        for x in 0..cols {
+            if text[y * cols + x] {
+                continue;
+            }
+            let near = (y > 0 && text[(y - 1) * cols + x])
+                || (x > 0 && text[y * cols + x - 1])
+                || (y > 0 && x > 0 && text[(y - 1) * cols + x - 1]);
+            mask[y * cols + x] = near;
+        }
+    }
+    let scale_x = width as f32 / cols as f32;
+    let scale_y = height as f32 / rows as f32;
+    let mut boxes = Vec::new();
+    for region in regions(&mask, rows, cols)
+        .into_iter()
+        .take(params.max_candidates)
+    {
+        let (x0, y0, x1, y1) = region;
+        let (w, h) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
+        if w.min(h) < params.min_size {
+            continue;
+        }
+        let window = map.slice(ndarray::s![y0..=y1, x0..=x1]);
+        let score = window.mean().unwrap_or(0.0);
+        if score < params.box_threshold {
+            continue;
+        }
+        let distance = w * h * params.unclip_ratio / (2.0 * (w + h));
+        let (ux0, uy0) = (x0 as f32 - distance, y0 as f32 - distance);
+        let (ux1, uy1) = ((x1 + 1) as f32 + distance, (y1 + 1) as f32 + distance);
+        if (ux1 - ux0).min(uy1 - uy0) < params.min_size + 2.0 {
+            continue;
+        }
+        let clamp = |v: f32, max: u32| v.clamp(0.0, max as f32);
+        let text_box = TextBox {
+            x0: clamp((ux0 * scale_x).round(), width),
+            y0: clamp((uy0 * scale_y).round(), height),
+            x1: clamp((ux1 * scale_x).round(), width),
+            y1: clamp((uy1 * scale_y).round(), height),
+            score,
+        };
+        if text_box.x1 - text_box.x0 > 3.0 && text_box.y1 - text_box.y0 > 3.0 {
+            boxes.push(text_box);
+        }
+    }
+    sort_reading_order(&mut boxes);
+    boxes
+}
+
+/// Bounding boxes (x0, y0, x1, y1 inclusive) of 8-connected regions of `mask`.
+fn regions(mask: &[bool], rows: usize, cols: usize) -> Vec<(usize, usize, usize, usize)> {
+    let mut seen = vec![false; mask.len()];
+    let mut found = Vec::new();
+    let mut stack = Vec::new();
+    for start in 0..mask.len() {
+        if !mask[start] || seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        stack.push(start);
+        let (mut x0, mut y0, mut x1, mut y1) = (cols, rows, 0, 0);
+        while let Some(index) = stack.pop() {
+            let (y, x) = (index / cols, index % cols);
+            x0 = x0.min(x);
+            y0 = y0.min(y);
+            x1 = x1.max(x);
+            y1 = y1.max(y);
+            for dy in -1i64..=1 {
+                for dx in -1i64..=1 {
+                    let (ny, nx) = (y as i64 + dy, x as i64 + dx);
+                    if ny < 0 || nx < 0 || ny >= rows as i64 || nx >= cols as i64 {
+                        continue;
+                    }
+                    let next = ny as usize * cols + nx as usize;
+                    if mask[next] && !seen[next] {
+                        seen[next] = true;
+                        stack.push(next);
+                    }
+                }
+            }
+        }
+        found.push((x0, y0, x1, y1));
+    }
+    found
+}
+
+/// Top-to-bottom, and left-to-right among boxes whose tops are within 10 px (RapidOCR).
+pub fn sort_reading_order(boxes: &mut [TextBox]) {
+    boxes.sort_by(|a, b| a.y0.total_cmp(&b.y0).then(a.x0.total_cmp(&b.x0)));
+    for i in 0..boxes.len().saturating_sub(1) {
+        for j in (0..=i).rev() {
+            if (boxes[j + 1].y0 - boxes[j].y0).abs() < 10.0 && boxes[j + 1].x0 < boxes[j].x0 {
+                boxes.swap(j, j + 1);
+            } else {
+                break;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn detector_size_is_a_multiple_of_32_with_the_short_side_near_736() {
+        let (w, h) = detector_size(640, 480, &DbParams::default());
+        assert_eq!((w % 32, h % 32), (0, 0));
+        assert_eq!(h, 736);
+        assert_eq!(w, 992);
+    }
+
+    #[test]
+    fn two_blobs_become_two_sorted_boxes_grown_by_unclip() {
+        let mut map = Array2::<f32>::zeros((40, 100));
+        map.slice_mut(ndarray::s![10..20, 60..90]).fill(0.9);
+        map.slice_mut(ndarray::s![12..20, 5..40]).fill(0.9);
+        map.slice_mut(ndarray::s![30..32, 5..7]).fill(0.2); // below the threshold: ignored
+        let boxes = boxes_from_map(map.view(), 200, 80, &DbParams::default());
+        assert_eq!(boxes.len(), 2, "{boxes:?}");
+        assert!(
+            boxes[0].x0 < boxes[1].x0,
+            "left box first on one line: {boxes:?}"
+        );
+        // The right blob spans x 60..90 in the map = 120..180 in the image, grown outward.
+        assert!(boxes[1].x0 < 120.0 && boxes[1].x1 > 180.0, "{boxes:?}");
+    }
+
+    #[test]
+    fn weak_regions_are_dropped_by_box_score() {
+        let mut map = Array2::<f32>::zeros((20, 20));
+        map.slice_mut(ndarray::s![5..15, 5..15]).fill(0.35);
+        assert!(boxes_from_map(map.view(), 20, 20, &DbParams::default()).is_empty());
+    }
+}

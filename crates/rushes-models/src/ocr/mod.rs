@@ -1,0 +1,339 @@
+//! OCR with PP-OCR graphs (the `ppocr` manifest): detect text boxes, optionally fix
+//! upside-down crops with the angle classifier, recognise each crop. `has_text` is the
+//! cheap gate that runs detection only.
+
+pub mod det;
+pub mod rec;
+
+use image::RgbImage;
+use ndarray::{Array4, Axis, Ix3, Ix4};
+use ort::value::TensorRef;
+
+use crate::ModelError;
+use crate::manifest::{OcrGraphSpec, OcrSpec, TASK_OCR};
+use crate::session::Graph;
+use crate::store::ModelStore;
+
+pub use det::{DbParams, TextBox};
+
+/// Name of the OCR model `OcrEngine::load` uses.
+pub const OCR_MODEL: &str = "ppocr";
+/// Lines whose recognition score is below this are dropped (RapidOCR `text_score`).
+pub const MIN_TEXT_SCORE: f32 = 0.5;
+/// Crops recognised per run.
+const REC_BATCH: usize = 6;
+/// Angle classifier: input 3×48×192, flip when "180" wins with at least this probability.
+const CLS_WIDTH: u32 = 192;
+const CLS_THRESHOLD: f32 = 0.9;
+
+/// One line of recognised text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrLine {
+    pub text: String,
+    /// Mean character probability, 0..1.
+    pub score: f32,
+    /// x0, y0, x1, y1 in image pixels.
+    pub bbox: [f32; 4],
+}
+
+/// Detector + recogniser (+ angle classifier when the manifest lists one).
+#[derive(Debug)]
+pub struct OcrEngine {
+    det: Graph,
+    rec: Graph,
+    cls: Option<Graph>,
+    spec: OcrSpec,
+    characters: Vec<String>,
+    params: DbParams,
+}
+
+impl OcrEngine {
+    /// Loads the `ppocr` model from the store.
+    pub fn load(store: &ModelStore, threads: usize) -> Result<OcrEngine, ModelError> {
+        Self::load_named(store, OCR_MODEL, threads)
+    }
+
+    /// Loads any OCR-task model by manifest name.
+    pub fn load_named(
+        store: &ModelStore,
+        name: &str,
+        threads: usize,
+    ) -> Result<OcrEngine, ModelError> {
+        let manifest = store.manifest(name)?;
+        let Some(spec) = manifest.ocr.clone() else {
+            return Err(ModelError::BadManifest {
+                path: store.manifest_path(name),
+                reason: format!(
+                    "model {name} is not an {TASK_OCR} model (task {})",
+                    manifest.task
+                ),
+            });
+        };
+        let hint = if manifest.install_hint.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", manifest.install_hint)
+        };
+        let open = |graph: &OcrGraphSpec| -> Result<Graph, ModelError> {
+            let path = store.file_path(&manifest, &graph.file);
+            if !path.is_file() {
+                return Err(ModelError::MissingFile {
+                    model: name.to_string(),
+                    path,
+                    hint: hint.clone(),
+                });
+            }
+            let opened = Graph::open(name, &path, threads)?;
+            opened.require_input(&graph.input)?;
+            opened.require_output(&graph.output)?;
+            Ok(opened)
+        };
+        let det = open(&spec.det)?;
+        let rec = open(&spec.rec)?;
+        let cls = spec.cls.as_ref().map(open).transpose()?;
+        let characters = rec
+            .metadata(&spec.character_key)
+            .map(|list| rec::character_table(&list))
+            .ok_or_else(|| {
+                rec.incompatible(format!(
+                    "it has no {:?} metadata with its character list",
+                    spec.character_key
+                ))
+            })?;
+        let classes = rec
+            .require_output(&spec.rec.output)?
+            .last()
+            .copied()
+            .unwrap_or(-1);
+        if classes > 0 && classes as usize != characters.len() {
+            return Err(rec.incompatible(format!(
+                "it outputs {classes} classes but its character list gives {}",
+                characters.len()
+            )));
+        }
+        tracing::info!(
+            model = name,
+            characters = characters.len(),
+            angle_classifier = cls.is_some(),
+            "OCR loaded"
+        );
+        Ok(OcrEngine {
+            det,
+            rec,
+            cls,
+            spec,
+            characters,
+            params: DbParams::default(),
+        })
+    }
+
+    /// DB post-processing settings in use.
+    pub fn params_mut(&mut self) -> &mut DbParams {
+        &mut self.params
+    }
+
+    /// Text boxes in the image, in reading order (detector only).
+    pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<TextBox>, ModelError> {
+        if image.width() == 0 || image.height() == 0 {
+            return Err(ModelError::InvalidInput("empty image".into()));
+        }
+        let tensor = {
+            let _span = tracing::debug_span!("ocr_det_preprocess").entered();
+            det::preprocess(image, &self.params)
+        };
+        let _span = tracing::debug_span!("ocr_det_inference").entered();
+        let input = TensorRef::from_array_view(&tensor)
+            .map_err(|e| ModelError::inference("building the detector tensor", e))?;
+        let outputs = self
+            .det
+            .session
+            .run(ort::inputs![self.spec.det.input.as_str() => input])
+            .map_err(|e| {
+                ModelError::inference(
+                    format!("the text detector {}", self.det.id.path.display()),
+                    e,
+                )
+            })?;
+        let value = outputs.get(self.spec.det.output.as_str()).ok_or_else(|| {
+            self.det
+                .id
+                .incompatible(format!("it produced no output {:?}", self.spec.det.output))
+        })?;
+        let map = value
+            .try_extract_array::<f32>()
+            .map_err(|e| {
+                self.det
+                    .id
+                    .incompatible(format!("its output is not f32: {}", e.message()))
+            })?
+            .into_dimensionality::<Ix4>()
+            .map_err(|e| {
+                self.det
+                    .id
+                    .incompatible(format!("its output is not [1, 1, H, W]: {e}"))
+            })?;
+        let map = map.index_axis(Axis(0), 0);
+        let map = map.index_axis(Axis(0), 0);
+        let _post = tracing::debug_span!("ocr_det_postprocess").entered();
+        Ok(det::boxes_from_map(
+            map,
+            image.width(),
+            image.height(),
+            &self.params,
+        ))
+    }
+
+    /// Whether the detector finds any text box (cheap gate before `read`).
+    pub fn has_text(&mut self, image: &RgbImage) -> Result<bool, ModelError> {
+        Ok(!self.detect(image)?.is_empty())
+    }
+
+    /// Lines of text in reading order (top-to-bottom, left-to-right).
+    pub fn read(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        let boxes = self.detect(image)?;
+        if boxes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut crops: Vec<RgbImage> = boxes.iter().map(|b| crop(image, b)).collect();
+        if self.cls.is_some() {
+            self.fix_upside_down(&mut crops)?;
+        }
+        let recognised = self.recognise(&crops)?;
+        Ok(boxes
+            .iter()
+            .zip(recognised)
+            .filter(|(_, (text, score))| *score >= MIN_TEXT_SCORE && !text.trim().is_empty())
+            .map(|(b, (text, score))| OcrLine {
+                text: text.trim().to_string(),
+                score,
+                bbox: [b.x0, b.y0, b.x1, b.y1],
+            })
+            .collect())
+    }
+
+    /// Text and score per crop, in the crops' order.
+    fn recognise(&mut self, crops: &[RgbImage]) -> Result<Vec<(String, f32)>, ModelError> {
+        // Similar widths share a batch, so little of each tensor is padding.
+        let mut order: Vec<usize> = (0..crops.len()).collect();
+        order.sort_by(|&a, &b| aspect(&crops[a]).total_cmp(&aspect(&crops[b])));
+        let mut results = vec![(String::new(), 0.0f32); crops.len()];
+        for chunk in order.chunks(REC_BATCH) {
+            let batch: Vec<RgbImage> = chunk.iter().map(|&i| crops[i].clone()).collect();
+            let tensor = rec::preprocess(&batch);
+            let _span = tracing::debug_span!("ocr_rec_inference", n = batch.len()).entered();
+            let input = TensorRef::from_array_view(&tensor)
+                .map_err(|e| ModelError::inference("building the recogniser tensor", e))?;
+            let outputs = self
+                .rec
+                .session
+                .run(ort::inputs![self.spec.rec.input.as_str() => input])
+                .map_err(|e| {
+                    ModelError::inference(
+                        format!("the text recogniser {}", self.rec.id.path.display()),
+                        e,
+                    )
+                })?;
+            let value = outputs.get(self.spec.rec.output.as_str()).ok_or_else(|| {
+                self.rec
+                    .id
+                    .incompatible(format!("it produced no output {:?}", self.spec.rec.output))
+            })?;
+            let probs = value
+                .try_extract_array::<f32>()
+                .map_err(|e| {
+                    self.rec
+                        .id
+                        .incompatible(format!("its output is not f32: {}", e.message()))
+                })?
+                .into_dimensionality::<Ix3>()
+                .map_err(|e| {
+                    self.rec
+                        .id
+                        .incompatible(format!("its output is not [N, T, C]: {e}"))
+                })?;
+            for (row, &index) in chunk.iter().enumerate() {
+                results[index] = rec::ctc_greedy(probs.index_axis(Axis(0), row), &self.characters);
+            }
+        }
+        Ok(results)
+    }
+
+    /// Rotates crops the angle classifier calls upside down.
+    fn fix_upside_down(&mut self, crops: &mut [RgbImage]) -> Result<(), ModelError> {
+        let (Some(cls), Some(spec)) = (self.cls.as_mut(), self.spec.cls.as_ref()) else {
+            return Ok(());
+        };
+        for start in (0..crops.len()).step_by(REC_BATCH) {
+            let end = (start + REC_BATCH).min(crops.len());
+            let mut tensor = Array4::<f32>::zeros((
+                end - start,
+                3,
+                rec::REC_HEIGHT as usize,
+                CLS_WIDTH as usize,
+            ));
+            for (row, crop) in crops[start..end].iter().enumerate() {
+                let ratio = crop.width() as f32 / crop.height().max(1) as f32;
+                let width = ((rec::REC_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, CLS_WIDTH);
+                let resized = image::imageops::resize(
+                    crop,
+                    width,
+                    rec::REC_HEIGHT,
+                    image::imageops::FilterType::Triangle,
+                );
+                for (x, y, pixel) in resized.enumerate_pixels() {
+                    for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+                        tensor[[row, plane, y as usize, x as usize]] =
+                            (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+                    }
+                }
+            }
+            let input = TensorRef::from_array_view(&tensor)
+                .map_err(|e| ModelError::inference("building the classifier tensor", e))?;
+            let outputs = cls
+                .session
+                .run(ort::inputs![spec.input.as_str() => input])
+                .map_err(|e| {
+                    ModelError::inference(
+                        format!("the angle classifier {}", cls.id.path.display()),
+                        e,
+                    )
+                })?;
+            let value = outputs.get(spec.output.as_str()).ok_or_else(|| {
+                cls.id
+                    .incompatible(format!("it produced no output {:?}", spec.output))
+            })?;
+            let probs = value.try_extract_array::<f32>().map_err(|e| {
+                cls.id
+                    .incompatible(format!("its output is not f32: {}", e.message()))
+            })?;
+            let probs = probs.into_dimensionality::<ndarray::Ix2>().map_err(|e| {
+                cls.id
+                    .incompatible(format!("its output is not [N, 2]: {e}"))
+            })?;
+            for (row, p) in probs.axis_iter(Axis(0)).enumerate() {
+                if p.len() == 2 && p[1] > p[0] && p[1] >= CLS_THRESHOLD {
+                    image::imageops::rotate180_in_place(&mut crops[start + row]);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn aspect(image: &RgbImage) -> f32 {
+    image.width() as f32 / image.height().max(1) as f32
+}
+
+/// The box's pixels; tall crops (height ≥ 1.5 × width) are turned to lie horizontally.
+fn crop(image: &RgbImage, text_box: &TextBox) -> RgbImage {
+    let x0 = (text_box.x0.floor().max(0.0) as u32).min(image.width() - 1);
+    let y0 = (text_box.y0.floor().max(0.0) as u32).min(image.height() - 1);
+    let x1 = (text_box.x1.ceil() as u32).clamp(x0 + 1, image.width());
+    let y1 = (text_box.y1.ceil() as u32).clamp(y0 + 1, image.height());
+    let cropped = image::imageops::crop_imm(image, x0, y0, x1 - x0, y1 - y0).to_image();
+    if cropped.height() as f32 >= 1.5 * cropped.width() as f32 {
+        image::imageops::rotate270(&cropped)
+    } else {
+        cropped
+    }
+}

@@ -1,0 +1,10 @@
+//! Integration tests of rushes-models, one binary: runtime discovery, the model store
+//! (fetch from a local HTTP server), CLIP-style encoders and the zero-shot tagger on the
+//! colour fixture model, and OCR with the real PP-OCR models on real footage.
+
+mod clip;
+mod common;
+mod ocr;
+mod runtime;
+mod store;
+mod tagger;

@@ -1,0 +1,164 @@
+//! OCR with the real PP-OCRv4 models: a slate burned into real footage, a page of text
+//! from opencv-doc, and an empty frame.
+
+use std::collections::HashMap;
+
+use rushes_models::{OcrEngine, OcrLine};
+
+use crate::common::{drawtext_font, ffmpeg_png, opencv_data, ppocr_store};
+
+/// The words of imageTextN.png (a page of Szeliski's Computer Vision), read off the image.
+const IMAGE_TEXT_N: &str = "technical details are too complex to cover in the book itself. \
+In teaching our courses, we have found it useful for the students to attempt a number of \
+small implementation projects, which often build on one another, in order to get them used to \
+working with real-world images and the challenges that these present. The students are then \
+asked to choose an individual topic for each of their small-group, final projects. (Sometimes \
+these projects even turn into conference papers!) The exercises at the end of each chapter \
+contain numerous suggestions for smaller mid-term projects, as well as more open-ended \
+problems whose solutions are still active research topics. Wherever possible, I encourage \
+students to try their algorithms on their own personal photographs, since this better motivates \
+them, often leads to creative variants on the problems, and better acquaints them with the \
+variety and complexity of real-world imagery. \
+In formulating and solving computer vision problems, I have often found it useful to draw \
+inspiration from three high-level approaches:";
+
+/// Lower-case words without punctuation.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == '-')
+        .map(|w| {
+            w.chars()
+                .filter(|c| c.is_alphanumeric())
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn joined(lines: &[OcrLine]) -> String {
+    lines
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[test]
+fn a_slate_burned_into_real_footage_is_read_exactly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let video = opencv_data("vtest.avi");
+    let filter = format!(
+        "drawtext={}:text='SCENE 42 TAKE 3':fontsize=56:fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=12:x=(w-text_w)/2:y=h-text_h-40",
+        drawtext_font()
+    );
+    let frame = ffmpeg_png(
+        &[
+            "-ss",
+            "2",
+            "-i",
+            video.to_str().expect("path"),
+            "-vf",
+            &filter,
+            "-frames:v",
+            "1",
+        ],
+        &dir.path().join("slate.png"),
+    );
+    assert!(engine.has_text(&frame).expect("detect"));
+    let lines = engine.read(&frame).expect("read");
+    let slate: Vec<&OcrLine> = lines
+        .iter()
+        .filter(|l| l.text.to_uppercase().contains("SCENE"))
+        .collect();
+    assert_eq!(slate.len(), 1, "one slate line in {lines:?}");
+    let normalised = slate[0]
+        .text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert_eq!(normalised, "SCENE 42 TAKE 3", "{lines:?}");
+    assert!(slate[0].score > 0.8, "{lines:?}");
+    // The box is where the text was drawn: bottom of a 768x576 frame, centred.
+    let [x0, y0, x1, y1] = slate[0].bbox;
+    assert!(
+        y0 > 576.0 / 2.0 && y1 <= 576.0 && x0 < 384.0 && x1 > 384.0,
+        "{:?}",
+        slate[0].bbox
+    );
+}
+
+#[test]
+fn a_page_of_text_is_read_with_at_least_90_percent_of_words_right() {
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let page = image::open(opencv_data("imageTextN.png"))
+        .expect("opencv-doc image")
+        .to_rgb8();
+    let lines = engine.read(&page).expect("read");
+    let mut found: HashMap<String, usize> = HashMap::new();
+    for word in words(&joined(&lines)) {
+        *found.entry(word).or_default() += 1;
+    }
+    let expected = words(IMAGE_TEXT_N);
+    let mut right = 0;
+    for word in &expected {
+        if let Some(count) = found.get_mut(word).filter(|c| **c > 0) {
+            *count -= 1;
+            right += 1;
+        }
+    }
+    let share = right as f64 / expected.len() as f64;
+    assert!(
+        share >= 0.9,
+        "{right}/{} words right ({share:.2}); read: {lines:#?}",
+        expected.len()
+    );
+    // Reading order: the first line comes first, the last line last.
+    assert!(
+        lines
+            .first()
+            .is_some_and(|l| l.text.starts_with("technical")),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.text.starts_with("inspiration")),
+        "{lines:#?}"
+    );
+}
+
+#[test]
+fn a_frame_without_text_has_no_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let frame = ffmpeg_png(
+        &[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=0x336699:s=640x360:d=1",
+            "-frames:v",
+            "1",
+        ],
+        &dir.path().join("plain.png"),
+    );
+    assert!(!engine.has_text(&frame).expect("detect"));
+    assert!(engine.read(&frame).expect("read").is_empty());
+}
+
+#[test]
+fn a_missing_recogniser_is_a_user_error_naming_it() {
+    let (dir, store) = ppocr_store();
+    std::fs::remove_file(dir.path().join("ppocr/ch_PP-OCRv4_rec_infer.onnx")).expect("remove link");
+    let err = OcrEngine::load(&store, 1).expect_err("missing file");
+    assert!(err.is_user_error());
+    let message = err.to_string();
+    assert!(
+        message.contains("ch_PP-OCRv4_rec_infer.onnx") && message.contains("make setup"),
+        "{message}"
+    );
+}
