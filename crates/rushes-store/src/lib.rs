@@ -1,1 +1,604 @@
-//! rushes-store: see crates/README.md.
+//! rushes-store: the index folder. The SQLite catalog is the source of truth; the Tantivy
+//! text index and the usearch vector indexes are derived from it and can be rebuilt
+//! (`Index::rebuild`). This module owns opening, locking, crash repair and the write
+//! path; `search` owns ranking, `query` the query language.
+//!
+//! Layout of an index folder: `catalog.sqlite`, `text/`, `vectors/<model>.usearch`,
+//! `thumbs/<asset_id>/…`, `rushes.toml`, `index.lock`.
+
+pub mod catalog;
+mod error;
+pub mod manifest;
+pub mod query;
+mod search;
+pub mod text;
+pub mod vectors;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use rushes_core::{Asset, AssetId, AssetRecord, SearchResponse, Signal, TranscriptLine};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{CATALOG_FILE, Catalog, FailureRow};
+use crate::text::TextIndex;
+use crate::vectors::VectorStore;
+
+pub use crate::error::StoreError;
+pub use crate::query::{Query, QueryError};
+
+/// Name of the lock file a writer holds.
+pub const LOCK_FILE: &str = "index.lock";
+
+/// How an index is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// One writer at a time (an exclusive lock on `index.lock`); creates the folder.
+    ReadWrite,
+    /// Any number of readers, at any time, also while a writer commits.
+    ReadOnly,
+}
+
+/// Order of search results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    /// Best match first (newest first when the query has only filters).
+    #[default]
+    Relevance,
+    /// Newest capture date first.
+    Date,
+    /// By path, then time in the file.
+    Path,
+}
+
+/// A search: the query text, paging, optional query vectors for the visual branch, the
+/// most hits one asset may contribute, and the order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    pub offset: usize,
+    /// The query text embedded by the index's text encoder (CLIP), for the visual branch.
+    pub text_vector: Option<Vec<f32>>,
+    /// An image embedding ("more like this"), for the visual branch.
+    pub image_vector: Option<Vec<f32>>,
+    /// At most this many hits per asset (0: no limit); ignored when the query names one asset.
+    pub per_asset: usize,
+    pub sort: Sort,
+}
+
+impl Default for SearchRequest {
+    fn default() -> SearchRequest {
+        SearchRequest {
+            query: String::new(),
+            limit: 20,
+            offset: 0,
+            text_vector: None,
+            image_vector: None,
+            per_asset: 3,
+            sort: Sort::Relevance,
+        }
+    }
+}
+
+impl SearchRequest {
+    pub fn new(query: impl Into<String>) -> SearchRequest {
+        SearchRequest {
+            query: query.into(),
+            ..SearchRequest::default()
+        }
+    }
+}
+
+/// An embedding model whose vectors are in the index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmbeddingModel {
+    pub name: String,
+    pub dim: usize,
+}
+
+/// What is in an index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexStatus {
+    pub dir: String,
+    pub assets: u64,
+    pub assets_by_kind: BTreeMap<String, u64>,
+    pub moments: u64,
+    pub frames: u64,
+    pub failures: Vec<FailureRow>,
+    pub embedding_models: Vec<EmbeddingModel>,
+    pub size_on_disk: u64,
+}
+
+/// One moment of an asset, as `rushes show` prints it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MomentDetail {
+    pub start: f64,
+    pub end: f64,
+    pub keyframe: f64,
+    /// URL path of the keyframe thumbnail (`/thumbs/...`).
+    pub thumbnail: Option<String>,
+    /// Which kinds of text the moment has (ocr, transcript, tag, caption).
+    pub signals: Vec<Signal>,
+    pub tags: Vec<String>,
+    /// OCR text and transcript lines, one per line.
+    pub text: String,
+    pub ocr: String,
+    pub transcript: Vec<TranscriptLine>,
+    pub caption: Option<String>,
+}
+
+/// Everything the index knows of one asset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetDetail {
+    pub asset: Asset,
+    pub moments: Vec<MomentDetail>,
+    pub user_tags: Vec<String>,
+}
+
+/// One facet value and how many assets have it among the matches.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u64,
+}
+
+/// Counts of matching assets by kind, folder, camera and tag, for the UI.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facets {
+    /// Matching moments.
+    pub moments: u64,
+    pub kind: Vec<FacetCount>,
+    pub folder: Vec<FacetCount>,
+    pub camera: Vec<FacetCount>,
+    pub tag: Vec<FacetCount>,
+}
+
+/// An open index folder. `Send + Sync`; every method takes `&self`.
+pub struct Index {
+    dir: PathBuf,
+    mode: OpenMode,
+    catalog: Mutex<Catalog>,
+    text: TextIndex,
+    vectors: VectorStore,
+    /// Held for the life of a ReadWrite index; the OS releases it if the process dies.
+    _lock: Option<File>,
+}
+
+impl Index {
+    /// Opens an index. ReadWrite creates the folder if missing, takes the writer lock and
+    /// repairs what an interrupted run left pending; ReadOnly needs an existing index.
+    pub fn open(dir: &Path, mode: OpenMode) -> Result<Index, StoreError> {
+        let read_only = mode == OpenMode::ReadOnly;
+        let lock = if read_only {
+            if !dir.join(CATALOG_FILE).is_file() {
+                return Err(StoreError::NotFound(format!(
+                    "no index at {}; run `rushes index <PATH>` first",
+                    dir.display()
+                )));
+            }
+            None
+        } else {
+            std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
+            Some(take_lock(dir)?)
+        };
+        manifest::check(dir, read_only)?;
+        let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
+        let text = TextIndex::open(&dir.join("text"), read_only)?;
+        let vectors = VectorStore::new(&dir.join("vectors"), read_only);
+        let index = Index {
+            dir: dir.to_path_buf(),
+            mode,
+            catalog: Mutex::new(catalog),
+            text,
+            vectors,
+            _lock: lock,
+        };
+        if !read_only {
+            index.repair()?;
+        }
+        Ok(index)
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn mode(&self) -> OpenMode {
+        self.mode
+    }
+
+    /// `<index>/thumbs`, where ingest writes `<asset_id>/<millis>.jpg`.
+    pub fn thumbs_dir(&self) -> PathBuf {
+        self.dir.join("thumbs")
+    }
+
+    pub(crate) fn catalog(&self) -> Result<MutexGuard<'_, Catalog>, StoreError> {
+        self.catalog
+            .lock()
+            .map_err(|_| StoreError::Vector("catalog lock poisoned by a panic".into()))
+    }
+
+    fn require_writer(&self) -> Result<(), StoreError> {
+        match self.mode {
+            OpenMode::ReadWrite => Ok(()),
+            OpenMode::ReadOnly => Err(StoreError::ReadOnly),
+        }
+    }
+
+    /// Undoes assets an interrupted run left pending (their text documents, vectors and
+    /// rows), and vector keys deleted from the catalog but not yet from the vector files.
+    fn repair(&self) -> Result<(), StoreError> {
+        let mut catalog = self.catalog()?;
+        let pending = catalog.pending_assets()?;
+        let stale = catalog.stale_frames()?;
+        if pending.is_empty() && stale.is_empty() {
+            return Ok(());
+        }
+        tracing::warn!(
+            assets = pending.len(),
+            "repairing an interrupted index run; those files will be indexed again"
+        );
+        self.vectors.remove(&stale)?;
+        for id in &pending {
+            let removed = catalog.delete_asset(id, false)?;
+            self.vectors.remove(&removed)?;
+            self.text.delete_asset(id)?;
+        }
+        self.commit_locked(&mut catalog)
+    }
+
+    pub fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        self.catalog()?.asset(id.as_str())
+    }
+
+    pub fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
+        self.catalog()?.asset_by_path(path)
+    }
+
+    pub fn assets_by_hash(&self, content_hash: &str) -> Result<Vec<Asset>, StoreError> {
+        self.catalog()?.assets_by_hash(content_hash)
+    }
+
+    /// Every committed asset, by path.
+    pub fn assets(&self) -> Result<Vec<Asset>, StoreError> {
+        self.catalog()?.assets()
+    }
+
+    /// Writes an asset with its moments, frames and vectors, replacing any earlier version
+    /// of it (same id or same path). Staged: searches see it after `commit()`.
+    pub fn put_asset(&self, record: &AssetRecord) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        self.check_dimensions(record)?;
+        let write = catalog.write_asset(record)?;
+        let id = record.asset.id.as_str();
+        for other in write.replaced.iter().filter(|other| other.as_str() != id) {
+            self.text.delete_asset(other)?;
+        }
+        let moments = catalog.asset_moments(id)?;
+        self.text.put_asset(id, &moments)?;
+        self.vectors.remove(&write.removed)?;
+        self.vectors.add(&write.added)?;
+        Ok(())
+    }
+
+    fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
+        let Some(model) = &record.embedding_model else {
+            return Ok(());
+        };
+        let mut dims = record
+            .moments
+            .iter()
+            .flat_map(|m| &m.frames)
+            .filter_map(|f| f.embedding.as_ref())
+            .map(Vec::len);
+        let Some(first) = dims.next() else {
+            return Ok(());
+        };
+        if let Some(other) = dims.find(|d| *d != first) {
+            return Err(StoreError::DimensionMismatch {
+                model: model.clone(),
+                expected: first,
+                found: other,
+            });
+        }
+        match self.vectors.dimensions(model)? {
+            Some(expected) if expected != first => Err(StoreError::DimensionMismatch {
+                model: model.clone(),
+                expected,
+                found: first,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Records that an asset now lives at `new_path`, keeping its id, user tags and
+    /// collections. Commits.
+    pub fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        if !catalog.move_asset(id.as_str(), new_path)? {
+            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
+        }
+        let moments = catalog.asset_moments(id.as_str())?;
+        self.text.put_asset(id.as_str(), &moments)?;
+        self.commit_locked(&mut catalog)
+    }
+
+    /// Deletes an asset and everything of it: text documents, vectors, catalog rows, user
+    /// tags, collection entries and its `thumbs/<id>/` folder. Commits.
+    pub fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        if catalog.asset_any_state(id.as_str())?.is_none() {
+            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
+        }
+        let removed = catalog.delete_asset(id.as_str(), true)?;
+        self.text.delete_asset(id.as_str())?;
+        self.vectors.remove(&removed)?;
+        self.commit_locked(&mut catalog)?;
+        let thumbs = self.thumbs_dir().join(id.as_str());
+        if thumbs.exists() {
+            std::fs::remove_dir_all(&thumbs).map_err(StoreError::io(&thumbs))?;
+        }
+        Ok(())
+    }
+
+    /// Adds a hand tag to an asset (kept across moves and re-indexing). Commits.
+    pub fn add_user_tag(&self, id: &AssetId, tag: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        if catalog.asset(id.as_str())?.is_none() {
+            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
+        }
+        catalog.add_user_tag(id.as_str(), tag.trim())?;
+        let moments = catalog.asset_moments(id.as_str())?;
+        self.text.put_asset(id.as_str(), &moments)?;
+        self.commit_locked(&mut catalog)
+    }
+
+    pub fn remove_user_tag(&self, id: &AssetId, tag: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        catalog.remove_user_tag(id.as_str(), tag.trim())?;
+        let moments = catalog.asset_moments(id.as_str())?;
+        self.text.put_asset(id.as_str(), &moments)?;
+        self.commit_locked(&mut catalog)
+    }
+
+    pub fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError> {
+        self.catalog()?.user_tags(id.as_str())
+    }
+
+    pub fn add_to_collection(&self, name: &str, id: &AssetId) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.add_to_collection(name, id.as_str())
+    }
+
+    /// Asset ids in a collection, in the order they were added.
+    pub fn collection(&self, name: &str) -> Result<Vec<AssetId>, StoreError> {
+        Ok(self
+            .catalog()?
+            .collection(name)?
+            .iter()
+            .filter_map(|id| AssetId::parse(id))
+            .collect())
+    }
+
+    pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.record_failure(path, reason)
+    }
+
+    pub fn clear_failure(&self, path: &Path) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.clear_failure(path)
+    }
+
+    /// Starts an index run in the catalog's `runs` table; returns its id.
+    pub fn begin_run(&self) -> Result<i64, StoreError> {
+        self.require_writer()?;
+        self.catalog()?.begin_run()
+    }
+
+    pub fn finish_run(
+        &self,
+        run: i64,
+        files_done: u64,
+        files_failed: u64,
+    ) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.finish_run(run, files_done, files_failed)
+    }
+
+    /// Makes everything staged since the last commit visible: the text commit, then the
+    /// vector files, then the catalog marks the assets done.
+    pub fn commit(&self) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        self.commit_locked(&mut catalog)
+    }
+
+    fn commit_locked(&self, catalog: &mut Catalog) -> Result<(), StoreError> {
+        self.text.commit()?;
+        self.vectors.save()?;
+        catalog.finish_commit()?;
+        let models = catalog.embedding_models()?;
+        manifest::write(&self.dir, &models)?;
+        Ok(())
+    }
+
+    /// Rebuilds the text and vector indexes from the catalog (`rushes reindex`).
+    pub fn rebuild(&self) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let mut catalog = self.catalog()?;
+        self.text.delete_all()?;
+        for id in catalog.all_asset_ids()? {
+            let moments = catalog.asset_moments(&id)?;
+            self.text.put_asset(&id, &moments)?;
+        }
+        for (model, dim) in catalog.embedding_models()? {
+            self.vectors.reset(&model, dim)?;
+            let mut batch = Vec::with_capacity(1024);
+            catalog.frame_vectors(&model, |frame| {
+                batch.push(frame);
+                if batch.len() == 1024 {
+                    self.vectors.add(&batch)?;
+                    batch.clear();
+                }
+                Ok(())
+            })?;
+            self.vectors.add(&batch)?;
+        }
+        self.commit_locked(&mut catalog)
+    }
+
+    pub fn status(&self) -> Result<IndexStatus, StoreError> {
+        let catalog = self.catalog()?;
+        let (by_kind, moments, frames) = catalog.counts()?;
+        Ok(IndexStatus {
+            dir: self.dir.display().to_string(),
+            assets: by_kind.values().sum(),
+            assets_by_kind: by_kind.into_iter().collect(),
+            moments,
+            frames,
+            failures: catalog.failures()?,
+            embedding_models: catalog
+                .embedding_models()?
+                .into_iter()
+                .map(|(name, dim)| EmbeddingModel { name, dim })
+                .collect(),
+            size_on_disk: size_on_disk(&self.dir),
+        })
+    }
+
+    pub fn asset_detail(&self, id: &AssetId) -> Result<Option<AssetDetail>, StoreError> {
+        let catalog = self.catalog()?;
+        let Some(asset) = catalog.asset(id.as_str())? else {
+            return Ok(None);
+        };
+        let user_tags = catalog.user_tags(id.as_str())?;
+        let moments = catalog
+            .asset_moments(id.as_str())?
+            .into_iter()
+            .map(|row| {
+                let mut signals = Vec::new();
+                if !row.ocr_text.trim().is_empty() {
+                    signals.push(Signal::Ocr);
+                }
+                if !row.transcript.is_empty() {
+                    signals.push(Signal::Transcript);
+                }
+                if !row.tags.is_empty() {
+                    signals.push(Signal::Tag);
+                }
+                if row.caption.as_deref().is_some_and(|c| !c.trim().is_empty()) {
+                    signals.push(Signal::Caption);
+                }
+                let mut text_lines: Vec<&str> = Vec::new();
+                if !row.ocr_text.trim().is_empty() {
+                    text_lines.push(row.ocr_text.trim());
+                }
+                text_lines.extend(row.transcript.iter().map(|line| line.text.as_str()));
+                MomentDetail {
+                    start: row.start,
+                    end: row.end,
+                    keyframe: row.keyframe,
+                    thumbnail: row.thumbnail.as_deref().map(thumbnail_url),
+                    signals,
+                    text: text_lines.join("\n"),
+                    tags: row.tags,
+                    ocr: row.ocr_text,
+                    transcript: row.transcript,
+                    caption: row.caption,
+                }
+            })
+            .collect();
+        Ok(Some(AssetDetail {
+            asset,
+            moments,
+            user_tags,
+        }))
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+        search::search(self, request)
+    }
+
+    pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
+        search::facets(self, request)
+    }
+
+    /// Name and dimensions of the embedding model of this index's vectors (the most
+    /// recently used one when there are several).
+    pub fn embedding_model(&self) -> Result<Option<(String, usize)>, StoreError> {
+        Ok(self.catalog()?.embedding_models()?.into_iter().next())
+    }
+
+    /// The embedding of the sampled frame nearest to `seconds` in an asset ("more like this").
+    pub fn frame_embedding(
+        &self,
+        id: &AssetId,
+        seconds: f64,
+    ) -> Result<Option<Vec<f32>>, StoreError> {
+        self.catalog()?
+            .nearest_frame_embedding(id.as_str(), seconds)
+    }
+
+    /// Whether the vector of a frame of `asset` at `seconds` is in the vector index (for
+    /// checks and tests).
+    pub fn vector_count(&self, model: &str) -> Result<usize, StoreError> {
+        self.vectors.len(model)
+    }
+
+    /// Number of moment documents in the text index as the current reader sees it.
+    pub fn text_documents(&self) -> u64 {
+        self.text.num_docs()
+    }
+}
+
+/// `/thumbs/<relative path>` for a thumbnail path stored relative to `thumbs/`.
+pub fn thumbnail_url(relative: &str) -> String {
+    format!("/thumbs/{}", relative.trim_start_matches('/'))
+}
+
+fn take_lock(dir: &Path) -> Result<File, StoreError> {
+    let path = dir.join(LOCK_FILE);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(StoreError::io(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+            dir: dir.to_path_buf(),
+            lock: path,
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Io { path, source }),
+    }
+}
+
+fn size_on_disk(dir: &Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.metadata() {
+                Ok(metadata) if metadata.is_dir() => stack.push(entry.path()),
+                Ok(metadata) => total += metadata.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}

@@ -1,0 +1,75 @@
+//! The store's error type: what the user can fix (a malformed query, an index locked by
+//! another run, a missing index) kept apart from what broke inside.
+
+use std::path::PathBuf;
+
+use crate::query::QueryError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the index at {} is being written by another rushes process (lock: {}); wait for it to finish or stop it",
+        dir.display(),
+        lock.display()
+    )]
+    Locked { dir: PathBuf, lock: PathBuf },
+    #[error("bad query: {0}")]
+    Query(#[from] QueryError),
+    #[error(
+        "embedding model {model:?} has {expected}-dimensional vectors in this index but got {found} dimensions; rebuild the index with one model (`rushes reindex`)"
+    )]
+    DimensionMismatch {
+        model: String,
+        expected: usize,
+        found: usize,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("index at {} is damaged: {message}", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error("I/O error on {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("catalog: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("text index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("vector index: {0}")]
+    Vector(String),
+    #[error("this index was opened read-only")]
+    ReadOnly,
+}
+
+impl StoreError {
+    /// True when the person running rushes can fix it (bad query, busy or missing index);
+    /// false for internal failures (disk, database, index files).
+    pub fn is_user_error(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Locked { .. }
+                | StoreError::Query(_)
+                | StoreError::DimensionMismatch { .. }
+                | StoreError::NotFound(_)
+                | StoreError::ReadOnly
+        )
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> StoreError {
+        let path = path.into();
+        move |source| StoreError::Io { path, source }
+    }
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for StoreError {
+    fn from(error: tantivy::directory::error::OpenDirectoryError) -> StoreError {
+        StoreError::Tantivy(error.into())
+    }
+}
+
+impl From<tantivy::query::QueryParserError> for StoreError {
+    fn from(error: tantivy::query::QueryParserError) -> StoreError {
+        StoreError::Tantivy(tantivy::TantivyError::InvalidArgument(error.to_string()))
+    }
+}

@@ -1,0 +1,549 @@
+//! Hybrid ranking: the text branch (BM25 over moments) and the visual branch (query
+//! vectors → nearest frames → their moments) fused by reciprocal rank fusion; then hits
+//! are built from the catalog, with per-field signals, snippets, transcript-line windows,
+//! merged neighbours and a cap on hits per asset. Also facet counts.
+
+use std::collections::{HashMap, HashSet};
+
+use rushes_core::{Hit, HitAsset, SearchResponse, Signal};
+use tantivy::Searcher;
+use tantivy::query::Query as TantivyQuery;
+use tantivy::snippet::SnippetGenerator;
+
+use crate::catalog::MomentRow;
+use crate::query::{self, Query};
+use crate::text::{TextField, TextIndex, TextOrder};
+use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnail_url};
+
+/// The `k` of reciprocal rank fusion: a hit at rank r of a branch scores 1 / (k + r).
+pub const RRF_K: f32 = 60.0;
+/// Hits of one asset closer than this (seconds) are merged into one window.
+const MERGE_GAP: f64 = 0.5;
+const SNIPPET_CHARS: usize = 200;
+/// Frames less similar to the query than the best frame by more than this are not hits:
+/// nearest-neighbour search always returns something, relevant or not.
+const VISUAL_MARGIN: f32 = 0.08;
+/// A lower-ranked moment only widens a better hit it touches when it scores at least this
+/// share of that hit; otherwise it stays a hit of its own.
+const MERGE_SCORE_SHARE: f32 = 0.5;
+/// Moments read for facet counts at most.
+const FACET_CAP: usize = 20_000;
+
+/// A moment's standing after fusion.
+#[derive(Debug, Default, Clone)]
+struct Fused {
+    score: f32,
+    /// Order of arrival for stable ties.
+    first_seen: usize,
+    visual: bool,
+}
+
+pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+    let query = query::parse(&request.query)?;
+    let searcher = index.text.searcher();
+    let wanted = request.offset.saturating_add(request.limit);
+    let per_asset = request.per_asset.max(1);
+    let pool = wanted.saturating_mul(per_asset + 2).clamp(100, 2_000);
+
+    let mut branches: Vec<Vec<i64>> = Vec::new();
+    let mut visual_moments: HashSet<i64> = HashSet::new();
+
+    // Text branch: every word must match; if that finds nothing, any word may.
+    if let Some(all_words) = index.text.build_query(&query.terms, &query.filters, true)? {
+        let mut ranked = index
+            .text
+            .top_moments(&searcher, &*all_words, pool, TextOrder::Score)?;
+        let positive = query.terms.iter().filter(|t| !t.excluded).count();
+        if ranked.is_empty()
+            && positive > 1
+            && let Some(any_word) = index
+                .text
+                .build_query(&query.terms, &query.filters, false)?
+        {
+            ranked = index
+                .text
+                .top_moments(&searcher, &*any_word, pool, TextOrder::Score)?;
+        }
+        branches.push(ranked.into_iter().map(|(id, _)| id).collect());
+    }
+
+    // Visual branches: one per query vector.
+    let vectors: Vec<&Vec<f32>> = [&request.text_vector, &request.image_vector]
+        .into_iter()
+        .flatten()
+        .collect();
+    if !vectors.is_empty() {
+        let model = index.embedding_model()?;
+        if let Some((model, _)) = model {
+            let restriction = (!TextIndex::is_unrestricted(&query.terms, &query.filters))
+                .then(|| index.text.restriction_query(&query.terms, &query.filters))
+                .transpose()?;
+            for vector in vectors {
+                let ranked = visual_branch(
+                    index,
+                    &searcher,
+                    &model,
+                    vector,
+                    pool,
+                    restriction.as_deref(),
+                )?;
+                visual_moments.extend(ranked.iter().copied());
+                branches.push(ranked);
+            }
+        }
+    }
+
+    // Listing: no words and no vectors, only filters (or nothing): newest first or by path.
+    let listing = branches.is_empty();
+    if listing {
+        let restriction = index.text.restriction_query(&query.terms, &query.filters)?;
+        let order = if request.sort == Sort::Path {
+            TextOrder::Path
+        } else {
+            TextOrder::DateDescending
+        };
+        let ranked = index
+            .text
+            .top_moments(&searcher, &*restriction, pool, order)?;
+        branches.push(ranked.into_iter().map(|(id, _)| id).collect());
+    }
+
+    let fused = fuse(&branches, &visual_moments);
+    let mut order: Vec<(&i64, &Fused)> = fused.iter().collect();
+    order.sort_by(|a, b| {
+        b.1.score
+            .total_cmp(&a.1.score)
+            .then(a.1.first_seen.cmp(&b.1.first_seen))
+    });
+    order.truncate(pool);
+    let ids: Vec<i64> = order.iter().map(|(id, _)| **id).collect();
+    let rows = {
+        let catalog = index.catalog()?;
+        let _snapshot = catalog.begin_read()?;
+        catalog.moments(&ids)?
+    };
+
+    let highlighter = Highlighter::new(index, &searcher, &query)?;
+    let best_possible = branches.len() as f32 / (RRF_K + 1.0);
+    let single_asset = query.single_asset().is_some();
+    let cap = if single_asset || request.per_asset == 0 {
+        usize::MAX
+    } else {
+        request.per_asset
+    };
+    let mut hits: Vec<Built> = Vec::new();
+    for (moment_id, standing) in order {
+        let Some(row) = rows.get(moment_id) else {
+            continue;
+        };
+        let built = highlighter.build(row, standing, best_possible);
+        merge_or_push(&mut hits, built, cap);
+    }
+    match (request.sort, listing) {
+        (Sort::Date, _) | (Sort::Relevance, true) => hits.sort_by(|a, b| {
+            b.captured_at
+                .cmp(&a.captured_at)
+                .then_with(|| a.hit.asset.path.cmp(&b.hit.asset.path))
+                .then(a.hit.start.total_cmp(&b.hit.start))
+        }),
+        (Sort::Path, _) => hits.sort_by(|a, b| {
+            a.hit
+                .asset
+                .path
+                .cmp(&b.hit.asset.path)
+                .then(a.hit.start.total_cmp(&b.hit.start))
+        }),
+        (Sort::Relevance, false) => {}
+    }
+    let hits = hits
+        .into_iter()
+        .skip(request.offset)
+        .take(request.limit)
+        .map(|built| built.hit)
+        .collect();
+    Ok(SearchResponse {
+        query: request.query.clone(),
+        hits,
+    })
+}
+
+/// Nearest frames to `vector` → their moments, best first, each once, restricted to the
+/// moments passing the query's filters.
+fn visual_branch(
+    index: &Index,
+    searcher: &Searcher,
+    model: &str,
+    vector: &[f32],
+    pool: usize,
+    restriction: Option<&dyn TantivyQuery>,
+) -> Result<Vec<i64>, StoreError> {
+    // Restrictive filters can leave few of the nearest frames; look further then.
+    let count = if restriction.is_some() {
+        pool * 8
+    } else {
+        pool * 2
+    };
+    let matches = index.vectors.search(model, vector, count)?;
+    let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
+    let frame_moments = index.catalog()?.frame_moments(&frame_ids)?;
+    let mut seen = HashSet::new();
+    let mut ranked: Vec<(i64, f32)> = Vec::new();
+    for frame in &matches {
+        if let Some(moment) = frame_moments.get(&frame.frame_id)
+            && seen.insert(*moment)
+        {
+            ranked.push((*moment, frame.similarity));
+        }
+    }
+    if let Some(restriction) = restriction {
+        let ids: Vec<i64> = ranked.iter().map(|(id, _)| *id).collect();
+        let passing = index.text.passing(searcher, restriction, &ids)?;
+        ranked.retain(|(id, _)| passing.contains(id));
+    }
+    if let Some(best) = ranked
+        .iter()
+        .map(|(_, similarity)| *similarity)
+        .reduce(f32::max)
+    {
+        ranked.retain(|(_, similarity)| *similarity >= best - VISUAL_MARGIN);
+    }
+    let ranked = ranked.into_iter().map(|(id, _)| id).collect();
+    Ok(ranked)
+}
+
+/// Reciprocal rank fusion of ranked moment lists.
+fn fuse(branches: &[Vec<i64>], visual: &HashSet<i64>) -> HashMap<i64, Fused> {
+    let mut fused: HashMap<i64, Fused> = HashMap::new();
+    let mut arrival = 0;
+    let longest = branches.iter().map(Vec::len).max().unwrap_or(0);
+    // Interleave branches so arrival order alternates between them at equal ranks.
+    for rank in 0..longest {
+        for branch in branches {
+            let Some(id) = branch.get(rank) else { continue };
+            let entry = fused.entry(*id).or_insert_with(|| {
+                arrival += 1;
+                Fused {
+                    first_seen: arrival,
+                    visual: visual.contains(id),
+                    ..Fused::default()
+                }
+            });
+            entry.score += 1.0 / (RRF_K + rank as f32 + 1.0);
+        }
+    }
+    fused
+}
+
+struct Built {
+    hit: Hit,
+    captured_at: i64,
+}
+
+/// Adds a hit, merging it into an earlier hit of the same asset whose window it touches;
+/// a new window of an asset that has `cap` hits already is dropped.
+fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize) {
+    let same_asset = |existing: &&mut Built| existing.hit.asset.id == built.hit.asset.id;
+    let touching = hits.iter_mut().filter(same_asset).find(|existing| {
+        built.hit.start <= existing.hit.end + MERGE_GAP
+            && existing.hit.start <= built.hit.end + MERGE_GAP
+            && built.hit.score >= existing.hit.score * MERGE_SCORE_SHARE
+    });
+    if let Some(existing) = touching {
+        let hit = &mut existing.hit;
+        hit.start = hit.start.min(built.hit.start);
+        hit.end = hit.end.max(built.hit.end);
+        for signal in built.hit.signals {
+            if !hit.signals.contains(&signal) {
+                hit.signals.push(signal);
+            }
+        }
+        hit.signals.sort();
+        if hit.snippet.is_empty() {
+            hit.snippet = built.hit.snippet;
+        }
+        if hit.thumbnail.is_none() {
+            hit.thumbnail = built.hit.thumbnail;
+        }
+        return;
+    }
+    if hits
+        .iter()
+        .filter(|existing| existing.hit.asset.id == built.hit.asset.id)
+        .count()
+        >= cap
+    {
+        return;
+    }
+    hits.push(built);
+}
+
+/// Per-field snippet generators for the query's words: they tell which fields matched
+/// and produce the highlighted snippets.
+struct Highlighter {
+    fields: Vec<(TextField, SnippetGenerator)>,
+}
+
+impl Highlighter {
+    fn new(index: &Index, searcher: &Searcher, query: &Query) -> Result<Highlighter, StoreError> {
+        let positive: Vec<_> = query
+            .terms
+            .iter()
+            .filter(|t| !t.excluded)
+            .cloned()
+            .collect();
+        let mut fields = Vec::new();
+        if let Some(words) = index.text.build_query(&positive, &[], false)? {
+            for field in TextField::ALL {
+                let mut generator =
+                    SnippetGenerator::create(searcher, &*words, index.text.fields().text(field))?;
+                generator.set_max_num_chars(SNIPPET_CHARS);
+                fields.push((field, generator));
+            }
+        }
+        Ok(Highlighter { fields })
+    }
+
+    fn generator(&self, field: TextField) -> Option<&SnippetGenerator> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, g)| g)
+    }
+
+    fn build(&self, row: &MomentRow, standing: &Fused, best_possible: f32) -> Built {
+        let mut signals = Vec::new();
+        let mut snippet: Option<String> = None;
+        let mut window = (row.start, row.end);
+        let mut transcript_window = None;
+
+        // Transcript: the first matching line gives the window and the snippet.
+        if let Some(generator) = self.generator(TextField::Transcript) {
+            for line in &row.transcript {
+                let found = generator.snippet(&line.text);
+                if !found.highlighted().is_empty() {
+                    signals.push(Signal::Transcript);
+                    snippet = Some(highlight(&line.text, &found));
+                    transcript_window = Some((line.start, line.end));
+                    break;
+                }
+            }
+        }
+        let tags_text = row.tags.join(", ");
+        let name_text = row.display_path.clone();
+        let metadata_text = metadata_of(row);
+        let others = [
+            (TextField::Ocr, Signal::Ocr, row.ocr_text.as_str()),
+            (
+                TextField::Caption,
+                Signal::Caption,
+                row.caption.as_deref().unwrap_or(""),
+            ),
+            (TextField::Tags, Signal::Tag, tags_text.as_str()),
+            (TextField::Name, Signal::Metadata, name_text.as_str()),
+            (
+                TextField::Metadata,
+                Signal::Metadata,
+                metadata_text.as_str(),
+            ),
+        ];
+        for (field, signal, text) in others {
+            let Some(generator) = self.generator(field) else {
+                continue;
+            };
+            if text.is_empty() {
+                continue;
+            }
+            let found = generator.snippet(text);
+            if found.highlighted().is_empty() {
+                continue;
+            }
+            if !signals.contains(&signal) {
+                signals.push(signal);
+            }
+            if snippet.is_none() {
+                snippet = Some(highlight(text, &found));
+            }
+        }
+        if standing.visual {
+            signals.push(Signal::Visual);
+        }
+        // A hit found only in speech points at the line; anything on screen at the moment.
+        let on_screen = signals
+            .iter()
+            .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
+        if let Some(line) = transcript_window
+            && !on_screen
+        {
+            window = line;
+        }
+        signals.sort();
+        let snippet = snippet.unwrap_or_else(|| plain_snippet(row));
+        let score = if best_possible > 0.0 {
+            (standing.score / best_possible).min(1.0)
+        } else {
+            0.0
+        };
+        Built {
+            hit: Hit {
+                asset: HitAsset {
+                    id: row.asset.id.clone(),
+                    path: row.display_path.clone(),
+                    kind: row.asset.kind,
+                },
+                start: window.0,
+                end: window.1,
+                score,
+                signals,
+                snippet,
+                thumbnail: row.thumbnail.as_deref().map(thumbnail_url),
+            },
+            captured_at: row.captured_at,
+        }
+    }
+}
+
+fn metadata_of(row: &MomentRow) -> String {
+    let media = &row.asset.media;
+    let parts: Vec<&str> = [
+        &media.camera_make,
+        &media.camera_model,
+        &media.start_timecode,
+        &media.video_codec,
+        &media.audio_codec,
+        &media.container,
+    ]
+    .into_iter()
+    .flatten()
+    .map(String::as_str)
+    .collect();
+    let mut text = parts.join(" · ");
+    text.push_str(" · ");
+    text.push_str(row.asset.kind.as_str());
+    text
+}
+
+/// Context for a hit without highlighted words: its caption, OCR text or first line.
+fn plain_snippet(row: &MomentRow) -> String {
+    let text = row
+        .caption
+        .as_deref()
+        .filter(|c| !c.trim().is_empty())
+        .or(Some(row.ocr_text.as_str()).filter(|t| !t.trim().is_empty()))
+        .or(row.transcript.first().map(|line| line.text.as_str()))
+        .unwrap_or("");
+    let short: String = text.chars().take(SNIPPET_CHARS).collect();
+    html_escape(&short)
+}
+
+/// The highlighted HTML of a short text in full (a transcript line, a slate), or the
+/// best fragment of a long one.
+fn highlight(text: &str, found: &tantivy::snippet::Snippet) -> String {
+    if text.chars().count() > SNIPPET_CHARS {
+        return found.to_html();
+    }
+    let offset = found.fragment_range().start;
+    let mut html = String::with_capacity(text.len() + 16);
+    let mut position = 0;
+    for range in found.highlighted() {
+        let (start, end) = (offset + range.start, offset + range.end);
+        let (Some(before), Some(word)) = (text.get(position..start), text.get(start..end)) else {
+            return found.to_html();
+        };
+        html.push_str(&html_escape(before));
+        html.push_str("<b>");
+        html.push_str(&html_escape(word));
+        html.push_str("</b>");
+        position = end;
+    }
+    html.push_str(&html_escape(text.get(position..).unwrap_or("")));
+    html
+}
+
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreError> {
+    let query = query::parse(&request.query)?;
+    let searcher = index.text.searcher();
+    let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
+        Some(words) => words,
+        None => index.text.restriction_query(&query.terms, &query.filters)?,
+    };
+    let (total, docs) = index
+        .text
+        .facet_values(&searcher, &*tantivy_query, FACET_CAP)?;
+    let mut kind: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut folder: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut camera: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut tag: HashMap<String, HashSet<String>> = HashMap::new();
+    for doc in docs {
+        let add = |map: &mut HashMap<String, HashSet<String>>, value: &str| {
+            if !value.is_empty() {
+                map.entry(value.to_string())
+                    .or_default()
+                    .insert(doc.asset_id.clone());
+            }
+        };
+        add(&mut kind, &doc.kind);
+        add(&mut folder, &doc.folder);
+        add(&mut camera, &doc.camera);
+        for value in &doc.tags {
+            add(&mut tag, value);
+        }
+    }
+    Ok(Facets {
+        moments: total as u64,
+        kind: counts(kind),
+        folder: counts(folder),
+        camera: counts(camera),
+        tag: counts(tag),
+    })
+}
+
+fn counts(map: HashMap<String, HashSet<String>>) -> Vec<FacetCount> {
+    let mut counts: Vec<FacetCount> = map
+        .into_iter()
+        .map(|(value, assets)| FacetCount {
+            value,
+            count: assets.len() as u64,
+        })
+        .collect();
+    counts.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    counts.truncate(50);
+    counts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fusion_puts_a_moment_ranked_by_both_branches_first() {
+        let text = vec![1, 2, 3];
+        let visual = vec![4, 2, 5];
+        let fused = fuse(&[text, visual.clone()], &visual.into_iter().collect());
+        let best = fused
+            .iter()
+            .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+            .map(|(id, _)| *id);
+        assert_eq!(best, Some(2));
+        assert!(fused[&2].visual && !fused[&1].visual);
+    }
+
+    #[test]
+    fn html_escape_escapes_markup() {
+        assert_eq!(html_escape("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of rushes-store: AssetRecords built in code with realistic content,
+//! written to a fresh index in a temp dir, then searched the way the CLI and server do.
+
+mod filters;
+mod lifecycle;
+mod support;
+mod text_search;
+mod visual;
