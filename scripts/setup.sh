@@ -65,6 +65,7 @@ PY
 
 install_run() {
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffmpeg
+  apt_install fonts-dejavu-core
   # Real demo footage and test images: OpenCV's documentation package ships them.
   [ -f /usr/share/doc/opencv-doc/examples/data/vtest.avi ] || apt_install opencv-doc
   command -v python3 >/dev/null || apt_install python3 python3-pip
@@ -84,7 +85,7 @@ install_run() {
 
 install_test() {
   install_run
-  apt_install espeak-ng chromium
+  apt_install espeak-ng chromium fonts-dejavu-core
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, numpy" 2>/dev/null; then
     say "creating .venv with onnx and numpy (fixture model generation)"
     python3 -m venv .venv

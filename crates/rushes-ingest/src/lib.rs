@@ -1,1 +1,20 @@
-//! rushes-ingest: see crates/README.md.
+//! The indexing pipeline and the query engine built on it.
+//!
+//! [`run`] walks the roots, skips unchanged files, probes, samples and cuts, runs the models,
+//! builds moments and hands them to the store, reporting [`Event`]s as it goes and isolating
+//! every per-file failure. [`Searcher`] answers queries with the same models, so text typed by
+//! a person reaches the visual index too.
+
+mod error;
+mod models;
+mod moments;
+mod pipeline;
+mod progress;
+mod searcher;
+mod walk;
+
+pub use error::IngestError;
+pub use models::{ModelSet, ModelSetConfig};
+pub use pipeline::{Event, IngestConfig, Summary, run};
+pub use searcher::{Searcher, SearcherConfig};
+pub use walk::{Candidate, walk_roots};

@@ -1,0 +1,43 @@
+//! Errors that stop an index run or a query (per-file problems are events, not errors).
+
+use std::path::PathBuf;
+
+use rushes_media::MediaError;
+use rushes_models::ModelError;
+use rushes_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("no such file or folder: {}", .0.display())]
+    MissingRoot(PathBuf),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    VisualOff(String),
+    #[error("the run was cancelled")]
+    Cancelled,
+}
+
+impl IngestError {
+    /// True when the user can fix it (a wrong path, a bad query), false when something broke.
+    pub fn is_user_error(&self) -> bool {
+        match self {
+            IngestError::MissingRoot(_) | IngestError::Cancelled | IngestError::VisualOff(_) => {
+                true
+            }
+            IngestError::Io { .. } => false,
+            IngestError::Store(error) => error.is_user_error(),
+            IngestError::Model(error) => error.is_user_error(),
+            IngestError::Media(error) => error.is_user_error(),
+        }
+    }
+}

@@ -1,0 +1,569 @@
+//! One index run: walk -> skip unchanged -> probe -> sample and cut -> models -> moments ->
+//! store, committing every few files so an interrupted run loses at most the files since the
+//! last commit, and reporting every per-file problem as an event instead of stopping.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use image::RgbImage;
+use rushes_core::{
+    Asset, AssetId, AssetKind, AssetRecord, MediaInfo, RunState, TranscriptLine, content_hash,
+};
+use rushes_media::{SampledFrame, SamplingConfig};
+use rushes_store::Index;
+use tracing::{debug, info, warn};
+
+use crate::IngestError;
+use crate::models::{ModelSet, ModelSetConfig};
+use crate::moments::{FrameFacts, build_moments};
+use crate::progress::ProgressFile;
+use crate::walk::{Candidate, walk_roots};
+
+/// Settings of an index run.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub roots: Vec<PathBuf>,
+    pub sampling: SamplingConfig,
+    pub models: ModelSetConfig,
+    /// Longest moment in seconds; longer shots are split.
+    pub moment_max_len: f64,
+    /// Audio files without shots are cut into moments this long.
+    pub audio_moment_len: f64,
+    pub thumb_width: u32,
+    pub thumb_max_bytes: usize,
+    /// Run OCR on the first frame of every shot and on every Nth sampled frame inside it.
+    pub ocr_every: usize,
+    /// Commit after this many changed files (and at least every `commit_interval`).
+    pub commit_every: usize,
+    pub commit_interval: Duration,
+    /// Remove assets below the roots whose files are gone.
+    pub prune: bool,
+}
+
+impl IngestConfig {
+    pub fn new(roots: Vec<PathBuf>) -> IngestConfig {
+        IngestConfig {
+            roots,
+            sampling: SamplingConfig::default(),
+            models: ModelSetConfig::default(),
+            moment_max_len: 10.0,
+            audio_moment_len: 30.0,
+            thumb_width: 320,
+            thumb_max_bytes: 20_000,
+            ocr_every: 4,
+            commit_every: 16,
+            commit_interval: Duration::from_secs(10),
+            prune: true,
+        }
+    }
+}
+
+/// What happened during a run, as it happens.
+#[derive(Debug, Clone)]
+pub enum Event {
+    /// The walk is over: this many media files will be looked at.
+    Walked {
+        total: usize,
+    },
+    /// A model or feature is off, or another run-wide remark.
+    Notice(String),
+    FileStarted {
+        position: usize,
+        path: PathBuf,
+    },
+    FileIndexed {
+        path: PathBuf,
+        moments: usize,
+        warnings: Vec<String>,
+    },
+    FileSkipped {
+        path: PathBuf,
+    },
+    FileMoved {
+        from: PathBuf,
+        to: PathBuf,
+    },
+    FileFailed {
+        path: PathBuf,
+        reason: String,
+    },
+    Removed {
+        path: PathBuf,
+    },
+    Finished(Summary),
+}
+
+/// Totals of a finished run.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    pub indexed: usize,
+    pub skipped: usize,
+    pub moved: usize,
+    pub failed: usize,
+    pub removed: usize,
+    pub moments: usize,
+    pub seconds: f64,
+    pub notices: Vec<String>,
+}
+
+/// A file-level outcome that is not a success.
+enum FileError {
+    /// This file could not be indexed; the run goes on.
+    Failed(String),
+    /// Something that will fail for every file (the store broke): stop the run.
+    Fatal(IngestError),
+}
+
+impl From<rushes_store::StoreError> for FileError {
+    fn from(error: rushes_store::StoreError) -> FileError {
+        FileError::Fatal(error.into())
+    }
+}
+
+impl From<rushes_media::MediaError> for FileError {
+    fn from(error: rushes_media::MediaError) -> FileError {
+        if error.is_user_error() {
+            FileError::Failed(error.to_string())
+        } else {
+            FileError::Fatal(error.into())
+        }
+    }
+}
+
+enum FileOutcome {
+    Indexed {
+        moments: usize,
+        warnings: Vec<String>,
+    },
+    Unchanged,
+    Moved {
+        from: PathBuf,
+    },
+}
+
+/// Indexes the roots into `index`. Returns the totals; per-file problems are in them and in
+/// the events, and only a broken index or environment is an `Err`.
+pub fn run(
+    index: &Index,
+    config: &IngestConfig,
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<Summary, IngestError> {
+    let started = Instant::now();
+    for root in &config.roots {
+        if std::fs::symlink_metadata(root).is_err() {
+            return Err(IngestError::MissingRoot(root.clone()));
+        }
+    }
+    let mut progress = ProgressFile::new(index.dir());
+    progress.publish(true);
+    let mut summary = Summary::default();
+
+    let walked = walk_roots(&config.roots);
+    let total = walked.candidates.len();
+    progress.snapshot_mut().files_total = (total + walked.problems.len()) as u64;
+    on_event(&Event::Walked { total });
+    for (path, reason) in &walked.problems {
+        index.record_failure(path, reason)?;
+        progress.push_failure(path, reason);
+        summary.failed += 1;
+        on_event(&Event::FileFailed {
+            path: path.clone(),
+            reason: reason.clone(),
+        });
+    }
+
+    let mut models = ModelSet::load(&config.models)?;
+    for notice in &models.notices {
+        on_event(&Event::Notice(notice.clone()));
+    }
+    summary.notices = models.notices.clone();
+
+    let mut pending = 0usize;
+    let mut last_commit = Instant::now();
+    for (position, candidate) in walked.candidates.iter().enumerate() {
+        progress.snapshot_mut().current = Some(candidate.path.display().to_string());
+        progress.publish(false);
+        on_event(&Event::FileStarted {
+            position,
+            path: candidate.path.clone(),
+        });
+        match index_file(index, &mut models, config, candidate) {
+            Ok(FileOutcome::Indexed { moments, warnings }) => {
+                index.clear_failure(&candidate.path)?;
+                summary.indexed += 1;
+                summary.moments += moments;
+                pending += 1;
+                progress.snapshot_mut().files_done += 1;
+                on_event(&Event::FileIndexed {
+                    path: candidate.path.clone(),
+                    moments,
+                    warnings,
+                });
+            }
+            Ok(FileOutcome::Unchanged) => {
+                summary.skipped += 1;
+                progress.snapshot_mut().files_skipped += 1;
+                on_event(&Event::FileSkipped {
+                    path: candidate.path.clone(),
+                });
+            }
+            Ok(FileOutcome::Moved { from }) => {
+                summary.moved += 1;
+                pending += 1;
+                progress.snapshot_mut().files_done += 1;
+                on_event(&Event::FileMoved {
+                    from,
+                    to: candidate.path.clone(),
+                });
+            }
+            Err(FileError::Failed(reason)) => {
+                warn!(path = %candidate.path.display(), %reason, "not indexed");
+                index.record_failure(&candidate.path, &reason)?;
+                pending += 1;
+                summary.failed += 1;
+                progress.push_failure(&candidate.path, &reason);
+                on_event(&Event::FileFailed {
+                    path: candidate.path.clone(),
+                    reason,
+                });
+            }
+            Err(FileError::Fatal(error)) => {
+                progress.snapshot_mut().state = RunState::Failed;
+                progress.publish(true);
+                return Err(error);
+            }
+        }
+        if pending >= config.commit_every
+            || (pending > 0 && last_commit.elapsed() >= config.commit_interval)
+        {
+            index.commit()?;
+            pending = 0;
+            last_commit = Instant::now();
+        }
+    }
+
+    if config.prune {
+        summary.removed = prune_missing(index, &config.roots, on_event)?;
+    }
+    index.commit()?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    let snapshot = progress.snapshot_mut();
+    snapshot.state = RunState::Done;
+    snapshot.current = None;
+    progress.publish(true);
+    info!(
+        indexed = summary.indexed,
+        skipped = summary.skipped,
+        failed = summary.failed,
+        removed = summary.removed,
+        "index run finished"
+    );
+    on_event(&Event::Finished(summary.clone()));
+    Ok(summary)
+}
+
+/// Removes assets below the roots whose files no longer exist.
+fn prune_missing(
+    index: &Index,
+    roots: &[PathBuf],
+    on_event: &mut dyn FnMut(&Event),
+) -> Result<usize, IngestError> {
+    let mut removed = 0;
+    for asset in index.assets()? {
+        let below_a_root = roots.iter().any(|root| asset.path.starts_with(root));
+        if below_a_root && std::fs::symlink_metadata(&asset.path).is_err() {
+            index.remove_asset(&asset.id)?;
+            removed += 1;
+            on_event(&Event::Removed {
+                path: asset.path.clone(),
+            });
+        }
+    }
+    Ok(removed)
+}
+
+/// An id for a new asset: from its path, unless another asset already holds that id (a file
+/// that used to live at this path and moved away).
+fn fresh_asset_id(index: &Index, path: &Path, hash: &str) -> Result<AssetId, FileError> {
+    let mut id = AssetId::from_path(path);
+    let mut salt = 0u32;
+    while index.asset(&id)?.is_some() {
+        salt += 1;
+        let salted = format!("{}\u{0}{hash}\u{0}{salt}", path.display());
+        id = AssetId::from_path(Path::new(&salted));
+    }
+    Ok(id)
+}
+
+fn index_file(
+    index: &Index,
+    models: &mut ModelSet,
+    config: &IngestConfig,
+    candidate: &Candidate,
+) -> Result<FileOutcome, FileError> {
+    let existing = index.asset_by_path(&candidate.path)?;
+    if let Some(asset) = &existing
+        && asset.size == candidate.size
+        && asset.mtime == candidate.mtime
+    {
+        return Ok(FileOutcome::Unchanged);
+    }
+    let hash = content_hash(&candidate.path)
+        .map_err(|error| FileError::Failed(format!("cannot read: {error}")))?;
+
+    let mut id = existing.as_ref().map(|asset| asset.id.clone());
+    if id.is_none() {
+        // A file whose content we know under a path that no longer exists was moved here.
+        for other in index.assets_by_hash(&hash)? {
+            if std::fs::symlink_metadata(&other.path).is_err() {
+                index.move_asset(&other.id, &candidate.path)?;
+                debug!(from = %other.path.display(), to = %candidate.path.display(), "moved");
+                if other.size == candidate.size {
+                    return Ok(FileOutcome::Moved { from: other.path });
+                }
+                id = Some(other.id);
+                break;
+            }
+        }
+    }
+    let id = match id {
+        Some(id) => id,
+        None => fresh_asset_id(index, &candidate.path, &hash)?,
+    };
+
+    let media = rushes_media::probe(&candidate.path, candidate.kind)?;
+    let thumbs_dir = index.thumbs_dir().join(id.as_str());
+    if thumbs_dir.exists() {
+        std::fs::remove_dir_all(&thumbs_dir).map_err(|source| {
+            FileError::Fatal(IngestError::Io {
+                path: thumbs_dir.clone(),
+                source,
+            })
+        })?;
+    }
+    let id_text = id.to_string();
+    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text);
+
+    let (transcript, mut warnings) = read_transcripts(&candidate.path, &media);
+    let shots: Vec<(f64, f64)> = match candidate.kind {
+        AssetKind::Video => {
+            let mut on_batch = |batch: Vec<SampledFrame>| {
+                work.take_frames(batch);
+                Ok(())
+            };
+            let shots = rushes_media::analyze_video(
+                &candidate.path,
+                &media,
+                &config.sampling,
+                &mut on_batch,
+            )?;
+            shots.iter().map(|shot| (shot.start, shot.end)).collect()
+        }
+        AssetKind::Image => {
+            let image = rushes_media::load_still(&candidate.path, config.sampling.max_side)?;
+            work.take_frames(vec![SampledFrame {
+                time: 0.0,
+                shot: 0,
+                image,
+            }]);
+            vec![(0.0, 0.0)]
+        }
+        AssetKind::Audio => audio_ranges(media.duration, config.audio_moment_len),
+    };
+    warnings.append(&mut work.warnings);
+    let moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
+    let moment_count = moments.len();
+    let asset = Asset {
+        id,
+        path: candidate.path.clone(),
+        kind: candidate.kind,
+        size: candidate.size,
+        mtime: candidate.mtime,
+        content_hash: hash,
+        media,
+    };
+    let record = AssetRecord {
+        asset,
+        moments,
+        transcript,
+        embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
+        warnings: warnings.clone(),
+    };
+    index.put_asset(&record)?;
+    Ok(FileOutcome::Indexed {
+        moments: moment_count,
+        warnings,
+    })
+}
+
+fn audio_ranges(duration: Option<f64>, chunk: f64) -> Vec<(f64, f64)> {
+    match duration {
+        Some(length) if length.is_finite() && length > 0.0 => {
+            let mut ranges = Vec::new();
+            let mut start = 0.0;
+            while start < length {
+                let end = (start + chunk).min(length);
+                ranges.push((start, end));
+                start = end;
+            }
+            ranges
+        }
+        _ => vec![(0.0, 0.0)],
+    }
+}
+
+/// Sidecar transcripts win over subtitle streams inside the container. Problems with
+/// either are warnings, never a failed file.
+fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut warnings = Vec::new();
+    for sidecar in rushes_media::find_sidecars(path) {
+        match rushes_media::read_sidecar(&sidecar) {
+            Ok(mut found) => lines.append(&mut found),
+            Err(error) => warnings.push(format!("transcript {}: {error}", sidecar.display())),
+        }
+    }
+    let has_subtitles = media.streams.iter().any(|stream| stream.kind == "subtitle");
+    if lines.is_empty() && has_subtitles {
+        match rushes_media::extract_subtitle_streams(path, media) {
+            Ok(mut found) => lines.append(&mut found),
+            Err(error) => warnings.push(format!("subtitles: {error}")),
+        }
+    }
+    lines.sort_by(|a, b| a.start.total_cmp(&b.start));
+    (lines, warnings)
+}
+
+/// Per-file state while frames stream in: thumbnails, embeddings, tags and text per frame.
+struct FileWork<'a> {
+    models: &'a mut ModelSet,
+    config: &'a IngestConfig,
+    thumbs_dir: &'a Path,
+    asset_id: &'a str,
+    frames: Vec<FrameFacts>,
+    warnings: Vec<String>,
+    /// Whether any frame got an embedding.
+    embedded: bool,
+    visual_failed: bool,
+    ocr_failed: bool,
+    last_shot: Option<usize>,
+    frames_in_shot: usize,
+}
+
+impl<'a> FileWork<'a> {
+    fn new(
+        models: &'a mut ModelSet,
+        config: &'a IngestConfig,
+        thumbs_dir: &'a Path,
+        asset_id: &'a str,
+    ) -> Self {
+        FileWork {
+            models,
+            config,
+            thumbs_dir,
+            asset_id,
+            frames: Vec::new(),
+            warnings: Vec::new(),
+            embedded: false,
+            visual_failed: false,
+            ocr_failed: false,
+            last_shot: None,
+            frames_in_shot: 0,
+        }
+    }
+
+    fn take_frames(&mut self, batch: Vec<SampledFrame>) {
+        if batch.is_empty() {
+            return;
+        }
+        let images: Vec<RgbImage> = batch.iter().map(|frame| frame.image.clone()).collect();
+        let visual = if self.visual_failed {
+            None
+        } else {
+            match self.models.embed_and_tag(&images) {
+                Ok(result) => result,
+                Err(error) => {
+                    self.visual_failed = true;
+                    self.warnings
+                        .push(format!("visual model failed, frames not embedded: {error}"));
+                    None
+                }
+            }
+        };
+        for (position, frame) in batch.into_iter().enumerate() {
+            let millis = (frame.time * 1000.0).round().max(0.0) as u64;
+            let relative = format!("{}/{millis}.jpg", self.asset_id);
+            let thumbnail = match rushes_media::write_thumbnail(
+                &frame.image,
+                &self.thumbs_dir.join(format!("{millis}.jpg")),
+                self.config.thumb_width,
+                self.config.thumb_max_bytes,
+            ) {
+                Ok(()) => Some(relative),
+                Err(error) => {
+                    self.warnings
+                        .push(format!("thumbnail at {:.1}s: {error}", frame.time));
+                    None
+                }
+            };
+            let new_shot = self.last_shot != Some(frame.shot);
+            if new_shot {
+                self.last_shot = Some(frame.shot);
+                self.frames_in_shot = 0;
+            }
+            let run_ocr = !self.ocr_failed
+                && (new_shot
+                    || (self.config.ocr_every > 0
+                        && self.frames_in_shot % self.config.ocr_every == 0));
+            self.frames_in_shot += 1;
+            let ocr_lines = if run_ocr {
+                match self.models.read_text(&frame.image) {
+                    Ok(lines) => lines
+                        .into_iter()
+                        .map(|line| line.text)
+                        .filter(|t| !t.trim().is_empty())
+                        .collect(),
+                    Err(error) => {
+                        self.ocr_failed = true;
+                        self.warnings.push(format!("OCR failed: {error}"));
+                        Vec::new()
+                    }
+                }
+            } else {
+                Vec::new()
+            };
+            let (embedding, tags) = match &visual {
+                Some((embeddings, tags)) => {
+                    self.embedded = true;
+                    (
+                        Some(embeddings.row(position).to_vec()),
+                        tags.get(position).cloned().unwrap_or_default(),
+                    )
+                }
+                None => (None, Vec::new()),
+            };
+            self.frames.push(FrameFacts {
+                time: frame.time,
+                thumbnail,
+                embedding,
+                tags,
+                ocr_lines,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn audio_is_cut_into_chunks_covering_its_duration() {
+        assert_eq!(
+            audio_ranges(Some(65.0), 30.0),
+            vec![(0.0, 30.0), (30.0, 60.0), (60.0, 65.0)]
+        );
+        assert_eq!(audio_ranges(None, 30.0), vec![(0.0, 0.0)]);
+        assert_eq!(audio_ranges(Some(f64::NAN), 30.0), vec![(0.0, 0.0)]);
+    }
+}

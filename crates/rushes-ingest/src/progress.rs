@@ -1,0 +1,82 @@
+//! Publishes an index run's progress to `<index>/progress.json` (atomically, at most a few
+//! times a second) so that a server in another process can stream it to the web UI.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rushes_core::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
+
+/// How many failures the snapshot keeps (the catalog keeps all of them).
+const RECENT_FAILURES: usize = 50;
+const MIN_INTERVAL: Duration = Duration::from_millis(250);
+
+pub struct ProgressFile {
+    path: PathBuf,
+    snapshot: RunProgress,
+    last_write: Option<Instant>,
+}
+
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl ProgressFile {
+    pub fn new(index_dir: &Path) -> ProgressFile {
+        let now = unix_now();
+        ProgressFile {
+            path: index_dir.join(PROGRESS_FILE),
+            snapshot: RunProgress {
+                state: RunState::Running,
+                started_at: now,
+                updated_at: now,
+                files_total: 0,
+                files_done: 0,
+                files_skipped: 0,
+                files_failed: 0,
+                current: None,
+                failures: Vec::new(),
+            },
+            last_write: None,
+        }
+    }
+
+    pub fn snapshot_mut(&mut self) -> &mut RunProgress {
+        &mut self.snapshot
+    }
+
+    pub fn push_failure(&mut self, path: &Path, reason: &str) {
+        self.snapshot.files_failed += 1;
+        if self.snapshot.failures.len() == RECENT_FAILURES {
+            self.snapshot.failures.remove(0);
+        }
+        self.snapshot.failures.push(FileFailure {
+            path: path.display().to_string(),
+            reason: reason.to_string(),
+        });
+    }
+
+    /// Writes the snapshot unless one was written very recently (`force` writes anyway).
+    /// Progress is best effort: a failed write is logged, never fatal.
+    pub fn publish(&mut self, force: bool) {
+        if !force
+            && self
+                .last_write
+                .is_some_and(|at| at.elapsed() < MIN_INTERVAL)
+        {
+            return;
+        }
+        self.snapshot.updated_at = unix_now();
+        let temporary = self.path.with_extension("json.part");
+        let result = serde_json::to_vec_pretty(&self.snapshot)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&temporary, bytes))
+            .and_then(|()| std::fs::rename(&temporary, &self.path));
+        if let Err(error) = result {
+            tracing::warn!(path = %self.path.display(), %error, "could not write progress");
+        }
+        self.last_write = Some(Instant::now());
+    }
+}
