@@ -1,1 +1,26 @@
-//! rushes-media: see crates/README.md.
+//! rushes-media: everything that touches media bytes. Video and audio go through the
+//! ffmpeg and ffprobe command-line tools (see README.md for why not libav), stills through
+//! the `image` crate and kamadak-exif. Owns sniffing, probing, one-pass shot detection and
+//! frame sampling, thumbnails, sidecar and embedded transcripts, and clip export; knows
+//! nothing of models or the index.
+
+mod analyze;
+mod error;
+mod export;
+mod probe;
+mod sniff;
+mod still;
+mod thumbnail;
+mod tools;
+mod transcript;
+
+pub use analyze::{SampledFrame, SamplingConfig, Shot, ShotDetector, analyze_video, frame_at};
+pub use error::MediaError;
+pub use export::{Crop, ExportOptions, export_clip};
+pub use probe::{ffmpeg_version, media_info_from_ffprobe, probe};
+pub use sniff::{kind_from_extension, sniff};
+pub use still::{ExifFacts, apply_orientation, load_still, read_exif};
+pub use thumbnail::{encode_thumbnail, write_thumbnail};
+pub use transcript::{
+    ParsedSubtitles, extract_subtitle_streams, find_sidecars, parse_subtitles, read_sidecar,
+};

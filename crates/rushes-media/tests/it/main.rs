@@ -1,0 +1,10 @@
+//! Integration tests of rushes-media on real footage (Debian's opencv-doc) and media
+//! generated with ffmpeg into a temporary folder per test.
+
+mod bad_input;
+mod common;
+mod export;
+mod probe;
+mod sampling;
+mod stills;
+mod transcripts;

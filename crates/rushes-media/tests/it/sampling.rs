@@ -1,0 +1,213 @@
+//! One-pass shot detection and frame sampling on a reel cut together from real footage.
+
+use rushes_core::AssetKind;
+use rushes_media::{SampledFrame, SamplingConfig, analyze_video, frame_at, probe, write_thumbnail};
+
+use crate::common::{TestResult, corner_card_filter, ffmpeg, is_red, opencv_data, path_str};
+
+/// 3 s of vtest, 2 s of Megamind (a stretch without cuts), 3 s of vtest from later on,
+/// normalised to 384x288 at 25 fps: hard cuts at exactly 3.0 s and 5.0 s.
+fn make_reel(dir: &std::path::Path) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let reel = dir.join("reel.mp4");
+    let vtest = opencv_data("vtest.avi");
+    let megamind = opencv_data("Megamind.avi");
+    let norm = "scale=384:288,setsar=1,fps=25,format=yuv420p";
+    let graph = format!(
+        "[0:v]trim=0:3,setpts=PTS-STARTPTS,{norm}[a];\
+         [1:v]trim=1:3,setpts=PTS-STARTPTS,{norm}[b];\
+         [2:v]trim=40:43,setpts=PTS-STARTPTS,{norm}[c];\
+         [a][b][c]concat=n=3:v=1:a=0[out]"
+    );
+    ffmpeg(&[
+        "-i",
+        path_str(&vtest),
+        "-i",
+        path_str(&megamind),
+        "-i",
+        path_str(&vtest),
+        "-filter_complex",
+        &graph,
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-crf",
+        "28",
+        path_str(&reel),
+    ])?;
+    Ok(reel)
+}
+
+#[test]
+fn finds_both_cuts_of_the_reel_within_one_frame() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let reel = make_reel(dir.path())?;
+    let info = probe(&reel, AssetKind::Video)?;
+    let mut frames: Vec<SampledFrame> = Vec::new();
+    let shots = analyze_video(&reel, &info, &SamplingConfig::default(), &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
+    assert_eq!(cuts.len(), 2, "cuts found: {cuts:?}");
+    assert!((cuts[0] - 3.0).abs() <= 0.04 + 1e-6, "{cuts:?}");
+    assert!((cuts[1] - 5.0).abs() <= 0.04 + 1e-6, "{cuts:?}");
+    // Shots tile [0, duration].
+    assert_eq!(shots[0].start, 0.0);
+    assert!((shots[2].end - 8.0).abs() < 0.1, "{shots:?}");
+    for pair in shots.windows(2) {
+        assert_eq!(pair[0].end, pair[1].start);
+    }
+    // The first frame of every shot is sampled, then one every 2 s.
+    for (index, shot) in shots.iter().enumerate() {
+        let first = frames
+            .iter()
+            .find(|f| f.shot == index)
+            .ok_or("shot without frames")?;
+        assert!(
+            (first.time - shot.start).abs() < 1e-6,
+            "shot {index} starts {} sampled {}",
+            shot.start,
+            first.time
+        );
+    }
+    let times: Vec<f64> = frames.iter().map(|f| f.time).collect();
+    assert!(
+        times.iter().any(|t| (t - 2.0).abs() < 0.05),
+        "steady sample at 2 s in {times:?}"
+    );
+    assert!(
+        times.iter().any(|t| (t - 7.0).abs() < 0.05),
+        "steady sample 2 s into the third shot in {times:?}"
+    );
+    assert!(
+        frames
+            .iter()
+            .all(|f| f.image.width() == 384 && f.image.height() == 288)
+    );
+    Ok(())
+}
+
+#[test]
+fn finds_the_hard_cuts_of_the_megamind_trailer() -> TestResult {
+    let path = opencv_data("Megamind.avi");
+    let info = probe(&path, AssetKind::Video)?;
+    let config = SamplingConfig {
+        max_side: 320,
+        ..SamplingConfig::default()
+    };
+    let shots = analyze_video(&path, &info, &config, &mut |_| Ok(()))?;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
+    // ffmpeg's own scene score places the trailer's cuts at 4.129, 6.465 and 8.383 s.
+    let frame = 1.0 / info.frame_rate.unwrap_or(24.0);
+    for expected in [4.129, 6.465, 8.383] {
+        assert!(
+            cuts.iter().any(|c| (c - expected).abs() <= frame + 1e-3),
+            "no cut near {expected} in {cuts:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn batches_are_bounded_and_a_callback_error_stops_the_decode() -> TestResult {
+    let path = opencv_data("vtest.avi");
+    let info = probe(&path, AssetKind::Video)?;
+    let config = SamplingConfig {
+        interval: 0.5,
+        max_side: 160,
+        batch_size: 4,
+        ..SamplingConfig::default()
+    };
+    let mut batches = 0;
+    let result = analyze_video(&path, &info, &config, &mut |batch| {
+        assert!(batch.len() <= 4);
+        batches += 1;
+        if batches == 3 {
+            return Err(rushes_media::MediaError::Stopped(String::from("enough")));
+        }
+        Ok(())
+    });
+    assert!(
+        matches!(result, Err(rushes_media::MediaError::Stopped(_))),
+        "{result:?}"
+    );
+    assert_eq!(batches, 3);
+    Ok(())
+}
+
+#[test]
+fn rotated_clip_is_sampled_upright() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    // Store the upright portrait card turned a quarter clockwise, with a display matrix that
+    // turns it back, as phones do.
+    let stored = dir.path().join("stored.mp4");
+    let phone = dir.path().join("phone.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &corner_card_filter(240, 320),
+        "-vf",
+        "transpose=clock",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        "-pix_fmt",
+        "yuv420p",
+        path_str(&stored),
+    ])?;
+    ffmpeg(&[
+        "-i",
+        path_str(&stored),
+        "-c",
+        "copy",
+        "-metadata:s:v:0",
+        "rotate=90",
+        path_str(&phone),
+    ])?;
+    let info = probe(&phone, AssetKind::Video)?;
+    assert_eq!((info.width, info.height), (Some(240), Some(320)));
+    let mut frames = Vec::new();
+    analyze_video(&phone, &info, &SamplingConfig::default(), &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    let first = frames.first().ok_or("no frame")?;
+    assert_eq!((first.image.width(), first.image.height()), (240, 320));
+    assert!(
+        is_red(first.image.get_pixel(5, 5)),
+        "top-left is red when upright"
+    );
+    assert!(!is_red(first.image.get_pixel(234, 5)));
+    let grabbed = frame_at(&phone, &info, 0.5, 160)?;
+    assert_eq!((grabbed.width(), grabbed.height()), (120, 160));
+    assert!(is_red(grabbed.get_pixel(3, 3)));
+    Ok(())
+}
+
+#[test]
+fn thumbnails_fit_twenty_kilobytes() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = opencv_data("Megamind.avi");
+    let info = probe(&path, AssetKind::Video)?;
+    let frame = frame_at(&path, &info, 5.0, 960)?;
+    let dest = dir.path().join("thumbs").join("megamind-5s.jpg");
+    write_thumbnail(&frame, &dest, 320, 20_000)?;
+    let bytes = std::fs::read(&dest)?;
+    assert!(bytes.len() <= 20_000, "{} bytes", bytes.len());
+    let decoded = image::load_from_memory(&bytes)?;
+    assert_eq!(decoded.width(), 320);
+    // A tight budget still yields a valid, smaller JPEG.
+    write_thumbnail(&frame, &dest, 320, 3_000)?;
+    assert!(std::fs::metadata(&dest)?.len() <= 3_000);
+    assert_eq!(
+        std::fs::read_dir(dest.parent().ok_or("no parent")?)?.count(),
+        1,
+        "no temp files left"
+    );
+    Ok(())
+}
