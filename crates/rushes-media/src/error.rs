@@ -38,6 +38,9 @@ pub enum MediaError {
         reason: String,
         recovered: Vec<TranscriptLine>,
     },
+    /// ffmpeg or ffprobe rejected the file for a reason not classified above.
+    #[error("ffmpeg cannot read it: {0}")]
+    Unreadable(String),
     /// ffmpeg or ffprobe made no progress for too long on this file.
     #[error("{tool} gave up after {seconds} s without progress (file may be damaged)")]
     Timeout { tool: &'static str, seconds: u64 },
@@ -76,6 +79,7 @@ impl MediaError {
             | MediaError::NoVideoStream
             | MediaError::ImplausibleMetadata(_)
             | MediaError::MalformedSubtitles { .. }
+            | MediaError::Unreadable(_)
             | MediaError::Timeout { .. }
             | MediaError::InvalidRequest(_) => true,
             MediaError::ToolMissing { .. }

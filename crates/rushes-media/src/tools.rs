@@ -329,14 +329,14 @@ pub fn classify_failure(tool: &'static str, path: &Path, stderr: &str) -> MediaE
     if lower.contains("invalid data found when processing input") {
         return MediaError::NotMedia(String::from("ffmpeg recognises no format in it"));
     }
-    let last = stderr
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no output");
-    MediaError::ToolFailed {
-        tool,
-        reason: clean(last),
+    // The tool ran and refused this file: blame the file, so one odd clip cannot stop a
+    // whole run. A tool that cannot start at all is `ToolMissing` instead.
+    match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
+        Some(line) => MediaError::Unreadable(clean(line)),
+        None => MediaError::ToolFailed {
+            tool,
+            reason: String::from("exited with an error and no message"),
+        },
     }
 }
 
@@ -382,6 +382,59 @@ mod tests {
         let none = "[Parsed_showinfo_1 @ 0x55] n:  0 pts: NOPTS pts_time:NOPTS pos: 4";
         assert_eq!(showinfo_frame_time(none), Some(None));
         assert_eq!(showinfo_frame_time("frame=  10 fps=0.0"), None);
+    }
+
+    #[test]
+    fn a_hung_tool_is_killed_by_the_timeout() {
+        let started = Instant::now();
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        let result = run_with_timeout("ffprobe", &mut command, Duration::from_millis(200));
+        assert!(matches!(
+            result,
+            Err(MediaError::Timeout {
+                tool: "ffprobe",
+                ..
+            })
+        ));
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "killed, not waited for"
+        );
+    }
+
+    #[test]
+    fn a_streaming_tool_without_output_is_killed_by_the_watchdog() {
+        let started = Instant::now();
+        let mut command = Command::new("sleep");
+        command.arg("30");
+        let Ok(mut tool) =
+            StreamingTool::spawn_with_stall("ffmpeg", &mut command, Duration::from_millis(300))
+        else {
+            panic!("sleep did not start");
+        };
+        let mut buffer = [0u8; 16];
+        assert!(matches!(tool.read_frame(&mut buffer), Ok(false)));
+        let outcome = tool.finish();
+        assert!(matches!(
+            outcome,
+            Err((Some(MediaError::Timeout { .. }), _))
+        ));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn an_unclassified_refusal_blames_the_file() {
+        let error = classify_failure(
+            "ffmpeg",
+            Path::new("/"),
+            "[foo @ 0x1] Something odd happened\n",
+        );
+        assert!(error.is_user_error());
+        assert_eq!(
+            error.to_string(),
+            "ffmpeg cannot read it: something odd happened"
+        );
     }
 
     #[test]
