@@ -1,1 +1,221 @@
-//! rushes-server: see crates/README.md.
+//! rushes-server: the axum HTTP server of rushes — the JSON API, media by asset id with
+//! Range, thumbnails, server-sent progress events and the embedded web UI from `web/`.
+//! The CLI calls [`serve`] with an [`AppState`]; tests drive [`router`] directly.
+
+mod api;
+mod engine;
+mod error;
+mod events;
+mod media;
+mod thumbs;
+mod web;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::routing::{get, post};
+use rushes_core::{Asset, AssetId};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use engine::EngineConfig;
+pub use error::{ApiError, ServerError};
+pub use media::{Playback, playback_for};
+
+/// Longest query string accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1024;
+/// Most hits one search request may ask for.
+pub const MAX_LIMIT: usize = 200;
+/// Largest image accepted by `POST /api/search/image`.
+pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
+
+/// The content security policy of every response: no inline script, nothing third-party.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
+
+/// Settings of the server that are not the index itself.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// How long an API request may take before it is answered with 503.
+    pub request_timeout: Duration,
+    /// How often `/api/events` looks at `progress.json`.
+    pub progress_poll_interval: Duration,
+    /// The ffmpeg executable used to make proxies.
+    pub ffmpeg: PathBuf,
+    /// How the query engine loads its models (CLIP for visual search).
+    pub engine: engine::EngineConfig,
+}
+
+impl Default for ServerConfig {
+    fn default() -> ServerConfig {
+        ServerConfig {
+            request_timeout: Duration::from_secs(30),
+            progress_poll_interval: Duration::from_secs(1),
+            ffmpeg: PathBuf::from("ffmpeg"),
+            engine: engine::EngineConfig::default(),
+        }
+    }
+}
+
+/// Everything handlers share: the open index (through the search engine), the proxy cache
+/// and the settings. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    engine: Arc<engine::Engine>,
+    proxies: Arc<media::ProxyCache>,
+    config: Arc<ServerConfig>,
+    index_dir: Arc<PathBuf>,
+}
+
+impl AppState {
+    /// Opens the index at `index_dir` read-only for serving.
+    pub fn new(index_dir: PathBuf, config: ServerConfig) -> Result<AppState, ServerError> {
+        if !index_dir.is_dir() {
+            return Err(ServerError::IndexMissing(index_dir));
+        }
+        let engine = engine::Engine::open(&index_dir, &config.engine)?;
+        let proxies = media::ProxyCache::new(index_dir.join("proxies"), config.ffmpeg.clone());
+        Ok(AppState {
+            engine: Arc::new(engine),
+            proxies: Arc::new(proxies),
+            config: Arc::new(config),
+            index_dir: Arc::new(index_dir),
+        })
+    }
+
+    pub fn index_dir(&self) -> &Path {
+        &self.index_dir
+    }
+
+    fn engine(&self) -> Arc<engine::Engine> {
+        self.engine.clone()
+    }
+
+    fn thumbs_dir(&self) -> PathBuf {
+        self.index_dir.join("thumbs")
+    }
+
+    fn proxies(&self) -> &media::ProxyCache {
+        &self.proxies
+    }
+
+    fn progress_poll_interval(&self) -> Duration {
+        self.config.progress_poll_interval
+    }
+
+    /// Looks an asset up by an id taken from a request: 400 if malformed, 404 if unknown.
+    async fn asset_by_id_text(&self, text: &str) -> Result<Asset, ApiError> {
+        let id = media::parse_asset_id(text)?;
+        self.asset(id).await
+    }
+
+    async fn asset(&self, id: AssetId) -> Result<Asset, ApiError> {
+        let engine = self.engine();
+        let found =
+            tokio::task::spawn_blocking(move || engine.index().asset(&id).map(|asset| (id, asset)))
+                .await
+                .map_err(|error| ApiError::internal("asset lookup task", error))?;
+        match found {
+            Ok((_, Some(asset))) => Ok(asset),
+            Ok((id, None)) => Err(ApiError::not_found(format!("no asset {id} in the index"))),
+            Err(error) => Err(ApiError::internal("asset lookup", error)),
+        }
+    }
+}
+
+/// The whole HTTP surface: `/api/*`, `/media/*`, `/thumbs/*` and the web UI.
+pub fn router(state: AppState) -> Router {
+    let timeout = TimeoutLayer::with_status_code(
+        StatusCode::SERVICE_UNAVAILABLE,
+        state.config.request_timeout,
+    );
+    let api = Router::new()
+        .route("/search", get(api::search))
+        .route(
+            "/search/image",
+            post(api::search_image).layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES)),
+        )
+        .route("/similar", get(api::similar))
+        .route("/assets", get(api::list_assets))
+        .route("/assets/{id}", get(api::asset_detail))
+        .route("/facets", get(api::facets))
+        .route("/status", get(api::status))
+        .fallback(api::unknown_endpoint)
+        .layer(timeout)
+        // Server-sent events stay open: outside the request timeout.
+        .route("/events", get(events::get_events));
+    Router::new()
+        .nest("/api", api)
+        .route("/media/{id}", get(media::get_original))
+        .route("/media/{id}/proxy", get(media::get_proxy))
+        .route("/thumbs/{asset}/{file}", get(thumbs::get_thumbnail))
+        .fallback(web::serve_web)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// Binds `addr`, logs the URL and serves until ctrl-c or SIGTERM, then finishes the
+/// requests in flight.
+pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), ServerError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServerError::Bind { addr, source })?;
+    let bound = listener.local_addr().unwrap_or(addr);
+    tracing::info!(
+        "rushes is serving {} at http://{bound}/",
+        state.index_dir().display()
+    );
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServerError::Serve)?;
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::warn!("cannot listen for ctrl-c: {error}");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!("cannot listen for SIGTERM: {error}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

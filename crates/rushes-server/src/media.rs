@@ -1,0 +1,354 @@
+//! `GET /media/{asset_id}` and `GET /media/{asset_id}/proxy`: the original file or an
+//! H.264/AAC proxy of it, by asset id (the path comes from the index, never from the
+//! request), with HTTP Range through `tower_http::services::ServeFile`. Also decides which
+//! files a browser can play natively.
+
+use std::collections::HashMap;
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use rushes_core::{Asset, AssetId, AssetKind, MediaInfo};
+use serde::Serialize;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How the UI should play an asset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Playback {
+    /// True when the original file plays in a browser as it is.
+    pub native: bool,
+    /// Where to fetch playable media: `/media/{id}` or `/media/{id}/proxy`.
+    pub url: String,
+    /// Why a proxy is needed, for the notice in the player.
+    pub reason: Option<String>,
+}
+
+const PLAYABLE_VIDEO_CODECS: &[&str] = &["h264", "vp8", "vp9", "av1"];
+const PLAYABLE_AUDIO_CODECS: &[&str] = &["aac", "mp3", "opus", "vorbis", "flac"];
+const PLAYABLE_VIDEO_CONTAINERS: &[&str] = &["mp4", "mov", "webm"];
+const PLAYABLE_AUDIO_CONTAINERS: &[&str] = &["mp3", "mp4", "mov", "webm", "ogg", "flac", "wav"];
+
+/// Decides from probe facts whether a browser plays the file natively, and if not, why.
+pub fn playback_for(asset: &Asset) -> Playback {
+    let reason = unplayable_reason(asset.kind, &asset.media);
+    let url = if reason.is_some() {
+        format!("/media/{}/proxy", asset.id)
+    } else {
+        format!("/media/{}", asset.id)
+    };
+    Playback {
+        native: reason.is_none(),
+        url,
+        reason,
+    }
+}
+
+fn container_is_one_of(container: &str, allowed: &[&str]) -> bool {
+    container
+        .split(',')
+        .any(|name| allowed.contains(&name.trim()))
+}
+
+fn unplayable_reason(kind: AssetKind, media: &MediaInfo) -> Option<String> {
+    let container = media.container.as_deref().unwrap_or("unknown");
+    match kind {
+        AssetKind::Image => None,
+        AssetKind::Video => {
+            let codec = media.video_codec.as_deref().unwrap_or("unknown");
+            if !PLAYABLE_VIDEO_CODECS.contains(&codec) {
+                return Some(format!("browsers cannot play {codec} video"));
+            }
+            if !container_is_one_of(container, PLAYABLE_VIDEO_CONTAINERS) {
+                return Some(format!("browsers cannot open {container} files"));
+            }
+            match media.audio_codec.as_deref() {
+                Some(audio) if !PLAYABLE_AUDIO_CODECS.contains(&audio) => {
+                    Some(format!("browsers cannot play {audio} audio"))
+                }
+                _ => None,
+            }
+        }
+        AssetKind::Audio => {
+            let codec = media.audio_codec.as_deref().unwrap_or("unknown");
+            let pcm_in_wav = codec.starts_with("pcm_") && container_is_one_of(container, &["wav"]);
+            if !pcm_in_wav && !PLAYABLE_AUDIO_CODECS.contains(&codec) {
+                return Some(format!("browsers cannot play {codec} audio"));
+            }
+            if !container_is_one_of(container, PLAYABLE_AUDIO_CONTAINERS) {
+                return Some(format!("browsers cannot open {container} files"));
+            }
+            None
+        }
+    }
+}
+
+pub async fn get_original(
+    State(state): State<AppState>,
+    segment: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let Path(id) = segment?;
+    let asset = state.asset_by_id_text(&id).await?;
+    if !asset.path.is_file() {
+        return Err(ApiError::not_found(format!(
+            "the file is no longer at {}",
+            asset.path.display()
+        )));
+    }
+    let mut response = serve_file(&asset.path, request).await?;
+    // `.mov` is the same ISO media family as mp4; browsers play it when told so.
+    if asset
+        .path
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("mov"))
+    {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, HeaderValue::from_static("video/mp4"));
+    }
+    Ok(response)
+}
+
+pub async fn get_proxy(
+    State(state): State<AppState>,
+    segment: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let Path(id) = segment?;
+    let asset = state.asset_by_id_text(&id).await?;
+    if asset.kind == AssetKind::Image {
+        return Err(ApiError::bad_request(
+            "stills have no proxy; use the thumbnail",
+        ));
+    }
+    if !asset.path.is_file() {
+        return Err(ApiError::not_found(format!(
+            "the file is no longer at {}",
+            asset.path.display()
+        )));
+    }
+    let proxy = state.proxies().ensure(&asset).await?;
+    serve_file(&proxy, request).await
+}
+
+async fn serve_file(path: &FsPath, request: Request) -> Result<Response, ApiError> {
+    let response = ServeFile::new(path)
+        .oneshot(request)
+        .await
+        .map_err(|error| ApiError::internal("serving media", error))?;
+    Ok(response.into_response())
+}
+
+/// Browser-playable proxies made on demand under `<index>/proxies/`, each made once even
+/// when requested concurrently (one lock per proxy file), written to `.part` then renamed.
+#[derive(Debug)]
+pub struct ProxyCache {
+    dir: PathBuf,
+    ffmpeg: PathBuf,
+    in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ProxyCache {
+    pub fn new(dir: PathBuf, ffmpeg: PathBuf) -> ProxyCache {
+        ProxyCache {
+            dir,
+            ffmpeg,
+            in_flight: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The proxy's file name changes with the source's content, so a re-shot file under
+    /// the same name never gets a stale proxy.
+    pub fn proxy_path(&self, asset: &Asset) -> PathBuf {
+        let hash: String = asset
+            .content_hash
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .take(12)
+            .collect();
+        self.dir.join(format!("{}-{hash}.mp4", asset.id))
+    }
+
+    /// Returns the proxy of `asset`, making it first when it does not exist yet.
+    pub async fn ensure(&self, asset: &Asset) -> Result<PathBuf, ApiError> {
+        let target = self.proxy_path(asset);
+        if target.is_file() {
+            return Ok(target);
+        }
+        let lock = {
+            let mut in_flight = self
+                .in_flight
+                .lock()
+                .map_err(|_| ApiError::internal("proxy cache", "lock poisoned"))?;
+            in_flight
+                .entry(target.to_string_lossy().into_owned())
+                .or_default()
+                .clone()
+        };
+        let guard = lock.lock_owned().await;
+        if target.is_file() {
+            return Ok(target);
+        }
+        // The transcode runs in its own task holding the lock, so a client that goes away
+        // neither kills it half-way nor lets a second ffmpeg start on the same file.
+        let job = tokio::spawn(make_proxy(
+            self.ffmpeg.clone(),
+            asset.path.clone(),
+            target.clone(),
+            guard,
+        ));
+        match job.await {
+            Ok(Ok(())) => Ok(target),
+            Ok(Err(error)) => Err(ApiError::internal(
+                &format!("making proxy of {}", asset.path.display()),
+                error,
+            )),
+            Err(error) => Err(ApiError::internal("proxy task", error)),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum ProxyError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("ffmpeg failed ({status}): {stderr}")]
+    Ffmpeg {
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
+}
+
+async fn make_proxy(
+    ffmpeg: PathBuf,
+    source: PathBuf,
+    target: PathBuf,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+) -> Result<(), ProxyError> {
+    if let Some(parent) = target.parent() {
+        tokio::fs::create_dir_all(parent).await?;
+    }
+    let part = target.with_extension("mp4.part");
+    tracing::info!(source = %source.display(), "making a browser-playable proxy");
+    let output = tokio::process::Command::new(&ffmpeg)
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"])
+        .arg(&source)
+        .args([
+            "-map",
+            "0:v:0?",
+            "-map",
+            "0:a:0?",
+            "-sn",
+            "-dn",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-crf",
+            "23",
+            "-pix_fmt",
+            "yuv420p",
+            "-vf",
+            "scale='trunc(min(1920,iw)/2)*2':-2",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "160k",
+            "-ac",
+            "2",
+            "-movflags",
+            "+faststart",
+            "-f",
+            "mp4",
+        ])
+        .arg(&part)
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .output()
+        .await?;
+    if !output.status.success() {
+        let _ = tokio::fs::remove_file(&part).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
+        return Err(ProxyError::Ffmpeg {
+            status: output.status,
+            stderr: tail,
+        });
+    }
+    tokio::fs::rename(&part, &target).await?;
+    Ok(())
+}
+
+/// Parses an asset id from a request path segment: 400 when it is not one.
+pub fn parse_asset_id(text: &str) -> Result<AssetId, ApiError> {
+    AssetId::parse(text).ok_or_else(|| ApiError::bad_request("not an asset id (16 hex characters)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn asset(kind: AssetKind, container: &str, video: Option<&str>, audio: Option<&str>) -> Asset {
+        Asset {
+            id: AssetId::from_path(FsPath::new("/footage/x")),
+            path: "/footage/x".into(),
+            kind,
+            size: 1,
+            mtime: 0,
+            content_hash: "abc".into(),
+            media: MediaInfo {
+                container: Some(container.into()),
+                video_codec: video.map(str::to_string),
+                audio_codec: audio.map(str::to_string),
+                ..MediaInfo::default()
+            },
+        }
+    }
+
+    #[test]
+    fn h264_mp4_plays_natively_and_avi_or_prores_needs_a_proxy() {
+        let mp4 = asset(
+            AssetKind::Video,
+            "mov,mp4,m4a,3gp,3g2,mj2",
+            Some("h264"),
+            Some("aac"),
+        );
+        assert!(playback_for(&mp4).native);
+        assert_eq!(playback_for(&mp4).url, format!("/media/{}", mp4.id));
+        let webm = asset(AssetKind::Video, "matroska,webm", Some("vp9"), Some("opus"));
+        assert!(playback_for(&webm).native);
+        for (container, codec) in [
+            ("avi", "mpeg4"),
+            ("avi", "mjpeg"),
+            ("mov,mp4,m4a,3gp,3g2,mj2", "prores"),
+            ("mxf", "h264"),
+        ] {
+            let file = asset(AssetKind::Video, container, Some(codec), None);
+            let playback = playback_for(&file);
+            assert!(!playback.native, "{container} {codec}");
+            assert!(playback.url.ends_with("/proxy"));
+            assert!(playback.reason.is_some());
+        }
+        let pcm_mov = asset(
+            AssetKind::Video,
+            "mov,mp4,m4a,3gp,3g2,mj2",
+            Some("h264"),
+            Some("pcm_s24le"),
+        );
+        assert!(!playback_for(&pcm_mov).native);
+    }
+
+    #[test]
+    fn wav_and_mp3_play_but_aiff_does_not() {
+        assert!(playback_for(&asset(AssetKind::Audio, "wav", None, Some("pcm_s16le"))).native);
+        assert!(playback_for(&asset(AssetKind::Audio, "mp3", None, Some("mp3"))).native);
+        assert!(!playback_for(&asset(AssetKind::Audio, "aiff", None, Some("pcm_s16be"))).native);
+    }
+}

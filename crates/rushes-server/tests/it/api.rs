@@ -1,0 +1,359 @@
+//! The JSON API: search, assets, facets, status, similar and image search, and their errors.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::support::{TestResult, assert_error, get, json, library, send, state};
+
+#[tokio::test]
+async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let response = get(&state, "/api/search?q=scene%2042").await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = json(response).await?;
+    let hits = page["hits"].as_array().ok_or("no hits array")?;
+    let first = hits.first().ok_or("no hit")?;
+    assert_eq!(first["asset"]["id"], library.slate.id.as_str());
+    assert_eq!(first["start"], 2.0);
+    assert!(
+        first["snippet"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("<b>"),
+        "{first}"
+    );
+    assert!(
+        first["signals"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|s| s == "ocr")),
+        "{first}"
+    );
+    // 01:00:00:00 + 2 s at 25 fps.
+    assert_eq!(first["timecode"], "01:00:02:00");
+    let asset = &page["assets"][library.slate.id.as_str()];
+    assert_eq!(asset["name"], "slate_take3.mp4");
+    assert_eq!(asset["playback"]["native"], true);
+    assert!(
+        hits.iter()
+            .all(|hit| hit["asset"]["id"] != library.avi.id.as_str())
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_by_file_name_word_and_kind_filter() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let page = json(get(&state, "/api/search?q=vtest").await?).await?;
+    let first = &page["hits"][0];
+    assert_eq!(first["asset"]["id"], library.avi.id.as_str());
+    assert_eq!(
+        page["assets"][library.avi.id.as_str()]["playback"]["native"],
+        false
+    );
+    let filtered = json(get(&state, "/api/search?q=vtest%20kind:image").await?).await?;
+    assert_eq!(
+        filtered["hits"].as_array().map(Vec::len),
+        Some(0),
+        "{filtered}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let message = assert_error(
+        get(&state, "/api/search?q=date:2025-13-01").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    )
+    .await?;
+    assert!(
+        message.contains("2025-13-01") || message.to_lowercase().contains("date"),
+        "{message}"
+    );
+    let long = "a".repeat(2000);
+    assert_error(
+        get(&state, &format!("/api/search?q={long}")).await?,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/search?q=x&limit=1000").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/search?q=x&limit=lots").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/search?q=x&sort=random").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/facets?q=date:2025-13-01").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/nothing-here").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let detail = json(get(&state, &format!("/api/assets/{}", library.slate.id)).await?).await?;
+    assert_eq!(detail["asset"]["id"], library.slate.id.as_str());
+    let moments = detail["moments"].as_array().ok_or("no moments")?;
+    assert_eq!(moments.len(), 2);
+    assert_eq!(moments[1]["timecode"], "01:00:02:00");
+    let frames = detail["frames"].as_array().ok_or("no frames")?;
+    let times: Vec<f64> = frames.iter().filter_map(|f| f["time"].as_f64()).collect();
+    assert_eq!(times, vec![0.0, 1.0, 2.0, 3.0]);
+    // Every frame thumbnail the API names can be fetched.
+    for frame in frames {
+        let url = frame["thumbnail"].as_str().ok_or("no thumbnail")?;
+        assert_eq!(get(&state, url).await?.status(), StatusCode::OK, "{url}");
+    }
+    assert_eq!(
+        detail["playback"]["url"],
+        format!("/media/{}", library.slate.id)
+    );
+
+    let avi = json(get(&state, &format!("/api/assets/{}", library.avi.id)).await?).await?;
+    assert_eq!(
+        avi["playback"]["url"],
+        format!("/media/{}/proxy", library.avi.id)
+    );
+
+    assert_error(
+        get(&state, "/api/assets/0123456789abcdef").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/assets/not-an-id").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn asset_list_pages_and_counts_folders() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let list = json(get(&state, "/api/assets?limit=1").await?).await?;
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["assets"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        list["folders"][0]["path"],
+        library.footage.display().to_string()
+    );
+    assert_eq!(list["folders"][0]["count"], 2);
+    let second = json(get(&state, "/api/assets?limit=1&offset=1").await?).await?;
+    assert_ne!(second["assets"][0]["id"], list["assets"][0]["id"]);
+    let elsewhere = json(get(&state, "/api/assets?folder=/nowhere").await?).await?;
+    assert_eq!(elsewhere["total"], 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn facets_count_matching_assets_by_kind_and_folder() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let facets = json(get(&state, "/api/facets?q=").await?).await?;
+    let kinds = facets["kind"].as_array().ok_or("no kind facet")?;
+    assert!(
+        kinds
+            .iter()
+            .any(|k| k["value"] == "video" && k["count"] == 2),
+        "{facets}"
+    );
+    assert!(
+        facets["folder"]
+            .as_array()
+            .is_some_and(|f| f.iter().any(|f| f["value"] == "day1")),
+        "{facets}"
+    );
+    let narrowed = json(get(&state, "/api/facets?q=scene%2042").await?).await?;
+    assert!(
+        narrowed["kind"]
+            .as_array()
+            .is_some_and(|k| k.iter().any(|k| k["count"] == 1)),
+        "{narrowed}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn status_reports_the_index_and_the_last_run() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let status = json(get(&state, "/api/status").await?).await?;
+    assert_eq!(status["index"]["assets"], 2);
+    assert!(status["progress"].is_null());
+    std::fs::write(
+        library.index.join("progress.json"),
+        r#"{"state":"running","started_at":1,"updated_at":2,"files_total":5,"files_done":2,"files_skipped":0,"files_failed":1,"current":"/f/c.mov","failures":[{"path":"/f/b.mov","reason":"not a media file"}]}"#,
+    )?;
+    let status = json(get(&state, "/api/status").await?).await?;
+    assert_eq!(status["progress"]["files_done"], 2);
+    assert_eq!(
+        status["progress"]["failures"][0]["reason"],
+        "not a media file"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn events_stream_progress_when_the_file_changes() -> TestResult {
+    use tokio_stream::StreamExt;
+    let library = library()?;
+    let state = state(&library)?;
+    let response = get(&state, "/api/events").await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()[header::CONTENT_TYPE]
+            .to_str()?
+            .starts_with("text/event-stream")
+    );
+    let mut stream = response.into_body().into_data_stream();
+    std::fs::write(
+        library.index.join("progress.json"),
+        r#"{"state":"running","started_at":1,"updated_at":2,"files_total":3,"files_done":1,"files_skipped":0,"files_failed":0,"current":"/f/a.mov","failures":[]}"#,
+    )?;
+    let mut seen = String::new();
+    while !seen.contains("\n\n") {
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(10), stream.next())
+            .await?
+            .ok_or("stream ended")??;
+        seen.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    assert!(seen.contains("event: progress"), "{seen}");
+    assert!(
+        seen.contains("\"files_done\":1") && seen.contains("/f/a.mov"),
+        "{seen}"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    assert_error(
+        get(
+            &state,
+            &format!("/api/similar?asset={}&t=1", library.slate.id),
+        )
+        .await?,
+        StatusCode::CONFLICT,
+        "visual_search_off",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/similar?asset=0123456789abcdef&t=1").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/api/similar?asset=../../etc&t=1").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+
+    let jpeg = std::fs::read(
+        library
+            .index
+            .join("thumbs")
+            .join(library.slate.id.as_str())
+            .join("1000.jpg"),
+    )?;
+    let request = Request::post("/api/search/image")
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .body(Body::from(jpeg))?;
+    assert_error(
+        send(&state, request).await?,
+        StatusCode::CONFLICT,
+        "visual_search_off",
+    )
+    .await?;
+
+    let not_an_image =
+        Request::post("/api/search/image").body(Body::from("hello, not a picture"))?;
+    assert_error(
+        send(&state, not_an_image).await?,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media",
+    )
+    .await?;
+
+    let huge = vec![0u8; rushes_server::MAX_UPLOAD_BYTES + 1024];
+    let too_large = Request::post("/api/search/image")
+        .header(header::CONTENT_TYPE, "image/jpeg")
+        .body(Body::from(huge))?;
+    assert_error(
+        send(&state, too_large).await?,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn image_search_accepts_a_multipart_form() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let jpeg = std::fs::read(
+        library
+            .index
+            .join("thumbs")
+            .join(library.slate.id.as_str())
+            .join("1000.jpg"),
+    )?;
+    let boundary = "rushes-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"frame.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(&jpeg);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::post("/api/search/image")
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(Body::from(body))?;
+    // The form is read and the image decoded; this index has no vectors, so the answer is
+    // the visual-search-off explanation rather than a form or decoding error.
+    assert_error(
+        send(&state, request).await?,
+        StatusCode::CONFLICT,
+        "visual_search_off",
+    )
+    .await?;
+    Ok(())
+}

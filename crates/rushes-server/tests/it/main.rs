@@ -1,0 +1,8 @@
+//! Integration tests of rushes-server: the router driven with `oneshot` requests against a
+//! small real index (ffmpeg-made media, real thumbnails) in a temp dir per test.
+
+mod api;
+mod media;
+mod security;
+mod support;
+mod web;

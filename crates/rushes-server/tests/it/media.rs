@@ -1,0 +1,211 @@
+//! Media by asset id with Range, on-demand proxies, thumbnails, and path traversal attempts.
+
+use std::process::Command;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+
+use crate::support::{TestResult, assert_error, body_bytes, get, library, send, state};
+
+#[tokio::test]
+async fn original_media_is_served_whole_and_by_range() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let size = std::fs::metadata(&library.slate.path)?.len();
+    let whole = get(&state, &format!("/media/{}", library.slate.id)).await?;
+    assert_eq!(whole.status(), StatusCode::OK);
+    assert_eq!(whole.headers()[header::ACCEPT_RANGES], "bytes");
+    assert_eq!(
+        body_bytes(whole).await?,
+        std::fs::read(&library.slate.path)?
+    );
+
+    let request = Request::get(format!("/media/{}", library.slate.id))
+        .header(header::RANGE, "bytes=100-199")
+        .body(Body::empty())?;
+    let part = send(&state, request).await?;
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(
+        part.headers()[header::CONTENT_RANGE],
+        format!("bytes 100-199/{size}").as_str()
+    );
+    let bytes = body_bytes(part).await?;
+    assert_eq!(
+        bytes.as_slice(),
+        &std::fs::read(&library.slate.path)?[100..200]
+    );
+
+    let request = Request::get(format!("/media/{}", library.slate.id))
+        .header(header::RANGE, format!("bytes={}-", size + 10))
+        .body(Body::empty())?;
+    assert_eq!(
+        send(&state, request).await?.status(),
+        StatusCode::RANGE_NOT_SATISFIABLE
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn unknown_and_malformed_ids_are_404_and_400() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    assert_error(
+        get(&state, "/media/0123456789abcdef").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/media/0123456789abcdef/proxy").await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/media/xyz").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_moved_away_file_is_404_not_500() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    std::fs::remove_file(&library.slate.path)?;
+    let message = assert_error(
+        get(&state, &format!("/media/{}", library.slate.id)).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert!(message.contains("slate_take3.mp4"), "{message}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn path_traversal_never_reaches_a_file_outside_the_index() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let secret = b"root:x:0:0";
+    let attempts = [
+        "/media/..%2f..%2f..%2fetc%2fpasswd",
+        "/media/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/media/%2fetc%2fpasswd",
+        "/media/..",
+        "/media/0123456789abcdef%00",
+        "/thumbs/../../etc/passwd",
+        "/thumbs/..%2f..%2f/passwd",
+        "/thumbs/%2e%2e/%2e%2e%2fetc%2fpasswd",
+        "/thumbs/%2fetc/passwd",
+        "/thumbs/0123456789abcdef/..%2f..%2fcatalog.sqlite",
+        "/thumbs/0123456789abcdef/1000.jpg%00.png",
+        "/thumbs/0123456789abcdef/%2e%2e%2f1000.jpg",
+        "/thumbs/..%2fthumbs/1000.jpg",
+        "/thumbs/0123456789abcdef/1000.JPG",
+        "/..%2f..%2fCargo.toml",
+        "/js/../../Cargo.toml",
+        "/%2e%2e/%2e%2e/Cargo.toml",
+        "/js/..%5c..%5cCargo.toml",
+    ];
+    for uri in attempts {
+        let response = get(&state, uri).await?;
+        let status = response.status();
+        assert!(
+            status == StatusCode::BAD_REQUEST || status == StatusCode::NOT_FOUND,
+            "{uri}: {status}"
+        );
+        let bytes = body_bytes(response).await?;
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret),
+            "{uri} leaked a file"
+        );
+        assert!(!bytes.starts_with(b"SQLite"), "{uri} leaked the catalog");
+        assert!(
+            !bytes
+                .windows(9)
+                .any(|w| w == b"[package]" || w == b"[workspac"),
+            "{uri} leaked a source file"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let response = get(&state, &format!("/thumbs/{}/1000.jpg", library.slate.id)).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/jpeg");
+    let bytes = body_bytes(response).await?;
+    assert!(bytes.starts_with(&[0xFF, 0xD8]), "not a JPEG");
+    assert_error(
+        get(&state, &format!("/thumbs/{}/9999.jpg", library.slate.id)).await?,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await?;
+    assert_error(
+        get(&state, &format!("/thumbs/{}/abc.jpg", library.slate.id)).await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    assert_error(
+        get(&state, "/thumbs/short/1000.jpg").await?,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await?;
+    Ok(())
+}
+
+fn probe_codec(path: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=codec_name",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()?;
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+#[tokio::test]
+async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let uri = format!("/media/{}/proxy", library.avi.id);
+    let (first, second) = tokio::join!(get(&state, &uri), get(&state, &uri));
+    let (first, second) = (first?, second?);
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    assert_eq!(first.headers()[header::CONTENT_TYPE], "video/mp4");
+    let (a, b) = (body_bytes(first).await?, body_bytes(second).await?);
+    assert_eq!(a, b);
+
+    let proxies: Vec<_> = std::fs::read_dir(library.index.join("proxies"))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(proxies.len(), 1, "{proxies:?}");
+    assert_eq!(proxies[0].extension().and_then(|e| e.to_str()), Some("mp4"));
+    assert_eq!(probe_codec(&proxies[0])?, "h264");
+
+    let request = Request::get(&uri)
+        .header(header::RANGE, "bytes=0-9")
+        .body(Body::empty())?;
+    let part = send(&state, request).await?;
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(body_bytes(part).await?.len(), 10);
+    Ok(())
+}

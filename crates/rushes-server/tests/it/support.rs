@@ -1,0 +1,257 @@
+//! Builds a small real index for a test: media made with ffmpeg lavfi, thumbnails cut from
+//! it, records written through the store's public write path.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use axum::body::Body;
+use axum::http::{Request, Response, StatusCode};
+use rushes_core::{
+    Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, content_hash,
+};
+use rushes_server::{AppState, ServerConfig, router};
+use rushes_store::{Index, OpenMode};
+use tower::ServiceExt;
+
+pub type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+/// One test's world: footage folder, index folder and the ids of what is in it.
+pub struct Library {
+    pub _temp: tempfile::TempDir,
+    pub footage: PathBuf,
+    pub index: PathBuf,
+    /// An H.264 mp4 with a start timecode and `SCENE 42 TAKE 3` as its OCR text.
+    pub slate: Asset,
+    /// An MPEG-4 part 2 AVI (browsers cannot play it).
+    pub avi: Asset,
+}
+
+pub fn ffmpeg(args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
+        .args(args)
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "ffmpeg {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn asset(
+    path: &Path,
+    kind: AssetKind,
+    media: MediaInfo,
+) -> Result<Asset, Box<dyn std::error::Error>> {
+    let metadata = std::fs::metadata(path)?;
+    Ok(Asset {
+        id: AssetId::from_path(path),
+        path: path.to_path_buf(),
+        kind,
+        size: metadata.len(),
+        mtime: 0,
+        content_hash: content_hash(path)?,
+        media,
+    })
+}
+
+/// Cuts `thumbs/<id>/<millis>.jpg` at each time and returns the frames.
+fn frames(
+    index: &Path,
+    source: &Path,
+    id: &AssetId,
+    times: &[f64],
+) -> Result<Vec<FrameRecord>, Box<dyn std::error::Error>> {
+    let dir = index.join("thumbs").join(id.as_str());
+    std::fs::create_dir_all(&dir)?;
+    let mut frames = Vec::new();
+    for &time in times {
+        let name = format!("{}.jpg", (time * 1000.0).round() as u64);
+        let target = dir.join(&name);
+        let source = source.to_string_lossy();
+        let target_text = target.to_string_lossy();
+        ffmpeg(&[
+            "-ss",
+            &time.to_string(),
+            "-i",
+            &source,
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale=160:-2",
+            &target_text,
+        ])?;
+        frames.push(FrameRecord {
+            time,
+            thumbnail: Some(format!("{id}/{name}")),
+            embedding: None,
+        });
+    }
+    Ok(frames)
+}
+
+fn moment(start: f64, end: f64, frames: Vec<FrameRecord>, ocr_text: &str) -> MomentRecord {
+    MomentRecord {
+        start,
+        end,
+        keyframe: start,
+        thumbnail: frames.first().and_then(|f| f.thumbnail.clone()),
+        ocr_text: ocr_text.to_string(),
+        frames,
+        ..MomentRecord::default()
+    }
+}
+
+pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
+    let temp = tempfile::tempdir()?;
+    let footage = temp.path().join("footage").join("day1");
+    let index = temp.path().join("index");
+    std::fs::create_dir_all(&footage)?;
+
+    let slate_path = footage.join("slate_take3.mp4");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc2=size=320x180:rate=25:duration=4",
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=frequency=440:duration=4",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:a",
+        "aac",
+        "-shortest",
+        "-timecode",
+        "01:00:00:00",
+        &slate_path.to_string_lossy(),
+    ])?;
+    let avi_path = footage.join("vtest_cut.avi");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "testsrc=size=320x240:rate=10:duration=2",
+        "-c:v",
+        "mpeg4",
+        &avi_path.to_string_lossy(),
+    ])?;
+
+    let slate = asset(
+        &slate_path,
+        AssetKind::Video,
+        MediaInfo {
+            container: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
+            duration: Some(4.0),
+            width: Some(320),
+            height: Some(180),
+            video_codec: Some("h264".into()),
+            audio_codec: Some("aac".into()),
+            frame_rate: Some(25.0),
+            start_timecode: Some("01:00:00:00".into()),
+            creation_time: Some("2024-05-01T10:00:00Z".into()),
+            ..MediaInfo::default()
+        },
+    )?;
+    let avi = asset(
+        &avi_path,
+        AssetKind::Video,
+        MediaInfo {
+            container: Some("avi".into()),
+            duration: Some(2.0),
+            width: Some(320),
+            height: Some(240),
+            video_codec: Some("mpeg4".into()),
+            frame_rate: Some(10.0),
+            ..MediaInfo::default()
+        },
+    )?;
+
+    let store = Index::open(&index, OpenMode::ReadWrite)?;
+    let slate_frames_a = frames(&index, &slate_path, &slate.id, &[0.0, 1.0])?;
+    let slate_frames_b = frames(&index, &slate_path, &slate.id, &[2.0, 3.0])?;
+    store.put_asset(&AssetRecord {
+        asset: slate.clone(),
+        moments: vec![
+            moment(0.0, 2.0, slate_frames_a, "ROLLING"),
+            moment(2.0, 4.0, slate_frames_b, "SCENE 42 TAKE 3"),
+        ],
+        transcript: Vec::new(),
+        embedding_model: None,
+        warnings: Vec::new(),
+    })?;
+    let avi_frames = frames(&index, &avi_path, &avi.id, &[0.5])?;
+    store.put_asset(&AssetRecord {
+        asset: avi.clone(),
+        moments: vec![moment(0.0, 2.0, avi_frames, "corridor")],
+        transcript: Vec::new(),
+        embedding_model: None,
+        warnings: Vec::new(),
+    })?;
+    store.commit()?;
+    drop(store);
+    Ok(Library {
+        _temp: temp,
+        footage,
+        index,
+        slate,
+        avi,
+    })
+}
+
+pub fn state(library: &Library) -> Result<AppState, Box<dyn std::error::Error>> {
+    let config = ServerConfig {
+        progress_poll_interval: std::time::Duration::from_millis(50),
+        ..ServerConfig::default()
+    };
+    Ok(AppState::new(library.index.clone(), config)?)
+}
+
+pub async fn get(
+    state: &AppState,
+    uri: &str,
+) -> Result<Response<Body>, Box<dyn std::error::Error>> {
+    send(state, Request::get(uri).body(Body::empty())?).await
+}
+
+pub async fn send(
+    state: &AppState,
+    request: Request<Body>,
+) -> Result<Response<Body>, Box<dyn std::error::Error>> {
+    Ok(router(state.clone()).oneshot(request).await?)
+}
+
+pub async fn body_bytes(response: Response<Body>) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    Ok(axum::body::to_bytes(response.into_body(), 64 * 1024 * 1024)
+        .await?
+        .to_vec())
+}
+
+pub async fn json(
+    response: Response<Body>,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    Ok(serde_json::from_slice(&body_bytes(response).await?)?)
+}
+
+/// Asserts an error answer: the status and the `{"error": {"code", "message"}}` shape.
+pub async fn assert_error(
+    response: Response<Body>,
+    status: StatusCode,
+    code: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    assert_eq!(response.status(), status);
+    let value = json(response).await?;
+    assert_eq!(value["error"]["code"], code, "{value}");
+    let message = value["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!message.is_empty(), "{value}");
+    Ok(message)
+}

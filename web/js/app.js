@@ -1,0 +1,524 @@
+// The rushes web UI: search as you type with the query in the URL, result cards that scrub
+// on hover and play on click, facets, image search, the library and asset pages, live
+// indexing progress and keyboard navigation. Plain ES modules, no build step.
+
+import { ApiError, assetDetail, getJson, postImage } from './api.js';
+import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetNodes, toggleFilter } from './format.js';
+import * as player from './player.js';
+import { renderAsset, renderLibrary } from './library.js';
+import { watchProgress } from './progress.js';
+
+const PAGE = 60;
+const DEBOUNCE_MS = 250;
+
+const form = document.getElementById('search-form');
+const input = document.getElementById('q');
+const sortSelect = document.getElementById('sort');
+const results = document.getElementById('results');
+const count = document.getElementById('result-count');
+const moreButton = document.getElementById('more');
+const message = document.getElementById('message');
+const facetsBox = document.getElementById('facets');
+const searchView = document.getElementById('search-view');
+const assetView = document.getElementById('asset-view');
+const libraryView = document.getElementById('library-view');
+const imageQuery = document.getElementById('image-query');
+const imageFileInput = document.getElementById('image-file');
+const dropOverlay = document.getElementById('drop-overlay');
+
+const state = {
+  hits: [],
+  assets: {},
+  offset: 0,
+  exhausted: true,
+  controller: null,
+  mode: 'text', // text | image | similar
+  imageFile: null,
+};
+
+// ---------------------------------------------------------------- messages
+
+export function showMessage(text, kind = 'info') {
+  if (!text) {
+    message.hidden = true;
+    message.textContent = '';
+    return;
+  }
+  message.hidden = false;
+  message.className = `message ${kind}`;
+  message.textContent = text;
+}
+
+function explain(error) {
+  if (error instanceof ApiError) {
+    if (error.code === 'bad_query') return `That query can't be read: ${error.message}`;
+    if (error.status === 413) return 'That file is too large (20 MB at most).';
+    if (error.status === 404) return error.message;
+    if (error.status >= 500) return 'Something went wrong on the server; its log has the details.';
+    return error.message;
+  }
+  return 'The server could not be reached.';
+}
+
+// ---------------------------------------------------------------- URL and views
+
+function currentParams() {
+  return new URLSearchParams(location.search);
+}
+
+function showView(name) {
+  searchView.hidden = name !== 'search';
+  assetView.hidden = name !== 'asset';
+  libraryView.hidden = name !== 'library';
+  facetsBox.hidden = name !== 'search';
+  document.body.dataset.view = name;
+}
+
+function navigate(url, replace = false) {
+  if (url === location.pathname + location.search) return route();
+  history[replace ? 'replaceState' : 'pushState'](null, '', url);
+  return route();
+}
+
+async function route() {
+  const params = currentParams();
+  player.close();
+  if (params.has('asset')) {
+    showView('asset');
+    showMessage('');
+    await renderAsset(assetView, params.get('asset'), Number(params.get('t')) || 0, { play: playItem, showMessage, explain });
+    return;
+  }
+  if (params.get('view') === 'library') {
+    showView('library');
+    showMessage('');
+    await renderLibrary(libraryView, params.get('folder') || '', { showMessage, explain, navigate });
+    return;
+  }
+  showView('search');
+  const q = params.get('q') || '';
+  if (document.activeElement !== input || input.value.trim() !== q.trim()) input.value = q;
+  sortSelect.value = params.get('sort') === 'date' ? 'date' : 'relevance';
+  if (params.has('similar')) {
+    state.mode = 'similar';
+    await runSimilar(params.get('similar'), Number(params.get('t')) || 0);
+  } else if (state.mode === 'image' && state.imageFile && params.has('image')) {
+    await runImage(state.imageFile);
+  } else {
+    state.mode = 'text';
+    imageQuery.hidden = true;
+    await runSearch(q, false);
+  }
+}
+
+// ---------------------------------------------------------------- searching
+
+function newRequest() {
+  if (state.controller) state.controller.abort();
+  state.controller = new AbortController();
+  return state.controller.signal;
+}
+
+function markResults(stateName, q) {
+  results.dataset.state = stateName;
+  results.dataset.query = q ?? '';
+}
+
+async function runSearch(q, append) {
+  const signal = newRequest();
+  markResults('loading', q);
+  if (!append) state.offset = 0;
+  const sort = sortSelect.value;
+  try {
+    const [page] = await Promise.all([
+      getJson('/api/search', { q, limit: PAGE, offset: state.offset, sort }, signal),
+      append ? null : loadFacets(q, signal),
+    ]);
+    showMessage('');
+    showHits(page, append, q);
+    markResults('ready', q);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    showMessage(explain(error), 'error');
+    markResults('error', q);
+    if (!append) {
+      results.replaceChildren();
+      count.textContent = '';
+      moreButton.hidden = true;
+    }
+  }
+}
+
+async function runSimilar(assetId, t) {
+  const signal = newRequest();
+  imageQuery.hidden = true;
+  markResults('loading', null);
+  try {
+    const page = await getJson('/api/similar', { asset: assetId, t, limit: PAGE }, signal);
+    showMessage('');
+    showHits(page, false, null);
+    count.textContent = `${page.hits.length} moments that look like ${fileName(page.query || assetId)}`;
+    const detail = await assetDetail(assetId).catch(() => null);
+    if (detail) count.textContent = `${page.hits.length} moments that look like ${fileName(detail.asset.path)} at ${formatTime(t)}`;
+    markResults('ready', null);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    showMessage(explain(error), 'error');
+    markResults('error', null);
+    results.replaceChildren();
+    count.textContent = '';
+  }
+}
+
+async function runImage(file) {
+  const signal = newRequest();
+  state.mode = 'image';
+  state.imageFile = file;
+  const preview = imageQuery.querySelector('img');
+  if (preview.dataset.url) URL.revokeObjectURL(preview.dataset.url);
+  preview.dataset.url = URL.createObjectURL(file);
+  preview.src = preview.dataset.url;
+  imageQuery.hidden = false;
+  showMessage('Searching by image…');
+  markResults('loading', null);
+  try {
+    const page = await postImage(file, PAGE, signal);
+    showMessage('');
+    showHits(page, false, null);
+    count.textContent = `${page.hits.length} moments that look like this image`;
+    markResults('ready', null);
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    showMessage(explain(error), 'error');
+    markResults('error', null);
+    results.replaceChildren();
+    count.textContent = '';
+  }
+}
+
+function showHits(page, append, q) {
+  const hits = page.hits || [];
+  Object.assign(state.assets, page.assets || {});
+  if (append) state.hits.push(...hits);
+  else state.hits = hits.slice();
+  state.exhausted = hits.length < PAGE || state.mode !== 'text';
+  state.offset = state.hits.length;
+  const cards = hits.map((hit, i) => card(hit, (append ? state.hits.length - hits.length : 0) + i));
+  if (append) results.append(...cards);
+  else results.replaceChildren(...cards);
+  moreButton.hidden = state.exhausted;
+  if (q !== null) {
+    const n = state.hits.length;
+    count.textContent = n === 0
+      ? (q.trim() ? 'No moments match.' : 'Nothing indexed yet.')
+      : `${n}${state.exhausted ? '' : '+'} moment${n === 1 ? '' : 's'}`;
+  }
+  if (!append && state.hits.length === 0 && q && q.trim()) {
+    results.append(el('p', { class: 'empty', text: 'Try fewer words, or remove a filter.' }));
+  }
+}
+
+// ---------------------------------------------------------------- cards
+
+function thumbUrl(path) {
+  if (!path) return null;
+  return path.startsWith('/') ? path : `/thumbs/${path}`;
+}
+
+function itemFor(hit) {
+  const info = state.assets[hit.asset.id] || {};
+  return { ...hit, playback: info.playback, timecode: hit.timecode };
+}
+
+export function playItem(item) {
+  player.play(item);
+}
+
+function card(hit, index) {
+  const info = state.assets[hit.asset.id] || {};
+  const img = el('img', { alt: '', loading: 'lazy', decoding: 'async', draggable: 'false' });
+  const thumbnail = thumbUrl(hit.thumbnail);
+  if (thumbnail) img.src = thumbnail;
+  const length = hit.end - hit.start;
+  const thumb = el('div', { class: 'thumb' },
+    thumbnail ? img : el('div', { class: 'no-thumb', text: hit.asset.kind }),
+    el('span', { class: 'badge tc mono', text: hit.timecode || formatTime(hit.start) }),
+    hit.asset.kind !== 'image' && length > 0 ? el('span', { class: 'badge dur mono', text: formatDuration(length) }) : null,
+    el('div', { class: 'scrub' }, el('div', { class: 'scrub-bar' })),
+  );
+  const signals = el('div', { class: 'signals' }, (hit.signals || []).map((s) => el('span', { class: `chip sig-${s}`, text: s })));
+  const snippet = el('p', { class: 'snippet' }, snippetNodes(hit.snippet));
+  const article = el('article', {
+    class: 'card',
+    tabindex: '0',
+    role: 'listitem',
+    dataset: { index: String(index), assetId: hit.asset.id, start: String(hit.start), end: String(hit.end) },
+    'aria-label': `${fileName(hit.asset.path)} at ${formatTime(hit.start)}`,
+  },
+  thumb,
+  el('div', { class: 'meta' },
+    el('div', { class: 'name', title: hit.asset.path, text: fileName(hit.asset.path) }),
+    el('div', { class: 'folder', title: folderOf(hit.asset.path), text: info.folder || folderOf(hit.asset.path) }),
+    el('div', { class: 'line' },
+      el('span', { class: 'mono when', text: `${formatTime(hit.start)} – ${formatTime(hit.end)}` }),
+      info.playback && !info.playback.native ? el('span', { class: 'chip proxy', title: info.playback.reason || '', text: 'proxy' }) : null),
+    signals,
+    hit.snippet ? snippet : null,
+    el('div', { class: 'actions' },
+      el('button', { type: 'button', class: 'link similar', text: 'More like this', onclick: (event) => {
+        event.stopPropagation();
+        navigate(`/?similar=${encodeURIComponent(hit.asset.id)}&t=${(hit.start + hit.end) / 2}`);
+      } }),
+      el('a', { class: 'link', href: `/?asset=${encodeURIComponent(hit.asset.id)}&t=${hit.start}`, 'data-nav': '', text: 'Asset', onclick: (event) => event.stopPropagation() }),
+    ),
+  ));
+  article.addEventListener('click', () => playItem(itemFor(hit)));
+  if (hit.asset.kind === 'video') attachScrub(article, img, hit, thumbnail);
+  return article;
+}
+
+/** Frames of an asset inside [start, end], from the asset detail. */
+export function framesIn(detail, start, end) {
+  const frames = [];
+  for (const moment of detail.moments || []) {
+    for (const frame of moment.frames || []) {
+      const time = frame.time ?? frame.t;
+      const url = thumbUrl(frame.thumbnail);
+      if (url && time >= start - 0.01 && time <= end + 0.01) frames.push({ time, url });
+    }
+  }
+  frames.sort((a, b) => a.time - b.time);
+  return frames;
+}
+
+function attachScrub(article, img, hit, original) {
+  let frames = null;
+  const bar = article.querySelector('.scrub-bar');
+  article.addEventListener('mouseenter', async () => {
+    if (frames) return;
+    try {
+      frames = framesIn(await assetDetail(hit.asset.id), hit.start, hit.end);
+      for (const frame of frames) new Image().src = frame.url; // warm the cache
+    } catch {
+      frames = [];
+    }
+  });
+  article.addEventListener('mousemove', (event) => {
+    if (!frames || frames.length < 2) return;
+    const box = img.getBoundingClientRect();
+    const fraction = Math.max(0, Math.min(0.999, (event.clientX - box.left) / box.width));
+    const frame = frames[Math.floor(fraction * frames.length)];
+    if (img.getAttribute('src') !== frame.url) img.src = frame.url;
+    article.classList.add('scrubbing');
+    bar.style.setProperty('width', `${fraction * 100}%`);
+  });
+  article.addEventListener('mouseleave', () => {
+    article.classList.remove('scrubbing');
+    if (original) img.src = original;
+  });
+}
+
+// ---------------------------------------------------------------- facets
+
+const FACET_TITLES = { kind: 'Kind', folder: 'Folder', camera: 'Camera', date: 'Date', tag: 'Tag' };
+
+/** Accepts {kind: [{value, count}]} or {kinds: {video: 3}} style answers. */
+function facetGroups(answer) {
+  const groups = [];
+  const source = answer && answer.facets ? answer.facets : answer || {};
+  for (const [rawKey, rawValues] of Object.entries(source)) {
+    const key = rawKey.replace(/s$/, '').replace(/^folde$/, 'folder');
+    let values = [];
+    if (Array.isArray(rawValues)) {
+      values = rawValues.map((v) => (Array.isArray(v) ? { value: v[0], count: v[1] } : { value: v.value ?? v.name, count: v.count }));
+    } else if (rawValues && typeof rawValues === 'object') {
+      values = Object.entries(rawValues).map(([value, n]) => ({ value, count: n }));
+    }
+    values = values.filter((v) => v.value !== undefined && v.value !== null && v.value !== '');
+    if (values.length) groups.push({ key, values });
+  }
+  const order = Object.keys(FACET_TITLES);
+  groups.sort((a, b) => (order.indexOf(a.key) + 1 || 99) - (order.indexOf(b.key) + 1 || 99));
+  return groups;
+}
+
+async function loadFacets(q, signal) {
+  try {
+    const answer = await getJson('/api/facets', { q }, signal);
+    renderFacets(facetGroups(answer), q);
+  } catch (error) {
+    if (error.name === 'AbortError') throw error;
+    if (error instanceof ApiError && error.code === 'bad_query') throw error;
+    facetsBox.replaceChildren();
+  }
+}
+
+function renderFacets(groups, q) {
+  const sections = groups.map(({ key, values }) => el('section', { class: 'facet', dataset: { facet: key } },
+    el('h3', { text: FACET_TITLES[key] || key }),
+    el('ul', {}, values.slice(0, 12).map(({ value, count: n }) => {
+      const active = hasFilter(q, key, String(value));
+      return el('li', {}, el('button', {
+        type: 'button',
+        class: `facet-value${active ? ' active' : ''}`,
+        'aria-pressed': active ? 'true' : 'false',
+        dataset: { facet: key, value: String(value) },
+        title: String(value),
+        onclick: () => {
+          input.value = toggleFilter(input.value, key, String(value));
+          submitQuery();
+        },
+      }, el('span', { class: 'facet-name', text: key === 'folder' ? fileName(String(value)) || String(value) : String(value) }), el('span', { class: 'facet-count', text: String(n) })));
+    })),
+  ));
+  facetsBox.replaceChildren(...sections);
+}
+
+// ---------------------------------------------------------------- input
+
+let debounceTimer = 0;
+
+function urlForQuery() {
+  const params = new URLSearchParams();
+  const q = input.value.trim();
+  if (q) params.set('q', q);
+  if (sortSelect.value !== 'relevance') params.set('sort', sortSelect.value);
+  const text = params.toString();
+  return text ? `/?${text}` : '/';
+}
+
+function submitQuery() {
+  clearTimeout(debounceTimer);
+  state.mode = 'text';
+  navigate(urlForQuery());
+}
+
+input.addEventListener('input', () => {
+  clearTimeout(debounceTimer);
+  debounceTimer = setTimeout(submitQuery, DEBOUNCE_MS);
+});
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  submitQuery();
+});
+sortSelect.addEventListener('change', submitQuery);
+moreButton.addEventListener('click', () => runSearch(currentParams().get('q') || '', true));
+
+// ---------------------------------------------------------------- image search
+
+function searchByImage(file) {
+  if (!file || !file.type.startsWith('image/')) {
+    showMessage('Drop an image file (JPEG, PNG, WebP) to search by it.', 'error');
+    return;
+  }
+  state.imageFile = file;
+  state.mode = 'image';
+  history.pushState(null, '', '/?image=1');
+  showView('search');
+  runImage(file);
+}
+
+document.getElementById('image-pick').addEventListener('click', () => imageFileInput.click());
+imageFileInput.addEventListener('change', () => {
+  if (imageFileInput.files && imageFileInput.files[0]) searchByImage(imageFileInput.files[0]);
+  imageFileInput.value = '';
+});
+document.getElementById('image-clear').addEventListener('click', () => {
+  state.imageFile = null;
+  navigate('/');
+});
+
+let dragDepth = 0;
+window.addEventListener('dragenter', (event) => {
+  if (!event.dataTransfer || ![...event.dataTransfer.types].includes('Files')) return;
+  dragDepth += 1;
+  dropOverlay.hidden = false;
+});
+window.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (dragDepth === 0) dropOverlay.hidden = true;
+});
+window.addEventListener('dragover', (event) => event.preventDefault());
+window.addEventListener('drop', (event) => {
+  event.preventDefault();
+  dragDepth = 0;
+  dropOverlay.hidden = true;
+  const file = event.dataTransfer && event.dataTransfer.files[0];
+  if (file) searchByImage(file);
+});
+
+// ---------------------------------------------------------------- navigation and keys
+
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-nav]');
+  if (!link || event.defaultPrevented || event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
+  const url = new URL(link.href, location.origin);
+  if (url.origin !== location.origin) return;
+  event.preventDefault();
+  navigate(url.pathname + url.search);
+});
+window.addEventListener('popstate', route);
+
+function cards() {
+  return [...results.querySelectorAll('.card')];
+}
+
+function columns() {
+  const list = cards();
+  if (list.length < 2) return 1;
+  const top = list[0].offsetTop;
+  const n = list.findIndex((c) => c.offsetTop !== top);
+  return n === -1 ? list.length : n;
+}
+
+document.addEventListener('keydown', (event) => {
+  const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLSelectElement || event.target instanceof HTMLTextAreaElement;
+  if (event.key === '/' && !typing && !player.isOpen()) {
+    event.preventDefault();
+    if (searchView.hidden) navigate(urlForQuery());
+    input.focus();
+    input.select();
+    return;
+  }
+  if (event.key === 'Escape' && !player.isOpen() && document.activeElement === input) {
+    input.blur();
+    return;
+  }
+  if (player.isOpen()) return;
+  const list = cards();
+  if (!list.length || searchView.hidden) return;
+  const current = list.indexOf(document.activeElement);
+  if (event.key === 'ArrowDown' && event.target === input) {
+    event.preventDefault();
+    list[0].focus();
+    return;
+  }
+  if (current === -1) return;
+  const moves = { ArrowRight: 1, ArrowLeft: -1, ArrowDown: columns(), ArrowUp: -columns() };
+  if (event.key in moves) {
+    event.preventDefault();
+    const next = current + moves[event.key];
+    if (next < 0 && event.key === 'ArrowUp') input.focus();
+    else list[Math.max(0, Math.min(list.length - 1, next))].focus();
+  } else if (event.key === 'Enter') {
+    event.preventDefault();
+    playItem(itemFor(state.hits[current]));
+  }
+});
+
+let lastFocusedCard = null;
+results.addEventListener('focusin', (event) => {
+  if (event.target.classList.contains('card')) lastFocusedCard = event.target;
+});
+document.addEventListener('player-closed', () => {
+  if (lastFocusedCard && lastFocusedCard.isConnected) lastFocusedCard.focus();
+});
+
+// ---------------------------------------------------------------- start
+
+watchProgress({
+  onFinished: () => {
+    if (!searchView.hidden && state.mode === 'text') runSearch(currentParams().get('q') || '', false);
+  },
+});
+route();

@@ -1,0 +1,171 @@
+// The library (folders and their assets) and the asset page (facts, an inline player and
+// the asset's moments on a timeline).
+
+import { getJson, assetDetail } from './api.js';
+import { el, fileName, formatDuration, formatTime } from './format.js';
+
+const LIBRARY_PAGE = 200;
+
+function facts(summary, asset) {
+  const media = asset.media || {};
+  return [
+    summary.kind,
+    media.duration ? formatDuration(media.duration) : null,
+    media.width && media.height ? `${media.width}×${media.height}` : null,
+    media.video_codec,
+    media.frame_rate ? `${Number(media.frame_rate.toFixed(3))} fps` : null,
+    media.audio_codec ? `audio ${media.audio_codec}` : null,
+    summary.camera,
+    media.creation_time,
+    media.start_timecode ? `TC ${media.start_timecode}` : null,
+  ].filter(Boolean);
+}
+
+export async function renderAsset(container, id, startAt, { play, showMessage, explain }) {
+  container.replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
+  let detail;
+  try {
+    detail = await assetDetail(id);
+  } catch (error) {
+    container.replaceChildren();
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const { asset, summary, playback, moments } = detail;
+  const duration = (asset.media && asset.media.duration) || Math.max(0, ...moments.map((m) => m.end)) || 1;
+
+  let media;
+  let video = null;
+  if (asset.kind === 'image') {
+    const thumb = moments[0] && moments[0].thumbnail;
+    media = thumb ? el('img', { class: 'asset-still', src: thumb, alt: summary.name }) : el('div', { class: 'no-thumb', text: 'image' });
+  } else {
+    video = el('video', { class: 'asset-video', controls: true, preload: 'metadata', playsinline: true, src: playback.url });
+    video.addEventListener('loadedmetadata', () => {
+      if (startAt > 0) video.currentTime = startAt;
+    }, { once: true });
+    media = video;
+  }
+
+  const head = el('div', { class: 'range-head' });
+  const timeline = el('div', { class: 'timeline', title: 'Moments of this asset' },
+    moments.map((moment, i) => {
+      const block = el('button', {
+        type: 'button',
+        class: 'timeline-moment',
+        title: `${formatTime(moment.start)} – ${formatTime(moment.end)}`,
+        dataset: { index: String(i) },
+        onclick: () => select(i),
+      });
+      block.style.setProperty('left', `${(moment.start / duration) * 100}%`);
+      block.style.setProperty('width', `${Math.max(0.4, ((moment.end - moment.start) / duration) * 100)}%`);
+      return block;
+    }),
+    head);
+
+  const rows = moments.map((moment, i) => el('li', {
+    class: 'moment-row',
+    tabindex: '0',
+    dataset: { index: String(i) },
+    onclick: () => select(i),
+    onkeydown: (event) => { if (event.key === 'Enter') { event.stopPropagation(); select(i, true); } },
+  },
+  moment.thumbnail ? el('img', { src: moment.thumbnail, alt: '', loading: 'lazy' }) : el('div', { class: 'no-thumb' }),
+  el('div', { class: 'moment-meta' },
+    el('div', { class: 'mono', text: `${moment.timecode ? `${moment.timecode}  ·  ` : ''}${formatTime(moment.start)} – ${formatTime(moment.end)}` }),
+    el('div', { class: 'signals' }, (moment.signals || []).map((s) => el('span', { class: `chip sig-${s}`, text: s })),
+      (moment.tags || []).map((t) => el('span', { class: 'chip tag', text: t }))),
+    moment.text ? el('p', { class: 'moment-text', text: moment.text }) : null,
+    el('div', { class: 'actions' },
+      el('a', { class: 'link', href: `/?similar=${encodeURIComponent(asset.id)}&t=${(moment.start + moment.end) / 2}`, 'data-nav': '', text: 'More like this', onclick: (e) => e.stopPropagation() }),
+      asset.kind !== 'image' ? el('button', { type: 'button', class: 'link', text: 'Play moment', onclick: (e) => { e.stopPropagation(); select(i, true); } }) : null),
+  )));
+
+  function select(i, inPlayer = false) {
+    const moment = moments[i];
+    for (const row of rows) row.classList.toggle('selected', row.dataset.index === String(i));
+    for (const block of timeline.querySelectorAll('.timeline-moment')) block.classList.toggle('selected', block.dataset.index === String(i));
+    if (inPlayer && asset.kind !== 'image') {
+      if (video) video.pause();
+      play({ asset: { id: asset.id, path: asset.path, kind: asset.kind }, start: moment.start, end: moment.end, playback, timecode: moment.timecode });
+    } else if (video) {
+      video.currentTime = moment.start;
+    }
+  }
+
+  if (video) {
+    video.addEventListener('timeupdate', () => {
+      head.style.setProperty('left', `${Math.min(100, (video.currentTime / duration) * 100)}%`);
+    });
+  }
+
+  container.replaceChildren(
+    el('nav', { class: 'crumbs' },
+      el('a', { href: '/', 'data-nav': '', text: 'Search' }), ' / ',
+      el('a', { href: `/?view=library&folder=${encodeURIComponent(summary.folder)}`, 'data-nav': '', text: summary.folder })),
+    el('h1', { class: 'asset-title', text: summary.name }),
+    el('div', { class: 'facts' }, facts(summary, asset).map((f) => el('span', { text: f }))),
+    playback.native ? null : el('div', { class: 'notice', text: `Playing a proxy: ${playback.reason}. The first play makes it and may take a moment.` }),
+    el('div', { class: 'asset-media' }, media),
+    asset.kind === 'image' ? null : timeline,
+    el('h2', { text: `${moments.length} moment${moments.length === 1 ? '' : 's'}` }),
+    el('ol', { class: 'moments' }, rows),
+  );
+  const initial = moments.findIndex((m) => startAt >= m.start && startAt < m.end);
+  if (initial >= 0) {
+    rows[initial].classList.add('selected');
+    timeline.querySelector(`[data-index="${initial}"]`)?.classList.add('selected');
+  }
+  document.title = `${summary.name} — rushes`;
+}
+
+export async function renderLibrary(container, folder, { showMessage, explain }) {
+  container.replaceChildren(el('p', { class: 'muted', text: 'Loading…' }));
+  let offset = 0;
+  let page;
+  try {
+    page = await getJson('/api/assets', { folder, limit: LIBRARY_PAGE, offset });
+  } catch (error) {
+    container.replaceChildren();
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const folders = el('ul', { class: 'folders' },
+    el('li', {}, el('a', { href: '/?view=library', 'data-nav': '', class: folder ? '' : 'active', text: 'All footage' })),
+    page.folders.map((f) => el('li', {}, el('a', {
+      href: `/?view=library&folder=${encodeURIComponent(f.path)}`,
+      'data-nav': '',
+      class: f.path === folder ? 'active' : '',
+      title: f.path,
+    }, el('span', { class: 'facet-name', text: fileName(f.path) || f.path }), el('span', { class: 'facet-count', text: String(f.count) })))));
+
+  const body = el('tbody');
+  const addRows = (assets) => body.append(...assets.map((a) => el('tr', {},
+    el('td', {}, el('a', { href: `/?asset=${encodeURIComponent(a.id)}`, 'data-nav': '', text: a.name, title: a.path })),
+    el('td', { text: a.kind }),
+    el('td', { class: 'mono', text: a.duration ? formatDuration(a.duration) : '' }),
+    el('td', { text: a.width && a.height ? `${a.width}×${a.height}` : '' }),
+    el('td', { text: a.video_codec || '' }, a.playback.native ? null : el('span', { class: 'chip proxy', title: a.playback.reason, text: 'proxy' })),
+    el('td', { text: a.camera || '' }),
+    el('td', { class: 'mono', text: a.creation_time ? a.creation_time.slice(0, 10) : '' }),
+  )));
+  addRows(page.assets);
+  const more = el('button', { type: 'button', class: 'button', text: 'More', hidden: page.assets.length >= page.total });
+  more.addEventListener('click', async () => {
+    offset += LIBRARY_PAGE;
+    const next = await getJson('/api/assets', { folder, limit: LIBRARY_PAGE, offset });
+    addRows(next.assets);
+    more.hidden = offset + next.assets.length >= next.total;
+  });
+  container.replaceChildren(el('div', { class: 'library' },
+    el('aside', { class: 'library-folders' }, el('h3', { text: 'Folders' }), folders),
+    el('section', {},
+      el('h1', { class: 'asset-title', text: folder ? fileName(folder) || folder : 'All footage' }),
+      el('p', { class: 'muted', text: `${page.total} asset${page.total === 1 ? '' : 's'}${folder ? ` in ${folder}` : ''}` }),
+      page.total === 0 ? el('p', { class: 'empty', text: 'Nothing indexed here yet. Run `rushes index <FOLDER>`.' }) : el('table', { class: 'assets' },
+        el('thead', {}, el('tr', {}, ['Name', 'Kind', 'Length', 'Size', 'Codec', 'Camera', 'Date'].map((h) => el('th', { text: h })))),
+        body),
+      more),
+  ));
+  document.title = 'Library — rushes';
+}
