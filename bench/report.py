@@ -129,6 +129,12 @@ def markdown(results: dict, rows: list[dict]) -> str:
         if r["what_peer"]:
             who.append(f"peer = {r['what_peer']}")
         lines.append(f"{i}. **{r['measure']}** — {detail}" + (f" ({'; '.join(who)})" if who else ""))
+    build = (results.get("facts") or {}).get("scale_build")
+    if build and isinstance(build.get("moments"), int):
+        lines += ["", f"Store `scale` target: built {build.get('moments', '?'):,} moments in {build.get('seconds', 0):.0f} s; "
+                      f"index {build.get('index_bytes', 0) / 1e6:.0f} MB on disk."]
+    if results.get("partial_rerun"):
+        lines += ["", f"Rows {results['partial_rerun']} were re-run after the main run (`--only`); the others are from it."]
     reel = results.get("reel") or {}
     if reel:
         lines += ["", f"Input: `{Path(reel['path']).name}`, {reel['duration']:.0f} s, 1920×1080, {reel['fps']} fps H.264, "
