@@ -1,0 +1,155 @@
+//! Scale benchmark: builds a synthetic index of N moments (env `RUSHES_BENCH_MOMENTS`,
+//! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 per moment) and
+//! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual
+//! and hybrid queries.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord};
+use rushes_store::{Index, OpenMode, SearchRequest};
+
+const DIM: usize = 512;
+const MOMENTS_PER_ASSET: usize = 10;
+const QUERIES: usize = 50;
+const WORDS: [&str; 16] = [
+    "scene", "take", "slate", "crane", "dolly", "grip", "makeup", "stunt", "rain", "night",
+    "marker", "action", "cut", "rigging", "boom", "lights",
+];
+
+/// xorshift64*: reproducible without a dependency.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn unit(&mut self) -> f32 {
+        (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5
+    }
+    fn vector(&mut self) -> Vec<f32> {
+        (0..DIM).map(|_| self.unit()).collect()
+    }
+    fn word(&mut self) -> &'static str {
+        WORDS[(self.next() % WORDS.len() as u64) as usize]
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(at).copied().unwrap_or(0.0)
+}
+
+fn size_of(dir: &std::path::Path) -> u64 {
+    let mut total = 0;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten().flatten() {
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(entry.path()),
+                Ok(m) => total += m.len(),
+                Err(_) => {}
+            }
+        }
+    }
+    total
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let moments: usize = std::env::var("RUSHES_BENCH_MOMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("index");
+    let index = Index::open(&path, OpenMode::ReadWrite)?;
+    let mut random = Random(0x9E37_79B9_7F4A_7C15);
+    let assets = moments.div_ceil(MOMENTS_PER_ASSET);
+    let started = Instant::now();
+    for a in 0..assets {
+        let file = PathBuf::from(format!(
+            "/footage/day{}/A{:03}_C{:04}.mov",
+            a % 30,
+            a % 997,
+            a
+        ));
+        let asset = Asset {
+            id: AssetId::from_path(&file),
+            path: file,
+            kind: AssetKind::Video,
+            size: 1 << 30,
+            mtime: 1_740_000_000 + a as i64,
+            content_hash: format!("{a:032x}"),
+            media: MediaInfo {
+                duration: Some(MOMENTS_PER_ASSET as f64 * 5.0),
+                ..MediaInfo::default()
+            },
+        };
+        let moments = (0..MOMENTS_PER_ASSET)
+            .map(|m| {
+                let start = m as f64 * 5.0;
+                MomentRecord {
+                    start,
+                    end: start + 5.0,
+                    keyframe: start + 2.5,
+                    ocr_text: format!("{} {} {}", random.word(), random.word(), a),
+                    tags: vec![(random.word().to_string(), 0.5)],
+                    frames: (0..2)
+                        .map(|f| FrameRecord {
+                            time: start + f as f64 * 2.5,
+                            thumbnail: None,
+                            embedding: Some(random.vector()),
+                        })
+                        .collect(),
+                    ..MomentRecord::default()
+                }
+            })
+            .collect();
+        index.put_asset(&AssetRecord {
+            asset,
+            moments,
+            transcript: Vec::new(),
+            embedding_model: Some("bench-512".into()),
+            warnings: Vec::new(),
+        })?;
+        if (a + 1) % 2_000 == 0 {
+            index.commit()?;
+        }
+    }
+    index.commit()?;
+    let build_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({"metric": "build", "moments": assets * MOMENTS_PER_ASSET, "seconds": build_seconds,
+            "index_bytes": size_of(&path)})
+    );
+
+    for kind in ["text", "visual", "hybrid"] {
+        let mut latencies = Vec::with_capacity(QUERIES);
+        for _ in 0..QUERIES {
+            let request = SearchRequest {
+                query: if kind == "visual" {
+                    String::new()
+                } else {
+                    format!("{} {}", random.word(), random.word())
+                },
+                text_vector: (kind != "text").then(|| random.vector()),
+                ..SearchRequest::default()
+            };
+            let start = Instant::now();
+            let response = index.search(&request)?;
+            latencies.push(start.elapsed().as_secs_f64() * 1000.0);
+            std::hint::black_box(response);
+        }
+        latencies.sort_by(f64::total_cmp);
+        println!(
+            "{}",
+            serde_json::json!({"metric": format!("{kind}_query_ms"), "p50": percentile(&latencies, 0.5),
+                "p95": percentile(&latencies, 0.95), "queries": QUERIES})
+        );
+    }
+    Ok(())
+}
