@@ -550,8 +550,7 @@ impl Index {
             .nearest_frame_embedding(id.as_str(), seconds)
     }
 
-    /// Whether the vector of a frame of `asset` at `seconds` is in the vector index (for
-    /// checks and tests).
+    /// Number of live vectors of an embedding model in the vector index.
     pub fn vector_count(&self, model: &str) -> Result<usize, StoreError> {
         self.vectors.len(model)
     }
