@@ -35,7 +35,8 @@ impl Timecode {
     pub fn to_frames(self, fps: f64) -> u64 {
         let rate = u64::from(nominal_rate(fps));
         let total_minutes = u64::from(self.hours) * 60 + u64::from(self.minutes);
-        let mut frames = (total_minutes * 60 + u64::from(self.seconds)) * rate + u64::from(self.frames);
+        let mut frames =
+            (total_minutes * 60 + u64::from(self.seconds)) * rate + u64::from(self.frames);
         if self.drop_frame {
             let dropped_per_minute = rate / 15; // 2 at 30, 4 at 60
             frames -= dropped_per_minute * (total_minutes - total_minutes / 10);
@@ -103,7 +104,13 @@ impl FromStr for Timecode {
         if minutes > 59 || seconds > 59 {
             return Err(error());
         }
-        Ok(Timecode { hours, minutes, seconds, frames, drop_frame })
+        Ok(Timecode {
+            hours,
+            minutes,
+            seconds,
+            frames,
+            drop_frame,
+        })
     }
 }
 
@@ -137,10 +144,19 @@ mod tests {
     fn drop_frame_skips_two_frame_numbers_each_minute_but_every_tenth() {
         let fps = 30000.0 / 1001.0;
         // Frame 1800 at 29.97 DF is 00:01:00;02 (;00 and ;01 do not exist).
-        assert_eq!(Timecode::from_frames(1800, fps, true).to_string(), "00:01:00;02");
-        assert_eq!(Timecode::from_frames(17982, fps, true).to_string(), "00:10:00;00");
+        assert_eq!(
+            Timecode::from_frames(1800, fps, true).to_string(),
+            "00:01:00;02"
+        );
+        assert_eq!(
+            Timecode::from_frames(17982, fps, true).to_string(),
+            "00:10:00;00"
+        );
         for frames in [0u64, 1799, 1800, 17981, 17982, 107_892, 1_000_000] {
-            assert_eq!(Timecode::from_frames(frames, fps, true).to_frames(fps), frames);
+            assert_eq!(
+                Timecode::from_frames(frames, fps, true).to_frames(fps),
+                frames
+            );
         }
         // One hour of DF timecode is one hour of real time to within a frame.
         let hour: Timecode = "01:00:00;00".parse().expect("valid");

@@ -13,6 +13,9 @@ use tracing::info;
 
 use crate::IngestError;
 
+/// Zero-shot tags with their scores, one list per frame.
+pub type FrameTags = Vec<Vec<(String, f32)>>;
+
 /// Which models to load and how.
 #[derive(Debug, Clone)]
 pub struct ModelSetConfig {
@@ -123,7 +126,7 @@ impl ModelSet {
     pub fn embed_and_tag(
         &mut self,
         images: &[RgbImage],
-    ) -> Result<Option<(Array2<f32>, Vec<Vec<(String, f32)>>)>, IngestError> {
+    ) -> Result<Option<(Array2<f32>, FrameTags)>, IngestError> {
         let Some(clip) = self.clip.as_mut() else {
             return Ok(None);
         };

@@ -19,6 +19,9 @@ use crate::moments::{FrameFacts, build_moments};
 use crate::progress::ProgressFile;
 use crate::walk::{Candidate, walk_roots};
 
+/// OCR lines the recogniser is less sure of than this are noise (texture read as glyphs).
+const MIN_OCR_SCORE: f32 = 0.6;
+
 /// Settings of an index run.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
@@ -121,11 +124,12 @@ impl From<rushes_store::StoreError> for FileError {
 }
 
 impl From<rushes_media::MediaError> for FileError {
+    /// Only a missing ffmpeg stops the run: it would fail every file the same way. Anything
+    /// else ffmpeg says about one file is that file's problem.
     fn from(error: rushes_media::MediaError) -> FileError {
-        if error.is_user_error() {
-            FileError::Failed(error.to_string())
-        } else {
-            FileError::Fatal(error.into())
+        match error {
+            rushes_media::MediaError::ToolMissing { .. } => FileError::Fatal(error.into()),
+            other => FileError::Failed(other.to_string()),
         }
     }
 }
@@ -420,7 +424,13 @@ fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec
     for sidecar in rushes_media::find_sidecars(path) {
         match rushes_media::read_sidecar(&sidecar) {
             Ok(mut found) => lines.append(&mut found),
-            Err(error) => warnings.push(format!("transcript {}: {error}", sidecar.display())),
+            Err(error) => {
+                // A partly broken sidecar still gives its good lines.
+                if let Some(recovered) = error.recovered_lines() {
+                    lines.extend_from_slice(recovered);
+                }
+                warnings.push(format!("transcript {}: {error}", sidecar.display()));
+            }
         }
     }
     let has_subtitles = media.streams.iter().any(|stream| stream.kind == "subtitle");
@@ -514,14 +524,16 @@ impl<'a> FileWork<'a> {
             let run_ocr = !self.ocr_failed
                 && (new_shot
                     || (self.config.ocr_every > 0
-                        && self.frames_in_shot % self.config.ocr_every == 0));
+                        && self.frames_in_shot.is_multiple_of(self.config.ocr_every)));
             self.frames_in_shot += 1;
             let ocr_lines = if run_ocr {
                 match self.models.read_text(&frame.image) {
                     Ok(lines) => lines
                         .into_iter()
+                        .filter(|line| {
+                            line.score >= MIN_OCR_SCORE && line.text.trim().chars().count() >= 2
+                        })
                         .map(|line| line.text)
-                        .filter(|t| !t.trim().is_empty())
                         .collect(),
                     Err(error) => {
                         self.ocr_failed = true;

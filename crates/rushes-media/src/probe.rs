@@ -197,7 +197,12 @@ pub fn media_info_from_ffprobe(json: &Value) -> Result<MediaInfo, MediaError> {
         .filter(|s| s["codec_tag_string"] == "tmcd")
         .chain(video)
         .find_map(|s| tag(s, &["timecode"]))
-        .or_else(|| tag_of(&format["tags"], &["timecode"]));
+        .or_else(|| tag_of(&format["tags"], &["timecode"]))
+        // ffmpeg writes frames with one digit at rates under 10 fps ("01:00:00:0").
+        .map(|text| match text.parse::<rushes_core::Timecode>() {
+            Ok(timecode) => timecode.to_string(),
+            Err(_) => text,
+        });
 
     info.creation_time = tag_of(
         &format["tags"],

@@ -56,8 +56,25 @@ pub enum ModelState {
     Corrupt(String),
 }
 
+/// Serialised as its display text: `installed`, `missing`, `corrupt: <reason>`.
+impl serde::Serialize for ModelState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for ModelState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModelState::Installed => f.write_str("installed"),
+            ModelState::Missing => f.write_str("missing"),
+            ModelState::Corrupt(reason) => write!(f, "corrupt: {reason}"),
+        }
+    }
+}
+
 /// One file of a model as found on disk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct FileStatus {
     pub name: String,
     pub path: PathBuf,
@@ -69,7 +86,7 @@ pub struct FileStatus {
 }
 
 /// What `ModelStore::list` reports per model.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ModelStatus {
     pub name: String,
     pub task: String,

@@ -1,0 +1,172 @@
+//! The command line: one `Args` struct per command, doc comments as help text.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Find any moment in behind-the-scenes footage, locally.
+#[derive(Debug, Parser)]
+#[command(name = "rushes", version, about, propagate_version = true)]
+pub struct Cli {
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Folder of model manifests and weights.
+    #[arg(long, global = true, env = "RUSHES_MODELS", value_name = "DIR")]
+    pub models: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add footage folders or files to the index, or bring them up to date.
+    Index(IndexArgs),
+    /// Search the index.
+    Search(SearchArgs),
+    /// Moments that look like a frame of an asset: `rushes similar <ASSET_ID>@<SECONDS>`.
+    Similar(SimilarArgs),
+    /// What the index holds: counts by kind, failures with reasons, models used.
+    Status(StatusArgs),
+    /// What the index knows of one asset, by path or id.
+    Show(ShowArgs),
+    /// Serve the web UI and the JSON API.
+    Serve(ServeArgs),
+    /// List, fetch and verify models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Check ffmpeg, ONNX Runtime, the models and the index.
+    Doctor(DoctorArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexLocation {
+    /// The index folder.
+    #[arg(
+        long,
+        env = "RUSHES_INDEX",
+        default_value = "index",
+        value_name = "DIR"
+    )]
+    pub index: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Folders or files to index.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Do not run the visual model (no frame vectors, no visual tags).
+    #[arg(long)]
+    pub no_visual: bool,
+    /// Do not read on-screen text.
+    #[arg(long)]
+    pub no_ocr: bool,
+    /// Keep assets whose files are gone (by default they leave the index).
+    #[arg(long)]
+    pub no_prune: bool,
+    /// Seconds between sampled frames inside a shot.
+    #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
+    pub interval: f64,
+    /// Threads for model inference.
+    #[arg(long, env = "RUSHES_THREADS", default_value_t = 2)]
+    pub threads: usize,
+    /// Embedding model to use (default: the first installed).
+    #[arg(long, value_name = "NAME")]
+    pub clip_model: Option<String>,
+    /// Print the run's summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Free text, "phrases", -exclusions and filters (kind: folder: camera: tag: date: duration:).
+    #[arg(value_name = "QUERY", default_value = "")]
+    pub query: String,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Search by an image instead of (or as well as) text.
+    #[arg(long, value_name = "FILE")]
+    pub image: Option<PathBuf>,
+    /// How many hits.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// At most this many hits from one file.
+    #[arg(long, default_value_t = 3)]
+    pub per_asset: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Do not use the visual model for the query.
+    #[arg(long)]
+    pub no_visual: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SimilarArgs {
+    /// `<ASSET_ID>@<SECONDS>`, or an asset id alone (its first frame).
+    #[arg(value_name = "ASSET[@SECONDS]")]
+    pub target: String,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// A file's path or an asset id.
+    #[arg(value_name = "PATH|ASSET_ID")]
+    pub target: String,
+    #[command(flatten)]
+    pub location: IndexLocation,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Address to listen on.
+    #[arg(long, env = "RUSHES_ADDR", default_value = "127.0.0.1:7878")]
+    pub addr: SocketAddr,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Every model with its state: installed, missing or corrupt.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Download a model's files, check their sha256 and install them.
+    Fetch { name: String },
+    /// Check installed files against their manifest.
+    Verify { name: Option<String> },
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    #[arg(long)]
+    pub json: bool,
+}

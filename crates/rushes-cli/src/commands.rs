@@ -1,0 +1,476 @@
+//! What each command does: glue between the arguments and the library crates.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use indicatif::{ProgressBar, ProgressStyle};
+use rushes_core::AssetId;
+use rushes_ingest::{Event, IngestConfig, ModelSetConfig, Searcher, SearcherConfig};
+use rushes_models::ModelStore;
+use rushes_store::{Index, OpenMode, SearchRequest};
+use serde_json::json;
+
+use crate::args::{
+    Cli, Command, DoctorArgs, IndexArgs, ModelsCommand, SearchArgs, ServeArgs, ShowArgs,
+    SimilarArgs, StatusArgs,
+};
+use crate::output;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let models_dir = cli
+        .models
+        .clone()
+        .unwrap_or_else(rushes_models::default_models_dir);
+    match cli.command {
+        Command::Index(args) => index(args, models_dir),
+        Command::Search(args) => search(args, models_dir),
+        Command::Similar(args) => similar(args, models_dir),
+        Command::Status(args) => status(args),
+        Command::Show(args) => show(args),
+        Command::Serve(args) => serve(args, models_dir),
+        Command::Models(command) => models(command, models_dir),
+        Command::Doctor(args) => doctor(args, models_dir),
+    }
+}
+
+fn model_config(models_dir: PathBuf, threads: usize, visual: bool, ocr: bool) -> ModelSetConfig {
+    ModelSetConfig {
+        models_dir,
+        clip_model: None,
+        threads: threads.max(1),
+        visual,
+        ocr,
+    }
+}
+
+fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
+    let mut roots = Vec::new();
+    for path in &args.paths {
+        let root = std::fs::canonicalize(path)
+            .with_context(|| format!("no such file or folder: {}", path.display()))?;
+        roots.push(root);
+    }
+    let index = Index::open(&args.location.index, OpenMode::ReadWrite).with_context(|| {
+        format!(
+            "while opening the index at {}",
+            args.location.index.display()
+        )
+    })?;
+    let mut config = IngestConfig::new(roots);
+    config.models = model_config(models_dir, args.threads, !args.no_visual, !args.no_ocr);
+    config.models.clip_model = args.clip_model.clone();
+    config.sampling.interval = args.interval.max(0.1);
+    config.prune = !args.no_prune;
+
+    let terminal = std::io::stderr().is_terminal();
+    let bar = if terminal {
+        ProgressBar::new(0)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} {wide_msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut total = 0usize;
+    let mut on_event = |event: &Event| match event {
+        Event::Walked { total: found } => {
+            total = *found;
+            bar.set_length(*found as u64);
+            if !terminal {
+                eprintln!("found {found} media files");
+            }
+        }
+        Event::Notice(notice) => bar.suspend(|| eprintln!("note: {notice}")),
+        Event::FileStarted { position, path } => {
+            bar.set_position(*position as u64);
+            bar.set_message(path.display().to_string());
+            if !terminal {
+                eprintln!("[{}/{}] {}", position + 1, total, path.display());
+            }
+        }
+        Event::FileIndexed { path, warnings, .. } => {
+            for warning in warnings {
+                bar.suspend(|| eprintln!("warning: {}: {warning}", path.display()));
+            }
+        }
+        Event::FileFailed { path, reason } => {
+            bar.suspend(|| eprintln!("failed: {}: {reason}", path.display()))
+        }
+        Event::FileMoved { from, to } => {
+            bar.suspend(|| eprintln!("moved: {} -> {}", from.display(), to.display()));
+        }
+        Event::Removed { path } => {
+            bar.suspend(|| eprintln!("removed (file is gone): {}", path.display()))
+        }
+        Event::FileSkipped { .. } => {}
+        Event::Finished(_) => bar.finish_and_clear(),
+    };
+    let summary = rushes_ingest::run(&index, &config, &mut on_event).context("while indexing")?;
+    if args.json {
+        output::print_json(&summary)?;
+    } else {
+        eprintln!(
+            "indexed {} files ({} moments), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
+            summary.indexed,
+            summary.moments,
+            summary.skipped,
+            summary.moved,
+            summary.failed,
+            summary.removed,
+            summary.seconds
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_searcher(index_dir: &Path, models_dir: PathBuf, visual: bool) -> Result<Searcher> {
+    let config = SearcherConfig {
+        models: model_config(models_dir, 2, visual, false),
+    };
+    Searcher::open(index_dir, &config)
+        .with_context(|| format!("while opening the index at {}", index_dir.display()))
+}
+
+fn search(args: SearchArgs, models_dir: PathBuf) -> Result<ExitCode> {
+    let searcher = open_searcher(&args.location.index, models_dir, !args.no_visual)?;
+    let request = SearchRequest {
+        query: args.query.clone(),
+        limit: args.limit.clamp(1, 1000),
+        per_asset: args.per_asset.max(1),
+        ..SearchRequest::default()
+    };
+    let response = match &args.image {
+        Some(path) => {
+            let image = rushes_media::load_still(path, 960)
+                .with_context(|| format!("while reading the query image {}", path.display()))?;
+            searcher.search_image(&image, &request)?
+        }
+        None => searcher.search(&request)?,
+    };
+    if args.json {
+        output::print_json(&response)?
+    } else {
+        output::print_hits(&response)?
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn similar(args: SimilarArgs, models_dir: PathBuf) -> Result<ExitCode> {
+    let (id_text, seconds) = match args.target.split_once('@') {
+        Some((id, seconds)) => {
+            let seconds: f64 = seconds.trim_end_matches('s').parse().with_context(|| {
+                format!(
+                    "{:?} is not a time in seconds (expected <ASSET_ID>@<SECONDS>)",
+                    seconds
+                )
+            })?;
+            (id, seconds)
+        }
+        None => (args.target.as_str(), 0.0),
+    };
+    let Some(id) = AssetId::parse(id_text) else {
+        bail!(
+            "{id_text:?} is not an asset id (16 hex characters, as `rushes search --json` shows)"
+        );
+    };
+    let searcher = open_searcher(&args.location.index, models_dir, true)?;
+    let request = SearchRequest {
+        limit: args.limit.clamp(1, 1000),
+        ..SearchRequest::default()
+    };
+    let response = searcher.similar(&id, seconds, &request)?;
+    if args.json {
+        output::print_json(&response)?
+    } else {
+        output::print_hits(&response)?
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_read_only(location: &Path) -> Result<Index> {
+    Index::open(location, OpenMode::ReadOnly)
+        .with_context(|| format!("while opening the index at {}", location.display()))
+}
+
+fn status(args: StatusArgs) -> Result<ExitCode> {
+    let index = open_read_only(&args.location.index)?;
+    let status = index.status()?;
+    if args.json {
+        output::print_json(&status)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let value = serde_json::to_value(&status)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "index: {}", args.location.index.display())?;
+    print_value_summary(&mut stdout, &value)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints a status object as `key: value` lines, lists as indented items.
+fn print_value_summary(out: &mut impl Write, value: &serde_json::Value) -> Result<()> {
+    let Some(object) = value.as_object() else {
+        writeln!(out, "{value}")?;
+        return Ok(());
+    };
+    for (key, item) in object {
+        match item {
+            serde_json::Value::Array(items) => {
+                writeln!(out, "{key}: {}", items.len())?;
+                for entry in items {
+                    match entry.as_object() {
+                        Some(fields) => {
+                            let line: Vec<String> = fields.values().map(value_text).collect();
+                            writeln!(out, "  - {}", line.join(": "))?;
+                        }
+                        None => writeln!(out, "  - {}", value_text(entry))?,
+                    }
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                let parts: Vec<String> = fields
+                    .iter()
+                    .map(|(k, v)| format!("{k} {}", value_text(v)))
+                    .collect();
+                writeln!(out, "{key}: {}", parts.join(", "))?;
+            }
+            other => writeln!(out, "{key}: {}", value_text(other))?,
+        }
+    }
+    Ok(())
+}
+
+fn value_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn show(args: ShowArgs) -> Result<ExitCode> {
+    let index = open_read_only(&args.location.index)?;
+    let id = match AssetId::parse(&args.target) {
+        Some(id) => id,
+        None => {
+            let path =
+                std::fs::canonicalize(&args.target).unwrap_or_else(|_| PathBuf::from(&args.target));
+            match index.asset_by_path(&path)? {
+                Some(asset) => asset.id,
+                None => bail!(
+                    "{} is not in the index (run `rushes index` on its folder)",
+                    args.target
+                ),
+            }
+        }
+    };
+    let Some(detail) = index.asset_detail(&id)? else {
+        bail!("no asset with id {id} in the index");
+    };
+    if args.json {
+        output::print_json(&detail)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let value = serde_json::to_value(&detail)?;
+    let mut stdout = std::io::stdout().lock();
+    if let Some(asset) = value.get("asset") {
+        writeln!(stdout, "{}", value_text(&asset["path"]))?;
+        writeln!(
+            stdout,
+            "id: {}  kind: {}",
+            value_text(&asset["id"]),
+            value_text(&asset["kind"])
+        )?;
+        if let Some(media) = asset.get("media").and_then(|m| m.as_object()) {
+            for (key, item) in media {
+                if !item.is_null() && key != "streams" {
+                    writeln!(stdout, "  {key}: {}", value_text(item))?;
+                }
+            }
+        }
+    }
+    if let Some(moments) = value.get("moments").and_then(|m| m.as_array()) {
+        writeln!(stdout, "moments: {}", moments.len())?;
+        for moment in moments {
+            let start = moment["start"].as_f64().unwrap_or(0.0);
+            let end = moment["end"].as_f64().unwrap_or(0.0);
+            let text = moment.get("text").map(value_text).unwrap_or_default();
+            let text: String = output::plain_snippet(&text).chars().take(100).collect();
+            writeln!(
+                stdout,
+                "  {}–{}  {text}",
+                output::clock(start),
+                output::clock(end)
+            )?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("while starting the server")?;
+    let _ = models_dir;
+    let config = rushes_server::ServerConfig::default();
+    let state =
+        rushes_server::AppState::new(args.location.index.clone(), config).with_context(|| {
+            format!(
+                "while opening the index at {}",
+                args.location.index.display()
+            )
+        })?;
+    runtime
+        .block_on(rushes_server::serve(state, args.addr))
+        .context("while serving")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn models(command: ModelsCommand, models_dir: PathBuf) -> Result<ExitCode> {
+    let store = ModelStore::new(&models_dir);
+    match command {
+        ModelsCommand::List { json } => {
+            let list = store.list()?;
+            if json {
+                output::print_json(&list)?;
+            } else {
+                let mut stdout = std::io::stdout().lock();
+                writeln!(stdout, "models in {}", models_dir.display())?;
+                for model in &list {
+                    writeln!(
+                        stdout,
+                        "  {:<20} {:<18} {}",
+                        model.name, model.task, model.state
+                    )?;
+                }
+            }
+        }
+        ModelsCommand::Fetch { name } => {
+            let bar = if std::io::stderr().is_terminal() {
+                ProgressBar::new(0)
+            } else {
+                ProgressBar::hidden()
+            };
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            store
+                .fetch(&name, &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                })
+                .with_context(|| format!("while fetching model {name}"))?;
+            bar.finish_and_clear();
+            eprintln!("{name}: installed and verified");
+        }
+        ModelsCommand::Verify { name } => {
+            let names = match name {
+                Some(name) => vec![name],
+                None => store.list()?.into_iter().map(|m| m.name).collect(),
+            };
+            let mut failed = false;
+            for name in names {
+                match store.verify(&name) {
+                    Ok(()) => println!("{name}: ok"),
+                    Err(error) => {
+                        failed = true;
+                        println!("{name}: {error}");
+                    }
+                }
+            }
+            if failed {
+                return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
+    let mut healthy = true;
+    let ffmpeg = match rushes_media::ffmpeg_version() {
+        Ok(version) => json!({"ok": true, "version": version}),
+        Err(error) => {
+            healthy = false;
+            json!({"ok": false, "error": error.to_string(), "fix": "install ffmpeg (make setup)"})
+        }
+    };
+    let runtime = match rushes_models::runtime::init() {
+        Ok(info) => json!({"ok": true, "path": info.path, "version": info.version}),
+        Err(error) => {
+            healthy = false;
+            json!({"ok": false, "error": error.to_string()})
+        }
+    };
+    let models = match ModelStore::new(&models_dir).list() {
+        Ok(list) => json!({"dir": models_dir, "models": list}),
+        Err(error) => json!({"dir": models_dir, "error": error.to_string()}),
+    };
+    let index = match Index::open(&args.location.index, OpenMode::ReadOnly)
+        .and_then(|index| index.status())
+    {
+        Ok(status) => json!({"ok": true, "dir": args.location.index, "status": status}),
+        Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
+    };
+    let report =
+        json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models, "index": index});
+    if args.json {
+        output::print_json(&report)?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        for key in ["ffmpeg", "onnxruntime"] {
+            let entry = &report[key];
+            let line = if entry["ok"].as_bool().unwrap_or(false) {
+                format!(
+                    "ok   {}",
+                    entry.get("version").map(value_text).unwrap_or_default()
+                ) + &entry
+                    .get("path")
+                    .map(|p| format!(" ({})", value_text(p)))
+                    .unwrap_or_default()
+            } else {
+                format!("FAIL {}", value_text(&entry["error"]))
+            };
+            writeln!(stdout, "{key:<12} {line}")?;
+        }
+        writeln!(stdout, "{:<12} {}", "models", models_dir.display())?;
+        if let Some(list) = report["models"]["models"].as_array() {
+            for model in list {
+                writeln!(
+                    stdout,
+                    "  {:<22} {}",
+                    value_text(&model["name"]),
+                    value_text(&model["state"])
+                )?;
+            }
+        }
+        let index = &report["index"];
+        if index["ok"].as_bool().unwrap_or(false) {
+            writeln!(
+                stdout,
+                "{:<12} ok   {}",
+                "index",
+                args.location.index.display()
+            )?;
+        } else {
+            writeln!(
+                stdout,
+                "{:<12} --   {}",
+                "index",
+                value_text(&index["error"])
+            )?;
+        }
+    }
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,93 @@
+//! Printing results: JSON for tools, aligned plain text for people, and a closed pipe
+//! (`rushes search … | head`) treated as success.
+
+use std::io::{self, Write};
+
+use rushes_core::SearchResponse;
+
+/// True when the error chain ends in a closed stdout.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut stdout, value)?;
+    writeln!(stdout)?;
+    Ok(())
+}
+
+/// `12.5` -> `0:12.5`, `3725` -> `1:02:05.0`.
+pub fn clock(seconds: f64) -> String {
+    let seconds = seconds.max(0.0);
+    let whole = seconds.floor() as u64;
+    let tenths = ((seconds - whole as f64) * 10.0).floor() as u64;
+    let (h, m, s) = (whole / 3600, (whole / 60) % 60, whole % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}.{tenths}")
+    } else {
+        format!("{m}:{s:02}.{tenths}")
+    }
+}
+
+/// Removes the `<b>` highlighting and the HTML escapes of a snippet for a terminal.
+pub fn plain_snippet(snippet: &str) -> String {
+    let text = snippet.replace("<b>", "").replace("</b>", "");
+    let text = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'");
+    let text = text.replace("&amp;", "&");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
+    let mut stdout = io::stdout().lock();
+    if response.hits.is_empty() {
+        writeln!(stdout, "no moments match {:?}", response.query)?;
+        return Ok(());
+    }
+    for (rank, hit) in response.hits.iter().enumerate() {
+        let signals: Vec<&str> = hit.signals.iter().map(|s| s.as_str()).collect();
+        writeln!(
+            stdout,
+            "{:>3}. {}  {}–{}  [{}]  {:.3}",
+            rank + 1,
+            hit.asset.path,
+            clock(hit.start),
+            clock(hit.end),
+            signals.join(","),
+            hit.score
+        )?;
+        let snippet = plain_snippet(&hit.snippet);
+        if !snippet.is_empty() {
+            let short: String = snippet.chars().take(140).collect();
+            writeln!(stdout, "     {short}")?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_minutes_and_hours() {
+        assert_eq!(clock(12.55), "0:12.5");
+        assert_eq!(clock(3725.0), "1:02:05.0");
+    }
+
+    #[test]
+    fn snippet_loses_markup_but_keeps_text() {
+        assert_eq!(
+            plain_snippet("the <b>coffee</b> &amp; cake &lt;3"),
+            "the coffee & cake <3"
+        );
+    }
+}

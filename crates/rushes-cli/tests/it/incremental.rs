@@ -1,0 +1,50 @@
+//! Incremental updates: renamed files keep their identity, deleted files leave the index,
+//! changed files are indexed again.
+
+use crate::footage::{copy_tree, file_name, footage, json, ok, search};
+
+#[test]
+fn renamed_files_keep_their_id_and_deleted_files_leave() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage().join("day1"), &shoot);
+    let index = temp.path().join("index");
+    let (shoot_arg, index_arg) = (
+        shoot.to_str().expect("utf-8"),
+        index.to_str().expect("utf-8"),
+    );
+    ok(&["index", shoot_arg, "--index", index_arg, "--no-ocr"]);
+
+    let before = search(&index, "crowd");
+    let id = before.first().expect("crowd indexed")["asset"]["id"].clone();
+
+    std::fs::rename(
+        shoot.join("A001_C001_crowd.mp4"),
+        shoot.join("A001_C001_crowd_selects.mp4"),
+    )
+    .expect("rename");
+    std::fs::remove_file(shoot.join("A001_C003_slate.mp4")).expect("delete");
+    let run = ok(&[
+        "index", shoot_arg, "--index", index_arg, "--no-ocr", "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_slice(&run.stdout).expect("summary");
+    assert_eq!(summary["moved"], 1, "{summary}");
+    assert_eq!(summary["removed"], 1, "{summary}");
+
+    let after = search(&index, "selects");
+    assert_eq!(
+        after.first().map(file_name).as_deref(),
+        Some("A001_C001_crowd_selects.mp4")
+    );
+    assert_eq!(after[0]["asset"]["id"], id, "a renamed file keeps its id");
+    assert!(
+        search(&index, "slate")
+            .iter()
+            .all(|hit| file_name(hit) != "A001_C003_slate.mp4")
+    );
+    let status = json(&["status", "--index", index_arg, "--json"]);
+    assert!(
+        !status.to_string().contains("A001_C003_slate.mp4"),
+        "{status}"
+    );
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests of the `rushes` binary on real footage (Debian opencv-doc examples cut
+//! and captioned with ffmpeg by `tests/fixtures/make-footage.sh`).
+
+mod footage;
+mod incremental;
+mod journey;
