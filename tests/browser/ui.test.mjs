@@ -43,7 +43,7 @@ test('a file-name word finds the clip, the URL holds the query', async () => {
   assert.ok(names.includes('A001_C001_crowd.mp4'), `cards: ${names}`);
   assert.equal(new URL(page.url()).searchParams.get('q'), 'crowd');
   const folder = await page.$eval('#results .card .folder', (n) => n.textContent);
-  assert.ok(folder.endsWith('day1'), folder);
+  assert.ok(folder.endsWith('footage/day1'), folder);
   // The thumbnail is a real image from the index.
   await page.waitForFunction(() => {
     const img = document.querySelector('#results .card .thumb img');

@@ -220,6 +220,12 @@ function showHits(page, append, q) {
 
 // ---------------------------------------------------------------- cards
 
+/** The last two folders of a path (`footage/day1`): enough to place a clip, short enough to read. */
+function shortFolder(folder) {
+  const parts = String(folder).split(/[\\/]/).filter(Boolean);
+  return parts.length > 2 ? `…/${parts.slice(-2).join('/')}` : `/${parts.join('/')}`;
+}
+
 function thumbUrl(path) {
   if (!path) return null;
   return path.startsWith('/') ? path : `/thumbs/${path}`;
@@ -258,7 +264,7 @@ function card(hit, index) {
   thumb,
   el('div', { class: 'meta' },
     el('div', { class: 'name', title: hit.asset.path, text: fileName(hit.asset.path) }),
-    el('div', { class: 'folder', title: folderOf(hit.asset.path), text: info.folder || folderOf(hit.asset.path) }),
+    el('div', { class: 'folder', title: folderOf(hit.asset.path), text: shortFolder(info.folder || folderOf(hit.asset.path)) }),
     el('div', { class: 'line' },
       el('span', { class: 'mono when', text: `${formatTime(hit.start)} – ${formatTime(hit.end)}` }),
       info.playback && !info.playback.native ? el('span', { class: 'chip proxy', title: info.playback.reason || '', text: 'proxy' }) : null),
