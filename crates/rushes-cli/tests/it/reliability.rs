@@ -1,0 +1,357 @@
+//! Crash safety and hostile setups of `rushes index`: SIGKILL at spread-out moments then a
+//! rerun, two writers on one index, and index paths that cannot be written. What the
+//! index holds afterwards is compared with an uninterrupted run into a separate index.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::footage::{copy_tree, footage, json, ok, repo_root, rushes, search};
+
+/// Kills per crash test: 6 by default, `RUSHES_STRESS_KILLS` for `make stress`.
+fn kill_count() -> usize {
+    std::env::var("RUSHES_STRESS_KILLS")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .filter(|&count: &usize| count > 0)
+        .unwrap_or(6)
+}
+
+fn utf8(path: &Path) -> &str {
+    path.to_str().expect("utf-8 temp path")
+}
+
+fn spawn_index(shoot: &Path, index: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_rushes"))
+        .args(["index", utf8(shoot), "--index", utf8(index), "--no-ocr"])
+        .env_remove("RUSHES_INDEX")
+        .env("RUSHES_MODELS", repo_root().join("models"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start rushes index")
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Media files of the shoot (sidecar transcripts belong to their media file).
+fn media_files(shoot: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![shoot.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(&folder).expect("read shoot") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("srt" | "vtt")
+            ) {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// What a user can observe of an index: counts, failures, and per media file its moments
+/// and the thumbnail files of its asset.
+#[derive(Debug, PartialEq)]
+struct IndexSnapshot {
+    assets_by_kind: serde_json::Value,
+    assets: u64,
+    moments: u64,
+    failed_paths: BTreeSet<String>,
+    /// Relative path -> (moments as `show --json` prints them, thumbnail file names).
+    files: BTreeMap<String, Option<(serde_json::Value, BTreeSet<String>)>>,
+}
+
+fn snapshot(shoot: &Path, index: &Path) -> IndexSnapshot {
+    let status = json(&["status", "--index", utf8(index), "--json"]);
+    let failed_paths = status["failures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|failure| failure["path"].as_str().map(str::to_owned))
+        .collect();
+
+    let thumbs = index.join("thumbs");
+    let mut ids = BTreeSet::new();
+    let mut files = BTreeMap::new();
+    for file in media_files(shoot) {
+        let relative = file
+            .strip_prefix(shoot)
+            .expect("inside shoot")
+            .display()
+            .to_string();
+        let shown = rushes(&["show", utf8(&file), "--index", utf8(index), "--json"]);
+        if !shown.status.success() {
+            files.insert(relative, None);
+            continue;
+        }
+        let detail: serde_json::Value =
+            serde_json::from_slice(&shown.stdout).expect("show --json prints JSON");
+        let id = detail["asset"]["id"].as_str().expect("asset id").to_owned();
+        let moments: Vec<serde_json::Value> = detail["moments"]
+            .as_array()
+            .expect("moments array")
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "start": m["start"], "end": m["end"], "signals": m["signals"],
+                    "tags": m["tags"], "text": m["text"],
+                })
+            })
+            .collect();
+        let thumb_files = std::fs::read_dir(thumbs.join(&id))
+            .into_iter()
+            .flatten()
+            .map(|entry| {
+                entry
+                    .expect("thumb entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert!(ids.insert(id.clone()), "two media files share asset {id}");
+        files.insert(
+            relative,
+            Some((serde_json::Value::from(moments), thumb_files)),
+        );
+    }
+
+    // No orphan thumbnails: every folder under thumbs/ is an asset of the index.
+    for entry in std::fs::read_dir(&thumbs).into_iter().flatten() {
+        let name = entry.expect("thumbs entry").file_name();
+        let name = name.to_string_lossy();
+        assert!(
+            ids.contains(name.as_ref()),
+            "orphan thumbnails: {} belongs to no asset in the index (assets: {ids:?})",
+            thumbs.join(name.as_ref()).display()
+        );
+    }
+
+    IndexSnapshot {
+        assets_by_kind: status["assets_by_kind"].clone(),
+        assets: status["assets"].as_u64().expect("asset count"),
+        moments: status["moments"].as_u64().expect("moment count"),
+        failed_paths,
+        files,
+    }
+}
+
+#[test]
+fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage(), &shoot);
+
+    let reference_index = temp.path().join("reference");
+    let started = Instant::now();
+    ok(&[
+        "index",
+        utf8(&shoot),
+        "--index",
+        utf8(&reference_index),
+        "--no-ocr",
+    ]);
+    let uninterrupted = started.elapsed();
+    let reference = snapshot(&shoot, &reference_index);
+    assert!(
+        reference.moments > 0 && reference.assets > 0,
+        "{reference:?}"
+    );
+
+    let kills = kill_count();
+    for attempt in 0..kills {
+        let at = uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64);
+        let index = temp.path().join(format!("killed-{attempt}"));
+        let mut child = spawn_index(&shoot, &index);
+        std::thread::sleep(at);
+        // Child::kill sends SIGKILL: no destructor, no flush, no lock release by the process.
+        let finished_first = child.try_wait().expect("poll child").is_some();
+        child.kill().expect("kill rushes index");
+        let output = child.wait_with_output().expect("reap rushes index");
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let context = format!("kill {attempt} at {at:?} (finished first: {finished_first})");
+
+        // A search right after the kill: works on whatever was committed, or says there
+        // is no index yet when the kill came before the catalog existed.
+        let after_kill = rushes(&["search", "crowd", "--index", utf8(&index), "--json"]);
+        if index.join("catalog.sqlite").exists() && index.join("rushes.toml").exists() {
+            assert!(
+                after_kill.status.success(),
+                "{context}: search after the kill failed: {}",
+                stderr_of(&after_kill)
+            );
+        } else {
+            assert!(
+                stderr_of(&after_kill).contains("no index"),
+                "{context}: {}",
+                stderr_of(&after_kill)
+            );
+        }
+
+        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        let resumed = snapshot(&shoot, &index);
+        assert_eq!(
+            resumed, reference,
+            "{context}: rerun differs from uninterrupted"
+        );
+        assert!(
+            !search(&index, "crowd").is_empty(),
+            "{context}: search finds nothing after the rerun"
+        );
+    }
+}
+
+#[test]
+fn second_writer_fails_at_once_naming_the_locked_index_and_the_first_completes() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage(), &shoot);
+    let index = temp.path().join("index");
+
+    let mut first = spawn_index(&shoot, &index);
+    // The writer lock is taken before the catalog is created.
+    let waiting = Instant::now();
+    while !index.join("catalog.sqlite").exists() {
+        assert!(
+            first.try_wait().expect("poll first").is_none(),
+            "first run ended before creating its catalog"
+        );
+        assert!(waiting.elapsed() < Duration::from_secs(60), "no catalog");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let second = rushes(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+    let first_still_running = first.try_wait().expect("poll first").is_none();
+    let first = first.wait_with_output().expect("first run");
+    assert!(
+        first.status.success(),
+        "the first writer failed: {}",
+        stderr_of(&first)
+    );
+    if first_still_running {
+        let message = stderr_of(&second);
+        assert!(!second.status.success(), "second writer succeeded");
+        // "... is being written by another rushes process (lock: <index>/index.lock)".
+        assert!(message.to_lowercase().contains("lock"), "{message}");
+        assert!(message.contains(utf8(&index)), "index not named: {message}");
+        assert!(!message.contains("panicked"), "{message}");
+    }
+
+    // Consistent: a rerun finds everything done and changes nothing.
+    let before = snapshot(&shoot, &index);
+    let rerun = json(&[
+        "index",
+        utf8(&shoot),
+        "--index",
+        utf8(&index),
+        "--no-ocr",
+        "--json",
+    ]);
+    assert_eq!(rerun["indexed"], 0, "{rerun}");
+    assert_eq!(rerun["skipped"].as_u64(), Some(before.assets), "{rerun}");
+    assert_eq!(snapshot(&shoot, &index), before);
+}
+
+fn assert_clear_failure(output: &Output, names: &Path) {
+    let message = stderr_of(output);
+    assert!(!output.status.success(), "succeeded: {message}");
+    assert!(!message.contains("panicked"), "{message}");
+    assert!(
+        message.starts_with("error:") && message.contains(utf8(names)),
+        "error does not name {}: {message}",
+        names.display()
+    );
+}
+
+#[test]
+fn index_path_that_is_a_file_or_cannot_be_created_fails_clearly() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let stills = footage().join("stills");
+    let file = temp.path().join("notes.txt");
+    std::fs::write(&file, "not an index").expect("write file");
+
+    for command in [
+        &["index", utf8(&stills), "--no-ocr"][..],
+        &["search", "crowd"],
+        &["status", "--json"],
+    ] {
+        let mut args = command.to_vec();
+        args.extend(["--index", utf8(&file)]);
+        assert_clear_failure(&rushes(&args), &file);
+    }
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("file kept"),
+        "not an index",
+        "the file was overwritten"
+    );
+
+    // A folder under a file cannot be created.
+    let below_file = file.join("index");
+    assert_clear_failure(
+        &rushes(&[
+            "index",
+            utf8(&stills),
+            "--index",
+            utf8(&below_file),
+            "--no-ocr",
+        ]),
+        &below_file,
+    );
+}
+
+#[test]
+fn read_only_index_folder_fails_clearly_and_stays_searchable() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage().join("day1"), &shoot);
+    let index = temp.path().join("index");
+    ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+
+    let set_mode = |mode: u32| {
+        let mut stack = vec![index.clone()];
+        while let Some(path) = stack.pop() {
+            if path.is_dir() {
+                for entry in std::fs::read_dir(&path).expect("read index") {
+                    stack.push(entry.expect("entry").path());
+                }
+            }
+            let mode = if path.is_dir() { mode | 0o111 } else { mode };
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+    };
+    set_mode(0o444);
+    // root ignores file modes: then the folder is writable after all and there is
+    // nothing to refuse; the rest of the test still checks the index survives.
+    let probe = index.join(".write-probe");
+    let writable = std::fs::write(&probe, b"").is_ok();
+    let _ = std::fs::remove_file(&probe);
+
+    std::fs::write(
+        shoot.join("new_take.srt"),
+        "1\n00:00:00,000 --> 00:00:01,000\nhi\n",
+    )
+    .expect("write sidecar");
+    let output = rushes(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+    if !writable {
+        assert_clear_failure(&output, &index);
+    } else {
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    }
+    assert!(!stderr_of(&output).contains("panicked"));
+    assert!(
+        !search(&index, "crowd").is_empty(),
+        "read-only index unsearchable"
+    );
+    set_mode(0o644);
+}
