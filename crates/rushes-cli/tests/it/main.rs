@@ -4,3 +4,4 @@
 mod footage;
 mod incremental;
 mod journey;
+mod reliability;
