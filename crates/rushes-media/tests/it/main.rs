@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod export;
+mod hostile_text;
 mod probe;
 mod sampling;
 mod stills;

@@ -3,6 +3,7 @@
 
 mod filters;
 mod lifecycle;
+mod query_properties;
 mod support;
 mod text_search;
 mod visual;
