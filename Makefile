@@ -52,6 +52,11 @@ bench-quick:
 	scripts/setup.sh bench
 	scripts/bench.sh quick
 
+stress: ## crash-safety tests with RUSHES_STRESS_KILLS (default 20) SIGKILLs of `rushes index`
+	export RUSHES_STRESS_KILLS=$${RUSHES_STRESS_KILLS:-20}; \
+	if command -v cargo-nextest >/dev/null; then $(CARGO) nextest run --locked -p rushes-cli -E 'test(reliability)'; \
+	else $(CARGO) test --locked -p rushes-cli --test it reliability; fi
+
 screenshot:
 	tests/browser/run.sh screenshot
 
