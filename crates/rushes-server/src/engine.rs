@@ -1,52 +1,54 @@
-//! The query engine the handlers use: the open index plus, when installed, the CLIP
-//! encoders that put query text and images into the index's vector space. A thin seam so
-//! handlers do not care which crate answers; errors come back as [`ApiError`]s.
+//! The query engine the handlers use: [`rushes_ingest::Searcher`] (the open index plus, when
+//! installed, the CLIP encoders that put query text and images into the index's vector
+//! space), with its errors turned into [`ApiError`]s.
 
 use std::path::Path;
 
 use image::RgbImage;
 use rushes_core::{AssetId, SearchResponse};
-use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
+use rushes_ingest::{IngestError, Searcher};
+use rushes_store::{Index, SearchRequest, StoreError};
 
 use crate::error::{ApiError, ServerError};
 
 /// How the engine loads its models.
-#[derive(Debug, Clone, Default)]
-pub struct EngineConfig {}
+pub type EngineConfig = rushes_ingest::SearcherConfig;
 
 pub struct Engine {
-    index: Index,
+    searcher: Searcher,
 }
 
 impl Engine {
-    pub fn open(index_dir: &Path, _config: &EngineConfig) -> Result<Engine, ServerError> {
-        let index =
-            Index::open(index_dir, OpenMode::ReadOnly).map_err(|error| ServerError::OpenIndex {
+    pub fn open(index_dir: &Path, config: &EngineConfig) -> Result<Engine, ServerError> {
+        let searcher =
+            Searcher::open(index_dir, config).map_err(|error| ServerError::OpenIndex {
                 path: index_dir.to_path_buf(),
                 message: error.to_string(),
             })?;
-        Ok(Engine { index })
+        Ok(Engine { searcher })
     }
 
     pub fn index(&self) -> &Index {
-        &self.index
+        self.searcher.index()
     }
 
     /// Why visual search is off, when it is.
     pub fn visual_notice(&self) -> Option<&str> {
-        Some("visual search from text and images needs the CLIP query encoder")
+        self.searcher.visual_notice()
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, ApiError> {
-        self.index.search(request).map_err(store_error)
+        self.searcher.search(request).map_err(ingest_error)
     }
 
     pub fn search_image(
         &self,
-        _image: &RgbImage,
-        _request: &SearchRequest,
+        image: &RgbImage,
+        request: &SearchRequest,
     ) -> Result<SearchResponse, ApiError> {
-        Err(visual_off(self.visual_notice().unwrap_or_default()))
+        self.searcher
+            .search_image(image, request)
+            .map_err(ingest_error)
     }
 
     /// Moments that look like the frame of `asset` nearest to `seconds`.
@@ -56,20 +58,20 @@ impl Engine {
         seconds: f64,
         request: &SearchRequest,
     ) -> Result<SearchResponse, ApiError> {
-        let Some(vector) = self
-            .index
-            .frame_embedding(asset, seconds)
-            .map_err(store_error)?
-        else {
-            return Err(visual_off(&format!(
-                "no frame vectors for asset {asset}: visual search was off when it was indexed"
-            )));
-        };
-        let request = SearchRequest {
-            image_vector: Some(vector),
-            ..request.clone()
-        };
-        self.index.search(&request).map_err(store_error)
+        self.searcher
+            .similar(asset, seconds, request)
+            .map_err(ingest_error)
+    }
+}
+
+/// Maps a query engine error: store errors as [`store_error`] does, visual search being
+/// off to 409, other user errors to 400, the rest to a logged 500.
+fn ingest_error(error: IngestError) -> ApiError {
+    match error {
+        IngestError::Store(store) => store_error(store),
+        IngestError::VisualOff(message) => visual_off(&message),
+        other if other.is_user_error() => ApiError::bad_request(other.to_string()),
+        other => ApiError::internal("query engine", other),
     }
 }
 
