@@ -39,7 +39,7 @@ test-rust:
 	$(CARGO) build --locked -p rushes-cli
 	if command -v cargo-nextest >/dev/null; then $(CARGO) nextest run --locked --workspace --no-fail-fast; \
 	else $(CARGO) test --locked --workspace --no-fail-fast; fi
-	$(CARGO) bench --locked --workspace --no-run
+	$(CARGO) build --locked --workspace --benches
 
 test-browser:
 	@if [ -f tests/browser/run.sh ]; then tests/browser/run.sh; else echo "no browser tests yet"; fi

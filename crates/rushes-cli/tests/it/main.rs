@@ -5,3 +5,4 @@ mod footage;
 mod incremental;
 mod journey;
 mod reliability;
+mod visual;

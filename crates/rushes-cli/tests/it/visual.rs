@@ -1,0 +1,124 @@
+//! Visual search end to end through the real CLI: frames decoded by ffmpeg, embedded by the
+//! colour fixture model through ONNX Runtime, stored as vectors, and a typed colour word
+//! embedded by the fixture's text encoder finds the right segment.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::footage::{file_name, repo_root};
+
+/// A models folder with the real OCR models and the colour-only CLIP stand-in.
+fn fixture_models(dir: &Path) {
+    let root = repo_root();
+    std::fs::create_dir_all(dir).expect("models dir");
+    let fixture = root.join("tests/fixtures/models");
+    std::os::unix::fs::symlink(
+        fixture.join("clip-fixture.toml"),
+        dir.join("clip-fixture.toml"),
+    )
+    .expect("link");
+    std::os::unix::fs::symlink(fixture.join("clip-fixture"), dir.join("clip-fixture"))
+        .expect("link");
+}
+
+fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_rushes"))
+        .args(args)
+        .env("RUSHES_MODELS", models)
+        .output()
+        .expect("run rushes");
+    assert!(
+        output.status.success(),
+        "rushes {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+#[test]
+fn typing_red_finds_the_red_segment_with_its_start_and_end() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let footage = temp.path().join("footage");
+    std::fs::create_dir_all(&footage).expect("footage dir");
+    // 4 s blue, 4 s red, 4 s green: two hard cuts at 4 s and 8 s.
+    let video = footage.join("colour_chart.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y"])
+        .args(["-f", "lavfi", "-i", "color=c=blue:s=320x240:r=25:d=4"])
+        .args(["-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=4"])
+        .args(["-f", "lavfi", "-i", "color=c=green:s=320x240:r=25:d=4"])
+        .args([
+            "-filter_complex",
+            "[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]",
+            "-map",
+            "[v]",
+        ])
+        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
+        .arg(&video)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    let models = temp.path().join("models");
+    fixture_models(&models);
+    let index = temp.path().join("index");
+    let (footage_arg, index_arg) = (
+        footage.to_str().expect("utf-8"),
+        index.to_str().expect("utf-8"),
+    );
+
+    let summary = rushes_with_models(
+        &models,
+        &[
+            "index",
+            footage_arg,
+            "--index",
+            index_arg,
+            "--no-ocr",
+            "--json",
+        ],
+    );
+    assert_eq!(summary["indexed"], 1, "{summary}");
+    assert!(
+        !summary["notices"]
+            .to_string()
+            .contains("visual search is off"),
+        "the fixture model was not used: {summary}"
+    );
+
+    let response = rushes_with_models(&models, &["search", "red", "--index", index_arg, "--json"]);
+    let hit = response["hits"]
+        .as_array()
+        .and_then(|hits| hits.first())
+        .cloned()
+        .expect("a hit for red");
+    assert_eq!(file_name(&hit), "colour_chart.mp4");
+    assert!(
+        hit["signals"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "visual")),
+        "{hit}"
+    );
+    let (start, end) = (
+        hit["start"].as_f64().unwrap_or(-1.0),
+        hit["end"].as_f64().unwrap_or(-1.0),
+    );
+    assert!(
+        (start - 4.0).abs() <= 0.1 && (end - 8.0).abs() <= 0.1,
+        "red is 4–8 s, got {start}–{end}"
+    );
+
+    let response = rushes_with_models(
+        &models,
+        &["search", "green", "--index", index_arg, "--json"],
+    );
+    let hit = response["hits"]
+        .as_array()
+        .and_then(|hits| hits.first())
+        .cloned()
+        .expect("a hit for green");
+    let start = hit["start"].as_f64().unwrap_or(-1.0);
+    assert!(
+        (start - 8.0).abs() <= 0.1,
+        "green starts at 8 s, got {start}"
+    );
+}
