@@ -1,10 +1,9 @@
 //! PP-OCR text detection: image -> DB probability map -> text boxes. Pre-processing
-//! (resize to multiples of 32, BGR, mean/std 0.5) and DB post-processing (binarise,
+//! (bilinear resize as cv2 to multiples of 32, BGR, mean/std 0.5) and DB post-processing (binarise,
 //! dilate, connected regions, box score, unclip, sort) as RapidOCR 1.4.4 configures them.
 //! Boxes are axis-aligned: rushes reads horizontal burned-in and slate text.
 
 use image::RgbImage;
-use image::imageops::FilterType;
 use ndarray::{Array4, ArrayView2};
 
 /// DB post-processing settings (RapidOCR 1.4.4 `config.yaml` values).
@@ -63,14 +62,15 @@ pub fn detector_size(width: u32, height: u32, params: &DbParams) -> (u32, u32) {
     if long > f64::from(params.max_side_len) {
         ratio *= f64::from(params.max_side_len) / long;
     }
-    let round32 = |v: f64| (((v * ratio) / 32.0).round() as u32).max(1) * 32;
+    // RapidOCR: int(side * ratio), then Python's round(/ 32) (half to even) * 32.
+    let round32 = |v: f64| ((((v * ratio).floor()) / 32.0).round_ties_even() as u32).max(1) * 32;
     (round32(w), round32(h))
 }
 
 /// [1, 3, H, W] BGR tensor normalised with mean = std = 0.5.
 pub fn preprocess(image: &RgbImage, params: &DbParams) -> Array4<f32> {
     let (width, height) = detector_size(image.width(), image.height(), params);
-    let resized = image::imageops::resize(image, width, height, FilterType::Triangle);
+    let resized = super::rec::resize_bilinear(image, width, height);
     let mut tensor = Array4::<f32>::zeros((1, 3, height as usize, width as usize));
     for (x, y, pixel) in resized.enumerate_pixels() {
         for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
@@ -115,7 +115,9 @@ pub fn boxes_from_map(
         .take(params.max_candidates)
     {
         let (x0, y0, x1, y1) = region;
-        let (w, h) = ((x1 - x0 + 1) as f32, (y1 - y0 + 1) as f32);
+        // Like cv2.minAreaRect over the region's contour: the box runs through the centres
+        // of its edge pixels, so a region one pixel wide has width 0.
+        let (w, h) = ((x1 - x0) as f32, (y1 - y0) as f32);
         if w.min(h) < params.min_size {
             continue;
         }
@@ -124,18 +126,26 @@ pub fn boxes_from_map(
         if score < params.box_threshold {
             continue;
         }
+        // Unclip: grow by area * ratio / perimeter; pyclipper works on integer points.
         let distance = w * h * params.unclip_ratio / (2.0 * (w + h));
-        let (ux0, uy0) = (x0 as f32 - distance, y0 as f32 - distance);
-        let (ux1, uy1) = ((x1 + 1) as f32 + distance, (y1 + 1) as f32 + distance);
+        let (ux0, uy0) = (
+            (x0 as f32 - distance).round(),
+            (y0 as f32 - distance).round(),
+        );
+        let (ux1, uy1) = (
+            (x1 as f32 + distance).round(),
+            (y1 as f32 + distance).round(),
+        );
         if (ux1 - ux0).min(uy1 - uy0) < params.min_size + 2.0 {
             continue;
         }
-        let clamp = |v: f32, max: u32| v.clamp(0.0, max as f32);
+        // Scaled to the image and clipped to its last pixel, as RapidOCR's clip_det_res.
+        let clamp = |v: f32, size: u32| v.clamp(0.0, size.saturating_sub(1) as f32);
         let text_box = TextBox {
-            x0: clamp((ux0 * scale_x).round(), width),
-            y0: clamp((uy0 * scale_y).round(), height),
-            x1: clamp((ux1 * scale_x).round(), width),
-            y1: clamp((uy1 * scale_y).round(), height),
+            x0: clamp((ux0 * scale_x).round_ties_even(), width),
+            y0: clamp((uy0 * scale_y).round_ties_even(), height),
+            x1: clamp((ux1 * scale_x).round_ties_even(), width),
+            y1: clamp((uy1 * scale_y).round_ties_even(), height),
             score,
         };
         if text_box.x1 - text_box.x0 > 3.0 && text_box.y1 - text_box.y0 > 3.0 {

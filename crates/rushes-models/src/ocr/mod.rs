@@ -272,14 +272,10 @@ impl OcrEngine {
                 CLS_WIDTH as usize,
             ));
             for (row, crop) in crops[start..end].iter().enumerate() {
-                let ratio = crop.width() as f32 / crop.height().max(1) as f32;
-                let width = ((rec::REC_HEIGHT as f32 * ratio).ceil() as u32).clamp(1, CLS_WIDTH);
-                let resized = image::imageops::resize(
-                    crop,
-                    width,
-                    rec::REC_HEIGHT,
-                    image::imageops::FilterType::Triangle,
-                );
+                let width = (u64::from(rec::REC_HEIGHT) * u64::from(crop.width()))
+                    .div_ceil(u64::from(crop.height().max(1)))
+                    .clamp(1, u64::from(CLS_WIDTH)) as u32;
+                let resized = rec::resize_bilinear(crop, width, rec::REC_HEIGHT);
                 for (x, y, pixel) in resized.enumerate_pixels() {
                     for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
                         tensor[[row, plane, y as usize, x as usize]] =

@@ -162,3 +162,59 @@ fn a_missing_recogniser_is_a_user_error_naming_it() {
         "{message}"
     );
 }
+
+/// Regression: the slate of our footage (Megamind.avi, drawtext as tests/fixtures/
+/// make-footage.sh burns it) was read "SCENE42TAKE 3": the recogniser's space class lost to
+/// blank in the word gaps. Both the still frame and the H.264 clip's first frame (the shot
+/// start the indexer samples) must read with their spaces, in RapidOCR's box.
+#[test]
+fn slate_text_keeps_the_spaces_between_words() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let video = opencv_data("Megamind.avi");
+    let video = video.to_str().expect("path");
+    let filter = format!(
+        "drawtext={}:text='SCENE 42 TAKE 3':fontsize=44:fontcolor=white:box=1:boxcolor=black@0.85:boxborderw=14:x=(w-text_w)/2:y=(h-text_h)/2",
+        drawtext_font()
+    );
+    let still = ffmpeg_png(
+        &[
+            "-ss",
+            "1",
+            "-i",
+            video,
+            "-t",
+            "1",
+            "-vf",
+            &filter,
+            "-frames:v",
+            "1",
+        ],
+        &dir.path().join("slate.png"),
+    );
+    let clip = dir.path().join("slate.mp4");
+    let status = std::process::Command::new("ffmpeg")
+        .args(["-hide_banner", "-loglevel", "error", "-y", "-i", video])
+        .args(["-t", "1", "-an", "-vf", &filter, "-c:v", "libx264"])
+        .args(["-preset", "veryfast", "-crf", "26", "-pix_fmt", "yuv420p"])
+        .arg(&clip)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success(), "ffmpeg could not encode the slate clip");
+    let shot_start = ffmpeg_png(
+        &["-i", clip.to_str().expect("path"), "-frames:v", "1"],
+        &dir.path().join("shot_start.png"),
+    );
+    for (name, frame) in [("still", still), ("clip's first frame", shot_start)] {
+        let lines = engine.read(&frame).expect("read");
+        assert_eq!(lines.len(), 1, "{name}: {lines:?}");
+        assert_eq!(lines[0].text, "SCENE 42 TAKE 3", "{name}: {lines:?}");
+        assert!(lines[0].score > 0.8, "{name}: {lines:?}");
+        // RapidOCR 1.4.4 boxes this slate at [150, 247, 571, 283] (±1 px between frames).
+        let expected = [150.0, 247.0, 571.0, 283.0];
+        for (got, want) in lines[0].bbox.iter().zip(expected) {
+            assert!((got - want).abs() <= 1.0, "{name}: {:?}", lines[0].bbox);
+        }
+    }
+}
