@@ -41,6 +41,14 @@ pub enum Command {
     Models(ModelsCommand),
     /// Check ffmpeg, ONNX Runtime, the models and the index.
     Doctor(DoctorArgs),
+    /// Add (or `--remove`) hand tags on an asset; find them again with `tag:NAME`.
+    Tag(TagArgs),
+    /// Named collections of assets or moments, for exporting together.
+    #[command(subcommand)]
+    Collection(CollectionCommand),
+    /// Hand search hits or a collection to an editor (EDL, FCPXML, CSV markers) or cut them
+    /// to MP4 clips.
+    Export(ExportArgs),
 }
 
 #[derive(Debug, Args)]
@@ -169,4 +177,102 @@ pub struct DoctorArgs {
     pub location: IndexLocation,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// A file's path or an asset id.
+    #[arg(value_name = "ASSET_ID|PATH")]
+    pub target: String,
+    /// Tags to add (or remove).
+    #[arg(required = true, value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// Remove the tags instead of adding them.
+    #[arg(long)]
+    pub remove: bool,
+    #[command(flatten)]
+    pub location: IndexLocation,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectionCommand {
+    /// Add an asset, or a time range of it, to a collection (created on first use).
+    Add {
+        /// The collection's name.
+        name: String,
+        /// `<ASSET_ID>` (the whole asset) or `<ASSET_ID>@<START>-<END>` in seconds.
+        #[arg(value_name = "ASSET_ID[@START-END]")]
+        entry: String,
+        #[command(flatten)]
+        location: IndexLocation,
+    },
+    /// List a collection's entries.
+    Show {
+        name: String,
+        #[command(flatten)]
+        location: IndexLocation,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// What `rushes export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One MP4 clip per hit, `<file>_<timecode>.mp4`.
+    Mp4,
+    /// CMX3600 edit decision list.
+    Edl,
+    /// Final Cut Pro XML 1.9.
+    Fcpxml,
+    /// Marker list for Premiere Pro and DaVinci Resolve.
+    Csv,
+}
+
+/// A centre crop for social media.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CropArg {
+    /// 9:16 portrait.
+    #[value(name = "9:16")]
+    Vertical,
+    /// 1:1 square.
+    #[value(name = "1:1")]
+    Square,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The search whose hits to export (as for `rushes search`).
+    #[arg(
+        value_name = "QUERY",
+        required_unless_present = "collection",
+        conflicts_with = "collection"
+    )]
+    pub query: Option<String>,
+    /// Export a collection instead of a query's hits.
+    #[arg(long, value_name = "NAME")]
+    pub collection: Option<String>,
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Folder to write into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Seconds of extra picture before and after each clip (MP4 only).
+    #[arg(long, default_value_t = 0.0, value_name = "SECONDS")]
+    pub handles: f64,
+    /// Centre-crop MP4 clips to 9:16 or 1:1.
+    #[arg(long, value_enum)]
+    pub crop: Option<CropArg>,
+    /// Copy the streams instead of re-encoding when a cut starts on a keyframe (MP4 only):
+    /// much faster, but clips may run a few frames long.
+    #[arg(long)]
+    pub stream_copy: bool,
+    /// At most this many hits.
+    #[arg(long, short = 'n', default_value_t = 20)]
+    pub limit: usize,
+    /// Do not use the visual model for the query.
+    #[arg(long)]
+    pub no_visual: bool,
+    #[command(flatten)]
+    pub location: IndexLocation,
 }

@@ -16,6 +16,10 @@ pub struct ClipOptions {
     /// Seconds added before and after each range (clamped to the file).
     pub handles: f64,
     pub crop: Option<Crop>,
+    /// Allow a stream copy when the cut starts on a keyframe: fast, but the copied clip can
+    /// run a few frames long (packets are cut whole, B-frame delay shows as a start offset).
+    /// Off by default: clips are re-encoded to the exact frame range.
+    pub allow_stream_copy: bool,
 }
 
 /// Where an export stands, reported before each clip and once at the end.
@@ -71,7 +75,7 @@ pub fn export_clips(
     let media_options = ExportOptions {
         handles: options.handles,
         crop: options.crop,
-        reencode: false,
+        reencode: !options.allow_stream_copy,
     };
     let total = items.len();
     let mut written = Vec::with_capacity(total);

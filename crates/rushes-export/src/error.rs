@@ -17,6 +17,8 @@ pub enum ExportError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("{path} is unreadable: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
     #[error("while exporting {name}: {source}")]
     Media {
         name: String,
@@ -38,7 +40,7 @@ impl ExportError {
             ExportError::Empty
             | ExportError::InvalidItem { .. }
             | ExportError::Cancelled { .. } => true,
-            ExportError::Io { .. } => false,
+            ExportError::Io { .. } | ExportError::Corrupt { .. } => false,
             ExportError::Media { source, .. } => source.is_user_error(),
         }
     }

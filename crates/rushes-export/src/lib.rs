@@ -3,6 +3,7 @@
 //! does not search or read the index (the caller turns hits into [`ExportItem`]s).
 
 mod clips;
+mod collections;
 mod edl;
 mod error;
 mod fcpxml;
@@ -10,6 +11,7 @@ mod item;
 mod markers;
 
 pub use clips::{ClipOptions, ClipProgress, clip_file_name, export_clips};
+pub use collections::{COLLECTION_RANGES_FILE, CollectionRange, CollectionRanges};
 pub use edl::render_edl;
 pub use error::ExportError;
 pub use fcpxml::render_fcpxml;

@@ -6,3 +6,4 @@ mod incremental;
 mod journey;
 mod reliability;
 mod visual;
+mod workflows;

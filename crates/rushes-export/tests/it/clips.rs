@@ -57,6 +57,7 @@ fn clips_get_handles_timecode_names_and_progress() {
         &ClipOptions {
             handles: 0.5,
             crop: None,
+            allow_stream_copy: false,
         },
         &mut |progress| reports.push(progress.clone()),
         &AtomicBool::new(false),
@@ -108,6 +109,7 @@ fn vertical_crop_is_nine_by_sixteen() {
         &ClipOptions {
             handles: 0.0,
             crop: Some(Crop::Vertical),
+            allow_stream_copy: false,
         },
         &mut |_| {},
         &AtomicBool::new(false),
