@@ -174,6 +174,13 @@ impl Index {
     /// repairs what an interrupted run left pending; ReadOnly needs an existing index.
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Index, StoreError> {
         let read_only = mode == OpenMode::ReadOnly;
+        // A file where the folder should be is the user's mistake, not a disk failure.
+        if dir.exists() && !dir.is_dir() {
+            return Err(StoreError::NotFound(format!(
+                "{} is a file, not an index folder; pass a folder to --index",
+                dir.display()
+            )));
+        }
         let lock = if read_only {
             if !dir.join(CATALOG_FILE).is_file() {
                 return Err(StoreError::NotFound(format!(

@@ -286,7 +286,14 @@ fn index_path_that_is_a_file_or_cannot_be_created_fails_clearly() {
     ] {
         let mut args = command.to_vec();
         args.extend(["--index", utf8(&file)]);
-        assert_clear_failure(&rushes(&args), &file);
+        let output = rushes(&args);
+        assert_clear_failure(&output, &file);
+        // Regression: `index` used to say "I/O error on <path>: File exists (os error 17)".
+        assert!(
+            stderr_of(&output).contains("is a file, not an index folder"),
+            "{args:?}: {}",
+            stderr_of(&output)
+        );
     }
     assert_eq!(
         std::fs::read_to_string(&file).expect("file kept"),
