@@ -212,6 +212,77 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
 }
 
 #[test]
+fn incremental_run_killed_at_any_moment_then_rerun_matches_an_uninterrupted_one() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage(), &shoot);
+    let base = temp.path().join("base");
+    ok(&["index", utf8(&shoot), "--index", utf8(&base), "--no-ocr"]);
+
+    // Between runs: a clip renamed, one deleted, a still moved to a new folder, a new clip.
+    std::fs::rename(
+        shoot.join("day1/A001_C001_crowd.mp4"),
+        shoot.join("day1/A001_C001_crowd_selects.mp4"),
+    )
+    .expect("rename");
+    std::fs::remove_file(shoot.join("day1/A001_C003_slate.mp4")).expect("delete");
+    std::fs::create_dir_all(shoot.join("day3")).expect("new folder");
+    std::fs::rename(
+        shoot.join("stills/football_break.jpg"),
+        shoot.join("day3/football_break.jpg"),
+    )
+    .expect("move");
+    let made = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-f", "lavfi", "-i"])
+        .arg("testsrc2=size=320x240:rate=10:duration=3")
+        .args(["-pix_fmt", "yuv420p"])
+        .arg(shoot.join("day3/C003_C001_pickup.mp4"))
+        .status()
+        .expect("run ffmpeg");
+    assert!(made.success(), "ffmpeg could not make the new clip");
+
+    let reference_index = temp.path().join("reference");
+    copy_tree(&base, &reference_index);
+    let started = Instant::now();
+    ok(&[
+        "index",
+        utf8(&shoot),
+        "--index",
+        utf8(&reference_index),
+        "--no-ocr",
+    ]);
+    let uninterrupted = started.elapsed();
+    let reference = snapshot(&shoot, &reference_index);
+
+    let kills = kill_count();
+    for attempt in 0..kills {
+        let at = uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64);
+        let index = temp.path().join(format!("killed-{attempt}"));
+        copy_tree(&base, &index);
+        let mut child = spawn_index(&shoot, &index);
+        std::thread::sleep(at);
+        child.kill().expect("kill rushes index");
+        let output = child.wait_with_output().expect("reap rushes index");
+        let stderr = stderr_of(&output);
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        let context = format!("incremental kill {attempt} at {at:?}");
+        let after_kill = rushes(&["search", "crowd", "--index", utf8(&index), "--json"]);
+        assert!(
+            after_kill.status.success(),
+            "{context}: search after the kill failed: {}",
+            stderr_of(&after_kill)
+        );
+
+        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        assert_eq!(
+            snapshot(&shoot, &index),
+            reference,
+            "{context}: rerun differs from uninterrupted"
+        );
+    }
+}
+
+#[test]
 fn second_writer_fails_at_once_naming_the_locked_index_and_the_first_completes() {
     let temp = tempfile::tempdir().expect("temp dir");
     let shoot = temp.path().join("shoot");
