@@ -3,3 +3,4 @@
 
 mod clips;
 mod documents;
+mod probed;
