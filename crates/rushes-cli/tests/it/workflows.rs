@@ -276,4 +276,31 @@ fn hand_tags_are_searchable_and_collections_export_their_ranges() {
         event.contains("A001C001") && event.contains("01:00:01:00 01:00:03:00"),
         "{edl}"
     );
+    // The same range as a square clip for social media.
+    let square = temp.path().join("square");
+    let written = ok(&[
+        "export",
+        "--collection",
+        "trailer",
+        "--format",
+        "mp4",
+        "--crop",
+        "1:1",
+        "--out",
+        square.to_str().expect("utf-8"),
+        "--index",
+        index_arg,
+    ]);
+    let clip = String::from_utf8_lossy(&written.stdout).trim().to_string();
+    assert!(clip.ends_with("A001_C001_crowd_01-00-01-00.mp4"), "{clip}");
+    let size = std::process::Command::new("ffprobe")
+        .args(["-v", "error", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=width,height", "-of", "csv=p=0"])
+        .arg(&clip)
+        .output()
+        .expect("run ffprobe");
+    let size = String::from_utf8_lossy(&size.stdout).trim().to_string();
+    let (width, height) = size.split_once(',').expect("width,height");
+    assert_eq!(width, height, "not square: {size}");
+    assert!((ffprobe_duration(Path::new(&clip)) - 2.0).abs() < 0.05);
 }
