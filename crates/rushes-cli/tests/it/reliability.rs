@@ -168,6 +168,7 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
     );
 
     let kills = kill_count();
+    let mut killed_part_way = 0;
     for attempt in 0..kills {
         let at = uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64);
         let index = temp.path().join(format!("killed-{attempt}"));
@@ -190,6 +191,13 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
                 "{context}: search after the kill failed: {}",
                 stderr_of(&after_kill)
             );
+            let status = json(&["status", "--index", utf8(&index), "--json"]);
+            if status["assets"]
+                .as_u64()
+                .is_some_and(|n| n < reference.assets)
+            {
+                killed_part_way += 1;
+            }
         } else {
             assert!(
                 stderr_of(&after_kill).contains("no index"),
@@ -209,6 +217,11 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
             "{context}: search finds nothing after the rerun"
         );
     }
+    // The kills must land inside the work, not only before or after it.
+    assert!(
+        kills < 3 || killed_part_way > 0,
+        "no kill left a partly built index ({kills} kills over {uninterrupted:?})"
+    );
 }
 
 #[test]
