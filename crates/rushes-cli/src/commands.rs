@@ -716,7 +716,8 @@ fn export(args: ExportArgs, models_dir: PathBuf) -> Result<ExitCode> {
         }),
         allow_stream_copy: args.stream_copy,
     };
-    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    cancel_on_interrupt(std::sync::Arc::clone(&cancel));
     let written = rushes_export::export_clips(
         &items,
         &args.out,
@@ -739,4 +740,26 @@ fn export(args: ExportArgs, models_dir: PathBuf) -> Result<ExitCode> {
         writeln!(stdout, "{}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sets `cancel` on ctrl-c, so an export stops between clips (ffmpeg, which gets the signal
+/// too, stops the clip in flight and its `.part` file is removed).
+fn cancel_on_interrupt(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+    let spawned = std::thread::Builder::new()
+        .name("interrupt".into())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
+                eprintln!("interrupted: stopping the export");
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!("ctrl-c will not cancel cleanly: {error}");
+    }
 }

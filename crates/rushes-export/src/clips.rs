@@ -80,18 +80,18 @@ pub fn export_clips(
     let total = items.len();
     let mut written = Vec::with_capacity(total);
     for (item, name) in items.iter().zip(names) {
-        if cancel.load(Ordering::Relaxed) {
-            return Err(ExportError::Cancelled {
-                done: written.len(),
-                total,
-            });
-        }
         let dest = out_dir.join(name);
         on_progress(&ClipProgress {
             done: written.len(),
             total,
             current: Some(dest.clone()),
         });
+        if cancel.load(Ordering::Relaxed) {
+            return Err(ExportError::Cancelled {
+                done: written.len(),
+                total,
+            });
+        }
         tracing::info!(src = %item.path.display(), dest = %dest.display(), "exporting clip");
         rushes_media::export_clip(
             &item.path,
@@ -101,9 +101,19 @@ pub fn export_clips(
             &dest,
             &media_options,
         )
-        .map_err(|source| ExportError::Media {
-            name: item.name.clone(),
-            source,
+        .map_err(|source| {
+            // An interrupt reaches ffmpeg too; its failure then means "cancelled".
+            if cancel.load(Ordering::Relaxed) {
+                ExportError::Cancelled {
+                    done: written.len(),
+                    total,
+                }
+            } else {
+                ExportError::Media {
+                    name: item.name.clone(),
+                    source,
+                }
+            }
         })?;
         written.push(dest);
     }

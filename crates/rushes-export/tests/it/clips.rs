@@ -141,3 +141,32 @@ fn cancelled_export_writes_nothing_and_says_so() {
     ));
     assert_eq!(std::fs::read_dir(&out).map(|d| d.count()).unwrap_or(0), 0);
 }
+
+#[test]
+fn cancelling_mid_export_keeps_the_finished_clips_only() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let source = generated_clip(temp.path());
+    let out = temp.path().join("out");
+    let cancel = AtomicBool::new(false);
+    let result = export_clips(
+        &[probe_item(&source, 1.0, 2.0), probe_item(&source, 3.0, 4.0)],
+        &out,
+        &ClipOptions::default(),
+        &mut |progress| {
+            // The user presses cancel once the first clip is done.
+            if progress.done == 1 {
+                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
+    assert!(
+        matches!(result, Err(ExportError::Cancelled { done: 1, total: 2 })),
+        "{result:?}"
+    );
+    let left: Vec<String> = std::fs::read_dir(&out)
+        .expect("out dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["A002_C007_stunt_10-00-01-00.mp4"]);
+}
