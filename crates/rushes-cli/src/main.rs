@@ -18,7 +18,7 @@ fn main() -> ExitCode {
             if output::is_broken_pipe(&error) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", output::error_text(&error));
             ExitCode::from(1)
         }
     }

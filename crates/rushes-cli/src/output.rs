@@ -5,13 +5,36 @@ use std::io::{self, Write};
 
 use rushes_core::SearchResponse;
 
-/// True when the error chain ends in a closed stdout.
+/// True when the error chain ends in a closed stdout (also when serde_json was writing).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
-        cause
+        let io_kind = cause
             .downcast_ref::<io::Error>()
-            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            .map(io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            });
+        io_kind == Some(io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The whole error chain on one line, without repeating a cause the outer message already
+/// ends with (library errors often print their source themselves).
+pub fn error_text(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let message = cause.to_string();
+        if text.ends_with(&message) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&message);
+    }
+    text
 }
 
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
@@ -81,6 +104,25 @@ mod tests {
     fn clock_formats_minutes_and_hours() {
         assert_eq!(clock(12.55), "0:12.5");
         assert_eq!(clock(3725.0), "1:02:05.0");
+    }
+
+    #[test]
+    fn error_text_does_not_repeat_a_cause_the_message_already_ends_with() {
+        let io = io::Error::new(io::ErrorKind::NotADirectory, "Not a directory");
+        let error = anyhow::Error::new(io)
+            .context("I/O error on x: Not a directory")
+            .context("while opening the index");
+        assert_eq!(
+            error_text(&error),
+            "while opening the index: I/O error on x: Not a directory"
+        );
+    }
+
+    #[test]
+    fn a_closed_pipe_while_writing_json_is_recognised() {
+        let json_error = serde_json::Error::io(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(is_broken_pipe(&anyhow::Error::new(json_error)));
+        assert!(!is_broken_pipe(&anyhow::anyhow!("no index")));
     }
 
     #[test]
