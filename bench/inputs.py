@@ -191,21 +191,22 @@ def make_stills(work: Path, count: int) -> Path:
 
 
 def make_vit_model(repo: Path, work: Path, python: str) -> tuple[Path | None, str]:
-    """The ViT-B/32-sized random graph: the models engineer's generator when it exists (it
-    writes bench/work/models/vit-b32-random/, the model the `encoders` bench loads, so ours
-    and the peer run the same file), else bench/make_vit_b32_random.py. Generated once."""
-    fixture = repo / "tests/fixtures/models/make_vit_b32_random.py"
-    if fixture.is_file():
-        models = work / "models"
-        target = models / "vit-b32-random" / "vision_model.onnx"
-        generator, args = fixture, [str(models)]
-    else:
-        generator, args = repo / "bench/make_vit_b32_random.py", [str(work)]
-        target = work / "vit_b32_random.onnx"
+    """The ViT-B/32-sized random graph, written by the models' own generator into
+    bench/work/models/vit-b32-random/ (the model the `encoders` bench loads), so ours and the
+    peer run the same file. Generated once."""
+    generator = repo / "tests/fixtures/models/make_vit_b32_random.py"
+    models = work / "models"
+    target = models / "vit-b32-random" / "vision_model.onnx"
     name = str(generator.relative_to(repo))
     sources = [generator, *generator.parent.glob("*.toml")]  # it copies the fixture manifest's layout
     if target.is_file() and all(target.stat().st_mtime >= source.stat().st_mtime for source in sources):
         return target, name
+    log(f"generating the ViT-B/32-sized graph with {name} (once)")
+    result = subprocess.run([python, str(generator), str(models)], capture_output=True, text=True, cwd=repo)
+    if result.returncode != 0 or not target.is_file():
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return None, f"{name} did not write {target.relative_to(repo)}: {last}"
+    return target, name
     log(f"generating the ViT-B/32-sized graph with {name} (once)")
     result = subprocess.run([python, str(generator), *args], capture_output=True, text=True, cwd=repo)
     if result.returncode != 0 or not target.is_file():
