@@ -5,6 +5,7 @@
 //! nothing of models or the index.
 
 mod analyze;
+mod audio;
 mod error;
 mod export;
 mod probe;
@@ -15,6 +16,7 @@ mod tools;
 mod transcript;
 
 pub use analyze::{SampledFrame, SamplingConfig, Shot, ShotDetector, analyze_video, frame_at};
+pub use audio::{AudioSamples, decode_audio};
 pub use error::MediaError;
 pub use export::{Crop, ExportOptions, export_clip};
 pub use probe::{ffmpeg_version, media_info_from_ffprobe, probe};
