@@ -207,9 +207,3 @@ def make_vit_model(repo: Path, work: Path, python: str) -> tuple[Path | None, st
         last = (result.stderr.strip().splitlines() or ["no output"])[-1]
         return None, f"{name} did not write {target.relative_to(repo)}: {last}"
     return target, name
-    log(f"generating the ViT-B/32-sized graph with {name} (once)")
-    result = subprocess.run([python, str(generator), *args], capture_output=True, text=True, cwd=repo)
-    if result.returncode != 0 or not target.is_file():
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return None, f"{name} did not write {target.relative_to(repo)}: {last}"
-    return target, name
