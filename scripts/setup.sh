@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what rushes needs and is missing, idempotently, on a fresh Debian machine.
-#   scripts/setup.sh run    ffmpeg, ONNX Runtime, the OCR models (what `make run` needs)
+#   scripts/setup.sh run    ffmpeg, ONNX Runtime, the OCR and VAD models (what `make run` needs)
 #   scripts/setup.sh test   the above, plus test tools: Python onnx/numpy for fixture
 #                           models, espeak-ng, Chromium and playwright-core
 #   scripts/setup.sh bench  the above, plus the peers benchmarks compare against
@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 stage=${1:-run}
 ORT_VERSION=1.31.1
 RAPIDOCR_VERSION=1.4.4
+SILERO_VAD_VERSION=6.2.3
 RUNTIME=runtime
 mkdir -p "$RUNTIME/wheels"
 
@@ -80,6 +81,12 @@ install_run() {
     wheel=$(fetch_wheel "rapidocr-onnxruntime==$RAPIDOCR_VERSION" rapidocr_onnxruntime)
     say "extracting PP-OCR models"
     extract_from_wheel "$wheel" 'rapidocr_onnxruntime/models/.*\.onnx$' models/ppocr
+  fi
+
+  if [ ! -f models/silero-vad/silero_vad.onnx ]; then
+    wheel=$(fetch_wheel "silero-vad==$SILERO_VAD_VERSION" silero_vad)
+    say "extracting the Silero VAD model"
+    extract_from_wheel "$wheel" 'silero_vad/data/silero_vad\.onnx$' models/silero-vad
   fi
 }
 

@@ -1,6 +1,7 @@
 //! rushes-models: ONNX Runtime through `ort` (load-dynamic). Finding the runtime library,
 //! model manifests and the models folder (list, fetch, verify), CLIP-style image and text
-//! encoders, the zero-shot tagger, and PP-OCR detection and recognition.
+//! encoders, the zero-shot tagger, PP-OCR detection and recognition, Silero VAD and
+//! Whisper speech recognition.
 
 pub mod clip;
 mod error;
@@ -10,6 +11,8 @@ pub mod runtime;
 mod session;
 pub mod store;
 pub mod tagger;
+pub mod vad;
+pub mod whisper;
 
 pub use clip::{ClipImageEncoder, ClipModel, ClipTextEncoder, ImageEmbedder, TextEmbedder};
 pub use error::ModelError;
@@ -17,3 +20,4 @@ pub use manifest::Manifest;
 pub use ocr::{OcrEngine, OcrLine};
 pub use store::{FileStatus, ModelState, ModelStatus, ModelStore, default_models_dir};
 pub use tagger::{Vocabulary, ZeroShotTagger};
+pub use vad::{SileroVad, SpeechSegment, VadParams};

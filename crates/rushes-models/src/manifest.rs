@@ -13,6 +13,10 @@ use crate::ModelError;
 pub const TASK_IMAGE_TEXT_EMBEDDING: &str = "image-text-embedding";
 /// Task of a text detector + recogniser (+ optional angle classifier) bundle.
 pub const TASK_OCR: &str = "ocr";
+/// Task of a voice activity detector (Silero VAD).
+pub const TASK_VOICE_ACTIVITY: &str = "voice-activity-detection";
+/// Task of a speech recogniser (Whisper encoder + decoder).
+pub const TASK_SPEECH_RECOGNITION: &str = "speech-recognition";
 
 /// One `models/<name>.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -40,6 +44,10 @@ pub struct Manifest {
     pub image_encoder: Option<ImageEncoderSpec>,
     pub text_encoder: Option<TextEncoderSpec>,
     pub ocr: Option<OcrSpec>,
+    #[serde(default)]
+    pub vad: Option<crate::vad::VadSpec>,
+    #[serde(default)]
+    pub whisper: Option<crate::whisper::WhisperSpec>,
 }
 
 /// A file a model needs, stored as `models/<name>/<name of the file>`.
@@ -217,9 +225,29 @@ impl Manifest {
                     referenced.push(cls.file.as_str());
                 }
             }
+            TASK_VOICE_ACTIVITY => {
+                let Some(vad) = &self.vad else {
+                    return Err(bad(format!(
+                        "task {TASK_VOICE_ACTIVITY} needs a [vad] section"
+                    )));
+                };
+                referenced.push(vad.file.as_str());
+            }
+            TASK_SPEECH_RECOGNITION => {
+                let Some(whisper) = &self.whisper else {
+                    return Err(bad(format!(
+                        "task {TASK_SPEECH_RECOGNITION} needs a [whisper] section"
+                    )));
+                };
+                referenced.extend([
+                    whisper.encoder.as_str(),
+                    whisper.decoder.as_str(),
+                    whisper.tokenizer.as_str(),
+                ]);
+            }
             other => {
                 return Err(bad(format!(
-                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR})"
+                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION})"
                 )));
             }
         }

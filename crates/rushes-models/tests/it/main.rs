@@ -8,3 +8,4 @@ mod ocr;
 mod runtime;
 mod store;
 mod tagger;
+mod vad;
