@@ -1,6 +1,8 @@
 // The JSON API client: one place that turns HTTP answers and {"error": …} bodies into
 // values or ApiError exceptions with a message fit to show.
 
+import { authHeaders, ensureSession, sessionReady } from './auth.js';
+
 export class ApiError extends Error {
   constructor(status, code, message) {
     super(message);
@@ -19,12 +21,22 @@ async function parse(response) {
   return body;
 }
 
+/** fetch with the access token; after a 401 asks for the token once and retries. */
+async function send(url, init = {}) {
+  await sessionReady;
+  const attempt = () => fetch(url, { ...init, headers: { ...(init.headers || {}), ...authHeaders() } });
+  const response = await attempt();
+  if (response.status !== 401) return response;
+  await ensureSession();
+  return attempt();
+}
+
 export async function getJson(path, params = {}, signal) {
   const url = new URL(path, location.origin);
   for (const [key, value] of Object.entries(params)) {
     if (value !== undefined && value !== null && value !== '') url.searchParams.set(key, value);
   }
-  return parse(await fetch(url, { signal, headers: { accept: 'application/json' } }));
+  return parse(await send(url, { signal, headers: { accept: 'application/json' } }));
 }
 
 export async function postImage(file, limit, signal) {
@@ -32,7 +44,7 @@ export async function postImage(file, limit, signal) {
   form.append('image', file, file.name || 'image');
   const url = new URL('/api/search/image', location.origin);
   if (limit) url.searchParams.set('limit', limit);
-  return parse(await fetch(url, { method: 'POST', body: form, signal }));
+  return parse(await send(url, { method: 'POST', body: form, signal }));
 }
 
 const assetCache = new Map();

@@ -156,6 +156,10 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "RUSHES_ADDR", default_value = "127.0.0.1:7878")]
     pub addr: SocketAddr,
+    /// Access token every request must carry (16+ characters). Without it, a non-loopback
+    /// --addr gets a random token, printed once; loopback stays open.
+    #[arg(long, env = "RUSHES_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -318,10 +318,20 @@ fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
         .enable_all()
         .build()
         .context("while starting the server")?;
+    let (access_token, generated) = rushes_server::token_for(&args.addr, args.token.as_deref())
+        .context("while setting up the access token")?;
+    if let Some(token) = access_token.as_ref().filter(|_| generated) {
+        println!(
+            "{} is not loopback-only: open it with this access token (shown once):\n{}",
+            args.addr,
+            token.reveal()
+        );
+    }
     let config = rushes_server::ServerConfig {
         engine: SearcherConfig {
             models: model_config(models_dir, 2, true, false),
         },
+        access_token,
         ..rushes_server::ServerConfig::default()
     };
     let state =

@@ -3,6 +3,7 @@
 //! The CLI calls [`serve`] with an [`AppState`]; tests drive [`router`] directly.
 
 mod api;
+mod auth;
 mod engine;
 mod error;
 mod events;
@@ -23,6 +24,7 @@ use rushes_core::{Asset, AssetId};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use auth::{AccessToken, AccessTokenError, SESSION_COOKIE, needs_token, token_for};
 pub use engine::EngineConfig;
 pub use error::{ApiError, ServerError};
 pub use media::{Playback, playback_for};
@@ -48,6 +50,8 @@ pub struct ServerConfig {
     pub ffmpeg: PathBuf,
     /// How the query engine loads its models (CLIP for visual search).
     pub engine: engine::EngineConfig,
+    /// The token every data request must carry; `None` leaves the server open (loopback).
+    pub access_token: Option<AccessToken>,
 }
 
 impl Default for ServerConfig {
@@ -57,6 +61,7 @@ impl Default for ServerConfig {
             progress_poll_interval: Duration::from_secs(1),
             ffmpeg: PathBuf::from("ffmpeg"),
             engine: engine::EngineConfig::default(),
+            access_token: None,
         }
     }
 }
@@ -144,6 +149,10 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{id}", get(api::asset_detail))
         .route("/facets", get(api::facets))
         .route("/status", get(api::status))
+        .route(
+            "/session",
+            post(auth::create_session).with_state(state.config.access_token.clone()),
+        )
         .fallback(api::unknown_endpoint)
         .layer(timeout)
         // Server-sent events stay open: outside the request timeout.
@@ -154,6 +163,10 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{id}/proxy", get(media::get_proxy))
         .route("/thumbs/{asset}/{file}", get(thumbs::get_thumbnail))
         .fallback(web::serve_web)
+        .layer(axum::middleware::from_fn_with_state(
+            state.config.access_token.clone(),
+            auth::require_token,
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
