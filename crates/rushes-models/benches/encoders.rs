@@ -1,8 +1,13 @@
 //! Times the CLIP image encoder on a ViT-B/32-sized graph with random weights and PP-OCR
-//! on a few real keyframes; prints one JSON line per measurement. Inputs that are absent
-//! (the random model from tests/fixtures/models/make_vit_b32_random.py in bench/work/, the
-//! runtime, the PP-OCR models, ffmpeg, opencv-doc footage) make that part print a
-//! `"skipped"` line instead.
+//! on a few real keyframes; prints one JSON line per measurement (OCR prints the text it read
+//! on each frame, so the harness can compare it with RapidOCR's).
+//!
+//! `RUSHES_BENCH_KEYFRAMES` names a folder of PNG keyframes (the harness passes the reel's,
+//! which carry burned-in slates); without it, Megamind.avi at 1, 4 and 8 s is decoded.
+//! `RUSHES_BENCH_IMAGE_MODEL` names the random graph's `.onnx` (its manifest is
+//! `<folder>.toml` beside the folder, as tests/fixtures/models/make_vit_b32_random.py writes
+//! it); without it, bench/work/models/vit-b32-random is used. Inputs that are absent make
+//! that part print a `"skipped"` line instead.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,8 +27,37 @@ fn skipped(bench: &str, reason: String) {
     println!("{}", json!({ "bench": bench, "skipped": reason }));
 }
 
+/// The keyframes the harness prepared, or frames of real footage decoded into `scratch`.
+fn keyframes(scratch: &Path) -> Result<Vec<image::RgbImage>, String> {
+    match std::env::var_os("RUSHES_BENCH_KEYFRAMES") {
+        Some(folder) if !folder.is_empty() => keyframes_in(Path::new(&folder)),
+        _ => decode_keyframes(scratch),
+    }
+}
+
+/// Every `*.png` in `folder`, in name order.
+fn keyframes_in(folder: &Path) -> Result<Vec<image::RgbImage>, String> {
+    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return Err(format!("no .png keyframes in {}", folder.display()));
+    }
+    paths
+        .iter()
+        .map(|path| {
+            image::open(path)
+                .map(|image| image.to_rgb8())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
 /// Frames of real footage at a few times, decoded by ffmpeg into `dir`.
-fn keyframes(dir: &Path) -> Result<Vec<image::RgbImage>, String> {
+fn decode_keyframes(dir: &Path) -> Result<Vec<image::RgbImage>, String> {
     let video = Path::new("/usr/share/doc/opencv-doc/examples/data/Megamind.avi");
     let mut frames = Vec::new();
     for (index, time) in ["1", "4", "8"].iter().enumerate() {
@@ -52,8 +86,20 @@ fn keyframes(dir: &Path) -> Result<Vec<image::RgbImage>, String> {
 }
 
 fn bench_image_encoder(frames: &[image::RgbImage]) {
-    let store = ModelStore::new(&repo_root().join("bench/work/models"));
-    let mut encoder = match ClipImageEncoder::load(&store, "vit-b32-random", THREADS) {
+    let (models, name) = match std::env::var_os("RUSHES_BENCH_IMAGE_MODEL") {
+        Some(onnx) if !onnx.is_empty() => {
+            let folder = Path::new(&onnx).parent().unwrap_or(Path::new("."));
+            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned());
+            let models = folder.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (models, name.unwrap_or_default())
+        }
+        _ => (
+            repo_root().join("bench/work/models"),
+            "vit-b32-random".to_owned(),
+        ),
+    };
+    let store = ModelStore::new(&models);
+    let mut encoder = match ClipImageEncoder::load(&store, &name, THREADS) {
         Ok(encoder) => encoder,
         Err(e) => {
             return skipped(
@@ -76,7 +122,7 @@ fn bench_image_encoder(frames: &[image::RgbImage]) {
     let ms_per_image = start.elapsed().as_secs_f64() * 1000.0 / (rounds * batch.len()) as f64;
     println!(
         "{}",
-        json!({ "bench": "clip_image_embed", "model": "vit-b32-random", "threads": THREADS, "batch": batch.len(), "ms_per_image": ms_per_image })
+        json!({ "bench": "clip_image_embed", "model": name, "threads": THREADS, "batch": batch.len(), "ms_per_image": ms_per_image })
     );
 }
 
@@ -87,13 +133,14 @@ fn bench_ocr(frames: &[image::RgbImage]) {
         Err(e) => return skipped("ocr_read", e.to_string()),
     };
     let start = Instant::now();
-    let mut lines = 0;
+    let mut texts: Vec<Vec<String>> = Vec::with_capacity(frames.len());
     for frame in frames {
         match engine.read(frame) {
-            Ok(read) => lines += read.len(),
+            Ok(read) => texts.push(read.into_iter().map(|line| line.text).collect()),
             Err(e) => return skipped("ocr_read", e.to_string()),
         }
     }
+    let lines: usize = texts.iter().map(Vec::len).sum();
     let read_ms = start.elapsed().as_secs_f64() * 1000.0 / frames.len() as f64;
     let start = Instant::now();
     for frame in frames {
@@ -104,7 +151,7 @@ fn bench_ocr(frames: &[image::RgbImage]) {
     let gate_ms = start.elapsed().as_secs_f64() * 1000.0 / frames.len() as f64;
     println!(
         "{}",
-        json!({ "bench": "ocr_read", "frames": frames.len(), "threads": THREADS, "ms_per_frame": read_ms, "lines": lines })
+        json!({ "bench": "ocr_read", "frames": frames.len(), "threads": THREADS, "ms_per_frame": read_ms, "lines": lines, "texts": texts })
     );
     println!(
         "{}",

@@ -18,8 +18,13 @@ pub use det::{DbParams, TextBox};
 
 /// Name of the OCR model `OcrEngine::load` uses.
 pub const OCR_MODEL: &str = "ppocr";
-/// Lines whose recognition score is below this are dropped (RapidOCR `text_score`).
-pub const MIN_TEXT_SCORE: f32 = 0.5;
+/// Lines whose recognition score is below this are dropped. RapidOCR keeps 0.5; on real
+/// footage lines between 0.5 and 0.6 are texture (grass, brick, crowds) read as glyphs, so
+/// rushes keeps only the surer ones.
+pub const MIN_TEXT_SCORE: f32 = 0.6;
+/// Lines shorter than this (in characters, after trimming) are dropped: a lone glyph is
+/// nearly always a misread edge, and a one-character token would not be searched for.
+pub const MIN_TEXT_CHARS: usize = 2;
 /// Crops recognised per run.
 const REC_BATCH: usize = 6;
 /// Angle classifier: input 3×48×192, flip when "180" wins with at least this probability.
@@ -202,7 +207,9 @@ impl OcrEngine {
         Ok(boxes
             .iter()
             .zip(recognised)
-            .filter(|(_, (text, score))| *score >= MIN_TEXT_SCORE && !text.trim().is_empty())
+            .filter(|(_, (text, score))| {
+                *score >= MIN_TEXT_SCORE && text.trim().chars().count() >= MIN_TEXT_CHARS
+            })
             .map(|(b, (text, score))| OcrLine {
                 text: text.trim().to_string(),
                 score,
