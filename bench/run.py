@@ -135,6 +135,7 @@ class Bench:
 
         ours_timing = Timing()
         shot_counts = []
+        target_cuts = None
         try:
             outputs = self.repeat_target("rushes-media", "sampling", {"RUSHES_BENCH_VIDEO": reel}, each_run=ffmpeg_run)
             for objects in outputs:
@@ -144,17 +145,19 @@ class Bench:
                 ours_timing.seconds.append(seconds_field(line, "rushes", "analyze_video"))
                 if isinstance(line.get("shots"), int):
                     shot_counts.append(line["shots"])
+                if isinstance(line.get("cuts"), list):
+                    target_cuts = [float(c) for c in line["cuts"]]
             sampling["ours"] = {"what": "rushes-media analyze_video (bench target `sampling`)", **figure(ours_timing),
                                 "raw": outputs[-1]}
             sampling["peer"] = {"what": peer_what, **figure(ffmpeg_timing)}
             sampling["ratio"] = ffmpeg_timing.median / ours_timing.median
-            in_target = [seconds_field(o, "ffmpeg_decode_scale") for objs in outputs for o in objs]
+            in_target = [seconds_field(o, "ffmpeg_sample") for objs in outputs for o in objs]
             in_target = [t for t in in_target if t is not None]
             sampling["note"] = ("ffmpeg decodes the file and scales one frame per 2 s to 960 px; analyze_video decodes it "
-                                "once for cut detection and sampled frames (one per 2 s + shot starts). Runs interleaved; "
-                                "ratio = ffmpeg median / ours.")
+                                "once, detects cuts on every frame (tiny copies) and scales only the sampled frames "
+                                "(shot starts + the 2 s grid) to 960 px. Runs interleaved; ratio = ffmpeg median / ours.")
             if in_target:
-                sampling["note"] += (f" The target's own baseline (every frame scaled to 960 px) took "
+                sampling["note"] += (f" The target's own run of the same ffmpeg command, right after ours, took "
                                      f"{statistics.median(in_target):.2f} s median.")
         except NotMeasured as error:
             sampling["reason"] = str(error)
@@ -177,12 +180,15 @@ class Bench:
             shots["ratio"] = peer_timing.median / ours_timing.median
         else:
             shots["reason"] = sampling.get("reason", "no timing of ours")
-        our_cuts = self.cuts_from_index(self.e2e_index) if self.e2e_index else None
+        our_cuts, cut_source = target_cuts, "the `sampling` target's cut list (analyze_video)"
+        if our_cuts is None and self.e2e_index:
+            our_cuts, cut_source = self.cuts_from_index(self.e2e_index), "moment starts of the e2e index (`rushes show --json`)"
         if our_cuts is not None:
             found, missed = matched_cuts(peer["cuts"], our_cuts, fps)
             ours_known, ours_known_missed = matched_cuts(self.reel["known_cuts"], our_cuts, fps)
-            shots["cut_check"] = {"source": "moment starts of the e2e index (`rushes show --json`)", "peer_cuts": len(peer["cuts"]),
-                                  "found": len(found), "missed": missed, "moment_starts": len(our_cuts),
+            _, extra = matched_cuts(our_cuts, peer["cuts"], fps)
+            shots["cut_check"] = {"source": cut_source, "peer_cuts": len(peer["cuts"]),
+                                  "found": len(found), "missed": missed, "ours": len(our_cuts), "extra": extra,
                                   "known_found": len(ours_known), "known_missed": ours_known_missed}
         elif ours_timing.seconds:
             shots["reason"] = "no cut list of ours: the e2e row did not index the reel"
@@ -190,7 +196,8 @@ class Bench:
         shots["note"] = (f"PySceneDetect default ContentDetector (threshold 27, opencv backend, auto downscale) found "
                          f"{len(peer['cuts'])} cuts ({len(known_found)} of the {len(self.reel['known_cuts'])} built into the reel)"
                          f"{counts}. Ours is the whole sampling pass, so the ratio (peer / ours) understates shot detection "
-                         f"alone. Cut check: every PySceneDetect cut among our moment starts ±1 frame.")
+                         f"alone. Cut check: every PySceneDetect cut among our cuts ±1 frame; `extra` lists our cuts "
+                         f"PySceneDetect does not have.")
 
     def cuts_from_index(self, index: Path) -> list[float] | None:
         result = run_command([str(RUSHES), "show", str(Path(self.reel["path"]).resolve()), "--index", str(index), "--json"],

@@ -1,6 +1,7 @@
-//! Times `analyze_video` (decode + shot detection + sampling) against the plain ffmpeg CLI
-//! decoding and scaling the same file to the same size, and prints one JSON line. The file
-//! comes from `RUSHES_BENCH_VIDEO`; without it the bench is skipped.
+//! Times `analyze_video` (decode + shot detection + sampling) against the equivalent ffmpeg
+//! CLI command — decode the same file, keep one frame per sampling interval, scale it to
+//! the same size as RGB — and prints one JSON line with our cut list. The file comes from
+//! `RUSHES_BENCH_VIDEO`; without it the bench is skipped.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -29,7 +30,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let longest = width.max(height).max(1);
     let scale = f64::from(config.max_side.min(longest)) / f64::from(longest);
     let size = format!(
-        "scale={}:{}",
+        "fps=1/{},scale={}:{}",
+        config.interval,
         (f64::from(width) * scale).round() as u32,
         (f64::from(height) * scale).round() as u32
     );
@@ -43,8 +45,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             "-vf",
             &format!("{size},format=rgb24"),
             "-f",
-            "null",
-            "-",
+            "rawvideo",
+            "pipe:1",
         ])
         .stdout(Stdio::null())
         .status()?;
@@ -59,7 +61,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "shots": shots.len(),
         "sampled_frames": sampled,
         "rushes_seconds": rushes_seconds,
-        "ffmpeg_decode_scale_seconds": ffmpeg_seconds,
+        "cuts": shots.iter().skip(1).map(|shot| shot.start).collect::<Vec<f64>>(),
+        "ffmpeg_sample_seconds": ffmpeg_seconds,
         "overhead_ratio": rushes_seconds / ffmpeg_seconds.max(1e-9),
         "realtime_factor": info.duration.unwrap_or(0.0) / rushes_seconds.max(1e-9),
     });

@@ -3,8 +3,12 @@
 //! frames the models need (the first of every shot, then one every `interval`), scaled and
 //! upright, delivered in bounded batches. Also single-frame grabs (`frame_at`).
 
+use std::collections::VecDeque;
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::thread::JoinHandle;
 use std::time::Duration;
 
 use image::RgbImage;
@@ -12,7 +16,8 @@ use rushes_core::MediaInfo;
 
 use crate::MediaError;
 use crate::tools::{
-    PROBE_TIMEOUT, StreamingTool, classify_failure, ffmpeg_command, run_with_timeout,
+    FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
+    run_with_timeout,
 };
 
 /// How `analyze_video` samples and cuts.
@@ -63,10 +68,11 @@ pub struct SampledFrame {
     pub image: RgbImage,
 }
 
-/// Decodes the video once; calls `on_batch` with frames as they come (first frame of every
-/// shot, then every `interval` inside it); returns the shots covering [0, duration].
+/// Decodes the video once; calls `on_batch` with frames as they come (the first frame of
+/// every shot, then the first frame of every `interval`-long step of the file's timeline
+/// inside it); returns the shots covering [0, duration].
 ///
-/// Memory stays bounded by one frame plus one batch whatever the length of the file. An
+/// Memory stays bounded by a few frames plus one batch whatever the length of the file. An
 /// error from `on_batch` stops the decode (ffmpeg is killed) and is returned as is.
 pub fn analyze_video(
     path: &Path,
@@ -78,86 +84,81 @@ pub fn analyze_video(
         return Err(MediaError::NotFound(path.to_path_buf()));
     }
     let (width, height) = output_size(info, config.max_side)?;
+    let (detect_width, detect_height) = detection_size(info)?;
     let frame_rate = info.frame_rate.filter(|r| *r > 0.0).unwrap_or(25.0);
-    let mut command = decode_command(path, width, height, config.decode_threads);
-    let mut tool = StreamingTool::spawn("ffmpeg", &mut command)?;
+    let grid = SampleGrid::new(config.interval);
 
-    let frame_bytes = width as usize * height as usize * 3;
-    let mut buffer = vec![0u8; frame_bytes];
+    let (sample_pipe, sample_writer) = std::io::pipe().map_err(|source| MediaError::Io {
+        context: String::from("creating the sample pipe"),
+        source,
+    })?;
+    let mut command = decode_command(
+        path,
+        DecodeSizes {
+            detect: (detect_width, detect_height),
+            sample: (width, height),
+        },
+        &grid,
+        config.decode_threads,
+    );
+    // ffmpeg writes the sampled frames to its fd 0 (see `decode_command`).
+    command.stdin(Stdio::from(sample_writer));
+    let spawned = StreamingTool::spawn("ffmpeg", &mut command);
+    // The command holds our copy of the pipe's write end: drop it so the reader sees EOF.
+    drop(command);
+    let mut tool = spawned?;
+    let sample_frames = spawn_sample_reader(
+        sample_pipe,
+        width as usize * height as usize * 3,
+        std::mem::replace(&mut tool.sample_times, channel().1),
+    );
+
+    let mut buffer = vec![0u8; detect_width as usize * detect_height as usize * 3];
     let mut detector = ShotDetector::new(config.shot_threshold);
-    let mut shots: Vec<Shot> = Vec::new();
+    let mut plan = SamplePlan::new(config, &grid, width, height, frame_rate);
     let mut batch: Vec<SampledFrame> = Vec::with_capacity(config.batch_size.max(1));
-    let mut shot_start = 0.0f64;
-    let mut last_sample: Option<f64> = None;
-    let mut origin: Option<f64> = None;
-    let mut previous_time: Option<f64> = None;
-    let mut frames_decoded = 0u64;
-    let half_frame = 0.5 / frame_rate;
+    let mut emit = |frame: SampledFrame, batch: &mut Vec<SampledFrame>| -> Result<(), MediaError> {
+        batch.push(frame);
+        if batch.len() >= config.batch_size.max(1) {
+            on_batch(std::mem::take(batch))?;
+        }
+        Ok(())
+    };
 
     while tool.read_frame(&mut buffer)? {
-        let pts = tool
+        let stamp = tool
             .frame_times
             .recv_timeout(Duration::from_secs(5))
             .unwrap_or_default();
-        let time = match (pts, origin, previous_time) {
-            (Some(pts), None, _) => {
-                origin = Some(pts);
-                0.0
-            }
-            (Some(pts), Some(origin), _) => (pts - origin).max(0.0),
-            (None, _, Some(previous)) => previous + 1.0 / frame_rate,
-            (None, _, None) => 0.0,
-        };
-        // Timestamps that go backwards (broken muxers) are clamped to stay monotonic.
-        let time = previous_time.map_or(time, |p| time.max(p));
-        previous_time = Some(time);
-        frames_decoded += 1;
-
-        let score = detector.push(&buffer, width, height);
-        let is_cut = frames_decoded > 1
-            && score >= config.shot_threshold
-            && time - shot_start >= config.min_shot_len - half_frame;
-        if is_cut {
-            shots.push(Shot {
-                start: shot_start,
-                end: time,
-            });
-            shot_start = time;
+        let score = detector.push(&buffer, detect_width, detect_height);
+        plan.decide(stamp.pts, score);
+        while let Ok(sample) = sample_frames.frames.try_recv() {
+            plan.offer(sample);
         }
-        let due = match last_sample {
-            None => true,
-            Some(last) => is_cut || time - last >= config.interval - half_frame,
-        };
-        if due {
-            last_sample = Some(time);
-            let image = RgbImage::from_raw(width, height, buffer.clone()).ok_or_else(|| {
-                MediaError::ToolFailed {
-                    tool: "ffmpeg",
-                    reason: String::from("frame size mismatch"),
-                }
-            })?;
-            batch.push(SampledFrame {
-                time,
-                shot: shots.len(),
-                image,
-            });
-            if batch.len() >= config.batch_size.max(1) {
-                on_batch(std::mem::take(&mut batch))?;
-                tool.mark_progress(); // time spent in the callback is not a stall
-            }
+        for frame in plan.settle(false)? {
+            emit(frame, &mut batch)?;
         }
+        tool.mark_progress(); // time spent in the callback is not a stall
     }
     let finished = tool.finish();
+    // ffmpeg has exited (or was killed): the sample pipe drains and closes.
+    for sample in sample_frames.frames.iter() {
+        plan.offer(sample);
+    }
+    for frame in plan.settle(true)? {
+        emit(frame, &mut batch)?;
+    }
+    let _ = sample_frames.reader.join();
     if let Err((error, stderr)) = finished {
         if let Some(error) = error {
             return Err(error);
         }
-        if frames_decoded == 0 {
+        if plan.frames_decoded == 0 {
             return Err(classify_failure("ffmpeg", path, &stderr));
         }
-        tracing::warn!(path = %path.display(), frames_decoded, "ffmpeg stopped early: {}", last_line(&stderr));
+        tracing::warn!(path = %path.display(), frames_decoded = plan.frames_decoded, "ffmpeg stopped early: {}", last_line(&stderr));
     }
-    if frames_decoded == 0 {
+    if plan.frames_decoded == 0 {
         return Err(MediaError::Corrupt(String::from(
             "no video frame could be decoded",
         )));
@@ -165,18 +166,310 @@ pub fn analyze_video(
     if !batch.is_empty() {
         on_batch(batch)?;
     }
-    let last_frame_end = previous_time.unwrap_or(0.0) + 1.0 / frame_rate;
-    let duration = info
-        .duration
-        .filter(|d| d.is_finite() && *d >= shot_start)
-        .unwrap_or(last_frame_end)
-        .max(shot_start);
-    shots.push(Shot {
-        start: shot_start,
-        end: duration,
-    });
-    tracing::debug!(path = %path.display(), frames_decoded, shots = shots.len(), "analysed video");
+    if plan.unmatched > 0 || plan.dropped_samples > 0 {
+        tracing::debug!(path = %path.display(), unmatched = plan.unmatched, dropped = plan.dropped_samples, "sample output and plan disagreed");
+    }
+    let shots = plan.into_shots(info.duration);
+    tracing::debug!(path = %path.display(), shots = shots.len(), "analysed video");
     Ok(shots)
+}
+
+/// The file's timeline cut into `interval`-long steps; the first frame of each step is a
+/// steady sample. ffmpeg's `select` filter and [`SamplePlan`] evaluate the same arithmetic
+/// on the same microsecond timestamps, so both pick the same frames.
+struct SampleGrid {
+    /// `None` when steady sampling is off (interval ≤ 0 or not finite).
+    interval: Option<f64>,
+}
+
+impl SampleGrid {
+    fn new(interval: f64) -> SampleGrid {
+        SampleGrid {
+            interval: (interval.is_finite() && interval > 0.0).then_some(interval),
+        }
+    }
+
+    /// The step a timestamp (microseconds, ffmpeg's `t` after `settb=AVTB`) falls in.
+    fn step(&self, pts: i64) -> Option<f64> {
+        let interval = self.interval?;
+        Some((pts as f64 * (1.0 / 1_000_000.0) / interval).floor())
+    }
+
+    /// ffmpeg `select` expression for the frames the sample output carries: the first frame,
+    /// frames without a timestamp, the first frame of every step, and every frame whose
+    /// scene score (ffmpeg's own, full size, cheap) could be a cut of ours. The scene term is
+    /// a generous superset of the cuts `ShotDetector` finds; a cut it misses still gets the
+    /// next frame sent (see `SamplePlan::match_sample`).
+    fn select_expression(&self) -> String {
+        let mut terms = vec![
+            String::from("isnan(prev_t)"),
+            String::from("isnan(t)"),
+            format!("gt(scene\\,{SCENE_CANDIDATE})"),
+        ];
+        if let Some(interval) = self.interval {
+            terms.push(format!(
+                "gt(floor(t/{interval})\\,floor(prev_t/{interval}))"
+            ));
+        }
+        format!("select='{}'", terms.join("+"))
+    }
+}
+
+/// ffmpeg scene score (0-1) above which a frame goes to the sample output as a possible cut.
+/// On the bench reel every PySceneDetect cut scores above 0.05.
+const SCENE_CANDIDATE: f64 = 0.03;
+
+/// A frame of the sample output, with its showinfo timestamp.
+struct SampleCandidate {
+    pts: Option<i64>,
+    pixels: Vec<u8>,
+}
+
+struct SampleReader {
+    frames: Receiver<SampleCandidate>,
+    reader: JoinHandle<()>,
+}
+
+/// Reads whole frames from the sample pipe on a thread, pairing each with its stamp. The
+/// channel is unbounded so ffmpeg never waits on it (a wait there while we wait on the
+/// detection pipe would deadlock); it stays short because ffmpeg sends at most one sample
+/// per detection frame and blocks on the detection pipe (a few frames deep) when we fall behind.
+fn spawn_sample_reader(
+    mut pipe: std::io::PipeReader,
+    frame_bytes: usize,
+    stamps: Receiver<FrameStamp>,
+) -> SampleReader {
+    let (sender, frames) = channel::<SampleCandidate>();
+    let reader = std::thread::spawn(move || {
+        loop {
+            let mut pixels = vec![0u8; frame_bytes];
+            if pipe.read_exact(&mut pixels).is_err() {
+                return;
+            }
+            let pts = stamps
+                .recv_timeout(Duration::from_secs(5))
+                .ok()
+                .and_then(|stamp| stamp.pts);
+            if sender.send(SampleCandidate { pts, pixels }).is_err() {
+                return;
+            }
+        }
+    });
+    SampleReader { frames, reader }
+}
+
+/// What the plan decided for one decoded frame, kept until the sample output catches up.
+#[derive(Debug, Clone, Copy)]
+struct FrameDecision {
+    pts: Option<i64>,
+    time: f64,
+    shot: usize,
+    wanted: bool,
+}
+
+/// Cuts and sample choices from the detection stream, matched with the frames of the
+/// sample output by timestamp.
+struct SamplePlan<'a> {
+    config: &'a SamplingConfig,
+    grid: &'a SampleGrid,
+    size: (u32, u32),
+    half_frame: f64,
+    frame_period: f64,
+    origin: Option<i64>,
+    previous_time: Option<f64>,
+    previous_step: Option<f64>,
+    shot_start: f64,
+    last_wanted: Option<f64>,
+    shots: Vec<Shot>,
+    /// Decisions for frames the sample output has not reached yet, oldest first.
+    pending: VecDeque<FrameDecision>,
+    /// Frames of the sample output waiting for their decision.
+    held: VecDeque<SampleCandidate>,
+    /// A wanted frame the sample output skipped: the next frame it sends in that shot stands in.
+    owed_shot: Option<usize>,
+    frames_decoded: u64,
+    /// Wanted frames the sample output did not carry.
+    unmatched: u64,
+    /// Frames of the sample output with no decision to match.
+    dropped_samples: u64,
+}
+
+impl<'a> SamplePlan<'a> {
+    fn new(
+        config: &'a SamplingConfig,
+        grid: &'a SampleGrid,
+        width: u32,
+        height: u32,
+        frame_rate: f64,
+    ) -> SamplePlan<'a> {
+        SamplePlan {
+            config,
+            grid,
+            size: (width, height),
+            half_frame: 0.5 / frame_rate,
+            frame_period: 1.0 / frame_rate,
+            origin: None,
+            previous_time: None,
+            previous_step: None,
+            shot_start: 0.0,
+            last_wanted: None,
+            shots: Vec::new(),
+            pending: VecDeque::new(),
+            held: VecDeque::new(),
+            owed_shot: None,
+            frames_decoded: 0,
+            unmatched: 0,
+            dropped_samples: 0,
+        }
+    }
+
+    /// Takes the next decoded frame's timestamp (microseconds) and content score.
+    fn decide(&mut self, pts: Option<i64>, score: f32) {
+        let time = match (pts, self.origin, self.previous_time) {
+            (Some(pts), None, _) => {
+                self.origin = Some(pts);
+                0.0
+            }
+            (Some(pts), Some(origin), _) => (pts - origin).max(0) as f64 / 1_000_000.0,
+            (None, _, Some(previous)) => previous + self.frame_period,
+            (None, _, None) => 0.0,
+        };
+        // Timestamps that go backwards (broken muxers) are clamped to stay monotonic.
+        let time = self.previous_time.map_or(time, |p| time.max(p));
+        self.previous_time = Some(time);
+        self.frames_decoded += 1;
+
+        let is_cut = self.frames_decoded > 1
+            && score >= self.config.shot_threshold
+            && time - self.shot_start >= self.config.min_shot_len - self.half_frame;
+        if is_cut {
+            self.shots.push(Shot {
+                start: self.shot_start,
+                end: time,
+            });
+            self.shot_start = time;
+        }
+        let step = pts.and_then(|pts| self.grid.step(pts));
+        let new_step = match (step, self.previous_step) {
+            (Some(step), Some(previous)) => step > previous,
+            _ => false,
+        };
+        if step.is_some() {
+            self.previous_step = step;
+        }
+        // A step that begins just after a shot start adds little: skip it.
+        let steady = new_step
+            && self.last_wanted.is_none_or(|last| {
+                time - last >= self.grid.interval.unwrap_or(0.0) / 2.0 - self.half_frame
+            });
+        let wanted = self.last_wanted.is_none() || is_cut || steady;
+        if wanted {
+            self.last_wanted = Some(time);
+        }
+        self.pending.push_back(FrameDecision {
+            pts,
+            time,
+            shot: self.shots.len(),
+            wanted,
+        });
+    }
+
+    /// Takes a frame of the sample output; it waits until the detection stream has
+    /// decided about its timestamp.
+    fn offer(&mut self, sample: SampleCandidate) {
+        self.held.push_back(sample);
+    }
+
+    /// The sampled frames that can be settled now: held frames whose decision is made
+    /// (all of them once `detection_ended`). Frames arrive in decode order; a wanted frame
+    /// the sample output skipped is owed, and the next frame it sends in that shot stands in.
+    fn settle(&mut self, detection_ended: bool) -> Result<Vec<SampledFrame>, MediaError> {
+        let mut settled = Vec::new();
+        while let Some(front) = self.held.front() {
+            let decided = detection_ended
+                || match front.pts {
+                    Some(pts) => self.pending.back().and_then(|d| d.pts) >= Some(pts),
+                    None => self.pending.iter().any(|d| d.pts.is_none()),
+                };
+            if !decided {
+                break;
+            }
+            let Some(sample) = self.held.pop_front() else {
+                break;
+            };
+            if let Some(frame) = self.match_sample(sample)? {
+                settled.push(frame);
+            }
+        }
+        Ok(settled)
+    }
+
+    fn match_sample(
+        &mut self,
+        sample: SampleCandidate,
+    ) -> Result<Option<SampledFrame>, MediaError> {
+        let decision = loop {
+            let Some(front) = self.pending.front().copied() else {
+                self.dropped_samples += 1;
+                return Ok(None);
+            };
+            let order = match (front.pts, sample.pts) {
+                (Some(decided), Some(sent)) => decided.cmp(&sent),
+                (None, None) => std::cmp::Ordering::Equal,
+                // A frame without a stamp is matched with the next one without a stamp.
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+            };
+            match order {
+                std::cmp::Ordering::Less => {
+                    self.pending.pop_front();
+                    if front.wanted {
+                        self.unmatched += 1;
+                        self.owed_shot = Some(front.shot);
+                    }
+                }
+                std::cmp::Ordering::Equal => {
+                    self.pending.pop_front();
+                    break front;
+                }
+                std::cmp::Ordering::Greater => {
+                    // Already passed: a frame the detection stream never saw.
+                    self.dropped_samples += 1;
+                    return Ok(None);
+                }
+            }
+        };
+        let owed = self.owed_shot.take();
+        if !(decision.wanted || owed == Some(decision.shot)) {
+            return Ok(None);
+        }
+        let (width, height) = self.size;
+        let image = RgbImage::from_raw(width, height, sample.pixels).ok_or_else(|| {
+            MediaError::ToolFailed {
+                tool: "ffmpeg",
+                reason: String::from("frame size mismatch"),
+            }
+        })?;
+        Ok(Some(SampledFrame {
+            time: decision.time,
+            shot: decision.shot,
+            image,
+        }))
+    }
+
+    /// The shots, the last one ending at the file's duration (or after its last frame).
+    fn into_shots(mut self, duration: Option<f64>) -> Vec<Shot> {
+        let last_frame_end = self.previous_time.unwrap_or(0.0) + self.frame_period;
+        let end = duration
+            .filter(|d| d.is_finite() && *d >= self.shot_start)
+            .unwrap_or(last_frame_end)
+            .max(self.shot_start);
+        self.shots.push(Shot {
+            start: self.shot_start,
+            end,
+        });
+        self.shots
+    }
 }
 
 /// One upright frame at `seconds`, longest side at most `max_side`.
@@ -245,31 +538,69 @@ pub fn frame_at(
     )))
 }
 
-fn decode_command(path: &Path, width: u32, height: u32, threads: usize) -> Command {
+/// Frame sizes of the two outputs of the decode.
+struct DecodeSizes {
+    detect: (u32, u32),
+    sample: (u32, u32),
+}
+
+/// One ffmpeg, one decode, two raw RGB outputs: every frame, tiny, for shot detection on
+/// stdout; the frames the plan may sample, at model size, on fd 0. Timestamps are rebased
+/// to microseconds (`settb=AVTB`) so both outputs and the plan share exact integers. Each
+/// output has a showinfo for its stamps.
+///
+/// The sample output goes to fd 0 because a child only has three standard descriptors and
+/// std cannot hand it a fourth without `unsafe`: ffmpeg runs with `-nostdin` and fd 0 is
+/// the write end of our pipe.
+fn decode_command(path: &Path, sizes: DecodeSizes, grid: &SampleGrid, threads: usize) -> Command {
+    let DecodeSizes {
+        detect: (detect_width, detect_height),
+        sample: (width, height),
+    } = sizes;
     let mut command = ffmpeg_command();
     command.args(["-nostdin", "-hide_banner", "-nostats", "-loglevel", "info"]);
     if threads > 0 {
         command.args(["-threads", &threads.to_string()]);
     }
+    // ffmpeg rotates by the display matrix first (autorotate is on by default), so the
+    // sizes are display sizes. Detection frames use a two-tap filter, as PySceneDetect's
+    // bilinear resize does; sampled frames a proper bilinear.
+    let graph = format!(
+        "[0:V:0]settb=AVTB,split=2[detect][sample];\
+         [detect]scale={detect_width}:{detect_height}:flags=fast_bilinear,format=rgb24,\
+         showinfo=checksum=0[detect_out];\
+         [sample]{select},{SAMPLE_SHOWINFO}=checksum=0,\
+         scale={width}:{height}:flags=bilinear,format=rgb24[sample_out]",
+        select = grid.select_expression(),
+    );
     command
         .arg("-i")
         .arg(path)
-        .args(["-map", "0:V:0", "-an", "-sn", "-dn", "-vf"])
-        // ffmpeg rotates by the display matrix first (autorotate is on by default), so
-        // `width`/`height` are the display size.
-        .arg(format!(
-            "scale={width}:{height}:flags=bilinear,format=rgb24,showinfo=checksum=0"
-        ))
-        .args([
+        .args(["-filter_complex", &graph]);
+    for (label, target) in [("[detect_out]", "pipe:1"), ("[sample_out]", "pipe:0")] {
+        command.args([
+            "-map",
+            label,
             "-fps_mode",
             "passthrough",
             "-f",
             "rawvideo",
             "-pix_fmt",
             "rgb24",
-            "pipe:1",
+            target,
         ]);
+    }
     command
+}
+
+/// Size of the detection frames: the display size divided by a whole factor to about
+/// [`DETECTION_WIDTH`] wide, as PySceneDetect's automatic downscale does.
+fn detection_size(info: &MediaInfo) -> Result<(u32, u32), MediaError> {
+    let (Some(width), Some(height)) = (info.width, info.height) else {
+        return Err(MediaError::NoVideoStream);
+    };
+    let factor = (width / DETECTION_WIDTH).max(1);
+    Ok(((width / factor).max(2), (height / factor).max(2)))
 }
 
 /// Output size for a display size and a longest-side limit, never upscaled, at least 2x2.

@@ -121,9 +121,24 @@ pub struct StreamingTool {
     started: Instant,
     stderr_thread: Option<JoinHandle<Vec<String>>>,
     watchdog: Option<JoinHandle<()>>,
-    /// Frame times (`pts_time` of ffmpeg's showinfo filter), in decode order.
-    pub frame_times: Receiver<Option<f64>>,
+    /// Stamps of the frames that pass a showinfo filter, in decode order (every showinfo
+    /// instance except one named `showinfo@sample`).
+    pub frame_times: Receiver<FrameStamp>,
+    /// Stamps from the showinfo instance named `showinfo@sample`, for a second output.
+    pub sample_times: Receiver<FrameStamp>,
 }
+
+/// One frame's timestamp as ffmpeg's showinfo filter prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FrameStamp {
+    /// The raw `pts` in the filter link's time base (`None` when the frame has none).
+    pub pts: Option<i64>,
+    /// `pts_time`, seconds; printed with 6 significant digits, so coarse on long files.
+    pub time: Option<f64>,
+}
+
+/// Name of the showinfo instance whose stamps go to [`StreamingTool::sample_times`].
+pub const SAMPLE_SHOWINFO: &str = "showinfo@sample";
 
 impl StreamingTool {
     pub fn spawn(tool: &'static str, command: &mut Command) -> Result<StreamingTool, MediaError> {
@@ -140,6 +155,7 @@ impl StreamingTool {
         let stdout = child.stdout.take();
         let stderr = child.stderr.take();
         let (times_tx, frame_times) = channel();
+        let (sample_times_tx, sample_times) = channel();
         let stderr_thread = stderr.map(|stderr| {
             std::thread::spawn(move || {
                 let mut tail: Vec<String> = Vec::new();
@@ -150,8 +166,12 @@ impl StreamingTool {
                         break;
                     }
                     let text = String::from_utf8_lossy(&line);
-                    if let Some(time) = showinfo_frame_time(&text) {
-                        let _ = times_tx.send(time);
+                    if let Some((filter, stamp)) = showinfo_frame_stamp(&text) {
+                        let _ = if filter == SAMPLE_SHOWINFO {
+                            sample_times_tx.send(stamp)
+                        } else {
+                            times_tx.send(stamp)
+                        };
                     } else if !text.trim().is_empty() {
                         if tail.len() >= 40 {
                             tail.remove(0);
@@ -202,6 +222,7 @@ impl StreamingTool {
             stderr_thread,
             watchdog: Some(watchdog),
             frame_times,
+            sample_times,
         })
     }
 
@@ -287,15 +308,27 @@ impl Drop for StreamingTool {
     }
 }
 
-/// The `pts_time` of one showinfo line (`n:  12 pts: 6144 pts_time:0.48 ...`): `Some(None)`
-/// for a frame without a timestamp, `None` for any other line.
-fn showinfo_frame_time(line: &str) -> Option<Option<f64>> {
-    if !line.contains("Parsed_showinfo") {
+/// The filter instance and stamp of one showinfo frame line
+/// (`[Parsed_showinfo_3 @ 0x55] n:  12 pts:   6144 pts_time:0.48 ...`), `None` for any other
+/// line. A frame without a timestamp (`NOPTS`) gives a stamp of `None`s.
+fn showinfo_frame_stamp(line: &str) -> Option<(&str, FrameStamp)> {
+    let filter = line.trim_start().strip_prefix('[')?.split_once(" @ ")?.0;
+    if !filter.contains("showinfo") {
         return None;
     }
-    let rest = line.split_once(" pts_time:")?.1;
-    let value = rest.split_whitespace().next().unwrap_or("");
-    Some(value.parse::<f64>().ok().filter(|t| t.is_finite()))
+    let rest = line.split_once(" pts:")?.1;
+    let pts = rest
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse::<i64>().ok());
+    let time = rest
+        .split_once(" pts_time:")?
+        .1
+        .split_whitespace()
+        .next()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|t| t.is_finite());
+    Some((filter, FrameStamp { pts, time }))
 }
 
 /// Turns a failed run's stderr into the most specific error it allows.
@@ -375,13 +408,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_showinfo_times_and_ignores_other_lines() {
+    fn reads_showinfo_stamps_and_ignores_other_lines() {
         let line =
             "[Parsed_showinfo_1 @ 0x55] n:  12 pts:   6144 pts_time:0.48    pos: 4 fmt:rgb24";
-        assert_eq!(showinfo_frame_time(line), Some(Some(0.48)));
+        let stamp = FrameStamp {
+            pts: Some(6144),
+            time: Some(0.48),
+        };
+        assert_eq!(
+            showinfo_frame_stamp(line),
+            Some(("Parsed_showinfo_1", stamp))
+        );
+        let named = "[showinfo@sample @ 0x55] n:   3 pts:2000000 pts_time:2 pos: 4 fmt:rgb24";
+        assert_eq!(
+            showinfo_frame_stamp(named).map(|(filter, stamp)| (filter, stamp.pts)),
+            Some((SAMPLE_SHOWINFO, Some(2_000_000)))
+        );
         let none = "[Parsed_showinfo_1 @ 0x55] n:  0 pts: NOPTS pts_time:NOPTS pos: 4";
-        assert_eq!(showinfo_frame_time(none), Some(None));
-        assert_eq!(showinfo_frame_time("frame=  10 fps=0.0"), None);
+        assert_eq!(
+            showinfo_frame_stamp(none),
+            Some(("Parsed_showinfo_1", FrameStamp::default()))
+        );
+        assert_eq!(showinfo_frame_stamp("frame=  10 fps=0.0"), None);
+        let other = "[Parsed_scale_0 @ 0x55] n: 1 pts: 5 pts_time:1";
+        assert_eq!(showinfo_frame_stamp(other), None);
     }
 
     #[test]

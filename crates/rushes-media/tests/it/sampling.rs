@@ -60,7 +60,7 @@ fn finds_both_cuts_of_the_reel_within_one_frame() -> TestResult {
     for pair in shots.windows(2) {
         assert_eq!(pair[0].end, pair[1].start);
     }
-    // The first frame of every shot is sampled, then one every 2 s.
+    // The first frame of every shot is sampled, then one on every step of the file's 2 s grid.
     for (index, shot) in shots.iter().enumerate() {
         let first = frames
             .iter()
@@ -79,8 +79,13 @@ fn finds_both_cuts_of_the_reel_within_one_frame() -> TestResult {
         "steady sample at 2 s in {times:?}"
     );
     assert!(
-        times.iter().any(|t| (t - 7.0).abs() < 0.05),
-        "steady sample 2 s into the third shot in {times:?}"
+        times.iter().any(|t| (t - 6.0).abs() < 0.05),
+        "steady sample on the 2 s grid inside the third shot in {times:?}"
+    );
+    assert_eq!(
+        times.len(),
+        6,
+        "shot starts 0, 3, 5 and grid 2, 4, 6: {times:?}"
     );
     assert!(
         frames
