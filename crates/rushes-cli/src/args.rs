@@ -185,30 +185,72 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct TagArgs {
-    /// A file's path or an asset id.
-    #[arg(value_name = "ASSET_ID|PATH")]
+    /// A file's path or an asset id, optionally with a time range in seconds
+    /// (`<ASSET_ID>@12-18`) to tag that moment instead of the whole file.
+    #[arg(value_name = "ASSET_ID|PATH[@START-END]")]
     pub target: String,
     /// Tags to add (or remove).
-    #[arg(required = true, value_name = "TAG")]
+    #[arg(value_name = "TAG")]
     pub tags: Vec<String>,
     /// Remove the tags instead of adding them.
     #[arg(long)]
     pub remove: bool,
+    /// Set the note of the file or range (an empty note removes it).
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
     #[command(flatten)]
     pub location: IndexLocation,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum CollectionCommand {
-    /// Add an asset, or a time range of it, to a collection (created on first use).
+    /// Add assets, or time ranges of them, to a collection (created on first use).
     Add {
         /// The collection's name.
         name: String,
-        /// `<ASSET_ID>` (the whole asset) or `<ASSET_ID>@<START>-<END>` in seconds.
-        #[arg(value_name = "ASSET_ID[@START-END]")]
-        entry: String,
+        /// `<ASSET_ID|PATH>` (the whole file) or `<ASSET_ID|PATH>@<START>-<END>` in seconds.
+        #[arg(required = true, value_name = "ASSET_ID[@START-END]")]
+        entries: Vec<String>,
+        /// A note on the entries (shown in exports).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
         #[command(flatten)]
         location: IndexLocation,
+    },
+    /// Remove the entry at a position (1 is the first, as `show` numbers them).
+    Remove {
+        name: String,
+        position: usize,
+        #[command(flatten)]
+        location: IndexLocation,
+    },
+    /// Move the entry at position FROM to position TO.
+    Move {
+        name: String,
+        from: usize,
+        to: usize,
+        #[command(flatten)]
+        location: IndexLocation,
+    },
+    /// Rename a collection.
+    Rename {
+        name: String,
+        new_name: String,
+        #[command(flatten)]
+        location: IndexLocation,
+    },
+    /// Delete a collection (the files and their tags stay).
+    Delete {
+        name: String,
+        #[command(flatten)]
+        location: IndexLocation,
+    },
+    /// List the collections with their sizes.
+    List {
+        #[command(flatten)]
+        location: IndexLocation,
+        #[arg(long)]
+        json: bool,
     },
     /// List a collection's entries.
     Show {
@@ -231,6 +273,8 @@ pub enum ExportFormat {
     Fcpxml,
     /// Marker list for Premiere Pro and DaVinci Resolve.
     Csv,
+    /// PNG grid of the moments' frames with file names and timecodes, for press kits.
+    ContactSheet,
 }
 
 /// A centre crop for social media.

@@ -13,10 +13,10 @@ use rushes_store::{Index, OpenMode, SearchRequest};
 use serde_json::json;
 
 use crate::args::{
-    Cli, CollectionCommand, Command, CropArg, DoctorArgs, ExportArgs, ExportFormat, IndexArgs,
-    ModelsCommand, SearchArgs, ServeArgs, ShowArgs, SimilarArgs, StatusArgs, TagArgs,
+    Cli, Command, DoctorArgs, ExportArgs, IndexArgs, ModelsCommand, SearchArgs, ServeArgs,
+    ShowArgs, SimilarArgs, StatusArgs,
 };
-use crate::output;
+use crate::{output, workflow};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let models_dir = cli
@@ -32,8 +32,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(args, models_dir),
         Command::Models(command) => models(command, models_dir),
         Command::Doctor(args) => doctor(args, models_dir),
-        Command::Tag(args) => tag(args),
-        Command::Collection(command) => collection(command),
+        Command::Tag(args) => workflow::tag(args),
+        Command::Collection(command) => workflow::collection(command),
         Command::Export(args) => export(args, models_dir),
     }
 }
@@ -492,284 +492,14 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
     })
 }
 
-/// An asset id, or the id of an indexed file given by path.
-fn resolve_asset(index: &Index, target: &str) -> Result<AssetId> {
-    if let Some(id) = AssetId::parse(target) {
-        if index.asset(&id)?.is_none() {
-            bail!("no asset with id {id} in the index");
-        }
-        return Ok(id);
-    }
-    let path = std::fs::canonicalize(target).unwrap_or_else(|_| PathBuf::from(target));
-    match index.asset_by_path(&path)? {
-        Some(asset) => Ok(asset.id),
-        None => bail!(
-            "{target} is neither an asset id nor a file in the index (run `rushes index` on its folder)"
-        ),
-    }
-}
-
-fn open_read_write(location: &Path) -> Result<Index> {
-    Index::open(location, OpenMode::ReadWrite)
-        .with_context(|| format!("while opening the index at {}", location.display()))
-}
-
-fn tag(args: TagArgs) -> Result<ExitCode> {
-    let index = open_read_write(&args.location.index)?;
-    let id = resolve_asset(&index, &args.target)?;
-    for tag in &args.tags {
-        let tag = tag.trim();
-        if tag.is_empty() {
-            bail!("a tag cannot be empty");
-        }
-        if args.remove {
-            index.remove_user_tag(&id, tag)?;
-        } else {
-            index.add_user_tag(&id, tag)?;
-        }
-    }
-    let tags = index.user_tags(&id)?;
-    println!("{id}: {}", tags.join(", "));
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `<ASSET_ID>` or `<ASSET_ID>@<START>-<END>` (seconds).
-fn parse_collection_entry(entry: &str) -> Result<(String, Option<(f64, f64)>)> {
-    let Some((id, range)) = entry.split_once('@') else {
-        return Ok((entry.to_string(), None));
-    };
-    let parsed = range.split_once('-').and_then(|(start, end)| {
-        let start: f64 = start.trim().trim_end_matches('s').parse().ok()?;
-        let end: f64 = end.trim().trim_end_matches('s').parse().ok()?;
-        Some((start, end))
-    });
-    match parsed {
-        Some((start, end))
-            if start.is_finite() && end.is_finite() && 0.0 <= start && start < end =>
-        {
-            Ok((id.to_string(), Some((start, end))))
-        }
-        _ => bail!(
-            "{range:?} is not a range (expected <ASSET_ID>@<START>-<END> in seconds, START < END)"
-        ),
-    }
-}
-
-/// A collection's entries: each asset with its saved ranges, or the whole asset.
-fn collection_entries(index: &Index, name: &str) -> Result<Vec<(rushes_core::Asset, f64, f64)>> {
-    let ranges = rushes_export::CollectionRanges::load(index.dir())?;
-    let mut entries = Vec::new();
-    for id in index.collection(name)? {
-        let Some(asset) = index.asset(&id)? else {
-            tracing::warn!("collection {name}: asset {id} is no longer in the index");
-            continue;
-        };
-        let saved = ranges.ranges(name, id.as_str());
-        if saved.is_empty() {
-            let end = asset.media.duration.unwrap_or(0.0);
-            entries.push((asset, 0.0, end));
-        } else {
-            for (start, end) in saved {
-                entries.push((asset.clone(), start, end));
-            }
-        }
-    }
-    Ok(entries)
-}
-
-fn collection(command: CollectionCommand) -> Result<ExitCode> {
-    match command {
-        CollectionCommand::Add {
-            name,
-            entry,
-            location,
-        } => {
-            let index = open_read_write(&location.index)?;
-            let (target, range) = parse_collection_entry(&entry)?;
-            let id = resolve_asset(&index, &target)?;
-            if let Some((start, end)) = range {
-                let mut ranges = rushes_export::CollectionRanges::load(index.dir())?;
-                ranges.add(&name, id.as_str(), start, end)?;
-                ranges.save(index.dir())?;
-            }
-            index.add_to_collection(&name, &id)?;
-            eprintln!("added {entry} to {name}");
-        }
-        CollectionCommand::Show {
-            name,
-            location,
-            json,
-        } => {
-            let index = open_read_only(&location.index)?;
-            let entries = collection_entries(&index, &name)?;
-            if json {
-                let items: Vec<serde_json::Value> = entries
-                    .iter()
-                    .map(|(asset, start, end)| {
-                        json!({
-                            "asset": {"id": asset.id, "path": asset.path, "kind": asset.kind},
-                            "start": start,
-                            "end": end,
-                        })
-                    })
-                    .collect();
-                output::print_json(&json!({"name": name, "entries": items}))?;
-            } else {
-                let mut stdout = std::io::stdout().lock();
-                writeln!(stdout, "{name}: {} entries", entries.len())?;
-                for (asset, start, end) in &entries {
-                    writeln!(
-                        stdout,
-                        "  {}  {}–{}  {}",
-                        asset.id,
-                        output::clock(*start),
-                        output::clock(*end),
-                        asset.path.display()
-                    )?;
-                }
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A file-name-safe stem for an export made from `title`.
-fn export_stem(title: &str) -> String {
-    let stem: String = title
-        .chars()
-        .map(|c| if c.is_alphanumeric() { c } else { '_' })
-        .collect::<String>()
-        .split('_')
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join("_")
-        .chars()
-        .take(60)
-        .collect();
-    if stem.is_empty() {
-        "export".to_string()
-    } else {
-        stem
-    }
-}
-
 fn export(args: ExportArgs, models_dir: PathBuf) -> Result<ExitCode> {
-    let searcher = open_searcher(&args.location.index, models_dir, !args.no_visual)?;
-    let index = searcher.index();
-    // (asset, start, end, notes) per hit or collection entry.
-    let (title, entries) = match (&args.collection, &args.query) {
-        (Some(name), _) => {
-            let entries = collection_entries(index, name)?
-                .into_iter()
-                .map(|(asset, start, end)| (asset, start, end, String::new()))
-                .collect::<Vec<_>>();
-            (name.clone(), entries)
-        }
-        (None, Some(query)) => {
-            let request = SearchRequest {
-                query: query.clone(),
-                limit: args.limit.clamp(1, 999),
-                ..SearchRequest::default()
-            };
-            let response = searcher.search(&request)?;
-            let mut entries = Vec::new();
-            for hit in response.hits {
-                if let Some(asset) = index.asset(&hit.asset.id)? {
-                    let notes = output::plain_snippet(&hit.snippet);
-                    entries.push((asset, hit.start, hit.end, notes));
-                }
-            }
-            (query.clone(), entries)
-        }
-        (None, None) => bail!("give a query or --collection NAME"),
+    let searcher = match args.collection {
+        Some(_) => None,
+        None => Some(open_searcher(
+            &args.location.index,
+            models_dir,
+            !args.no_visual,
+        )?),
     };
-    let mut items = Vec::new();
-    for (asset, start, end, notes) in entries.into_iter().take(args.limit.max(1)) {
-        if asset.kind == rushes_core::AssetKind::Image {
-            eprintln!(
-                "skipped {}: a still has no time range to export",
-                asset.path.display()
-            );
-            continue;
-        }
-        let tags = index.user_tags(&asset.id)?;
-        let mut item = rushes_export::ExportItem::new(&asset.path, asset.media, start, end);
-        item.notes = notes;
-        item.tags = tags;
-        items.push(item);
-    }
-    if items.is_empty() {
-        bail!("nothing to export: no hits with a time range");
-    }
-    let document = match args.format {
-        ExportFormat::Mp4 => None,
-        ExportFormat::Edl => Some(rushes_export::DocumentFormat::Edl),
-        ExportFormat::Fcpxml => Some(rushes_export::DocumentFormat::Fcpxml),
-        ExportFormat::Csv => Some(rushes_export::DocumentFormat::Csv),
-    };
-    if let Some(format) = document {
-        let path =
-            rushes_export::write_document(format, &title, &items, &args.out, &export_stem(&title))
-                .with_context(|| format!("while writing into {}", args.out.display()))?;
-        println!("{}", path.display());
-        return Ok(ExitCode::SUCCESS);
-    }
-    let options = rushes_export::ClipOptions {
-        handles: if args.handles.is_finite() {
-            args.handles.max(0.0)
-        } else {
-            0.0
-        },
-        crop: args.crop.map(|crop| match crop {
-            CropArg::Vertical => rushes_export::Crop::Vertical,
-            CropArg::Square => rushes_export::Crop::Square,
-        }),
-        allow_stream_copy: args.stream_copy,
-    };
-    let cancel = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    cancel_on_interrupt(std::sync::Arc::clone(&cancel));
-    let written = rushes_export::export_clips(
-        &items,
-        &args.out,
-        &options,
-        &mut |progress| {
-            if let Some(current) = &progress.current {
-                eprintln!(
-                    "[{}/{}] {}",
-                    progress.done + 1,
-                    progress.total,
-                    current.display()
-                );
-            }
-        },
-        &cancel,
-    )
-    .with_context(|| format!("while exporting clips into {}", args.out.display()))?;
-    let mut stdout = std::io::stdout().lock();
-    for path in written {
-        writeln!(stdout, "{}", path.display())?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Sets `cancel` on ctrl-c, so an export stops between clips (ffmpeg, which gets the signal
-/// too, stops the clip in flight and its `.part` file is removed).
-fn cancel_on_interrupt(cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-    let spawned = std::thread::Builder::new()
-        .name("interrupt".into())
-        .spawn(move || {
-            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            if runtime.block_on(tokio::signal::ctrl_c()).is_ok() {
-                eprintln!("interrupted: stopping the export");
-                cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-        });
-    if let Err(error) = spawned {
-        tracing::warn!("ctrl-c will not cancel cleanly: {error}");
-    }
+    workflow::export(args, searcher)
 }

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod output;
+mod workflow;
 
 use std::process::ExitCode;
 

@@ -19,6 +19,8 @@ pub enum ExportError {
     },
     #[error("{path} is unreadable: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    #[error(transparent)]
+    Store(#[from] rushes_store::StoreError),
     #[error("while exporting {name}: {source}")]
     Media {
         name: String,
@@ -42,6 +44,7 @@ impl ExportError {
             | ExportError::Cancelled { .. } => true,
             ExportError::Io { .. } | ExportError::Corrupt { .. } => false,
             ExportError::Media { source, .. } => source.is_user_error(),
+            ExportError::Store(source) => source.is_user_error(),
         }
     }
 }

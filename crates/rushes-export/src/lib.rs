@@ -1,23 +1,26 @@
 //! Editor and marketing hand-offs from search hits or collections: CMX3600 EDLs, CSV marker
-//! lists, FCPXML 1.9 timelines and MP4 clips. It owns the formats and the file writing; it
-//! does not search or read the index (the caller turns hits into [`ExportItem`]s).
+//! lists, FCPXML 1.9 timelines, MP4 clips and PNG contact sheets. It owns the formats, the
+//! file writing and reading a selection out of the index ([`Selection`]); it does not search
+//! (the caller brings the hits).
 
 mod clips;
-mod collections;
+mod contact_sheet;
 mod edl;
 mod error;
 mod fcpxml;
 mod item;
 mod markers;
+mod selection;
 
 pub use clips::{ClipOptions, ClipProgress, clip_file_name, export_clips};
-pub use collections::{COLLECTION_RANGES_FILE, CollectionRange, CollectionRanges};
+pub use contact_sheet::{ContactSheetLayout, write_contact_sheet};
 pub use edl::render_edl;
 pub use error::ExportError;
 pub use fcpxml::render_fcpxml;
 pub use item::{ExportItem, FrameRate};
 pub use markers::render_markers_csv;
 pub use rushes_media::Crop;
+pub use selection::Selection;
 
 use std::path::{Path, PathBuf};
 

@@ -10,12 +10,14 @@ use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, MediaInfo, TranscriptL
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::StoreError;
+use crate::workflow::HandText;
 
 /// File name of the catalog inside an index folder.
 pub const CATALOG_FILE: &str = "catalog.sqlite";
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE assets (
     id TEXT PRIMARY KEY,
     path BLOB NOT NULL UNIQUE,
@@ -108,7 +110,9 @@ CREATE TABLE stale_frames (
     frame_id INTEGER PRIMARY KEY,
     model TEXT NOT NULL
 );
-"#];
+"#,
+    crate::workflow::WORKFLOW_MIGRATION,
+];
 
 pub fn now_seconds() -> i64 {
     SystemTime::now()
@@ -176,8 +180,10 @@ pub struct MomentRow {
     pub thumbnail: Option<String>,
     pub ocr_text: String,
     pub caption: Option<String>,
-    /// Auto tags of the moment, then the asset's user tags.
+    /// Auto tags of the moment, then the hand tags of its asset and of ranges overlapping it.
     pub tags: Vec<String>,
+    /// Hand notes of its asset and of ranges overlapping it.
+    pub notes: Vec<String>,
     pub transcript: Vec<TranscriptLine>,
 }
 
@@ -400,8 +406,7 @@ impl Catalog {
         let transaction = self.connection.transaction()?;
         let removed = delete_asset_rows(&transaction, id)?;
         if forget {
-            transaction.execute("DELETE FROM user_tags WHERE asset_id = ?1", [id])?;
-            transaction.execute("DELETE FROM collections WHERE asset_id = ?1", [id])?;
+            Catalog::forget_hand_work(&transaction, id)?;
         }
         transaction.commit()?;
         Ok(removed)
@@ -524,7 +529,7 @@ impl Catalog {
     /// Moments by id (those that no longer exist are left out).
     pub fn moments(&self, ids: &[i64]) -> Result<HashMap<i64, MomentRow>, StoreError> {
         let mut found = HashMap::with_capacity(ids.len());
-        let mut assets: HashMap<String, (Asset, String, i64, f64, Vec<String>)> = HashMap::new();
+        let mut assets: HashMap<String, (Asset, String, i64, f64, HandText)> = HashMap::new();
         let mut moment_statement = self.connection.prepare_cached(
             "SELECT asset_id, start, end, keyframe, thumbnail, ocr_text, caption, transcript_json FROM moments WHERE id = ?1",
         )?;
@@ -565,7 +570,7 @@ impl Catalog {
                 };
                 assets.insert(asset_id.clone(), entry);
             }
-            let Some((asset, display_path, captured_at, duration, user_tags)) =
+            let Some((asset, display_path, captured_at, duration, hand_text)) =
                 assets.get(&asset_id)
             else {
                 continue;
@@ -573,7 +578,7 @@ impl Catalog {
             let mut tags: Vec<String> = tag_statement
                 .query_map([moment_id], |row| row.get(0))?
                 .collect::<Result<Vec<_>, _>>()?;
-            tags.extend(user_tags.iter().cloned());
+            tags.extend(hand_text.tags_within(start, end));
             let transcript: Vec<TranscriptLine> =
                 serde_json::from_str(&transcript_json).unwrap_or_default();
             found.insert(
@@ -591,6 +596,7 @@ impl Catalog {
                     ocr_text,
                     caption,
                     tags,
+                    notes: hand_text.notes_within(start, end),
                     transcript,
                 },
             );
@@ -602,7 +608,7 @@ impl Catalog {
     fn asset_entry(
         &self,
         id: &str,
-    ) -> Result<Option<(Asset, String, i64, f64, Vec<String>)>, StoreError> {
+    ) -> Result<Option<(Asset, String, i64, f64, HandText)>, StoreError> {
         let sql = format!("{ASSET_COLUMNS} WHERE id = ?1");
         let found = self
             .connection
@@ -624,52 +630,8 @@ impl Catalog {
             display_path,
             captured_at,
             duration,
-            self.user_tags(id)?,
+            self.hand_text(id)?,
         )))
-    }
-
-    pub fn user_tags(&self, id: &str) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare_cached("SELECT tag FROM user_tags WHERE asset_id = ?1 ORDER BY tag")?;
-        let tags = statement
-            .query_map([id], |row| row.get(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(tags)
-    }
-
-    pub fn add_user_tag(&self, id: &str, tag: &str) -> Result<(), StoreError> {
-        self.connection.execute(
-            "INSERT OR IGNORE INTO user_tags (asset_id, tag, added_at) VALUES (?1, ?2, ?3)",
-            params![id, tag, now_seconds()],
-        )?;
-        Ok(())
-    }
-
-    pub fn remove_user_tag(&self, id: &str, tag: &str) -> Result<(), StoreError> {
-        self.connection.execute(
-            "DELETE FROM user_tags WHERE asset_id = ?1 AND tag = ?2",
-            params![id, tag],
-        )?;
-        Ok(())
-    }
-
-    pub fn add_to_collection(&self, name: &str, id: &str) -> Result<(), StoreError> {
-        self.connection.execute(
-            "INSERT OR IGNORE INTO collections (name, asset_id, added_at) VALUES (?1, ?2, ?3)",
-            params![name, id, now_seconds()],
-        )?;
-        Ok(())
-    }
-
-    pub fn collection(&self, name: &str) -> Result<Vec<String>, StoreError> {
-        let mut statement = self.connection.prepare(
-            "SELECT asset_id FROM collections WHERE name = ?1 ORDER BY added_at, asset_id",
-        )?;
-        let ids = statement
-            .query_map([name], |row| row.get(0))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ids)
     }
 
     /// Frame id to moment id, for the frames that still exist.

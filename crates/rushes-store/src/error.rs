@@ -25,6 +25,9 @@ pub enum StoreError {
     },
     #[error("{0}")]
     NotFound(String),
+    /// A request the store refuses: a bad time range, an empty tag, a taken name.
+    #[error("{0}")]
+    Invalid(String),
     #[error("index at {} is damaged: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
     #[error("I/O error on {}: {source}", path.display())]
@@ -52,6 +55,7 @@ impl StoreError {
                 | StoreError::Query(_)
                 | StoreError::DimensionMismatch { .. }
                 | StoreError::NotFound(_)
+                | StoreError::Invalid(_)
                 | StoreError::ReadOnly
         )
     }

@@ -13,6 +13,7 @@ pub mod query;
 mod search;
 pub mod text;
 pub mod vectors;
+pub mod workflow;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -28,6 +29,7 @@ use crate::vectors::VectorStore;
 
 pub use crate::error::StoreError;
 pub use crate::query::{Query, QueryError};
+pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 
 /// Name of the lock file a writer holds.
 pub const LOCK_FILE: &str = "index.lock";
@@ -207,6 +209,7 @@ impl Index {
         };
         if !read_only {
             index.repair()?;
+            index.import_legacy_collection_ranges()?;
         }
         Ok(index)
     }
@@ -354,47 +357,6 @@ impl Index {
             std::fs::remove_dir_all(&thumbs).map_err(StoreError::io(&thumbs))?;
         }
         Ok(())
-    }
-
-    /// Adds a hand tag to an asset (kept across moves and re-indexing). Commits.
-    pub fn add_user_tag(&self, id: &AssetId, tag: &str) -> Result<(), StoreError> {
-        self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        if catalog.asset(id.as_str())?.is_none() {
-            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
-        }
-        catalog.add_user_tag(id.as_str(), tag.trim())?;
-        let moments = catalog.asset_moments(id.as_str())?;
-        self.text.put_asset(id.as_str(), &moments)?;
-        self.commit_locked(&mut catalog)
-    }
-
-    pub fn remove_user_tag(&self, id: &AssetId, tag: &str) -> Result<(), StoreError> {
-        self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        catalog.remove_user_tag(id.as_str(), tag.trim())?;
-        let moments = catalog.asset_moments(id.as_str())?;
-        self.text.put_asset(id.as_str(), &moments)?;
-        self.commit_locked(&mut catalog)
-    }
-
-    pub fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError> {
-        self.catalog()?.user_tags(id.as_str())
-    }
-
-    pub fn add_to_collection(&self, name: &str, id: &AssetId) -> Result<(), StoreError> {
-        self.require_writer()?;
-        self.catalog()?.add_to_collection(name, id.as_str())
-    }
-
-    /// Asset ids in a collection, in the order they were added.
-    pub fn collection(&self, name: &str) -> Result<Vec<AssetId>, StoreError> {
-        Ok(self
-            .catalog()?
-            .collection(name)?
-            .iter()
-            .filter_map(|id| AssetId::parse(id))
-            .collect())
     }
 
     pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {

@@ -289,6 +289,7 @@ impl TextIndex {
         doc.add_text(f.text(TextField::Transcript), transcript.join("\n"));
         doc.add_text(f.text(TextField::Ocr), &moment.ocr_text);
         doc.add_text(f.text(TextField::Tags), moment.tags.join("\n"));
+        doc.add_text(f.text(TextField::Tags), moment.notes.join("\n"));
         doc.add_text(
             f.text(TextField::Caption),
             moment.caption.as_deref().unwrap_or(""),

@@ -304,3 +304,156 @@ fn hand_tags_are_searchable_and_collections_export_their_ranges() {
     assert_eq!(width, height, "not square: {size}");
     assert!((ffprobe_duration(Path::new(&clip)) - 2.0).abs() < 0.05);
 }
+
+/// `(x, y)` of cell `n`'s picture and the label band's height, as the default layout puts
+/// them: 4 columns of 320x180 pictures, 44 px labels, 16 px gaps, a 48 px title band.
+fn contact_cell(n: u32) -> (u32, u32) {
+    (16 + (n % 4) * 336, 48 + 16 + (n / 4) * 240)
+}
+
+/// Share of pixels in a rectangle darker than mid-grey.
+fn dark_share(image: &image::RgbImage, x: u32, y: u32, width: u32, height: u32) -> f64 {
+    let mut dark = 0u32;
+    for py in y..y + height {
+        for px in x..x + width {
+            let [r, g, b] = image.get_pixel(px, py).0;
+            if u32::from(r) + u32::from(g) + u32::from(b) < 3 * 128 {
+                dark += 1;
+            }
+        }
+    }
+    f64::from(dark) / f64::from(width * height)
+}
+
+#[test]
+fn moment_tags_notes_and_a_reordered_collection_become_a_contact_sheet() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let index = temp.path().join("index");
+    index_day_one(&index);
+    let index_arg = index.to_str().expect("utf-8");
+    let crowd = footage().join("day1/A001_C001_crowd.mp4");
+    let slate = footage().join("day1/A001_C003_slate.mp4");
+    let (crowd_arg, slate_arg) = (
+        crowd.to_str().expect("utf-8"),
+        slate.to_str().expect("utf-8"),
+    );
+
+    // A moment of the crowd clip, by path and range: found by its tag and by its note.
+    let moment = format!("{crowd_arg}@1-3");
+    let tagged = ok(&[
+        "tag",
+        &moment,
+        "blooper",
+        "--note",
+        "boom pole in shot",
+        "--index",
+        index_arg,
+    ]);
+    let printed = String::from_utf8_lossy(&tagged.stdout).to_string();
+    assert!(
+        printed.contains("blooper") && printed.contains("boom pole in shot"),
+        "{printed}"
+    );
+    let hits = search(&index, "tag:blooper");
+    assert!(!hits.is_empty(), "tagged moment not found by tag:");
+    for hit in &hits {
+        assert_eq!(file_name(hit), "A001_C001_crowd.mp4");
+        let (start, end) = (hit["start"].as_f64(), hit["end"].as_f64());
+        assert!(
+            start < Some(3.0) && end > Some(1.0),
+            "hit outside the moment: {hit}"
+        );
+    }
+    assert!(
+        search(&index, "boom pole")
+            .iter()
+            .any(|h| file_name(h) == "A001_C001_crowd.mp4"),
+        "note not searchable"
+    );
+
+    // A collection of three entries, reordered, one removed, renamed.
+    for entry in [
+        format!("{slate_arg}@0-2"),
+        moment.clone(),
+        format!("{slate_arg}@4-6"),
+    ] {
+        ok(&["collection", "add", "epk", &entry, "--index", index_arg]);
+    }
+    ok(&["collection", "move", "epk", "3", "1", "--index", index_arg]);
+    ok(&["collection", "remove", "epk", "2", "--index", index_arg]);
+    ok(&[
+        "collection",
+        "rename",
+        "epk",
+        "press kit",
+        "--index",
+        index_arg,
+    ]);
+    let listed = json(&["collection", "list", "--index", index_arg, "--json"]);
+    assert_eq!(listed[0]["name"], "press kit", "{listed}");
+    assert_eq!(listed[0]["items"], 2, "{listed}");
+    let shown = json(&[
+        "collection",
+        "show",
+        "press kit",
+        "--index",
+        index_arg,
+        "--json",
+    ]);
+    let ranges: Vec<(String, f64)> = shown["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| {
+            (
+                Path::new(e["asset"]["path"].as_str().unwrap_or_default())
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                e["start"].as_f64().unwrap_or(-1.0),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranges,
+        vec![
+            ("A001_C003_slate.mp4".to_string(), 4.0),
+            ("A001_C001_crowd.mp4".to_string(), 1.0)
+        ]
+    );
+
+    // The contact sheet: one labelled cell per entry, in the collection's order.
+    let out = temp.path().join("kit");
+    let written = export(
+        &index,
+        &out,
+        &["--collection", "press kit", "--format", "contact-sheet"],
+    );
+    assert_eq!(written.len(), 1, "{written:?}");
+    assert!(written[0].ends_with("press_kit.png"), "{written:?}");
+    let sheet = image::open(&written[0]).expect("a PNG").to_rgb8();
+    assert_eq!(sheet.dimensions(), (16 + 2 * 336, 48 + 16 + 240));
+    for n in 0..2 {
+        let (x, y) = contact_cell(n);
+        let picture = dark_share(&sheet, x, y, 320, 180);
+        assert!(picture < 0.95, "cell {n} has no picture ({picture})");
+        let label = dark_share(&sheet, x, y + 184, 320, 40);
+        assert!(
+            (0.005..0.5).contains(&label),
+            "cell {n} has no label text ({label})"
+        );
+    }
+    // Nothing but white where a third cell would be: one cell per entry.
+    assert!(sheet.width() < contact_cell(2).0 + 320);
+    let leftovers: Vec<_> = std::fs::read_dir(&out)
+        .expect("out dir")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| name != "press_kit.png")
+        .collect();
+    assert!(leftovers.is_empty(), "work files left: {leftovers:?}");
+
+    ok(&["collection", "delete", "press kit", "--index", index_arg]);
+    let listed = json(&["collection", "list", "--index", index_arg, "--json"]);
+    assert_eq!(listed, serde_json::json!([]));
+}

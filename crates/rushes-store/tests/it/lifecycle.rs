@@ -41,14 +41,18 @@ fn move_keeps_the_id_and_user_tags_and_updates_name_search() -> TestResult {
     let id = clip.asset.id.clone();
     index.put_asset(&clip)?;
     index.commit()?;
-    index.add_user_tag(&id, "hero shot")?;
-    index.add_to_collection("selects", &id)?;
+    index.add_hand_tags(&id, None, &["hero shot".to_string()])?;
+    index.add_to_collection("selects", &id, None, "")?;
 
     index.move_asset(&id, Path::new("/footage/day1/renamed_take4.mov"))?;
     let moved = index.asset(&id)?.ok_or("asset gone after move")?;
     assert_eq!(moved.path, Path::new("/footage/day1/renamed_take4.mov"));
     assert_eq!(index.user_tags(&id)?, vec!["hero shot"]);
-    assert_eq!(index.collection("selects")?, vec![id.clone()]);
+    let selects = index.collection("selects")?;
+    assert_eq!(
+        selects.items.iter().map(|i| &i.asset).collect::<Vec<_>>(),
+        vec![&id]
+    );
     assert!(
         index
             .asset_by_path(Path::new("/footage/incoming/A001_C001.mov"))?

@@ -7,3 +7,4 @@ mod query_properties;
 mod support;
 mod text_search;
 mod visual;
+mod workflow;
