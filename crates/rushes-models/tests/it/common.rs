@@ -18,21 +18,21 @@ pub fn opencv_data(name: &str) -> PathBuf {
 
 /// A temp models folder holding a copy of the colour fixture model (`clip-fixture`).
 pub fn fixture_store() -> (tempfile::TempDir, ModelStore) {
+    fixture_model_store("clip-fixture")
+}
+
+/// A temp models folder holding a copy of the generated fixture model `name` (manifest and
+/// folder from tests/fixtures/models).
+pub fn fixture_model_store(name: &str) -> (tempfile::TempDir, ModelStore) {
     let dir = tempfile::tempdir().expect("temp dir");
     let source = repo_root().join("tests/fixtures/models");
-    std::fs::copy(
-        source.join("clip-fixture.toml"),
-        dir.path().join("clip-fixture.toml"),
-    )
-    .expect("copy manifest");
-    std::fs::create_dir(dir.path().join("clip-fixture")).expect("model folder");
-    for entry in std::fs::read_dir(source.join("clip-fixture")).expect("fixture folder") {
+    let manifest = format!("{name}.toml");
+    std::fs::copy(source.join(&manifest), dir.path().join(&manifest)).expect("copy manifest");
+    std::fs::create_dir(dir.path().join(name)).expect("model folder");
+    for entry in std::fs::read_dir(source.join(name)).expect("fixture folder") {
         let entry = entry.expect("entry");
-        std::fs::copy(
-            entry.path(),
-            dir.path().join("clip-fixture").join(entry.file_name()),
-        )
-        .expect("copy file");
+        std::fs::copy(entry.path(), dir.path().join(name).join(entry.file_name()))
+            .expect("copy file");
     }
     let store = ModelStore::new(dir.path());
     (dir, store)

@@ -9,3 +9,4 @@ mod runtime;
 mod store;
 mod tagger;
 mod vad;
+mod whisper;
