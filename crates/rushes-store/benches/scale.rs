@@ -1,7 +1,12 @@
 //! Scale benchmark: builds a synthetic index of N moments (env `RUSHES_BENCH_MOMENTS`,
 //! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 per moment) and
 //! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual
-//! and hybrid queries.
+//! and hybrid queries. Assets go in through the bulk path (`Index::put_assets`).
+//!
+//! Vectors are clustered the way footage embeddings are: all share a common direction
+//! (CLIP's embeddings sit in a narrow cone), each asset has its own scene direction and
+//! each frame is that plus noise. Uniform random vectors would measure a case no footage
+//! makes (and HNSW builds them several times slower).
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -12,6 +17,10 @@ use rushes_store::{Index, OpenMode, SearchRequest};
 const DIM: usize = 512;
 const MOMENTS_PER_ASSET: usize = 10;
 const QUERIES: usize = 50;
+/// Assets written per `put_assets` call (5 000 moments, 10 000 vectors).
+const BATCH_ASSETS: usize = 500;
+/// Moments between commits: a bulk import commits (and saves the vector file) rarely.
+const COMMIT_EVERY_MOMENTS: usize = 200_000;
 const WORDS: [&str; 16] = [
     "scene", "take", "slate", "crane", "dolly", "grip", "makeup", "stunt", "rain", "night",
     "marker", "action", "cut", "rigging", "boom", "lights",
@@ -32,6 +41,10 @@ impl Random {
     }
     fn vector(&mut self) -> Vec<f32> {
         (0..DIM).map(|_| self.unit()).collect()
+    }
+    /// `base` plus noise of `spread` (relative to a component of `base`).
+    fn near(&mut self, base: &[f32], spread: f32) -> Vec<f32> {
+        base.iter().map(|v| v + spread * self.unit()).collect()
     }
     fn word(&mut self) -> &'static str {
         WORDS[(self.next() % WORDS.len() as u64) as usize]
@@ -68,7 +81,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let index = Index::open(&path, OpenMode::ReadWrite)?;
     let mut random = Random(0x9E37_79B9_7F4A_7C15);
     let assets = moments.div_ceil(MOMENTS_PER_ASSET);
+    let cone = random.vector();
+    let scene_of = |random: &mut Random| {
+        let scene = random.vector();
+        cone.iter()
+            .zip(&scene)
+            .map(|(c, s)| 0.6 * c + s)
+            .collect::<Vec<f32>>()
+    };
     let started = Instant::now();
+    let mut batch = Vec::with_capacity(BATCH_ASSETS);
+    let mut since_commit = 0;
     for a in 0..assets {
         let file = PathBuf::from(format!(
             "/footage/day{}/A{:03}_C{:04}.mov",
@@ -88,6 +111,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..MediaInfo::default()
             },
         };
+        let scene = scene_of(&mut random);
         let moments = (0..MOMENTS_PER_ASSET)
             .map(|m| {
                 let start = m as f64 * 5.0;
@@ -101,22 +125,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .map(|f| FrameRecord {
                             time: start + f as f64 * 2.5,
                             thumbnail: None,
-                            embedding: Some(random.vector()),
+                            embedding: Some(random.near(&scene, 0.5)),
                         })
                         .collect(),
                     ..MomentRecord::default()
                 }
             })
             .collect();
-        index.put_asset(&AssetRecord {
+        batch.push(AssetRecord {
             asset,
             moments,
             transcript: Vec::new(),
             embedding_model: Some("bench-512".into()),
             warnings: Vec::new(),
-        })?;
-        if (a + 1) % 2_000 == 0 {
-            index.commit()?;
+        });
+        if batch.len() == BATCH_ASSETS || a + 1 == assets {
+            index.put_assets(&batch)?;
+            since_commit += batch.len() * MOMENTS_PER_ASSET;
+            batch.clear();
+            if since_commit >= COMMIT_EVERY_MOMENTS {
+                index.commit()?;
+                since_commit = 0;
+                eprintln!(
+                    "[scale] {} moments in {:.0} s",
+                    (a + 1) * MOMENTS_PER_ASSET,
+                    started.elapsed().as_secs_f64()
+                );
+            }
         }
     }
     index.commit()?;
@@ -136,7 +171,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 } else {
                     format!("{} {}", random.word(), random.word())
                 },
-                text_vector: (kind != "text").then(|| random.vector()),
+                text_vector: (kind != "text").then(|| {
+                    let scene = scene_of(&mut random);
+                    random.near(&scene, 0.5)
+                }),
                 ..SearchRequest::default()
             };
             let start = Instant::now();

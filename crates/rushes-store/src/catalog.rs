@@ -283,117 +283,20 @@ impl Catalog {
     /// Writes an asset and its moments as pending, replacing any earlier version of it
     /// (same id, or another id at the same path). Returns the vectors to add and drop.
     pub fn write_asset(&mut self, record: &AssetRecord) -> Result<AssetWrite, StoreError> {
+        let mut writes = self.write_assets(std::slice::from_ref(record))?;
+        Ok(writes.pop().unwrap_or_default())
+    }
+
+    /// Writes several assets in one transaction with prepared statements (the bulk path).
+    /// One `AssetWrite` per record, in order.
+    pub fn write_assets(&mut self, records: &[AssetRecord]) -> Result<Vec<AssetWrite>, StoreError> {
         let transaction = self.connection.transaction()?;
-        let asset = &record.asset;
-        let bytes = path_bytes(&asset.path);
-        let mut write = AssetWrite::default();
-        let mut replaced: Vec<String> = vec![asset.id.as_str().to_string()];
-        let at_path: Option<String> = transaction
-            .query_row("SELECT id FROM assets WHERE path = ?1", [&bytes], |row| {
-                row.get(0)
-            })
-            .optional()?;
-        replaced.extend(at_path.filter(|id| id != asset.id.as_str()));
-        for id in &replaced {
-            write.removed.extend(delete_asset_rows(&transaction, id)?);
-        }
-        write.replaced = replaced;
-        let captured_at = asset
-            .media
-            .creation_time
-            .as_deref()
-            .and_then(parse_capture_time)
-            .unwrap_or(asset.mtime);
-        let media_json = serde_json::to_string(&asset.media).unwrap_or_else(|_| "{}".into());
-        let warnings_json = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
-        transaction.execute(
-            "INSERT INTO assets (id, path, display_path, kind, size, mtime, content_hash, media_json,
-                captured_at, duration, embedding_model, warnings_json, pending, indexed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13)",
-            params![
-                asset.id.as_str(),
-                bytes,
-                asset.path.to_string_lossy(),
-                asset.kind.as_str(),
-                asset.size as i64,
-                asset.mtime,
-                asset.content_hash,
-                media_json,
-                captured_at,
-                asset.media.duration.unwrap_or(0.0),
-                record.embedding_model,
-                warnings_json,
-                now_seconds(),
-            ],
-        )?;
-        for line in &record.transcript {
-            transaction.execute(
-                "INSERT INTO transcript_lines (asset_id, start, end, text, source) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![asset.id.as_str(), line.start, line.end, line.text, line.source],
-            )?;
-        }
-        let model = record.embedding_model.clone().unwrap_or_default();
-        for (ordinal, moment) in record.moments.iter().enumerate() {
-            let transcript_json =
-                serde_json::to_string(&moment.transcript).unwrap_or_else(|_| "[]".into());
-            transaction.execute(
-                "INSERT INTO moments (asset_id, ordinal, start, end, keyframe, thumbnail, ocr_text, caption, transcript_json)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![
-                    asset.id.as_str(),
-                    ordinal as i64,
-                    moment.start,
-                    moment.end,
-                    moment.keyframe,
-                    moment.thumbnail,
-                    moment.ocr_text,
-                    moment.caption,
-                    transcript_json
-                ],
-            )?;
-            let moment_id = transaction.last_insert_rowid();
-            for (tag, score) in &moment.tags {
-                transaction.execute(
-                    "INSERT INTO tags (moment_id, tag, score) VALUES (?1, ?2, ?3)",
-                    params![moment_id, tag, f64::from(*score)],
-                )?;
-            }
-            for frame in &moment.frames {
-                let embedding = frame
-                    .embedding
-                    .as_ref()
-                    .filter(|_| !model.is_empty())
-                    .map(|v| normalised(v));
-                transaction.execute(
-                    "INSERT INTO frames (moment_id, asset_id, time, thumbnail, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![
-                        moment_id,
-                        asset.id.as_str(),
-                        frame.time,
-                        frame.thumbnail,
-                        embedding.as_ref().map(|_| model.as_str()),
-                        embedding.as_deref().map(embedding_to_blob)
-                    ],
-                )?;
-                if let Some(embedding) = embedding {
-                    let frame_id = transaction.last_insert_rowid() as u64;
-                    write.added.push(FrameVector {
-                        frame_id,
-                        model: model.clone(),
-                        embedding,
-                    });
-                }
-            }
-        }
-        if let Some(dim) = write.added.first().map(|frame| frame.embedding.len()) {
-            transaction.execute(
-                "INSERT INTO embedding_models (name, dim, last_used) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used",
-                params![model, dim as i64, now_seconds()],
-            )?;
+        let mut writes = Vec::with_capacity(records.len());
+        for record in records {
+            writes.push(write_asset_rows(&transaction, record)?);
         }
         transaction.commit()?;
-        Ok(write)
+        Ok(writes)
     }
 
     /// Deletes an asset's rows (keeping user tags and collections unless `forget` is set)
@@ -669,6 +572,16 @@ impl Catalog {
         Ok(blob.map(|blob| embedding_from_blob(&blob)))
     }
 
+    /// How many stored vectors a model has (pending assets included).
+    pub fn frame_vector_count(&self, model: &str) -> Result<u64, StoreError> {
+        let count: i64 = self.connection.query_row(
+            "SELECT count(*) FROM frames WHERE model = ?1 AND embedding IS NOT NULL",
+            [model],
+            |row| row.get(0),
+        )?;
+        Ok(count as u64)
+    }
+
     /// Every stored vector of a model, for rebuilding its vector index.
     pub fn frame_vectors(
         &self,
@@ -790,6 +703,118 @@ impl Catalog {
     }
 }
 
+/// Writes one asset's rows as pending inside `transaction`, replacing any earlier version
+/// (same id, or another id at the same path). Returns the vectors to add and drop.
+fn write_asset_rows(
+    transaction: &Transaction<'_>,
+    record: &AssetRecord,
+) -> Result<AssetWrite, StoreError> {
+    let asset = &record.asset;
+    let bytes = path_bytes(&asset.path);
+    let mut write = AssetWrite::default();
+    let mut replaced: Vec<String> = vec![asset.id.as_str().to_string()];
+    let at_path: Option<String> = transaction
+        .prepare_cached("SELECT id FROM assets WHERE path = ?1")?
+        .query_row([&bytes], |row| row.get(0))
+        .optional()?;
+    replaced.extend(at_path.filter(|id| id != asset.id.as_str()));
+    for id in &replaced {
+        write.removed.extend(delete_asset_rows(transaction, id)?);
+    }
+    write.replaced = replaced;
+    let captured_at = asset
+        .media
+        .creation_time
+        .as_deref()
+        .and_then(parse_capture_time)
+        .unwrap_or(asset.mtime);
+    let media_json = serde_json::to_string(&asset.media).unwrap_or_else(|_| "{}".into());
+    let warnings_json = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
+    transaction
+        .prepare_cached("INSERT INTO assets (id, path, display_path, kind, size, mtime, content_hash, media_json,
+            captured_at, duration, embedding_model, warnings_json, pending, indexed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13)")?
+        .execute(params![
+            asset.id.as_str(),
+            bytes,
+            asset.path.to_string_lossy(),
+            asset.kind.as_str(),
+            asset.size as i64,
+            asset.mtime,
+            asset.content_hash,
+            media_json,
+            captured_at,
+            asset.media.duration.unwrap_or(0.0),
+            record.embedding_model,
+            warnings_json,
+            now_seconds(),
+        ])?;
+    for line in &record.transcript {
+        transaction
+        .prepare_cached("INSERT INTO transcript_lines (asset_id, start, end, text, source) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![asset.id.as_str(), line.start, line.end, line.text, line.source])?;
+    }
+    let model = record.embedding_model.clone().unwrap_or_default();
+    for (ordinal, moment) in record.moments.iter().enumerate() {
+        let transcript_json =
+            serde_json::to_string(&moment.transcript).unwrap_or_else(|_| "[]".into());
+        transaction
+        .prepare_cached("INSERT INTO moments (asset_id, ordinal, start, end, keyframe, thumbnail, ocr_text, caption, transcript_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
+        .execute(params![
+                asset.id.as_str(),
+                ordinal as i64,
+                moment.start,
+                moment.end,
+                moment.keyframe,
+                moment.thumbnail,
+                moment.ocr_text,
+                moment.caption,
+                transcript_json
+            ])?;
+        let moment_id = transaction.last_insert_rowid();
+        for (tag, score) in &moment.tags {
+            transaction
+                .prepare_cached("INSERT INTO tags (moment_id, tag, score) VALUES (?1, ?2, ?3)")?
+                .execute(params![moment_id, tag, f64::from(*score)])?;
+        }
+        for frame in &moment.frames {
+            let embedding = frame
+                .embedding
+                .as_ref()
+                .filter(|_| !model.is_empty())
+                .map(|v| normalised(v));
+            transaction
+        .prepare_cached("INSERT INTO frames (moment_id, asset_id, time, thumbnail, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+        .execute(params![
+                    moment_id,
+                    asset.id.as_str(),
+                    frame.time,
+                    frame.thumbnail,
+                    embedding.as_ref().map(|_| model.as_str()),
+                    embedding.as_deref().map(embedding_to_blob)
+                ])?;
+            if let Some(embedding) = embedding {
+                let frame_id = transaction.last_insert_rowid() as u64;
+                write.added.push(FrameVector {
+                    frame_id,
+                    model: model.clone(),
+                    embedding,
+                });
+            }
+        }
+    }
+    if let Some(dim) = write.added.first().map(|frame| frame.embedding.len()) {
+        transaction
+            .prepare_cached(
+                "INSERT INTO embedding_models (name, dim, last_used) VALUES (?1, ?2, ?3)
+             ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used",
+            )?
+            .execute(params![model, dim as i64, now_seconds()])?;
+    }
+    Ok(write)
+}
+
 /// Deletes one asset's catalog rows; its frames' vector keys are returned and remembered
 /// in `stale_frames` until the vector files are saved without them.
 fn delete_asset_rows(
@@ -797,7 +822,7 @@ fn delete_asset_rows(
     id: &str,
 ) -> Result<Vec<(u64, String)>, StoreError> {
     let removed = {
-        let mut statement = transaction.prepare(
+        let mut statement = transaction.prepare_cached(
             "SELECT id, model FROM frames WHERE asset_id = ?1 AND embedding IS NOT NULL",
         )?;
         statement
@@ -810,13 +835,16 @@ fn delete_asset_rows(
             .collect::<Result<Vec<_>, _>>()?
     };
     for (frame_id, model) in &removed {
-        transaction.execute(
-            "INSERT OR IGNORE INTO stale_frames (frame_id, model) VALUES (?1, ?2)",
-            params![*frame_id as i64, model],
-        )?;
+        transaction
+            .prepare_cached("INSERT OR IGNORE INTO stale_frames (frame_id, model) VALUES (?1, ?2)")?
+            .execute(params![*frame_id as i64, model])?;
     }
-    transaction.execute("DELETE FROM frames WHERE asset_id = ?1", [id])?;
-    transaction.execute("DELETE FROM assets WHERE id = ?1", [id])?;
+    transaction
+        .prepare_cached("DELETE FROM frames WHERE asset_id = ?1")?
+        .execute([id])?;
+    transaction
+        .prepare_cached("DELETE FROM assets WHERE id = ?1")?
+        .execute([id])?;
     Ok(removed)
 }
 

@@ -1,6 +1,6 @@
 //! rushes-store: the index folder. The SQLite catalog is the source of truth; the Tantivy
 //! text index and the usearch vector indexes are derived from it and can be rebuilt
-//! (`Index::rebuild`). This module owns opening, locking, crash repair and the write
+//! (`rebuild::reindex`). This module owns opening, locking, crash repair and the write
 //! path; `search` owns ranking, `query` the query language.
 //!
 //! Layout of an index folder: `catalog.sqlite`, `text/`, `vectors/<model>.usearch`,
@@ -10,12 +10,13 @@ pub mod catalog;
 mod error;
 pub mod manifest;
 pub mod query;
+pub mod rebuild;
 mod search;
 pub mod text;
 pub mod vectors;
 pub mod workflow;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -193,7 +194,9 @@ impl Index {
             None
         } else {
             std::fs::create_dir_all(dir).map_err(StoreError::io(dir))?;
-            Some(take_lock(dir)?)
+            let lock = take_lock(dir)?;
+            rebuild::finish_interrupted_swap(dir)?;
+            Some(lock)
         };
         manifest::check(dir, read_only)?;
         let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
@@ -282,18 +285,36 @@ impl Index {
     /// Writes an asset with its moments, frames and vectors, replacing any earlier version
     /// of it (same id or same path). Staged: searches see it after `commit()`.
     pub fn put_asset(&self, record: &AssetRecord) -> Result<(), StoreError> {
+        self.put_assets(std::slice::from_ref(record))
+    }
+
+    /// Writes several assets at once: one catalog transaction, one text-index batch and a
+    /// vector batch added from several threads. The bulk path for large imports and
+    /// benchmarks; staged like `put_asset`.
+    pub fn put_assets(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
         self.require_writer()?;
         let mut catalog = self.catalog()?;
-        self.check_dimensions(record)?;
-        let write = catalog.write_asset(record)?;
-        let id = record.asset.id.as_str();
-        for other in write.replaced.iter().filter(|other| other.as_str() != id) {
-            self.text.delete_asset(other)?;
+        for record in records {
+            self.check_dimensions(record)?;
         }
-        let moments = catalog.asset_moments(id)?;
-        self.text.put_asset(id, &moments)?;
-        self.vectors.remove(&write.removed)?;
-        self.vectors.add(&write.added)?;
+        let writes = catalog.write_assets(records)?;
+        let mut added = Vec::new();
+        let mut removed = Vec::new();
+        for (record, write) in records.iter().zip(writes) {
+            let id = record.asset.id.as_str();
+            for other in write.replaced.iter().filter(|other| other.as_str() != id) {
+                self.text.delete_asset(other)?;
+            }
+            let moments = catalog.asset_moments(id)?;
+            self.text.put_asset(id, &moments)?;
+            added.extend(write.added);
+            removed.extend(write.removed);
+        }
+        // An asset written twice in one batch: its first frames are already gone again.
+        let gone: HashSet<u64> = removed.iter().map(|(frame_id, _)| *frame_id).collect();
+        added.retain(|frame| !gone.contains(&frame.frame_id));
+        self.vectors.remove(&removed)?;
+        self.vectors.add(&added)?;
         Ok(())
     }
 
@@ -400,31 +421,6 @@ impl Index {
         let models = catalog.embedding_models()?;
         manifest::write(&self.dir, &models)?;
         Ok(())
-    }
-
-    /// Rebuilds the text and vector indexes from the catalog (`rushes reindex`).
-    pub fn rebuild(&self) -> Result<(), StoreError> {
-        self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        self.text.delete_all()?;
-        for id in catalog.all_asset_ids()? {
-            let moments = catalog.asset_moments(&id)?;
-            self.text.put_asset(&id, &moments)?;
-        }
-        for (model, dim) in catalog.embedding_models()? {
-            self.vectors.reset(&model, dim)?;
-            let mut batch = Vec::with_capacity(1024);
-            catalog.frame_vectors(&model, |frame| {
-                batch.push(frame);
-                if batch.len() == 1024 {
-                    self.vectors.add(&batch)?;
-                    batch.clear();
-                }
-                Ok(())
-            })?;
-            self.vectors.add(&batch)?;
-        }
-        self.commit_locked(&mut catalog)
     }
 
     pub fn status(&self) -> Result<IndexStatus, StoreError> {
@@ -535,7 +531,7 @@ pub fn thumbnail_url(relative: &str) -> String {
     format!("/thumbs/{}", relative.trim_start_matches('/'))
 }
 
-fn take_lock(dir: &Path) -> Result<File, StoreError> {
+pub(crate) fn take_lock(dir: &Path) -> Result<File, StoreError> {
     let path = dir.join(LOCK_FILE);
     let file = File::options()
         .create(true)

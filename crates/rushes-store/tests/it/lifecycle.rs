@@ -246,9 +246,12 @@ fn rebuild_recreates_text_and_vectors_from_the_catalog() -> TestResult {
     }
     std::fs::remove_dir_all(path.join("text"))?;
     std::fs::remove_dir_all(path.join("vectors"))?;
+    {
+        let index = Index::open(&path, OpenMode::ReadWrite)?;
+        assert!(search(&index, "scene")?.hits.is_empty());
+    }
+    rushes_store::rebuild::reindex(&path, |_| std::ops::ControlFlow::Continue(()))?;
     let index = Index::open(&path, OpenMode::ReadWrite)?;
-    assert!(search(&index, "scene")?.hits.is_empty());
-    index.rebuild()?;
     assert_eq!(hit_files(&search(&index, "\"scene 32\"")?), vec!["two.mov"]);
     assert_eq!(index.vector_count(MODEL)?, 4);
     let manifest = std::fs::read_to_string(path.join("rushes.toml"))?;

@@ -4,6 +4,7 @@
 mod filters;
 mod lifecycle;
 mod query_properties;
+mod reindex;
 mod support;
 mod text_search;
 mod visual;
