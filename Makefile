@@ -60,6 +60,16 @@ stress: ## crash-safety tests with RUSHES_STRESS_KILLS (default 20) SIGKILLs of 
 screenshot:
 	tests/browser/run.sh screenshot
 
+FUZZ_SECONDS ?= 120
+FUZZ_TARGETS := query_parser subtitles ffprobe_json search_query_string
+fuzz: ## each cargo-fuzz target for FUZZ_SECONDS (default 120 s) from fuzz/corpus; finds go to fuzz/artifacts
+	scripts/setup.sh fuzz
+	cd fuzz && for target in $(FUZZ_TARGETS); do \
+	  mkdir -p corpus-new/$$target; \
+	  RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --dev -s none $$target corpus-new/$$target corpus/$$target -- \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -rss_limit_mb=2048 -timeout=10 || exit 1; \
+	done
+
 clean:
 	$(CARGO) clean
 	rm -rf demo bench/work

@@ -4,6 +4,7 @@
 #   scripts/setup.sh test   the above, plus test tools: Python onnx/numpy for fixture
 #                           models, espeak-ng, Chromium and playwright-core
 #   scripts/setup.sh bench  the above, plus the peers benchmarks compare against
+#   scripts/setup.sh fuzz   what `make run` needs, plus cargo-fuzz and a C++ compiler
 # Everything project-local goes under runtime/ (git-ignored); nothing is fetched from
 # outside the package registries.
 set -euo pipefail
@@ -117,10 +118,22 @@ install_bench() {
   fi
 }
 
+install_fuzz() {
+  install_run
+  # libFuzzer is C++; cargo-fuzz runs on the stable toolchain with RUSTC_BOOTSTRAP=1 and
+  # no sanitizer (the Makefile passes both).
+  command -v c++ >/dev/null || apt_install g++
+  if ! command -v cargo-fuzz >/dev/null; then
+    say "installing cargo-fuzz"
+    cargo install --locked cargo-fuzz@0.13.2
+  fi
+}
+
 case "$stage" in
   run) install_run ;;
   test) install_test ;;
   bench) install_bench ;;
-  *) say "unknown stage: $stage (run, test or bench)"; exit 2 ;;
+  fuzz) install_fuzz ;;
+  *) say "unknown stage: $stage (run, test, bench or fuzz)"; exit 2 ;;
 esac
 say "ready ($stage)"

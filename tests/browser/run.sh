@@ -66,12 +66,14 @@ say "serving at $url"
 export RUSHES_URL=$url
 export RUSHES_FOOTAGE=$footage
 export RUSHES_ARTIFACTS=$here/artifacts
+# auth.test.mjs starts its own token-guarded server on the same index.
+export RUSHES_BIN=$rushes RUSHES_INDEX_DIR=$work/index
 mkdir -p "$RUSHES_ARTIFACTS"
 status=0
 if [ "$mode" = "screenshot" ]; then
   node "$here/screenshot.mjs" || status=$?
 else
-  node --test --test-concurrency=1 "$here/ui.test.mjs" || status=$?
+  node --test --test-concurrency=1 "$here"/*.test.mjs || status=$?
 fi
 if [ $status -ne 0 ]; then
   say "server log:"

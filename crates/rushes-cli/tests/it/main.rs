@@ -2,6 +2,7 @@
 //! and captioned with ffmpeg by `tests/fixtures/make-footage.sh`).
 
 mod footage;
+mod hostile;
 mod incremental;
 mod journey;
 mod reliability;

@@ -4,6 +4,8 @@
 mod bad_input;
 mod common;
 mod export;
+mod fuzz_checks;
+mod fuzz_corpus;
 mod hostile_text;
 mod probe;
 mod sampling;

@@ -2,6 +2,8 @@
 //! small real index (ffmpeg-made media, real thumbnails) in a temp dir per test.
 
 mod api;
+mod fuzz_checks;
+mod fuzz_corpus;
 mod media;
 mod security;
 mod support;

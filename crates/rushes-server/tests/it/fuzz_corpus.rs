@@ -1,0 +1,54 @@
+//! The committed fuzz corpora (`fuzz/corpus/query_parser`, `fuzz/corpus/search_query_string`)
+//! replayed through the same checks as the fuzz targets, against a small real index: a few
+//! seconds in `make test`, so a crash the fuzzer once found stays fixed.
+
+use std::path::PathBuf;
+
+use crate::fuzz_checks::{check_query_text, check_search_query_string};
+use crate::support::{TestResult, library, state};
+
+/// Every file of one target's corpus, with its name for the failure message.
+fn corpus(target: &str) -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/corpus")
+        .join(target);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir)? {
+        let entry = entry?;
+        files.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            std::fs::read(entry.path())?,
+        ));
+    }
+    files.sort();
+    assert!(
+        files.len() >= 5,
+        "{} holds only {} inputs",
+        dir.display(),
+        files.len()
+    );
+    Ok(files)
+}
+
+#[test]
+fn query_parser_corpus_parses_or_refuses_inside_the_query() -> TestResult {
+    for (name, bytes) in corpus("query_parser")? {
+        let outcome = std::panic::catch_unwind(|| check_query_text(&bytes));
+        assert!(
+            outcome.is_ok(),
+            "fuzz/corpus/query_parser/{name} fails its check"
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn search_query_string_corpus_answers_200_or_a_4xx_in_the_error_shape() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    for (name, bytes) in corpus("search_query_string")? {
+        eprintln!("replaying fuzz/corpus/search_query_string/{name}");
+        check_search_query_string(&state, &bytes).await;
+    }
+    Ok(())
+}
