@@ -34,6 +34,9 @@ pub enum Command {
     Status(StatusArgs),
     /// What the index knows of one asset, by path or id.
     Show(ShowArgs),
+    /// Rebuild the text and vector indexes from the catalog (after damage, or a model or
+    /// tokenizer change); the old ones keep answering until the new ones are complete.
+    Reindex(ReindexArgs),
     /// Serve the web UI and the JSON API.
     Serve(ServeArgs),
     /// List, fetch and verify models.
@@ -134,6 +137,15 @@ pub struct SimilarArgs {
 pub struct StatusArgs {
     #[command(flatten)]
     pub location: IndexLocation,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ReindexArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -29,6 +29,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Similar(args) => similar(args, models_dir),
         Command::Status(args) => status(args),
         Command::Show(args) => show(args),
+        Command::Reindex(args) => crate::reindex::reindex(args),
         Command::Serve(args) => serve(args, models_dir),
         Command::Models(command) => models(command, models_dir),
         Command::Doctor(args) => doctor(args, models_dir),

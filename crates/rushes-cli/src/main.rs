@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod output;
+mod reindex;
 mod workflow;
 
 use std::process::ExitCode;
