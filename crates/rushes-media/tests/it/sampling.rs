@@ -216,3 +216,58 @@ fn thumbnails_fit_twenty_kilobytes() -> TestResult {
     );
     Ok(())
 }
+
+/// 3 s of vtest at 25 fps, then 3 s of Megamind at 10 fps, in one variable-rate mp4: a
+/// frame counter at either rate would put the second part's samples at the wrong times.
+#[test]
+fn variable_frame_rate_is_reported_and_sample_times_follow_the_timestamps() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let vfr = dir.path().join("vfr.mp4");
+    let graph = "[0:v]trim=0:3,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,settb=1/1000,format=yuv420p[a];\
+                 [1:v]trim=1:4,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=10,settb=1/1000,format=yuv420p[b];\
+                 [a][b]concat=n=2:v=1:a=0[out]";
+    ffmpeg(&[
+        "-i",
+        path_str(&opencv_data("vtest.avi")),
+        "-i",
+        path_str(&opencv_data("Megamind.avi")),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-fps_mode",
+        "vfr",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        path_str(&vfr),
+    ])?;
+    let info = probe(&vfr, AssetKind::Video)?;
+    assert!(info.variable_frame_rate, "{info:?}");
+    let mut frames: Vec<SampledFrame> = Vec::new();
+    let shots = analyze_video(&vfr, &info, &SamplingConfig::default(), &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
+    assert_eq!(cuts.len(), 1, "{cuts:?}");
+    assert!(
+        (cuts[0] - 3.0).abs() < 1e-3,
+        "cut at the rate change: {cuts:?}"
+    );
+    let times: Vec<f64> = frames.iter().map(|f| f.time).collect();
+    let expected = [0.0, 2.0, 3.0, 4.0];
+    assert_eq!(times.len(), expected.len(), "{times:?}");
+    for (time, want) in times.iter().zip(expected) {
+        assert!(
+            (time - want).abs() < 1e-3,
+            "sampled {times:?}, want {expected:?}"
+        );
+    }
+    assert!(
+        (shots[1].end - 6.0).abs() <= 0.1 + 1e-6,
+        "the last shot ends with the file: {shots:?}"
+    );
+    Ok(())
+}
