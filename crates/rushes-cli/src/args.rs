@@ -91,6 +91,12 @@ pub struct IndexArgs {
     /// Embedding model to use (default: the first installed).
     #[arg(long, value_name = "NAME")]
     pub clip_model: Option<String>,
+    /// Do not transcribe speech (files without a sidecar transcript get none).
+    #[arg(long)]
+    pub no_speech: bool,
+    /// Language of the speech, e.g. `en` or `de` (default: detected per file).
+    #[arg(long, value_name = "CODE")]
+    pub language: Option<String>,
     /// Print the run's summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,

@@ -67,6 +67,8 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     config.models.clip_model = args.clip_model.clone();
     config.sampling.interval = args.interval.max(0.1);
     config.prune = !args.no_prune;
+    config.speech.enabled = !args.no_speech;
+    config.speech.language = args.language.clone();
 
     let terminal = std::io::stderr().is_terminal();
     let bar = if terminal {

@@ -11,10 +11,12 @@ mod moments;
 mod pipeline;
 mod progress;
 mod searcher;
+mod speech;
 mod walk;
 
 pub use error::IngestError;
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::{Event, IngestConfig, Summary, run};
 pub use searcher::{Searcher, SearcherConfig};
+pub use speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};

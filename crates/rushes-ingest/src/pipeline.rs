@@ -17,6 +17,7 @@ use crate::IngestError;
 use crate::models::{ModelSet, ModelSetConfig};
 use crate::moments::{FrameFacts, build_moments};
 use crate::progress::ProgressFile;
+use crate::speech::{SpeechConfig, SpeechTranscriber, add_speech};
 use crate::walk::{Candidate, walk_roots};
 
 /// OCR lines the recogniser is less sure of than this are noise (texture read as glyphs).
@@ -41,6 +42,8 @@ pub struct IngestConfig {
     pub commit_interval: Duration,
     /// Remove assets below the roots whose files are gone.
     pub prune: bool,
+    /// Transcribe speech in files without a sidecar transcript.
+    pub speech: SpeechConfig,
 }
 
 impl IngestConfig {
@@ -57,6 +60,7 @@ impl IngestConfig {
             commit_every: 16,
             commit_interval: Duration::from_secs(10),
             prune: true,
+            speech: SpeechConfig::default(),
         }
     }
 }
@@ -181,6 +185,11 @@ pub fn run(
         on_event(&Event::Notice(notice.clone()));
     }
     summary.notices = models.notices.clone();
+    let (mut speech, speech_notices) = SpeechTranscriber::load(&config.speech, &config.models)?;
+    for notice in speech_notices {
+        on_event(&Event::Notice(notice.clone()));
+        summary.notices.push(notice);
+    }
 
     let mut pending = 0usize;
     let mut last_commit = Instant::now();
@@ -191,7 +200,7 @@ pub fn run(
             position,
             path: candidate.path.clone(),
         });
-        match index_file(index, &mut models, config, candidate) {
+        match index_file(index, &mut models, speech.as_mut(), config, candidate) {
             Ok(FileOutcome::Indexed { moments, warnings }) => {
                 index.clear_failure(&candidate.path)?;
                 summary.indexed += 1;
@@ -302,6 +311,7 @@ fn fresh_asset_id(index: &Index, path: &Path, hash: &str) -> Result<AssetId, Fil
 fn index_file(
     index: &Index,
     models: &mut ModelSet,
+    speech: Option<&mut SpeechTranscriber>,
     config: &IngestConfig,
     candidate: &Candidate,
 ) -> Result<FileOutcome, FileError> {
@@ -348,7 +358,14 @@ fn index_file(
     let id_text = id.to_string();
     let mut work = FileWork::new(models, config, &thumbs_dir, &id_text);
 
-    let (transcript, mut warnings) = read_transcripts(&candidate.path, &media);
+    let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
+    add_speech(
+        speech,
+        &candidate.path,
+        candidate.kind,
+        &mut transcript,
+        &mut warnings,
+    );
     let shots: Vec<(f64, f64)> = match candidate.kind {
         AssetKind::Video => {
             let mut on_batch = |batch: Vec<SampledFrame>| {
