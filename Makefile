@@ -52,10 +52,14 @@ bench-quick:
 	scripts/setup.sh bench
 	scripts/bench.sh quick
 
-stress: ## crash-safety tests with RUSHES_STRESS_KILLS (default 20) SIGKILLs of `rushes index`
+stress: ## crash-safety tests with RUSHES_STRESS_KILLS (default 20) SIGKILLs of `rushes index`; the server load test
 	export RUSHES_STRESS_KILLS=$${RUSHES_STRESS_KILLS:-20}; \
 	if command -v cargo-nextest >/dev/null; then $(CARGO) nextest run --locked -p rushes-cli -E 'test(reliability)'; \
 	else $(CARGO) test --locked -p rushes-cli --test it reliability; fi
+	@# The server under load: 50 clients × 30 s of searches, thumbnails and Range requests while
+	@# the index commits; prints throughput and p95, fails on any error.
+	RUSHES_LOAD_CLIENTS=$${RUSHES_LOAD_CLIENTS:-50} RUSHES_LOAD_SECONDS=$${RUSHES_LOAD_SECONDS:-30} \
+	  $(CARGO) test --locked -p rushes-server --test it load::load_mixed -- --nocapture
 
 screenshot:
 	tests/browser/run.sh screenshot
