@@ -8,17 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::footage::{footage, json, ok, repo_root, rushes, search};
-
-fn index_day_one(index: &Path) {
-    let day1 = footage().join("day1");
-    ok(&[
-        "index",
-        day1.to_str().expect("utf-8"),
-        "--index",
-        index.to_str().expect("utf-8"),
-        "--no-visual",
-    ]);
-}
+use crate::workflows::index_day_one;
 
 /// Starts `rushes <args>` and SIGKILLs it after `delay` (if it is still running).
 fn run_and_kill(args: &[&str], delay: Duration) {

@@ -81,8 +81,8 @@ fn jpeg_bomb(path: &Path) {
     std::fs::write(path, jpeg).expect("write jpeg bomb");
 }
 
-/// A 2 s AVI whose main and stream headers claim 2^31 frames.
-fn billion_frame_avi(path: &Path) {
+/// The first 2 s of opencv-doc's vtest.avi (MPEG-4 part 2 in AVI), stream-copied.
+fn vtest_clip(path: &Path) {
     ffmpeg(&[
         "-i",
         &format!("{DATA}/vtest.avi"),
@@ -92,6 +92,11 @@ fn billion_frame_avi(path: &Path) {
         "copy",
         &path.to_string_lossy(),
     ]);
+}
+
+/// A 2 s AVI whose main and stream headers claim 2^31 frames.
+fn billion_frame_avi(path: &Path) {
+    vtest_clip(path);
     let mut avi = std::fs::read(path).expect("read avi");
     let claimed = 2_147_483_000u32.to_le_bytes();
     // avih: dwTotalFrames at +16 of its data; strh: dwLength at +32 of its data.
@@ -256,15 +261,7 @@ fn names_with_newlines_and_invalid_utf8_are_indexed_searched_and_shown_without_p
     std::fs::create_dir_all(&folder).expect("create weird folder");
     let clip = folder.join(weird_name("corridor", "walk.avi"));
     let staged = temp.path().join("staged.avi");
-    ffmpeg(&[
-        "-i",
-        &format!("{DATA}/vtest.avi"),
-        "-t",
-        "2",
-        "-c",
-        "copy",
-        &staged.to_string_lossy(),
-    ]);
+    vtest_clip(&staged);
     std::fs::rename(&staged, &clip).expect("give the clip its weird name");
     let index = temp.path().join("index");
     let index_arg = index.to_str().expect("utf-8 temp path");

@@ -9,7 +9,7 @@ use rushes_core::timecode::Timecode;
 use crate::footage::{file_name, footage, json, ok, rushes, search};
 
 /// Indexes the first shoot day (the crowd clip and the slate with its transcript).
-fn index_day_one(index: &Path) {
+pub fn index_day_one(index: &Path) {
     let day1 = footage().join("day1");
     ok(&[
         "index",
