@@ -25,6 +25,10 @@ pub const MIN_TEXT_SCORE: f32 = 0.6;
 /// Lines shorter than this (in characters, after trimming) are dropped: a lone glyph is
 /// nearly always a misread edge, and a one-character token would not be searched for.
 pub const MIN_TEXT_CHARS: usize = 2;
+/// Long side (pixels) of the copy the text gate looks at. Most sampled frames carry no text;
+/// the gate runs the detector on a copy this small (about 1/7 of the pixels of a 960×540
+/// frame raised to 736 px) and only frames where it finds a box are read in full.
+pub const GATE_LONG_SIDE: u32 = 480;
 /// Crops recognised per run.
 const REC_BATCH: usize = 6;
 /// Angle classifier: input 3×48×192, flip when "180" wins with at least this probability.
@@ -139,12 +143,22 @@ impl OcrEngine {
 
     /// Text boxes in the image, in reading order (detector only).
     pub fn detect(&mut self, image: &RgbImage) -> Result<Vec<TextBox>, ModelError> {
+        let params = self.params;
+        self.detect_with(image, &params)
+    }
+
+    /// Text boxes found by the detector at `params`' input size.
+    fn detect_with(
+        &mut self,
+        image: &RgbImage,
+        params: &DbParams,
+    ) -> Result<Vec<TextBox>, ModelError> {
         if image.width() == 0 || image.height() == 0 {
             return Err(ModelError::InvalidInput("empty image".into()));
         }
         let tensor = {
             let _span = tracing::debug_span!("ocr_det_preprocess").entered();
-            det::preprocess(image, &self.params)
+            det::preprocess(image, params)
         };
         let _span = tracing::debug_span!("ocr_det_inference").entered();
         let input = TensorRef::from_array_view(&tensor)
@@ -184,17 +198,28 @@ impl OcrEngine {
             map,
             image.width(),
             image.height(),
-            &self.params,
+            params,
         ))
     }
 
-    /// Whether the detector finds any text box (cheap gate before `read`).
+    /// Whether the detector finds any text box on a small copy of the image (at most
+    /// `GATE_LONG_SIDE` px long, never enlarged): the cheap gate `read` passes first.
     pub fn has_text(&mut self, image: &RgbImage) -> Result<bool, ModelError> {
-        Ok(!self.detect(image)?.is_empty())
+        let gate = DbParams {
+            limit_side_len: 0,
+            max_side_len: GATE_LONG_SIDE,
+            ..self.params
+        };
+        Ok(!self.detect_with(image, &gate)?.is_empty())
     }
 
-    /// Lines of text in reading order (top-to-bottom, left-to-right).
+    /// Lines of text in reading order (top-to-bottom, left-to-right). Frames where the gate
+    /// (`has_text`) finds no text return at once; the others are detected at full size and
+    /// recognised.
     pub fn read(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        if !self.has_text(image)? {
+            return Ok(Vec::new());
+        }
         let boxes = self.detect(image)?;
         if boxes.is_empty() {
             return Ok(Vec::new());

@@ -218,3 +218,42 @@ fn slate_text_keeps_the_spaces_between_words() {
         }
     }
 }
+
+/// The gate `read` passes first looks at a small copy of the frame: it must still see the
+/// smaller text of real sampled frames (960 px wide, as the indexer samples them) — a
+/// caption-sized line and a sign-sized word — or those frames would never be read.
+#[test]
+fn the_text_gate_passes_small_text_on_sampled_frames() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let video = opencv_data("vtest.avi");
+    for (name, text, size) in [
+        ("caption", "interview with the gaffer", 26),
+        ("sign", "EXIT", 22),
+    ] {
+        let filter = format!(
+            "scale=960:-2,drawtext={}:text='{text}':fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.8:boxborderw=6:x=40:y=h-80",
+            drawtext_font()
+        );
+        let frame = ffmpeg_png(
+            &[
+                "-ss",
+                "2",
+                "-i",
+                video.to_str().expect("path"),
+                "-vf",
+                &filter,
+                "-frames:v",
+                "1",
+            ],
+            &dir.path().join(format!("{name}.png")),
+        );
+        assert!(
+            engine.has_text(&frame).expect("gate"),
+            "{name}: gate saw no text"
+        );
+        let read = joined(&engine.read(&frame).expect("read")).to_lowercase();
+        assert!(read.contains(&text.to_lowercase()), "{name}: read {read:?}");
+    }
+}
