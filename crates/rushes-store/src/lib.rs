@@ -9,6 +9,7 @@
 pub mod catalog;
 mod error;
 pub mod manifest;
+pub mod people;
 pub mod query;
 pub mod rebuild;
 mod search;

@@ -7,8 +7,8 @@ use std::fmt;
 use rushes_core::{AssetId, AssetKind};
 
 /// Filter names the parser understands, in the order error messages list them.
-pub const KNOWN_FILTERS: [&str; 7] = [
-    "kind", "folder", "camera", "tag", "date", "duration", "asset",
+pub const KNOWN_FILTERS: [&str; 8] = [
+    "kind", "folder", "camera", "tag", "date", "duration", "asset", "person",
 ];
 
 /// A malformed query: where it went wrong (byte offset into the query) and why.
@@ -72,6 +72,15 @@ pub enum Filter {
     Date(DateRange),
     Duration(DurationRange),
     Asset(AssetId),
+    Person(PersonFilter),
+}
+
+/// `person:"Maria"`: moments showing a person (by name, or id). The store fills `moments`
+/// from the faces table before the text index applies the filter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonFilter {
+    pub who: String,
+    pub moments: Vec<u64>,
 }
 
 impl Filter {
@@ -84,6 +93,7 @@ impl Filter {
             Filter::Date(_) => "date",
             Filter::Duration(_) => "duration",
             Filter::Asset(_) => "asset",
+            Filter::Person(_) => "person",
         }
     }
 }
@@ -336,6 +346,10 @@ fn parse_filter(
         "folder" => Ok(Filter::Folder(value.to_string())),
         "camera" => Ok(Filter::Camera(value.to_string())),
         "tag" => Ok(Filter::Tag(value.to_string())),
+        "person" => Ok(Filter::Person(PersonFilter {
+            who: value.to_string(),
+            moments: Vec::new(),
+        })),
         "asset" => AssetId::parse(value)
             .map(Filter::Asset)
             .ok_or_else(|| bad("asset id", "16 hex characters")),
@@ -662,7 +676,7 @@ mod tests {
             error,
             Some((
                 6,
-                "unknown filter \"foo:\"; known: kind, folder, camera, tag, date, duration, asset"
+                "unknown filter \"foo:\"; known: kind, folder, camera, tag, date, duration, asset, person"
             ))
         );
     }

@@ -39,7 +39,8 @@ struct Fused {
 }
 
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-    let query = query::parse(&request.query)?;
+    let mut query = query::parse(&request.query)?;
+    crate::people::resolve_person_filters(index, &mut query)?;
     let searcher = index.text.searcher();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
@@ -475,7 +476,8 @@ pub fn html_escape(text: &str) -> String {
 }
 
 pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreError> {
-    let query = query::parse(&request.query)?;
+    let mut query = query::parse(&request.query)?;
+    crate::people::resolve_person_filters(index, &mut query)?;
     let searcher = index.text.searcher();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,

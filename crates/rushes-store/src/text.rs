@@ -370,6 +370,12 @@ impl TextIndex {
         Ok(match filter {
             Filter::Kind(kind) => exact(f.kind, kind.as_str()),
             Filter::Asset(id) => exact(f.asset_id, id.as_str()),
+            Filter::Person(person) => Box::new(tantivy::query::TermSetQuery::new(
+                person
+                    .moments
+                    .iter()
+                    .map(|id| Term::from_field_u64(f.moment_id, *id)),
+            )),
             Filter::Tag(tag) => exact(f.tag, &tag.trim().to_lowercase()),
             Filter::Folder(folder) => exact(f.folder, &normalise_folder(folder)),
             Filter::Camera(camera) => {

@@ -3,6 +3,7 @@
 
 mod filters;
 mod lifecycle;
+mod people;
 mod query_properties;
 mod reindex;
 mod support;

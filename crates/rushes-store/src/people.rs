@@ -1,0 +1,590 @@
+//! People: the faces found in footage and the people they are grouped into. Owns the `faces`
+//! and `people` tables, naming, merging, splitting and forgetting people, and resolving the
+//! `person:"Maria"` filter into the moments whose time range shows that person.
+//!
+//! Faces are keyed by the asset's content hash and time, not by row ids: when a file is
+//! indexed again (changed, moved, removed and re-added) its new faces at the same times and
+//! places go back to the people the old ones were in, so names survive. Clustering itself is
+//! the caller's (`rushes-faces`); the store keeps each person's running-mean centroid.
+//!
+//! Forgetting a person deletes their faces, embeddings, centroid, name and face thumbnails
+//! with SQLite's `secure_delete` on and the WAL truncated, so nothing of them stays on disk.
+//! Face data never goes into the text index (the filter is resolved here, to moment ids).
+//!
+//! The tables are created on first write (`CREATE TABLE IF NOT EXISTS`), so indexes made
+//! before people existed just have none.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::query::{Filter, Query};
+use crate::{Index, StoreError, thumbnail_url};
+
+const PEOPLE_SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS people (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT,
+    centroid BLOB NOT NULL,
+    centroid_faces INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS faces (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    time REAL NOT NULL,
+    x INTEGER NOT NULL,
+    y INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    sharpness REAL NOT NULL,
+    embedding BLOB NOT NULL,
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    thumbnail TEXT
+);
+CREATE INDEX IF NOT EXISTS faces_by_asset ON faces(asset_id, time);
+CREATE INDEX IF NOT EXISTS faces_by_person ON faces(person_id);
+CREATE INDEX IF NOT EXISTS faces_by_content ON faces(content_hash, time);
+"#;
+
+/// Folder under `thumbs/` holding face thumbnails (`faces/<asset_id>/<millis>-<n>.jpg`);
+/// kept apart from the asset's own folder, which ingest empties on every re-index.
+pub const FACE_THUMBS_DIR: &str = "faces";
+
+/// Two faces of the same content within this many seconds and overlapping this much are the
+/// same sighting (a re-index of the same file).
+const SAME_SIGHTING_SECONDS: f64 = 0.05;
+const SAME_SIGHTING_OVERLAP: f32 = 0.5;
+
+/// A face box in frame pixels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaceRect {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl FaceRect {
+    fn overlap(&self, other: &FaceRect) -> f32 {
+        let left = self.x.max(other.x);
+        let top = self.y.max(other.y);
+        let right = (self.x + self.width).min(other.x + other.width);
+        let bottom = (self.y + self.height).min(other.y + other.height);
+        if right <= left || bottom <= top {
+            return 0.0;
+        }
+        let inter = f64::from(right - left) * f64::from(bottom - top);
+        let union = f64::from(self.width) * f64::from(self.height)
+            + f64::from(other.width) * f64::from(other.height)
+            - inter;
+        (inter / union) as f32
+    }
+}
+
+/// A face ingest found, to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewFace {
+    /// Seconds from the start of the file.
+    pub time: f64,
+    pub rect: FaceRect,
+    pub sharpness: f64,
+    pub embedding: Vec<f32>,
+    /// Path of the face thumbnail relative to `thumbs/`.
+    pub thumbnail: Option<String>,
+}
+
+/// A known person as clustering sees them: id and centroid.
+pub type PersonCentroid = (i64, Vec<f32>);
+
+/// One person, as `rushes people list` and the People page show them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonSummary {
+    pub id: i64,
+    pub name: Option<String>,
+    pub faces: u64,
+    /// Distinct assets the person appears in.
+    pub assets: u64,
+    /// URL path of the representative face thumbnail (the sharpest, largest face).
+    pub thumbnail: Option<String>,
+}
+
+/// One face of a person.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaceSummary {
+    pub id: i64,
+    pub person: i64,
+    pub asset_id: String,
+    pub path: String,
+    pub time: f64,
+    pub rect: FaceRect,
+    pub thumbnail: Option<String>,
+}
+
+fn ensure_schema(connection: &Connection) -> Result<(), StoreError> {
+    connection.execute_batch(PEOPLE_SCHEMA)?;
+    Ok(())
+}
+
+fn has_schema(connection: &Connection) -> Result<bool, StoreError> {
+    let found: Option<i64> = connection
+        .query_row(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'faces'",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
+}
+
+fn vector_to_blob(vector: &[f32]) -> Vec<u8> {
+    vector.iter().flat_map(|v| v.to_le_bytes()).collect()
+}
+
+fn vector_from_blob(blob: &[u8]) -> Vec<f32> {
+    blob.chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+/// Recomputes a person's centroid from their faces; deletes the person when none are left.
+fn refresh_centroid(connection: &Connection, person: i64) -> Result<(), StoreError> {
+    let mut statement = connection.prepare("SELECT embedding FROM faces WHERE person_id = ?1")?;
+    let embeddings: Vec<Vec<f32>> = statement
+        .query_map([person], |row| row.get::<_, Vec<u8>>(0))?
+        .map(|blob| blob.map(|b| vector_from_blob(&b)))
+        .collect::<Result<_, _>>()?;
+    let Some(first) = embeddings.first() else {
+        connection.execute("DELETE FROM people WHERE id = ?1", [person])?;
+        return Ok(());
+    };
+    let mut mean = vec![0.0f32; first.len()];
+    for embedding in &embeddings {
+        for (m, v) in mean.iter_mut().zip(embedding) {
+            *m += v / embeddings.len() as f32;
+        }
+    }
+    connection.execute(
+        "UPDATE people SET centroid = ?1, centroid_faces = ?2 WHERE id = ?3",
+        params![vector_to_blob(&mean), embeddings.len() as i64, person],
+    )?;
+    Ok(())
+}
+
+fn person_exists(connection: &Connection, person: i64) -> Result<bool, StoreError> {
+    if !has_schema(connection)? {
+        return Ok(false);
+    }
+    let found: Option<i64> = connection
+        .query_row("SELECT id FROM people WHERE id = ?1", [person], |row| {
+            row.get(0)
+        })
+        .optional()?;
+    Ok(found.is_some())
+}
+
+fn no_person(person: i64) -> StoreError {
+    StoreError::NotFound(format!(
+        "no person {person} in this index; `rushes people list` shows them"
+    ))
+}
+
+impl Index {
+    /// Every person's id and centroid, for clustering new faces.
+    pub fn person_centroids(&self) -> Result<Vec<PersonCentroid>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(Vec::new());
+        }
+        let mut statement = connection.prepare("SELECT id, centroid FROM people ORDER BY id")?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    vector_from_blob(&row.get::<_, Vec<u8>>(1)?),
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(rows)
+    }
+
+    /// Replaces the faces of an asset with `faces`. A face seen before in the same content
+    /// (same time and place) goes back to its old person; any other goes to the person
+    /// `choose_person` picks from the current centroids, or starts a new person when it
+    /// picks none. Returns the person of each face, in order. Writes immediately.
+    pub fn replace_faces(
+        &self,
+        asset_id: &str,
+        content_hash: &str,
+        faces: &[NewFace],
+        choose_person: &dyn Fn(&[f32], &[PersonCentroid]) -> Option<i64>,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.require_writer()?;
+        let mut centroids = self.person_centroids()?;
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        ensure_schema(connection)?;
+        // Old sightings of this content (this asset, or an earlier asset of the same bytes
+        // that is gone), to give their people back to the same faces.
+        let mut statement = connection.prepare(
+            "SELECT f.id, f.time, f.x, f.y, f.width, f.height, f.person_id, f.thumbnail
+             FROM faces f
+             WHERE f.asset_id = ?1
+                OR (f.content_hash = ?2 AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = f.asset_id))",
+        )?;
+        let previous: Vec<(i64, f64, FaceRect, i64, Option<String>)> = statement
+            .query_map(params![asset_id, content_hash], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    FaceRect {
+                        x: row.get(2)?,
+                        y: row.get(3)?,
+                        width: row.get(4)?,
+                        height: row.get(5)?,
+                    },
+                    row.get(6)?,
+                    row.get(7)?,
+                ))
+            })?
+            .collect::<Result<_, _>>()?;
+        drop(statement);
+        let old_thumbnails: Vec<String> = previous
+            .iter()
+            .filter_map(|(_, _, _, _, thumb)| thumb.clone())
+            .filter(|thumb| !faces.iter().any(|f| f.thumbnail.as_ref() == Some(thumb)))
+            .collect();
+        let transaction = connection.unchecked_transaction()?;
+        let mut touched: Vec<i64> = Vec::new();
+        for (id, _, _, person, _) in &previous {
+            transaction.execute("DELETE FROM faces WHERE id = ?1", [id])?;
+            touched.push(*person);
+        }
+        let mut assigned = Vec::with_capacity(faces.len());
+        for face in faces {
+            let earlier = previous.iter().find(|(_, time, rect, person, _)| {
+                (time - face.time).abs() <= SAME_SIGHTING_SECONDS
+                    && rect.overlap(&face.rect) >= SAME_SIGHTING_OVERLAP
+                    && centroids.iter().any(|(id, _)| id == person)
+            });
+            let person = match earlier.map(|(_, _, _, person, _)| *person) {
+                Some(person) => person,
+                None => match choose_person(&face.embedding, &centroids) {
+                    Some(person) if centroids.iter().any(|(id, _)| *id == person) => person,
+                    _ => {
+                        transaction.execute(
+                            "INSERT INTO people (name, centroid, centroid_faces, created_at)
+                             VALUES (NULL, ?1, 0, ?2)",
+                            params![
+                                vector_to_blob(&face.embedding),
+                                crate::catalog::now_seconds()
+                            ],
+                        )?;
+                        let id = transaction.last_insert_rowid();
+                        centroids.push((id, face.embedding.clone()));
+                        id
+                    }
+                },
+            };
+            transaction.execute(
+                "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
+                                    embedding, person_id, thumbnail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                params![
+                    asset_id,
+                    content_hash,
+                    face.time,
+                    face.rect.x,
+                    face.rect.y,
+                    face.rect.width,
+                    face.rect.height,
+                    face.sharpness,
+                    vector_to_blob(&face.embedding),
+                    person,
+                    face.thumbnail,
+                ],
+            )?;
+            refresh_centroid(&transaction, person)?;
+            if let Some((_, centroid)) = centroids.iter_mut().find(|(id, _)| *id == person) {
+                *centroid = transaction.query_row(
+                    "SELECT centroid FROM people WHERE id = ?1",
+                    [person],
+                    |row| row.get::<_, Vec<u8>>(0).map(|b| vector_from_blob(&b)),
+                )?;
+            }
+            assigned.push(person);
+        }
+        for person in touched {
+            refresh_centroid(&transaction, person)?;
+        }
+        transaction.commit()?;
+        drop(catalog);
+        self.remove_face_thumbnails(&old_thumbnails);
+        Ok(assigned)
+    }
+
+    /// Everyone with at least one face, most faces first.
+    pub fn people(&self) -> Result<Vec<PersonSummary>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(Vec::new());
+        }
+        let mut statement = connection.prepare(
+            "SELECT p.id, p.name, COUNT(f.id), COUNT(DISTINCT f.asset_id),
+                    (SELECT thumbnail FROM faces b WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
+                     ORDER BY b.width * b.height * MIN(b.sharpness, 400.0) DESC LIMIT 1)
+             FROM people p JOIN faces f ON f.person_id = p.id
+             GROUP BY p.id ORDER BY COUNT(f.id) DESC, p.id",
+        )?;
+        let people = statement
+            .query_map([], |row| {
+                Ok(PersonSummary {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    faces: row.get::<_, i64>(2)? as u64,
+                    assets: row.get::<_, i64>(3)? as u64,
+                    thumbnail: row
+                        .get::<_, Option<String>>(4)?
+                        .as_deref()
+                        .map(thumbnail_url),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(people)
+    }
+
+    /// The faces of one person, by file and time.
+    pub fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !person_exists(connection, person)? {
+            return Err(no_person(person));
+        }
+        let mut statement = connection.prepare(
+            "SELECT f.id, f.person_id, f.asset_id, COALESCE(a.display_path, ''), f.time,
+                    f.x, f.y, f.width, f.height, f.thumbnail
+             FROM faces f LEFT JOIN assets a ON a.id = f.asset_id
+             WHERE f.person_id = ?1 ORDER BY a.display_path, f.time",
+        )?;
+        let faces = statement
+            .query_map([person], |row| {
+                Ok(FaceSummary {
+                    id: row.get(0)?,
+                    person: row.get(1)?,
+                    asset_id: row.get(2)?,
+                    path: row.get(3)?,
+                    time: row.get(4)?,
+                    rect: FaceRect {
+                        x: row.get(5)?,
+                        y: row.get(6)?,
+                        width: row.get(7)?,
+                        height: row.get(8)?,
+                    },
+                    thumbnail: row
+                        .get::<_, Option<String>>(9)?
+                        .as_deref()
+                        .map(thumbnail_url),
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(faces)
+    }
+
+    /// Names a person (an empty name clears it).
+    pub fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !person_exists(connection, person)? {
+            return Err(no_person(person));
+        }
+        let name = name.trim();
+        connection.execute(
+            "UPDATE people SET name = ?1 WHERE id = ?2",
+            params![(!name.is_empty()).then_some(name), person],
+        )?;
+        Ok(())
+    }
+
+    /// Moves every face of `from` into `into` and deletes `from`. `into` keeps its name, or
+    /// takes `from`'s when it has none.
+    pub fn merge_people(&self, into: i64, from: i64) -> Result<(), StoreError> {
+        self.require_writer()?;
+        if into == from {
+            return Err(StoreError::Invalid(String::from(
+                "cannot merge a person into themselves",
+            )));
+        }
+        let catalog = self.catalog()?;
+        for person in [into, from] {
+            if !person_exists(catalog.connection(), person)? {
+                return Err(no_person(person));
+            }
+        }
+        let transaction = catalog.connection().unchecked_transaction()?;
+        transaction.execute(
+            "UPDATE people SET name = (SELECT name FROM people WHERE id = ?2)
+             WHERE id = ?1 AND name IS NULL",
+            params![into, from],
+        )?;
+        transaction.execute(
+            "UPDATE faces SET person_id = ?1 WHERE person_id = ?2",
+            params![into, from],
+        )?;
+        transaction.execute("DELETE FROM people WHERE id = ?1", [from])?;
+        refresh_centroid(&transaction, into)?;
+        transaction.commit()?;
+        Ok(())
+    }
+
+    /// Moves one face out of its person into a new, unnamed person of its own; returns the
+    /// new person's id.
+    pub fn split_face(&self, face: i64) -> Result<i64, StoreError> {
+        self.require_writer()?;
+        let catalog = self.catalog()?;
+        let found: Option<(i64, Vec<u8>)> = if has_schema(catalog.connection())? {
+            catalog
+                .connection()
+                .query_row(
+                    "SELECT person_id, embedding FROM faces WHERE id = ?1",
+                    [face],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .optional()?
+        } else {
+            None
+        };
+        let Some((old_person, embedding)) = found else {
+            return Err(StoreError::NotFound(format!(
+                "no face {face} in this index; `rushes people show <id>` lists a person's faces"
+            )));
+        };
+        let transaction = catalog.connection().unchecked_transaction()?;
+        transaction.execute(
+            "INSERT INTO people (name, centroid, centroid_faces, created_at) VALUES (NULL, ?1, 1, ?2)",
+            params![embedding, crate::catalog::now_seconds()],
+        )?;
+        let new_person = transaction.last_insert_rowid();
+        transaction.execute(
+            "UPDATE faces SET person_id = ?1 WHERE id = ?2",
+            params![new_person, face],
+        )?;
+        refresh_centroid(&transaction, old_person)?;
+        transaction.commit()?;
+        Ok(new_person)
+    }
+
+    /// Deletes a person for good: their faces, embeddings, centroid, name and face
+    /// thumbnails, leaving no copy in the catalog file or its write-ahead log.
+    pub fn forget_person(&self, person: i64) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let catalog = self.catalog()?;
+        if !person_exists(catalog.connection(), person)? {
+            return Err(no_person(person));
+        }
+        let thumbnails: Vec<String> = {
+            let mut statement = catalog.connection().prepare(
+                "SELECT thumbnail FROM faces WHERE person_id = ?1 AND thumbnail IS NOT NULL",
+            )?;
+            statement
+                .query_map([person], |row| row.get(0))?
+                .collect::<Result<_, _>>()?
+        };
+        catalog
+            .connection()
+            .pragma_update(None, "secure_delete", "ON")?;
+        let transaction = catalog.connection().unchecked_transaction()?;
+        transaction.execute("DELETE FROM faces WHERE person_id = ?1", [person])?;
+        transaction.execute("DELETE FROM people WHERE id = ?1", [person])?;
+        transaction.commit()?;
+        // The WAL still holds the pages as they were; checkpoint them into the (securely
+        // overwritten) main file and truncate the log.
+        catalog
+            .connection()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        drop(catalog);
+        self.remove_face_thumbnails(&thumbnails);
+        Ok(())
+    }
+
+    /// Ids of the moments whose time range shows a person matching `who`: a person id, or a
+    /// name matched case-insensitively in full or up to a parenthesis (`Maria` finds
+    /// `Maria (gaffer)`).
+    pub fn person_moment_ids(&self, who: &str) -> Result<Vec<u64>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(Vec::new());
+        }
+        let who = who.trim().to_lowercase();
+        let mut statement = connection.prepare("SELECT id, name FROM people")?;
+        let people: Vec<i64> = statement
+            .query_map([], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?))
+            })?
+            .filter_map(Result::ok)
+            .filter(|(id, name)| {
+                who == id.to_string()
+                    || name.as_deref().is_some_and(|name| name_matches(name, &who))
+            })
+            .map(|(id, _)| id)
+            .collect();
+        let mut moments = Vec::new();
+        let mut statement = connection.prepare(
+            "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
+             WHERE f.person_id = ?1 AND f.time >= m.start - 0.001 AND f.time <= m.end + 0.001",
+        )?;
+        for person in people {
+            for id in statement.query_map([person], |row| row.get::<_, i64>(0))? {
+                moments.push(id? as u64);
+            }
+        }
+        moments.sort_unstable();
+        moments.dedup();
+        Ok(moments)
+    }
+
+    /// Face thumbnails are files under `thumbs/`; a missing one is already gone.
+    fn remove_face_thumbnails(&self, relative: &[String]) {
+        let thumbs = self.thumbs_dir();
+        for path in relative {
+            let path: PathBuf = thumbs.join(path);
+            if let Err(error) = std::fs::remove_file(&path)
+                && error.kind() != std::io::ErrorKind::NotFound
+            {
+                tracing::warn!(path = %path.display(), %error, "face thumbnail not removed");
+            }
+        }
+    }
+}
+
+fn name_matches(name: &str, wanted: &str) -> bool {
+    let name = name.trim().to_lowercase();
+    let short = name.split('(').next().unwrap_or_default().trim();
+    name == wanted || short == wanted
+}
+
+/// Replaces every `person:` filter's wanted name with the ids of the moments showing that
+/// person (none when nobody matches, so the filter then matches nothing).
+pub(crate) fn resolve_person_filters(index: &Index, query: &mut Query) -> Result<(), StoreError> {
+    let mut resolved: HashMap<String, Vec<u64>> = HashMap::new();
+    for clause in &mut query.filters {
+        if let Filter::Person(person) = &mut clause.filter {
+            let moments = match resolved.get(&person.who) {
+                Some(moments) => moments.clone(),
+                None => {
+                    let moments = index.person_moment_ids(&person.who)?;
+                    resolved.insert(person.who.clone(), moments.clone());
+                    moments
+                }
+            };
+            person.moments = moments;
+        }
+    }
+    Ok(())
+}

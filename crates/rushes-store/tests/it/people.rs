@@ -1,0 +1,136 @@
+//! People in the store: faces grouped by the caller's choice, named, merged, split, found by
+//! `person:` and forgotten without a trace; names survive re-indexing.
+
+use rushes_store::people::{FaceRect, NewFace, PersonCentroid};
+
+use crate::support::{TestResult, fresh_index, hit_windows, record, search, video};
+
+/// A stand-in for dlib's 128-d embedding: one person per axis, a little jitter.
+fn face_of(person_axis: usize, jitter: f32) -> Vec<f32> {
+    let mut vector = vec![0.0; 128];
+    vector[person_axis] = 1.0;
+    vector[(person_axis + 1) % 128] = jitter;
+    vector
+}
+
+fn face(time: f64, embedding: Vec<f32>) -> NewFace {
+    NewFace {
+        time,
+        rect: FaceRect {
+            x: 100,
+            y: 80,
+            width: 120,
+            height: 140,
+        },
+        sharpness: 300.0,
+        embedding,
+        thumbnail: None,
+    }
+}
+
+/// Nearest centroid within 0.6, like `rushes_faces::assign`.
+fn nearest(embedding: &[f32], people: &[PersonCentroid]) -> Option<i64> {
+    people
+        .iter()
+        .map(|(id, centroid)| {
+            let gap: f32 = centroid
+                .iter()
+                .zip(embedding)
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum::<f32>()
+                .sqrt();
+            (*id, gap)
+        })
+        .filter(|(_, gap)| *gap < 0.6)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(id, _)| id)
+}
+
+#[test]
+fn people_are_grouped_named_searched_merged_split_and_forgotten() -> TestResult {
+    let (dir, index) = fresh_index()?;
+    // Two 30 s takes cut into 10 s moments; Maria at 12 s and 15 s of take 1 and at 25 s of
+    // take 2, Ben at 3 s of take 2.
+    let take1 = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    let take2 = record(video("/footage/day1/A001_C002.mov", 30.0), 3, 10.0);
+    index.put_asset(&take1)?;
+    index.put_asset(&take2)?;
+    index.commit()?;
+    let maria = index.replace_faces(
+        take1.asset.id.as_str(),
+        &take1.asset.content_hash,
+        &[face(12.0, face_of(0, 0.1)), face(15.0, face_of(0, 0.2))],
+        &nearest,
+    )?;
+    assert_eq!(maria[0], maria[1]);
+    let second = index.replace_faces(
+        take2.asset.id.as_str(),
+        &take2.asset.content_hash,
+        &[face(3.0, face_of(5, 0.0)), face(25.0, face_of(0, 0.15))],
+        &nearest,
+    )?;
+    let (ben, maria_id) = (second[0], maria[0]);
+    assert_eq!(second[1], maria_id);
+    assert_ne!(ben, maria_id);
+    let people = index.people()?;
+    assert_eq!(people.len(), 2);
+    assert_eq!(
+        (people[0].id, people[0].faces, people[0].assets),
+        (maria_id, 3, 2)
+    );
+
+    index.name_person(maria_id, "Maria (gaffer)")?;
+    let found = hit_windows(&search(&index, "person:\"Maria\"")?);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found.contains(&("A001_C001.mov".to_string(), 10.0, 20.0)),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("A001_C002.mov".to_string(), 20.0, 30.0)),
+        "{found:?}"
+    );
+    assert!(hit_windows(&search(&index, "person:nobody")?).is_empty());
+    assert!(
+        hit_windows(&search(&index, &format!("person:{ben}"))?)
+            .iter()
+            .all(|(file, start, _)| file == "A001_C002.mov" && *start == 0.0)
+    );
+
+    // Re-indexing take 1 (new moment rows, same content): her faces go back to her, by name.
+    index.put_asset(&take1)?;
+    index.commit()?;
+    let again = index.replace_faces(
+        take1.asset.id.as_str(),
+        &take1.asset.content_hash,
+        &[face(12.0, face_of(0, 0.1)), face(15.0, face_of(0, 0.2))],
+        &|_: &[f32], _: &[PersonCentroid]| None,
+    )?;
+    assert_eq!(again, vec![maria_id, maria_id]);
+    assert_eq!(index.people()?.len(), 2);
+    assert_eq!(index.people()?[0].name.as_deref(), Some("Maria (gaffer)"));
+
+    // Split one face out, merge it back.
+    let faces = index.person_faces(maria_id)?;
+    let alone = index.split_face(faces[0].id)?;
+    assert_eq!(index.people()?.len(), 3);
+    index.merge_people(maria_id, alone)?;
+    assert_eq!(index.people()?.len(), 2);
+    assert_eq!(index.person_faces(maria_id)?.len(), 3);
+    assert!(index.merge_people(maria_id, maria_id).is_err());
+
+    // Forget Ben: nothing of him left, even in the catalog file's free pages.
+    index.name_person(ben, "Ben Qzxjname")?;
+    index.forget_person(ben)?;
+    assert_eq!(index.people()?.len(), 1);
+    assert!(index.person_faces(ben).is_err());
+    assert!(hit_windows(&search(&index, "person:\"Ben Qzxjname\"")?).is_empty());
+    for file in ["catalog.sqlite", "catalog.sqlite-wal"] {
+        let bytes = std::fs::read(dir.path().join("index").join(file)).unwrap_or_default();
+        assert!(
+            !bytes.windows(8).any(|w| w == b"Qzxjname"),
+            "the forgotten name is still in {file}"
+        );
+    }
+    Ok(())
+}
