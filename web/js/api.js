@@ -39,6 +39,16 @@ export async function getJson(path, params = {}, signal) {
   return parse(await send(url, { signal, headers: { accept: 'application/json' } }));
 }
 
+/** A JSON request (POST, PATCH, DELETE…); answers the parsed body or null (204). */
+export async function sendJson(method, path, body) {
+  const init = { method, headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  return parse(await send(new URL(path, location.origin), init));
+}
+
 export async function postImage(file, limit, signal) {
   const form = new FormData();
   form.append('image', file, file.name || 'image');

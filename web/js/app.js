@@ -7,6 +7,7 @@ import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetN
 import * as player from './player.js';
 import { renderAsset, renderLibrary } from './library.js';
 import { watchProgress } from './progress.js';
+import * as workflow from './workflow.js';
 
 const PAGE = 60;
 const DEBOUNCE_MS = 250;
@@ -22,6 +23,7 @@ const facetsBox = document.getElementById('facets');
 const searchView = document.getElementById('search-view');
 const assetView = document.getElementById('asset-view');
 const libraryView = document.getElementById('library-view');
+const collectionsView = document.getElementById('collections-view');
 const imageQuery = document.getElementById('image-query');
 const imageFileInput = document.getElementById('image-file');
 const dropOverlay = document.getElementById('drop-overlay');
@@ -70,6 +72,7 @@ function showView(name) {
   searchView.hidden = name !== 'search';
   assetView.hidden = name !== 'asset';
   libraryView.hidden = name !== 'library';
+  collectionsView.hidden = name !== 'collections';
   facetsBox.hidden = name !== 'search';
   document.body.dataset.view = name;
 }
@@ -87,6 +90,18 @@ async function route() {
     showView('asset');
     showMessage('');
     await renderAsset(assetView, params.get('asset'), Number(params.get('t')) || 0, { play: playItem, showMessage, explain });
+    return;
+  }
+  if (params.has('collection')) {
+    showView('collections');
+    showMessage('');
+    await workflow.renderCollection(collectionsView, params.get('collection'), { showMessage, explain, navigate });
+    return;
+  }
+  if (params.get('view') === 'collections') {
+    showView('collections');
+    showMessage('');
+    await workflow.renderCollections(collectionsView, { showMessage, explain });
     return;
   }
   if (params.get('view') === 'library') {
@@ -408,6 +423,12 @@ form.addEventListener('submit', (event) => {
   submitQuery();
 });
 sortSelect.addEventListener('change', submitQuery);
+document.getElementById('export-results').addEventListener('click', () => {
+  const q = currentParams().get('q') || '';
+  if (q.trim()) workflow.openExport({ query: q });
+  else showMessage('Search first, then export the results.');
+});
+document.addEventListener('player-item', (event) => workflow.attach(event.detail));
 moreButton.addEventListener('click', () => runSearch(currentParams().get('q') || '', true));
 
 // ---------------------------------------------------------------- image search

@@ -42,6 +42,7 @@ video.addEventListener('timeupdate', () => {
     } else if (!stoppedAtEnd) {
       stoppedAtEnd = true;
       video.pause();
+      document.dispatchEvent(new CustomEvent('moment-ended'));
     }
   }
   drawRange();
@@ -90,7 +91,7 @@ dialog.addEventListener('click', (event) => {
 export function play(item) {
   moment = { start: item.start || 0, end: Math.max(item.end || 0, (item.start || 0) + 0.1) };
   stoppedAtEnd = false;
-  title.textContent = fileName(item.asset.path);
+  title.textContent = item.sequence ? `${item.sequence.index + 1}/${item.sequence.total}  ${fileName(item.asset.path)}` : fileName(item.asset.path);
   sub.textContent = [folderOf(item.asset.path), item.timecode ? `TC ${item.timecode}` : null].filter(Boolean).join('  ·  ');
   const playback = item.playback || { url: `/media/${item.asset.id}`, native: true };
   notice.hidden = playback.native;
@@ -100,6 +101,7 @@ export function play(item) {
   video.dataset.assetId = item.asset.id;
   video.dataset.start = String(moment.start);
   if (!dialog.open) dialog.showModal();
+  document.dispatchEvent(new CustomEvent('player-item', { detail: item }));
   drawRange();
   video.focus();
 }

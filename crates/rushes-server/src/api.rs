@@ -78,7 +78,7 @@ pub struct AssetSummary {
 }
 
 impl AssetSummary {
-    fn of(asset: &Asset) -> AssetSummary {
+    pub(crate) fn of(asset: &Asset) -> AssetSummary {
         let media = &asset.media;
         let camera = match (&media.camera_make, &media.camera_model) {
             (Some(make), Some(model)) if model.starts_with(make.as_str()) => Some(model.clone()),
@@ -159,7 +159,7 @@ fn search_page(
 
 // ------------------------------------------------------------------ parameters
 
-fn check_query(q: &str) -> Result<(), ApiError> {
+pub(crate) fn check_query(q: &str) -> Result<(), ApiError> {
     if q.len() > MAX_QUERY_BYTES {
         return Err(ApiError::bad_query(format!(
             "the query is longer than {MAX_QUERY_BYTES} bytes"

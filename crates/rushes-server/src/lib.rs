@@ -7,9 +7,11 @@ mod auth;
 mod engine;
 mod error;
 mod events;
+mod jobs;
 mod media;
 mod thumbs;
 mod web;
+mod workflow_api;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -19,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use rushes_core::{Asset, AssetId};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -74,6 +76,7 @@ pub struct AppState {
     proxies: Arc<media::ProxyCache>,
     config: Arc<ServerConfig>,
     index_dir: Arc<PathBuf>,
+    exports: Arc<jobs::ExportJobs>,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             engine: Arc::new(engine),
             proxies: Arc::new(proxies),
             config: Arc::new(config),
+            exports: jobs::jobs_for(&index_dir),
             index_dir: Arc::new(index_dir),
         })
     }
@@ -149,6 +153,34 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{id}", get(api::asset_detail))
         .route("/facets", get(api::facets))
         .route("/status", get(api::status))
+        .route(
+            "/assets/{id}/annotations",
+            get(workflow_api::annotations).post(workflow_api::annotate),
+        )
+        .route(
+            "/collections",
+            get(workflow_api::list_collections).post(workflow_api::create_collection),
+        )
+        .route(
+            "/collections/{name}",
+            get(workflow_api::show_collection)
+                .patch(workflow_api::update_collection)
+                .delete(workflow_api::delete_collection),
+        )
+        .route("/collections/{name}/items", post(workflow_api::add_item))
+        .route(
+            "/collections/{name}/items/{item}",
+            delete(workflow_api::remove_item),
+        )
+        .route("/exports", post(workflow_api::start_export))
+        .route(
+            "/exports/{id}",
+            get(workflow_api::export_status).delete(workflow_api::cancel_export),
+        )
+        .route(
+            "/exports/{id}/files/{n}",
+            get(workflow_api::download_export),
+        )
         .route(
             "/session",
             post(auth::create_session).with_state(state.config.access_token.clone()),

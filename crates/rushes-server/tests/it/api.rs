@@ -3,15 +3,13 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, assert_error, get, json, library, send, state};
+use crate::support::{TestResult, assert_error, get, json, library, ok_json, send, state};
 
 #[tokio::test]
 async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let response = get(&state, "/api/search?q=scene%2042").await?;
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = json(response).await?;
+    let page = ok_json(&state, "/api/search?q=scene%2042").await?;
     let hits = page["hits"].as_array().ok_or("no hits array")?;
     let first = hits.first().ok_or("no hit")?;
     assert_eq!(first["asset"]["id"], library.slate.id.as_str());
@@ -45,14 +43,14 @@ async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> 
 async fn search_by_file_name_word_and_kind_filter() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let page = json(get(&state, "/api/search?q=vtest").await?).await?;
+    let page = ok_json(&state, "/api/search?q=vtest").await?;
     let first = &page["hits"][0];
     assert_eq!(first["asset"]["id"], library.avi.id.as_str());
     assert_eq!(
         page["assets"][library.avi.id.as_str()]["playback"]["native"],
         false
     );
-    let filtered = json(get(&state, "/api/search?q=vtest%20kind:image").await?).await?;
+    let filtered = ok_json(&state, "/api/search?q=vtest%20kind:image").await?;
     assert_eq!(
         filtered["hits"].as_array().map(Vec::len),
         Some(0),
@@ -119,7 +117,7 @@ async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestRes
 async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let detail = json(get(&state, &format!("/api/assets/{}", library.slate.id)).await?).await?;
+    let detail = ok_json(&state, &format!("/api/assets/{}", library.slate.id)).await?;
     assert_eq!(detail["asset"]["id"], library.slate.id.as_str());
     let moments = detail["moments"].as_array().ok_or("no moments")?;
     assert_eq!(moments.len(), 2);
@@ -137,7 +135,7 @@ async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
         format!("/media/{}", library.slate.id)
     );
 
-    let avi = json(get(&state, &format!("/api/assets/{}", library.avi.id)).await?).await?;
+    let avi = ok_json(&state, &format!("/api/assets/{}", library.avi.id)).await?;
     assert_eq!(
         avi["playback"]["url"],
         format!("/media/{}/proxy", library.avi.id)
@@ -162,7 +160,7 @@ async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
 async fn asset_list_pages_and_counts_folders() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let list = json(get(&state, "/api/assets?limit=1").await?).await?;
+    let list = ok_json(&state, "/api/assets?limit=1").await?;
     assert_eq!(list["total"], 2);
     assert_eq!(list["assets"].as_array().map(Vec::len), Some(1));
     assert_eq!(
@@ -170,9 +168,9 @@ async fn asset_list_pages_and_counts_folders() -> TestResult {
         library.footage.display().to_string()
     );
     assert_eq!(list["folders"][0]["count"], 2);
-    let second = json(get(&state, "/api/assets?limit=1&offset=1").await?).await?;
+    let second = ok_json(&state, "/api/assets?limit=1&offset=1").await?;
     assert_ne!(second["assets"][0]["id"], list["assets"][0]["id"]);
-    let elsewhere = json(get(&state, "/api/assets?folder=/nowhere").await?).await?;
+    let elsewhere = ok_json(&state, "/api/assets?folder=/nowhere").await?;
     assert_eq!(elsewhere["total"], 0);
     Ok(())
 }
@@ -181,7 +179,7 @@ async fn asset_list_pages_and_counts_folders() -> TestResult {
 async fn facets_count_matching_assets_by_kind_and_folder() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let facets = json(get(&state, "/api/facets?q=").await?).await?;
+    let facets = ok_json(&state, "/api/facets?q=").await?;
     let kinds = facets["kind"].as_array().ok_or("no kind facet")?;
     assert!(
         kinds
@@ -195,7 +193,7 @@ async fn facets_count_matching_assets_by_kind_and_folder() -> TestResult {
             .is_some_and(|f| f.iter().any(|f| f["value"] == "day1")),
         "{facets}"
     );
-    let narrowed = json(get(&state, "/api/facets?q=scene%2042").await?).await?;
+    let narrowed = ok_json(&state, "/api/facets?q=scene%2042").await?;
     assert!(
         narrowed["kind"]
             .as_array()
@@ -209,14 +207,14 @@ async fn facets_count_matching_assets_by_kind_and_folder() -> TestResult {
 async fn status_reports_the_index_and_the_last_run() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let status = json(get(&state, "/api/status").await?).await?;
+    let status = ok_json(&state, "/api/status").await?;
     assert_eq!(status["index"]["assets"], 2);
     assert!(status["progress"].is_null());
     std::fs::write(
         library.index.join("progress.json"),
         r#"{"state":"running","started_at":1,"updated_at":2,"files_total":5,"files_done":2,"files_skipped":0,"files_failed":1,"current":"/f/c.mov","failures":[{"path":"/f/b.mov","reason":"not a media file"}]}"#,
     )?;
-    let status = json(get(&state, "/api/status").await?).await?;
+    let status = ok_json(&state, "/api/status").await?;
     assert_eq!(status["progress"]["files_done"], 2);
     assert_eq!(
         status["progress"]["failures"][0]["reason"],

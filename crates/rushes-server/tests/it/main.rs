@@ -9,3 +9,4 @@ mod media;
 mod security;
 mod support;
 mod web;
+mod workflows;

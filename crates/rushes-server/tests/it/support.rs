@@ -255,3 +255,54 @@ pub async fn assert_error(
     assert!(!message.is_empty(), "{value}");
     Ok(message)
 }
+
+/// `GET uri`: the status and the body as JSON (`null` when the body is not JSON).
+pub async fn get_json(
+    state: &AppState,
+    uri: &str,
+) -> Result<(StatusCode, serde_json::Value), Box<dyn std::error::Error>> {
+    send_json(state, "GET", uri, None).await
+}
+
+/// `POST uri` with a JSON body: the status and the answer as JSON.
+pub async fn post_json(
+    state: &AppState,
+    uri: &str,
+    body: serde_json::Value,
+) -> Result<(StatusCode, serde_json::Value), Box<dyn std::error::Error>> {
+    send_json(state, "POST", uri, Some(body)).await
+}
+
+/// Any method, with an optional JSON body: the status and the answer as JSON (`null` for
+/// an empty or non-JSON body).
+pub async fn send_json(
+    state: &AppState,
+    method: &str,
+    uri: &str,
+    body: Option<serde_json::Value>,
+) -> Result<(StatusCode, serde_json::Value), Box<dyn std::error::Error>> {
+    let builder = Request::builder().method(method).uri(uri);
+    let request = match body {
+        Some(body) => builder
+            .header("content-type", "application/json")
+            .body(Body::from(serde_json::to_vec(&body)?))?,
+        None => builder.body(Body::empty())?,
+    };
+    let response = send(state, request).await?;
+    let status = response.status();
+    let bytes = body_bytes(response).await?;
+    Ok((
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    ))
+}
+
+/// `GET uri`, asserting a 200, and the body as JSON.
+pub async fn ok_json(
+    state: &AppState,
+    uri: &str,
+) -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+    let (status, value) = get_json(state, uri).await?;
+    assert_eq!(status, StatusCode::OK, "GET {uri}: {value}");
+    Ok(value)
+}

@@ -1,0 +1,273 @@
+// Editor and marketing work in the UI: tags, notes and "add to collection" on the moment in
+// the player; the Collections view and a collection's page (play in sequence, reorder,
+// remove, rename, delete); and the Export dialog (format, handles, crop, progress, cancel,
+// download). Talks to /api/assets/{id}/annotations, /api/collections… and /api/exports….
+
+import { getJson, sendJson } from './api.js';
+import { el, fileName, formatTime } from './format.js';
+import * as player from './player.js';
+
+// ---------------------------------------------------------------- the moment in the player
+
+const panel = document.getElementById('player-workflow');
+let current = null; // the item playing
+
+function rangeOf(item) {
+  return { start: item.start, end: item.end };
+}
+
+async function refreshAnnotations() {
+  if (!current) return;
+  const list = await getJson(`/api/assets/${encodeURIComponent(current.asset.id)}/annotations`).catch(() => []);
+  renderAnnotations(list);
+}
+
+function renderAnnotations(list) {
+  const box = panel.querySelector('.tags');
+  box.replaceChildren();
+  const here = list.find((a) => a.range && a.range.start === current.start && a.range.end === current.end);
+  const whole = list.find((a) => !a.range);
+  for (const [annotation, scope] of [[here, 'moment'], [whole, 'file']]) {
+    for (const tag of annotation ? annotation.tags : []) {
+      box.append(el('span', { class: 'chip tag', dataset: { tag, scope }, title: `on this ${scope}` }, tag,
+        el('button', { type: 'button', class: 'link remove-tag', 'aria-label': `remove ${tag}`, text: '×', onclick: () => removeTag(tag, scope) })));
+    }
+  }
+  panel.querySelector('.note').value = here ? here.note : '';
+}
+
+async function annotate(body, scope = 'moment') {
+  const range = scope === 'moment' ? rangeOf(current) : {};
+  const list = await sendJson('POST', `/api/assets/${encodeURIComponent(current.asset.id)}/annotations`, { ...range, ...body });
+  renderAnnotations(list);
+  flash('Saved');
+}
+
+function removeTag(tag, scope) {
+  annotate({ remove: [tag] }, scope).catch(showError);
+}
+
+function flash(text) {
+  const status = panel.querySelector('.wf-status');
+  status.textContent = text;
+}
+
+function showError(error) {
+  flash(error.message || String(error));
+}
+
+async function refreshCollectionChoices() {
+  const list = await getJson('/api/collections').catch(() => []);
+  const options = panel.querySelector('#collection-names');
+  options.replaceChildren(...list.map((c) => el('option', { value: c.name })));
+}
+
+function buildPanel() {
+  const tagInput = el('input', { type: 'text', class: 'tag-input', placeholder: 'add a tag', maxlength: '100', 'aria-label': 'Tag' });
+  const noteInput = el('textarea', { class: 'note', rows: '2', placeholder: 'note on this moment', maxlength: '10000', 'aria-label': 'Note' });
+  const collectionInput = el('input', { type: 'text', class: 'collection-input', list: 'collection-names', placeholder: 'collection', maxlength: '200', 'aria-label': 'Collection' });
+  panel.replaceChildren(
+    el('div', { class: 'tags' }),
+    el('form', { class: 'wf-row tag-form', onsubmit: (event) => {
+      event.preventDefault();
+      const tag = tagInput.value.trim();
+      if (!tag) return;
+      annotate({ add: [tag] }).then(() => { tagInput.value = ''; }).catch(showError);
+    } }, tagInput, el('button', { type: 'submit', class: 'button', text: 'Tag moment' })),
+    el('div', { class: 'wf-row' }, noteInput,
+      el('button', { type: 'button', class: 'button save-note', text: 'Save note', onclick: () => annotate({ note: noteInput.value }).catch(showError) })),
+    el('form', { class: 'wf-row collect-form', onsubmit: (event) => {
+      event.preventDefault();
+      const name = collectionInput.value.trim();
+      if (!name) return;
+      sendJson('POST', `/api/collections/${encodeURIComponent(name)}/items`, { asset: current.asset.id, ...rangeOf(current) })
+        .then(() => { flash(`Added to ${name}`); refreshCollectionChoices(); })
+        .catch(showError);
+    } }, collectionInput, el('datalist', { id: 'collection-names' }),
+    el('button', { type: 'submit', class: 'button', text: 'Add to collection' })),
+    el('div', { class: 'wf-status', role: 'status' }),
+  );
+}
+
+/** Called by the player for each item it plays. */
+export function attach(item) {
+  current = item;
+  if (!panel.firstChild) buildPanel();
+  flash('');
+  panel.hidden = item.asset.kind === 'image';
+  refreshAnnotations();
+  refreshCollectionChoices();
+}
+
+// ---------------------------------------------------------------- collections
+
+function thumbUrl(path) {
+  if (!path) return null;
+  return path.startsWith('/') ? path : `/thumbs/${path}`;
+}
+
+function itemToPlay(entry) {
+  return { asset: { id: entry.asset.id, path: entry.asset.path, kind: entry.asset.kind }, start: entry.start, end: entry.end, playback: entry.asset.playback, timecode: entry.timecode };
+}
+
+/** Plays `entries` one after the other; each moment hands over to the next when it ends. */
+export function playSequence(entries, from = 0) {
+  if (from >= entries.length) return;
+  player.play({ ...itemToPlay(entries[from]), sequence: { index: from, total: entries.length } });
+  const next = () => {
+    document.removeEventListener('moment-ended', next);
+    document.removeEventListener('player-closed', stop);
+    playSequence(entries, from + 1);
+  };
+  const stop = () => {
+    document.removeEventListener('moment-ended', next);
+    document.removeEventListener('player-closed', stop);
+  };
+  document.addEventListener('moment-ended', next);
+  document.addEventListener('player-closed', stop);
+}
+
+export async function renderCollections(view, { explain, showMessage }) {
+  view.replaceChildren(el('h2', { text: 'Collections' }));
+  let list;
+  try {
+    list = await getJson('/api/collections');
+  } catch (error) {
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const nameInput = el('input', { type: 'text', placeholder: 'new collection', maxlength: '200', 'aria-label': 'New collection name' });
+  view.append(
+    el('form', { class: 'wf-row new-collection', onsubmit: (event) => {
+      event.preventDefault();
+      const name = nameInput.value.trim();
+      if (!name) return;
+      sendJson('POST', '/api/collections', { name })
+        .then(() => renderCollections(view, { explain, showMessage }))
+        .catch((error) => showMessage(explain(error), 'error'));
+    } }, nameInput, el('button', { type: 'submit', class: 'button', text: 'Create' })),
+    list.length
+      ? el('ul', { class: 'collection-list' }, list.map((c) => el('li', {},
+        el('a', { href: `/?collection=${encodeURIComponent(c.name)}`, 'data-nav': '', class: 'collection-link', text: c.name }),
+        el('span', { class: 'muted', text: ` ${c.items} moment${c.items === 1 ? '' : 's'}` }))))
+      : el('p', { class: 'muted', text: 'No collections yet: add a moment from the player.' }),
+  );
+}
+
+export async function renderCollection(view, name, { explain, showMessage, navigate }) {
+  let page;
+  try {
+    page = await getJson(`/api/collections/${encodeURIComponent(name)}`);
+  } catch (error) {
+    view.replaceChildren();
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const uri = `/api/collections/${encodeURIComponent(page.name)}`;
+  const rerender = () => renderCollection(view, page.name, { explain, showMessage, navigate });
+  const fail = (error) => showMessage(explain(error), 'error');
+  const reorder = (from, to) => {
+    const order = page.items.map((i) => i.id);
+    const [moved] = order.splice(from, 1);
+    order.splice(to, 0, moved);
+    sendJson('PATCH', uri, { order }).then(rerender).catch(fail);
+  };
+  const renameInput = el('input', { type: 'text', value: page.name, maxlength: '200', 'aria-label': 'Collection name' });
+  const rows = page.items.map((entry, index) => el('li', { class: 'collection-item', dataset: { itemId: String(entry.id), assetId: entry.asset.id } },
+    entry.thumbnail ? el('img', { src: thumbUrl(entry.thumbnail), alt: '', loading: 'lazy' }) : el('div', { class: 'no-thumb', text: entry.asset.kind }),
+    el('div', { class: 'meta' },
+      el('div', { class: 'name', text: entry.asset.name || fileName(entry.asset.path) }),
+      el('div', { class: 'mono', text: `${entry.timecode || formatTime(entry.start)}  ${formatTime(entry.start)} – ${formatTime(entry.end)}` }),
+      entry.note ? el('div', { class: 'note-text', text: entry.note }) : null),
+    el('div', { class: 'actions' },
+      el('button', { type: 'button', class: 'link play-one', text: 'Play', onclick: () => playSequence(page.items, index) }),
+      el('button', { type: 'button', class: 'link move-up', text: '↑', 'aria-label': 'Move up', disabled: index === 0, onclick: () => reorder(index, index - 1) }),
+      el('button', { type: 'button', class: 'link move-down', text: '↓', 'aria-label': 'Move down', disabled: index === page.items.length - 1, onclick: () => reorder(index, index + 1) }),
+      el('button', { type: 'button', class: 'link remove-item', text: 'Remove', onclick: () => sendJson('DELETE', `${uri}/items/${entry.id}`).then(rerender).catch(fail) }))));
+  view.replaceChildren(
+    el('div', { class: 'collection-head' },
+      el('h2', { text: page.name }),
+      el('a', { href: '/?view=collections', 'data-nav': '', text: 'All collections' })),
+    el('div', { class: 'wf-row' },
+      el('button', { type: 'button', class: 'button play-all', text: 'Play all', disabled: !page.items.length, onclick: () => playSequence(page.items, 0) }),
+      el('button', { type: 'button', class: 'button export-open', text: 'Export…', disabled: !page.items.length, onclick: () => openExport({ collection: page.name }) }),
+      el('form', { class: 'rename-form', onsubmit: (event) => {
+        event.preventDefault();
+        const newName = renameInput.value.trim();
+        if (!newName || newName === page.name) return;
+        sendJson('PATCH', uri, { name: newName }).then(() => navigate(`/?collection=${encodeURIComponent(newName)}`, true)).catch(fail);
+      } }, renameInput, el('button', { type: 'submit', class: 'button', text: 'Rename' })),
+      el('button', { type: 'button', class: 'button danger delete-collection', text: 'Delete', onclick: () => {
+        if (!window.confirm(`Delete the collection “${page.name}”? The footage stays.`)) return;
+        sendJson('DELETE', uri).then(() => navigate('/?view=collections')).catch(fail);
+      } })),
+    page.items.length ? el('ol', { class: 'collection-items' }, rows) : el('p', { class: 'muted', text: 'Empty: add moments from the player.' }),
+  );
+}
+
+// ---------------------------------------------------------------- export dialog
+
+const dialog = document.getElementById('export-dialog');
+let exportSource = null;
+let polling = null;
+
+function exportField(name) {
+  return dialog.querySelector(`[name="${name}"]`);
+}
+
+/** Opens the Export dialog for `{collection}` or `{query}`. */
+export function openExport(source) {
+  exportSource = source;
+  dialog.querySelector('.export-what').textContent = source.collection ? `Collection “${source.collection}”` : `Search “${source.query}”`;
+  dialog.querySelector('.export-progress').hidden = true;
+  dialog.querySelector('.export-download').replaceChildren();
+  dialog.querySelector('.export-state').textContent = '';
+  if (!dialog.open) dialog.showModal();
+}
+
+async function startExport() {
+  const body = {
+    ...exportSource,
+    format: exportField('format').value,
+    handles: Number(exportField('handles').value) || 0,
+    crop: exportField('crop').value || null,
+  };
+  const progress = dialog.querySelector('.export-progress');
+  const bar = progress.querySelector('progress');
+  const stateText = dialog.querySelector('.export-state');
+  const links = dialog.querySelector('.export-download');
+  links.replaceChildren();
+  let job;
+  try {
+    job = await sendJson('POST', '/api/exports', body);
+  } catch (error) {
+    stateText.textContent = error.message;
+    return;
+  }
+  progress.hidden = false;
+  dialog.dataset.jobId = job.id;
+  const cancel = dialog.querySelector('.export-cancel');
+  cancel.hidden = false;
+  cancel.onclick = () => sendJson('DELETE', `/api/exports/${job.id}`).catch(() => {});
+  clearInterval(polling);
+  const show = (view) => {
+    bar.max = Math.max(1, view.total);
+    bar.value = view.done;
+    stateText.textContent = `${view.state}: ${view.done} of ${view.total}${view.message ? ` — ${view.message}` : ''}`;
+    dialog.dataset.state = view.state;
+    if (view.state === 'running') return;
+    clearInterval(polling);
+    cancel.hidden = true;
+    links.replaceChildren(...view.files.map((name, n) => el('a', { href: view.download[n], download: name, class: 'download-link', text: `Download ${name}` })));
+  };
+  show(job);
+  polling = setInterval(() => {
+    getJson(`/api/exports/${job.id}`).then(show).catch((error) => { clearInterval(polling); stateText.textContent = error.message; });
+  }, 400);
+}
+
+if (dialog) {
+  dialog.querySelector('.export-start').addEventListener('click', () => startExport());
+  dialog.querySelector('.export-close').addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => clearInterval(polling));
+}
