@@ -13,6 +13,8 @@ stage=${1:-run}
 ORT_VERSION=1.31.1
 RAPIDOCR_VERSION=1.4.4
 SILERO_VAD_VERSION=6.2.3
+FACE_MODELS_VERSION=0.1.3
+SCIKIT_IMAGE_VERSION=0.26.0
 RUNTIME=runtime
 mkdir -p "$RUNTIME/wheels"
 
@@ -84,6 +86,17 @@ install_run() {
     extract_from_wheel "$wheel" 'rapidocr_onnxruntime/models/.*\.onnx$' models/ppocr
   fi
 
+  # dlib (face detection, landmarks, embeddings): Debian's library, linked by rushes-faces
+  # through the dlib-face-recognition crate, and its models from the PyPI wheel.
+  # The binding links -lcblas on Debian: ATLAS provides libcblas.so.
+  apt_install libdlib-dev libblas-dev liblapack-dev libatlas-base-dev
+  if [ ! -f models/dlib-faces/dlib_face_recognition_resnet_model_v1.dat ] \
+    || [ ! -f models/dlib-faces/shape_predictor_68_face_landmarks.dat ]; then
+    wheel=$(fetch_wheel "face-recognition-models==$FACE_MODELS_VERSION" face_recognition_models)
+    say "extracting the dlib face models"
+    extract_from_wheel "$wheel" 'face_recognition_models/models/.*\.dat$' models/dlib-faces
+  fi
+
   if [ ! -f models/silero-vad/silero_vad.onnx ]; then
     wheel=$(fetch_wheel "silero-vad==$SILERO_VAD_VERSION" silero_vad)
     say "extracting the Silero VAD model"
@@ -94,6 +107,11 @@ install_run() {
 install_test() {
   install_run
   apt_install espeak-ng chromium fonts-dejavu-core
+  # A real face photo for the people tests: scikit-image ships NASA's astronaut portrait.
+  if [ ! -f "$RUNTIME/test-images/astronaut.png" ]; then
+    wheel=$(fetch_wheel "scikit-image==$SCIKIT_IMAGE_VERSION" scikit_image)
+    extract_from_wheel "$wheel" 'skimage/data/(astronaut|camera)\.png$' "$RUNTIME/test-images"
+  fi
   if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, numpy" 2>/dev/null; then
     say "creating .venv with onnx and numpy (fixture model generation)"
     python3 -m venv .venv
