@@ -271,3 +271,47 @@ fn variable_frame_rate_is_reported_and_sample_times_follow_the_timestamps() -> T
     );
     Ok(())
 }
+
+/// vtest fades out to black over two seconds, Megamind fades in from black over two: the
+/// reel has two shots, and the boundary is where the picture comes back out of black (hue
+/// and saturation jump as soon as there is any picture, so the content score catches it).
+#[test]
+fn a_fade_through_black_is_a_shot_boundary() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let faded = dir.path().join("fade.mp4");
+    let graph = "[0:v]trim=0:3,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,format=yuv420p,fade=t=out:st=1:d=2[a];\
+                 [1:v]trim=1:4,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,format=yuv420p,fade=t=in:st=0:d=2[b];\
+                 [a][b]concat=n=2:v=1:a=0[out]";
+    ffmpeg(&[
+        "-i",
+        path_str(&opencv_data("vtest.avi")),
+        "-i",
+        path_str(&opencv_data("Megamind.avi")),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "ultrafast",
+        path_str(&faded),
+    ])?;
+    let info = probe(&faded, AssetKind::Video)?;
+    let mut frames: Vec<SampledFrame> = Vec::new();
+    let shots = analyze_video(&faded, &info, &SamplingConfig::default(), &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
+    assert_eq!(cuts.len(), 1, "one boundary in the fade: {cuts:?}");
+    assert!(
+        (2.8..=3.4).contains(&cuts[0]),
+        "the new shot starts as the picture returns, at about 3 s: {cuts:?}"
+    );
+    assert!(
+        frames.iter().any(|f| f.shot == 1),
+        "the shot after the fade has frames"
+    );
+    Ok(())
+}
