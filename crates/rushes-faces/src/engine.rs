@@ -43,24 +43,6 @@ pub struct FaceBox {
     pub height: u32,
 }
 
-impl FaceBox {
-    /// Intersection over union with another box (0 apart, 1 identical).
-    pub fn overlap(&self, other: &FaceBox) -> f32 {
-        let left = self.x.max(other.x);
-        let top = self.y.max(other.y);
-        let right = (self.x + self.width).min(other.x + other.width);
-        let bottom = (self.y + self.height).min(other.y + other.height);
-        if right <= left || bottom <= top {
-            return 0.0;
-        }
-        let inter = f64::from(right - left) * f64::from(bottom - top);
-        let union = f64::from(self.width) * f64::from(self.height)
-            + f64::from(other.width) * f64::from(other.height)
-            - inter;
-        (inter / union) as f32
-    }
-}
-
 /// A face worth keeping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoundFace {
