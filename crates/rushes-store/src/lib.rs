@@ -14,6 +14,7 @@ pub mod query;
 pub mod rebuild;
 mod search;
 pub mod text;
+mod tokenizer;
 pub mod vectors;
 pub mod workflow;
 

@@ -17,22 +17,27 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
+    TextAnalyzer, Tokenizer,
 };
 use tantivy::{
     DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
 use crate::StoreError;
+use crate::tokenizer::LetterDigitTokenizer;
 
 /// Boolean clauses of a Tantivy query.
 type Clauses = Vec<(Occur, Box<dyn Query>)>;
 use crate::catalog::MomentRow;
 use crate::query::{Filter, FilterClause, TextTerm};
 
-/// Analyzer for prose and names: split on non-alphanumerics, lowercase, fold accents
-/// (`café` → `cafe`), English stemming (`rigging` → `rig`).
-const TEXT_ANALYZER: &str = "rushes_text";
+/// Analyzer for prose and names: split on non-alphanumerics and between letters and
+/// digits (`TAKE3` → `take 3`), lowercase, fold accents (`café` → `cafe`), English
+/// stemming (`rigging` → `rig`). New text indexes use it.
+const TEXT_ANALYZER: &str = "rushes_text_v2";
+/// The analyzer of text indexes written before letter/digit splitting: their schema names
+/// it, so they keep indexing and querying alike until `rushes reindex` rebuilds them.
+const TEXT_ANALYZER_V1: &str = "rushes_text";
 /// Analyzer for exact-ish labels (camera names): no stemming.
 const PLAIN_ANALYZER: &str = "rushes_plain";
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
@@ -156,19 +161,26 @@ fn fields_of(schema: &Schema) -> Result<Fields, tantivy::TantivyError> {
     })
 }
 
-fn register_analyzers(index: &tantivy::Index) {
-    let text = TextAnalyzer::builder(SimpleTokenizer::default())
+/// Words of `tokenizer`, lowercased, accent-folded and stemmed.
+fn prose_analyzer<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
-        .build();
+        .build()
+}
+
+fn register_analyzers(index: &tantivy::Index) {
+    let text = prose_analyzer(LetterDigitTokenizer::default());
+    let text_v1 = prose_analyzer(SimpleTokenizer::default());
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
     index.tokenizers().register(TEXT_ANALYZER, text);
+    index.tokenizers().register(TEXT_ANALYZER_V1, text_v1);
     index.tokenizers().register(PLAIN_ANALYZER, plain);
 }
 
@@ -653,8 +665,15 @@ fn name_text(display_path: &str) -> String {
 fn metadata_text(asset: &rushes_core::Asset) -> String {
     let media = &asset.media;
     let mut parts: Vec<String> = vec![asset.kind.as_str().to_string()];
+    // ffprobe names a family of formats (`mov,mp4,m4a,3gp,3g2,mj2`); only the first is the
+    // file's, and the rest would make `take 3` match every MP4 through `3gp`.
+    let container = media
+        .container
+        .as_deref()
+        .and_then(|formats| formats.split(',').next())
+        .map(str::to_string);
     let optional = [
-        &media.container,
+        &container,
         &media.video_codec,
         &media.audio_codec,
         &media.pixel_format,

@@ -8,5 +8,6 @@ mod query_properties;
 mod reindex;
 mod support;
 mod text_search;
+mod tokenizer;
 mod visual;
 mod workflow;
