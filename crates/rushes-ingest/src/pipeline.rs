@@ -368,16 +368,7 @@ fn index_file(
     );
     let shots: Vec<(f64, f64)> = match candidate.kind {
         AssetKind::Video => {
-            let mut on_batch = |batch: Vec<SampledFrame>| {
-                work.take_frames(batch);
-                Ok(())
-            };
-            let shots = rushes_media::analyze_video(
-                &candidate.path,
-                &media,
-                &config.sampling,
-                &mut on_batch,
-            )?;
+            let shots = analyze_with_models(&candidate.path, &media, &config.sampling, &mut work)?;
             shots.iter().map(|shot| (shot.start, shot.end)).collect()
         }
         AssetKind::Image => {
@@ -459,6 +450,43 @@ fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec
     }
     lines.sort_by(|a, b| a.start.total_cmp(&b.start));
     (lines, warnings)
+}
+
+/// Batches decoded ahead of the models at most: decode never runs further ahead than this,
+/// so memory stays a few batches of frames whatever the length of the file.
+const BATCHES_AHEAD: usize = 2;
+
+/// Decodes on this thread while a scoped worker runs the models on the batches, fed through
+/// a bounded channel, so decoding (ffmpeg) and inference overlap on two cores.
+fn analyze_with_models(
+    path: &Path,
+    media: &MediaInfo,
+    sampling: &SamplingConfig,
+    work: &mut FileWork<'_>,
+) -> Result<Vec<rushes_media::Shot>, FileError> {
+    std::thread::scope(|scope| {
+        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<SampledFrame>>(BATCHES_AHEAD);
+        let worker = scope.spawn(move || {
+            for batch in batches {
+                work.take_frames(batch);
+            }
+        });
+        // Owns the sender, so dropping it closes the channel.
+        let mut on_batch = move |batch: Vec<SampledFrame>| {
+            sender.send(batch).map_err(|_| {
+                rushes_media::MediaError::Stopped(String::from("the model worker stopped"))
+            })
+        };
+        let analysed = rushes_media::analyze_video(path, media, sampling, &mut on_batch);
+        // Closing the channel lets the worker finish the batches in flight and return.
+        drop(on_batch);
+        if worker.join().is_err() {
+            return Err(FileError::Failed(String::from(
+                "the model worker crashed on this file",
+            )));
+        }
+        Ok(analysed?)
+    })
 }
 
 /// Per-file state while frames stream in: thumbnails, embeddings, tags and text per frame.
