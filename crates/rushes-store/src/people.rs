@@ -100,6 +100,10 @@ pub struct NewFace {
 /// A known person as clustering sees them: id and centroid.
 pub type PersonCentroid = (i64, Vec<f32>);
 
+/// Picks the person a new face embedding belongs to among the known ones (`None`: a new
+/// person); `rushes-faces` supplies the real one.
+pub type PersonChooser = dyn Fn(&[f32], &[PersonCentroid]) -> Option<i64>;
+
 /// One person, as `rushes people list` and the People page show them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PersonSummary {
@@ -221,7 +225,7 @@ impl Index {
         asset_id: &str,
         content_hash: &str,
         faces: &[NewFace],
-        choose_person: &dyn Fn(&[f32], &[PersonCentroid]) -> Option<i64>,
+        choose_person: &PersonChooser,
     ) -> Result<Vec<i64>, StoreError> {
         self.require_writer()?;
         let mut centroids = self.person_centroids()?;
