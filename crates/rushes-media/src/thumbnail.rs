@@ -9,6 +9,11 @@ use image::imageops::FilterType;
 
 use crate::MediaError;
 
+/// JPEG quality tried first. An index keeps a thumbnail per sampled frame (one every 2 s by
+/// default), so this sets most of the index's size per hour of footage: starting at 85, the
+/// bench reel's 320 px thumbnails averaged 14 KB and the index came to 32 MB per hour of
+/// footage, over its 25 MB budget. 70 shows no blocking at card size.
+const START_QUALITY: u8 = 70;
 /// Lowest JPEG quality tried before the picture is made smaller instead.
 const MIN_QUALITY: u8 = 30;
 
@@ -46,7 +51,7 @@ pub fn encode_thumbnail(
         } else {
             image::imageops::resize(image, target_width, target_height, FilterType::Triangle)
         };
-        let mut quality = 85u8;
+        let mut quality = START_QUALITY;
         loop {
             let mut bytes = Vec::new();
             JpegEncoder::new_with_quality(&mut Cursor::new(&mut bytes), quality)
