@@ -64,10 +64,13 @@ struct Job {
     cancel: AtomicBool,
 }
 
+/// Jobs by id, oldest first.
+type JobList = Vec<(String, Arc<Job>)>;
+
 /// The jobs of one server.
 pub struct ExportJobs {
     dir: PathBuf,
-    jobs: Mutex<Vec<(String, Arc<Job>)>>,
+    jobs: Mutex<JobList>,
 }
 
 /// What to export and how, as `POST /api/exports` takes it.
@@ -126,7 +129,7 @@ impl ExportJobs {
         }
     }
 
-    fn lock(&self) -> Result<std::sync::MutexGuard<'_, Vec<(String, Arc<Job>)>>, ApiError> {
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, JobList>, ApiError> {
         self.jobs
             .lock()
             .map_err(|_| ApiError::internal("export jobs", "lock poisoned"))
