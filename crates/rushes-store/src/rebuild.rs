@@ -81,9 +81,16 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
 /// away new indexes it left half-built; then removes the old indexes a swap left behind.
 /// Called by writers, under the writer lock.
 pub(crate) fn finish_interrupted_swap(dir: &Path) -> Result<(), StoreError> {
+    if dir.join(SWAP_MARKER).exists() {
+        tracing::warn!("finishing the swap of an interrupted `rushes reindex`");
+    }
+    swap_in(dir)
+}
+
+/// Moves complete new indexes (marker present) into place, then clears leftovers.
+fn swap_in(dir: &Path) -> Result<(), StoreError> {
     let marker = dir.join(SWAP_MARKER);
     if marker.exists() {
-        tracing::warn!("finishing the swap of an interrupted `rushes reindex`");
         for part in DERIVED {
             let next = next_dir(dir, part);
             if !next.is_dir() {
@@ -146,7 +153,7 @@ pub fn reindex(
         .and_then(|file| file.sync_all())
         .map_err(StoreError::io(&marker))?;
     sync_dir(dir)?;
-    finish_interrupted_swap(dir)?;
+    swap_in(dir)?;
     // Every vector key is rebuilt from the catalog: nothing is stale any more.
     catalog.finish_commit()?;
     manifest::write(dir, &catalog.embedding_models()?)?;

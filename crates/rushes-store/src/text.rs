@@ -206,7 +206,7 @@ impl TextIndex {
             tantivy::Index::open_in_dir(dir)?
         } else if read_only {
             return Err(StoreError::NotFound(format!(
-                "no text index in {}; run `rushes index <PATH>` first",
+                "no text index in {}; run `rushes reindex` to rebuild it from the catalog",
                 dir.display()
             )));
         } else {

@@ -29,8 +29,11 @@ fn build(dir: &Path) -> TestResult {
     Ok(())
 }
 
+/// (file name, start, end) of each hit of one query.
+type Windows = Vec<(String, f64, f64)>;
+
 /// What a user sees: an OCR query, a transcript phrase and a visual query.
-fn answers(dir: &Path) -> Result<Vec<Vec<(String, f64, f64)>>, Box<dyn std::error::Error>> {
+fn answers(dir: &Path) -> Result<Vec<Windows>, Box<dyn std::error::Error>> {
     let index = Index::open(dir, OpenMode::ReadOnly)?;
     let visual = SearchRequest {
         text_vector: Some(direction(6, 7, 0.05)),
@@ -44,7 +47,7 @@ fn answers(dir: &Path) -> Result<Vec<Vec<(String, f64, f64)>>, Box<dyn std::erro
     ])
 }
 
-fn expected() -> Vec<Vec<(String, f64, f64)>> {
+fn expected() -> Vec<Windows> {
     vec![
         vec![("A001_C002.mov".to_string(), 10.0, 20.0)],
         vec![("interview.mov".to_string(), 12.0, 15.0)],
