@@ -217,39 +217,61 @@ fn thumbnails_fit_twenty_kilobytes() -> TestResult {
     Ok(())
 }
 
+/// Encodes `graph` over inputs vtest.avi (`[0:v]`) and Megamind.avi (`[1:v]`), output
+/// `[out]`, to `name` in `dir`, with extra output options `options`.
+fn vtest_megamind_clip(
+    dir: &std::path::Path,
+    name: &str,
+    graph: &str,
+    options: &[&str],
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let out = dir.join(name);
+    let (vtest, megamind) = (opencv_data("vtest.avi"), opencv_data("Megamind.avi"));
+    let mut args = vec![
+        "-i",
+        path_str(&vtest),
+        "-i",
+        path_str(&megamind),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+    ];
+    args.extend_from_slice(options);
+    args.extend_from_slice(&["-c:v", "libx264", "-preset", "ultrafast", path_str(&out)]);
+    ffmpeg(&args)?;
+    Ok(out)
+}
+
+/// What one default analysis of a file gives: its probe, shots and sampled frames.
+type Analysis = (
+    rushes_core::MediaInfo,
+    Vec<rushes_media::Shot>,
+    Vec<SampledFrame>,
+);
+
+/// Every shot and sampled frame of `path` with the default plan.
+fn analyse_all(path: &std::path::Path) -> Result<Analysis, Box<dyn std::error::Error>> {
+    let info = probe(path, AssetKind::Video)?;
+    let mut frames: Vec<SampledFrame> = Vec::new();
+    let shots = analyze_video(path, &info, &SamplingConfig::default(), &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    Ok((info, shots, frames))
+}
+
 /// 3 s of vtest at 25 fps, then 3 s of Megamind at 10 fps, in one variable-rate mp4: a
 /// frame counter at either rate would put the second part's samples at the wrong times.
 #[test]
 fn variable_frame_rate_is_reported_and_sample_times_follow_the_timestamps() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let vfr = dir.path().join("vfr.mp4");
     let graph = "[0:v]trim=0:3,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,settb=1/1000,format=yuv420p[a];\
                  [1:v]trim=1:4,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=10,settb=1/1000,format=yuv420p[b];\
                  [a][b]concat=n=2:v=1:a=0[out]";
-    ffmpeg(&[
-        "-i",
-        path_str(&opencv_data("vtest.avi")),
-        "-i",
-        path_str(&opencv_data("Megamind.avi")),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[out]",
-        "-fps_mode",
-        "vfr",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        path_str(&vfr),
-    ])?;
-    let info = probe(&vfr, AssetKind::Video)?;
+    let vfr = vtest_megamind_clip(dir.path(), "vfr.mp4", graph, &["-fps_mode", "vfr"])?;
+    let (info, shots, frames) = analyse_all(&vfr)?;
     assert!(info.variable_frame_rate, "{info:?}");
-    let mut frames: Vec<SampledFrame> = Vec::new();
-    let shots = analyze_video(&vfr, &info, &SamplingConfig::default(), &mut |batch| {
-        frames.extend(batch);
-        Ok(())
-    })?;
     let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
     assert_eq!(cuts.len(), 1, "{cuts:?}");
     assert!(
@@ -278,31 +300,11 @@ fn variable_frame_rate_is_reported_and_sample_times_follow_the_timestamps() -> T
 #[test]
 fn a_fade_through_black_is_a_shot_boundary() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let faded = dir.path().join("fade.mp4");
     let graph = "[0:v]trim=0:3,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,format=yuv420p,fade=t=out:st=1:d=2[a];\
                  [1:v]trim=1:4,setpts=PTS-STARTPTS,scale=320:240,setsar=1,fps=25,format=yuv420p,fade=t=in:st=0:d=2[b];\
                  [a][b]concat=n=2:v=1:a=0[out]";
-    ffmpeg(&[
-        "-i",
-        path_str(&opencv_data("vtest.avi")),
-        "-i",
-        path_str(&opencv_data("Megamind.avi")),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[out]",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        path_str(&faded),
-    ])?;
-    let info = probe(&faded, AssetKind::Video)?;
-    let mut frames: Vec<SampledFrame> = Vec::new();
-    let shots = analyze_video(&faded, &info, &SamplingConfig::default(), &mut |batch| {
-        frames.extend(batch);
-        Ok(())
-    })?;
+    let faded = vtest_megamind_clip(dir.path(), "fade.mp4", graph, &[])?;
+    let (_, shots, frames) = analyse_all(&faded)?;
     let cuts: Vec<f64> = shots.iter().skip(1).map(|s| s.start).collect();
     assert_eq!(cuts.len(), 1, "one boundary in the fade: {cuts:?}");
     assert!(
