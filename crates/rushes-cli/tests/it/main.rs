@@ -7,5 +7,6 @@ mod hostile;
 mod incremental;
 mod journey;
 mod reliability;
+mod speech;
 mod visual;
 mod workflows;

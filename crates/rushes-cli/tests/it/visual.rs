@@ -21,7 +21,8 @@ fn fixture_models(dir: &Path) {
         .expect("link");
 }
 
-fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
+/// Runs `rushes` with `RUSHES_MODELS=models`, expecting success and JSON on stdout.
+pub fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
     let output = Command::new(env!("CARGO_BIN_EXE_rushes"))
         .args(args)
         .env("RUSHES_MODELS", models)
