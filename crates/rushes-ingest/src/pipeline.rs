@@ -259,6 +259,7 @@ pub fn run(
         summary.removed = prune_missing(index, &config.roots, on_event)?;
     }
     index.commit()?;
+    remove_orphan_thumbnails(index)?;
     summary.seconds = started.elapsed().as_secs_f64();
     let snapshot = progress.snapshot_mut();
     snapshot.state = RunState::Done;
@@ -293,6 +294,30 @@ fn prune_missing(
         }
     }
     Ok(removed)
+}
+
+/// Removes thumbnail folders of assets the catalog does not hold: a run killed while a file's
+/// thumbnails were written, before its catalog entry was committed, leaves one behind when
+/// that file has changed or gone by the next run. Runs after the final commit, under the
+/// index's writer lock; folders not named like an asset id are left alone.
+fn remove_orphan_thumbnails(index: &Index) -> Result<(), IngestError> {
+    let thumbs = index.thumbs_dir();
+    let Ok(entries) = std::fs::read_dir(&thumbs) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(AssetId::parse) else {
+            continue;
+        };
+        if index.asset(&id)?.is_none() {
+            let path = entry.path();
+            if let Err(error) = std::fs::remove_dir_all(&path) {
+                warn!(path = %path.display(), %error, "could not remove orphan thumbnails");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// An id for a new asset: from its path, unless another asset already holds that id (a file

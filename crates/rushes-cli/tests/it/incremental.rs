@@ -48,3 +48,38 @@ fn renamed_files_keep_their_id_and_deleted_files_leave() {
         "{status}"
     );
 }
+
+/// A run killed between writing a file's thumbnails and committing its catalog entry leaves a
+/// thumbnail folder no asset owns once that file changes; the next run clears it (and leaves
+/// folders that are not asset ids alone).
+#[test]
+fn thumbnail_folders_of_no_asset_are_cleared_by_the_next_run() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    copy_tree(&footage().join("day1"), &shoot);
+    let index = temp.path().join("index");
+    let (shoot_arg, index_arg) = (
+        shoot.to_str().expect("utf-8"),
+        index.to_str().expect("utf-8"),
+    );
+    ok(&["index", shoot_arg, "--index", index_arg, "--no-ocr"]);
+    let orphan = index.join("thumbs/0123456789abcdef");
+    let other = index.join("thumbs/not-an-asset");
+    for folder in [&orphan, &other] {
+        std::fs::create_dir_all(folder).expect("folder");
+        std::fs::write(folder.join("1000.jpg"), b"left by a killed run").expect("file");
+    }
+    let owned = search(&index, "crowd");
+    let owned_id = owned.first().expect("crowd indexed")["asset"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+
+    ok(&["index", shoot_arg, "--index", index_arg, "--no-ocr"]);
+    assert!(!orphan.exists(), "the orphan folder is removed");
+    assert!(other.exists(), "a folder that is not an asset id stays");
+    assert!(
+        index.join("thumbs").join(&owned_id).is_dir(),
+        "an indexed asset keeps its thumbnails"
+    );
+}
