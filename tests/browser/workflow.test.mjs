@@ -36,6 +36,10 @@ test('tag a moment, collect it, export it and play the collection', async () => 
   await page.waitForSelector('#player-workflow .chip.tag[data-tag="wardrobe oops"]');
   await page.fill('#player-workflow .note', 'hat falls off');
   await page.click('#player-workflow .save-note');
+  await page.waitForFunction(async (id) => {
+    const list = await fetch(`/api/assets/${id}/annotations`).then((r) => r.json());
+    return list.some((a) => a.note === 'hat falls off');
+  }, moment.asset, { timeout: 20000, polling: 200 });
   await page.fill('#player-workflow .collection-input', 'browser picks');
   await page.click('#player-workflow .collect-form button');
   await page.waitForFunction(() => document.querySelector('#player-workflow .wf-status').textContent.includes('browser picks'));

@@ -48,6 +48,12 @@ video.addEventListener('timeupdate', () => {
   drawRange();
 });
 video.addEventListener('seeked', drawRange);
+// A moment that runs to the end of the file ends with the video, already paused.
+video.addEventListener('ended', () => {
+  if (!moment || stoppedAtEnd || loopBox.checked) return;
+  stoppedAtEnd = true;
+  document.dispatchEvent(new CustomEvent('moment-ended'));
+});
 video.addEventListener('loadedmetadata', () => {
   if (!moment) return;
   video.currentTime = Math.min(moment.start, Math.max(0, duration() - 0.05));

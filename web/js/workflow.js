@@ -218,6 +218,7 @@ function exportField(name) {
 /** Opens the Export dialog for `{collection}` or `{query}`. */
 export function openExport(source) {
   exportSource = source;
+  delete dialog.dataset.state;
   dialog.querySelector('.export-what').textContent = source.collection ? `Collection “${source.collection}”` : `Search “${source.query}”`;
   dialog.querySelector('.export-progress').hidden = true;
   dialog.querySelector('.export-download').replaceChildren();
@@ -237,6 +238,7 @@ async function startExport() {
   const stateText = dialog.querySelector('.export-state');
   const links = dialog.querySelector('.export-download');
   links.replaceChildren();
+  delete dialog.dataset.state;
   let job;
   try {
     job = await sendJson('POST', '/api/exports', body);
