@@ -1,19 +1,34 @@
 //! Incremental updates: renamed files keep their identity, deleted files leave the index,
 //! changed files are indexed again.
 
+use std::path::{Path, PathBuf};
+
 use crate::footage::{copy_tree, file_name, footage, json, ok, search};
+
+/// Copies day one of the fixture shoot into `dir`/shoot and indexes it (without OCR) into
+/// `dir`/index.
+fn index_copy_of_day_one(dir: &Path) -> (PathBuf, PathBuf) {
+    let shoot = dir.join("shoot");
+    copy_tree(&footage().join("day1"), &shoot);
+    let index = dir.join("index");
+    ok(&[
+        "index",
+        shoot.to_str().expect("utf-8"),
+        "--index",
+        index.to_str().expect("utf-8"),
+        "--no-ocr",
+    ]);
+    (shoot, index)
+}
 
 #[test]
 fn renamed_files_keep_their_id_and_deleted_files_leave() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let shoot = temp.path().join("shoot");
-    copy_tree(&footage().join("day1"), &shoot);
-    let index = temp.path().join("index");
+    let (shoot, index) = index_copy_of_day_one(temp.path());
     let (shoot_arg, index_arg) = (
         shoot.to_str().expect("utf-8"),
         index.to_str().expect("utf-8"),
     );
-    ok(&["index", shoot_arg, "--index", index_arg, "--no-ocr"]);
 
     let before = search(&index, "crowd");
     let id = before.first().expect("crowd indexed")["asset"]["id"].clone();
@@ -55,14 +70,11 @@ fn renamed_files_keep_their_id_and_deleted_files_leave() {
 #[test]
 fn thumbnail_folders_of_no_asset_are_cleared_by_the_next_run() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let shoot = temp.path().join("shoot");
-    copy_tree(&footage().join("day1"), &shoot);
-    let index = temp.path().join("index");
+    let (shoot, index) = index_copy_of_day_one(temp.path());
     let (shoot_arg, index_arg) = (
         shoot.to_str().expect("utf-8"),
         index.to_str().expect("utf-8"),
     );
-    ok(&["index", shoot_arg, "--index", index_arg, "--no-ocr"]);
     let orphan = index.join("thumbs/0123456789abcdef");
     let other = index.join("thumbs/not-an-asset");
     for folder in [&orphan, &other] {

@@ -35,6 +35,16 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The frame of opencv-doc's vtest.avi at 2 s through the ffmpeg filter chain `filter`.
+fn vtest_frame(filter: &str, out: &std::path::Path) -> image::RgbImage {
+    let video = opencv_data("vtest.avi");
+    let video = video.to_str().expect("path");
+    ffmpeg_png(
+        &["-ss", "2", "-i", video, "-vf", filter, "-frames:v", "1"],
+        out,
+    )
+}
+
 fn joined(lines: &[OcrLine]) -> String {
     lines
         .iter()
@@ -48,24 +58,11 @@ fn a_slate_burned_into_real_footage_is_read_exactly() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_models, store) = ppocr_store();
     let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
-    let video = opencv_data("vtest.avi");
     let filter = format!(
         "drawtext={}:text='SCENE 42 TAKE 3':fontsize=56:fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=12:x=(w-text_w)/2:y=h-text_h-40",
         drawtext_font()
     );
-    let frame = ffmpeg_png(
-        &[
-            "-ss",
-            "2",
-            "-i",
-            video.to_str().expect("path"),
-            "-vf",
-            &filter,
-            "-frames:v",
-            "1",
-        ],
-        &dir.path().join("slate.png"),
-    );
+    let frame = vtest_frame(&filter, &dir.path().join("slate.png"));
     assert!(engine.has_text(&frame).expect("detect"));
     let lines = engine.read(&frame).expect("read");
     let slate: Vec<&OcrLine> = lines
@@ -227,7 +224,6 @@ fn the_text_gate_passes_small_text_on_sampled_frames() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_models, store) = ppocr_store();
     let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
-    let video = opencv_data("vtest.avi");
     for (name, text, size) in [
         ("caption", "interview with the gaffer", 26),
         ("sign", "EXIT", 22),
@@ -236,19 +232,7 @@ fn the_text_gate_passes_small_text_on_sampled_frames() {
             "scale=960:-2,drawtext={}:text='{text}':fontsize={size}:fontcolor=white:box=1:boxcolor=black@0.8:boxborderw=6:x=40:y=h-80",
             drawtext_font()
         );
-        let frame = ffmpeg_png(
-            &[
-                "-ss",
-                "2",
-                "-i",
-                video.to_str().expect("path"),
-                "-vf",
-                &filter,
-                "-frames:v",
-                "1",
-            ],
-            &dir.path().join(format!("{name}.png")),
-        );
+        let frame = vtest_frame(&filter, &dir.path().join(format!("{name}.png")));
         assert!(
             engine.has_text(&frame).expect("gate"),
             "{name}: gate saw no text"
