@@ -158,9 +158,9 @@ pub struct ReindexArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// A file's path or an asset id.
+    /// A file's path (any bytes the file system allows) or an asset id.
     #[arg(value_name = "PATH|ASSET_ID")]
-    pub target: String,
+    pub target: std::ffi::OsString,
     #[command(flatten)]
     pub location: IndexLocation,
     #[arg(long)]

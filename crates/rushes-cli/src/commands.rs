@@ -259,7 +259,7 @@ fn value_text(value: &serde_json::Value) -> String {
 
 fn show(args: ShowArgs) -> Result<ExitCode> {
     let index = open_read_only(&args.location.index)?;
-    let id = match AssetId::parse(&args.target) {
+    let id = match args.target.to_str().and_then(AssetId::parse) {
         Some(id) => id,
         None => {
             let path =
@@ -268,7 +268,7 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
                 Some(asset) => asset.id,
                 None => bail!(
                     "{} is not in the index (run `rushes index` on its folder)",
-                    args.target
+                    output::printable(&path.to_string_lossy())
                 ),
             }
         }
@@ -283,7 +283,7 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
     let value = serde_json::to_value(&detail)?;
     let mut stdout = std::io::stdout().lock();
     if let Some(asset) = value.get("asset") {
-        writeln!(stdout, "{}", value_text(&asset["path"]))?;
+        writeln!(stdout, "{}", output::printable(&value_text(&asset["path"])))?;
         writeln!(
             stdout,
             "id: {}  kind: {}",

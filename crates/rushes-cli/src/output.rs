@@ -69,6 +69,20 @@ pub fn plain_snippet(snippet: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// `text` with control characters escaped (`\n`, `\t`, `\u{1b}`…), for one line of
+/// terminal output: a file name may hold a newline or an escape sequence.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().collect()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
     if response.hits.is_empty() {
@@ -81,7 +95,7 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
             stdout,
             "{:>3}. {}  {}–{}  [{}]  {:.3}",
             rank + 1,
-            hit.asset.path,
+            printable(&hit.asset.path),
             clock(hit.start),
             clock(hit.end),
             signals.join(","),
@@ -99,6 +113,12 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_control_characters_only() {
+        assert_eq!(printable("day\none/café.mov"), "day\\none/café.mov");
+        assert_eq!(printable("a\u{1b}[2Jb\tc"), "a\\u{1b}[2Jb\\tc");
+    }
 
     #[test]
     fn clock_formats_minutes_and_hours() {

@@ -119,6 +119,10 @@ pub struct MediaInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Asset {
     pub id: AssetId,
+    /// Written to JSON lossily (bytes that are not UTF-8 become U+FFFD): a file name is
+    /// whatever bytes the file system allows, and one odd name must not make the asset
+    /// impossible to show.
+    #[serde(serialize_with = "serialize_path_lossy")]
     pub path: PathBuf,
     pub kind: AssetKind,
     /// Bytes on disk when indexed.
@@ -128,6 +132,10 @@ pub struct Asset {
     /// See [`content_hash`].
     pub content_hash: String,
     pub media: MediaInfo,
+}
+
+fn serialize_path_lossy<S: serde::Serializer>(path: &Path, out: S) -> Result<S::Ok, S::Error> {
+    out.serialize_str(&path.to_string_lossy())
 }
 
 /// Bytes read from each end of a file by [`content_hash`].

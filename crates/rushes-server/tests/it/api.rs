@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, assert_error, get, json, library, ok_json, send, state};
+use crate::support::{TestResult, assert_error, get, library, ok_json, send, state};
 
 #[tokio::test]
 async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
