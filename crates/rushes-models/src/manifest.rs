@@ -17,6 +17,9 @@ pub const TASK_OCR: &str = "ocr";
 pub const TASK_VOICE_ACTIVITY: &str = "voice-activity-detection";
 /// Task of a speech recogniser (Whisper encoder + decoder).
 pub const TASK_SPEECH_RECOGNITION: &str = "speech-recognition";
+/// Task of dlib's face models (landmarks + embedding network), loaded by rushes-faces
+/// through dlib rather than ONNX Runtime: the manifest only lists, fetches and verifies them.
+pub const TASK_FACE_RECOGNITION: &str = "face-recognition";
 
 /// One `models/<name>.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -245,9 +248,10 @@ impl Manifest {
                     whisper.tokenizer.as_str(),
                 ]);
             }
+            TASK_FACE_RECOGNITION => {}
             other => {
                 return Err(bad(format!(
-                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION})"
+                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION}, {TASK_FACE_RECOGNITION})"
                 )));
             }
         }

@@ -329,3 +329,67 @@ fn names_with_newlines_and_invalid_utf8_are_indexed_searched_and_shown_without_p
         );
     }
 }
+
+/// Folders rushes cannot enter — a symbolic link loop and a folder without read permission
+/// — are each reported with their reason, and the rest of the shoot is indexed.
+#[test]
+fn symlink_loops_and_unreadable_folders_are_reported_and_the_rest_indexed() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    std::fs::create_dir_all(shoot.join("day1")).expect("day1");
+    vtest_clip(&shoot.join("day1/corridor.avi"));
+    std::os::unix::fs::symlink(&shoot, shoot.join("day1/back_to_shoot")).expect("loop link");
+    let locked = shoot.join("locked");
+    std::fs::create_dir_all(&locked).expect("locked folder");
+    vtest_clip(&locked.join("hidden.avi"));
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    let index = temp.path().join("index");
+
+    // root reads any folder; without the DAC capabilities it obeys modes as a user does.
+    let running_as_root = std::fs::read_to_string("/proc/self/status")
+        .map(|status| {
+            status
+                .lines()
+                .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false);
+    let mut command = if running_as_root {
+        let mut setpriv = Command::new("setpriv");
+        setpriv
+            .args(["--bounding-set", "-dac_override,-dac_read_search"])
+            .arg(env!("CARGO_BIN_EXE_rushes"));
+        setpriv
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_rushes"))
+    };
+    let output = command
+        .arg("index")
+        .arg(&shoot)
+        .arg("--index")
+        .arg(&index)
+        .arg("--no-ocr")
+        .env_remove("RUSHES_INDEX")
+        .env("RUSHES_MODELS", repo_root().join("models"))
+        .output()
+        .expect("run rushes index");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).expect("chmod back");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+
+    let index_arg = index.to_str().expect("utf-8 temp path");
+    let status = json(&["status", "--index", index_arg, "--json"]).to_string();
+    let reported = format!("{stderr}\n{status}");
+    assert!(
+        reported.contains("back_to_shoot") && reported.contains("symbolic link loop"),
+        "the loop is not reported: {reported}"
+    );
+    assert!(
+        reported.contains("locked") && reported.contains("ermission denied"),
+        "the unreadable folder is not reported: {reported}"
+    );
+    let hits = json(&["search", "corridor", "--index", index_arg, "--json"]);
+    let found = hits["hits"].as_array().map_or(0, Vec::len);
+    assert_eq!(found, 1, "the readable clip is indexed once: {hits}");
+}
