@@ -298,18 +298,18 @@ fn preprocess_images(
         let square = if spec.preprocess.resize == "stretch" {
             image::imageops::resize(image, size, size, FilterType::CatmullRom)
         } else {
-            let scale = f64::from(size) / f64::from(image.width().min(image.height()));
-            let width = ((f64::from(image.width()) * scale).round() as u32).max(size);
-            let height = ((f64::from(image.height()) * scale).round() as u32).max(size);
-            let resized = image::imageops::resize(image, width, height, FilterType::CatmullRom);
-            image::imageops::crop_imm(
-                &resized,
-                (width - size) / 2,
-                (height - size) / 2,
-                size,
-                size,
-            )
-            .to_image()
+            // The centre square of the source, then resized: the same picture as resizing
+            // the shortest side and cropping, without filtering the columns the crop drops
+            // (42% of a 16:9 frame).
+            let side = image.width().min(image.height());
+            let centre = image::imageops::crop_imm(
+                image,
+                (image.width() - side) / 2,
+                (image.height() - side) / 2,
+                side,
+                side,
+            );
+            image::imageops::resize(&*centre, size, size, FilterType::CatmullRom)
         };
         for (x, y, pixel) in square.enumerate_pixels() {
             for channel in 0..3 {
