@@ -133,23 +133,23 @@ pub struct CollectionSummary {
 }
 
 fn clean_tag(tag: &str) -> Result<String, StoreError> {
-    let tag = tag.trim();
-    if tag.is_empty() || tag.chars().count() > 100 {
-        return Err(StoreError::Invalid(
-            "a tag must have 1 to 100 characters".into(),
-        ));
-    }
-    Ok(tag.to_string())
+    trimmed_within(tag, 100, "a tag")
 }
 
 fn clean_collection_name(name: &str) -> Result<String, StoreError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(StoreError::Invalid(
-            "a collection name must have 1 to 200 characters".into(),
-        ));
+    trimmed_within(name, 200, "a collection name")
+}
+
+/// `text` trimmed, if it then has 1 to `max_chars` characters; else a user error naming
+/// `what`.
+fn trimmed_within(text: &str, max_chars: usize, what: &str) -> Result<String, StoreError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > max_chars {
+        return Err(StoreError::Invalid(format!(
+            "{what} must have 1 to {max_chars} characters"
+        )));
     }
-    Ok(name.to_string())
+    Ok(text.to_string())
 }
 
 /// A hand tag or note with its time range, as the text index sees it.

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use crate::footage::{footage, json, ok, repo_root, rushes, search};
+use crate::footage::{ffprobe_duration, footage, json, ok, repo_root, rushes, search};
 use crate::workflows::index_day_one;
 
 /// Starts `rushes <args>` and SIGKILLs it after `delay` (if it is still running).
@@ -27,23 +27,7 @@ fn run_and_kill(args: &[&str], delay: Duration) {
 
 /// Whether ffprobe reads `path` as media with a video stream of positive duration.
 fn is_complete_clip(path: &Path) -> bool {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    output.status.success()
-        && String::from_utf8_lossy(&output.stdout)
-            .trim()
-            .parse::<f64>()
-            .is_ok_and(|duration| duration > 0.5)
+    ffprobe_duration(path).is_some_and(|duration| duration > 0.5)
 }
 
 fn finished_clips(dir: &Path) -> Vec<std::path::PathBuf> {

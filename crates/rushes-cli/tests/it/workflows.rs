@@ -6,7 +6,7 @@ use std::path::Path;
 
 use rushes_core::timecode::Timecode;
 
-use crate::footage::{file_name, footage, json, ok, rushes, search};
+use crate::footage::{ffprobe_duration, file_name, footage, json, ok, rushes, search};
 
 /// Indexes the first shoot day (the crowd clip and the slate with its transcript).
 pub fn index_day_one(index: &Path) {
@@ -35,25 +35,6 @@ fn export(index: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
         .lines()
         .map(str::to_string)
         .collect()
-}
-
-fn ffprobe_duration(path: &Path) -> f64 {
-    let output = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    String::from_utf8_lossy(&output.stdout)
-        .trim()
-        .parse()
-        .expect("a duration")
 }
 
 #[test]
@@ -197,7 +178,7 @@ fn export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles() {
         ))
     );
     let expected = (end + 0.5).min(file_duration) - (start - 0.5).max(0.0);
-    let got = ffprobe_duration(clip);
+    let got = ffprobe_duration(clip).expect("a duration");
     assert!(
         (got - expected).abs() <= 1.0 / fps + 1e-3,
         "clip lasts {got} s, expected {expected} s"
@@ -302,7 +283,7 @@ fn hand_tags_are_searchable_and_collections_export_their_ranges() {
     let size = String::from_utf8_lossy(&size.stdout).trim().to_string();
     let (width, height) = size.split_once(',').expect("width,height");
     assert_eq!(width, height, "not square: {size}");
-    assert!((ffprobe_duration(Path::new(&clip)) - 2.0).abs() < 0.05);
+    assert!((ffprobe_duration(Path::new(&clip)).expect("a duration") - 2.0).abs() < 0.05);
 }
 
 /// `(x, y)` of cell `n`'s picture and the label band's height, as the default layout puts
