@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::footage::{file_name, repo_root};
-use crate::visual::rushes_with_models;
+use crate::visual::{index_with_models, rushes_with_models};
 
 /// A models folder with the real Silero VAD and the scripted Whisper stand-in (it always
 /// hears "roll camera" 0.0–1.5 s and "scene forty two" 1.8–2.4 s into a speech window).
@@ -103,23 +103,9 @@ fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
     let models = temp.path().join("models");
     speech_models(&models);
     let index = temp.path().join("index");
-    let (footage_arg, index_arg) = (
-        footage.to_str().expect("utf-8"),
-        index.to_str().expect("utf-8"),
-    );
+    let index_arg = index.to_str().expect("utf-8");
 
-    let summary = rushes_with_models(
-        &models,
-        &[
-            "index",
-            footage_arg,
-            "--index",
-            index_arg,
-            "--no-ocr",
-            "--no-visual",
-            "--json",
-        ],
-    );
+    let summary = index_with_models(&models, &footage, &index, &["--no-visual"]);
     assert_eq!(summary["indexed"], 2, "{summary}");
     assert!(
         !summary["notices"].to_string().contains("speech"),
@@ -170,18 +156,11 @@ fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
 
     let quiet_index = temp.path().join("quiet");
     let quiet_arg = quiet_index.to_str().expect("utf-8");
-    rushes_with_models(
+    index_with_models(
         &models,
-        &[
-            "index",
-            footage_arg,
-            "--index",
-            quiet_arg,
-            "--no-ocr",
-            "--no-visual",
-            "--no-speech",
-            "--json",
-        ],
+        &footage,
+        &quiet_index,
+        &["--no-visual", "--no-speech"],
     );
     let none = hits(&rushes_with_models(
         &models,

@@ -36,6 +36,26 @@ pub fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("json")
 }
 
+/// `rushes index FOOTAGE --index INDEX --no-ocr --json EXTRA…` with the models in `models`;
+/// the run's JSON summary.
+pub fn index_with_models(
+    models: &Path,
+    footage: &Path,
+    index: &Path,
+    extra: &[&str],
+) -> serde_json::Value {
+    let mut args = vec![
+        "index",
+        footage.to_str().expect("utf-8"),
+        "--index",
+        index.to_str().expect("utf-8"),
+        "--no-ocr",
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    rushes_with_models(models, &args)
+}
+
 #[test]
 fn typing_red_finds_the_red_segment_with_its_start_and_end() {
     let temp = tempfile::tempdir().expect("temp dir");
@@ -62,22 +82,9 @@ fn typing_red_finds_the_red_segment_with_its_start_and_end() {
     let models = temp.path().join("models");
     fixture_models(&models);
     let index = temp.path().join("index");
-    let (footage_arg, index_arg) = (
-        footage.to_str().expect("utf-8"),
-        index.to_str().expect("utf-8"),
-    );
+    let index_arg = index.to_str().expect("utf-8");
 
-    let summary = rushes_with_models(
-        &models,
-        &[
-            "index",
-            footage_arg,
-            "--index",
-            index_arg,
-            "--no-ocr",
-            "--json",
-        ],
-    );
+    let summary = index_with_models(&models, &footage, &index, &[]);
     assert_eq!(summary["indexed"], 1, "{summary}");
     assert!(
         !summary["notices"]
