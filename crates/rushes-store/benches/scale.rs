@@ -3,6 +3,12 @@
 //! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual
 //! and hybrid queries. Assets go in through the bulk path (`Index::put_assets`).
 //!
+//! With `RUSHES_BENCH_INDEX_CACHE` set to a folder, the built index is kept there under a
+//! name made of the moment count, [`GENERATOR_VERSION`] and the store's format version, and
+//! a later run with the same key reopens it instead of rebuilding (the build line then says
+//! `"cached": true` and repeats the original build time); other `scale-*` folders there are
+//! removed. Without it the index lives in a temporary folder.
+//!
 //! Vectors are clustered the way footage embeddings are: all share a common direction
 //! (CLIP's embeddings sit in a narrow cone), each asset has its own scene direction and
 //! each frame is that plus noise. Uniform random vectors would measure a case no footage
@@ -21,6 +27,11 @@ const QUERIES: usize = 50;
 const BATCH_ASSETS: usize = 500;
 /// Moments between commits: a bulk import commits (and saves the vector file) rarely.
 const COMMIT_EVERY_MOMENTS: usize = 200_000;
+/// Bumped whenever the synthetic data or the way it is written changes, so a cached index
+/// built by an older generator is rebuilt.
+const GENERATOR_VERSION: u32 = 1;
+/// Written into a cached index folder once its build completed: `{"seconds": …}`.
+const BUILT_STAMP: &str = "scale-built.json";
 const WORDS: [&str; 16] = [
     "scene", "take", "slate", "crane", "dolly", "grip", "makeup", "stunt", "rain", "night",
     "marker", "action", "cut", "rigging", "boom", "lights",
@@ -71,14 +82,64 @@ fn size_of(dir: &std::path::Path) -> u64 {
     total
 }
 
+/// Where the index is built: a folder in the cache named by its key, or a temporary one.
+enum IndexHome {
+    Cached(PathBuf),
+    Temporary(tempfile::TempDir),
+}
+
+impl IndexHome {
+    fn choose(moments: usize) -> std::io::Result<IndexHome> {
+        let Some(cache) = std::env::var_os("RUSHES_BENCH_INDEX_CACHE") else {
+            return tempfile::tempdir().map(IndexHome::Temporary);
+        };
+        let cache = PathBuf::from(cache);
+        std::fs::create_dir_all(&cache)?;
+        let name = format!(
+            "scale-{moments}-g{GENERATOR_VERSION}-f{}",
+            rushes_store::manifest::FORMAT_VERSION
+        );
+        // Indexes of other keys are stale (or another size): gigabytes not worth keeping.
+        for entry in std::fs::read_dir(&cache)?.flatten() {
+            let other = entry.file_name();
+            if other != name.as_str() && other.to_string_lossy().starts_with("scale-") {
+                eprintln!(
+                    "[scale] removing stale cached index {}",
+                    entry.path().display()
+                );
+                std::fs::remove_dir_all(entry.path())?;
+            }
+        }
+        Ok(IndexHome::Cached(cache.join(name)))
+    }
+
+    fn path(&self) -> PathBuf {
+        match self {
+            IndexHome::Cached(path) => path.clone(),
+            IndexHome::Temporary(dir) => dir.path().join("index"),
+        }
+    }
+
+    /// Build seconds of a complete cached index, if there is one.
+    fn cached_build_seconds(&self) -> Option<f64> {
+        let IndexHome::Cached(path) = self else {
+            return None;
+        };
+        let stamp = std::fs::read_to_string(path.join(BUILT_STAMP)).ok()?;
+        serde_json::from_str::<serde_json::Value>(&stamp)
+            .ok()?
+            .get("seconds")?
+            .as_f64()
+    }
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let moments: usize = std::env::var("RUSHES_BENCH_MOMENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join("index");
-    let index = Index::open(&path, OpenMode::ReadWrite)?;
+    let home = IndexHome::choose(moments)?;
+    let path = home.path();
     let mut random = Random(0x9E37_79B9_7F4A_7C15);
     let assets = moments.div_ceil(MOMENTS_PER_ASSET);
     let cone = random.vector();
@@ -89,6 +150,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(c, s)| 0.6 * c + s)
             .collect::<Vec<f32>>()
     };
+    let cached = home.cached_build_seconds();
+    if let Some(seconds) = cached {
+        eprintln!(
+            "[scale] reusing the index built in {seconds:.0} s at {}",
+            path.display()
+        );
+    } else if path.exists() {
+        // A build that did not finish: start again.
+        std::fs::remove_dir_all(&path)?;
+    }
+    let index = Index::open(&path, OpenMode::ReadWrite)?;
+    // The generator draws the same numbers whether or not it writes, so the queries below
+    // are the same for a cached index and a fresh one.
     let started = Instant::now();
     let mut batch = Vec::with_capacity(BATCH_ASSETS);
     let mut since_commit = 0;
@@ -132,6 +206,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 }
             })
             .collect();
+        if cached.is_some() {
+            continue;
+        }
         batch.push(AssetRecord {
             asset,
             moments,
@@ -154,12 +231,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
     }
-    index.commit()?;
-    let build_seconds = started.elapsed().as_secs_f64();
+    let build_seconds = match cached {
+        Some(seconds) => seconds,
+        None => {
+            index.commit()?;
+            let seconds = started.elapsed().as_secs_f64();
+            if let IndexHome::Cached(dir) = &home {
+                std::fs::write(
+                    dir.join(BUILT_STAMP),
+                    serde_json::json!({"seconds": seconds}).to_string(),
+                )?;
+            }
+            seconds
+        }
+    };
     println!(
         "{}",
         serde_json::json!({"metric": "build", "moments": assets * MOMENTS_PER_ASSET, "seconds": build_seconds,
-            "index_bytes": size_of(&path)})
+            "index_bytes": size_of(&path), "cached": cached.is_some()})
     );
 
     for kind in ["text", "visual", "hybrid"] {

@@ -8,6 +8,7 @@
 
 pub mod catalog;
 mod error;
+pub mod fusion;
 pub mod manifest;
 pub mod people;
 pub mod query;
@@ -31,6 +32,7 @@ use crate::text::TextIndex;
 use crate::vectors::VectorStore;
 
 pub use crate::error::StoreError;
+pub use crate::fusion::Fusion;
 pub use crate::query::{Query, QueryError};
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 
@@ -74,6 +76,9 @@ pub struct SearchRequest {
     /// At most this many hits per asset (0: no limit); ignored when the query names one asset.
     pub per_asset: usize,
     pub sort: Sort,
+    /// How the text and visual branches are fused (the measured default unless a caller,
+    /// such as the fusion evaluation, asks for another).
+    pub fusion: Fusion,
 }
 
 impl Default for SearchRequest {
@@ -86,6 +91,7 @@ impl Default for SearchRequest {
             image_vector: None,
             per_asset: 3,
             sort: Sort::Relevance,
+            fusion: Fusion::default(),
         }
     }
 }
@@ -202,8 +208,8 @@ impl Index {
         };
         manifest::check(dir, read_only)?;
         let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
-        let text = TextIndex::open(&dir.join("text"), read_only)?;
-        let vectors = VectorStore::new(&dir.join("vectors"), read_only);
+        let text = TextIndex::open(&rebuild::readable_part(dir, "text"), read_only)?;
+        let vectors = VectorStore::new(&rebuild::readable_part(dir, "vectors"), read_only);
         let index = Index {
             dir: dir.to_path_buf(),
             mode,

@@ -77,6 +77,19 @@ fn sync_dir(dir: &Path) -> Result<(), StoreError> {
         .map_err(StoreError::io(dir))
 }
 
+/// The folder a reader should open for a derived part (`text`, `vectors`): the part
+/// itself, or, when a reindex was killed between moving the old one aside and moving the
+/// new one in, the complete new one (the swap marker says it is complete). A reader cannot
+/// finish the swap (it holds no lock), so it reads where the swap would put it.
+pub(crate) fn readable_part(dir: &Path, part: &str) -> PathBuf {
+    let current = dir.join(part);
+    let next = next_dir(dir, part);
+    if !current.exists() && dir.join(SWAP_MARKER).exists() && next.is_dir() {
+        return next;
+    }
+    current
+}
+
 /// Finishes a swap a killed `reindex` left half-done (when its marker exists), else throws
 /// away new indexes it left half-built; then removes the old indexes a swap left behind.
 /// Called by writers, under the writer lock.

@@ -1,5 +1,5 @@
 //! Hybrid ranking: the text branch (BM25 over moments) and the visual branch (query
-//! vectors → nearest frames → their moments) fused by reciprocal rank fusion; then hits
+//! vectors → nearest frames → their moments) fused (`fusion`); then hits
 //! are built from the catalog, with per-field signals, snippets, transcript-line windows,
 //! merged neighbours and a cap on hits per asset. Also facet counts.
 
@@ -11,12 +11,11 @@ use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
 
 use crate::catalog::MomentRow;
+use crate::fusion::{Branch, Fused, Fusion};
 use crate::query::{self, Query};
 use crate::text::{TextField, TextIndex, TextOrder};
 use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnail_url};
 
-/// The `k` of reciprocal rank fusion: a hit at rank r of a branch scores 1 / (k + r).
-pub const RRF_K: f32 = 60.0;
 /// Hits of one asset closer than this (seconds) are merged into one window.
 const MERGE_GAP: f64 = 0.5;
 const SNIPPET_CHARS: usize = 200;
@@ -29,15 +28,6 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 /// Moments read for facet counts at most.
 const FACET_CAP: usize = 20_000;
 
-/// A moment's standing after fusion.
-#[derive(Debug, Default, Clone)]
-struct Fused {
-    score: f32,
-    /// Order of arrival for stable ties.
-    first_seen: usize,
-    visual: bool,
-}
-
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
     crate::people::resolve_person_filters(index, &mut query)?;
@@ -46,8 +36,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     let per_asset = request.per_asset.max(1);
     let pool = wanted.saturating_mul(per_asset + 2).clamp(100, 2_000);
 
-    let mut branches: Vec<Vec<i64>> = Vec::new();
-    let mut visual_moments: HashSet<i64> = HashSet::new();
+    let mut branches: Vec<Branch> = Vec::new();
 
     // Text branch: every word must match; if that finds nothing, any word may.
     if let Some(all_words) = index.text.build_query(&query.terms, &query.filters, true)? {
@@ -65,7 +54,10 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
                 .text
                 .top_moments(&searcher, &*any_word, pool, TextOrder::Score)?;
         }
-        branches.push(ranked.into_iter().map(|(id, _)| id).collect());
+        branches.push(Branch {
+            moments: ranked,
+            visual: false,
+        });
     }
 
     // Visual branches: one per query vector.
@@ -88,8 +80,10 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
                     pool,
                     restriction.as_deref(),
                 )?;
-                visual_moments.extend(ranked.iter().copied());
-                branches.push(ranked);
+                branches.push(Branch {
+                    moments: ranked,
+                    visual: true,
+                });
             }
         }
     }
@@ -106,10 +100,19 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
         let ranked = index
             .text
             .top_moments(&searcher, &*restriction, pool, order)?;
-        branches.push(ranked.into_iter().map(|(id, _)| id).collect());
+        branches.push(Branch {
+            moments: ranked,
+            visual: false,
+        });
     }
 
-    let fused = fuse(&branches, &visual_moments);
+    // A listing has no scores to calibrate: its order is the rank.
+    let fusion = if listing {
+        Fusion::default()
+    } else {
+        request.fusion
+    };
+    let fused = fusion.fuse(&branches);
     let mut order: Vec<(&i64, &Fused)> = fused.iter().collect();
     order.sort_by(|a, b| {
         b.1.score
@@ -125,7 +128,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     };
 
     let highlighter = Highlighter::new(index, &searcher, &query)?;
-    let best_possible = branches.len() as f32 / (RRF_K + 1.0);
+    let best_possible = fusion.best_possible(&branches);
     let single_asset = query.single_asset().is_some();
     let cap = if single_asset || request.per_asset == 0 {
         usize::MAX
@@ -168,8 +171,8 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     })
 }
 
-/// Nearest frames to `vector` → their moments, best first, each once, restricted to the
-/// moments passing the query's filters.
+/// Nearest frames to `vector` → their moments with their best frame's similarity, best
+/// first, each once, restricted to the moments passing the query's filters.
 fn visual_branch(
     index: &Index,
     searcher: &Searcher,
@@ -177,7 +180,7 @@ fn visual_branch(
     vector: &[f32],
     pool: usize,
     restriction: Option<&dyn TantivyQuery>,
-) -> Result<Vec<i64>, StoreError> {
+) -> Result<Vec<(i64, f32)>, StoreError> {
     // Restrictive filters can leave few of the nearest frames; look further then.
     let count = if restriction.is_some() {
         pool * 8
@@ -208,31 +211,7 @@ fn visual_branch(
     {
         ranked.retain(|(_, similarity)| *similarity >= best - VISUAL_MARGIN);
     }
-    let ranked = ranked.into_iter().map(|(id, _)| id).collect();
     Ok(ranked)
-}
-
-/// Reciprocal rank fusion of ranked moment lists.
-fn fuse(branches: &[Vec<i64>], visual: &HashSet<i64>) -> HashMap<i64, Fused> {
-    let mut fused: HashMap<i64, Fused> = HashMap::new();
-    let mut arrival = 0;
-    let longest = branches.iter().map(Vec::len).max().unwrap_or(0);
-    // Interleave branches so arrival order alternates between them at equal ranks.
-    for rank in 0..longest {
-        for branch in branches {
-            let Some(id) = branch.get(rank) else { continue };
-            let entry = fused.entry(*id).or_insert_with(|| {
-                arrival += 1;
-                Fused {
-                    first_seen: arrival,
-                    visual: visual.contains(id),
-                    ..Fused::default()
-                }
-            });
-            entry.score += 1.0 / (RRF_K + rank as f32 + 1.0);
-        }
-    }
-    fused
 }
 
 struct Built {
@@ -329,7 +308,14 @@ impl Highlighter {
                 }
             }
         }
-        let tags_text = row.tags.join(", ");
+        // Hand notes are indexed in the tags field, so they match (and show) as a tag.
+        let tags_text = row
+            .tags
+            .iter()
+            .chain(&row.notes)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
         let name_text = row.display_path.clone();
         let metadata_text = metadata_of(row);
         let others = [
@@ -530,19 +516,6 @@ fn counts(map: HashMap<String, HashSet<String>>) -> Vec<FacetCount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fusion_puts_a_moment_ranked_by_both_branches_first() {
-        let text = vec![1, 2, 3];
-        let visual = vec![4, 2, 5];
-        let fused = fuse(&[text, visual.clone()], &visual.into_iter().collect());
-        let best = fused
-            .iter()
-            .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
-            .map(|(id, _)| *id);
-        assert_eq!(best, Some(2));
-        assert!(fused[&2].visual && !fused[&1].visual);
-    }
 
     #[test]
     fn html_escape_escapes_markup() {

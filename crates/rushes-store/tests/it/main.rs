@@ -9,5 +9,6 @@ mod reindex;
 mod support;
 mod text_search;
 mod tokenizer;
+mod variety;
 mod visual;
 mod workflow;

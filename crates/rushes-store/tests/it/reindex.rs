@@ -145,6 +145,12 @@ fn a_swap_cut_short_is_finished_by_the_next_writer() -> TestResult {
     std::fs::rename(dir.join("text"), dir.join("text.old"))?;
     std::fs::rename(copy.join("text"), dir.join("text.next"))?;
     std::fs::write(dir.join(SWAP_MARKER), b"")?;
+    // Readers in the meantime (no lock, so they cannot finish it) read the new index.
+    assert_eq!(
+        answers(&dir)?,
+        expected(),
+        "a reader before the next writer"
+    );
 
     drop(Index::open(&dir, OpenMode::ReadWrite)?);
     assert!(!dir.join(SWAP_MARKER).exists());

@@ -176,3 +176,40 @@ fn schema_one_collections_and_json_ranges_move_into_the_catalog() -> TestResult 
     assert!(Path::new(&location.join("collection-ranges.json.imported")).exists());
     Ok(())
 }
+
+// Regression: a hit found only by a hand note listed no signal and showed the OCR snippet.
+#[test]
+fn a_hit_found_by_a_hand_note_or_tag_says_so_and_highlights_its_words() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let mut take = record(video("/footage/day2/A002_C007.mov", 30.0), 3, 10.0);
+    for moment in &mut take.moments {
+        moment.ocr_text = "SCENE 12 TAKE 4".into();
+    }
+    let id = take.asset.id.clone();
+    index.put_asset(&take)?;
+    index.commit()?;
+    index.set_note(
+        &id,
+        Some(TimeRange::new(22.0, 25.0)?),
+        "wardrobe malfunction on the left",
+    )?;
+    index.add_hand_tags(&id, Some(TimeRange::new(2.0, 5.0)?), &tags(&["blooper"]))?;
+
+    let noted = search(&index, "wardrobe")?;
+    assert_eq!(noted.hits.len(), 1);
+    assert_eq!(noted.hits[0].signals, vec![rushes_core::Signal::Tag]);
+    assert_eq!(
+        noted.hits[0].snippet,
+        "<b>wardrobe</b> malfunction on the left"
+    );
+
+    let tagged = search(&index, "blooper")?;
+    assert_eq!(tagged.hits.len(), 1);
+    assert_eq!(tagged.hits[0].signals, vec![rushes_core::Signal::Tag]);
+    assert!(
+        tagged.hits[0].snippet.contains("<b>blooper</b>"),
+        "{}",
+        tagged.hits[0].snippet
+    );
+    Ok(())
+}
