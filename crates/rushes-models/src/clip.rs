@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use image::RgbImage;
-use image::imageops::FilterType;
 use ndarray::{Array2, Array4, ArrayView2, Axis};
 use ort::value::TensorRef;
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
@@ -284,38 +283,53 @@ impl ImageEmbedder for ClipImageEncoder {
 }
 
 /// Resize (shortest side + centre crop, or stretch), scale to 0..1, normalise per channel,
-/// NCHW.
-fn preprocess_images(
+/// NCHW. The Catmull-Rom resize runs on `fast_image_resize`'s SIMD convolution; cropping is
+/// part of the resize, so the columns the crop drops are never filtered.
+pub(crate) fn preprocess_images(
     images: &[RgbImage],
     spec: &ImageEncoderSpec,
 ) -> Result<Array4<f32>, ModelError> {
+    use fast_image_resize::images::{Image, ImageRef};
+    use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+
     let size = spec.preprocess.size;
-    let mut pixels = Array4::<f32>::zeros((images.len(), 3, size as usize, size as usize));
+    let side = size as usize;
+    let mut pixels = Array4::<f32>::zeros((images.len(), 3, side, side));
+    let mut resizer = Resizer::new();
+    let mut square = Image::new(size, size, PixelType::U8x3);
+    // value / 255 then (value - mean) / std, as one multiply-add per channel.
+    let scale: [f32; 3] = std::array::from_fn(|c| 1.0 / (255.0 * spec.preprocess.std[c]));
+    let offset: [f32; 3] =
+        std::array::from_fn(|c| -spec.preprocess.mean[c] / spec.preprocess.std[c]);
     for (index, image) in images.iter().enumerate() {
-        if image.width() == 0 || image.height() == 0 {
+        let (width, height) = (image.width(), image.height());
+        if width == 0 || height == 0 {
             return Err(ModelError::InvalidInput(format!("image {index} is empty")));
         }
-        let square = if spec.preprocess.resize == "stretch" {
-            image::imageops::resize(image, size, size, FilterType::CatmullRom)
-        } else {
-            // The centre square of the source, then resized: the same picture as resizing
-            // the shortest side and cropping, without filtering the columns the crop drops
-            // (42% of a 16:9 frame).
-            let side = image.width().min(image.height());
-            let centre = image::imageops::crop_imm(
-                image,
-                (image.width() - side) / 2,
-                (image.height() - side) / 2,
-                side,
-                side,
+        let source = ImageRef::new(width, height, image.as_raw(), PixelType::U8x3)
+            .map_err(|e| ModelError::InvalidInput(format!("image {index}: {e}")))?;
+        let mut options =
+            ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
+        if spec.preprocess.resize != "stretch" {
+            let short = width.min(height);
+            options = options.crop(
+                f64::from((width - short) / 2),
+                f64::from((height - short) / 2),
+                f64::from(short),
+                f64::from(short),
             );
-            image::imageops::resize(&*centre, size, size, FilterType::CatmullRom)
-        };
-        for (x, y, pixel) in square.enumerate_pixels() {
-            for channel in 0..3 {
-                let value = f32::from(pixel[channel]) / 255.0;
-                pixels[[index, channel, y as usize, x as usize]] =
-                    (value - spec.preprocess.mean[channel]) / spec.preprocess.std[channel];
+        }
+        resizer
+            .resize(&source, &mut square, &options)
+            .map_err(|e| ModelError::InvalidInput(format!("resizing image {index}: {e}")))?;
+        let mut planes = pixels.index_axis_mut(Axis(0), index);
+        for (channel, mut plane) in planes.outer_iter_mut().enumerate() {
+            let plane = plane
+                .as_slice_mut()
+                .ok_or_else(|| ModelError::InvalidInput("image tensor is not contiguous".into()))?;
+            let (scale, offset) = (scale[channel], offset[channel]);
+            for (value, pixel) in plane.iter_mut().zip(square.buffer().chunks_exact(3)) {
+                *value = f32::from(pixel[channel]) * scale + offset;
             }
         }
     }
