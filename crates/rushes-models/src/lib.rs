@@ -1,10 +1,12 @@
 //! rushes-models: ONNX Runtime through `ort` (load-dynamic). Finding the runtime library,
 //! model manifests and the models folder (list, fetch, verify), CLIP-style image and text
-//! encoders, the zero-shot tagger, PP-OCR detection and recognition, Silero VAD and
-//! Whisper speech recognition.
+//! encoders, the zero-shot tagger, PP-OCR detection and recognition, Silero VAD,
+//! Whisper speech recognition and Florence-2 image captions.
 
+pub mod caption;
 pub mod clip;
 mod error;
+mod kv_cache;
 pub mod manifest;
 pub mod ocr;
 pub mod runtime;
@@ -14,6 +16,7 @@ pub mod tagger;
 pub mod vad;
 pub mod whisper;
 
+pub use caption::Captioner;
 pub use clip::{ClipImageEncoder, ClipModel, ClipTextEncoder, ImageEmbedder, TextEmbedder};
 pub use error::ModelError;
 pub use manifest::Manifest;

@@ -17,6 +17,8 @@ pub const TASK_OCR: &str = "ocr";
 pub const TASK_VOICE_ACTIVITY: &str = "voice-activity-detection";
 /// Task of a speech recogniser (Whisper encoder + decoder).
 pub const TASK_SPEECH_RECOGNITION: &str = "speech-recognition";
+/// Task of an image caption model (Florence-2: vision encoder + text encoder + decoder).
+pub const TASK_IMAGE_CAPTIONING: &str = "image-captioning";
 /// Task of dlib's face models (landmarks + embedding network), loaded by rushes-faces
 /// through dlib rather than ONNX Runtime: the manifest only lists, fetches and verifies them.
 pub const TASK_FACE_RECOGNITION: &str = "face-recognition";
@@ -51,6 +53,8 @@ pub struct Manifest {
     pub vad: Option<crate::vad::VadSpec>,
     #[serde(default)]
     pub whisper: Option<crate::whisper::WhisperSpec>,
+    #[serde(default)]
+    pub caption: Option<crate::caption::CaptionSpec>,
 }
 
 /// A file a model needs, stored as `models/<name>/<name of the file>`.
@@ -248,10 +252,29 @@ impl Manifest {
                     whisper.tokenizer.as_str(),
                 ]);
             }
+            TASK_IMAGE_CAPTIONING => {
+                let Some(caption) = &self.caption else {
+                    return Err(bad(format!(
+                        "task {TASK_IMAGE_CAPTIONING} needs a [caption] section"
+                    )));
+                };
+                if caption.preprocess.size == 0 || caption.preprocess.std.contains(&0.0) {
+                    return Err(bad(
+                        "caption preprocess needs size > 0 and non-zero std".into()
+                    ));
+                }
+                referenced.extend([
+                    caption.vision_encoder.as_str(),
+                    caption.embed_tokens.as_str(),
+                    caption.encoder.as_str(),
+                    caption.decoder.as_str(),
+                    caption.tokenizer.as_str(),
+                ]);
+            }
             TASK_FACE_RECOGNITION => {}
             other => {
                 return Err(bad(format!(
-                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION}, {TASK_FACE_RECOGNITION})"
+                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION}, {TASK_IMAGE_CAPTIONING}, {TASK_FACE_RECOGNITION})"
                 )));
             }
         }

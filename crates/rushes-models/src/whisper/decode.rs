@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array2, Array3};
+use ndarray::Array2;
 use ort::session::SessionInputValue;
 use ort::value::{DynValue, Tensor};
 use tokenizers::Tokenizer;
@@ -13,6 +13,7 @@ use tokenizers::Tokenizer;
 use super::WhisperSpec;
 use super::mel::{MelExtractor, SAMPLE_RATE, WINDOW_SAMPLES};
 use super::tokens::{SpecialTokens, TimedText, lines_from_tokens};
+use crate::kv_cache::{KvCache, KvCacheLayout, argmax, last_step_logits};
 use crate::manifest::TASK_SPEECH_RECOGNITION;
 use crate::session::Graph;
 use crate::{ModelError, ModelState, ModelStore};
@@ -21,8 +22,6 @@ const INPUT_FEATURES: &str = "input_features";
 const LAST_HIDDEN_STATE: &str = "last_hidden_state";
 const INPUT_IDS: &str = "input_ids";
 const ENCODER_HIDDEN_STATES: &str = "encoder_hidden_states";
-const USE_CACHE_BRANCH: &str = "use_cache_branch";
-const LOGITS: &str = "logits";
 
 /// What Whisper heard in some audio.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,14 +29,6 @@ pub struct Transcription {
     /// Language code used (given or detected), e.g. `en`.
     pub language: String,
     pub lines: Vec<TimedText>,
-}
-
-/// One cached tensor: where it comes from and where it goes.
-struct CacheSlot {
-    past_input: String,
-    present_output: String,
-    /// Cross-attention entries are computed once per window and then kept.
-    cross_attention: bool,
 }
 
 /// A loaded Whisper encoder + merged decoder + tokenizer.
@@ -50,16 +41,14 @@ pub struct WhisperModel {
     tokenizer_path: PathBuf,
     special: SpecialTokens,
     mel: MelExtractor,
-    cache: Vec<CacheSlot>,
-    heads: usize,
-    head_dim: usize,
+    cache_layout: KvCacheLayout,
 }
 
 impl std::fmt::Debug for WhisperModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WhisperModel")
             .field("name", &self.name)
-            .field("layers", &(self.cache.len() / 4))
+            .field("layers", &self.cache_layout.layers())
             .finish()
     }
 }
@@ -111,45 +100,10 @@ impl WhisperModel {
             )));
         }
         let decoder = Graph::open(name, &store.file_path(&manifest, &spec.decoder), threads)?;
-        for input in [INPUT_IDS, ENCODER_HIDDEN_STATES, USE_CACHE_BRANCH] {
+        for input in [INPUT_IDS, ENCODER_HIDDEN_STATES] {
             decoder.require_input(input)?;
         }
-        decoder.require_output(LOGITS)?;
-        let mut cache = Vec::new();
-        let mut layer = 0;
-        while decoder.has_input(&format!("past_key_values.{layer}.decoder.key")) {
-            for part in ["decoder", "encoder"] {
-                for kind in ["key", "value"] {
-                    let past_input = format!("past_key_values.{layer}.{part}.{kind}");
-                    let present_output = format!("present.{layer}.{part}.{kind}");
-                    decoder.require_input(&past_input)?;
-                    decoder.require_output(&present_output)?;
-                    cache.push(CacheSlot {
-                        past_input,
-                        present_output,
-                        cross_attention: part == "encoder",
-                    });
-                }
-            }
-            layer += 1;
-        }
-        if cache.is_empty() {
-            return Err(decoder.incompatible(
-                "it has no past_key_values.0.decoder.key input (not a merged decoder with past)"
-                    .into(),
-            ));
-        }
-        let past_shape = decoder.require_input("past_key_values.0.decoder.key")?;
-        let (heads, head_dim) = match past_shape.as_slice() {
-            [_, heads, _, head_dim] if *heads > 0 && *head_dim > 0 => {
-                (*heads as usize, *head_dim as usize)
-            }
-            other => {
-                return Err(decoder.incompatible(format!(
-                    "past_key_values.0.decoder.key has shape {other:?}, expected [batch, heads, length, head_dim]"
-                )));
-            }
-        };
+        let cache_layout = KvCacheLayout::from_decoder(&decoder)?;
         let tokenizer_path = store.file_path(&manifest, &spec.tokenizer);
         if !tokenizer_path.is_file() {
             return Err(ModelError::MissingFile {
@@ -166,7 +120,12 @@ impl WhisperModel {
                 hint: String::new(),
             })?;
         let special = SpecialTokens::from_tokenizer(&tokenizer, &tokenizer_path)?;
-        tracing::info!(model = name, layers = layer, heads, "Whisper loaded");
+        tracing::info!(
+            model = name,
+            layers = cache_layout.layers(),
+            heads = cache_layout.heads(),
+            "Whisper loaded"
+        );
         Ok(WhisperModel {
             name: name.to_string(),
             mel: MelExtractor::new(spec.mel_bins),
@@ -176,9 +135,7 @@ impl WhisperModel {
             tokenizer,
             tokenizer_path,
             special,
-            cache,
-            heads,
-            head_dim,
+            cache_layout,
         })
     }
 
@@ -267,7 +224,7 @@ impl WhisperModel {
             self.encode(features)?
         };
         let _span = tracing::debug_span!("whisper_decoder").entered();
-        let mut cache = self.empty_cache()?;
+        let mut cache = self.cache_layout.empty(1)?;
         let mut prompt = vec![self.special.start_of_transcript];
         let mut detected = None;
         if !self.spec.english_only {
@@ -283,10 +240,8 @@ impl WhisperModel {
         }
         let mut generated: Vec<u32> = Vec::new();
         let mut step_input = prompt;
-        let mut first_step = true;
         while generated.len() < self.spec.max_tokens {
-            let mut logits = self.decoder_step(&step_input, &encoded, &mut cache, first_step)?;
-            first_step = false;
+            let mut logits = self.decoder_step(&step_input, &encoded, &mut cache)?;
             self.special.suppress(&mut logits, &generated);
             let next = argmax(&logits).ok_or_else(|| {
                 self.decoder
@@ -321,30 +276,10 @@ impl WhisperModel {
         })
     }
 
-    /// Empty past key/values ([1, heads, 0, head_dim]) for the first step.
-    fn empty_cache(&self) -> Result<Vec<DynValue>, ModelError> {
-        self.cache
-            .iter()
-            .map(|_| {
-                Tensor::from_array(
-                    Array3::<f32>::zeros((self.heads, 0, self.head_dim))
-                        .insert_axis(ndarray::Axis(0)),
-                )
-                .map(|t| t.into_dyn())
-                .map_err(|e| ModelError::inference("building an empty key/value cache", e))
-            })
-            .collect()
-    }
-
     /// Language token with the highest logit after <|startoftranscript|>.
     fn detect_language(&mut self, encoded: &DynValue) -> Result<u32, ModelError> {
-        let mut cache = self.empty_cache()?;
-        let logits = self.decoder_step(
-            &[self.special.start_of_transcript],
-            encoded,
-            &mut cache,
-            true,
-        )?;
+        let mut cache = self.cache_layout.empty(1)?;
+        let logits = self.decoder_step(&[self.special.start_of_transcript], encoded, &mut cache)?;
         self.special
             .languages
             .iter()
@@ -363,81 +298,29 @@ impl WhisperModel {
         &mut self,
         tokens: &[u32],
         encoded: &DynValue,
-        cache: &mut [DynValue],
-        first_step: bool,
+        cache: &mut KvCache,
     ) -> Result<Vec<f32>, ModelError> {
         let ids = Array2::from_shape_vec(
             (1, tokens.len()),
             tokens.iter().map(|&t| i64::from(t)).collect(),
         )
         .map_err(|e| ModelError::InvalidInput(format!("token ids: {e}")))?;
-        let building = |e| ModelError::inference("building the decoder inputs", e);
+        let ids = Tensor::from_array(ids)
+            .map_err(|e| ModelError::inference("building the decoder inputs", e))?;
         let mut inputs: Vec<(Cow<'_, str>, SessionInputValue<'_>)> = vec![
-            (
-                INPUT_IDS.into(),
-                Tensor::from_array(ids).map_err(building)?.into(),
-            ),
+            (INPUT_IDS.into(), ids.into()),
             (ENCODER_HIDDEN_STATES.into(), encoded.into()),
-            (
-                USE_CACHE_BRANCH.into(),
-                Tensor::from_array(Array1::from_elem(1, !first_step))
-                    .map_err(building)?
-                    .into(),
-            ),
         ];
-        for (slot, value) in self.cache.iter().zip(cache.iter()) {
-            inputs.push((slot.past_input.as_str().into(), value.into()));
-        }
+        self.cache_layout.add_inputs(cache, &mut inputs)?;
         let context = format!("the Whisper decoder {}", self.decoder.id.path.display());
         let mut outputs = self
             .decoder
             .session
             .run(inputs)
-            .map_err(|e| ModelError::inference(context.clone(), e))?;
-        let logits = {
-            let all = outputs
-                .get(LOGITS)
-                .ok_or_else(|| self.decoder.id.incompatible(format!("it gave no {LOGITS}")))?
-                .try_extract_array::<f32>()
-                .map_err(|e| ModelError::inference(context.clone(), e))?;
-            let shape = all.shape().to_vec();
-            let [_, steps, vocab] = shape.as_slice() else {
-                return Err(self.decoder.id.incompatible(format!(
-                    "its logits have shape {shape:?}, expected [1, steps, vocab]"
-                )));
-            };
-            if *steps != tokens.len() || *vocab == 0 {
-                return Err(self.decoder.id.incompatible(format!(
-                    "its logits have shape {shape:?} for {} input tokens",
-                    tokens.len()
-                )));
-            }
-            all.iter()
-                .skip((steps - 1) * vocab)
-                .copied()
-                .collect::<Vec<f32>>()
-        };
-        for (slot, value) in self.cache.iter().zip(cache.iter_mut()) {
-            if slot.cross_attention && !first_step {
-                continue;
-            }
-            *value = outputs
-                .remove(slot.present_output.as_str())
-                .ok_or_else(|| {
-                    self.decoder
-                        .id
-                        .incompatible(format!("it gave no {}", slot.present_output))
-                })?;
-        }
-        Ok(logits)
+            .map_err(|e| ModelError::inference(context, e))?;
+        let logits = last_step_logits(&self.decoder.id, &outputs, 1, tokens.len())?;
+        self.cache_layout
+            .update(&self.decoder.id, &mut outputs, cache)?;
+        Ok(logits.into_iter().collect())
     }
-}
-
-fn argmax(values: &[f32]) -> Option<u32> {
-    values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.is_finite())
-        .max_by(|a, b| a.1.total_cmp(b.1))
-        .map(|(i, _)| i as u32)
 }

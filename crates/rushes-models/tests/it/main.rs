@@ -2,6 +2,7 @@
 //! (fetch from a local HTTP server), CLIP-style encoders and the zero-shot tagger on the
 //! colour fixture model, and OCR with the real PP-OCR models on real footage.
 
+mod caption;
 mod clip;
 mod common;
 mod ocr;
