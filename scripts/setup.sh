@@ -117,6 +117,12 @@ install_test() {
     python3 -m venv .venv
     .venv/bin/pip install --quiet onnx==1.23.2 numpy
   fi
+  # The Florence-2 fixture's tokenizer is trained with Hugging Face tokenizers
+  # (tests/fixtures/models/make_florence2_fixture.py).
+  if ! .venv/bin/python -c "import tokenizers" 2>/dev/null; then
+    say "adding tokenizers to .venv (caption fixture generation)"
+    .venv/bin/pip install --quiet tokenizers==0.23.3
+  fi
   if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
     command -v npm >/dev/null || apt_install nodejs npm
     say "installing playwright-core"
