@@ -1,6 +1,7 @@
 //! Times `analyze_video` (decode + shot detection + sampling) against the equivalent ffmpeg
 //! CLI command — decode the same file, keep one frame per sampling interval, scale it to
-//! the same size as RGB — and prints one JSON line with our cut list. The file comes from
+//! the same size as RGB — and `detect_shots` (the same decode with the sample output off,
+//! the figure to set against a shot detector), and prints one JSON line with our cut list. The file comes from
 //! `RUSHES_BENCH_VIDEO`; without it the bench is skipped.
 
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use rushes_core::AssetKind;
-use rushes_media::{SamplingConfig, analyze_video, probe};
+use rushes_media::{SamplingConfig, analyze_video, detect_shots, probe};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(path) = std::env::var_os("RUSHES_BENCH_VIDEO").map(PathBuf::from) else {
@@ -25,6 +26,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(())
     })?;
     let rushes_seconds = started.elapsed().as_secs_f64();
+
+    let started = Instant::now();
+    let shots_only = detect_shots(&path, &info, &config)?;
+    let shots_only_seconds = started.elapsed().as_secs_f64();
+    if shots_only != shots {
+        return Err(format!("detect_shots found {shots_only:?}, analyze_video {shots:?}").into());
+    }
 
     let (width, height) = (info.width.unwrap_or(0), info.height.unwrap_or(0));
     let longest = width.max(height).max(1);
@@ -61,6 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "shots": shots.len(),
         "sampled_frames": sampled,
         "rushes_seconds": rushes_seconds,
+        "shots_only_seconds": shots_only_seconds,
         "cuts": shots.iter().skip(1).map(|shot| shot.start).collect::<Vec<f64>>(),
         "ffmpeg_sample_seconds": ffmpeg_seconds,
         "overhead_ratio": rushes_seconds / ffmpeg_seconds.max(1e-9),

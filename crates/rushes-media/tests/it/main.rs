@@ -11,3 +11,4 @@ mod probe;
 mod sampling;
 mod stills;
 mod transcripts;
+mod transitions;

@@ -3,7 +3,10 @@
 use rushes_core::AssetKind;
 use rushes_media::{SampledFrame, SamplingConfig, analyze_video, frame_at, probe, write_thumbnail};
 
-use crate::common::{TestResult, corner_card_filter, ffmpeg, is_red, opencv_data, path_str};
+use crate::common::{
+    TestResult, analyse_all, corner_card_filter, ffmpeg, is_red, opencv_data, path_str,
+    vtest_megamind_clip,
+};
 
 /// 3 s of vtest, 2 s of Megamind (a stretch without cuts), 3 s of vtest from later on,
 /// normalised to 384x288 at 25 fps: hard cuts at exactly 3.0 s and 5.0 s.
@@ -215,50 +218,6 @@ fn thumbnails_fit_twenty_kilobytes() -> TestResult {
         "no temp files left"
     );
     Ok(())
-}
-
-/// Encodes `graph` over inputs vtest.avi (`[0:v]`) and Megamind.avi (`[1:v]`), output
-/// `[out]`, to `name` in `dir`, with extra output options `options`.
-fn vtest_megamind_clip(
-    dir: &std::path::Path,
-    name: &str,
-    graph: &str,
-    options: &[&str],
-) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
-    let out = dir.join(name);
-    let (vtest, megamind) = (opencv_data("vtest.avi"), opencv_data("Megamind.avi"));
-    let mut args = vec![
-        "-i",
-        path_str(&vtest),
-        "-i",
-        path_str(&megamind),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[out]",
-    ];
-    args.extend_from_slice(options);
-    args.extend_from_slice(&["-c:v", "libx264", "-preset", "ultrafast", path_str(&out)]);
-    ffmpeg(&args)?;
-    Ok(out)
-}
-
-/// What one default analysis of a file gives: its probe, shots and sampled frames.
-type Analysis = (
-    rushes_core::MediaInfo,
-    Vec<rushes_media::Shot>,
-    Vec<SampledFrame>,
-);
-
-/// Every shot and sampled frame of `path` with the default plan.
-fn analyse_all(path: &std::path::Path) -> Result<Analysis, Box<dyn std::error::Error>> {
-    let info = probe(path, AssetKind::Video)?;
-    let mut frames: Vec<SampledFrame> = Vec::new();
-    let shots = analyze_video(path, &info, &SamplingConfig::default(), &mut |batch| {
-        frames.extend(batch);
-        Ok(())
-    })?;
-    Ok((info, shots, frames))
 }
 
 /// 3 s of vtest at 25 fps, then 3 s of Megamind at 10 fps, in one variable-rate mp4: a

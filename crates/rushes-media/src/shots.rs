@@ -1,0 +1,383 @@
+//! Shot boundaries from the tiny detection frames: the hard-cut content score (the mean
+//! HSV difference of consecutive frames, as PySceneDetect's ContentDetector computes it)
+//! and gradual transitions (dissolves: a stretch where each frame is the blend of the
+//! frames around it). Knows nothing of ffmpeg, sampling or time.
+
+use std::collections::VecDeque;
+
+/// Hard-cut detector: the mean absolute difference of hue, saturation and value (OpenCV's
+/// 8-bit HSV: H 0-179, S and V 0-255) between consecutive frames downscaled to about 256
+/// pixels wide, averaged over the three channels, as PySceneDetect's ContentDetector does.
+pub struct ShotDetector {
+    threshold: f32,
+    previous: Vec<[u8; 3]>,
+    current: Vec<[u8; 3]>,
+}
+
+/// Width the detector works at; PySceneDetect downscales to about this too.
+pub(crate) const DETECTION_WIDTH: u32 = 256;
+
+impl ShotDetector {
+    pub fn new(threshold: f32) -> ShotDetector {
+        ShotDetector {
+            threshold,
+            previous: Vec::new(),
+            current: Vec::new(),
+        }
+    }
+
+    pub fn threshold(&self) -> f32 {
+        self.threshold
+    }
+
+    /// Takes the next RGB frame and returns its content score against the previous one
+    /// (0 for the first frame or after a size change).
+    pub fn push(&mut self, rgb: &[u8], width: u32, height: u32) -> f32 {
+        let factor = (width / DETECTION_WIDTH).max(1) as usize;
+        let (width, height) = (width as usize, height as usize);
+        let (small_w, small_h) = (width / factor, height / factor);
+        self.current.clear();
+        let area = (factor * factor) as u32;
+        for by in 0..small_h {
+            for bx in 0..small_w {
+                let mut sum = [0u32; 3];
+                for y in by * factor..(by + 1) * factor {
+                    let row = (y * width + bx * factor) * 3;
+                    for pixel in rgb[row..row + factor * 3].chunks_exact(3) {
+                        sum[0] += u32::from(pixel[0]);
+                        sum[1] += u32::from(pixel[1]);
+                        sum[2] += u32::from(pixel[2]);
+                    }
+                }
+                let mean = [
+                    (sum[0] / area) as u8,
+                    (sum[1] / area) as u8,
+                    (sum[2] / area) as u8,
+                ];
+                self.current.push(rgb_to_hsv(mean));
+            }
+        }
+        let score = if self.previous.len() == self.current.len() && !self.current.is_empty() {
+            let mut delta = [0u64; 3];
+            for (a, b) in self.previous.iter().zip(&self.current) {
+                for channel in 0..3 {
+                    delta[channel] += u64::from(a[channel].abs_diff(b[channel]));
+                }
+            }
+            let count = self.current.len() as f64;
+            ((delta[0] + delta[1] + delta[2]) as f64 / (3.0 * count)) as f32
+        } else {
+            0.0
+        };
+        std::mem::swap(&mut self.previous, &mut self.current);
+        score
+    }
+}
+
+/// Fixed-point shift of OpenCV's 8-bit RGB-to-HSV conversion.
+const HSV_SHIFT: u32 = 12;
+
+/// `round((255 << 12) / v)`: saturation is `diff * SATURATION_DIVISORS[max] >> 12`.
+const SATURATION_DIVISORS: [i32; 256] = divisor_table(255 << HSV_SHIFT, 1);
+/// `round((180 << 12) / (6 * diff))`: hue in OpenCV's 0..180 range.
+const HUE_DIVISORS: [i32; 256] = divisor_table(180 << HSV_SHIFT, 6);
+
+/// `table[i] = round(numerator / (scale * i))`, 0 for i = 0.
+const fn divisor_table(numerator: i32, scale: i32) -> [i32; 256] {
+    let mut table = [0i32; 256];
+    let mut i = 1;
+    while i < 256 {
+        let denominator = scale * i as i32;
+        table[i] = (2 * numerator + denominator) / (2 * denominator);
+        i += 1;
+    }
+    table
+}
+
+/// RGB to OpenCV's 8-bit HSV (H in 0..180), with OpenCV's integer arithmetic, so the
+/// scores are the ones PySceneDetect computes on the same pixels.
+fn rgb_to_hsv([r, g, b]: [u8; 3]) -> [u8; 3] {
+    let (r, g, b) = (i32::from(r), i32::from(g), i32::from(b));
+    let max = r.max(g).max(b);
+    let diff = max - r.min(g).min(b);
+    let round = 1 << (HSV_SHIFT - 1);
+    let saturation = (diff * SATURATION_DIVISORS[max as usize] + round) >> HSV_SHIFT;
+    let sector = if max == r {
+        g - b
+    } else if max == g {
+        b - r + 2 * diff
+    } else {
+        r - g + 4 * diff
+    };
+    let mut hue = (sector * HUE_DIVISORS[diff as usize] + round) >> HSV_SHIFT;
+    if hue < 0 {
+        hue += 180;
+    }
+    [hue as u8, saturation as u8, max as u8]
+}
+
+/// A decoded frame released by [`BoundaryFinder`] with what was found on it.
+pub(crate) struct JudgedFrame<T> {
+    /// What the caller pushed with the frame (its timestamp).
+    pub stamp: T,
+    /// Hard-cut content score against the previous frame.
+    pub score: f32,
+    /// The middle of a dissolve: a gradual shot boundary.
+    pub dissolve: bool,
+}
+
+/// Both detectors over one stream of frames. Frames come back in order, held back by the
+/// dissolve detector's delay so that a dissolve found later is marked on its middle frame.
+pub(crate) struct BoundaryFinder<T> {
+    hard_cuts: ShotDetector,
+    dissolves: DissolveDetector,
+    held: VecDeque<JudgedFrame<T>>,
+    /// Push index of the frame at the front of `held`.
+    front_index: u64,
+}
+
+impl<T> BoundaryFinder<T> {
+    pub(crate) fn new(threshold: f32, frame_rate: f64) -> BoundaryFinder<T> {
+        BoundaryFinder {
+            hard_cuts: ShotDetector::new(threshold),
+            dissolves: DissolveDetector::new(frame_rate),
+            held: VecDeque::new(),
+            front_index: 0,
+        }
+    }
+
+    /// Takes the next RGB detection frame; returns the frames old enough to be final.
+    pub(crate) fn push(
+        &mut self,
+        stamp: T,
+        rgb: &[u8],
+        width: u32,
+        height: u32,
+    ) -> Vec<JudgedFrame<T>> {
+        let score = self.hard_cuts.push(rgb, width, height);
+        let hard_cut = score >= self.hard_cuts.threshold();
+        let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
+        self.held.push_back(JudgedFrame {
+            stamp,
+            score,
+            dissolve: false,
+        });
+        self.mark(dissolve);
+        let mut released = Vec::new();
+        while self.held.len() > self.dissolves.delay() {
+            if let Some(frame) = self.held.pop_front() {
+                self.front_index += 1;
+                released.push(frame);
+            }
+        }
+        released
+    }
+
+    /// After the last frame: every frame still held.
+    pub(crate) fn finish(&mut self) -> Vec<JudgedFrame<T>> {
+        let dissolve = self.dissolves.finish();
+        self.mark(dissolve);
+        self.front_index += self.held.len() as u64;
+        self.held.drain(..).collect()
+    }
+
+    fn mark(&mut self, dissolve: Option<u64>) {
+        let Some(index) = dissolve else { return };
+        let held = index
+            .checked_sub(self.front_index)
+            .and_then(|offset| self.held.get_mut(offset as usize));
+        match held {
+            Some(frame) => frame.dissolve = true,
+            None => tracing::debug!(index, "dissolve middle already released"),
+        }
+    }
+}
+
+/// Finds dissolves: a frame in the middle of a cross-fade between two shots is the mean of
+/// the frames `reach` before and `reach` after it, while those two differ a lot. Camera and
+/// subject motion fail the test (the mean of two displaced pictures is a double exposure,
+/// not the picture in between), and so does a fade to or from black or a change of
+/// exposure (the later picture is the earlier one scaled: no new content). Works on RGB
+/// frames averaged down by 2 in each direction, with a delay: a boundary is reported at the
+/// middle of the run of blended frames once the run ends.
+pub(crate) struct DissolveDetector {
+    /// Frames between the middle frame and each end of the window.
+    reach: usize,
+    /// Longest run of blended middles taken for one dissolve; longer is a slow change.
+    longest_run: usize,
+    /// The last `2 * reach + 1` reduced frames and whether each arrived with a hard cut.
+    window: VecDeque<(Vec<u8>, bool)>,
+    /// Index of the frame at the back of `window`.
+    newest: u64,
+    /// First and last middle index of the current run of blended frames.
+    run: Option<(u64, u64)>,
+}
+
+/// Mean absolute RGB difference (0-255) between the two ends of the window below which
+/// there is not enough change to call a dissolve.
+const DISSOLVE_MIN_CHANGE: f32 = 18.0;
+/// How far the middle frame may stray from the mean of the ends, as a share of the change
+/// between the ends.
+const DISSOLVE_MAX_BLEND_ERROR: f32 = 0.3;
+/// How much of the change between the ends a brightness scaling may explain before the
+/// stretch counts as a fade or an exposure change rather than new content.
+const FADE_EXPLAINED_SHARE: f32 = 0.6;
+
+impl DissolveDetector {
+    /// For video at `frame_rate`: a window of about ±0.24 s.
+    pub(crate) fn new(frame_rate: f64) -> DissolveDetector {
+        let reach = (frame_rate * 0.24).round().clamp(2.0, 12.0) as usize;
+        let longest_run = (frame_rate * 2.0).round().max(4.0) as usize;
+        DissolveDetector {
+            reach,
+            longest_run,
+            window: VecDeque::with_capacity(2 * reach + 2),
+            newest: 0,
+            run: None,
+        }
+    }
+
+    /// Frames a caller must hold back so that every boundary this detector reports is still
+    /// among them.
+    pub(crate) fn delay(&self) -> usize {
+        self.reach + self.longest_run / 2 + 2
+    }
+
+    /// Takes the next RGB frame (and whether the hard-cut score fired on it); returns the
+    /// index (0-based, in push order) of a dissolve's middle frame when one just ended.
+    pub(crate) fn push(
+        &mut self,
+        rgb: &[u8],
+        width: u32,
+        height: u32,
+        hard_cut: bool,
+    ) -> Option<u64> {
+        let reduced = halve(rgb, width as usize, height as usize);
+        if self.window.len() == 2 * self.reach + 1 {
+            self.window.pop_front();
+        }
+        if !self.window.is_empty() {
+            self.newest += 1;
+        }
+        self.window.push_back((reduced, hard_cut));
+        if self.window.len() < 2 * self.reach + 1 {
+            return None;
+        }
+        let middle = self.newest - self.reach as u64;
+        if self.is_blend() {
+            self.run = Some(match self.run {
+                Some((first, _)) => (first, middle),
+                None => (middle, middle),
+            });
+            None
+        } else {
+            self.end_run()
+        }
+    }
+
+    /// Call after the last frame: a dissolve still running ends here.
+    pub(crate) fn finish(&mut self) -> Option<u64> {
+        self.end_run()
+    }
+
+    fn end_run(&mut self) -> Option<u64> {
+        let (first, last) = self.run.take()?;
+        let length = (last - first + 1) as usize;
+        (length <= self.longest_run).then_some(first + (last - first) / 2)
+    }
+
+    /// Whether the middle of the full window is a blend of its ends.
+    fn is_blend(&self) -> bool {
+        // A hard cut inside the window is the cut detector's business.
+        if self.window.iter().skip(1).any(|(_, hard_cut)| *hard_cut) {
+            return false;
+        }
+        let (Some((before, _)), Some((middle, _)), Some((after, _))) = (
+            self.window.front(),
+            self.window.get(self.reach),
+            self.window.back(),
+        ) else {
+            return false;
+        };
+        if before.len() != after.len() || middle.len() != after.len() || after.is_empty() {
+            return false;
+        }
+        let count = after.len() as f32;
+        let mut change = 0u64;
+        let mut blend_error = 0u64;
+        let (mut before_energy, mut cross) = (0u64, 0u64);
+        for ((&b, &m), &a) in before.iter().zip(middle).zip(after) {
+            let (b, m, a) = (u32::from(b), u32::from(m), u32::from(a));
+            change += u64::from(a.abs_diff(b));
+            blend_error += u64::from((2 * m).abs_diff(a + b));
+            before_energy += u64::from(b * b);
+            cross += u64::from(a * b);
+        }
+        let change = change as f32 / count;
+        let blend_error = blend_error as f32 / (2.0 * count);
+        if change < DISSOLVE_MIN_CHANGE || blend_error > DISSOLVE_MAX_BLEND_ERROR * change {
+            return false;
+        }
+        // A fade or an exposure change: the later picture is the earlier one scaled.
+        let gain = if before_energy == 0 {
+            0.0
+        } else {
+            cross as f32 / before_energy as f32
+        };
+        let unexplained = before
+            .iter()
+            .zip(after)
+            .map(|(&b, &a)| (f32::from(a) - gain * f32::from(b)).abs())
+            .sum::<f32>()
+            / count;
+        unexplained > (1.0 - FADE_EXPLAINED_SHARE) * change
+    }
+}
+
+/// RGB frame averaged over 2x2 blocks (odd edges dropped).
+fn halve(rgb: &[u8], width: usize, height: usize) -> Vec<u8> {
+    let (half_w, half_h) = ((width / 2).max(1), (height / 2).max(1));
+    if rgb.len() < width * height * 3 || width < 2 || height < 2 {
+        return rgb.to_vec();
+    }
+    let mut out = Vec::with_capacity(half_w * half_h * 3);
+    for y in 0..half_h {
+        let top = &rgb[2 * y * width * 3..(2 * y + 1) * width * 3];
+        let bottom = &rgb[(2 * y + 1) * width * 3..(2 * y + 2) * width * 3];
+        for x in 0..half_w {
+            for channel in 0..3 {
+                let left = 2 * x * 3 + channel;
+                let right = left + 3;
+                let sum = u16::from(top[left])
+                    + u16::from(top[right])
+                    + u16::from(bottom[left])
+                    + u16::from(bottom[right]);
+                out.push(((sum + 2) / 4) as u8);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hsv_matches_opencv_for_primaries() {
+        assert_eq!(rgb_to_hsv([255, 0, 0]), [0, 255, 255]);
+        assert_eq!(rgb_to_hsv([0, 255, 0]), [60, 255, 255]);
+        assert_eq!(rgb_to_hsv([0, 0, 255]), [120, 255, 255]);
+        assert_eq!(rgb_to_hsv([128, 128, 128]), [0, 0, 128]);
+    }
+
+    #[test]
+    fn detector_scores_a_colour_change_high_and_a_repeat_zero() {
+        let mut detector = ShotDetector::new(27.0);
+        let red: Vec<u8> = [255u8, 0, 0].repeat(64 * 48);
+        let blue: Vec<u8> = [0u8, 0, 255].repeat(64 * 48);
+        assert_eq!(detector.push(&red, 64, 48), 0.0);
+        assert_eq!(detector.push(&red, 64, 48), 0.0);
+        assert!(detector.push(&blue, 64, 48) > detector.threshold());
+    }
+}
