@@ -3,9 +3,11 @@
 
 mod crash_edits;
 mod footage;
+mod fusion;
 mod hostile;
 mod incremental;
 mod journey;
+mod reindex;
 mod reliability;
 mod speech;
 mod visual;
