@@ -44,6 +44,9 @@ pub enum Command {
     Models(ModelsCommand),
     /// Check ffmpeg, ONNX Runtime, the models and the index.
     Doctor(DoctorArgs),
+    /// The people found in the footage: list, show, name, merge, split, forget.
+    #[command(subcommand)]
+    People(crate::people::PeopleCommand),
     /// Add (or `--remove`) hand tags on an asset; find them again with `tag:NAME`.
     Tag(TagArgs),
     /// Named collections of assets or moments, for exporting together.
@@ -79,6 +82,9 @@ pub struct IndexArgs {
     /// Do not read on-screen text.
     #[arg(long)]
     pub no_ocr: bool,
+    /// Do not look for faces (they need the dlib models; `rushes doctor` says if installed).
+    #[arg(long)]
+    pub no_faces: bool,
     /// Keep assets whose files are gone (by default they leave the index).
     #[arg(long)]
     pub no_prune: bool,

@@ -33,6 +33,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(args, models_dir),
         Command::Models(command) => models(command, models_dir),
         Command::Doctor(args) => doctor(args, models_dir),
+        Command::People(command) => crate::people::people(command),
         Command::Tag(args) => workflow::tag(args),
         Command::Collection(command) => workflow::collection(command),
         Command::Export(args) => export(args, models_dir),
@@ -69,6 +70,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     config.prune = !args.no_prune;
     config.speech.enabled = !args.no_speech;
     config.speech.language = args.language.clone();
+    config.faces = !args.no_faces;
 
     let terminal = std::io::stderr().is_terminal();
     let bar = if terminal {
@@ -121,9 +123,10 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
         output::print_json(&summary)?;
     } else {
         eprintln!(
-            "indexed {} files ({} moments), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
+            "indexed {} files ({} moments, {} faces), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
             summary.indexed,
             summary.moments,
+            summary.faces,
             summary.skipped,
             summary.moved,
             summary.failed,
@@ -439,8 +442,9 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         Ok(status) => json!({"ok": true, "dir": args.location.index, "status": status}),
         Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
     };
-    let report =
-        json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models, "index": index});
+    let faces = crate::people::doctor_faces(&models_dir);
+    let report = json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models,
+                        "faces": faces, "index": index});
     if args.json {
         output::print_json(&report)?;
     } else {
@@ -471,6 +475,7 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
                 )?;
             }
         }
+        crate::people::print_doctor_faces(&mut stdout, &report["faces"])?;
         let index = &report["index"];
         if index["ok"].as_bool().unwrap_or(false) {
             writeln!(

@@ -6,6 +6,7 @@
 //! a person reaches the visual index too.
 
 mod error;
+mod faces;
 mod models;
 mod moments;
 mod pipeline;

@@ -14,6 +14,7 @@ use rushes_store::Index;
 use tracing::{debug, info, warn};
 
 use crate::IngestError;
+use crate::faces::FaceCollector;
 use crate::models::{ModelSet, ModelSetConfig};
 use crate::moments::{FrameFacts, build_moments};
 use crate::progress::ProgressFile;
@@ -44,6 +45,10 @@ pub struct IngestConfig {
     pub prune: bool,
     /// Transcribe speech in files without a sidecar transcript.
     pub speech: SpeechConfig,
+    /// Look for faces (when the dlib models are installed) on the first frame of every shot
+    /// and on every `face_every`th sampled frame inside it.
+    pub faces: bool,
+    pub face_every: usize,
 }
 
 impl IngestConfig {
@@ -61,6 +66,8 @@ impl IngestConfig {
             commit_interval: Duration::from_secs(10),
             prune: true,
             speech: SpeechConfig::default(),
+            faces: true,
+            face_every: 4,
         }
     }
 }
@@ -109,6 +116,8 @@ pub struct Summary {
     pub failed: usize,
     pub removed: usize,
     pub moments: usize,
+    /// Faces found in the files indexed by this run.
+    pub faces: usize,
     pub seconds: f64,
     pub notices: Vec<String>,
 }
@@ -141,6 +150,7 @@ impl From<rushes_media::MediaError> for FileError {
 enum FileOutcome {
     Indexed {
         moments: usize,
+        faces: usize,
         warnings: Vec<String>,
     },
     Unchanged,
@@ -190,6 +200,12 @@ pub fn run(
         on_event(&Event::Notice(notice.clone()));
         summary.notices.push(notice);
     }
+    let (mut face_engine, face_notice) =
+        crate::faces::load_face_engine(&config.models.models_dir, config.faces);
+    if let Some(notice) = face_notice {
+        on_event(&Event::Notice(notice.clone()));
+        summary.notices.push(notice);
+    }
 
     let mut pending = 0usize;
     let mut last_commit = Instant::now();
@@ -200,11 +216,24 @@ pub fn run(
             position,
             path: candidate.path.clone(),
         });
-        match index_file(index, &mut models, speech.as_mut(), config, candidate) {
-            Ok(FileOutcome::Indexed { moments, warnings }) => {
+        let faces = face_engine.as_mut();
+        match index_file(
+            index,
+            &mut models,
+            speech.as_mut(),
+            faces,
+            config,
+            candidate,
+        ) {
+            Ok(FileOutcome::Indexed {
+                moments,
+                faces,
+                warnings,
+            }) => {
                 index.clear_failure(&candidate.path)?;
                 summary.indexed += 1;
                 summary.moments += moments;
+                summary.faces += faces;
                 pending += 1;
                 progress.snapshot_mut().files_done += 1;
                 on_event(&Event::FileIndexed {
@@ -337,6 +366,7 @@ fn index_file(
     index: &Index,
     models: &mut ModelSet,
     speech: Option<&mut SpeechTranscriber>,
+    face_engine: Option<&mut rushes_faces::FaceEngine>,
     config: &IngestConfig,
     candidate: &Candidate,
 ) -> Result<FileOutcome, FileError> {
@@ -381,7 +411,14 @@ fn index_file(
         })?;
     }
     let id_text = id.to_string();
-    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text);
+    let looks_for_faces = face_engine.is_some();
+    let faces = FaceCollector::new(
+        face_engine,
+        config.face_every,
+        &index.thumbs_dir(),
+        &id_text,
+    );
+    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text, faces);
 
     let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
     add_speech(
@@ -408,6 +445,8 @@ fn index_file(
         AssetKind::Audio => audio_ranges(media.duration, config.audio_moment_len),
     };
     warnings.append(&mut work.warnings);
+    warnings.append(&mut work.faces.warnings);
+    let found_faces = std::mem::take(&mut work.faces.found);
     let moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
     let moment_count = moments.len();
     let asset = Asset {
@@ -427,8 +466,13 @@ fn index_file(
         warnings: warnings.clone(),
     };
     index.put_asset(&record)?;
+    if looks_for_faces {
+        let hash = &record.asset.content_hash;
+        crate::faces::store_faces(index, &id_text, hash, &found_faces)?;
+    }
     Ok(FileOutcome::Indexed {
         moments: moment_count,
+        faces: found_faces.len(),
         warnings,
     })
 }
@@ -522,6 +566,7 @@ struct FileWork<'a> {
     asset_id: &'a str,
     frames: Vec<FrameFacts>,
     warnings: Vec<String>,
+    faces: FaceCollector<'a>,
     /// Whether any frame got an embedding.
     embedded: bool,
     visual_failed: bool,
@@ -536,6 +581,7 @@ impl<'a> FileWork<'a> {
         config: &'a IngestConfig,
         thumbs_dir: &'a Path,
         asset_id: &'a str,
+        faces: FaceCollector<'a>,
     ) -> Self {
         FileWork {
             models,
@@ -544,6 +590,7 @@ impl<'a> FileWork<'a> {
             asset_id,
             frames: Vec::new(),
             warnings: Vec::new(),
+            faces,
             embedded: false,
             visual_failed: false,
             ocr_failed: false,
@@ -586,6 +633,7 @@ impl<'a> FileWork<'a> {
                     None
                 }
             };
+            self.faces.take_frame(frame.time, frame.shot, &frame.image);
             let new_shot = self.last_shot != Some(frame.shot);
             if new_shot {
                 self.last_shot = Some(frame.shot);

@@ -539,9 +539,12 @@ impl Index {
             .map(|(id, _)| id)
             .collect();
         let mut moments = Vec::new();
+        // Moments end where the next one starts: a face on a shot's first frame belongs to
+        // that shot's moment, not to the one before (zero-length moments: stills).
         let mut statement = connection.prepare(
             "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
-             WHERE f.person_id = ?1 AND f.time >= m.start - 0.001 AND f.time <= m.end + 0.001",
+             WHERE f.person_id = ?1 AND f.time >= m.start - 0.001
+               AND (f.time < m.end - 0.001 OR f.time <= m.start + 0.001)",
         )?;
         for person in people {
             for id in statement.query_map([person], |row| row.get::<_, i64>(0))? {

@@ -7,6 +7,7 @@ mod fusion;
 mod hostile;
 mod incremental;
 mod journey;
+mod people;
 mod reindex;
 mod reliability;
 mod speech;

