@@ -7,6 +7,7 @@ pub mod caption;
 pub mod clip;
 mod error;
 mod kv_cache;
+mod model_files;
 pub mod manifest;
 pub mod ocr;
 pub mod runtime;

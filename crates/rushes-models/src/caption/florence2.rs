@@ -17,7 +17,7 @@ use crate::clip::preprocess_images;
 use crate::kv_cache::{KvCacheLayout, argmax, last_step_logits};
 use crate::manifest::{ImageEncoderSpec, TASK_IMAGE_CAPTIONING};
 use crate::session::{Graph, GraphId};
-use crate::{ModelError, ModelState, ModelStore};
+use crate::{ModelError, ModelStore};
 
 const PIXEL_VALUES: &str = "pixel_values";
 const IMAGE_FEATURES: &str = "image_features";
@@ -68,18 +68,7 @@ impl Captioner {
     /// The installed caption model to use: `florence2-base` if installed, else the first
     /// installed image-captioning model by name.
     pub fn find_installed(store: &ModelStore) -> Option<String> {
-        let mut installed: Vec<String> = store
-            .list()
-            .ok()?
-            .into_iter()
-            .filter(|s| s.task == TASK_IMAGE_CAPTIONING && s.state == ModelState::Installed)
-            .map(|s| s.name)
-            .collect();
-        installed.sort();
-        if installed.iter().any(|n| n == CAPTION_MODEL) {
-            return Some(CAPTION_MODEL.to_string());
-        }
-        installed.into_iter().next()
+        crate::model_files::first_installed(store, TASK_IMAGE_CAPTIONING, CAPTION_MODEL)
     }
 
     /// Loads the caption model `name` and checks its four graphs against the Florence-2
@@ -113,20 +102,7 @@ impl Captioner {
         let cache_layout = KvCacheLayout::from_decoder(&decoder)?;
 
         let tokenizer_path = store.file_path(&manifest, &spec.tokenizer);
-        if !tokenizer_path.is_file() {
-            return Err(ModelError::MissingFile {
-                model: name.to_string(),
-                path: tokenizer_path,
-                hint: String::new(),
-            });
-        }
-        let tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::CorruptFile {
-                model: name.to_string(),
-                path: tokenizer_path.clone(),
-                reason: format!("not a tokenizers JSON file: {e}"),
-                hint: String::new(),
-            })?;
+        let tokenizer = crate::model_files::load_tokenizer(name, &tokenizer_path)?;
         let token = |text: &str| {
             tokenizer
                 .token_to_id(text)

@@ -16,7 +16,7 @@ use super::tokens::{SpecialTokens, TimedText, lines_from_tokens};
 use crate::kv_cache::{KvCache, KvCacheLayout, argmax, last_step_logits};
 use crate::manifest::TASK_SPEECH_RECOGNITION;
 use crate::session::Graph;
-use crate::{ModelError, ModelState, ModelStore};
+use crate::{ModelError, ModelStore};
 
 const INPUT_FEATURES: &str = "input_features";
 const LAST_HIDDEN_STATE: &str = "last_hidden_state";
@@ -56,18 +56,7 @@ impl std::fmt::Debug for WhisperModel {
 impl WhisperModel {
     /// The first installed speech-recognition model of the store, by name.
     pub fn find_installed(store: &ModelStore) -> Option<String> {
-        let mut installed: Vec<String> = store
-            .list()
-            .ok()?
-            .into_iter()
-            .filter(|s| s.task == TASK_SPEECH_RECOGNITION && s.state == ModelState::Installed)
-            .map(|s| s.name)
-            .collect();
-        installed.sort();
-        if installed.iter().any(|n| n == super::WHISPER_MODEL) {
-            return Some(super::WHISPER_MODEL.to_string());
-        }
-        installed.into_iter().next()
+        crate::model_files::first_installed(store, TASK_SPEECH_RECOGNITION, super::WHISPER_MODEL)
     }
 
     /// Loads the speech model `name` and checks its graphs against the Whisper export's
@@ -105,20 +94,7 @@ impl WhisperModel {
         }
         let cache_layout = KvCacheLayout::from_decoder(&decoder)?;
         let tokenizer_path = store.file_path(&manifest, &spec.tokenizer);
-        if !tokenizer_path.is_file() {
-            return Err(ModelError::MissingFile {
-                model: name.to_string(),
-                path: tokenizer_path,
-                hint: String::new(),
-            });
-        }
-        let tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::CorruptFile {
-                model: name.to_string(),
-                path: tokenizer_path.clone(),
-                reason: format!("not a tokenizers JSON file: {e}"),
-                hint: String::new(),
-            })?;
+        let tokenizer = crate::model_files::load_tokenizer(name, &tokenizer_path)?;
         let special = SpecialTokens::from_tokenizer(&tokenizer, &tokenizer_path)?;
         tracing::info!(
             model = name,
