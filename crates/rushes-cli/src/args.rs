@@ -103,6 +103,9 @@ pub struct IndexArgs {
     /// Language of the speech, e.g. `en` or `de` (default: detected per file).
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
+    /// Do not caption moment keyframes (captions need a caption model, e.g. florence2-base).
+    #[arg(long)]
+    pub no_captions: bool,
     /// Print the run's summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,

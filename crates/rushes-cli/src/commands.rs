@@ -70,6 +70,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     config.prune = !args.no_prune;
     config.speech.enabled = !args.no_speech;
     config.speech.language = args.language.clone();
+    config.captions.enabled = !args.no_captions;
     config.faces = !args.no_faces;
 
     let terminal = std::io::stderr().is_terminal();
@@ -443,8 +444,13 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
     };
     let faces = crate::people::doctor_faces(&models_dir);
+    let captions = match rushes_ingest::caption_model_installed(&models_dir) {
+        Some(model) => json!({"ok": true, "model": model}),
+        None => json!({"ok": false, "fix": format!("rushes models fetch {}",
+                        rushes_models::caption::CAPTION_MODEL)}),
+    };
     let report = json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models,
-                        "faces": faces, "index": index});
+                        "faces": faces, "captions": captions, "index": index});
     if args.json {
         output::print_json(&report)?;
     } else {
@@ -476,6 +482,16 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
             }
         }
         crate::people::print_doctor_faces(&mut stdout, &report["faces"])?;
+        let captions = &report["captions"];
+        match captions["model"].as_str() {
+            Some(model) => writeln!(stdout, "{:<12} ok   {model}", "captions")?,
+            None => writeln!(
+                stdout,
+                "{:<12} --   no caption model: run `{}`",
+                "captions",
+                value_text(&captions["fix"])
+            )?,
+        }
         let index = &report["index"];
         if index["ok"].as_bool().unwrap_or(false) {
             writeln!(

@@ -5,6 +5,7 @@
 //! every per-file failure. [`Searcher`] answers queries with the same models, so text typed by
 //! a person reaches the visual index too.
 
+mod captions;
 mod error;
 mod faces;
 mod models;
@@ -15,6 +16,7 @@ mod searcher;
 mod speech;
 mod walk;
 
+pub use captions::{CaptionConfig, caption_model_installed};
 pub use error::IngestError;
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::{Event, IngestConfig, Summary, run};

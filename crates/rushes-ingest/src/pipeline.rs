@@ -14,6 +14,7 @@ use rushes_store::Index;
 use tracing::{debug, info, warn};
 
 use crate::IngestError;
+use crate::captions::{CaptionConfig, KeyframeCaptions};
 use crate::faces::FaceCollector;
 use crate::models::{ModelSet, ModelSetConfig};
 use crate::moments::{FrameFacts, build_moments};
@@ -45,6 +46,8 @@ pub struct IngestConfig {
     pub prune: bool,
     /// Transcribe speech in files without a sidecar transcript.
     pub speech: SpeechConfig,
+    /// Caption moment keyframes when a caption model is installed.
+    pub captions: CaptionConfig,
     /// Look for faces (when the dlib models are installed) on the first frame of every shot
     /// and on every `face_every`th sampled frame inside it.
     pub faces: bool,
@@ -66,6 +69,7 @@ impl IngestConfig {
             commit_interval: Duration::from_secs(10),
             prune: true,
             speech: SpeechConfig::default(),
+            captions: CaptionConfig::default(),
             faces: true,
             face_every: 4,
         }
@@ -200,6 +204,12 @@ pub fn run(
         on_event(&Event::Notice(notice.clone()));
         summary.notices.push(notice);
     }
+    let (mut captioner, caption_notices) =
+        crate::captions::load_captioner(&config.captions, &config.models)?;
+    for notice in caption_notices {
+        on_event(&Event::Notice(notice.clone()));
+        summary.notices.push(notice);
+    }
     let (mut face_engine, face_notice) =
         crate::faces::load_face_engine(&config.models.models_dir, config.faces);
     if let Some(notice) = face_notice {
@@ -217,11 +227,13 @@ pub fn run(
             path: candidate.path.clone(),
         });
         let faces = face_engine.as_mut();
+        let captions = KeyframeCaptions::new(captioner.as_mut(), config.moment_max_len);
         match index_file(
             index,
             &mut models,
             speech.as_mut(),
             faces,
+            captions,
             config,
             candidate,
         ) {
@@ -367,6 +379,7 @@ fn index_file(
     models: &mut ModelSet,
     speech: Option<&mut SpeechTranscriber>,
     face_engine: Option<&mut rushes_faces::FaceEngine>,
+    captions: KeyframeCaptions<'_>,
     config: &IngestConfig,
     candidate: &Candidate,
 ) -> Result<FileOutcome, FileError> {
@@ -419,6 +432,7 @@ fn index_file(
         &id_text,
     );
     let mut work = FileWork::new(models, config, &thumbs_dir, &id_text, faces);
+    work.captions = captions;
 
     let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
     add_speech(
@@ -447,7 +461,9 @@ fn index_file(
     warnings.append(&mut work.warnings);
     warnings.append(&mut work.faces.warnings);
     let found_faces = std::mem::take(&mut work.faces.found);
-    let moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
+    let mut moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
+    work.captions.caption_moments(&mut moments);
+    warnings.append(&mut work.captions.warnings);
     let moment_count = moments.len();
     let asset = Asset {
         id,
@@ -567,6 +583,7 @@ struct FileWork<'a> {
     frames: Vec<FrameFacts>,
     warnings: Vec<String>,
     faces: FaceCollector<'a>,
+    captions: KeyframeCaptions<'a>,
     /// Whether any frame got an embedding.
     embedded: bool,
     visual_failed: bool,
@@ -591,6 +608,7 @@ impl<'a> FileWork<'a> {
             frames: Vec::new(),
             warnings: Vec::new(),
             faces,
+            captions: KeyframeCaptions::new(None, 0.0),
             embedded: false,
             visual_failed: false,
             ocr_failed: false,
@@ -603,6 +621,7 @@ impl<'a> FileWork<'a> {
         if batch.is_empty() {
             return;
         }
+        self.captions.take_batch(&batch);
         let images: Vec<RgbImage> = batch.iter().map(|frame| frame.image.clone()).collect();
         let visual = if self.visual_failed {
             None

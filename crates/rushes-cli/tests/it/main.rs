@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rushes` binary on real footage (Debian opencv-doc examples cut
 //! and captioned with ffmpeg by `tests/fixtures/make-footage.sh`).
 
+mod captions;
 mod crash_edits;
 mod footage;
 mod fusion;

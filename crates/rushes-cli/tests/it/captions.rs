@@ -1,0 +1,160 @@
+//! Captions end to end through the real CLI: keyframes decoded by ffmpeg, captioned by the
+//! scripted Florence-2 fixture through ONNX Runtime (reddish pictures get one sentence,
+//! bluish ones another), stored on the moment and searchable as text with the moment's
+//! times; `--no-captions` turns it off, and without a caption model `rushes doctor` says
+//! how to fetch one.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::footage::{file_name, repo_root};
+use crate::visual::{index_with_models, rushes_with_models};
+
+/// A models folder holding only the Florence-2 stand-in.
+fn caption_models(dir: &Path) {
+    let fixture = repo_root().join("tests/fixtures/models");
+    std::fs::create_dir_all(dir).expect("models dir");
+    for name in ["florence2-fixture.toml", "florence2-fixture"] {
+        std::os::unix::fs::symlink(fixture.join(name), dir.join(name)).expect("link");
+    }
+}
+
+/// Megamind's opening seconds tinted blue for 4 s, then red for 4 s: a hard cut at 4 s.
+fn tinted_megamind(footage: &Path) -> std::path::PathBuf {
+    let source = Path::new("/usr/share/doc/opencv-doc/examples/data/Megamind.avi");
+    assert!(
+        source.is_file(),
+        "{}: run scripts/setup.sh",
+        source.display()
+    );
+    let video = footage.join("dolly_move.mp4");
+    let status = Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-y", "-t", "8", "-i"])
+        .arg(source)
+        .args([
+            "-filter_complex",
+            "[0:v]split[a][b];\
+             [a]trim=0:4,setpts=PTS-STARTPTS,lutrgb=r='val*0.2':g='val*0.3':b='val*0.5+128'[blue];\
+             [b]trim=4:8,setpts=PTS-STARTPTS,lutrgb=r='val*0.5+128':g='val*0.3':b='val*0.2'[red];\
+             [blue][red]concat=n=2:v=1:a=0[v]",
+            "-map",
+            "[v]",
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&video)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    video
+}
+
+fn hits(response: &serde_json::Value) -> Vec<serde_json::Value> {
+    response["hits"].as_array().cloned().unwrap_or_default()
+}
+
+#[test]
+fn a_captioned_word_finds_its_moment_and_the_hit_shows_the_caption() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let footage = temp.path().join("footage");
+    std::fs::create_dir_all(&footage).expect("footage dir");
+    tinted_megamind(&footage);
+    let models = temp.path().join("models");
+    caption_models(&models);
+    let index = temp.path().join("index");
+    let index_arg = index.to_str().expect("utf-8");
+
+    let summary = index_with_models(&models, &footage, &index, &["--no-visual", "--no-speech"]);
+    assert_eq!(summary["indexed"], 1, "{summary}");
+    assert!(
+        !summary["notices"].to_string().contains("captions are off"),
+        "captions were off: {summary}"
+    );
+
+    let found = hits(&rushes_with_models(
+        &models,
+        &["search", "clapperboard", "--index", index_arg, "--json"],
+    ));
+    let hit = found.first().expect("a hit for the captioned word");
+    assert_eq!(file_name(hit), "dolly_move.mp4", "{found:?}");
+    assert!(
+        hit["signals"]
+            .as_array()
+            .is_some_and(|s| s.iter().any(|x| x == "caption")),
+        "{hit}"
+    );
+    let (start, end) = (
+        hit["start"].as_f64().unwrap_or(-1.0),
+        hit["end"].as_f64().unwrap_or(-1.0),
+    );
+    assert!(
+        (start - 4.0).abs() <= 0.5 && (end - 8.0).abs() <= 0.5,
+        "the red shot runs 4-8 s, hit {start}-{end}"
+    );
+    let snippet = hit["snippet"].as_str().unwrap_or_default();
+    assert!(
+        snippet.contains("<b>clapperboard</b>") && snippet.contains("camera dolly"),
+        "the card shows the caption: {snippet}"
+    );
+
+    let blue = hits(&rushes_with_models(
+        &models,
+        &["search", "boom operator", "--index", index_arg, "--json"],
+    ));
+    let blue_hit = blue.first().expect("a hit for the blue shot's caption");
+    assert!(
+        blue_hit["end"].as_f64().unwrap_or(99.0) <= 4.5,
+        "the blue shot runs 0-4 s: {blue_hit}"
+    );
+
+    let quiet_index = temp.path().join("quiet");
+    let quiet_arg = quiet_index.to_str().expect("utf-8");
+    index_with_models(
+        &models,
+        &footage,
+        &quiet_index,
+        &["--no-visual", "--no-speech", "--no-captions"],
+    );
+    let none = hits(&rushes_with_models(
+        &models,
+        &["search", "clapperboard", "--index", quiet_arg, "--json"],
+    ));
+    assert!(none.is_empty(), "--no-captions still captioned: {none:?}");
+}
+
+#[test]
+fn without_a_caption_model_indexing_works_and_doctor_says_how_to_fetch_one() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let footage = temp.path().join("footage");
+    std::fs::create_dir_all(&footage).expect("footage dir");
+    tinted_megamind(&footage);
+    let models = temp.path().join("models");
+    std::fs::create_dir_all(&models).expect("models dir");
+    let index = temp.path().join("index");
+
+    let summary = index_with_models(&models, &footage, &index, &["--no-visual", "--no-speech"]);
+    assert_eq!(summary["indexed"], 1, "{summary}");
+    assert!(
+        summary["notices"]
+            .to_string()
+            .contains("rushes models fetch florence2-base"),
+        "{summary}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_rushes"))
+        .args(["doctor", "--index"])
+        .arg(&index)
+        .env("RUSHES_MODELS", &models)
+        .output()
+        .expect("run rushes doctor");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("captions"))
+        .unwrap_or_else(|| panic!("no captions line in:\n{text}"));
+    assert!(
+        line.contains("rushes models fetch florence2-base"),
+        "{line}"
+    );
+}
