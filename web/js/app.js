@@ -6,6 +6,7 @@ import { ApiError, assetDetail, getJson, postImage } from './api.js';
 import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetNodes, toggleFilter } from './format.js';
 import * as player from './player.js';
 import { renderAsset, renderLibrary } from './library.js';
+import { faceChips, renderPeople, renderPerson } from './people.js';
 import { watchProgress } from './progress.js';
 import * as workflow from './workflow.js';
 
@@ -24,6 +25,7 @@ const searchView = document.getElementById('search-view');
 const assetView = document.getElementById('asset-view');
 const libraryView = document.getElementById('library-view');
 const collectionsView = document.getElementById('collections-view');
+const peopleView = document.getElementById('people-view');
 const imageQuery = document.getElementById('image-query');
 const imageFileInput = document.getElementById('image-file');
 const dropOverlay = document.getElementById('drop-overlay');
@@ -73,6 +75,7 @@ function showView(name) {
   assetView.hidden = name !== 'asset';
   libraryView.hidden = name !== 'library';
   collectionsView.hidden = name !== 'collections';
+  peopleView.hidden = name !== 'people';
   facetsBox.hidden = name !== 'search';
   document.body.dataset.view = name;
 }
@@ -102,6 +105,18 @@ async function route() {
     showView('collections');
     showMessage('');
     await workflow.renderCollections(collectionsView, { showMessage, explain });
+    return;
+  }
+  if (params.has('person')) {
+    showView('people');
+    showMessage('');
+    await renderPerson(peopleView, params.get('person'), { showMessage, explain, navigate, play: playItem });
+    return;
+  }
+  if (params.get('view') === 'people') {
+    showView('people');
+    showMessage('');
+    await renderPeople(peopleView, { showMessage, explain });
     return;
   }
   if (params.get('view') === 'library') {
@@ -284,6 +299,7 @@ function card(hit, index) {
       el('span', { class: 'mono when', text: `${formatTime(hit.start)} – ${formatTime(hit.end)}` }),
       info.playback && !info.playback.native ? el('span', { class: 'chip proxy', title: info.playback.reason || '', text: 'proxy' }) : null),
     signals,
+    faceChips(hit.people, navigate),
     hit.snippet ? snippet : null,
     el('div', { class: 'actions' },
       el('button', { type: 'button', class: 'link similar', text: 'More like this', onclick: (event) => {

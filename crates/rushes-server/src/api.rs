@@ -57,6 +57,8 @@ pub struct HitView {
     pub hit: Hit,
     /// Source timecode of the hit's start, when the file has a start timecode.
     pub timecode: Option<String>,
+    /// The people whose faces the moment shows (face chips on the card).
+    pub people: Vec<rushes_store::people::PersonInMoment>,
 }
 
 /// What the UI shows about an asset next to its hits and in the library.
@@ -121,7 +123,7 @@ pub fn source_timecode(media: &MediaInfo, seconds: f64) -> Option<String> {
     Some(start.add_seconds(seconds, fps).to_string())
 }
 
-fn search_page(
+pub(crate) fn search_page(
     engine: &Engine,
     response: rushes_core::SearchResponse,
     offset: usize,
@@ -135,16 +137,24 @@ fn search_page(
             assets.insert(asset.id.to_string(), asset);
         }
     }
-    let hits = response
+    let mut hits: Vec<HitView> = response
         .hits
         .into_iter()
         .map(|hit| {
             let timecode = assets
                 .get(hit.asset.id.as_str())
                 .and_then(|asset| source_timecode(&asset.media, hit.start));
-            HitView { hit, timecode }
+            HitView {
+                hit,
+                timecode,
+                people: Vec::new(),
+            }
         })
         .collect();
+    let people = crate::people_api::people_of_hits(engine.index(), &hits)?;
+    for (view, people) in hits.iter_mut().zip(people) {
+        view.people = people;
+    }
     Ok(SearchPage {
         query: response.query,
         hits,

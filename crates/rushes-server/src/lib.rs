@@ -9,6 +9,7 @@ mod error;
 mod events;
 mod jobs;
 mod media;
+mod people_api;
 mod thumbs;
 mod web;
 mod workflow_api;
@@ -181,6 +182,14 @@ pub fn router(state: AppState) -> Router {
             "/exports/{id}/files/{n}",
             get(workflow_api::download_export),
         )
+        .route("/people", get(people_api::list_people))
+        .route(
+            "/people/{id}",
+            get(people_api::show_person).delete(people_api::forget_person),
+        )
+        .route("/people/{id}/name", post(people_api::name_person))
+        .route("/people/{id}/merge", post(people_api::merge_people))
+        .route("/faces/{id}/split", post(people_api::split_face))
         .route(
             "/session",
             post(auth::create_session).with_state(state.config.access_token.clone()),
@@ -194,6 +203,10 @@ pub fn router(state: AppState) -> Router {
         .route("/media/{id}", get(media::get_original))
         .route("/media/{id}/proxy", get(media::get_proxy))
         .route("/thumbs/{asset}/{file}", get(thumbs::get_thumbnail))
+        .route(
+            "/thumbs/faces/{asset}/{file}",
+            get(people_api::get_face_thumbnail),
+        )
         .fallback(web::serve_web)
         .layer(axum::middleware::from_fn_with_state(
             state.config.access_token.clone(),

@@ -39,7 +39,7 @@ fn write_error(error: StoreError) -> ApiError {
 }
 
 /// Runs `work` with the index opened for writing, on the blocking pool.
-async fn with_writer<T: Send + 'static>(
+pub(crate) async fn with_writer<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&Index) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
@@ -54,7 +54,7 @@ async fn with_writer<T: Send + 'static>(
 }
 
 /// Runs `work` on the server's read-only index, on the blocking pool.
-async fn with_reader<T: Send + 'static>(
+pub(crate) async fn with_reader<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&Index) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {

@@ -595,3 +595,95 @@ pub(crate) fn resolve_person_filters(index: &Index, query: &mut Query) -> Result
     }
     Ok(())
 }
+
+// ------------------------------------------------------------------ for the server
+
+/// A face counts as in a moment when its time lies in `[start, end)`, give or take this
+/// much; a face on a cut belongs to the moment after it, as in [`Index::person_moment_ids`]
+/// (zero-length moments, stills, hold the face at their start).
+const MOMENT_EDGE_SECONDS: f64 = 0.001;
+
+/// A person seen in a moment: what a face chip on a result card shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonInMoment {
+    pub id: i64,
+    pub name: Option<String>,
+    /// URL path of this person's best face thumbnail inside the moment.
+    pub thumbnail: Option<String>,
+}
+
+/// A time range of one asset, as a search hit has it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AssetRange<'a> {
+    pub asset_id: &'a str,
+    pub start: f64,
+    pub end: f64,
+}
+
+impl Index {
+    /// How many moments show each person, by person id (people in no moment are absent).
+    pub fn person_moment_counts(&self) -> Result<HashMap<i64, u64>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(HashMap::new());
+        }
+        let mut statement = connection.prepare(
+            "SELECT f.person_id, COUNT(DISTINCT m.id) FROM faces f
+             JOIN moments m ON m.asset_id = f.asset_id
+                AND f.time >= m.start - ?1 AND (f.time < m.end - ?1 OR f.time <= m.start + ?1)
+             GROUP BY f.person_id",
+        )?;
+        let counts = statement
+            .query_map([MOMENT_EDGE_SECONDS], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(counts)
+    }
+
+    /// The people whose faces lie inside each range, one list per range in the same order;
+    /// within a list, the person seen most often first.
+    pub fn people_in_ranges(
+        &self,
+        ranges: &[AssetRange<'_>],
+    ) -> Result<Vec<Vec<PersonInMoment>>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(vec![Vec::new(); ranges.len()]);
+        }
+        let mut statement = connection.prepare(
+            "SELECT f.person_id, p.name, f.thumbnail FROM faces f JOIN people p ON p.id = f.person_id
+             WHERE f.asset_id = ?1 AND f.time >= ?2 - ?4 AND (f.time < ?3 - ?4 OR f.time <= ?2 + ?4)
+             ORDER BY f.person_id, f.thumbnail IS NULL,
+                      f.width * f.height * MIN(f.sharpness, 400.0) DESC",
+        )?;
+        let mut answer = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let rows: Vec<(i64, Option<String>, Option<String>)> = statement
+                .query_map(
+                    params![range.asset_id, range.start, range.end, MOMENT_EDGE_SECONDS],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+                )?
+                .collect::<Result<_, _>>()?;
+            let mut seen: Vec<(PersonInMoment, usize)> = Vec::new();
+            for (id, name, thumbnail) in rows {
+                match seen.iter_mut().find(|(person, _)| person.id == id) {
+                    Some((_, sightings)) => *sightings += 1,
+                    None => seen.push((
+                        PersonInMoment {
+                            id,
+                            name,
+                            thumbnail: thumbnail.as_deref().map(thumbnail_url),
+                        },
+                        1,
+                    )),
+                }
+            }
+            seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+            answer.push(seen.into_iter().map(|(person, _)| person).collect());
+        }
+        Ok(answer)
+    }
+}

@@ -6,6 +6,7 @@ mod fuzz_checks;
 mod fuzz_corpus;
 mod load;
 mod media;
+mod people;
 mod security;
 mod support;
 mod web;

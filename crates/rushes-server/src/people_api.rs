@@ -1,0 +1,338 @@
+//! The JSON API of people (issue 10): the people found in the footage
+//! (`/api/people...`: list, one person with their faces and moments, name, merge, forget),
+//! splitting a face out (`/api/faces/{id}/split`), face thumbnails
+//! (`/thumbs/faces/{asset}/{file}`) and the people of each search hit. Grouping faces into
+//! people is ingest's; the tables are the store's (`rushes_store::people`).
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path as UrlPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rushes_core::AssetId;
+use rushes_store::people::{AssetRange, FACE_THUMBS_DIR, FaceSummary, PersonInMoment};
+use rushes_store::{Index, SearchRequest};
+use serde::{Deserialize, Serialize};
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+use crate::api::{HitView, SearchPage, search_page};
+use crate::engine::{Engine, store_error};
+use crate::error::ApiError;
+use crate::workflow_api::{with_reader, with_writer};
+use crate::{AppState, MAX_LIMIT};
+
+/// Longest name a person may be given, in characters.
+pub const MAX_PERSON_NAME_CHARS: usize = 200;
+
+/// One person as the People page lists them.
+#[derive(Debug, Serialize)]
+pub struct PersonView {
+    pub id: i64,
+    pub name: Option<String>,
+    /// The name, or "Person <id>" for someone not named yet.
+    pub label: String,
+    pub faces: u64,
+    /// Distinct files the person appears in.
+    pub assets: u64,
+    /// Moments whose time range shows the person.
+    pub moments: u64,
+    /// URL of the representative face thumbnail.
+    pub thumbnail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct PeopleList {
+    pub people: Vec<PersonView>,
+}
+
+/// `GET /api/people/{id}`: the person, their faces and the moments that show them (the same
+/// hit objects as a search for `person:<id>`).
+#[derive(Debug, Serialize)]
+pub struct PersonPage {
+    pub person: PersonView,
+    pub faces: Vec<FaceSummary>,
+    #[serde(flatten)]
+    pub moments: SearchPage,
+}
+
+/// The label of a person without a name.
+fn label(id: i64, name: Option<&str>) -> String {
+    match name {
+        Some(name) => name.to_string(),
+        None => format!("Person {id}"),
+    }
+}
+
+fn people_views(index: &Index) -> Result<Vec<PersonView>, ApiError> {
+    let counts = index.person_moment_counts().map_err(store_error)?;
+    let people = index.people().map_err(store_error)?;
+    Ok(people
+        .into_iter()
+        .map(|person| PersonView {
+            label: label(person.id, person.name.as_deref()),
+            moments: counts.get(&person.id).copied().unwrap_or(0),
+            id: person.id,
+            name: person.name,
+            faces: person.faces,
+            assets: person.assets,
+            thumbnail: person.thumbnail,
+        })
+        .collect())
+}
+
+fn person_view(index: &Index, id: i64) -> Result<PersonView, ApiError> {
+    people_views(index)?
+        .into_iter()
+        .find(|person| person.id == id)
+        .ok_or_else(|| ApiError::not_found(format!("no person {id} in this index")))
+}
+
+/// A person or face id from the URL: a positive integer, else 400.
+fn parse_id(segment: Result<UrlPath<String>, PathRejection>, what: &str) -> Result<i64, ApiError> {
+    let UrlPath(text) = segment?;
+    match text.parse::<i64>() {
+        Ok(id) if id > 0 && text.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
+        _ => Err(ApiError::bad_request(format!(
+            "not a {what} id (a positive whole number)"
+        ))),
+    }
+}
+
+fn person_page(engine: &Engine, id: i64) -> Result<PersonPage, ApiError> {
+    let index = engine.index();
+    let person = person_view(index, id)?;
+    let faces = index.person_faces(id).map_err(store_error)?;
+    let request = SearchRequest {
+        query: format!("person:{id}"),
+        limit: MAX_LIMIT,
+        ..SearchRequest::default()
+    };
+    let response = engine.search(&request)?;
+    let moments = search_page(engine, response, 0, MAX_LIMIT)?;
+    Ok(PersonPage {
+        person,
+        faces,
+        moments,
+    })
+}
+
+// ------------------------------------------------------------------ reads
+
+/// `GET /api/people`: everyone found, most faces first.
+pub async fn list_people(State(state): State<AppState>) -> Result<Json<PeopleList>, ApiError> {
+    let people = with_reader(&state, people_views).await?;
+    Ok(Json(PeopleList { people }))
+}
+
+/// `GET /api/people/{id}`
+pub async fn show_person(
+    State(state): State<AppState>,
+    segment: Result<UrlPath<String>, PathRejection>,
+) -> Result<Json<PersonPage>, ApiError> {
+    let id = parse_id(segment, "person")?;
+    let engine = state.engine();
+    let page = tokio::task::spawn_blocking(move || person_page(&engine, id))
+        .await
+        .map_err(|error| ApiError::internal("person page task", error))??;
+    Ok(Json(page))
+}
+
+// ------------------------------------------------------------------ writes
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameRequest {
+    /// The new name; an empty one clears it.
+    name: String,
+}
+
+fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.chars().count() > MAX_PERSON_NAME_CHARS {
+        return Err(ApiError::bad_request(format!(
+            "a name is at most {MAX_PERSON_NAME_CHARS} characters"
+        )));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(
+            "a name cannot hold control characters (newlines, tabs, NUL)",
+        ));
+    }
+    Ok(())
+}
+
+/// `POST /api/people/{id}/name {"name"}`: names (or, with "", un-names) a person.
+pub async fn name_person(
+    State(state): State<AppState>,
+    segment: Result<UrlPath<String>, PathRejection>,
+    payload: Result<Json<NameRequest>, JsonRejection>,
+) -> Result<Json<PersonView>, ApiError> {
+    let id = parse_id(segment, "person")?;
+    let Json(request) = payload?;
+    check_name(&request.name)?;
+    with_writer(&state, move |index| index.name_person(id, &request.name)).await?;
+    Ok(Json(
+        with_reader(&state, move |index| person_view(index, id)).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MergeRequest {
+    /// The person whose faces move into the one in the URL; they are gone afterwards.
+    from: i64,
+}
+
+/// `POST /api/people/{id}/merge {"from"}`: moves every face of `from` into `id`.
+pub async fn merge_people(
+    State(state): State<AppState>,
+    segment: Result<UrlPath<String>, PathRejection>,
+    payload: Result<Json<MergeRequest>, JsonRejection>,
+) -> Result<Json<PersonView>, ApiError> {
+    let into = parse_id(segment, "person")?;
+    let Json(MergeRequest { from }) = payload?;
+    if from <= 0 {
+        return Err(ApiError::bad_request(
+            "from must be a person id (a positive whole number)",
+        ));
+    }
+    with_writer(&state, move |index| index.merge_people(into, from)).await?;
+    Ok(Json(
+        with_reader(&state, move |index| person_view(index, into)).await?,
+    ))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SplitAnswer {
+    /// The new person the face now belongs to, alone.
+    pub person: PersonView,
+}
+
+/// `POST /api/faces/{id}/split`: moves one face out into a new person of its own.
+pub async fn split_face(
+    State(state): State<AppState>,
+    segment: Result<UrlPath<String>, PathRejection>,
+) -> Result<Json<SplitAnswer>, ApiError> {
+    let face = parse_id(segment, "face")?;
+    let person = with_writer(&state, move |index| index.split_face(face)).await?;
+    let person = with_reader(&state, move |index| person_view(index, person)).await?;
+    Ok(Json(SplitAnswer { person }))
+}
+
+/// `DELETE /api/people/{id}`: forgets a person for good (faces, embeddings, name, face
+/// thumbnails). 204.
+pub async fn forget_person(
+    State(state): State<AppState>,
+    segment: Result<UrlPath<String>, PathRejection>,
+) -> Result<StatusCode, ApiError> {
+    let id = parse_id(segment, "person")?;
+    with_writer(&state, move |index| index.forget_person(id)).await?;
+    tracing::info!(person = id, "person forgotten");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ------------------------------------------------------------------ face thumbnails
+
+/// True for `<millis>-<n>.jpg`: the only face thumbnail names ingest writes.
+pub fn is_face_thumbnail_name(name: &str) -> bool {
+    let Some((millis, number)) = name
+        .strip_suffix(".jpg")
+        .and_then(|stem| stem.split_once('-'))
+    else {
+        return false;
+    };
+    let digits = |text: &str| {
+        !text.is_empty() && text.len() <= 20 && text.bytes().all(|b| b.is_ascii_digit())
+    };
+    digits(millis) && digits(number)
+}
+
+/// `GET /thumbs/faces/{asset}/{file}`: a face thumbnail, by asset id and a strictly checked
+/// file name, so no request can name a file outside the face thumbnails folder.
+pub async fn get_face_thumbnail(
+    State(state): State<AppState>,
+    segments: Result<UrlPath<(String, String)>, PathRejection>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let UrlPath((asset, file)) = segments?;
+    let asset = AssetId::parse(&asset).ok_or_else(|| ApiError::bad_request("not an asset id"))?;
+    if !is_face_thumbnail_name(&file) {
+        return Err(ApiError::bad_request("not a face thumbnail file name"));
+    }
+    let path = state
+        .thumbs_dir()
+        .join(FACE_THUMBS_DIR)
+        .join(asset.as_str())
+        .join(&file);
+    if !path.is_file() {
+        return Err(ApiError::not_found("no such face thumbnail"));
+    }
+    let mut response = ServeFile::new(&path)
+        .oneshot(request)
+        .await
+        .map_err(|error| ApiError::internal("serving face thumbnail", error))?
+        .into_response();
+    // A forgotten person's faces must not linger in caches.
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+// ------------------------------------------------------------------ people on hits
+
+/// The people each hit shows, in hit order (for the face chips on result cards).
+pub fn people_of_hits(
+    index: &Index,
+    hits: &[HitView],
+) -> Result<Vec<Vec<PersonInMoment>>, ApiError> {
+    let ranges: Vec<AssetRange<'_>> = hits
+        .iter()
+        .map(|view| AssetRange {
+            asset_id: view.hit.asset.id.as_str(),
+            start: view.hit.start,
+            end: view.hit.end,
+        })
+        .collect();
+    index.people_in_ranges(&ranges).map_err(store_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn face_thumbnail_names_are_checked_strictly() {
+        assert!(is_face_thumbnail_name("12500-0.jpg"));
+        assert!(is_face_thumbnail_name("0-12.jpg"));
+        for bad in [
+            "",
+            "12500.jpg",
+            "-0.jpg",
+            "1-.jpg",
+            "1-2-3.jpg",
+            "../1-0.jpg",
+            "1-0.jpg/",
+            "1-0.png",
+            "1-0.jpg\0",
+            "..%2f1-0.jpg",
+        ] {
+            assert!(!is_face_thumbnail_name(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn unnamed_people_are_labelled_by_id() {
+        assert_eq!(label(12, None), "Person 12");
+        assert_eq!(label(3, Some("Maria (gaffer)")), "Maria (gaffer)");
+    }
+
+    #[test]
+    fn names_are_bounded_and_printable() {
+        assert!(check_name("Maria (gaffer)").is_ok());
+        assert!(check_name("").is_ok());
+        assert!(check_name(&"é".repeat(MAX_PERSON_NAME_CHARS)).is_ok());
+        assert!(check_name(&"é".repeat(MAX_PERSON_NAME_CHARS + 1)).is_err());
+        assert!(check_name("Maria\nDROP").is_err());
+    }
+}

@@ -1,0 +1,199 @@
+// People in the UI: the People page (everyone found, with a face, a name or "Person 12",
+// and counts), one person's page (rename inline, merge another person in, split a face out,
+// forget for good, their faces and moments, playable), and the face chips on result cards
+// that search for `person:<id>`. Talks to /api/people… and /api/faces/{id}/split.
+
+import { getJson, sendJson } from './api.js';
+import { el, fileName, formatTime } from './format.js';
+
+function faceImage(url, label, className) {
+  return url
+    ? el('img', { class: className, src: url, alt: '', loading: 'lazy', decoding: 'async', draggable: 'false', title: label })
+    : el('div', { class: `${className} no-face`, 'aria-hidden': 'true', text: '?' });
+}
+
+function labelOf(person) {
+  return person.label || person.name || `Person ${person.id}`;
+}
+
+function counts(person) {
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${plural(person.faces, 'face')} · ${plural(person.moments, 'moment')} · ${plural(person.assets, 'file')}`;
+}
+
+/** The query that finds the moments showing a person. */
+export function personQuery(id) {
+  return `person:${id}`;
+}
+
+/** Small face chips for a result card; each runs the search `person:<id>`. */
+export function faceChips(people, navigate) {
+  if (!people || !people.length) return null;
+  return el('div', { class: 'face-chips' }, people.map((person) => {
+    const label = labelOf(person);
+    return el('button', {
+      type: 'button',
+      class: 'face-chip',
+      title: `Moments with ${label}`,
+      'aria-label': `Moments with ${label}`,
+      dataset: { person: String(person.id) },
+      onclick: (event) => {
+        event.stopPropagation();
+        navigate(`/?q=${encodeURIComponent(personQuery(person.id))}`);
+      },
+      onkeydown: (event) => event.stopPropagation(),
+    }, faceImage(person.thumbnail, label, 'face-chip-img'), el('span', { class: 'face-chip-name', text: label }));
+  }));
+}
+
+// ---------------------------------------------------------------- the People page
+
+export async function renderPeople(view, { showMessage, explain }) {
+  view.replaceChildren(el('h2', { text: 'People' }));
+  delete view.dataset.state;
+  let answer;
+  try {
+    answer = await getJson('/api/people');
+  } catch (error) {
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const people = answer.people || [];
+  if (!people.length) {
+    view.append(el('p', { class: 'empty', text: 'No faces found yet. Index footage with the face models installed (rushes doctor says whether they are).' }));
+    return;
+  }
+  view.append(el('ul', { class: 'people-grid', 'aria-label': 'People' }, people.map((person) => {
+    const label = labelOf(person);
+    return el('li', {}, el('a', {
+      class: 'person-card',
+      href: `/?person=${person.id}`,
+      'data-nav': '',
+      dataset: { person: String(person.id) },
+      title: label,
+    },
+    faceImage(person.thumbnail, label, 'person-face'),
+    el('span', { class: 'person-name', text: label }),
+    el('span', { class: 'person-counts', text: counts(person) })));
+  })));
+  view.dataset.state = 'ready';
+}
+
+// ---------------------------------------------------------------- one person
+
+function playable(hit, assets) {
+  const info = assets[hit.asset.id] || {};
+  return { ...hit, playback: info.playback, timecode: hit.timecode };
+}
+
+function momentCard(hit, assets, play) {
+  const url = hit.thumbnail ? (hit.thumbnail.startsWith('/') ? hit.thumbnail : `/thumbs/${hit.thumbnail}`) : null;
+  const name = fileName(hit.asset.path);
+  return el('li', {}, el('button', {
+    type: 'button',
+    class: 'person-moment',
+    dataset: { assetId: hit.asset.id, start: String(hit.start), end: String(hit.end) },
+    'aria-label': `Play ${name} at ${formatTime(hit.start)}`,
+    onclick: () => play(playable(hit, assets)),
+  },
+  url ? el('img', { src: url, alt: '', loading: 'lazy', decoding: 'async' }) : el('div', { class: 'no-thumb', text: hit.asset.kind }),
+  el('span', { class: 'name', title: hit.asset.path, text: name }),
+  el('span', { class: 'mono muted', text: `${formatTime(hit.start)} – ${formatTime(hit.end)}` })));
+}
+
+function faceTile(face, person, assets, { play, onSplit }) {
+  const name = fileName(face.path);
+  const info = assets[face.asset_id] || {};
+  const playFace = () => play({
+    asset: { id: face.asset_id, path: face.path, kind: info.kind || 'video' },
+    start: face.time,
+    end: face.time + 2,
+    playback: info.playback,
+  });
+  return el('li', { class: 'face-tile', dataset: { face: String(face.id) } },
+    el('button', { type: 'button', class: 'face-play', 'aria-label': `Play ${name} at ${formatTime(face.time)}`, onclick: playFace },
+      faceImage(face.thumbnail, labelOf(person), 'face-img'),
+      el('span', { class: 'face-where', title: face.path, text: `${name} ${formatTime(face.time)}` })),
+    person.faces > 1
+      ? el('button', { type: 'button', class: 'link split-face', text: 'Not them: split out', onclick: () => onSplit(face) })
+      : null);
+}
+
+export async function renderPerson(view, id, { showMessage, explain, navigate, play }) {
+  view.replaceChildren(el('p', { class: 'crumbs' }, el('a', { href: '/?view=people', 'data-nav': '', text: 'People' })));
+  delete view.dataset.state;
+  let page;
+  let everyone;
+  try {
+    [page, everyone] = await Promise.all([
+      getJson(`/api/people/${encodeURIComponent(id)}`),
+      getJson('/api/people'),
+    ]);
+  } catch (error) {
+    showMessage(explain(error), 'error');
+    return;
+  }
+  const person = page.person;
+  const label = labelOf(person);
+  const status = el('p', { class: 'person-status', role: 'status' });
+  const fail = (error) => { status.textContent = explain(error); };
+  const reload = () => renderPerson(view, id, { showMessage, explain, navigate, play });
+
+  const nameInput = el('input', {
+    type: 'text', class: 'person-name-input', value: person.name || '', placeholder: `Person ${person.id}`,
+    maxlength: '200', 'aria-label': 'Name',
+  });
+  const renameForm = el('form', { class: 'wf-row rename-form', onsubmit: (event) => {
+    event.preventDefault();
+    sendJson('POST', `/api/people/${person.id}/name`, { name: nameInput.value.trim() })
+      .then(reload)
+      .catch(fail);
+  } }, nameInput, el('button', { type: 'submit', class: 'button', text: 'Save name' }));
+
+  const others = (everyone.people || []).filter((other) => other.id !== person.id);
+  const mergeSelect = el('select', { class: 'merge-select', 'aria-label': 'Person to merge into this one' },
+    el('option', { value: '', text: 'Merge someone into this person…' }),
+    others.map((other) => el('option', { value: String(other.id), text: `${labelOf(other)} (${other.faces} faces)` })));
+  const mergeForm = el('form', { class: 'wf-row merge-form', onsubmit: (event) => {
+    event.preventDefault();
+    const from = Number(mergeSelect.value);
+    if (!from) return;
+    sendJson('POST', `/api/people/${person.id}/merge`, { from }).then(reload).catch(fail);
+  } }, mergeSelect, el('button', { type: 'submit', class: 'button', text: 'Merge' }));
+
+  const forgetButton = el('button', { type: 'button', class: 'button danger forget-person', text: 'Forget this person…', onclick: () => {
+    const sure = window.confirm(`Forget ${label} for good? Their faces, face embeddings, face thumbnails and name are deleted from the index permanently. This cannot be undone.`);
+    if (!sure) return;
+    sendJson('DELETE', `/api/people/${person.id}`)
+      .then(() => navigate('/?view=people'))
+      .then(() => showMessage(`${label} was forgotten.`))
+      .catch(fail);
+  } });
+
+  const onSplit = (face) => {
+    sendJson('POST', `/api/faces/${face.id}/split`)
+      .then((answer) => { status.textContent = `That face is now ${labelOf(answer.person)}.`; return reload(); })
+      .catch(fail);
+  };
+
+  const assets = page.assets || {};
+  const hits = page.hits || [];
+  view.append(
+    el('header', { class: 'person-head' },
+      faceImage(person.thumbnail, label, 'person-face large'),
+      el('div', { class: 'person-head-text' },
+        el('h2', { class: 'person-title', title: label, text: label }),
+        el('p', { class: 'person-counts', text: counts(person) }),
+        el('a', { class: 'link', href: `/?q=${encodeURIComponent(personQuery(person.id))}`, 'data-nav': '', text: 'Search moments with this person' }))),
+    renameForm,
+    others.length ? mergeForm : null,
+    el('div', { class: 'wf-row' }, forgetButton),
+    status,
+    el('h3', { text: `Moments (${hits.length})` }),
+    el('ul', { class: 'person-moments' }, hits.map((hit) => momentCard(hit, assets, play))),
+    el('h3', { text: `Faces (${page.faces.length})` }),
+    el('ul', { class: 'face-tiles' }, page.faces.map((face) => faceTile(face, person, assets, { play, onSplit }))),
+  );
+  view.dataset.state = 'ready';
+  view.dataset.person = String(person.id);
+}
