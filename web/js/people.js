@@ -172,7 +172,7 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
 
   const onSplit = (face) => {
     sendJson('POST', `/api/faces/${face.id}/split`)
-      .then((answer) => { status.textContent = `That face is now ${labelOf(answer.person)}.`; return reload(); })
+      .then((answer) => reload().then(() => showMessage(`That face is now ${labelOf(answer.person)}.`)))
       .catch(fail);
   };
 
