@@ -138,17 +138,19 @@ impl FaceEngine {
         } else {
             1
         };
+        let upsampled;
         let analysed = if scale == 1 {
-            frame.clone()
+            frame
         } else {
-            imageops::resize(
+            upsampled = imageops::resize(
                 frame,
                 frame.width() * scale,
                 frame.height() * scale,
                 imageops::FilterType::Triangle,
-            )
+            );
+            &upsampled
         };
-        let matrix = to_matrix(&analysed)?;
+        let matrix = to_matrix(analysed)?;
         let mut kept: Vec<(FaceBox, f64)> = Vec::new();
         let mut shapes: Vec<FaceLandmarks> = Vec::new();
         for rect in self.detector.face_locations(&matrix).iter() {
