@@ -152,7 +152,8 @@ fn decode_and_cut(
     });
 
     let mut buffer = vec![0u8; detect_width as usize * detect_height as usize * 3];
-    let mut boundaries = BoundaryFinder::new(config.shot_threshold, frame_rate);
+    let mut boundaries =
+        BoundaryFinder::new(config.shot_threshold, frame_rate, config.min_shot_len);
     let mut plan = SamplePlan::new(config, &grid, width, height, frame_rate);
     plan.sampling = sampling;
     let mut batch: Vec<SampledFrame> = Vec::with_capacity(config.batch_size.max(1));
@@ -380,6 +381,7 @@ impl<'a> SamplePlan<'a> {
             stamp: pts,
             score,
             dissolve,
+            merge_cut,
         } = judged;
         let time = match (pts, self.origin, self.previous_time) {
             (Some(pts), None, _) => {
@@ -395,9 +397,13 @@ impl<'a> SamplePlan<'a> {
         self.previous_time = Some(time);
         self.frames_decoded += 1;
 
+        let since_shot_start = time - self.shot_start;
+        // A cut PySceneDetect's merge rule reports is kept even inside the minimum shot
+        // length, unless ours is within a frame of it already.
         let is_cut = self.frames_decoded > 1
-            && (score >= self.config.shot_threshold || dissolve)
-            && time - self.shot_start >= self.config.min_shot_len - self.half_frame;
+            && (((score >= self.config.shot_threshold || dissolve)
+                && since_shot_start >= self.config.min_shot_len - self.half_frame)
+                || (merge_cut && since_shot_start > 3.0 * self.half_frame));
         if is_cut {
             self.shots.push(Shot {
                 start: self.shot_start,

@@ -124,24 +124,40 @@ pub(crate) struct JudgedFrame<T> {
     pub score: f32,
     /// The middle of a dissolve: a gradual shot boundary.
     pub dissolve: bool,
+    /// A hard cut PySceneDetect's merge rule reports here (see [`MergeFilter`]), even if it is
+    /// closer than the minimum shot length to another cut.
+    pub merge_cut: bool,
 }
 
 /// Both detectors over one stream of frames. Frames come back in order, held back by the
 /// dissolve detector's delay so that a dissolve found later is marked on its middle frame.
 pub(crate) struct BoundaryFinder<T> {
     hard_cuts: ShotDetector,
+    merged_cuts: MergeFilter,
     dissolves: DissolveDetector,
     held: VecDeque<JudgedFrame<T>>,
+    /// Frames held back: enough for the dissolve detector and the merge rule to mark theirs.
+    delay: usize,
+    /// Push index of the next frame.
+    next_index: u64,
     /// Push index of the frame at the front of `held`.
     front_index: u64,
 }
 
 impl<T> BoundaryFinder<T> {
-    pub(crate) fn new(threshold: f32, frame_rate: f64) -> BoundaryFinder<T> {
+    /// `min_shot_len` in seconds sets the merge rule's length in frames (PySceneDetect's
+    /// default 15 frames is 0.6 s at 25 fps).
+    pub(crate) fn new(threshold: f32, frame_rate: f64, min_shot_len: f64) -> BoundaryFinder<T> {
+        let dissolves = DissolveDetector::new(frame_rate);
+        let merge_frames = (min_shot_len * frame_rate).round().max(0.0) as u64;
+        let delay = dissolves.delay().max(merge_frames as usize + 2);
         BoundaryFinder {
             hard_cuts: ShotDetector::new(threshold),
-            dissolves: DissolveDetector::new(frame_rate),
+            merged_cuts: MergeFilter::new(merge_frames),
+            dissolves,
             held: VecDeque::new(),
+            delay,
+            next_index: 0,
             front_index: 0,
         }
     }
@@ -157,14 +173,18 @@ impl<T> BoundaryFinder<T> {
         let score = self.hard_cuts.push(rgb, width, height);
         let hard_cut = score >= self.hard_cuts.threshold();
         let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
+        let merge_cut = self.merged_cuts.push(self.next_index, hard_cut);
+        self.next_index += 1;
         self.held.push_back(JudgedFrame {
             stamp,
             score,
             dissolve: false,
+            merge_cut: false,
         });
-        self.mark(dissolve);
+        self.mark(dissolve, |frame| frame.dissolve = true);
+        self.mark(merge_cut, |frame| frame.merge_cut = true);
         let mut released = Vec::new();
-        while self.held.len() > self.dissolves.delay() {
+        while self.held.len() > self.delay {
             if let Some(frame) = self.held.pop_front() {
                 self.front_index += 1;
                 released.push(frame);
@@ -176,20 +196,81 @@ impl<T> BoundaryFinder<T> {
     /// After the last frame: every frame still held.
     pub(crate) fn finish(&mut self) -> Vec<JudgedFrame<T>> {
         let dissolve = self.dissolves.finish();
-        self.mark(dissolve);
+        self.mark(dissolve, |frame| frame.dissolve = true);
         self.front_index += self.held.len() as u64;
         self.held.drain(..).collect()
     }
 
-    fn mark(&mut self, dissolve: Option<u64>) {
-        let Some(index) = dissolve else { return };
+    /// Applies `set` to the held frame pushed as `index`, if any.
+    fn mark(&mut self, index: Option<u64>, set: impl FnOnce(&mut JudgedFrame<T>)) {
+        let Some(index) = index else { return };
         let held = index
             .checked_sub(self.front_index)
             .and_then(|offset| self.held.get_mut(offset as usize));
         match held {
-            Some(frame) => frame.dissolve = true,
-            None => tracing::debug!(index, "dissolve middle already released"),
+            Some(frame) => set(frame),
+            None => tracing::debug!(index, "boundary frame already released"),
         }
+    }
+}
+
+/// PySceneDetect's `FlashFilter` in its default MERGE mode (0.7), replayed on frame indices
+/// so that every cut it reports is one of ours. Cuts closer than `length` frames to the
+/// previous above-threshold frame start a merge; the merge ends once `length` frames pass
+/// below the threshold and reports the *last* above-threshold frame of the cluster. A merge
+/// that starts on a single frame (two above-threshold frames in a row) only ends at a later
+/// cluster, so PySceneDetect reports that cluster's last cut, not its first (the bench
+/// reel's 132.64 s: Megamind's cut 11 frames after the cut into it). Our own minimum shot
+/// length keeps the first cut of a cluster; the caller takes both.
+struct MergeFilter {
+    length: u64,
+    last_above: Option<u64>,
+    /// Merging only starts once a cut was reported.
+    merge_enabled: bool,
+    /// Index where the running merge started.
+    merge_start: Option<u64>,
+}
+
+impl MergeFilter {
+    fn new(length: u64) -> MergeFilter {
+        MergeFilter {
+            length,
+            last_above: None,
+            merge_enabled: false,
+            merge_start: None,
+        }
+    }
+
+    /// Takes frame `index` (consecutive from 0) and whether its score reached the threshold;
+    /// returns the index of a cut PySceneDetect reports now (never later than `index`).
+    fn push(&mut self, index: u64, above: bool) -> Option<u64> {
+        if self.length == 0 {
+            return above.then_some(index);
+        }
+        let last_above = *self.last_above.get_or_insert(index);
+        let length_met = index.saturating_sub(last_above) >= self.length;
+        if above {
+            self.last_above = Some(index);
+        }
+        if let Some(start) = self.merge_start {
+            let last = self.last_above.unwrap_or(index);
+            if length_met && !above && last.saturating_sub(start) >= self.length {
+                self.merge_start = None;
+                return Some(last);
+            }
+            return None;
+        }
+        if !above {
+            return None;
+        }
+        if length_met {
+            self.merge_enabled = true;
+            return Some(index);
+        }
+        if self.merge_enabled {
+            self.merge_start = Some(index);
+        }
+        None
     }
 }
 
@@ -370,6 +451,18 @@ mod tests {
         assert_eq!(rgb_to_hsv([0, 255, 0]), [60, 255, 255]);
         assert_eq!(rgb_to_hsv([0, 0, 255]), [120, 255, 255]);
         assert_eq!(rgb_to_hsv([128, 128, 128]), [0, 0, 128]);
+    }
+
+    /// The bench reel's frames 3164/3165 (two cuts in a row), then 3305 and 3316: PySceneDetect
+    /// reports 3164 and 3316 (offsets from 3100 here).
+    #[test]
+    fn merge_filter_reports_what_pyscenedetect_reports() {
+        let above = [64, 65, 205, 216];
+        let mut filter = MergeFilter::new(15);
+        let reported: Vec<u64> = (0..300)
+            .filter_map(|index| filter.push(index, above.contains(&index)))
+            .collect();
+        assert_eq!(reported, vec![64, 216]);
     }
 
     #[test]

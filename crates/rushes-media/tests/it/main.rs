@@ -6,6 +6,7 @@ mod common;
 mod export;
 mod fuzz_checks;
 mod fuzz_corpus;
+mod hard_cuts;
 mod hostile_text;
 mod probe;
 mod sampling;

@@ -1,0 +1,52 @@
+//! Hard cuts as PySceneDetect's ContentDetector reports them, on clips cut from the bench
+//! reel's sources: every cut it finds must be among ours, within one frame.
+
+use rushes_media::{SamplingConfig, detect_shots};
+
+use crate::common::{TestResult, analyse_all, vtest_megamind_clip};
+
+/// 512x288 at 25 fps, filling the frame, like the bench reel (at a fifth of its size).
+const FILL: &str =
+    "fps=25,scale=512:288:force_original_aspect_ratio=increase,crop=512:288,setsar=1";
+
+/// Regression: PySceneDetect's cut at 132.64 s of the bench reel was missed. Megamind's own
+/// cut falls on the last frame of a segment, so two frames in a row score above the
+/// threshold (4.96 s, 5.0 s); PySceneDetect's merge rule then reports the *last* of the next
+/// cluster of cuts closer than 15 frames (vtest → Megamind at 6.6 s, Megamind's cut 11
+/// frames later at 7.04 s), where a "first cut wins" minimum shot length keeps only 6.6 s.
+/// The segments are the reel's frames 3065-3384 (Megamind from 2.5 s and 6.0 s, vtest from
+/// 8 s, mirrored), behind one second of vtest. PySceneDetect 0.7.2 finds frames 25, 66,
+/// 124 and 176 here.
+#[test]
+fn missed_cut_where_pyscenedetect_merges_a_cluster_to_its_last_cut() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let graph = format!(
+        "[0:v]split=2[v0][v1];[1:v]split=2[m0][m1];\
+         [v0]{FILL},trim=end_frame=25[a];\
+         [m0]trim=start=2.5,setpts=PTS-STARTPTS,{FILL},trim=end_frame=100[b];\
+         [v1]trim=start=8,setpts=PTS-STARTPTS,{FILL},hflip,trim=end_frame=40[c];\
+         [m1]trim=start=6,setpts=PTS-STARTPTS,{FILL},hflip,trim=end_frame=40[d];\
+         [a][b][c][d]concat=n=4:v=1:a=0,format=yuv420p[out]"
+    );
+    let clip = vtest_megamind_clip(dir.path(), "merged-cuts.mp4", &graph, &[])?;
+    let (info, shots, _) = analyse_all(&clip)?;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|shot| shot.start).collect();
+    let frame = 1.0 / 25.0;
+    let found = |at: f64| cuts.iter().any(|cut| (cut - at).abs() <= frame + 1e-6);
+    for pyscenedetect_cut in [1.0, 2.64, 4.96, 7.04] {
+        assert!(
+            found(pyscenedetect_cut),
+            "PySceneDetect's cut at {pyscenedetect_cut} s is missing from {cuts:?}"
+        );
+    }
+    // The segment boundary PySceneDetect merges away is a real cut: kept.
+    assert!(found(6.6), "the cut into Megamind at 6.6 s: {cuts:?}");
+    // 4.96 s and 5.0 s, one frame apart, are one cut.
+    assert_eq!(cuts.len(), 5, "cuts found: {cuts:?}");
+    // The shots-only decode finds the same boundaries.
+    assert_eq!(
+        detect_shots(&clip, &info, &SamplingConfig::default())?,
+        shots
+    );
+    Ok(())
+}
