@@ -1,5 +1,6 @@
-"""Turns bench/work/results.json into bench/REPORT.md and bench/report.json and prints the
-table. Owns the verdicts: pass / fail against each target, by how much a target is missed,
+"""Turns bench/work/results.json into bench/REPORT.md and bench/report.json, rewrites the
+latest-figures table of README.md's performance section (between `<!-- bench:start -->` and
+`<!-- bench:end -->`), and prints the table. Owns the verdicts: pass / fail against each target, by how much a target is missed,
 and "not measured: <why>" for rows whose part is missing.
 
     .venv/bin/python bench/report.py [bench/work/results.json]   # re-render without re-running
@@ -143,6 +144,43 @@ def markdown(results: dict, rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+README_START = "<!-- bench:start -->"
+README_END = "<!-- bench:end -->"
+
+
+def readme_block(results: dict, rows: list[dict]) -> str:
+    """The README's latest-figures table (between the bench markers), made from the report."""
+    m = results["machine"]
+    lines = [
+        README_START,
+        f"Latest figures (`scripts/bench.sh {results['mode']}` on {results['started']}, commit {m['commit']}, "
+        f"{m['cores']} cores; written by bench/report.py, details in `bench/REPORT.md`):",
+        "",
+        "| measure | rushes | ratio | target | result |",
+        "|---|---|---|---|---|",
+    ]
+    for r in rows:
+        result = r["result"] if r["result"] == "pass" else f"**{r['result']}**"
+        lines.append(f"| {r['measure']} | {r['ours']} | {r['ratio']} | {r['target']} | {result} |")
+    passed = sum(1 for r in rows if r["result"] == "pass")
+    lines += ["", f"{passed} of {len(rows)} rows pass.", README_END]
+    return "\n".join(lines)
+
+
+def update_readme(readme: Path, block: str) -> bool:
+    """Replaces the text between the bench markers; a README without them is left alone."""
+    if not readme.is_file():
+        return False
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    updated = text[:start] + block + text[end + len(README_END):]
+    if updated != text:
+        readme.write_text(updated)
+    return True
+
+
 def console_table(rows: list[dict]) -> str:
     headers = ["#", "measure", "ours", "peer", "ratio", "target", "result"]
     body = [[str(i), r["measure"][:52], r["ours"], r["peer"][:40], r["ratio"], r["target"][:34],
@@ -158,8 +196,12 @@ def write(results: dict, bench_dir: Path) -> None:
     summary = {k: results[k] for k in ("mode", "started", "seconds", "machine", "settings", "reel")}
     summary["rows"] = [{k: v for k, v in r.items() if k != "data"} | {"details": r["data"]} for r in rows]
     (bench_dir / "report.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    readme = bench_dir.parent / "README.md"
+    written = [bench_dir / "REPORT.md", bench_dir / "report.json"]
+    if update_readme(readme, readme_block(results, rows)):
+        written.append(readme)
     print(console_table(rows))
-    print(f"\nwritten: {bench_dir / 'REPORT.md'}, {bench_dir / 'report.json'}")
+    print(f"\nwritten: {', '.join(str(p) for p in written)}")
 
 
 def main() -> int:
