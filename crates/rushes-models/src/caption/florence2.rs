@@ -65,8 +65,9 @@ impl std::fmt::Debug for Captioner {
 }
 
 impl Captioner {
-    /// The installed caption model to use: `florence2-base` if installed, else the first
-    /// installed image-captioning model by name.
+    /// The installed caption model to use: `florence2-base` if installed (the cheaper one
+    /// wins when both are), else the first installed image-captioning model by name — so
+    /// `florence2-large` when it is the only one.
     pub fn find_installed(store: &ModelStore) -> Option<String> {
         crate::model_files::first_installed(store, TASK_IMAGE_CAPTIONING, CAPTION_MODEL)
     }

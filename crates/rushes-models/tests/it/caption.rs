@@ -122,3 +122,66 @@ fn a_decoder_without_past_key_values_is_refused() {
     );
     assert!(error.to_string().contains("inputs_embeds"), "{error}");
 }
+
+/// A models folder holding the repo's manifests `names`, each installed with the fixture's
+/// graphs and tokenizer under the real file names.
+fn store_with_repo_caption_manifests(
+    names: &[&str],
+) -> (tempfile::TempDir, rushes_models::ModelStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = crate::common::repo_root();
+    for name in names {
+        let manifest = format!("{name}.toml");
+        std::fs::copy(
+            root.join("models").join(&manifest),
+            dir.path().join(&manifest),
+        )
+        .expect("copy manifest");
+        let folder = dir.path().join(name);
+        std::fs::create_dir(&folder).expect("model folder");
+        let fixture = root.join("tests/fixtures/models").join(FIXTURE);
+        for entry in std::fs::read_dir(&fixture).expect("fixture folder") {
+            let entry = entry.expect("entry");
+            std::os::unix::fs::symlink(entry.path(), folder.join(entry.file_name())).expect("link");
+        }
+    }
+    let store = rushes_models::ModelStore::new(dir.path());
+    (dir, store)
+}
+
+#[test]
+fn the_large_manifest_is_pinned_like_base_and_loads_through_the_same_captioner() {
+    let (_dir, store) = store_with_repo_caption_manifests(&["florence2-large"]);
+    let manifest = store
+        .manifest("florence2-large")
+        .expect("florence2-large.toml parses");
+    assert_eq!(manifest.task, "image-captioning");
+    let pinned = "https://huggingface.co/onnx-community/Florence-2-large-ft/resolve/fab9060d717033ba3d65b173f7fc3397ea314433/";
+    assert!(
+        manifest
+            .files
+            .iter()
+            .all(|file| file.url.starts_with(pinned)),
+        "every file at the pinned revision: {:?}",
+        manifest.files
+    );
+    let spec = manifest.caption.expect("a [caption] section");
+    assert_eq!(spec.decoder, "decoder_model_merged.onnx");
+    assert_eq!(spec.preprocess.size, 768);
+    // Alone, large is the caption model `rushes index` and `rushes doctor` pick.
+    assert_eq!(
+        Captioner::find_installed(&store).as_deref(),
+        Some("florence2-large")
+    );
+    Captioner::load(&store, "florence2-large", 1)
+        .expect("large's graph names are the ones the captioner checks");
+}
+
+#[test]
+fn with_base_and_large_installed_base_is_the_caption_model() {
+    let (_dir, store) = store_with_repo_caption_manifests(&["florence2-large", "florence2-base"]);
+    assert_eq!(
+        Captioner::find_installed(&store).as_deref(),
+        Some("florence2-base")
+    );
+}
