@@ -81,16 +81,17 @@ def rapidocr_peer(args) -> dict:
     images = [cv2.imread(str(frame)) for frame in frames]
 
     def work():
-        texts = []
+        lines = []
         for image in images:
             result, _ = engine(image, use_cls=args.use_cls)
-            texts.append([line[1] for line in result or []])
-        return texts
+            lines.append([[line[1], float(line[2])] for line in result or []])
+        return lines
 
-    seconds, texts = timed_runs(work, args.warmup, args.runs)
+    seconds, lines = timed_runs(work, args.warmup, args.runs)
     return {"peer": f"RapidOCR (rapidocr-onnxruntime, angle classifier {'on' if args.use_cls else 'off'}), "
                     f"intra-op threads {args.threads}", "seconds": seconds,
-            "frames": [frame.name for frame in frames], "texts": texts}
+            "frames": [frame.name for frame in frames], "texts": [[text for text, _ in frame] for frame in lines],
+            "lines": lines}
 
 
 def main() -> int:

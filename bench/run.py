@@ -26,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import inputs  # noqa: E402
 import report  # noqa: E402
 from measure import NotMeasured, Timing, repeat_command, run_bench_target, run_command, seconds_field  # noqa: E402
+from ocr_text import ocr_text_check, ocr_text_note  # noqa: E402
+import e2e_facts  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
@@ -304,14 +306,13 @@ class Bench:
         last = lines[-1]
         peer_lines = sum(len(t) for t in peer["texts"])
         if isinstance(last.get("texts"), list):
-            same = sum(1 for a, b in zip(last["texts"], peer["texts"]) if list(a) == list(b))
-            r["text_check"] = {"frames": len(frames), "same": same, "our_texts": last["texts"], "peer_texts": peer["texts"]}
+            r["text_check"] = ocr_text_check(last, peer, len(frames))
         elif isinstance(last.get("lines"), int):
             r["text_check"] = {"frames": 1, "same": int(last["lines"] == peer_lines), "compared": "line counts only",
                                "our_lines": last["lines"], "peer_lines": peer_lines, "peer_texts": peer["texts"]}
         where = "the reel's keyframes" if frames_dir == self.keyframes else "Megamind.avi at 1, 4 and 8 s (the frames the target decodes)"
         r["note"] = (f"{len(frames)} frames: {where}; per frame; ratio = peer / ours. "
-                     + ("Text compared line by line." if "texts" in last else
+                     + (ocr_text_note(r["text_check"]) if "texts" in last else
                         f"The target prints only a line count, so 'same text' compares counts (ours {last.get('lines')}, "
                         f"RapidOCR {peer_lines})."))
 
@@ -347,6 +348,7 @@ class Bench:
         r["summary"] = summary
         r["note"] = (f"{duration:.0f} s of 1080p25 H.264 with {len(self.reel['known_cuts'])} cuts, indexed from scratch each "
                      f"run with the models installed here ({self.installed_models()}); ratio = duration / median wall time.")
+        r["note"] += self.e2e_time_facts(duration)
         total = dir_size(self.e2e_index)
         small_index = WORK / "e2e" / "index-short"
         shutil.rmtree(small_index, ignore_errors=True)
@@ -355,13 +357,39 @@ class Bench:
         hours = duration / 3600
         per_hour = (total - fixed) / 1e6 / (hours - 4 / 3600)
         size["value"] = per_hour
-        size["ours"] = {"what": "du of the index folder", "total_mb": total / 1e6, "fixed_mb": fixed / 1e6, "unit": "MB/h"}
+        size["ours"] = {"what": "apparent size (file lengths) of the index folder", "total_mb": total / 1e6,
+                        "fixed_mb": fixed / 1e6, "unit": "MB/h"}
         size["note"] = (f"index of the {duration:.0f} s reel: {total / 1e6:.2f} MB; minus an index of its first 4 s "
                         f"({fixed / 1e6:.2f} MB, the fixed cost) per hour of footage beyond it.")
+        size["parts"] = e2e_facts.index_parts(self.e2e_index)
+        size["note"] += (" Where the bytes go: " + e2e_facts.parts_text(size["parts"], e2e_facts.index_parts(small_index),
+                                                                        1 / (hours - 4 / 3600))
+                         + f". The figure counts file lengths, what a copy or backup of the index weighs whatever the "
+                         f"filesystem; on this disk (whole 4 KiB blocks per file) it takes "
+                         f"{(e2e_facts.disk_bytes(self.e2e_index) - e2e_facts.disk_bytes(small_index)) / 1e6 / (hours - 4 / 3600):.1f}"
+                         f" MB/h.")
         peak = max(result.peak_rss_bytes for result in results)
         rss["value"] = peak / 2**20
         rss["ours"] = {"what": "max over runs of summed RSS of the process tree, polled every 20 ms", "unit": "MB"}
         rss["note"] = "summed resident memory of rushes and the ffmpeg/ffprobe processes it runs, highest sample of any run."
+
+    def e2e_time_facts(self, duration: float) -> str:
+        """Where an indexing run's CPU time goes, and the plain-decode ceiling, as note text."""
+        text = ""
+        breakdown = e2e_facts.cpu_breakdown([str(RUSHES), "index", self.reel["path"], "--index",
+                                             str(WORK / "e2e" / "index-perf"), "--json"], WORK, REPO)
+        shutil.rmtree(WORK / "e2e" / "index-perf", ignore_errors=True)
+        if breakdown:
+            text += f" Where the time goes (CPU share, one run under perf): {e2e_facts.breakdown_text(breakdown)}."
+        try:
+            ceiling = e2e_facts.decode_ceiling(self.reel["path"], duration, 2, REPO)
+            text += (f" Ceiling: the plain ffmpeg decode of the same file (every frame, no scaling) takes "
+                     f"{ceiling['full']['median_s']:.1f} s, {ceiling['full']['x_real_time']:.1f}× real time on this machine "
+                     f"({ceiling['loop filter skipped']['x_real_time']:.1f}× with the loop filter skipped, as the "
+                     f"analysis decode does).")
+        except NotMeasured as error:
+            text += f" Decode ceiling not measured: {error}."
+        return text
 
     def installed_models(self) -> str:
         result = run_command([str(RUSHES), "models", "list", "--json"], cwd=REPO, timeout=60)

@@ -138,12 +138,13 @@ impl ModelSet {
         Ok(Some((embeddings, tags)))
     }
 
-    /// Reads on-screen text, running the recogniser only where the detector sees text.
+    /// Reads on-screen text, running the recogniser only where the detector sees text. Frames
+    /// come in time order, so text held unchanged since the frame before is not read again.
     pub fn read_text(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, IngestError> {
         let Some(ocr) = self.ocr.as_mut() else {
             return Ok(Vec::new());
         };
-        Ok(ocr.read(image)?)
+        Ok(ocr.read_in_sequence(image)?)
     }
 
     /// Embeds query text for the visual branch.

@@ -14,6 +14,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use rushes_models::clip::ClipImageEncoder;
+use rushes_models::ocr::TextFilter;
 use rushes_models::{ImageEmbedder, ModelStore, OcrEngine};
 use serde_json::json;
 
@@ -149,9 +150,21 @@ fn bench_ocr(frames: &[image::RgbImage]) {
         }
     }
     let gate_ms = start.elapsed().as_secs_f64() * 1000.0 / frames.len() as f64;
+    // Untimed: the same frames with RapidOCR's line filter instead of rushes', so the report
+    // can tell a detector/recogniser difference from a deliberate filter difference.
+    *engine.text_filter_mut() = TextFilter::RAPIDOCR;
+    let mut unfiltered: Vec<Vec<(String, f32)>> = Vec::with_capacity(frames.len());
+    for frame in frames {
+        match engine.read(frame) {
+            Ok(read) => unfiltered.push(read.into_iter().map(|l| (l.text, l.score)).collect()),
+            Err(e) => return skipped("ocr_read", e.to_string()),
+        }
+    }
+    let filter = TextFilter::default();
     println!(
         "{}",
-        json!({ "bench": "ocr_read", "frames": frames.len(), "threads": THREADS, "ms_per_frame": read_ms, "lines": lines, "texts": texts })
+        json!({ "bench": "ocr_read", "frames": frames.len(), "threads": THREADS, "ms_per_frame": read_ms, "lines": lines, "texts": texts,
+                "unfiltered_lines": unfiltered, "filter": { "min_score": filter.min_score, "min_chars": filter.min_chars } })
     );
     println!(
         "{}",

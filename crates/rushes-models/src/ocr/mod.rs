@@ -4,6 +4,7 @@
 
 pub mod det;
 pub mod rec;
+mod reuse;
 
 use image::RgbImage;
 use ndarray::{Array4, Axis, Ix3, Ix4};
@@ -19,11 +20,12 @@ pub use det::{DbParams, TextBox};
 /// Name of the OCR model `OcrEngine::load` uses.
 pub const OCR_MODEL: &str = "ppocr";
 /// Lines whose recognition score is below this are dropped. RapidOCR keeps 0.5; on real
-/// footage lines between 0.5 and 0.6 are texture (grass, brick, crowds) read as glyphs, so
-/// rushes keeps only the surer ones.
+/// footage lines between 0.5 and 0.6 are texture (grass, brick, crowds, an eye) read as
+/// glyphs, so rushes keeps only the surer ones.
 pub const MIN_TEXT_SCORE: f32 = 0.6;
 /// Lines shorter than this (in characters, after trimming) are dropped: a lone glyph is
-/// nearly always a misread edge, and a one-character token would not be searched for.
+/// nearly always a misread edge (a walking figure read as "R"), and a one-character token
+/// would not be searched for.
 pub const MIN_TEXT_CHARS: usize = 2;
 /// Long side (pixels) of the copy the text gate looks at. Most sampled frames carry no text;
 /// the gate runs the detector on a copy this small (about 1/7 of the pixels of a 960×540
@@ -34,6 +36,38 @@ const REC_BATCH: usize = 6;
 /// Angle classifier: input 3×48×192, flip when "180" wins with at least this probability.
 const CLS_WIDTH: u32 = 192;
 const CLS_THRESHOLD: f32 = 0.9;
+
+/// Which recognised lines `OcrEngine::read` keeps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TextFilter {
+    /// Lowest recognition score kept.
+    pub min_score: f32,
+    /// Fewest characters (after trimming) kept.
+    pub min_chars: usize,
+}
+
+impl Default for TextFilter {
+    /// rushes' filter: `MIN_TEXT_SCORE` and `MIN_TEXT_CHARS`.
+    fn default() -> Self {
+        TextFilter {
+            min_score: MIN_TEXT_SCORE,
+            min_chars: MIN_TEXT_CHARS,
+        }
+    }
+}
+
+impl TextFilter {
+    /// RapidOCR 1.4.4's filter (`text_score` 0.5, empty lines dropped), for comparisons.
+    pub const RAPIDOCR: TextFilter = TextFilter {
+        min_score: 0.5,
+        min_chars: 1,
+    };
+
+    /// Whether a line read as `text` with `score` is kept.
+    pub fn keeps(&self, text: &str, score: f32) -> bool {
+        score >= self.min_score && text.trim().chars().count() >= self.min_chars
+    }
+}
 
 /// One line of recognised text.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,6 +88,10 @@ pub struct OcrEngine {
     spec: OcrSpec,
     characters: Vec<String>,
     params: DbParams,
+    filter: TextFilter,
+    /// The last frame `read_in_sequence` read in full.
+    last_read: Option<reuse::LastRead>,
+    reused_reads: u64,
 }
 
 impl OcrEngine {
@@ -133,12 +171,27 @@ impl OcrEngine {
             spec,
             characters,
             params: DbParams::default(),
+            filter: TextFilter::default(),
+            last_read: None,
+            reused_reads: 0,
         })
     }
 
     /// DB post-processing settings in use.
     pub fn params_mut(&mut self) -> &mut DbParams {
+        self.last_read = None;
         &mut self.params
+    }
+
+    /// Which lines `read` keeps (rushes' noise filter unless changed).
+    pub fn text_filter_mut(&mut self) -> &mut TextFilter {
+        self.last_read = None;
+        &mut self.filter
+    }
+
+    /// How many frames `read_in_sequence` answered from the frame before.
+    pub fn reused_reads(&self) -> u64 {
+        self.reused_reads
     }
 
     /// Text boxes in the image, in reading order (detector only).
@@ -205,21 +258,60 @@ impl OcrEngine {
     /// Whether the detector finds any text box on a small copy of the image (at most
     /// `GATE_LONG_SIDE` px long, never enlarged): the cheap gate `read` passes first.
     pub fn has_text(&mut self, image: &RgbImage) -> Result<bool, ModelError> {
+        Ok(!self.gate_boxes(image)?.is_empty())
+    }
+
+    /// The boxes the gate finds (image pixels).
+    fn gate_boxes(&mut self, image: &RgbImage) -> Result<Vec<TextBox>, ModelError> {
         let gate = DbParams {
             limit_side_len: 0,
             max_side_len: GATE_LONG_SIDE,
             ..self.params
         };
-        Ok(!self.detect_with(image, &gate)?.is_empty())
+        self.detect_with(image, &gate)
     }
 
     /// Lines of text in reading order (top-to-bottom, left-to-right). Frames where the gate
     /// (`has_text`) finds no text return at once; the others are detected at full size and
-    /// recognised.
+    /// recognised, and the lines the text filter keeps are returned.
     pub fn read(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
         if !self.has_text(image)? {
             return Ok(Vec::new());
         }
+        self.read_past_gate(image)
+    }
+
+    /// `read` for the frames of a video in order: when the gate's boxes sit where they did
+    /// on the last frame read this way and the pixels inside them are the same (a slate or
+    /// title held over several samples), that frame's lines are returned without detecting
+    /// at full size or recognising again. A changed glyph, a moved box or a new box reads
+    /// the frame in full.
+    pub fn read_in_sequence(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        let gate_boxes = self.gate_boxes(image)?;
+        if gate_boxes.is_empty() {
+            self.last_read = None;
+            return Ok(Vec::new());
+        }
+        if let Some(lines) = self
+            .last_read
+            .as_ref()
+            .and_then(|last| last.lines_if_unchanged(image, &gate_boxes))
+        {
+            tracing::debug!(
+                lines = lines.len(),
+                "OCR: text unchanged since the last frame"
+            );
+            let lines = lines.to_vec();
+            self.reused_reads += 1;
+            return Ok(lines);
+        }
+        let lines = self.read_past_gate(image)?;
+        self.last_read = Some(reuse::LastRead::new(image, gate_boxes, lines.clone()));
+        Ok(lines)
+    }
+
+    /// Full-size detection, recognition and the text filter.
+    fn read_past_gate(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
         let boxes = self.detect(image)?;
         if boxes.is_empty() {
             return Ok(Vec::new());
@@ -232,9 +324,7 @@ impl OcrEngine {
         Ok(boxes
             .iter()
             .zip(recognised)
-            .filter(|(_, (text, score))| {
-                *score >= MIN_TEXT_SCORE && text.trim().chars().count() >= MIN_TEXT_CHARS
-            })
+            .filter(|(_, (text, score))| self.filter.keeps(text, *score))
             .map(|(b, (text, score))| OcrLine {
                 text: text.trim().to_string(),
                 score,

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use rushes_models::ocr::TextFilter;
 use rushes_models::{OcrEngine, OcrLine};
 
 use crate::common::{drawtext_font, ffmpeg_png, opencv_data, ppocr_store};
@@ -240,4 +241,101 @@ fn the_text_gate_passes_small_text_on_sampled_frames() {
         let read = joined(&engine.read(&frame).expect("read")).to_lowercase();
         assert!(read.contains(&text.to_lowercase()), "{name}: read {read:?}");
     }
+}
+
+// Bench row 4 compared rushes with RapidOCR unfiltered and counted a lone glyph RapidOCR keeps
+// as a text difference: the glyph is read, and only rushes' length floor drops it.
+#[test]
+fn a_lone_burned_in_glyph_is_read_but_kept_only_by_rapidocrs_filter() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let filter = format!(
+        "drawtext={}:text='R':fontsize=72:fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=16:x=(w-text_w)/2:y=h-text_h-40",
+        drawtext_font()
+    );
+    let frame = vtest_frame(&filter, &dir.path().join("glyph.png"));
+    let default_lines = engine.read(&frame).expect("read");
+    assert!(
+        default_lines.iter().all(|l| l.text.trim() != "R"),
+        "rushes' filter keeps no one-character line: {default_lines:?}"
+    );
+    *engine.text_filter_mut() = TextFilter::RAPIDOCR;
+    let rapidocr_lines = engine.read(&frame).expect("read");
+    let glyph: Vec<&OcrLine> = rapidocr_lines
+        .iter()
+        .filter(|l| l.text.trim() == "R")
+        .collect();
+    assert_eq!(glyph.len(), 1, "the glyph is read: {rapidocr_lines:?}");
+    assert!(
+        glyph[0].score >= TextFilter::default().min_score,
+        "{glyph:?}"
+    );
+    // Everything else is the same either way: only the one-character line differs.
+    let others: Vec<&OcrLine> = rapidocr_lines
+        .iter()
+        .filter(|l| l.text.trim() != "R" && TextFilter::default().keeps(&l.text, l.score))
+        .collect();
+    assert_eq!(
+        others.len(),
+        default_lines.len(),
+        "{rapidocr_lines:?} vs {default_lines:?}"
+    );
+}
+
+/// A vtest frame at `seconds` with `slate` burned in on an opaque box.
+fn slate_frame(seconds: &str, slate: &str, out: &std::path::Path) -> image::RgbImage {
+    let video = opencv_data("vtest.avi");
+    let video = video.to_str().expect("path");
+    let filter = format!(
+        "drawtext={}:text='{slate}':fontsize=56:fontcolor=white:box=1:boxcolor=black:boxborderw=12:x=(w-text_w)/2:y=h-text_h-40",
+        drawtext_font()
+    );
+    ffmpeg_png(
+        &[
+            "-ss",
+            seconds,
+            "-i",
+            video,
+            "-vf",
+            &filter,
+            "-frames:v",
+            "1",
+        ],
+        out,
+    )
+}
+
+fn slate_text(lines: &[OcrLine]) -> String {
+    lines
+        .iter()
+        .find(|l| l.text.to_uppercase().contains("SCENE"))
+        .map(|l| l.text.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_slate_held_over_frames_is_read_once_and_a_changed_take_is_read_again() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let first = slate_frame("2", "SCENE 42 TAKE 3", &dir.path().join("a.png"));
+    let later = slate_frame("4", "SCENE 42 TAKE 3", &dir.path().join("b.png"));
+    let next_take = slate_frame("4", "SCENE 42 TAKE 8", &dir.path().join("c.png"));
+
+    let read_first = engine.read_in_sequence(&first).expect("read");
+    assert_eq!(slate_text(&read_first), "SCENE 42 TAKE 3", "{read_first:?}");
+    // People walk on through the street; the slate's pixels stay: the lines come back as read.
+    let read_later = engine.read_in_sequence(&later).expect("read");
+    assert_eq!(read_later, read_first);
+    assert_eq!(engine.reused_reads(), 1);
+    // One digit of the slate changes: read in full, never the stale take.
+    let read_next = engine.read_in_sequence(&next_take).expect("read");
+    assert_eq!(slate_text(&read_next), "SCENE 42 TAKE 8", "{read_next:?}");
+    assert_eq!(engine.reused_reads(), 1);
+    // What is returned is what `read` gives each frame on its own.
+    assert_eq!(
+        slate_text(&engine.read(&later).expect("read")),
+        "SCENE 42 TAKE 3"
+    );
 }
