@@ -1,5 +1,8 @@
 // Shared set-up of the browser tests: Debian's chromium through playwright-core, and the
 // server the run script started (RUSHES_URL).
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+
 import { chromium } from 'playwright-core';
 
 export const BASE = process.env.RUSHES_URL || 'http://127.0.0.1:7878';
@@ -48,4 +51,36 @@ export async function search(page, query) {
   await page.fill('#q', '');
   await page.type('#q', query, { delay: 15 });
   await settled(page, query);
+}
+
+/** A free TCP port on loopback. */
+export function freeLocalPort() {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `rushes serve` on an index of a test's own, on a free loopback port. Resolves once
+ * `/api/status` answers, with `{ base, stop }`.
+ */
+export async function serveOwnIndex(rushes, index, cwd) {
+  const port = await freeLocalPort();
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(rushes, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], { cwd, stdio: 'ignore' });
+  const stop = () => { if (server.exitCode === null) server.kill('SIGTERM'); };
+  for (let attempt = 0; attempt < 150; attempt += 1) {
+    try {
+      if ((await fetch(`${base}/api/status`)).ok) return { base, stop };
+    } catch { /* not listening yet */ }
+    if (server.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  stop();
+  throw new Error(`rushes serve on ${index} did not start listening`);
 }

@@ -266,6 +266,12 @@ function itemFor(hit) {
   return { ...hit, playback: info.playback, timecode: hit.timecode };
 }
 
+/** Whether two texts read the same, whitespace aside. */
+function sameText(a, b) {
+  const squeeze = (text) => String(text).replace(/\s+/g, ' ').trim();
+  return squeeze(a) === squeeze(b);
+}
+
 export function playItem(item) {
   player.play(item);
 }
@@ -284,6 +290,12 @@ function card(hit, index) {
   );
   const signals = el('div', { class: 'signals' }, (hit.signals || []).map((s) => el('span', { class: `chip sig-${s}`, text: s })));
   const snippet = el('p', { class: 'snippet' }, snippetNodes(hit.snippet));
+  // The caption has a line of its own; a snippet that only repeats it gives it its highlights.
+  const captionInSnippet = Boolean(hit.caption) && sameText(snippet.textContent, hit.caption);
+  const caption = hit.caption
+    ? el('p', { class: 'caption', title: 'What the caption model sees in the keyframe' },
+      captionInSnippet ? snippetNodes(hit.snippet) : hit.caption)
+    : null;
   const article = el('article', {
     class: 'card',
     tabindex: '0',
@@ -300,7 +312,8 @@ function card(hit, index) {
       info.playback && !info.playback.native ? el('span', { class: 'chip proxy', title: info.playback.reason || '', text: 'proxy' }) : null),
     signals,
     faceChips(hit.people, navigate),
-    hit.snippet ? snippet : null,
+    caption,
+    hit.snippet && !captionInSnippet ? snippet : null,
     el('div', { class: 'actions' },
       el('button', { type: 'button', class: 'link similar', text: 'More like this', onclick: (event) => {
         event.stopPropagation();

@@ -75,6 +75,7 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     el('div', { class: 'mono', text: `${moment.timecode ? `${moment.timecode}  ·  ` : ''}${formatTime(moment.start)} – ${formatTime(moment.end)}` }),
     el('div', { class: 'signals' }, (moment.signals || []).map((s) => el('span', { class: `chip sig-${s}`, text: s })),
       (moment.tags || []).map((t) => el('span', { class: 'chip tag', text: t }))),
+    moment.caption ? el('p', { class: 'caption', text: moment.caption }) : null,
     moment.text ? el('p', { class: 'moment-text', text: moment.text }) : null,
     el('div', { class: 'actions' },
       el('a', { class: 'link', href: `/?similar=${encodeURIComponent(asset.id)}&t=${(moment.start + moment.end) / 2}`, 'data-nav': '', text: 'More like this', onclick: (e) => e.stopPropagation() }),
@@ -87,7 +88,7 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     for (const block of timeline.querySelectorAll('.timeline-moment')) block.classList.toggle('selected', block.dataset.index === String(i));
     if (inPlayer && asset.kind !== 'image') {
       if (video) video.pause();
-      play({ asset: { id: asset.id, path: asset.path, kind: asset.kind }, start: moment.start, end: moment.end, playback, timecode: moment.timecode });
+      play({ asset: { id: asset.id, path: asset.path, kind: asset.kind }, start: moment.start, end: moment.end, playback, timecode: moment.timecode, caption: moment.caption });
     } else if (video) {
       video.currentTime = moment.start;
     }

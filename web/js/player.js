@@ -8,6 +8,7 @@ const dialog = document.getElementById('player');
 const video = document.getElementById('player-video');
 const title = document.getElementById('player-title');
 const sub = document.getElementById('player-sub');
+const captionLine = document.getElementById('player-caption');
 const notice = document.getElementById('player-notice');
 const range = document.getElementById('player-range');
 const rangeMoment = range.querySelector('.range-moment');
@@ -92,13 +93,16 @@ dialog.addEventListener('click', (event) => {
 });
 
 /**
- * Plays one moment. `item` = { asset: {id, path, kind}, start, end, playback: {url, native, reason}, timecode }.
+ * Plays one moment. `item` = { asset: {id, path, kind}, start, end, playback: {url, native, reason}, timecode,
+ * caption }.
  */
 export function play(item) {
   moment = { start: item.start || 0, end: Math.max(item.end || 0, (item.start || 0) + 0.1) };
   stoppedAtEnd = false;
   title.textContent = item.sequence ? `${item.sequence.index + 1}/${item.sequence.total}  ${fileName(item.asset.path)}` : fileName(item.asset.path);
   sub.textContent = [folderOf(item.asset.path), item.timecode ? `TC ${item.timecode}` : null].filter(Boolean).join('  ·  ');
+  captionLine.textContent = item.caption || '';
+  captionLine.hidden = !item.caption;
   const playback = item.playback || { url: `/media/${item.asset.id}`, native: true };
   notice.hidden = playback.native;
   notice.textContent = playback.native ? '' : `Playing a proxy: ${playback.reason || 'the original is not browser-playable'}. The first play makes it and may take a moment.`;

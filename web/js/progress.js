@@ -1,5 +1,5 @@
 // Live indexing progress from server-sent events (`/api/events`): a panel with files
-// done/total, the current file and failures with their reasons.
+// done/total, captions and speech lines so far, the current file and failures with their reasons.
 
 const panel = document.getElementById('progress-panel');
 const text = document.getElementById('progress-text');
@@ -16,12 +16,18 @@ function render(progress) {
   bar.max = Math.max(1, total);
   bar.value = done;
   bar.hidden = !running;
+  // Captions and speech lines so far, when the run makes any.
+  const described = [
+    progress.captions ? `${progress.captions} caption${progress.captions === 1 ? '' : 's'}` : null,
+    progress.speech_lines ? `${progress.speech_lines} speech line${progress.speech_lines === 1 ? '' : 's'}` : null,
+  ].filter(Boolean).join(', ');
+  const extra = described ? ` (${described})` : '';
   if (running) {
-    text.textContent = `Indexing ${done} of ${total} files${progress.current ? ` — ${progress.current}` : ''}`;
+    text.textContent = `Indexing ${done} of ${total} files${extra}${progress.current ? ` — ${progress.current}` : ''}`;
   } else if (progress.state === 'failed') {
-    text.textContent = `The last index run stopped after ${done} of ${total} files.`;
+    text.textContent = `The last index run stopped after ${done} of ${total} files${extra}.`;
   } else {
-    text.textContent = `Indexed ${progress.files_done} files, ${progress.files_skipped} unchanged, ${progress.files_failed} failed.`;
+    text.textContent = `Indexed ${progress.files_done} files${extra}, ${progress.files_skipped} unchanged, ${progress.files_failed} failed.`;
   }
   failures.hidden = progress.failures.length === 0;
   if (progress.failures.length) {

@@ -124,9 +124,11 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
         output::print_json(&summary)?;
     } else {
         eprintln!(
-            "indexed {} files ({} moments, {} faces), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
+            "indexed {} files ({} moments, {} captions, {} speech lines, {} faces), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
             summary.indexed,
             summary.moments,
+            summary.captions,
+            summary.speech_lines,
             summary.faces,
             summary.skipped,
             summary.moved,

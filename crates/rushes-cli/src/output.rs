@@ -102,9 +102,14 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
             hit.score
         )?;
         let snippet = plain_snippet(&hit.snippet);
-        if !snippet.is_empty() {
+        let caption = hit.caption.as_deref().map(printable);
+        if !snippet.is_empty() && caption.as_deref() != Some(snippet.as_str()) {
             let short: String = snippet.chars().take(140).collect();
             writeln!(stdout, "     {short}")?;
+        }
+        if let Some(caption) = caption {
+            let short: String = caption.chars().take(140).collect();
+            writeln!(stdout, "     caption: {short}")?;
         }
     }
     Ok(())

@@ -50,6 +50,9 @@ pub struct Hit {
     pub snippet: String,
     /// URL path of the moment's thumbnail (`/thumbs/...`).
     pub thumbnail: Option<String>,
+    /// The caption model's sentence for the moment's keyframe, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
 }
 
 /// The answer to a query.

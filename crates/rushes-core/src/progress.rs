@@ -30,6 +30,12 @@ pub struct RunProgress {
     pub files_done: u64,
     pub files_skipped: u64,
     pub files_failed: u64,
+    /// Moments given a caption by the caption model so far.
+    #[serde(default)]
+    pub captions: u64,
+    /// Transcript lines recognised in speech (not read from sidecars) so far.
+    #[serde(default)]
+    pub speech_lines: u64,
     /// The file being worked on now.
     pub current: Option<String>,
     /// The most recent failures (bounded).

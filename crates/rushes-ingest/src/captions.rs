@@ -140,8 +140,9 @@ impl<'a> KeyframeCaptions<'a> {
     }
 
     /// Gives each moment the caption of its keyframe, or else of the first captioned frame
-    /// inside its range.
-    pub fn caption_moments(&self, moments: &mut [MomentRecord]) {
+    /// inside its range. Returns how many moments got a caption.
+    pub fn caption_moments(&self, moments: &mut [MomentRecord]) -> usize {
+        let mut captioned = 0;
         for moment in moments {
             let at_keyframe = self
                 .captions
@@ -154,8 +155,10 @@ impl<'a> KeyframeCaptions<'a> {
             };
             if let Some((_, caption)) = at_keyframe.or_else(inside) {
                 moment.caption = Some(caption.clone());
+                captioned += 1;
             }
         }
+        captioned
     }
 }
 

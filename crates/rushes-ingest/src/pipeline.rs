@@ -122,6 +122,10 @@ pub struct Summary {
     pub moments: usize,
     /// Faces found in the files indexed by this run.
     pub faces: usize,
+    /// Moments the caption model described in this run.
+    pub captions: usize,
+    /// Transcript lines recognised in speech (sidecar subtitles not counted) in this run.
+    pub speech_lines: usize,
     pub seconds: f64,
     pub notices: Vec<String>,
 }
@@ -155,6 +159,9 @@ enum FileOutcome {
     Indexed {
         moments: usize,
         faces: usize,
+        /// Moments given a caption, and transcript lines recognised in speech.
+        captions: usize,
+        speech_lines: usize,
         warnings: Vec<String>,
     },
     Unchanged,
@@ -240,14 +247,21 @@ pub fn run(
             Ok(FileOutcome::Indexed {
                 moments,
                 faces,
+                captions,
+                speech_lines,
                 warnings,
             }) => {
                 index.clear_failure(&candidate.path)?;
                 summary.indexed += 1;
                 summary.moments += moments;
                 summary.faces += faces;
+                summary.captions += captions;
+                summary.speech_lines += speech_lines;
                 pending += 1;
-                progress.snapshot_mut().files_done += 1;
+                let snapshot = progress.snapshot_mut();
+                snapshot.files_done += 1;
+                snapshot.captions += captions as u64;
+                snapshot.speech_lines += speech_lines as u64;
                 on_event(&Event::FileIndexed {
                     path: candidate.path.clone(),
                     moments,
@@ -435,7 +449,7 @@ fn index_file(
     work.captions = captions;
 
     let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
-    add_speech(
+    let speech_lines = add_speech(
         speech,
         &candidate.path,
         candidate.kind,
@@ -462,7 +476,7 @@ fn index_file(
     warnings.append(&mut work.faces.warnings);
     let found_faces = std::mem::take(&mut work.faces.found);
     let mut moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
-    work.captions.caption_moments(&mut moments);
+    let captions = work.captions.caption_moments(&mut moments);
     warnings.append(&mut work.captions.warnings);
     let moment_count = moments.len();
     let asset = Asset {
@@ -489,6 +503,8 @@ fn index_file(
     Ok(FileOutcome::Indexed {
         moments: moment_count,
         faces: found_faces.len(),
+        captions,
+        speech_lines,
         warnings,
     })
 }

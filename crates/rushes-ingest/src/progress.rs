@@ -36,6 +36,8 @@ impl ProgressFile {
                 files_done: 0,
                 files_skipped: 0,
                 files_failed: 0,
+                captions: 0,
+                speech_lines: 0,
                 current: None,
                 failures: Vec::new(),
             },

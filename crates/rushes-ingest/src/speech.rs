@@ -141,23 +141,29 @@ impl SpeechTranscriber {
 }
 
 /// Fills an empty transcript of an audio or video file with what `speech` hears; a
-/// failure is a warning, never a failed file.
+/// failure is a warning, never a failed file. Returns how many lines speech gave.
 pub(crate) fn add_speech(
     speech: Option<&mut SpeechTranscriber>,
     path: &Path,
     kind: AssetKind,
     transcript: &mut Vec<TranscriptLine>,
     warnings: &mut Vec<String>,
-) {
+) -> usize {
     let Some(speech) = speech else {
-        return;
+        return 0;
     };
     if !transcript.is_empty() || kind == AssetKind::Image {
-        return;
+        return 0;
     }
     match speech.transcribe_file(path) {
-        Ok(lines) => *transcript = lines,
-        Err(error) => warnings.push(format!("speech not transcribed: {error}")),
+        Ok(lines) => {
+            *transcript = lines;
+            transcript.len()
+        }
+        Err(error) => {
+            warnings.push(format!("speech not transcribed: {error}"));
+            0
+        }
     }
 }
 

@@ -383,6 +383,12 @@ impl Highlighter {
                 signals,
                 snippet,
                 thumbnail: row.thumbnail.as_deref().map(thumbnail_url),
+                caption: row
+                    .caption
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|caption| !caption.is_empty())
+                    .map(str::to_owned),
             },
             captured_at: row.captured_at,
         }

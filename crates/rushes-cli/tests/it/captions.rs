@@ -7,8 +7,12 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::footage::{file_name, repo_root};
-use crate::visual::{index_with_models, rushes_with_models};
+use crate::footage::{assert_found_moment, hits_of, repo_root};
+use crate::visual::{index_with_models, rushes_stdout_with_models, rushes_with_models};
+
+/// The sentences `tests/fixtures/models/make_florence2_fixture.py` scripts for each tint.
+const RED_CAPTION: &str = "a red clapperboard on the camera dolly";
+const BLUE_CAPTION: &str = "the boom operator stands by the blue screen";
 
 /// A models folder holding only the Florence-2 stand-in.
 fn caption_models(dir: &Path) {
@@ -51,10 +55,6 @@ fn tinted_megamind(footage: &Path) -> std::path::PathBuf {
     video
 }
 
-fn hits(response: &serde_json::Value) -> Vec<serde_json::Value> {
-    response["hits"].as_array().cloned().unwrap_or_default()
-}
-
 #[test]
 fn a_captioned_word_finds_its_moment_and_the_hit_shows_the_caption() {
     let temp = tempfile::tempdir().expect("temp dir");
@@ -72,52 +72,57 @@ fn a_captioned_word_finds_its_moment_and_the_hit_shows_the_caption() {
         !summary["notices"].to_string().contains("captions are off"),
         "captions were off: {summary}"
     );
+    // Both shots' moments were described, and the run's progress (what the web UI's
+    // progress panel streams) counts them too.
+    assert_eq!(summary["captions"], 2, "{summary}");
+    assert_eq!(summary["speech_lines"], 0, "speech was off: {summary}");
+    assert_eq!(crate::visual::run_progress(&index)["captions"], 2);
 
-    let found = hits(&rushes_with_models(
+    let found = hits_of(&rushes_with_models(
         &models,
         &["search", "clapperboard", "--index", index_arg, "--json"],
     ));
     let hit = found.first().expect("a hit for the captioned word");
-    assert_eq!(file_name(hit), "dolly_move.mp4", "{found:?}");
-    assert!(
-        hit["signals"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|x| x == "caption")),
-        "{hit}"
-    );
-    let (start, end) = (
-        hit["start"].as_f64().unwrap_or(-1.0),
-        hit["end"].as_f64().unwrap_or(-1.0),
-    );
-    assert!(
-        (start - 4.0).abs() <= 0.5 && (end - 8.0).abs() <= 0.5,
-        "the red shot runs 4-8 s, hit {start}-{end}"
-    );
+    // The red shot runs 4-8 s.
+    assert_found_moment(hit, "dolly_move.mp4", "caption", (4.0, 8.0), 0.5);
+    assert_eq!(hit["caption"], RED_CAPTION, "the hit carries its caption");
     let snippet = hit["snippet"].as_str().unwrap_or_default();
     assert!(
         snippet.contains("<b>clapperboard</b>") && snippet.contains("camera dolly"),
         "the card shows the caption: {snippet}"
     );
+    let printed = String::from_utf8_lossy(&rushes_stdout_with_models(
+        &models,
+        &["search", "clapperboard", "--index", index_arg],
+    ))
+    .into_owned();
+    let caption_line = format!("caption: {RED_CAPTION}");
+    assert!(
+        printed.lines().any(|line| line.trim() == caption_line),
+        "`rushes search` prints the caption line:\n{printed}"
+    );
 
-    let blue = hits(&rushes_with_models(
+    let blue = hits_of(&rushes_with_models(
         &models,
         &["search", "boom operator", "--index", index_arg, "--json"],
     ));
     let blue_hit = blue.first().expect("a hit for the blue shot's caption");
-    assert!(
-        blue_hit["end"].as_f64().unwrap_or(99.0) <= 4.5,
-        "the blue shot runs 0-4 s: {blue_hit}"
+    assert_found_moment(blue_hit, "dolly_move.mp4", "caption", (0.0, 4.0), 0.5);
+    assert_eq!(
+        blue_hit["caption"], BLUE_CAPTION,
+        "the hit carries its caption"
     );
 
     let quiet_index = temp.path().join("quiet");
     let quiet_arg = quiet_index.to_str().expect("utf-8");
-    index_with_models(
+    let quiet_summary = index_with_models(
         &models,
         &footage,
         &quiet_index,
         &["--no-visual", "--no-speech", "--no-captions"],
     );
-    let none = hits(&rushes_with_models(
+    assert_eq!(quiet_summary["captions"], 0, "{quiet_summary}");
+    let none = hits_of(&rushes_with_models(
         &models,
         &["search", "clapperboard", "--index", quiet_arg, "--json"],
     ));

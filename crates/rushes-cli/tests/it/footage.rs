@@ -114,3 +114,34 @@ pub fn ffprobe_duration(path: &Path) -> Option<f64> {
     }
     String::from_utf8_lossy(&output.stdout).trim().parse().ok()
 }
+
+/// The hits of a `search --json` response.
+pub fn hits_of(response: &serde_json::Value) -> Vec<serde_json::Value> {
+    response["hits"].as_array().cloned().unwrap_or_default()
+}
+
+/// Asserts that `hit` is a moment of `file` found through `signal`, running from `start` to
+/// `end` give or take `tolerance` seconds.
+pub fn assert_found_moment(
+    hit: &serde_json::Value,
+    file: &str,
+    signal: &str,
+    (start, end): (f64, f64),
+    tolerance: f64,
+) {
+    assert_eq!(file_name(hit), file, "{hit}");
+    assert!(
+        hit["signals"]
+            .as_array()
+            .is_some_and(|signals| signals.iter().any(|s| s == signal)),
+        "no {signal} signal: {hit}"
+    );
+    let (found_start, found_end) = (
+        hit["start"].as_f64().unwrap_or(f64::NAN),
+        hit["end"].as_f64().unwrap_or(f64::NAN),
+    );
+    assert!(
+        (found_start - start).abs() <= tolerance && (found_end - end).abs() <= tolerance,
+        "expected {start}-{end} (± {tolerance} s), hit {found_start}-{found_end}"
+    );
+}

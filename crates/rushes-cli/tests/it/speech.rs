@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::footage::{file_name, repo_root};
+use crate::footage::{assert_found_moment, file_name, hits_of, repo_root};
 use crate::visual::{index_with_models, rushes_with_models};
 
 /// A models folder with the real Silero VAD and the scripted Whisper stand-in (it always
@@ -84,10 +84,6 @@ fn video_with_speech(dir: &Path, name: &str, speech_at: f64) -> std::path::PathB
     video
 }
 
-fn hits(response: &serde_json::Value) -> Vec<serde_json::Value> {
-    response["hits"].as_array().cloned().unwrap_or_default()
-}
-
 #[test]
 fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
     let temp = tempfile::tempdir().expect("temp dir");
@@ -107,39 +103,36 @@ fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
 
     let summary = index_with_models(&models, &footage, &index, &["--no-visual"]);
     assert_eq!(summary["indexed"], 2, "{summary}");
+    // The fixture hears two lines per speech window; the sidecar's line is not counted.
+    let speech_lines = summary["speech_lines"].as_u64().unwrap_or(0);
+    assert!(
+        speech_lines >= 2 && speech_lines % 2 == 0,
+        "lines heard in speech: {summary}"
+    );
+    assert_eq!(
+        crate::visual::run_progress(&index)["speech_lines"],
+        speech_lines,
+        "the progress counts them too"
+    );
     assert!(
         !summary["notices"].to_string().contains("speech"),
         "speech was off: {summary}"
     );
 
-    let found = hits(&rushes_with_models(
+    let found = hits_of(&rushes_with_models(
         &models,
         &["search", "scene forty two", "--index", index_arg, "--json"],
     ));
     let hit = found.first().expect("a hit for the spoken words");
-    assert_eq!(file_name(hit), "interview.mp4", "{found:?}");
     assert!(
         found.iter().all(|h| file_name(h) != "briefing.mp4"),
         "the sidecar should win over speech: {found:?}"
     );
-    assert!(
-        hit["signals"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|x| x == "transcript")),
-        "{hit}"
-    );
     // The fixture hears these words 1.8-2.4 s into the speech window, and the VAD opens
     // that window where the voice starts (12 s plus espeak's lead-in): the hit is that line.
-    let (start, end) = (
-        hit["start"].as_f64().unwrap_or(-1.0),
-        hit["end"].as_f64().unwrap_or(-1.0),
-    );
-    assert!(
-        (start - 13.8).abs() <= 0.3 && (end - 14.4).abs() <= 0.3,
-        "spoken at about 13.8-14.4 s, hit {start}-{end}"
-    );
+    assert_found_moment(hit, "interview.mp4", "transcript", (13.8, 14.4), 0.3);
 
-    let sidecar = hits(&rushes_with_models(
+    let sidecar = hits_of(&rushes_with_models(
         &models,
         &[
             "search",
@@ -162,7 +155,7 @@ fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
         &quiet_index,
         &["--no-visual", "--no-speech"],
     );
-    let none = hits(&rushes_with_models(
+    let none = hits_of(&rushes_with_models(
         &models,
         &["search", "scene forty two", "--index", quiet_arg, "--json"],
     ));

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use crate::footage::{file_name, repo_root};
+use crate::footage::{assert_found_moment, repo_root};
 
 /// A models folder with the real OCR models and the colour-only CLIP stand-in.
 fn fixture_models(dir: &Path) {
@@ -23,6 +23,11 @@ fn fixture_models(dir: &Path) {
 
 /// Runs `rushes` with `RUSHES_MODELS=models`, expecting success and JSON on stdout.
 pub fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
+    serde_json::from_slice(&rushes_stdout_with_models(models, args)).expect("json")
+}
+
+/// Runs `rushes` with `RUSHES_MODELS=models`, expecting success; what it printed on stdout.
+pub fn rushes_stdout_with_models(models: &Path, args: &[&str]) -> Vec<u8> {
     let output = Command::new(env!("CARGO_BIN_EXE_rushes"))
         .args(args)
         .env("RUSHES_MODELS", models)
@@ -33,7 +38,13 @@ pub fn rushes_with_models(models: &Path, args: &[&str]) -> serde_json::Value {
         "rushes {args:?}: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("json")
+    output.stdout
+}
+
+/// The last run's progress snapshot (`<index>/progress.json`, what `/api/events` streams).
+pub fn run_progress(index: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(index.join("progress.json")).expect("progress.json");
+    serde_json::from_str(&text).expect("progress json")
 }
 
 /// `rushes index FOOTAGE --index INDEX --no-ocr --json EXTRA…` with the models in `models`;
@@ -99,21 +110,8 @@ fn typing_red_finds_the_red_segment_with_its_start_and_end() {
         .and_then(|hits| hits.first())
         .cloned()
         .expect("a hit for red");
-    assert_eq!(file_name(&hit), "colour_chart.mp4");
-    assert!(
-        hit["signals"]
-            .as_array()
-            .is_some_and(|s| s.iter().any(|x| x == "visual")),
-        "{hit}"
-    );
-    let (start, end) = (
-        hit["start"].as_f64().unwrap_or(-1.0),
-        hit["end"].as_f64().unwrap_or(-1.0),
-    );
-    assert!(
-        (start - 4.0).abs() <= 0.1 && (end - 8.0).abs() <= 0.1,
-        "red is 4–8 s, got {start}–{end}"
-    );
+    // Red is 4–8 s.
+    assert_found_moment(&hit, "colour_chart.mp4", "visual", (4.0, 8.0), 0.1);
 
     let response = rushes_with_models(
         &models,
