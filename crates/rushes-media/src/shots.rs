@@ -135,18 +135,17 @@ pub(crate) struct BoundaryFinder<T> {
     hard_cuts: ShotDetector,
     merged_cuts: MergeFilter,
     dissolves: DissolveDetector,
-    held: VecDeque<JudgedFrame<T>>,
+    /// Frames not released yet, with their positions on the frame grid.
+    held: VecDeque<(u64, JudgedFrame<T>)>,
     /// Frames held back: enough for the dissolve detector and the merge rule to mark theirs.
     delay: usize,
-    /// Push index of the next frame.
-    next_index: u64,
     /// Push index of the frame at the front of `held`.
     front_index: u64,
 }
 
 impl<T> BoundaryFinder<T> {
-    /// `min_shot_len` in seconds sets the merge rule's length in frames (PySceneDetect's
-    /// default 15 frames is 0.6 s at 25 fps).
+    /// `min_shot_len` in seconds sets the merge rule's length in frames (PySceneDetect's default
+    /// 15 frames is 0.6 s at 25 fps).
     pub(crate) fn new(threshold: f32, frame_rate: f64, min_shot_len: f64) -> BoundaryFinder<T> {
         let dissolves = DissolveDetector::new(frame_rate);
         let merge_frames = (min_shot_len * frame_rate).round().max(0.0) as u64;
@@ -157,15 +156,17 @@ impl<T> BoundaryFinder<T> {
             dissolves,
             held: VecDeque::new(),
             delay,
-            next_index: 0,
             front_index: 0,
         }
     }
 
-    /// Takes the next RGB detection frame; returns the frames old enough to be final.
+    /// Takes the next RGB detection frame and its position on the file's frame grid (frame
+    /// number at the nominal rate: frames the decoder skipped leave gaps); returns the frames
+    /// old enough to be final.
     pub(crate) fn push(
         &mut self,
         stamp: T,
+        position: u64,
         rgb: &[u8],
         width: u32,
         height: u32,
@@ -173,19 +174,29 @@ impl<T> BoundaryFinder<T> {
         let score = self.hard_cuts.push(rgb, width, height);
         let hard_cut = score >= self.hard_cuts.threshold();
         let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
-        let merge_cut = self.merged_cuts.push(self.next_index, hard_cut);
-        self.next_index += 1;
-        self.held.push_back(JudgedFrame {
-            stamp,
-            score,
-            dissolve: false,
-            merge_cut: false,
-        });
-        self.mark(dissolve, |frame| frame.dissolve = true);
-        self.mark(merge_cut, |frame| frame.merge_cut = true);
+        let merge_cut = self.merged_cuts.push(position, hard_cut);
+        self.held.push_back((
+            position,
+            JudgedFrame {
+                stamp,
+                score,
+                dissolve: false,
+                merge_cut: false,
+            },
+        ));
+        if let Some(index) = dissolve {
+            self.mark(index, |frame| frame.dissolve = true);
+        }
+        if let Some(cut) = merge_cut
+            && let Some(offset) = self.held.iter().position(|(held, _)| *held == cut)
+        {
+            self.mark(self.front_index + offset as u64, |frame| {
+                frame.merge_cut = true;
+            });
+        }
         let mut released = Vec::new();
         while self.held.len() > self.delay {
-            if let Some(frame) = self.held.pop_front() {
+            if let Some((_, frame)) = self.held.pop_front() {
                 self.front_index += 1;
                 released.push(frame);
             }
@@ -195,39 +206,39 @@ impl<T> BoundaryFinder<T> {
 
     /// After the last frame: every frame still held.
     pub(crate) fn finish(&mut self) -> Vec<JudgedFrame<T>> {
-        let dissolve = self.dissolves.finish();
-        self.mark(dissolve, |frame| frame.dissolve = true);
+        if let Some(index) = self.dissolves.finish() {
+            self.mark(index, |frame| frame.dissolve = true);
+        }
         self.front_index += self.held.len() as u64;
-        self.held.drain(..).collect()
+        self.held.drain(..).map(|(_, frame)| frame).collect()
     }
 
-    /// Applies `set` to the held frame pushed as `index`, if any.
-    fn mark(&mut self, index: Option<u64>, set: impl FnOnce(&mut JudgedFrame<T>)) {
-        let Some(index) = index else { return };
+    /// Applies `set` to the held frame pushed as `index` (0-based push order), if held.
+    fn mark(&mut self, index: u64, set: impl FnOnce(&mut JudgedFrame<T>)) {
         let held = index
             .checked_sub(self.front_index)
             .and_then(|offset| self.held.get_mut(offset as usize));
         match held {
-            Some(frame) => set(frame),
+            Some((_, frame)) => set(frame),
             None => tracing::debug!(index, "boundary frame already released"),
         }
     }
 }
 
-/// PySceneDetect's `FlashFilter` in its default MERGE mode (0.7), replayed on frame indices
-/// so that every cut it reports is one of ours. Cuts closer than `length` frames to the
-/// previous above-threshold frame start a merge; the merge ends once `length` frames pass
-/// below the threshold and reports the *last* above-threshold frame of the cluster. A merge
-/// that starts on a single frame (two above-threshold frames in a row) only ends at a later
-/// cluster, so PySceneDetect reports that cluster's last cut, not its first (the bench
-/// reel's 132.64 s: Megamind's cut 11 frames after the cut into it). Our own minimum shot
-/// length keeps the first cut of a cluster; the caller takes both.
+/// PySceneDetect's `FlashFilter` in its default MERGE mode (0.7), replayed on frame
+/// positions so that every cut it reports is one of ours. A cut closer than `length` frames
+/// to the previous above-threshold frame starts a merge; the merge ends once `length` frames
+/// pass below the threshold and reports the *last* above-threshold frame. A merge that
+/// starts on a single frame (two cuts in a row) only ends at a later cluster of cuts, so
+/// PySceneDetect then reports that cluster's last cut, not its first (the bench reel's
+/// 132.64 s: Megamind's own cut 11 frames after the cut into it). Our minimum shot length
+/// keeps a cluster's first cut; the caller takes both.
 struct MergeFilter {
     length: u64,
     last_above: Option<u64>,
     /// Merging only starts once a cut was reported.
     merge_enabled: bool,
-    /// Index where the running merge started.
+    /// Position where the running merge started.
     merge_start: Option<u64>,
 }
 
@@ -241,19 +252,20 @@ impl MergeFilter {
         }
     }
 
-    /// Takes frame `index` (consecutive from 0) and whether its score reached the threshold;
-    /// returns the index of a cut PySceneDetect reports now (never later than `index`).
-    fn push(&mut self, index: u64, above: bool) -> Option<u64> {
+    /// Takes the frame at `position` (increasing) and whether its score reached the
+    /// threshold; returns the position of a cut PySceneDetect reports now (at or before
+    /// `position`).
+    fn push(&mut self, position: u64, above: bool) -> Option<u64> {
         if self.length == 0 {
-            return above.then_some(index);
+            return above.then_some(position);
         }
-        let last_above = *self.last_above.get_or_insert(index);
-        let length_met = index.saturating_sub(last_above) >= self.length;
+        let last_above = *self.last_above.get_or_insert(position);
+        let length_met = position.saturating_sub(last_above) >= self.length;
         if above {
-            self.last_above = Some(index);
+            self.last_above = Some(position);
         }
         if let Some(start) = self.merge_start {
-            let last = self.last_above.unwrap_or(index);
+            let last = self.last_above.unwrap_or(position);
             if length_met && !above && last.saturating_sub(start) >= self.length {
                 self.merge_start = None;
                 return Some(last);
@@ -265,10 +277,10 @@ impl MergeFilter {
         }
         if length_met {
             self.merge_enabled = true;
-            return Some(index);
+            return Some(position);
         }
         if self.merge_enabled {
-            self.merge_start = Some(index);
+            self.merge_start = Some(position);
         }
         None
     }
@@ -453,14 +465,22 @@ mod tests {
         assert_eq!(rgb_to_hsv([128, 128, 128]), [0, 0, 128]);
     }
 
-    /// The bench reel's frames 3164/3165 (two cuts in a row), then 3305 and 3316: PySceneDetect
-    /// reports 3164 and 3316 (offsets from 3100 here).
+    /// The bench reel's frames 3164/3165 (two cuts in a row), then 3305 and 3316 (a cut and
+    /// Megamind's own cut 11 frames later): PySceneDetect reports 3164 and 3316 (offsets from
+    /// 3100 here), and the same on every other frame when the decoder skips the rest.
     #[test]
     fn merge_filter_reports_what_pyscenedetect_reports() {
         let above = [64, 65, 205, 216];
         let mut filter = MergeFilter::new(15);
         let reported: Vec<u64> = (0..300)
-            .filter_map(|index| filter.push(index, above.contains(&index)))
+            .filter_map(|position| filter.push(position, above.contains(&position)))
+            .collect();
+        assert_eq!(reported, vec![64, 216]);
+        let above = [64, 66, 204, 216];
+        let mut filter = MergeFilter::new(15);
+        let reported: Vec<u64> = (0..150)
+            .map(|step| step * 2)
+            .filter_map(|position| filter.push(position, above.contains(&position)))
             .collect();
         assert_eq!(reported, vec![64, 216]);
     }

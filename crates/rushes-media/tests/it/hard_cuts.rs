@@ -19,6 +19,18 @@ const FILL: &str =
 /// 124 and 176 here.
 #[test]
 fn missed_cut_where_pyscenedetect_merges_a_cluster_to_its_last_cut() -> TestResult {
+    finds_pyscenedetect_cuts_of_the_merged_cut_clip(&[])
+}
+
+/// The same clip with B-frames as the bench reel has them (x264 `bframes=3`, pyramid): the
+/// decoder skips every non-reference frame (about half of them here) and every
+/// PySceneDetect cut (the same four frames) is still found within one frame.
+#[test]
+fn cuts_are_found_within_a_frame_when_non_reference_frames_are_skipped() -> TestResult {
+    finds_pyscenedetect_cuts_of_the_merged_cut_clip(&["-x264-params", "bframes=3:b-pyramid=normal"])
+}
+
+fn finds_pyscenedetect_cuts_of_the_merged_cut_clip(encoder_options: &[&str]) -> TestResult {
     let dir = tempfile::tempdir()?;
     let graph = format!(
         "[0:v]split=2[v0][v1];[1:v]split=2[m0][m1];\
@@ -28,7 +40,7 @@ fn missed_cut_where_pyscenedetect_merges_a_cluster_to_its_last_cut() -> TestResu
          [m1]trim=start=6,setpts=PTS-STARTPTS,{FILL},hflip,trim=end_frame=40[d];\
          [a][b][c][d]concat=n=4:v=1:a=0,format=yuv420p[out]"
     );
-    let clip = vtest_megamind_clip(dir.path(), "merged-cuts.mp4", &graph, &[])?;
+    let clip = vtest_megamind_clip(dir.path(), "merged-cuts.mp4", &graph, encoder_options)?;
     let (info, shots, _) = analyse_all(&clip)?;
     let cuts: Vec<f64> = shots.iter().skip(1).map(|shot| shot.start).collect();
     let frame = 1.0 / 25.0;
