@@ -1,0 +1,4 @@
+//! Integration tests of rushes-ingest: whole index runs over generated media, each in its
+//! own temporary folder.
+
+mod vanished_files;
