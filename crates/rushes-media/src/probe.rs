@@ -73,7 +73,13 @@ fn probe_with_ffprobe(path: &Path, kind: AssetKind) -> Result<MediaInfo, MediaEr
             tool: "ffprobe",
             reason: format!("unreadable JSON: {e}"),
         })?;
-    let info = media_info_from_ffprobe(&json)?;
+    media_info_for_kind(&json, kind)
+}
+
+/// [`media_info_from_ffprobe`], then what `kind` needs of it: a video needs a picture with a
+/// known codec and a duration other than 0; an audio asset needs a stream at all.
+fn media_info_for_kind(json: &Value, kind: AssetKind) -> Result<MediaInfo, MediaError> {
+    let info = media_info_from_ffprobe(json)?;
     let unknown_video_codec = info.video_codec.is_none()
         && info.width.is_some()
         && info.streams.iter().any(|s| s.kind == "video");
@@ -324,6 +330,60 @@ mod tests {
         assert!(!info.variable_frame_rate);
         assert_eq!(info.audio_channels, Some(2));
         Ok(())
+    }
+
+    fn video_json(duration: &str) -> Value {
+        json!({
+            "format": {"format_name": "mov,mp4,m4a,3gp,3g2,mj2", "duration": duration},
+            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
+                         "width": 320, "height": 240, "r_frame_rate": "25/1",
+                         "avg_frame_rate": "25/1"}]
+        })
+    }
+
+    #[test]
+    fn zero_duration_video_is_implausible() {
+        let error = media_info_for_kind(&video_json("0.000000"), AssetKind::Video).err();
+        assert!(
+            matches!(&error, Some(MediaError::ImplausibleMetadata(reason)) if reason == "duration 0 s"),
+            "{error:?}"
+        );
+    }
+
+    #[test]
+    fn nan_infinite_and_negative_durations_are_implausible() {
+        for duration in ["NaN", "nan", "inf", "-infinity", "-1.5", "1e300"] {
+            let error = media_info_for_kind(&video_json(duration), AssetKind::Video).err();
+            assert!(
+                matches!(&error, Some(MediaError::ImplausibleMetadata(reason)) if reason.starts_with("duration ")),
+                "{duration}: {error:?}"
+            );
+        }
+    }
+
+    /// ffprobe's "N/A" (a raw stream without a duration) is an unknown duration, not a bad
+    /// file: the shots then end at the last decoded frame.
+    #[test]
+    fn not_available_duration_is_unknown() -> Result<(), MediaError> {
+        let info = media_info_for_kind(&video_json("N/A"), AssetKind::Video)?;
+        assert_eq!(info.duration, None);
+        assert_eq!((info.width, info.height), (Some(320), Some(240)));
+        Ok(())
+    }
+
+    /// 100,000 streams: refused by their count before any of them is looked at.
+    #[test]
+    fn a_hundred_thousand_streams_are_implausible() {
+        let stream = json!({"index": 0, "codec_type": "audio", "codec_name": "pcm_s16le"});
+        let json = json!({
+            "format": {"duration": "1.0"},
+            "streams": vec![stream; 100_000],
+        });
+        let error = media_info_for_kind(&json, AssetKind::Audio).err();
+        assert!(
+            matches!(&error, Some(MediaError::ImplausibleMetadata(reason)) if reason.starts_with("100000 streams")),
+            "{error:?}"
+        );
     }
 
     #[test]

@@ -204,3 +204,17 @@ fn unknown_codec_is_unsupported() -> TestResult {
     assert!(error.to_string().contains("QQQQ"), "{error}");
     Ok(())
 }
+
+/// A raw H.264 stream has no container and no duration (ffprobe: "N/A"): it is probed
+/// with an unknown duration, not refused, and its one shot ends after its last frame.
+#[test]
+fn raw_stream_without_a_duration_ends_at_its_last_frame() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = small_clip(dir.path(), "raw.h264", &["-f", "h264"])?;
+    let info = probe(&path, AssetKind::Video)?;
+    assert_eq!(info.duration, None, "{info:?}");
+    let shots = analyze_video(&path, &info, &SamplingConfig::default(), &mut |_| Ok(()))?;
+    assert_eq!(shots.len(), 1, "{shots:?}");
+    assert!((shots[0].end - 2.0).abs() <= 0.04 + 1e-6, "{shots:?}");
+    Ok(())
+}

@@ -142,3 +142,47 @@ fn ffmpeg_version_is_reported() -> TestResult {
     );
     Ok(())
 }
+
+/// A start timecode written as a plain `timecode` tag (no tmcd track): the container tag of
+/// an mp4 (`use_metadata_tags`, tmcd off) and of a Matroska file (`TIMECODE`).
+#[test]
+fn start_timecode_from_a_tag_without_a_tmcd_track() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let cases: [(&str, &[&str]); 2] = [
+        (
+            "tagged.mp4",
+            &["-write_tmcd", "0", "-movflags", "use_metadata_tags"],
+        ),
+        ("tagged.mkv", &[]),
+    ];
+    for (name, muxer_options) in cases {
+        let clip = dir.path().join(name);
+        let mut args = vec![
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=160x120:rate=25:duration=1",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-metadata",
+            "timecode=01:02:03:04",
+        ];
+        args.extend_from_slice(muxer_options);
+        args.push(path_str(&clip));
+        ffmpeg(&args)?;
+        let info = probe(&clip, AssetKind::Video)?;
+        assert!(
+            info.streams.iter().all(|stream| stream.kind != "data"),
+            "{name}: no timecode track: {:?}",
+            info.streams
+        );
+        assert_eq!(
+            info.start_timecode.as_deref(),
+            Some("01:02:03:04"),
+            "{name}"
+        );
+    }
+    Ok(())
+}
