@@ -59,7 +59,7 @@ after(async () => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
-/** The cards on the page: start time, caption line and snippet of each. */
+/** The cards on the page: start, end, caption line and the words marked in it. */
 function cardsOf(page) {
   return page.$$eval('#results .card', (cards) => cards.map((card) => ({
     start: Number(card.dataset.start),

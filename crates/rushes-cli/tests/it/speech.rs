@@ -106,7 +106,7 @@ fn transcribed_speech_is_searchable_at_its_time_and_a_sidecar_wins() {
     // The fixture hears two lines per speech window; the sidecar's line is not counted.
     let speech_lines = summary["speech_lines"].as_u64().unwrap_or(0);
     assert!(
-        speech_lines >= 2 && speech_lines % 2 == 0,
+        speech_lines >= 2 && speech_lines.is_multiple_of(2),
         "lines heard in speech: {summary}"
     );
     assert_eq!(
