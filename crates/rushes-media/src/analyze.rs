@@ -18,7 +18,7 @@ use crate::MediaError;
 use crate::shots::{BoundaryFinder, DETECTION_WIDTH, JudgedFrame};
 use crate::tools::{
     FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
-    run_with_timeout,
+    ffmpeg_reading_from, run_with_timeout,
 };
 
 /// How `analyze_video` samples and cuts.
@@ -600,18 +600,8 @@ pub fn frame_at(
     let step = 1.0 / info.frame_rate.filter(|r| *r > 0.0).unwrap_or(25.0);
     let mut target = seconds;
     for _ in 0..3 {
-        let mut command = ffmpeg_command();
+        let mut command = ffmpeg_reading_from(target, path);
         command
-            .args([
-                "-nostdin",
-                "-hide_banner",
-                "-v",
-                "error",
-                "-ss",
-                &format!("{target:.6}"),
-                "-i",
-            ])
-            .arg(path)
             .args(["-map", "0:V:0", "-frames:v", "1", "-vf"])
             .arg(format!(
                 "scale={width}:{height}:flags=bilinear,format=rgb24"

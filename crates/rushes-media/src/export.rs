@@ -2,14 +2,14 @@
 //! on a keyframe and nothing needs changing, else by re-encoding to H.264/AAC, optionally
 //! centre-cropped to 9:16 or 1:1. Written as `dest.part`, then renamed.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use rushes_core::MediaInfo;
 
 use crate::MediaError;
 use crate::tools::{
-    PROBE_TIMEOUT, classify_failure, ffmpeg_command, ffprobe_command, run_with_timeout,
+    PROBE_TIMEOUT, classify_failure, ffmpeg_reading_from, ffprobe_command, run_with_timeout,
 };
 
 /// A centre crop to a social-media aspect ratio.
@@ -73,7 +73,7 @@ pub fn export_clip(
     let to = (end + handles).min(duration);
     let length = to - from;
 
-    let part = part_path(dest);
+    let part = dest.with_added_extension("part");
     let copy_ok =
         !options.reencode && options.crop.is_none() && starts_on_keyframe(src, info, from);
     let timeout = PROBE_TIMEOUT + Duration::from_secs_f64((length * 10.0).min(6.0 * 3600.0));
@@ -97,15 +97,6 @@ pub fn export_clip(
     })
 }
 
-fn part_path(dest: &Path) -> PathBuf {
-    let mut name = dest
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_default();
-    name.push(".part");
-    dest.with_file_name(name)
-}
-
 /// `encode`: `None` for stream copy, `Some(crop)` to re-encode with an optional crop.
 fn run_export(
     src: &Path,
@@ -115,29 +106,18 @@ fn run_export(
     encode: Option<Option<Crop>>,
     timeout: Duration,
 ) -> Result<(), MediaError> {
-    let mut command = ffmpeg_command();
-    command
-        .args([
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            "-ss",
-            &format!("{from:.6}"),
-            "-i",
-        ])
-        .arg(src)
-        .args([
-            "-t",
-            &format!("{length:.6}"),
-            "-map",
-            "0:V:0?",
-            "-map",
-            "0:a:0?",
-            "-map_metadata",
-            "0",
-        ]);
+    let mut command = ffmpeg_reading_from(from, src);
+    command.args([
+        "-y",
+        "-t",
+        &format!("{length:.6}"),
+        "-map",
+        "0:V:0?",
+        "-map",
+        "0:a:0?",
+        "-map_metadata",
+        "0",
+    ]);
     match encode {
         None => {
             command.args(["-c", "copy", "-avoid_negative_ts", "make_zero"]);

@@ -23,6 +23,25 @@ pub fn ffmpeg_command() -> Command {
     tool_command("ffmpeg", "RUSHES_FFMPEG")
 }
 
+/// A quiet ffmpeg (errors only, no stdin) reading `input` from `seconds` on (input seek:
+/// decoding starts at the keyframe before and drops frames up to `seconds`). The caller
+/// adds the outputs.
+pub fn ffmpeg_reading_from(seconds: f64, input: &Path) -> Command {
+    let mut command = ffmpeg_command();
+    command
+        .args([
+            "-nostdin",
+            "-hide_banner",
+            "-v",
+            "error",
+            "-ss",
+            &format!("{seconds:.6}"),
+            "-i",
+        ])
+        .arg(input);
+    command
+}
+
 pub fn ffprobe_command() -> Command {
     tool_command("ffprobe", "RUSHES_FFPROBE")
 }
