@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AssetId, AssetKind};
+use crate::{AssetId, AssetKind, PersonInMoment};
 
 /// Why a hit matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -53,6 +53,9 @@ pub struct Hit {
     /// The caption model's sentence for the moment's keyframe, when it has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caption: Option<String>,
+    /// The people whose faces the hit's time range shows, the most seen first.
+    #[serde(default)]
+    pub people: Vec<PersonInMoment>,
 }
 
 /// The answer to a query.

@@ -3,12 +3,14 @@
 //! dependencies live here.
 
 pub mod asset;
+pub mod face;
 pub mod hit;
 pub mod progress;
 pub mod record;
 pub mod timecode;
 
 pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash};
+pub use face::{FaceRect, PersonInMoment};
 pub use hit::{Hit, HitAsset, SearchResponse, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
 pub use record::{AssetRecord, FrameRecord, MomentRecord, TranscriptLine};

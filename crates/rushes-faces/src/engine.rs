@@ -18,6 +18,8 @@ use dlib_face_recognition::{
 use image::{RgbImage, imageops};
 use serde::{Deserialize, Serialize};
 
+use rushes_core::FaceRect;
+
 use crate::FacesError;
 use crate::quality::{MIN_SHARPNESS, sharpness};
 
@@ -38,19 +40,10 @@ pub const DETECTOR_MIN_WINDOW: u32 = 80;
 /// HOG detection grows with the pixel count.
 pub const UPSAMPLE_BELOW: u32 = 640;
 
-/// A face's box in frame pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaceBox {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
 /// A face worth keeping.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoundFace {
-    pub bbox: FaceBox,
+    pub bbox: FaceRect,
     /// Left eye centre, right eye centre, nose tip, left and right mouth corners (pixels).
     pub landmarks: [(f32, f32); 5],
     /// Variance of the Laplacian of the face crop (see [`crate::quality`]).
@@ -62,7 +55,7 @@ pub struct FoundFace {
 impl FoundFace {
     /// A square thumbnail of the face with a margin around it, `side` pixels.
     pub fn thumbnail(&self, frame: &RgbImage, side: u32) -> RgbImage {
-        let FaceBox {
+        let FaceRect {
             x,
             y,
             width,
@@ -151,7 +144,7 @@ impl FaceEngine {
             &upsampled
         };
         let matrix = to_matrix(analysed)?;
-        let mut kept: Vec<(FaceBox, f64)> = Vec::new();
+        let mut kept: Vec<(FaceRect, f64)> = Vec::new();
         let mut shapes: Vec<FaceLandmarks> = Vec::new();
         for rect in self.detector.face_locations(&matrix).iter() {
             let Some(bbox) = frame_box(rect, scale, frame) else {
@@ -213,14 +206,14 @@ fn to_matrix(image: &RgbImage) -> Result<ImageMatrix, FacesError> {
 }
 
 /// A detector rectangle in the analysed image as a box in frame pixels, clamped to the frame.
-fn frame_box(rect: &Rectangle, scale: u32, frame: &RgbImage) -> Option<FaceBox> {
+fn frame_box(rect: &Rectangle, scale: u32, frame: &RgbImage) -> Option<FaceRect> {
     let scale = i64::from(scale);
     let clamp = |value: i64, max: u32| (value / scale).clamp(0, i64::from(max)) as u32;
     let left = clamp(rect.left, frame.width());
     let top = clamp(rect.top, frame.height());
     let right = clamp(rect.right + 1, frame.width());
     let bottom = clamp(rect.bottom + 1, frame.height());
-    (right > left && bottom > top).then(|| FaceBox {
+    (right > left && bottom > top).then(|| FaceRect {
         x: left,
         y: top,
         width: right - left,

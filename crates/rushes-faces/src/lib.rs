@@ -13,8 +13,9 @@ pub mod quality;
 
 pub use crate::cluster::{Assignment, PersonCentroid, SAME_PERSON_DISTANCE, assign, distance};
 pub use crate::engine::{
-    DETECTOR_MIN_WINDOW, DLIB_DIR, EMBEDDING_MODEL_FILE, FaceBox, FaceEngine, FoundFace,
+    DETECTOR_MIN_WINDOW, DLIB_DIR, EMBEDDING_MODEL_FILE, FaceEngine, FoundFace,
     LANDMARK_MODEL_FILE, MIN_FACE_SIDE, missing_models,
 };
 pub use crate::error::FacesError;
 pub use crate::quality::MIN_SHARPNESS;
+pub use rushes_core::FaceRect;

@@ -9,9 +9,10 @@
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
+use rushes_core::AssetRecord;
 use rushes_faces::{Assignment, FaceEngine};
 use rushes_store::Index;
-use rushes_store::people::{FACE_THUMBS_DIR, FaceRect, NewFace, PersonCentroid};
+use rushes_store::people::{FACE_THUMBS_DIR, NewFace, PersonCentroid};
 use tracing::info;
 
 /// Side of face thumbnails, pixels.
@@ -119,12 +120,7 @@ impl<'a> FaceCollector<'a> {
             };
             self.found.push(NewFace {
                 time,
-                rect: FaceRect {
-                    x: face.bbox.x,
-                    y: face.bbox.y,
-                    width: face.bbox.width,
-                    height: face.bbox.height,
-                },
+                rect: face.bbox,
                 sharpness: face.sharpness,
                 embedding: face.embedding,
                 thumbnail,
@@ -133,21 +129,25 @@ impl<'a> FaceCollector<'a> {
     }
 }
 
-/// Writes an asset's faces, replacing its earlier ones, and groups them into people: a face
-/// seen before at the same time and place keeps its person (and so its name); any other
-/// joins the nearest person within dlib's 0.6, else starts one. Returns how many faces.
-pub fn store_faces(
+/// Writes an asset with its faces (`None`: faces were not looked for, the earlier ones
+/// stay) in one catalog transaction, so a run killed before the commit undoes both. Faces
+/// replace the asset's earlier ones and are grouped into people: a face seen before at the
+/// same time and place keeps its person (and so its name); any other joins the nearest
+/// person within dlib's 0.6, else starts one.
+pub fn put_asset_with_faces(
     index: &Index,
-    asset_id: &str,
-    content_hash: &str,
-    faces: &[NewFace],
-) -> Result<usize, rushes_store::StoreError> {
+    record: &AssetRecord,
+    faces: Option<&[NewFace]>,
+) -> Result<(), rushes_store::StoreError> {
+    let Some(faces) = faces else {
+        return index.put_asset(record);
+    };
     let choose = |embedding: &[f32], people: &[PersonCentroid]| match rushes_faces::assign(
         embedding, people,
     ) {
         Assignment::Existing { person, .. } => Some(person),
         Assignment::New => None,
     };
-    index.replace_faces(asset_id, content_hash, faces, &choose)?;
-    Ok(faces.len())
+    index.put_asset_with_faces(record, faces, &choose)?;
+    Ok(())
 }

@@ -356,6 +356,7 @@ fn prune_missing(
 /// that file has changed or gone by the next run. Runs after the final commit, under the
 /// index's writer lock; folders not named like an asset id are left alone.
 fn remove_orphan_thumbnails(index: &Index) -> Result<(), IngestError> {
+    index.remove_orphan_face_thumbnails()?;
     let thumbs = index.thumbs_dir();
     let Ok(entries) = std::fs::read_dir(&thumbs) else {
         return Ok(());
@@ -495,11 +496,11 @@ fn index_file(
         embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
         warnings: warnings.clone(),
     };
-    index.put_asset(&record)?;
-    if looks_for_faces {
-        let hash = &record.asset.content_hash;
-        crate::faces::store_faces(index, &id_text, hash, &found_faces)?;
-    }
+    crate::faces::put_asset_with_faces(
+        index,
+        &record,
+        looks_for_faces.then_some(found_faces.as_slice()),
+    )?;
     Ok(FileOutcome::Indexed {
         moments: moment_count,
         faces: found_faces.len(),

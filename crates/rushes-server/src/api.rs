@@ -57,8 +57,6 @@ pub struct HitView {
     pub hit: Hit,
     /// Source timecode of the hit's start, when the file has a start timecode.
     pub timecode: Option<String>,
-    /// The people whose faces the moment shows (face chips on the card).
-    pub people: Vec<rushes_store::people::PersonInMoment>,
 }
 
 /// What the UI shows about an asset next to its hits and in the library.
@@ -137,24 +135,16 @@ pub(crate) fn search_page(
             assets.insert(asset.id.to_string(), asset);
         }
     }
-    let mut hits: Vec<HitView> = response
+    let hits: Vec<HitView> = response
         .hits
         .into_iter()
         .map(|hit| {
             let timecode = assets
                 .get(hit.asset.id.as_str())
                 .and_then(|asset| source_timecode(&asset.media, hit.start));
-            HitView {
-                hit,
-                timecode,
-                people: Vec::new(),
-            }
+            HitView { hit, timecode }
         })
         .collect();
-    let people = crate::people_api::people_of_hits(engine.index(), &hits)?;
-    for (view, people) in hits.iter_mut().zip(people) {
-        view.people = people;
-    }
     Ok(SearchPage {
         query: response.query,
         hits,

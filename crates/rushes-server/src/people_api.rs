@@ -1,8 +1,9 @@
 //! The JSON API of people (issue 10): the people found in the footage
 //! (`/api/people...`: list, one person with their faces and moments, name, merge, forget),
 //! splitting a face out (`/api/faces/{id}/split`), face thumbnails
-//! (`/thumbs/faces/{asset}/{file}`) and the people of each search hit. Grouping faces into
-//! people is ingest's; the tables are the store's (`rushes_store::people`).
+//! (`/thumbs/faces/{asset}/{file}`). The people of each search hit come with the hit from
+//! the store. Grouping faces into people is ingest's; the tables are the store's
+//! (`rushes_store::people`).
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
@@ -10,13 +11,13 @@ use axum::extract::{Path as UrlPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::AssetId;
-use rushes_store::people::{AssetRange, FACE_THUMBS_DIR, FaceSummary, PersonInMoment};
+use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary};
 use rushes_store::{Index, SearchRequest};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::api::{HitView, SearchPage, search_page};
+use crate::api::{SearchPage, search_page};
 use crate::engine::{Engine, store_error};
 use crate::error::ApiError;
 use crate::workflow_api::{with_reader, with_writer};
@@ -277,24 +278,6 @@ pub async fn get_face_thumbnail(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
-}
-
-// ------------------------------------------------------------------ people on hits
-
-/// The people each hit shows, in hit order (for the face chips on result cards).
-pub fn people_of_hits(
-    index: &Index,
-    hits: &[HitView],
-) -> Result<Vec<Vec<PersonInMoment>>, ApiError> {
-    let ranges: Vec<AssetRange<'_>> = hits
-        .iter()
-        .map(|view| AssetRange {
-            asset_id: view.hit.asset.id.as_str(),
-            start: view.hit.start,
-            end: view.hit.end,
-        })
-        .collect();
-    index.people_in_ranges(&ranges).map_err(store_error)
 }
 
 #[cfg(test)]

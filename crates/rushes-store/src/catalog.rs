@@ -290,17 +290,30 @@ impl Catalog {
     /// Writes several assets in one transaction with prepared statements (the bulk path).
     /// One `AssetWrite` per record, in order.
     pub fn write_assets(&mut self, records: &[AssetRecord]) -> Result<Vec<AssetWrite>, StoreError> {
+        self.write_assets_then(records, |_| Ok(()))
+            .map(|(writes, ())| writes)
+    }
+
+    /// [`Catalog::write_assets`], then `also` inside the same transaction: what it writes
+    /// (an asset's faces) commits, or is undone, with the assets.
+    pub fn write_assets_then<T>(
+        &mut self,
+        records: &[AssetRecord],
+        also: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<(Vec<AssetWrite>, T), StoreError> {
         let transaction = self.connection.transaction()?;
         let mut writes = Vec::with_capacity(records.len());
         for record in records {
             writes.push(write_asset_rows(&transaction, record)?);
         }
+        let also = also(&transaction)?;
         transaction.commit()?;
-        Ok(writes)
+        Ok((writes, also))
     }
 
-    /// Deletes an asset's rows (keeping user tags and collections unless `forget` is set)
-    /// and returns its vector keys, which are recorded as stale until the vectors are saved.
+    /// Deletes an asset's rows and its faces (and people left with none), keeping user tags
+    /// and collections unless `forget` is set, and returns its vector keys, which are
+    /// recorded as stale until the vectors are saved. Its face thumbnails are the caller's.
     pub fn delete_asset(
         &mut self,
         id: &str,
@@ -308,6 +321,7 @@ impl Catalog {
     ) -> Result<Vec<(u64, String)>, StoreError> {
         let transaction = self.connection.transaction()?;
         let removed = delete_asset_rows(&transaction, id)?;
+        crate::people::delete_asset_faces(&transaction, id)?;
         if forget {
             Catalog::forget_hand_work(&transaction, id)?;
         }
@@ -353,49 +367,52 @@ impl Catalog {
         Ok(changed > 0)
     }
 
-    pub fn asset(&self, id: &str) -> Result<Option<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE id = ?1 AND pending = 0");
+    /// The one asset matching `condition` (an SQL `WHERE` clause over `params`), if any.
+    fn asset_where(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Option<Asset>, StoreError> {
+        let sql = format!("{ASSET_COLUMNS} WHERE {condition}");
         Ok(self
             .connection
-            .query_row(&sql, [id], asset_from_row)
+            .query_row(&sql, params, asset_from_row)
             .optional()?)
+    }
+
+    /// Every asset matching `condition` (an SQL `WHERE` clause over `params`), by path.
+    fn assets_where(
+        &self,
+        condition: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<Vec<Asset>, StoreError> {
+        let sql = format!("{ASSET_COLUMNS} WHERE {condition} ORDER BY display_path");
+        let mut statement = self.connection.prepare(&sql)?;
+        let assets = statement
+            .query_map(params, asset_from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(assets)
+    }
+
+    pub fn asset(&self, id: &str) -> Result<Option<Asset>, StoreError> {
+        self.asset_where("id = ?1 AND pending = 0", [id])
     }
 
     /// The asset even while it is pending (the writer's own view).
     pub fn asset_any_state(&self, id: &str) -> Result<Option<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE id = ?1");
-        Ok(self
-            .connection
-            .query_row(&sql, [id], asset_from_row)
-            .optional()?)
+        self.asset_where("id = ?1", [id])
     }
 
     pub fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE path = ?1 AND pending = 0");
-        Ok(self
-            .connection
-            .query_row(&sql, [path_bytes(path)], asset_from_row)
-            .optional()?)
+        self.asset_where("path = ?1 AND pending = 0", [path_bytes(path)])
     }
 
     pub fn assets_by_hash(&self, hash: &str) -> Result<Vec<Asset>, StoreError> {
-        let sql = format!(
-            "{ASSET_COLUMNS} WHERE content_hash = ?1 AND pending = 0 ORDER BY display_path"
-        );
-        let mut statement = self.connection.prepare(&sql)?;
-        let assets = statement
-            .query_map([hash], asset_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(assets)
+        self.assets_where("content_hash = ?1 AND pending = 0", [hash])
     }
 
     pub fn assets(&self) -> Result<Vec<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE pending = 0 ORDER BY display_path");
-        let mut statement = self.connection.prepare(&sql)?;
-        let assets = statement
-            .query_map([], asset_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(assets)
+        self.assets_where("pending = 0", [])
     }
 
     /// All asset ids, pending or not (for rebuilding the derived indexes).

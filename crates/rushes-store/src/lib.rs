@@ -300,12 +300,21 @@ impl Index {
     /// vector batch added from several threads. The bulk path for large imports and
     /// benchmarks; staged like `put_asset`.
     pub fn put_assets(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
+        self.put_assets_then(records, |_| Ok(()))
+    }
+
+    /// [`Index::put_assets`] with `also` run inside the assets' catalog transaction.
+    pub(crate) fn put_assets_then<T>(
+        &self,
+        records: &[AssetRecord],
+        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         self.require_writer()?;
         let mut catalog = self.catalog()?;
         for record in records {
             self.check_dimensions(record)?;
         }
-        let writes = catalog.write_assets(records)?;
+        let (writes, also) = catalog.write_assets_then(records, also)?;
         let mut added = Vec::new();
         let mut removed = Vec::new();
         for (record, write) in records.iter().zip(writes) {
@@ -323,7 +332,7 @@ impl Index {
         added.retain(|frame| !gone.contains(&frame.frame_id));
         self.vectors.remove(&removed)?;
         self.vectors.add(&added)?;
-        Ok(())
+        Ok(also)
     }
 
     fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
@@ -370,7 +379,8 @@ impl Index {
     }
 
     /// Deletes an asset and everything of it: text documents, vectors, catalog rows, user
-    /// tags, collection entries and its `thumbs/<id>/` folder. Commits.
+    /// tags, collection entries, faces (and people left with none), its `thumbs/<id>/` and
+    /// `thumbs/faces/<id>/` folders. Commits.
     pub fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError> {
         self.require_writer()?;
         let mut catalog = self.catalog()?;
@@ -381,9 +391,14 @@ impl Index {
         self.text.delete_asset(id.as_str())?;
         self.vectors.remove(&removed)?;
         self.commit_locked(&mut catalog)?;
-        let thumbs = self.thumbs_dir().join(id.as_str());
-        if thumbs.exists() {
-            std::fs::remove_dir_all(&thumbs).map_err(StoreError::io(&thumbs))?;
+        let thumbs = self.thumbs_dir();
+        for folder in [
+            thumbs.join(id.as_str()),
+            thumbs.join(people::FACE_THUMBS_DIR).join(id.as_str()),
+        ] {
+            if folder.exists() {
+                std::fs::remove_dir_all(&folder).map_err(StoreError::io(&folder))?;
+            }
         }
         Ok(())
     }

@@ -14,9 +14,11 @@
 //! The tables are created on first write (`CREATE TABLE IF NOT EXISTS`), so indexes made
 //! before people existed just have none.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
+use rushes_core::{AssetId, AssetRecord};
+pub use rushes_core::{FaceRect, PersonInMoment};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -58,32 +60,6 @@ pub const FACE_THUMBS_DIR: &str = "faces";
 /// same sighting (a re-index of the same file).
 const SAME_SIGHTING_SECONDS: f64 = 0.05;
 const SAME_SIGHTING_OVERLAP: f32 = 0.5;
-
-/// A face box in frame pixels.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FaceRect {
-    pub x: u32,
-    pub y: u32,
-    pub width: u32,
-    pub height: u32,
-}
-
-impl FaceRect {
-    fn overlap(&self, other: &FaceRect) -> f32 {
-        let left = self.x.max(other.x);
-        let top = self.y.max(other.y);
-        let right = (self.x + self.width).min(other.x + other.width);
-        let bottom = (self.y + self.height).min(other.y + other.height);
-        if right <= left || bottom <= top {
-            return 0.0;
-        }
-        let inter = f64::from(right - left) * f64::from(bottom - top);
-        let union = f64::from(self.width) * f64::from(self.height)
-            + f64::from(other.width) * f64::from(other.height)
-            - inter;
-        (inter / union) as f32
-    }
-}
 
 /// A face ingest found, to be written.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,7 +131,7 @@ fn vector_from_blob(blob: &[u8]) -> Vec<f32> {
 }
 
 /// Recomputes a person's centroid from their faces; deletes the person when none are left.
-fn refresh_centroid(connection: &Connection, person: i64) -> Result<(), StoreError> {
+pub(crate) fn refresh_centroid(connection: &Connection, person: i64) -> Result<(), StoreError> {
     let mut statement = connection.prepare("SELECT embedding FROM faces WHERE person_id = ?1")?;
     let embeddings: Vec<Vec<f32>> = statement
         .query_map([person], |row| row.get::<_, Vec<u8>>(0))?
@@ -190,30 +166,184 @@ fn person_exists(connection: &Connection, person: i64) -> Result<bool, StoreErro
     Ok(found.is_some())
 }
 
+/// A face counts as in a moment when its time lies in `[start, end)`, give or take this
+/// much: a face on a cut belongs to the moment after it.
+const MOMENT_EDGE_SECONDS: f64 = 0.001;
+
+/// The one rule for "this face is in this moment", as an SQL condition over the given column
+/// expressions: the face's time lies in `[start, end)` (give or take
+/// [`MOMENT_EDGE_SECONDS`]), so a face on a shot's first frame belongs to that shot's moment,
+/// not to the one before; a zero-length moment (a still) holds the face at its start.
+fn face_in_moment_sql(face_time: &str, start: &str, end: &str) -> String {
+    let edge = MOMENT_EDGE_SECONDS;
+    format!(
+        "({face_time} >= {start} - {edge} AND ({face_time} < {end} - {edge} OR {face_time} <= {start} + {edge}))"
+    )
+}
+
 fn no_person(person: i64) -> StoreError {
     StoreError::NotFound(format!(
         "no person {person} in this index; `rushes people list` shows them"
     ))
 }
 
+/// What writing an asset's faces did: each face's person, in order, and the earlier face
+/// thumbnails no new face uses (deleted once the rows are gone).
+pub(crate) struct FacesWritten {
+    persons: Vec<i64>,
+    stale_thumbnails: Vec<String>,
+}
+
+/// Every person's id and centroid.
+fn centroids(connection: &Connection) -> Result<Vec<PersonCentroid>, StoreError> {
+    if !has_schema(connection)? {
+        return Ok(Vec::new());
+    }
+    let mut statement = connection.prepare("SELECT id, centroid FROM people ORDER BY id")?;
+    let rows = statement
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                vector_from_blob(&row.get::<_, Vec<u8>>(1)?),
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Replaces an asset's faces inside the caller's transaction (see [`Index::replace_faces`]).
+pub(crate) fn write_faces(
+    connection: &Connection,
+    asset_id: &str,
+    content_hash: &str,
+    faces: &[NewFace],
+    choose_person: &PersonChooser,
+) -> Result<FacesWritten, StoreError> {
+    ensure_schema(connection)?;
+    let mut centroids = centroids(connection)?;
+    // Old sightings of this content (this asset, or an earlier asset of the same bytes
+    // that is gone), to give their people back to the same faces.
+    let mut statement = connection.prepare(
+            "SELECT f.id, f.time, f.x, f.y, f.width, f.height, f.person_id, f.thumbnail
+             FROM faces f
+             WHERE f.asset_id = ?1
+                OR (f.content_hash = ?2 AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = f.asset_id))",
+        )?;
+    let previous: Vec<(i64, f64, FaceRect, i64, Option<String>)> = statement
+        .query_map(params![asset_id, content_hash], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                FaceRect {
+                    x: row.get(2)?,
+                    y: row.get(3)?,
+                    width: row.get(4)?,
+                    height: row.get(5)?,
+                },
+                row.get(6)?,
+                row.get(7)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    drop(statement);
+    let stale_thumbnails: Vec<String> = previous
+        .iter()
+        .filter_map(|(_, _, _, _, thumb)| thumb.clone())
+        .filter(|thumb| !faces.iter().any(|f| f.thumbnail.as_ref() == Some(thumb)))
+        .collect();
+    let mut touched: Vec<i64> = Vec::new();
+    for (id, _, _, person, _) in &previous {
+        connection.execute("DELETE FROM faces WHERE id = ?1", [id])?;
+        touched.push(*person);
+    }
+    let mut assigned = Vec::with_capacity(faces.len());
+    for face in faces {
+        let earlier = previous.iter().find(|(_, time, rect, person, _)| {
+            (time - face.time).abs() <= SAME_SIGHTING_SECONDS
+                && rect.overlap(&face.rect) >= SAME_SIGHTING_OVERLAP
+                && centroids.iter().any(|(id, _)| id == person)
+        });
+        let person = match earlier.map(|(_, _, _, person, _)| *person) {
+            Some(person) => person,
+            None => match choose_person(&face.embedding, &centroids) {
+                Some(person) if centroids.iter().any(|(id, _)| *id == person) => person,
+                _ => {
+                    connection.execute(
+                        "INSERT INTO people (name, centroid, centroid_faces, created_at)
+                             VALUES (NULL, ?1, 0, ?2)",
+                        params![
+                            vector_to_blob(&face.embedding),
+                            crate::catalog::now_seconds()
+                        ],
+                    )?;
+                    let id = connection.last_insert_rowid();
+                    centroids.push((id, face.embedding.clone()));
+                    id
+                }
+            },
+        };
+        connection.execute(
+            "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
+                                    embedding, person_id, thumbnail)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                asset_id,
+                content_hash,
+                face.time,
+                face.rect.x,
+                face.rect.y,
+                face.rect.width,
+                face.rect.height,
+                face.sharpness,
+                vector_to_blob(&face.embedding),
+                person,
+                face.thumbnail,
+            ],
+        )?;
+        refresh_centroid(connection, person)?;
+        if let Some((_, centroid)) = centroids.iter_mut().find(|(id, _)| *id == person) {
+            *centroid = connection.query_row(
+                "SELECT centroid FROM people WHERE id = ?1",
+                [person],
+                |row| row.get::<_, Vec<u8>>(0).map(|b| vector_from_blob(&b)),
+            )?;
+        }
+        assigned.push(person);
+    }
+    for person in touched {
+        refresh_centroid(connection, person)?;
+    }
+    Ok(FacesWritten {
+        persons: assigned,
+        stale_thumbnails,
+    })
+}
+
+/// Deletes an asset's faces inside the caller's transaction, and the people left with no
+/// face. Their thumbnails go with the asset's `thumbs/faces/<asset>/` folder.
+pub(crate) fn delete_asset_faces(
+    connection: &Connection,
+    asset_id: &str,
+) -> Result<(), StoreError> {
+    if !has_schema(connection)? {
+        return Ok(());
+    }
+    let mut statement =
+        connection.prepare("SELECT DISTINCT person_id FROM faces WHERE asset_id = ?1")?;
+    let people: Vec<i64> = statement
+        .query_map([asset_id], |row| row.get(0))?
+        .collect::<Result<_, _>>()?;
+    drop(statement);
+    connection.execute("DELETE FROM faces WHERE asset_id = ?1", [asset_id])?;
+    for person in people {
+        refresh_centroid(connection, person)?;
+    }
+    Ok(())
+}
 impl Index {
     /// Every person's id and centroid, for clustering new faces.
     pub fn person_centroids(&self) -> Result<Vec<PersonCentroid>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if !has_schema(connection)? {
-            return Ok(Vec::new());
-        }
-        let mut statement = connection.prepare("SELECT id, centroid FROM people ORDER BY id")?;
-        let rows = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    vector_from_blob(&row.get::<_, Vec<u8>>(1)?),
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(rows)
+        centroids(self.catalog()?.connection())
     }
 
     /// Replaces the faces of an asset with `faces`. A face seen before in the same content
@@ -228,107 +358,36 @@ impl Index {
         choose_person: &PersonChooser,
     ) -> Result<Vec<i64>, StoreError> {
         self.require_writer()?;
-        let mut centroids = self.person_centroids()?;
         let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        ensure_schema(connection)?;
-        // Old sightings of this content (this asset, or an earlier asset of the same bytes
-        // that is gone), to give their people back to the same faces.
-        let mut statement = connection.prepare(
-            "SELECT f.id, f.time, f.x, f.y, f.width, f.height, f.person_id, f.thumbnail
-             FROM faces f
-             WHERE f.asset_id = ?1
-                OR (f.content_hash = ?2 AND NOT EXISTS (SELECT 1 FROM assets a WHERE a.id = f.asset_id))",
-        )?;
-        let previous: Vec<(i64, f64, FaceRect, i64, Option<String>)> = statement
-            .query_map(params![asset_id, content_hash], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    FaceRect {
-                        x: row.get(2)?,
-                        y: row.get(3)?,
-                        width: row.get(4)?,
-                        height: row.get(5)?,
-                    },
-                    row.get(6)?,
-                    row.get(7)?,
-                ))
-            })?
-            .collect::<Result<_, _>>()?;
-        drop(statement);
-        let old_thumbnails: Vec<String> = previous
-            .iter()
-            .filter_map(|(_, _, _, _, thumb)| thumb.clone())
-            .filter(|thumb| !faces.iter().any(|f| f.thumbnail.as_ref() == Some(thumb)))
-            .collect();
-        let transaction = connection.unchecked_transaction()?;
-        let mut touched: Vec<i64> = Vec::new();
-        for (id, _, _, person, _) in &previous {
-            transaction.execute("DELETE FROM faces WHERE id = ?1", [id])?;
-            touched.push(*person);
-        }
-        let mut assigned = Vec::with_capacity(faces.len());
-        for face in faces {
-            let earlier = previous.iter().find(|(_, time, rect, person, _)| {
-                (time - face.time).abs() <= SAME_SIGHTING_SECONDS
-                    && rect.overlap(&face.rect) >= SAME_SIGHTING_OVERLAP
-                    && centroids.iter().any(|(id, _)| id == person)
-            });
-            let person = match earlier.map(|(_, _, _, person, _)| *person) {
-                Some(person) => person,
-                None => match choose_person(&face.embedding, &centroids) {
-                    Some(person) if centroids.iter().any(|(id, _)| *id == person) => person,
-                    _ => {
-                        transaction.execute(
-                            "INSERT INTO people (name, centroid, centroid_faces, created_at)
-                             VALUES (NULL, ?1, 0, ?2)",
-                            params![
-                                vector_to_blob(&face.embedding),
-                                crate::catalog::now_seconds()
-                            ],
-                        )?;
-                        let id = transaction.last_insert_rowid();
-                        centroids.push((id, face.embedding.clone()));
-                        id
-                    }
-                },
-            };
-            transaction.execute(
-                "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
-                                    embedding, person_id, thumbnail)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![
-                    asset_id,
-                    content_hash,
-                    face.time,
-                    face.rect.x,
-                    face.rect.y,
-                    face.rect.width,
-                    face.rect.height,
-                    face.sharpness,
-                    vector_to_blob(&face.embedding),
-                    person,
-                    face.thumbnail,
-                ],
-            )?;
-            refresh_centroid(&transaction, person)?;
-            if let Some((_, centroid)) = centroids.iter_mut().find(|(id, _)| *id == person) {
-                *centroid = transaction.query_row(
-                    "SELECT centroid FROM people WHERE id = ?1",
-                    [person],
-                    |row| row.get::<_, Vec<u8>>(0).map(|b| vector_from_blob(&b)),
-                )?;
-            }
-            assigned.push(person);
-        }
-        for person in touched {
-            refresh_centroid(&transaction, person)?;
-        }
+        let transaction = catalog.connection().unchecked_transaction()?;
+        let written = write_faces(&transaction, asset_id, content_hash, faces, choose_person)?;
         transaction.commit()?;
         drop(catalog);
-        self.remove_face_thumbnails(&old_thumbnails);
-        Ok(assigned)
+        self.remove_face_thumbnails(&written.stale_thumbnails);
+        Ok(written.persons)
+    }
+
+    /// [`Index::put_asset`] and [`Index::replace_faces`] in one catalog transaction: the
+    /// asset's faces are written, and undone by a crash, with its rows. Staged like
+    /// `put_asset`; returns the person of each face.
+    pub fn put_asset_with_faces(
+        &self,
+        record: &AssetRecord,
+        faces: &[NewFace],
+        choose_person: &PersonChooser,
+    ) -> Result<Vec<i64>, StoreError> {
+        let asset = &record.asset;
+        let written = self.put_assets_then(std::slice::from_ref(record), |transaction| {
+            write_faces(
+                transaction,
+                asset.id.as_str(),
+                &asset.content_hash,
+                faces,
+                choose_person,
+            )
+        })?;
+        self.remove_face_thumbnails(&written.stale_thumbnails);
+        Ok(written.persons)
     }
 
     /// Everyone with at least one face, most faces first.
@@ -539,13 +598,11 @@ impl Index {
             .map(|(id, _)| id)
             .collect();
         let mut moments = Vec::new();
-        // Moments end where the next one starts: a face on a shot's first frame belongs to
-        // that shot's moment, not to the one before (zero-length moments: stills).
-        let mut statement = connection.prepare(
+        let mut statement = connection.prepare(&format!(
             "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
-             WHERE f.person_id = ?1 AND f.time >= m.start - 0.001
-               AND (f.time < m.end - 0.001 OR f.time <= m.start + 0.001)",
-        )?;
+             WHERE f.person_id = ?1 AND {}",
+            face_in_moment_sql("f.time", "m.start", "m.end")
+        ))?;
         for person in people {
             for id in statement.query_map([person], |row| row.get::<_, i64>(0))? {
                 moments.push(id? as u64);
@@ -554,6 +611,49 @@ impl Index {
         moments.sort_unstable();
         moments.dedup();
         Ok(moments)
+    }
+
+    /// Removes face thumbnails no face row holds: `thumbs/faces/<asset>/` folders of assets
+    /// the catalog does not hold (a run killed before the asset committed), and files in the
+    /// others that none of the asset's faces names. Run by ingest after its final commit,
+    /// under the writer lock; folders not named like an asset id are left alone.
+    pub fn remove_orphan_face_thumbnails(&self) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let faces_dir = self.thumbs_dir().join(FACE_THUMBS_DIR);
+        let Ok(folders) = std::fs::read_dir(&faces_dir) else {
+            return Ok(());
+        };
+        let kept: HashSet<String> = {
+            let catalog = self.catalog()?;
+            let connection = catalog.connection();
+            if has_schema(connection)? {
+                let mut statement = connection.prepare(
+                    "SELECT f.thumbnail FROM faces f JOIN assets a ON a.id = f.asset_id
+                     WHERE a.pending = 0 AND f.thumbnail IS NOT NULL",
+                )?;
+                statement
+                    .query_map([], |row| row.get(0))?
+                    .collect::<Result<_, _>>()?
+            } else {
+                HashSet::new()
+            }
+        };
+        for folder in folders.flatten() {
+            let name = folder.file_name();
+            let Some(id) = name.to_str().and_then(AssetId::parse) else {
+                continue;
+            };
+            let path = folder.path();
+            let removed = if self.asset(&id)?.is_none() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                remove_unlisted_files(&path, &format!("{FACE_THUMBS_DIR}/{id}/"), &kept)
+            };
+            if let Err(error) = removed {
+                tracing::warn!(path = %path.display(), %error, "orphan face thumbnails not removed");
+            }
+        }
+        Ok(())
     }
 
     /// Face thumbnails are files under `thumbs/`; a missing one is already gone.
@@ -568,6 +668,22 @@ impl Index {
             }
         }
     }
+}
+
+/// Removes the files of `folder` whose path relative to `thumbs/` (`prefix` + file name) is
+/// not in `kept`.
+fn remove_unlisted_files(
+    folder: &Path,
+    prefix: &str,
+    kept: &HashSet<String>,
+) -> std::io::Result<()> {
+    for file in std::fs::read_dir(folder)?.flatten() {
+        let relative = format!("{prefix}{}", file.file_name().to_string_lossy());
+        if !kept.contains(&relative) {
+            std::fs::remove_file(file.path())?;
+        }
+    }
+    Ok(())
 }
 
 fn name_matches(name: &str, wanted: &str) -> bool {
@@ -598,23 +714,9 @@ pub(crate) fn resolve_person_filters(index: &Index, query: &mut Query) -> Result
 
 // ------------------------------------------------------------------ for the server
 
-/// A face counts as in a moment when its time lies in `[start, end)`, give or take this
-/// much; a face on a cut belongs to the moment after it, as in [`Index::person_moment_ids`]
-/// (zero-length moments, stills, hold the face at their start).
-const MOMENT_EDGE_SECONDS: f64 = 0.001;
-
-/// A person seen in a moment: what a face chip on a result card shows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PersonInMoment {
-    pub id: i64,
-    pub name: Option<String>,
-    /// URL path of this person's best face thumbnail inside the moment.
-    pub thumbnail: Option<String>,
-}
-
 /// A time range of one asset, as a search hit has it.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct AssetRange<'a> {
+pub(crate) struct AssetRange<'a> {
     pub asset_id: &'a str,
     pub start: f64,
     pub end: f64,
@@ -628,62 +730,61 @@ impl Index {
         if !has_schema(connection)? {
             return Ok(HashMap::new());
         }
-        let mut statement = connection.prepare(
+        let mut statement = connection.prepare(&format!(
             "SELECT f.person_id, COUNT(DISTINCT m.id) FROM faces f
-             JOIN moments m ON m.asset_id = f.asset_id
-                AND f.time >= m.start - ?1 AND (f.time < m.end - ?1 OR f.time <= m.start + ?1)
+             JOIN moments m ON m.asset_id = f.asset_id AND {}
              GROUP BY f.person_id",
-        )?;
+            face_in_moment_sql("f.time", "m.start", "m.end")
+        ))?;
         let counts = statement
-            .query_map([MOMENT_EDGE_SECONDS], |row| {
+            .query_map([], |row| {
                 Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
             })?
             .collect::<Result<_, _>>()?;
         Ok(counts)
     }
+}
 
-    /// The people whose faces lie inside each range, one list per range in the same order;
-    /// within a list, the person seen most often first.
-    pub fn people_in_ranges(
-        &self,
-        ranges: &[AssetRange<'_>],
-    ) -> Result<Vec<Vec<PersonInMoment>>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if !has_schema(connection)? {
-            return Ok(vec![Vec::new(); ranges.len()]);
-        }
-        let mut statement = connection.prepare(
-            "SELECT f.person_id, p.name, f.thumbnail FROM faces f JOIN people p ON p.id = f.person_id
-             WHERE f.asset_id = ?1 AND f.time >= ?2 - ?4 AND (f.time < ?3 - ?4 OR f.time <= ?2 + ?4)
-             ORDER BY f.person_id, f.thumbnail IS NULL,
-                      f.width * f.height * MIN(f.sharpness, 400.0) DESC",
-        )?;
-        let mut answer = Vec::with_capacity(ranges.len());
-        for range in ranges {
-            let rows: Vec<(i64, Option<String>, Option<String>)> = statement
-                .query_map(
-                    params![range.asset_id, range.start, range.end, MOMENT_EDGE_SECONDS],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )?
-                .collect::<Result<_, _>>()?;
-            let mut seen: Vec<(PersonInMoment, usize)> = Vec::new();
-            for (id, name, thumbnail) in rows {
-                match seen.iter_mut().find(|(person, _)| person.id == id) {
-                    Some((_, sightings)) => *sightings += 1,
-                    None => seen.push((
-                        PersonInMoment {
-                            id,
-                            name,
-                            thumbnail: thumbnail.as_deref().map(thumbnail_url),
-                        },
-                        1,
-                    )),
-                }
-            }
-            seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
-            answer.push(seen.into_iter().map(|(person, _)| person).collect());
-        }
-        Ok(answer)
+/// The people whose faces lie inside each range, one list per range in the same order;
+/// within a list, the person seen most often first. The search's result builder puts them on
+/// each hit.
+pub(crate) fn people_in_ranges(
+    connection: &Connection,
+    ranges: &[AssetRange<'_>],
+) -> Result<Vec<Vec<PersonInMoment>>, StoreError> {
+    if ranges.is_empty() || !has_schema(connection)? {
+        return Ok(vec![Vec::new(); ranges.len()]);
     }
+    let mut statement = connection.prepare_cached(&format!(
+        "SELECT f.person_id, p.name, f.thumbnail FROM faces f JOIN people p ON p.id = f.person_id
+         WHERE f.asset_id = ?1 AND {}
+         ORDER BY f.person_id, f.thumbnail IS NULL,
+                  f.width * f.height * MIN(f.sharpness, 400.0) DESC",
+        face_in_moment_sql("f.time", "?2", "?3")
+    ))?;
+    let mut answer = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let rows: Vec<(i64, Option<String>, Option<String>)> = statement
+            .query_map(params![range.asset_id, range.start, range.end], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })?
+            .collect::<Result<_, _>>()?;
+        let mut seen: Vec<(PersonInMoment, usize)> = Vec::new();
+        for (id, name, thumbnail) in rows {
+            match seen.iter_mut().find(|(person, _)| person.id == id) {
+                Some((_, sightings)) => *sightings += 1,
+                None => seen.push((
+                    PersonInMoment {
+                        id,
+                        name,
+                        thumbnail: thumbnail.as_deref().map(thumbnail_url),
+                    },
+                    1,
+                )),
+            }
+        }
+        seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+        answer.push(seen.into_iter().map(|(person, _)| person).collect());
+    }
+    Ok(answer)
 }

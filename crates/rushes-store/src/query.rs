@@ -285,18 +285,8 @@ impl<'a> Lexer<'a> {
             });
         }
         let value_start = self.position;
+        // A lone `-` followed by whitespace reads an empty value: nothing to exclude.
         let value = self.read_bare();
-        if value.is_empty() {
-            // A lone `-` followed by whitespace: nothing to exclude.
-            return Some(Token {
-                start,
-                excluded,
-                name: None,
-                value,
-                quoted: false,
-                value_start,
-            });
-        }
         Some(Token {
             start,
             excluded,

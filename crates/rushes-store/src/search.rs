@@ -12,6 +12,7 @@ use tantivy::snippet::SnippetGenerator;
 
 use crate::catalog::MomentRow;
 use crate::fusion::{Branch, Fused, Fusion};
+use crate::people::AssetRange;
 use crate::query::{self, Query};
 use crate::text::{TextField, TextIndex, TextOrder};
 use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnail_url};
@@ -159,16 +160,37 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
         }),
         (Sort::Relevance, false) => {}
     }
-    let hits = hits
+    let mut hits: Vec<Hit> = hits
         .into_iter()
         .skip(request.offset)
         .take(request.limit)
         .map(|built| built.hit)
         .collect();
+    add_people(index, &mut hits)?;
     Ok(SearchResponse {
         query: request.query.clone(),
         hits,
     })
+}
+
+/// Puts on each hit the people whose faces its time range shows.
+fn add_people(index: &Index, hits: &mut [Hit]) -> Result<(), StoreError> {
+    let ranges: Vec<AssetRange<'_>> = hits
+        .iter()
+        .map(|hit| AssetRange {
+            asset_id: hit.asset.id.as_str(),
+            start: hit.start,
+            end: hit.end,
+        })
+        .collect();
+    let people = {
+        let catalog = index.catalog()?;
+        crate::people::people_in_ranges(catalog.connection(), &ranges)?
+    };
+    for (hit, people) in hits.iter_mut().zip(people) {
+        hit.people = people;
+    }
+    Ok(())
 }
 
 /// Nearest frames to `vector` → their moments with their best frame's similarity, best
@@ -389,6 +411,7 @@ impl Highlighter {
                     .map(str::trim)
                     .filter(|caption| !caption.is_empty())
                     .map(str::to_owned),
+                people: Vec::new(),
             },
             captured_at: row.captured_at,
         }

@@ -182,6 +182,16 @@ impl HandText {
     }
 }
 
+/// The ids of a collection's entries, in order.
+fn collection_entry_ids(catalog: &Catalog, name: &str) -> Result<Vec<i64>, StoreError> {
+    let collection = catalog.collection_id(name)?;
+    Ok(catalog
+        .collection_items(collection)?
+        .iter()
+        .map(|item| item.id)
+        .collect())
+}
+
 fn query_ranged_text(
     connection: &Connection,
     sql: &str,
@@ -550,12 +560,7 @@ impl Index {
     ) -> Result<(), StoreError> {
         self.require_writer()?;
         let catalog = self.catalog()?;
-        let collection = catalog.collection_id(name)?;
-        let mut ids: Vec<i64> = catalog
-            .collection_items(collection)?
-            .iter()
-            .map(|i| i.id)
-            .collect();
+        let mut ids = collection_entry_ids(&catalog, name)?;
         let Some(from) = ids.iter().position(|id| *id == item) else {
             return Err(StoreError::NotFound(format!(
                 "collection {name:?} has no entry {item}"
@@ -570,12 +575,7 @@ impl Index {
     pub fn reorder_collection(&self, name: &str, order: &[i64]) -> Result<(), StoreError> {
         self.require_writer()?;
         let catalog = self.catalog()?;
-        let collection = catalog.collection_id(name)?;
-        let mut current: Vec<i64> = catalog
-            .collection_items(collection)?
-            .iter()
-            .map(|i| i.id)
-            .collect();
+        let mut current = collection_entry_ids(&catalog, name)?;
         let mut wanted = order.to_vec();
         current.sort_unstable();
         wanted.sort_unstable();

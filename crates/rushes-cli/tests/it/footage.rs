@@ -5,12 +5,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .expect("repo root exists")
-}
+pub use rushes_testkit::{ffprobe_duration, repo_root};
 
 /// The fixture footage with bad files, generated once into `target/test-footage`.
 pub fn footage() -> PathBuf {
@@ -92,27 +87,6 @@ pub fn file_name(hit: &serde_json::Value) -> String {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
-}
-
-/// The container duration ffprobe reads from `path`, or `None` when it cannot read one
-/// (not media, truncated, still being written).
-pub fn ffprobe_duration(path: &Path) -> Option<f64> {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()
-        .expect("run ffprobe");
-    if !output.status.success() {
-        return None;
-    }
-    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
 }
 
 /// The hits of a `search --json` response.

@@ -9,70 +9,62 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::footage::{file_name, json, ok, repo_root, rushes};
+use rushes_testkit::{X264_FAST, astronaut_path, ffmpeg, opencv_data, path_str};
 
-fn astronaut() -> PathBuf {
-    let path = repo_root().join("runtime/test-images/astronaut.png");
-    assert!(
-        path.is_file(),
-        "{} missing: run scripts/setup.sh test",
-        path.display()
-    );
-    path
-}
+use crate::footage::{file_name, json, ok, rushes};
 
-fn opencv_data(name: &str) -> PathBuf {
-    PathBuf::from("/usr/share/doc/opencv-doc/examples/data").join(name)
-}
-
-fn ffmpeg(args: &[&str], inputs_and_filter: &[std::ffi::OsString], out: &Path) {
-    let status = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(args)
-        .args(inputs_and_filter)
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .arg(out)
-        .status()
-        .expect("run ffmpeg");
-    assert!(status.success(), "ffmpeg failed making {}", out.display());
+/// Encodes `inputs_and_filters` as a small H.264 mp4 at `out`.
+fn encode(inputs_and_filters: &[&str], out: &Path) {
+    let mut args = inputs_and_filters.to_vec();
+    args.extend(X264_FAST);
+    args.push(path_str(out));
+    if let Err(error) = ffmpeg(&args) {
+        panic!("making {}: {error}", out.display());
+    }
 }
 
 /// `seconds` of a still through a filter that may move with `t`, as an mp4.
 fn still_video(image: &Path, filter: &str, seconds: u32, out: &Path) {
     let seconds = seconds.to_string();
-    ffmpeg(
-        &["-loop", "1", "-framerate", "10", "-t", &seconds, "-i"],
-        &[image.into(), "-vf".into(), filter.into()],
+    encode(
+        &[
+            "-loop",
+            "1",
+            "-framerate",
+            "10",
+            "-t",
+            &seconds,
+            "-i",
+            path_str(image),
+            "-vf",
+            filter,
+        ],
         out,
     );
 }
 
 /// 3 s of a test pattern, then a cut to 3 s of the astronaut, brighter.
 fn pattern_then_astronaut(out: &Path) {
-    ffmpeg(
-        &["-f", "lavfi", "-i", "testsrc2=s=640x480:r=10:d=3"],
+    let astronaut = astronaut_path();
+    encode(
         &[
-            "-loop".into(),
-            "1".into(),
-            "-framerate".into(),
-            "10".into(),
-            "-t".into(),
-            "3".into(),
-            "-i".into(),
-            astronaut().into(),
-            "-filter_complex".into(),
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=s=640x480:r=10:d=3",
+            "-loop",
+            "1",
+            "-framerate",
+            "10",
+            "-t",
+            "3",
+            "-i",
+            path_str(&astronaut),
+            "-filter_complex",
             "[1:v]scale=640:480,eq=brightness=0.12,setsar=1[face];[0:v]setsar=1[pattern];\
-             [pattern][face]concat=n=2:v=1:a=0[v]"
-                .into(),
-            "-map".into(),
-            "[v]".into(),
+             [pattern][face]concat=n=2:v=1:a=0[v]",
+            "-map",
+            "[v]",
         ],
         out,
     );
@@ -81,7 +73,7 @@ fn pattern_then_astronaut(out: &Path) {
 /// The shoot: four clips with faces and one (vtest's street) without a face big enough.
 fn make_shoot(shoot: &Path) {
     std::fs::create_dir_all(shoot).expect("shoot dir");
-    let astronaut = astronaut();
+    let astronaut = astronaut_path();
     // A slow pan across the portrait, and a zoom into it.
     still_video(
         &astronaut,
@@ -102,9 +94,9 @@ fn make_shoot(shoot: &Path) {
         3,
         &shoot.join("messi.mp4"),
     );
-    ffmpeg(
-        &["-t", "3", "-i"],
-        &[opencv_data("vtest.avi").into(), "-an".into()],
+    let street = opencv_data("vtest.avi");
+    encode(
+        &["-t", "3", "-i", path_str(&street), "-an"],
         &shoot.join("street.mp4"),
     );
 }
@@ -340,7 +332,7 @@ fn without_face_models_indexing_works_and_says_faces_are_off_once() {
     let shoot = temp.path().join("shoot");
     std::fs::create_dir_all(&shoot).expect("shoot dir");
     for name in ["a.mp4", "b.mp4"] {
-        still_video(&astronaut(), "scale=320:320", 1, &shoot.join(name));
+        still_video(&astronaut_path(), "scale=320:320", 1, &shoot.join(name));
     }
     let models = temp.path().join("no-models");
     std::fs::create_dir_all(&models).expect("models dir");

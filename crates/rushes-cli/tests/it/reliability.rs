@@ -58,16 +58,36 @@ fn media_files(shoot: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// What a user can observe of an index: counts, failures, and per media file its moments
-/// and the thumbnail files of its asset.
+/// What a user can observe of an index: counts, failures, people, and per media file its
+/// moments and the thumbnail and face thumbnail files of its asset.
 #[derive(Debug, PartialEq)]
 struct IndexSnapshot {
     assets_by_kind: serde_json::Value,
     assets: u64,
     moments: u64,
     failed_paths: BTreeSet<String>,
-    /// Relative path -> (moments as `show --json` prints them, thumbnail file names).
-    files: BTreeMap<String, Option<(serde_json::Value, BTreeSet<String>)>>,
+    /// (faces, files) of each person `people list` shows, sorted (ids may differ).
+    people: Vec<(u64, u64)>,
+    /// Relative path -> (moments as `show --json` prints them, thumbnail file names, face
+    /// thumbnail file names).
+    files: BTreeMap<String, Option<AssetFiles>>,
+}
+
+type AssetFiles = (serde_json::Value, BTreeSet<String>, BTreeSet<String>);
+
+/// The names of the files in a folder (none when it does not exist).
+fn file_names(folder: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(folder)
+        .into_iter()
+        .flatten()
+        .map(|entry| {
+            entry
+                .expect("thumb entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 fn snapshot(shoot: &Path, index: &Path) -> IndexSnapshot {
@@ -107,46 +127,48 @@ fn snapshot(shoot: &Path, index: &Path) -> IndexSnapshot {
                 })
             })
             .collect();
-        let thumb_files = std::fs::read_dir(thumbs.join(&id))
-            .into_iter()
-            .flatten()
-            .map(|entry| {
-                entry
-                    .expect("thumb entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
+        let thumb_files = file_names(&thumbs.join(&id));
+        let face_files = file_names(&thumbs.join("faces").join(&id));
         assert!(ids.insert(id.clone()), "two media files share asset {id}");
         files.insert(
             relative,
-            Some((serde_json::Value::from(moments), thumb_files)),
+            Some((serde_json::Value::from(moments), thumb_files, face_files)),
         );
     }
 
-    // No orphan thumbnails: every folder under thumbs/ is an asset of the index. Face
-    // thumbnails (thumbs/faces/<asset>/) follow the faces table instead, which keeps a pruned
-    // file's faces so its people's names come back with it (tests/it/people.rs checks them,
-    // and that `rushes people forget` deletes them).
-    for entry in std::fs::read_dir(&thumbs).into_iter().flatten() {
-        let name = entry.expect("thumbs entry").file_name();
-        let name = name.to_string_lossy();
-        if name == "faces" {
-            continue;
+    // No orphan thumbnails: every folder under thumbs/ and thumbs/faces/ is an asset of the
+    // index.
+    for folder in [thumbs.clone(), thumbs.join("faces")] {
+        for entry in std::fs::read_dir(&folder).into_iter().flatten() {
+            let name = entry.expect("thumbs entry").file_name();
+            let name = name.to_string_lossy();
+            if folder == thumbs && name == "faces" {
+                continue;
+            }
+            assert!(
+                ids.contains(name.as_ref()),
+                "orphan thumbnails: {} belongs to no asset in the index (assets: {ids:?})",
+                folder.join(name.as_ref()).display()
+            );
         }
-        assert!(
-            ids.contains(name.as_ref()),
-            "orphan thumbnails: {} belongs to no asset in the index (assets: {ids:?})",
-            thumbs.join(name.as_ref()).display()
-        );
     }
+    let mut people: Vec<(u64, u64)> = json(&["people", "list", "--index", utf8(index), "--json"])
+        .as_array()
+        .expect("people array")
+        .iter()
+        .map(|person| {
+            let count = |field: &str| person[field].as_u64().expect("people counts");
+            (count("faces"), count("assets"))
+        })
+        .collect();
+    people.sort_unstable();
 
     IndexSnapshot {
         assets_by_kind: status["assets_by_kind"].clone(),
         assets: status["assets"].as_u64().expect("asset count"),
         moments: status["moments"].as_u64().expect("moment count"),
         failed_paths,
+        people,
         files,
     }
 }

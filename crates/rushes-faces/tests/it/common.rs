@@ -1,15 +1,12 @@
 //! Test inputs: the installed dlib models, the real face photos and ffmpeg-made variants.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
 
 use image::RgbImage;
 use rushes_faces::FaceEngine;
-
-pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use rushes_testkit::{astronaut_path, opencv_data as opencv_image, repo_root};
 
 /// The face engine on the repo's models (installed by `scripts/setup.sh`), loaded once.
 pub fn engine() -> std::sync::MutexGuard<'static, FaceEngine> {
@@ -25,17 +22,6 @@ pub fn engine() -> std::sync::MutexGuard<'static, FaceEngine> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// NASA's astronaut portrait (Eileen Collins), from the scikit-image wheel.
-pub fn astronaut_path() -> PathBuf {
-    let path = repo_root().join("runtime/test-images/astronaut.png");
-    assert!(
-        path.is_file(),
-        "{} missing: run scripts/setup.sh test",
-        path.display()
-    );
-    path
-}
-
 /// The face in the upper half of the frame (the portraits' faces are there; HOG may also
 /// fire on textured patches lower down).
 pub fn upper_face(faces: &[rushes_faces::FoundFace]) -> &rushes_faces::FoundFace {
@@ -43,10 +29,6 @@ pub fn upper_face(faces: &[rushes_faces::FoundFace]) -> &rushes_faces::FoundFace
         .iter()
         .min_by_key(|face| face.bbox.y)
         .expect("a face in the photo")
-}
-
-pub fn opencv_image(name: &str) -> PathBuf {
-    PathBuf::from("/usr/share/doc/opencv-doc/examples/data").join(name)
 }
 
 pub fn load(path: &Path) -> RgbImage {

@@ -2,33 +2,10 @@
 //! replayed through the same checks as the fuzz targets, against a small real index: a few
 //! seconds in `make test`, so a crash the fuzzer once found stays fixed.
 
-use std::path::PathBuf;
+use rushes_testkit::fuzz_corpus as corpus;
 
 use crate::fuzz_checks::{check_query_text, check_search_query_string};
 use crate::support::{TestResult, library, state};
-
-/// Every file of one target's corpus, with its name for the failure message.
-fn corpus(target: &str) -> Result<Vec<(String, Vec<u8>)>, std::io::Error> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/corpus")
-        .join(target);
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(&dir)? {
-        let entry = entry?;
-        files.push((
-            entry.file_name().to_string_lossy().into_owned(),
-            std::fs::read(entry.path())?,
-        ));
-    }
-    files.sort();
-    assert!(
-        files.len() >= 5,
-        "{} holds only {} inputs",
-        dir.display(),
-        files.len()
-    );
-    Ok(files)
-}
 
 #[test]
 fn query_parser_corpus_parses_or_refuses_inside_the_query() -> TestResult {

@@ -9,7 +9,7 @@ use std::sync::{Mutex, OnceLock};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use rushes_faces::{Assignment, FaceEngine, FoundFace};
-use rushes_store::people::{FACE_THUMBS_DIR, FaceRect, NewFace};
+use rushes_store::people::{FACE_THUMBS_DIR, NewFace};
 use rushes_store::{Index, OpenMode};
 use serde_json::{Value, json};
 
@@ -88,12 +88,7 @@ fn sighting(
     face.thumbnail(frame, 96).save(&path)?;
     Ok(NewFace {
         time,
-        rect: FaceRect {
-            x: face.bbox.x,
-            y: face.bbox.y,
-            width: face.bbox.width,
-            height: face.bbox.height,
-        },
+        rect: face.bbox,
         sharpness: face.sharpness,
         embedding: face.embedding.clone(),
         thumbnail: Some(relative),

@@ -2,7 +2,6 @@
 //! it, records written through the store's public write path.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use axum::body::Body;
 use axum::http::{Request, Response, StatusCode};
@@ -11,6 +10,7 @@ use rushes_core::{
 };
 use rushes_server::{AppState, ServerConfig, router};
 use rushes_store::{Index, OpenMode};
+pub use rushes_testkit::ffmpeg;
 use tower::ServiceExt;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -24,21 +24,6 @@ pub struct Library {
     pub slate: Asset,
     /// An MPEG-4 part 2 AVI (browsers cannot play it).
     pub avi: Asset,
-}
-
-pub fn ffmpeg(args: &[&str]) -> Result<(), Box<dyn std::error::Error>> {
-    let output = Command::new("ffmpeg")
-        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y"])
-        .args(args)
-        .output()?;
-    if !output.status.success() {
-        return Err(format!(
-            "ffmpeg {args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-        .into());
-    }
-    Ok(())
 }
 
 fn asset(

@@ -213,18 +213,7 @@ async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id() -> TestRe
     let bytes = body_bytes(clip).await?;
     let file = library.index.join("downloaded.mp4");
     std::fs::write(&file, &bytes)?;
-    let probe = std::process::Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=duration",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(&file)
-        .output()?;
-    let duration: f64 = String::from_utf8_lossy(&probe.stdout).trim().parse()?;
+    let duration = rushes_testkit::ffprobe_duration(&file).ok_or("ffprobe reads no duration")?;
     // The ROLLING moment is 0-2 s; handles add 0.5 s after it (none fit before 0).
     assert!(
         (duration - 2.5).abs() <= 0.04 + 1e-3,

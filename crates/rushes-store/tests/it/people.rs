@@ -134,3 +134,105 @@ fn people_are_grouped_named_searched_merged_split_and_forgotten() -> TestResult 
     }
     Ok(())
 }
+
+#[test]
+fn each_hit_carries_the_people_its_range_shows_and_a_face_on_a_cut_belongs_to_the_later_moment()
+-> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let take1 = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    let take2 = record(video("/footage/day1/A001_C002.mov", 30.0), 3, 10.0);
+    // Maria exactly on the cut at 10 s of take 1 and at 25 s of take 2; Ben at 3 s of take 2.
+    let maria = index.put_asset_with_faces(&take1, &[face(10.0, face_of(0, 0.1))], &nearest)?[0];
+    let second = index.put_asset_with_faces(
+        &take2,
+        &[face(3.0, face_of(5, 0.0)), face(25.0, face_of(0, 0.15))],
+        &nearest,
+    )?;
+    index.commit()?;
+    let ben = second[0];
+    assert_eq!(second[1], maria);
+    index.name_person(maria, "Maria (gaffer)")?;
+
+    let found = search(&index, "person:maria")?;
+    let shown: Vec<(String, f64, f64, Vec<Option<String>>)> = hit_windows(&found)
+        .into_iter()
+        .zip(&found.hits)
+        .map(|((file, start, end), hit)| {
+            let names = hit.people.iter().map(|p| p.name.clone()).collect();
+            (file, start, end, names)
+        })
+        .collect();
+    let maria_only = vec![Some("Maria (gaffer)".to_string())];
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(
+        shown.contains(&("A001_C001.mov".into(), 10.0, 20.0, maria_only.clone())),
+        "{shown:?}"
+    );
+    assert!(
+        shown.contains(&("A001_C002.mov".into(), 20.0, 30.0, maria_only)),
+        "{shown:?}"
+    );
+    let bens = search(&index, &format!("person:{ben}"))?;
+    assert_eq!(bens.hits.len(), 1);
+    let ids: Vec<i64> = bens.hits[0].people.iter().map(|p| p.id).collect();
+    assert_eq!(ids, vec![ben]);
+    Ok(())
+}
+
+#[test]
+fn a_removed_file_takes_its_faces_and_the_people_left_without_one_with_it() -> TestResult {
+    let (dir, index) = fresh_index()?;
+    let take1 = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    let take2 = record(video("/footage/day1/A001_C002.mov", 30.0), 3, 10.0);
+    let maria = index.put_asset_with_faces(&take1, &[face(12.0, face_of(0, 0.1))], &nearest)?[0];
+    let thumbnail = format!("faces/{}/3000-0.jpg", take2.asset.id);
+    let face_thumb = dir.path().join("index/thumbs").join(&thumbnail);
+    std::fs::create_dir_all(face_thumb.parent().ok_or("no parent")?)?;
+    std::fs::write(&face_thumb, b"jpeg")?;
+    let ben_face = NewFace {
+        thumbnail: Some(thumbnail),
+        ..face(3.0, face_of(5, 0.0))
+    };
+    let second =
+        index.put_asset_with_faces(&take2, &[ben_face, face(25.0, face_of(0, 0.15))], &nearest)?;
+    index.commit()?;
+    let ben = second[0];
+    index.name_person(ben, "Ben")?;
+    assert_eq!(index.people()?.len(), 2);
+
+    index.remove_asset(&take2.asset.id)?;
+    let people = index.people()?;
+    assert_eq!(people.len(), 1, "{people:?}");
+    assert_eq!(
+        (people[0].id, people[0].faces, people[0].assets),
+        (maria, 1, 1)
+    );
+    assert!(index.person_faces(ben).is_err(), "Ben has no face left");
+    assert!(search(&index, "person:ben")?.hits.is_empty());
+    assert!(
+        !face_thumb.exists(),
+        "the removed file's face thumbnails stay"
+    );
+    Ok(())
+}
+
+#[test]
+fn faces_written_with_an_asset_are_undone_with_it_when_the_run_dies_before_committing() -> TestResult
+{
+    let (dir, index) = fresh_index()?;
+    let take1 = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    let take2 = record(video("/footage/day1/A001_C002.mov", 30.0), 3, 10.0);
+    index.put_asset_with_faces(&take1, &[face(12.0, face_of(0, 0.1))], &nearest)?;
+    index.commit()?;
+    // Take 2 is written with Ben's face, then the process dies before the commit.
+    index.put_asset_with_faces(&take2, &[face(3.0, face_of(5, 0.0))], &nearest)?;
+    assert_eq!(index.people()?.len(), 2);
+    drop(index);
+
+    let reopened =
+        rushes_store::Index::open(&dir.path().join("index"), rushes_store::OpenMode::ReadWrite)?;
+    let people = reopened.people()?;
+    assert_eq!(people.len(), 1, "{people:?}");
+    assert_eq!(people[0].faces, 1);
+    Ok(())
+}

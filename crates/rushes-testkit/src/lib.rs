@@ -1,0 +1,147 @@
+//! rushes-testkit: the test inputs several crates' integration tests share, so each does not
+//! re-derive them. Owns where the real footage and photos are (opencv-doc's examples, the
+//! astronaut portrait `scripts/setup.sh test` installs), running ffmpeg to make clips,
+//! reading a file's duration with ffprobe, and listing a committed fuzz corpus. Only the
+//! standard library: it is a dev-dependency and must stay cheap to build. What a test
+//! asserts stays in the test.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// What the helpers return on failure: enough for a test's `?` and its message.
+pub type TestError = Box<dyn std::error::Error>;
+
+/// The checkout's root folder (canonical when it can be resolved).
+pub fn repo_root() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    root.canonicalize().unwrap_or(root)
+}
+
+/// A file of opencv-doc's example data (`Megamind.avi`, `vtest.avi`, `messi5.jpg` …).
+pub fn opencv_data(name: &str) -> PathBuf {
+    Path::new("/usr/share/doc/opencv-doc/examples/data").join(name)
+}
+
+/// NASA's astronaut portrait (Eileen Collins), from the scikit-image wheel that
+/// `scripts/setup.sh test` unpacks; panics with that hint when it is missing.
+pub fn astronaut_path() -> PathBuf {
+    let path = repo_root().join("runtime/test-images/astronaut.png");
+    assert!(
+        path.is_file(),
+        "{} missing: run scripts/setup.sh test",
+        path.display()
+    );
+    path
+}
+
+/// A path as the `&str` ffmpeg's argument lists take (temp paths are UTF-8).
+pub fn path_str(path: &Path) -> &str {
+    path.to_str().unwrap_or_default()
+}
+
+/// Runs ffmpeg quietly with `args` (overwriting outputs); its stderr is the error when it
+/// fails.
+pub fn ffmpeg(args: &[&str]) -> Result<(), TestError> {
+    let output = Command::new("ffmpeg")
+        .args(["-nostdin", "-hide_banner", "-v", "error", "-y"])
+        .args(args)
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "ffmpeg {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Output options that encode video as small, fast H.264 every player and decoder reads.
+pub const X264_FAST: [&str; 6] = [
+    "-c:v",
+    "libx264",
+    "-preset",
+    "ultrafast",
+    "-pix_fmt",
+    "yuv420p",
+];
+
+/// The container duration ffprobe reads from `path`, or `None` when it cannot read one
+/// (not media, truncated, still being written).
+pub fn ffprobe_duration(path: &Path) -> Option<f64> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+}
+
+/// Inputs a committed fuzz corpus must hold at least, so an emptied folder fails loudly.
+const MIN_CORPUS_FILES: usize = 5;
+
+/// Every file of one fuzz target's committed corpus (`fuzz/corpus/<target>`), as (file
+/// name, bytes), by name. Fails when the folder cannot be read or holds fewer than five.
+pub fn fuzz_corpus(target: &str) -> Result<Vec<(String, Vec<u8>)>, TestError> {
+    let dir = repo_root().join("fuzz/corpus").join(target);
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&dir).map_err(|error| format!("{}: {error}", dir.display()))? {
+        let entry = entry?;
+        files.push((
+            entry.file_name().to_string_lossy().into_owned(),
+            std::fs::read(entry.path())?,
+        ));
+    }
+    files.sort();
+    if files.len() < MIN_CORPUS_FILES {
+        return Err(format!("{} holds only {} inputs", dir.display(), files.len()).into());
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ffprobe_reads_the_duration_ffmpeg_made_and_none_for_a_non_media_file()
+    -> Result<(), TestError> {
+        let temp = tempfile::tempdir()?;
+        let dir = temp.path();
+        let clip = dir.join("two_seconds.mp4");
+        let mut args = vec![
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=160x120:rate=10:duration=2",
+        ];
+        args.extend(X264_FAST);
+        args.push(path_str(&clip));
+        ffmpeg(&args)?;
+        let duration = ffprobe_duration(&clip).ok_or("no duration")?;
+        assert!((duration - 2.0).abs() < 0.15, "{duration}");
+        let text = dir.join("notes.txt");
+        std::fs::write(&text, "not media")?;
+        assert_eq!(ffprobe_duration(&text), None);
+        assert!(ffmpeg(&["-i", path_str(&text), path_str(&clip)]).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn the_fuzz_corpora_and_footage_are_found_from_any_crate() -> Result<(), TestError> {
+        assert!(fuzz_corpus("subtitles")?.len() >= MIN_CORPUS_FILES);
+        assert!(fuzz_corpus("no_such_target").is_err());
+        assert!(opencv_data("vtest.avi").is_file());
+        Ok(())
+    }
+}
