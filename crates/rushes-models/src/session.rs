@@ -43,6 +43,18 @@ impl std::fmt::Debug for Graph {
 impl Graph {
     /// Opens `path` with `threads` intra-op threads (0 = ONNX Runtime's default).
     pub fn open(model: &str, path: &Path, threads: usize) -> Result<Graph, ModelError> {
+        Self::open_with_spinning(model, path, threads, true)
+    }
+
+    /// `open`, choosing whether idle intra-op threads spin (ONNX Runtime's default) or sleep.
+    /// Spinning saves a wake-up per operator but burns a core the decoder could use: while
+    /// indexing, ffmpeg decodes on the same two cores.
+    pub fn open_with_spinning(
+        model: &str,
+        path: &Path,
+        threads: usize,
+        spinning: bool,
+    ) -> Result<Graph, ModelError> {
         let environment = runtime::environment()?;
         if !path.is_file() {
             return Err(ModelError::MissingFile {
@@ -63,7 +75,9 @@ impl Graph {
                 .with_intra_threads(threads)
                 .map_err(|e| ModelError::inference("setting intra-op threads", e))?
                 .with_inter_threads(1)
-                .map_err(|e| ModelError::inference("setting inter-op threads", e))?;
+                .map_err(|e| ModelError::inference("setting inter-op threads", e))?
+                .with_intra_op_spinning(spinning)
+                .map_err(|e| ModelError::inference("setting intra-op spinning", e))?;
         }
         let session = builder
             .commit_from_file(path)

@@ -130,7 +130,9 @@ impl OcrEngine {
                     hint: hint.clone(),
                 });
             }
-            let opened = Graph::open(name, &path, threads)?;
+            // OCR runs beside the decoder while indexing: idle threads sleep (see
+            // `Graph::open_with_spinning`).
+            let opened = Graph::open_with_spinning(name, &path, threads, false)?;
             opened.require_input(&graph.input)?;
             opened.require_output(&graph.output)?;
             Ok(opened)
