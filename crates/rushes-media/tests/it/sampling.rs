@@ -2,6 +2,7 @@
 
 use rushes_core::AssetKind;
 use rushes_media::{SampledFrame, SamplingConfig, analyze_video, frame_at, probe, write_thumbnail};
+use rushes_testkit::X264_FAST;
 
 use crate::common::{
     TestResult, analyse_all, corner_card_filter, ffmpeg, is_red, opencv_data, path_str,
@@ -153,21 +154,11 @@ fn rotated_clip_is_sampled_upright() -> TestResult {
     // turns it back, as phones do.
     let stored = dir.path().join("stored.mp4");
     let phone = dir.path().join("phone.mp4");
-    ffmpeg(&[
-        "-f",
-        "lavfi",
-        "-i",
-        &corner_card_filter(240, 320),
-        "-vf",
-        "transpose=clock",
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        "yuv420p",
-        path_str(&stored),
-    ])?;
+    let card = corner_card_filter(240, 320);
+    let mut args = vec!["-f", "lavfi", "-i", &card, "-vf", "transpose=clock"];
+    args.extend(X264_FAST);
+    args.push(path_str(&stored));
+    ffmpeg(&args)?;
     ffmpeg(&[
         "-i",
         path_str(&stored),
