@@ -7,32 +7,36 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use rushes_store::{Index, OpenMode};
 use serde_json::{Value, json};
 
 use crate::args::IndexLocation;
 use crate::output;
 
+/// What every `rushes people` command takes: where the index is, and JSON or not.
+#[derive(Debug, Args)]
+pub struct PeopleOptions {
+    #[command(flatten)]
+    location: IndexLocation,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {
     /// Everyone found in the footage: id, name, number of faces and files.
     List {
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
     /// The faces of one person, with the face ids `split` takes.
     Show {
         #[arg(value_name = "PERSON_ID")]
         person: i64,
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
     /// Name a person: `rushes people name 3 "Maria (gaffer)"`, then search `person:Maria`.
     Name {
@@ -41,10 +45,7 @@ pub enum PeopleCommand {
         /// The name (an empty name clears it).
         name: String,
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
     /// Merge the second person into the first (who keeps their name, or takes the other's).
     Merge {
@@ -53,30 +54,21 @@ pub enum PeopleCommand {
         #[arg(value_name = "OTHER_ID")]
         from: i64,
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
     /// Move one wrongly grouped face out into a new person of its own.
     Split {
         #[arg(value_name = "FACE_ID")]
         face: i64,
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
     /// Delete a person's faces, embeddings, name and face thumbnails from the index for good.
     Forget {
         #[arg(value_name = "PERSON_ID")]
         person: i64,
         #[command(flatten)]
-        location: IndexLocation,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        options: PeopleOptions,
     },
 }
 
@@ -97,7 +89,9 @@ fn report(json: bool, value: Value, human: &str) -> Result<ExitCode> {
 
 pub fn people(command: PeopleCommand) -> Result<ExitCode> {
     match command {
-        PeopleCommand::List { location, json } => {
+        PeopleCommand::List {
+            options: PeopleOptions { location, json },
+        } => {
             let people = open(&location, OpenMode::ReadOnly)?.people()?;
             if json {
                 output::print_json(&people)?;
@@ -124,8 +118,7 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         }
         PeopleCommand::Show {
             person,
-            location,
-            json,
+            options: PeopleOptions { location, json },
         } => {
             let faces = open(&location, OpenMode::ReadOnly)?.person_faces(person)?;
             if json {
@@ -148,8 +141,11 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         PeopleCommand::Name {
             person,
             name,
-            location,
-            json: as_json,
+            options:
+                PeopleOptions {
+                    location,
+                    json: as_json,
+                },
         } => {
             open(&location, OpenMode::ReadWrite)?.name_person(person, &name)?;
             let name = name.trim();
@@ -164,8 +160,11 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         PeopleCommand::Merge {
             into,
             from,
-            location,
-            json: as_json,
+            options:
+                PeopleOptions {
+                    location,
+                    json: as_json,
+                },
         } => {
             open(&location, OpenMode::ReadWrite)?.merge_people(into, from)?;
             let human = format!("merged person {from} into {into}");
@@ -173,8 +172,11 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         }
         PeopleCommand::Split {
             face,
-            location,
-            json: as_json,
+            options:
+                PeopleOptions {
+                    location,
+                    json: as_json,
+                },
         } => {
             let person = open(&location, OpenMode::ReadWrite)?.split_face(face)?;
             let human = format!("face {face} is now person {person}");
@@ -182,8 +184,11 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         }
         PeopleCommand::Forget {
             person,
-            location,
-            json: as_json,
+            options:
+                PeopleOptions {
+                    location,
+                    json: as_json,
+                },
         } => {
             open(&location, OpenMode::ReadWrite)?.forget_person(person)?;
             let human = format!(

@@ -52,28 +52,27 @@ pub struct ModelSet {
 }
 
 impl ModelSet {
+    /// No model in use, for the reasons in `notices`.
+    fn none(notices: Vec<String>) -> ModelSet {
+        ModelSet {
+            clip: None,
+            clip_name: None,
+            tagger: None,
+            ocr: None,
+            notices,
+        }
+    }
+
     /// Loads what is installed. Never fails for a missing model; fails only when a model is
     /// installed but broken, since silently indexing without it would lose data.
     pub fn load(config: &ModelSetConfig) -> Result<ModelSet, IngestError> {
         let mut notices = Vec::new();
         if !config.visual && !config.ocr {
-            return Ok(ModelSet {
-                clip: None,
-                clip_name: None,
-                tagger: None,
-                ocr: None,
-                notices,
-            });
+            return Ok(ModelSet::none(notices));
         }
         if let Err(error) = rushes_models::runtime::init() {
             notices.push(format!("models are off: {error}"));
-            return Ok(ModelSet {
-                clip: None,
-                clip_name: None,
-                tagger: None,
-                ocr: None,
-                notices,
-            });
+            return Ok(ModelSet::none(notices));
         }
         let store = ModelStore::new(&config.models_dir);
         let mut clip = None;

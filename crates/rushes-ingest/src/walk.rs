@@ -31,12 +31,8 @@ fn is_obviously_not_media(path: &Path) -> bool {
     if name.starts_with("._") || name == ".DS_Store" || name == "Thumbs.db" {
         return true;
     }
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     matches!(
-        extension.as_str(),
+        lowercase_extension(path).as_str(),
         "srt"
             | "vtt"
             | "txt"
@@ -54,14 +50,17 @@ fn is_obviously_not_media(path: &Path) -> bool {
     )
 }
 
+/// A file's extension in lower case ("" without one).
+fn lowercase_extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
 /// True for the extensions footage, stills and sound usually carry.
 fn has_media_extension(path: &Path) -> bool {
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
     matches!(
-        extension.as_str(),
+        lowercase_extension(path).as_str(),
         "mp4"
             | "mov"
             | "m4v"

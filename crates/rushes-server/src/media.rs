@@ -96,12 +96,7 @@ pub async fn get_original(
 ) -> Result<Response, ApiError> {
     let Path(id) = segment?;
     let asset = state.asset_by_id_text(&id).await?;
-    if !asset.path.is_file() {
-        return Err(ApiError::not_found(format!(
-            "the file is no longer at {}",
-            asset.path.display()
-        )));
-    }
+    still_on_disk(&asset)?;
     let mut response = serve_file(&asset.path, request).await?;
     // `.mov` is the same ISO media family as mp4; browsers play it when told so.
     if asset
@@ -128,14 +123,20 @@ pub async fn get_proxy(
             "stills have no proxy; use the thumbnail",
         ));
     }
-    if !asset.path.is_file() {
-        return Err(ApiError::not_found(format!(
-            "the file is no longer at {}",
-            asset.path.display()
-        )));
-    }
+    still_on_disk(&asset)?;
     let proxy = state.proxies().ensure(&asset).await?;
     serve_file(&proxy, request).await
+}
+
+/// 404 when the asset's file is gone from where the index last saw it.
+fn still_on_disk(asset: &Asset) -> Result<(), ApiError> {
+    if asset.path.is_file() {
+        return Ok(());
+    }
+    Err(ApiError::not_found(format!(
+        "the file is no longer at {}",
+        asset.path.display()
+    )))
 }
 
 async fn serve_file(path: &FsPath, request: Request) -> Result<Response, ApiError> {
