@@ -28,6 +28,7 @@ import report  # noqa: E402
 from measure import NotMeasured, Timing, repeat_command, run_bench_target, run_command, seconds_field  # noqa: E402
 from ocr_text import ocr_text_check, ocr_text_note  # noqa: E402
 import e2e_facts  # noqa: E402
+import speech_rows  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
@@ -493,7 +494,10 @@ class Bench:
 
     def run(self, only: set[str] | None) -> None:
         steps = [("e2e", self.end_to_end), ("sampling", self.sampling_and_shots), ("encoder", self.encoder),
-                 ("ocr", self.ocr), ("query", self.query_latency), ("cold", self.cold_start)]
+                 ("ocr", self.ocr), ("query", self.query_latency), ("cold", self.cold_start),
+                 ("vad", lambda: speech_rows.vad_row(self, row, figure, WORK)),
+                 ("whisper", lambda: speech_rows.not_yet_row(self, row, "whisper")),
+                 ("caption", lambda: speech_rows.not_yet_row(self, row, "caption"))]
         for name, step in steps:
             if only and name not in only:
                 continue
@@ -552,7 +556,7 @@ def machine() -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=sorted(MODES))
-    parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold")
+    parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold,vad,whisper,caption")
     args = parser.parse_args()
     bench = Bench(args.mode)
     started = time.time()

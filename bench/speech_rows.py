@@ -1,0 +1,101 @@
+"""Speech and caption rows of the bench (issue 11). They have no peer: their targets are
+informative, not promises.
+
+- `vad`: Silero VAD (the real model scripts/setup.sh installs) on espeak-ng speech with
+  silences and low noise between sentences, through the `rushes-models` bench target
+  `speech`; × real time = audio seconds / our seconds.
+- `whisper`: a Whisper-tiny-sized encoder + decoder with random weights, seconds per 30 s
+  window. Not measured yet: its generator is not written (see the row's reason).
+- `caption`: Florence-2-base-sized graphs with random weights, seconds per keyframe caption.
+  Not measured yet, for the same reason.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from measure import NotMeasured, Timing, seconds_field
+
+SAMPLE_RATE = 16_000
+SENTENCES = [
+    "Scene forty two, take three. Roll camera.",
+    "Okay everyone, quiet on set please, we are going again from the top.",
+    "Can we get the boom a little higher, it is dipping into the frame.",
+    "Action!",
+    "Cut. That was lovely, let us check the gate and move on to the close up.",
+    "Lighting, we need ten minutes to turn around for the reverse.",
+]
+# Seconds of silence (with low noise) before each sentence.
+GAPS = [1.5, 3.0, 2.0, 4.0, 2.5, 3.5]
+
+
+def make_speech(work: Path) -> tuple[Path, float]:
+    """espeak-ng sentences with noisy silences between them, as raw 16 kHz mono f32le; its
+    path and duration in seconds. Made once."""
+    folder = work / "speech"
+    raw = folder / "speech_16k_f32le.raw"
+    if raw.is_file():
+        return raw, raw.stat().st_size / 4 / SAMPLE_RATE
+    folder.mkdir(parents=True, exist_ok=True)
+    parts = []
+    for i, (sentence, gap) in enumerate(zip(SENTENCES, GAPS)):
+        voice = folder / f"sentence{i}.wav"
+        subprocess.run(["espeak-ng", "-s", "150", "-w", str(voice), sentence], check=True, capture_output=True)
+        parts.append((gap, voice))
+    inputs, filters, labels = [], [], []
+    for i, (gap, voice) in enumerate(parts):
+        inputs += ["-f", "lavfi", "-t", str(gap), "-i", f"anoisesrc=color=pink:amplitude=0.01:r={SAMPLE_RATE}",
+                   "-i", str(voice)]
+        filters.append(f"[{2 * i}:a]aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono[g{i}];"
+                       f"[{2 * i + 1}:a]aresample={SAMPLE_RATE},aformat=channel_layouts=mono[v{i}]")
+        labels.append(f"[g{i}][v{i}]")
+    graph = ";".join(filters) + ";" + "".join(labels) + f"concat=n={2 * len(parts)}:v=0:a=1[out]"
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-y", *inputs, "-filter_complex", graph,
+                    "-map", "[out]", "-ar", str(SAMPLE_RATE), "-ac", "1", "-f", "f32le", str(raw) + ".part"],
+                   check=True, capture_output=True)
+    Path(str(raw) + ".part").replace(raw)
+    return raw, raw.stat().st_size / 4 / SAMPLE_RATE
+
+
+def vad_row(bench, row, figure, work: Path) -> None:
+    r = row("vad", "voice-activity detection (Silero VAD v6, real model) on espeak-ng speech with silences, 2 threads",
+            {"op": ">=", "value": 1.0, "unit": "× real time", "also": "informative: no peer"})
+    bench.rows.append(r)
+    speech, duration = make_speech(work)
+    outputs = bench.repeat_target("rushes-models", "speech", {"RUSHES_BENCH_SPEECH": str(speech)})
+    lines = [next((o for o in objs if o.get("bench") == "vad"), None) for objs in outputs]
+    skipped = next((line["skipped"] for line in lines if line and "skipped" in line), None)
+    if skipped:
+        raise NotMeasured(f"the `speech` target skipped VAD: {skipped}")
+    times = [seconds_field(line, "") for line in lines if line]
+    if not times or any(t is None for t in times):
+        raise NotMeasured("the `speech` target printed no `seconds`")
+    timing = Timing(times)
+    audio = float(lines[-1].get("audio_seconds", duration))
+    segments = lines[-1].get("segments", [])
+    r["ours"] = {"what": "SileroVad::detect (bench target `speech`), seconds for the whole file", **figure(timing)}
+    r["ratio"] = audio / timing.median
+    r["note"] = (f"{audio:.1f} s of 16 kHz audio: {len(SENTENCES)} espeak-ng sentences with {sum(GAPS):.1f} s of pink-noise "
+                 f"silence between them; {len(segments)} speech segments found. × real time = audio seconds / ours. "
+                 f"No peer: the target is informative.")
+
+
+# Rows whose random-weight generators are not written yet: measure, unit, why.
+NOT_YET = {
+    "whisper": ("Whisper-tiny-sized encoder + decoder (random weights; d_model 384, 4+4 layers, 6 heads, vocab 51865), "
+                "one 30 s window", "s",
+                "the random-weight Whisper-tiny generator (tests/fixtures/models/make_whisper_tiny_random.py) is not "
+                "written yet; only the tiny scripted fixture exists, which says nothing about cost"),
+    "caption": ("Florence-2-base-sized graphs (random weights; BART-base text side d_model 768, 6+6 layers, 12 heads, "
+                "vocab 51289), one keyframe caption", "s",
+                "the random-weight Florence-2-base generator is not written yet; only the tiny scripted fixture "
+                "exists, which says nothing about cost"),
+}
+
+
+def not_yet_row(bench, row, key: str) -> None:
+    measure, unit, why = NOT_YET[key]
+    r = row(key, measure, {"op": "<=", "value": 1.0, "unit": unit, "also": "informative: no peer"})
+    r["reason"] = why
+    bench.rows.append(r)
