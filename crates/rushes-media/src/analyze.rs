@@ -15,6 +15,7 @@ use image::RgbImage;
 use rushes_core::MediaInfo;
 
 use crate::MediaError;
+use crate::refine::{CoarseCut, WindowDetection, refine_coarse_cuts};
 use crate::shots::{BoundaryFinder, DETECTION_WIDTH, JudgedFrame};
 use crate::tools::{
     FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
@@ -131,7 +132,8 @@ fn decode_and_cut(
             detect: (detect_width, detect_height),
             sample: sampling.then_some((width, height)),
         },
-        &grid,
+        Some(&grid),
+        None,
         config.decode_threads,
     );
     let sample_pipe = sample_pipe.map(|(reader, writer)| {
@@ -219,7 +221,16 @@ fn decode_and_cut(
     if plan.unmatched > 0 || plan.dropped_samples > 0 {
         tracing::debug!(path = %path.display(), unmatched = plan.unmatched, dropped = plan.dropped_samples, "sample output and plan disagreed");
     }
-    let shots = plan.into_shots(info.duration);
+    let coarse_cuts = std::mem::take(&mut plan.coarse_cuts);
+    let origin = plan.origin.unwrap_or(0);
+    let mut shots = plan.into_shots(info.duration);
+    let detection = WindowDetection {
+        origin,
+        frame_rate,
+        size: (detect_width, detect_height),
+        threshold: config.shot_threshold,
+    };
+    refine_coarse_cuts(path, &mut shots, &coarse_cuts, &detection);
     tracing::debug!(path = %path.display(), shots = shots.len(), "analysed video");
     Ok(shots)
 }
@@ -261,7 +272,7 @@ impl FramePositions {
 /// The file's timeline cut into `interval`-long steps; the first frame of each step is a
 /// steady sample. ffmpeg's `select` filter and [`SamplePlan`] evaluate the same arithmetic
 /// on the same microsecond timestamps, so both pick the same frames.
-struct SampleGrid {
+pub(crate) struct SampleGrid {
     /// `None` when steady sampling is off (interval ≤ 0 or not finite).
     interval: Option<f64>,
 }
@@ -373,6 +384,8 @@ struct SamplePlan<'a> {
     held: VecDeque<SampleCandidate>,
     /// A wanted frame the sample output skipped: the next frame it sends in that shot stands in.
     owed_shot: Option<usize>,
+    /// Hard cuts found more than two frame positions after the decoded frame before them.
+    coarse_cuts: Vec<CoarseCut>,
     frames_decoded: u64,
     /// Wanted frames the sample output did not carry.
     unmatched: u64,
@@ -404,6 +417,7 @@ impl<'a> SamplePlan<'a> {
             pending: VecDeque::new(),
             held: VecDeque::new(),
             owed_shot: None,
+            coarse_cuts: Vec::new(),
             frames_decoded: 0,
             unmatched: 0,
             dropped_samples: 0,
@@ -429,7 +443,8 @@ impl<'a> SamplePlan<'a> {
             (None, _, None) => 0.0,
         };
         // Timestamps that go backwards (broken muxers) are clamped to stay monotonic.
-        let time = self.previous_time.map_or(time, |p| time.max(p));
+        let previous_time = self.previous_time;
+        let time = previous_time.map_or(time, |p| time.max(p));
         self.previous_time = Some(time);
         self.frames_decoded += 1;
 
@@ -446,6 +461,18 @@ impl<'a> SamplePlan<'a> {
                 end: time,
             });
             self.shot_start = time;
+            let hard = score >= self.config.shot_threshold || merge_cut;
+            if let Some(after) = previous_time
+                && hard
+                && time - after > 2.0 * self.frame_period + self.half_frame
+            {
+                self.coarse_cuts.push(CoarseCut {
+                    shot: self.shots.len(),
+                    after,
+                    at: time,
+                    last_above: merge_cut && score < self.config.shot_threshold,
+                });
+            }
         }
         let step = pts.and_then(|pts| self.grid.step(pts));
         let new_step = match (step, self.previous_step) {
@@ -630,10 +657,18 @@ pub fn frame_at(
 }
 
 /// Frame sizes of the two outputs of the decode.
-struct DecodeSizes {
-    detect: (u32, u32),
+pub(crate) struct DecodeSizes {
+    pub detect: (u32, u32),
     /// `None`: no sample output.
-    sample: Option<(u32, u32)>,
+    pub sample: Option<(u32, u32)>,
+}
+
+/// A stretch of the file decoded alone, every frame (no frame skipping): input-seeked to
+/// `start_micros`, `length_micros` long. Output timestamps start at the seek point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SeekWindow {
+    pub start_micros: i64,
+    pub length_micros: i64,
 }
 
 /// One ffmpeg, one decode, two raw RGB outputs: every frame, tiny, for shot detection on
@@ -645,7 +680,14 @@ struct DecodeSizes {
 /// The sample output goes to fd 0 because a child only has three standard descriptors and
 /// std cannot hand it a fourth without `unsafe`: ffmpeg runs with `-nostdin` and fd 0 is
 /// the write end of our pipe.
-fn decode_command(path: &Path, sizes: DecodeSizes, grid: &SampleGrid, threads: usize) -> Command {
+/// With a `window`, only that stretch is decoded, and every frame of it.
+pub(crate) fn decode_command(
+    path: &Path,
+    sizes: DecodeSizes,
+    grid: Option<&SampleGrid>,
+    window: Option<SeekWindow>,
+    threads: usize,
+) -> Command {
     let DecodeSizes {
         detect: (detect_width, detect_height),
         sample,
@@ -662,18 +704,31 @@ fn decode_command(path: &Path, sizes: DecodeSizes, grid: &SampleGrid, threads: u
     command.args(["-skip_loop_filter", "all"]);
     // Frames no other frame refers to (H.264/HEVC non-reference B-frames, about every other
     // frame of a long-GOP camera or x264 file) are not decoded at all: 40% less decoding on
-    // the bench reel. The frames left are never more than two apart there, so a cut lands on
-    // the frame it happened on or the one after, within the ±1 frame we promise. Intra-only
-    // and B-frame-less files lose nothing.
-    command.args(["-skip_frame", "noref"]);
+    // the bench reel. Where the frames left are more than two apart (runs of B-frames), the
+    // cuts found are decoded again at full rate (`refine`), so every cut lands on the frame
+    // it happened on or the one after, within the ±1 frame we promise. Intra-only and
+    // B-frame-less files lose nothing. A window is that second look: every frame.
+    match window {
+        None => {
+            command.args(["-skip_frame", "noref"]);
+        }
+        Some(window) => {
+            command.args([
+                "-ss",
+                &micros_to_seconds_arg(window.start_micros),
+                "-t",
+                &micros_to_seconds_arg(window.length_micros),
+            ]);
+        }
+    }
     // ffmpeg rotates by the display matrix first (autorotate is on by default), so the
     // sizes are display sizes. Detection frames use a two-tap filter, as PySceneDetect's
     // bilinear resize does; sampled frames a proper bilinear.
     let detect = format!(
         "scale={detect_width}:{detect_height}:flags=fast_bilinear,format=rgb24,showinfo=checksum=0"
     );
-    let (graph, outputs) = match sample {
-        Some((width, height)) => (
+    let (graph, outputs) = match sample.zip(grid) {
+        Some(((width, height), grid)) => (
             format!(
                 "[0:V:0]settb=AVTB,split=2[detect][sample];[detect]{detect}[detect_out];\
                  [sample]{select},{SAMPLE_SHOWINFO}=checksum=0,\
@@ -731,6 +786,13 @@ pub(crate) fn output_size(info: &MediaInfo, max_side: u32) -> Result<(u32, u32),
     let scale = f64::from(limit) / f64::from(longest);
     let fit = |side: u32| ((f64::from(side) * scale).round() as u32).max(2);
     Ok((fit(width), fit(height)))
+}
+
+/// Exact microseconds as an ffmpeg duration argument ("1.040000").
+fn micros_to_seconds_arg(micros: i64) -> String {
+    let sign = if micros < 0 { "-" } else { "" };
+    let micros = micros.unsigned_abs();
+    format!("{sign}{}.{:06}", micros / 1_000_000, micros % 1_000_000)
 }
 
 fn last_line(text: &str) -> &str {

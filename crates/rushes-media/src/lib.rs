@@ -9,6 +9,7 @@ mod audio;
 mod error;
 mod export;
 mod probe;
+mod refine;
 mod shots;
 mod sniff;
 mod still;

@@ -30,6 +30,14 @@ fn cuts_are_found_within_a_frame_when_non_reference_frames_are_skipped() -> Test
     finds_pyscenedetect_cuts_of_the_merged_cut_clip(&["-x264-params", "bframes=3:b-pyramid=normal"])
 }
 
+/// The same clip with runs of non-reference frames (x264 `bframes=3`, no pyramid: three
+/// B-frames in a row, none of them decoded), so the decoded frames are four apart: every
+/// PySceneDetect cut is still found within one frame.
+#[test]
+fn cuts_are_found_within_a_frame_when_runs_of_non_reference_frames_are_skipped() -> TestResult {
+    finds_pyscenedetect_cuts_of_the_merged_cut_clip(&["-x264-params", "bframes=3:b-pyramid=none"])
+}
+
 fn finds_pyscenedetect_cuts_of_the_merged_cut_clip(encoder_options: &[&str]) -> TestResult {
     let dir = tempfile::tempdir()?;
     let graph = format!(
