@@ -3,7 +3,7 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, assert_error, get, library, ok_json, send, state};
+use crate::support::{TestResult, assert_error, get, get_error, library, ok_json, send, state};
 
 #[tokio::test]
 async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
@@ -63,8 +63,9 @@ async fn search_by_file_name_word_and_kind_filter() -> TestResult {
 async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let message = assert_error(
-        get(&state, "/api/search?q=date:2025-13-01").await?,
+    let message = get_error(
+        &state,
+        "/api/search?q=date:2025-13-01",
         StatusCode::BAD_REQUEST,
         "bad_query",
     )
@@ -74,38 +75,44 @@ async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestRes
         "{message}"
     );
     let long = "a".repeat(2000);
-    assert_error(
-        get(&state, &format!("/api/search?q={long}")).await?,
+    get_error(
+        &state,
+        &format!("/api/search?q={long}"),
         StatusCode::BAD_REQUEST,
         "bad_query",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/search?q=x&limit=1000").await?,
+    get_error(
+        &state,
+        "/api/search?q=x&limit=1000",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/search?q=x&limit=lots").await?,
+    get_error(
+        &state,
+        "/api/search?q=x&limit=lots",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/search?q=x&sort=random").await?,
+    get_error(
+        &state,
+        "/api/search?q=x&sort=random",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/facets?q=date:2025-13-01").await?,
+    get_error(
+        &state,
+        "/api/facets?q=date:2025-13-01",
         StatusCode::BAD_REQUEST,
         "bad_query",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/nothing-here").await?,
+    get_error(
+        &state,
+        "/api/nothing-here",
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -141,14 +148,16 @@ async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
         format!("/media/{}/proxy", library.avi.id)
     );
 
-    assert_error(
-        get(&state, "/api/assets/0123456789abcdef").await?,
+    get_error(
+        &state,
+        "/api/assets/0123456789abcdef",
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/assets/not-an-id").await?,
+    get_error(
+        &state,
+        "/api/assets/not-an-id",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
@@ -269,14 +278,16 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
         "visual_search_off",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/similar?asset=0123456789abcdef&t=1").await?,
+    get_error(
+        &state,
+        "/api/similar?asset=0123456789abcdef&t=1",
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await?;
-    assert_error(
-        get(&state, "/api/similar?asset=../../etc&t=1").await?,
+    get_error(
+        &state,
+        "/api/similar?asset=../../etc&t=1",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )

@@ -5,7 +5,7 @@ use std::process::Command;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, assert_error, body_bytes, get, library, send, state};
+use crate::support::{TestResult, body_bytes, get, get_error, library, send, state};
 
 #[tokio::test]
 async fn original_media_is_served_whole_and_by_range() -> TestResult {
@@ -49,24 +49,21 @@ async fn original_media_is_served_whole_and_by_range() -> TestResult {
 async fn unknown_and_malformed_ids_are_404_and_400() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    assert_error(
-        get(&state, "/media/0123456789abcdef").await?,
+    get_error(
+        &state,
+        "/media/0123456789abcdef",
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await?;
-    assert_error(
-        get(&state, "/media/0123456789abcdef/proxy").await?,
+    get_error(
+        &state,
+        "/media/0123456789abcdef/proxy",
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await?;
-    assert_error(
-        get(&state, "/media/xyz").await?,
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    )
-    .await?;
+    get_error(&state, "/media/xyz", StatusCode::BAD_REQUEST, "bad_request").await?;
     Ok(())
 }
 
@@ -75,8 +72,9 @@ async fn a_moved_away_file_is_404_not_500() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
     std::fs::remove_file(&library.slate.path)?;
-    let message = assert_error(
-        get(&state, &format!("/media/{}", library.slate.id)).await?,
+    let message = get_error(
+        &state,
+        &format!("/media/{}", library.slate.id),
         StatusCode::NOT_FOUND,
         "not_found",
     )
@@ -142,20 +140,23 @@ async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
     assert_eq!(response.headers()[header::CONTENT_TYPE], "image/jpeg");
     let bytes = body_bytes(response).await?;
     assert!(bytes.starts_with(&[0xFF, 0xD8]), "not a JPEG");
-    assert_error(
-        get(&state, &format!("/thumbs/{}/9999.jpg", library.slate.id)).await?,
+    get_error(
+        &state,
+        &format!("/thumbs/{}/9999.jpg", library.slate.id),
         StatusCode::NOT_FOUND,
         "not_found",
     )
     .await?;
-    assert_error(
-        get(&state, &format!("/thumbs/{}/abc.jpg", library.slate.id)).await?,
+    get_error(
+        &state,
+        &format!("/thumbs/{}/abc.jpg", library.slate.id),
         StatusCode::BAD_REQUEST,
         "bad_request",
     )
     .await?;
-    assert_error(
-        get(&state, "/thumbs/short/1000.jpg").await?,
+    get_error(
+        &state,
+        "/thumbs/short/1000.jpg",
         StatusCode::BAD_REQUEST,
         "bad_request",
     )

@@ -241,6 +241,17 @@ pub async fn assert_error(
     Ok(message)
 }
 
+/// `GET uri` answers the error `code` with `status` (see [`assert_error`]); returns the
+/// message.
+pub async fn get_error(
+    state: &AppState,
+    uri: &str,
+    status: StatusCode,
+    code: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    assert_error(get(state, uri).await?, status, code).await
+}
+
 /// `GET uri`: the status and the body as JSON (`null` when the body is not JSON).
 pub async fn get_json(
     state: &AppState,
