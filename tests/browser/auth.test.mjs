@@ -4,9 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 
-import { launch, newPage, settled } from './browser.mjs';
+import { freeLocalPort, launch, newPage, settled } from './browser.mjs';
 
 const RUSHES = process.env.RUSHES_BIN;
 const INDEX = process.env.RUSHES_INDEX_DIR;
@@ -15,17 +14,6 @@ let browser;
 let server;
 let base;
 let token;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts the guarded server and resolves with the token it prints once. */
 function startGuardedServer(port) {
@@ -61,7 +49,7 @@ async function waitUntilListening() {
 
 before(async () => {
   assert.ok(RUSHES && INDEX, 'RUSHES_BIN and RUSHES_INDEX_DIR come from run.sh');
-  const port = await freePort();
+  const port = await freeLocalPort();
   base = `http://127.0.0.1:${port}`;
   token = await startGuardedServer(port);
   await waitUntilListening();

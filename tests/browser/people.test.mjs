@@ -5,13 +5,12 @@
 // moments, merge two people, split a face out and forget that person.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
-import { launch, newPage, search } from './browser.mjs';
+import { launch, newPage, search, serveOwnIndex } from './browser.mjs';
 
 const RUSHES = process.env.RUSHES_BIN;
 const ROOT = new URL('../..', import.meta.url).pathname;
@@ -19,7 +18,7 @@ const ASTRONAUT = path.join(ROOT, 'runtime/test-images/astronaut.png');
 const MESSI = '/usr/share/doc/opencv-doc/examples/data/messi5.jpg';
 
 let browser;
-let server;
+let stopServer;
 let base;
 let work;
 
@@ -31,27 +30,6 @@ function ffmpeg(...args) {
 function clip(photo, filter, out) {
   ffmpeg('-loop', '1', '-framerate', '10', '-i', photo, '-t', '3', '-vf', `${filter},format=yuv420p`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '26', out);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.on('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilListening() {
-  for (let attempt = 0; attempt < 150; attempt += 1) {
-    try {
-      if ((await fetch(`${base}/api/status`)).ok) return;
-    } catch { /* not yet */ }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the people server did not start listening');
 }
 
 before(async () => {
@@ -66,16 +44,13 @@ before(async () => {
   clip(MESSI, "scale=2192:1368:flags=lanczos,crop=1024:768:'700-60*t/3':100", path.join(footage, 'messi_pan.mp4'));
   const index = path.join(work, 'index');
   execFileSync(RUSHES, ['index', footage, '--index', index], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = spawn(RUSHES, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], { cwd: ROOT, stdio: 'ignore' });
-  await waitUntilListening();
+  ({ base, stop: stopServer } = await serveOwnIndex(RUSHES, index, ROOT));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) server.kill('SIGTERM');
+  stopServer?.();
   if (work) fs.rmSync(work, { recursive: true, force: true });
 });
 
