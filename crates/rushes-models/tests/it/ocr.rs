@@ -250,11 +250,7 @@ fn a_lone_burned_in_glyph_is_read_but_kept_only_by_rapidocrs_filter() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_models, store) = ppocr_store();
     let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
-    let filter = format!(
-        "drawtext={}:text='R':fontsize=72:fontcolor=white:box=1:boxcolor=black@0.7:boxborderw=16:x=(w-text_w)/2:y=h-text_h-40",
-        drawtext_font()
-    );
-    let frame = vtest_frame(&filter, &dir.path().join("glyph.png"));
+    let frame = burned_in_frame("2", "R", &dir.path().join("glyph.png"));
     let default_lines = engine.read(&frame).expect("read");
     assert!(
         default_lines.iter().all(|l| l.text.trim() != "R"),
@@ -283,12 +279,12 @@ fn a_lone_burned_in_glyph_is_read_but_kept_only_by_rapidocrs_filter() {
     );
 }
 
-/// A vtest frame at `seconds` with `slate` burned in on an opaque box.
-fn slate_frame(seconds: &str, slate: &str, out: &std::path::Path) -> image::RgbImage {
+/// A vtest frame at `seconds` with `text` burned in on an opaque box.
+fn burned_in_frame(seconds: &str, text: &str, out: &std::path::Path) -> image::RgbImage {
     let video = opencv_data("vtest.avi");
     let video = video.to_str().expect("path");
     let filter = format!(
-        "drawtext={}:text='{slate}':fontsize=56:fontcolor=white:box=1:boxcolor=black:boxborderw=12:x=(w-text_w)/2:y=h-text_h-40",
+        "drawtext={}:text='{text}':fontsize=56:fontcolor=white:box=1:boxcolor=black:boxborderw=12:x=(w-text_w)/2:y=h-text_h-40",
         drawtext_font()
     );
     ffmpeg_png(
@@ -319,9 +315,9 @@ fn a_slate_held_over_frames_is_read_once_and_a_changed_take_is_read_again() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (_models, store) = ppocr_store();
     let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
-    let first = slate_frame("2", "SCENE 42 TAKE 3", &dir.path().join("a.png"));
-    let later = slate_frame("4", "SCENE 42 TAKE 3", &dir.path().join("b.png"));
-    let next_take = slate_frame("4", "SCENE 42 TAKE 8", &dir.path().join("c.png"));
+    let first = burned_in_frame("2", "SCENE 42 TAKE 3", &dir.path().join("a.png"));
+    let later = burned_in_frame("4", "SCENE 42 TAKE 3", &dir.path().join("b.png"));
+    let next_take = burned_in_frame("4", "SCENE 42 TAKE 8", &dir.path().join("c.png"));
 
     let read_first = engine.read_in_sequence(&first).expect("read");
     assert_eq!(slate_text(&read_first), "SCENE 42 TAKE 3", "{read_first:?}");
