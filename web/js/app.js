@@ -192,12 +192,17 @@ async function runSimilar(assetId, t) {
     if (detail) count.textContent = `${page.hits.length} moments that look like ${fileName(detail.asset.path)} at ${formatTime(t)}`;
     markResults('ready', null);
   } catch (error) {
-    if (error.name === 'AbortError') return;
-    showMessage(explain(error), 'error');
-    markResults('error', null);
-    results.replaceChildren();
-    count.textContent = '';
+    showSearchError(error);
   }
+}
+
+/** A failed similar/image search: the reason, no results (an aborted request is not shown). */
+function showSearchError(error) {
+  if (error.name === 'AbortError') return;
+  showMessage(explain(error), 'error');
+  markResults('error', null);
+  results.replaceChildren();
+  count.textContent = '';
 }
 
 async function runImage(file) {
@@ -218,11 +223,7 @@ async function runImage(file) {
     count.textContent = `${page.hits.length} moments that look like this image`;
     markResults('ready', null);
   } catch (error) {
-    if (error.name === 'AbortError') return;
-    showMessage(explain(error), 'error');
-    markResults('error', null);
-    results.replaceChildren();
-    count.textContent = '';
+    showSearchError(error);
   }
 }
 
