@@ -33,6 +33,24 @@ fn spawn_index(shoot: &Path, index: &Path) -> Child {
         .expect("start rushes index")
 }
 
+/// When kill `attempt` of `kills` lands: spread evenly over an uninterrupted run's length.
+fn kill_time(uninterrupted: Duration, attempt: usize, kills: usize) -> Duration {
+    uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64)
+}
+
+/// Runs `rushes index` and SIGKILLs it after `at` (no destructor, no flush, no lock release
+/// by the process); it must not have panicked. Returns whether it had finished first.
+fn index_killed_after(shoot: &Path, index: &Path, at: Duration) -> bool {
+    let mut child = spawn_index(shoot, index);
+    std::thread::sleep(at);
+    let finished_first = child.try_wait().expect("poll child").is_some();
+    child.kill().expect("kill rushes index");
+    let output = child.wait_with_output().expect("reap rushes index");
+    let stderr = stderr_of(&output);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    finished_first
+}
+
 fn stderr_of(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -198,16 +216,9 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
     let kills = kill_count();
     let mut killed_part_way = 0;
     for attempt in 0..kills {
-        let at = uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64);
+        let at = kill_time(uninterrupted, attempt, kills);
         let index = temp.path().join(format!("killed-{attempt}"));
-        let mut child = spawn_index(&shoot, &index);
-        std::thread::sleep(at);
-        // Child::kill sends SIGKILL: no destructor, no flush, no lock release by the process.
-        let finished_first = child.try_wait().expect("poll child").is_some();
-        child.kill().expect("kill rushes index");
-        let output = child.wait_with_output().expect("reap rushes index");
-        let stderr = stderr_of(&output);
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        let finished_first = index_killed_after(&shoot, &index, at);
         let context = format!("kill {attempt} at {at:?} (finished first: {finished_first})");
 
         // A search right after the kill: works on whatever was committed, or says there
@@ -297,15 +308,10 @@ fn incremental_run_killed_at_any_moment_then_rerun_matches_an_uninterrupted_one(
 
     let kills = kill_count();
     for attempt in 0..kills {
-        let at = uninterrupted.mul_f64((attempt as f64 + 0.5) / kills as f64);
+        let at = kill_time(uninterrupted, attempt, kills);
         let index = temp.path().join(format!("killed-{attempt}"));
         copy_tree(&base, &index);
-        let mut child = spawn_index(&shoot, &index);
-        std::thread::sleep(at);
-        child.kill().expect("kill rushes index");
-        let output = child.wait_with_output().expect("reap rushes index");
-        let stderr = stderr_of(&output);
-        assert!(!stderr.contains("panicked"), "{stderr}");
+        index_killed_after(&shoot, &index, at);
         let context = format!("incremental kill {attempt} at {at:?}");
         let after_kill = rushes(&["search", "crowd", "--index", utf8(&index), "--json"]);
         assert!(
