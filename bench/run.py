@@ -496,7 +496,7 @@ class Bench:
         steps = [("e2e", self.end_to_end), ("sampling", self.sampling_and_shots), ("encoder", self.encoder),
                  ("ocr", self.ocr), ("query", self.query_latency), ("cold", self.cold_start),
                  ("vad", lambda: speech_rows.vad_row(self, row, figure, WORK)),
-                 ("whisper", lambda: speech_rows.not_yet_row(self, row, "whisper")),
+                 ("whisper", lambda: speech_rows.whisper_row(self, row, figure, WORK, REPO, PYTHON)),
                  ("caption", lambda: speech_rows.not_yet_row(self, row, "caption"))]
         for name, step in steps:
             if only and name not in only:

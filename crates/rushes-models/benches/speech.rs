@@ -1,15 +1,19 @@
 //! Times voice-activity detection with the real Silero VAD model on speech the harness
-//! prepared (espeak-ng sentences with silences and noise between them); prints one JSON line
-//! per measurement, as the `encoders` target does.
+//! prepared (espeak-ng sentences with silences and noise between them), and Whisper
+//! transcription of one 30 s window of it with a Whisper-tiny-sized random-weight model;
+//! prints one JSON line per measurement, as the `encoders` target does.
 //!
 //! `RUSHES_BENCH_SPEECH` names a file of raw 16 kHz mono f32 little-endian samples (bench/
 //! speech_rows.py makes it with ffmpeg). `RUSHES_MODELS` (default: the repo's `models/`)
-//! holds the `silero-vad` model that scripts/setup.sh installs. Inputs that are absent make
-//! the row print a `"skipped"` line instead.
+//! holds the `silero-vad` model that scripts/setup.sh installs. `RUSHES_BENCH_WHISPER_MODEL`
+//! names the folder of a Whisper-sized model (bench/speech_rows.py generates it with
+//! tests/fixtures/models/make_whisper_tiny_random.py); its manifest's `max_tokens` caps the
+//! decode. Inputs that are absent make the row print a `"skipped"` line instead.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use rushes_models::whisper::{SAMPLE_RATE, WINDOW_SAMPLES, WhisperModel};
 use rushes_models::{ModelStore, SileroVad};
 use serde_json::json;
 
@@ -34,11 +38,16 @@ fn read_samples(path: &Path) -> Result<Vec<f32>, String> {
         .collect())
 }
 
-fn vad() -> Result<serde_json::Value, String> {
-    let speech = std::env::var_os("RUSHES_BENCH_SPEECH")
+/// The path in environment variable `name`, if set and not empty.
+fn path_from_env(name: &str) -> Result<PathBuf, String> {
+    std::env::var_os(name)
         .filter(|path| !path.is_empty())
-        .ok_or("RUSHES_BENCH_SPEECH is not set")?;
-    let samples = read_samples(Path::new(&speech))?;
+        .map(PathBuf::from)
+        .ok_or(format!("{name} is not set"))
+}
+
+fn vad() -> Result<serde_json::Value, String> {
+    let samples = read_samples(&path_from_env("RUSHES_BENCH_SPEECH")?)?;
     let store = ModelStore::new(&models_dir());
     let mut vad = SileroVad::load(&store, THREADS).map_err(|e| e.to_string())?;
     let audio_seconds = samples.len() as f64 / f64::from(vad.sample_rate());
@@ -54,9 +63,48 @@ fn vad() -> Result<serde_json::Value, String> {
     }))
 }
 
+/// One 30 s window of the prepared speech through `WhisperModel::transcribe` (mel features,
+/// encoder, greedy decode with the key/value cache), language given so no detection step.
+fn whisper() -> Result<serde_json::Value, String> {
+    let samples = read_samples(&path_from_env("RUSHES_BENCH_SPEECH")?)?;
+    let window = &samples[..samples.len().min(WINDOW_SAMPLES)];
+    let model_dir = path_from_env("RUSHES_BENCH_WHISPER_MODEL")?;
+    let name = model_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or("RUSHES_BENCH_WHISPER_MODEL names no folder")?;
+    let store = ModelStore::new(model_dir.parent().unwrap_or(Path::new(".")));
+    let max_tokens = store
+        .manifest(&name)
+        .map_err(|e| e.to_string())?
+        .whisper
+        .map(|spec| spec.max_tokens)
+        .ok_or("the model has no [whisper] section")?;
+    let mut model = WhisperModel::load(&store, &name, THREADS).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let transcription = model
+        .transcribe(window, 0.0, Some("en"))
+        .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "bench": "whisper",
+        "seconds": seconds,
+        "window_seconds": window.len() as f64 / f64::from(SAMPLE_RATE),
+        "max_tokens": max_tokens,
+        "lines": transcription.lines.len(),
+        "threads": THREADS,
+    }))
+}
+
+/// A bench row: its JSON line, or why it was skipped.
+type Row = fn() -> Result<serde_json::Value, String>;
+
 fn main() {
-    match vad() {
-        Ok(line) => println!("{line}"),
-        Err(reason) => println!("{}", json!({ "bench": "vad", "skipped": reason })),
+    let rows: [(&str, Row); 2] = [("vad", vad), ("whisper", whisper)];
+    for (bench, row) in rows {
+        match row() {
+            Ok(line) => println!("{line}"),
+            Err(reason) => println!("{}", json!({ "bench": bench, "skipped": reason })),
+        }
     }
 }
