@@ -497,7 +497,7 @@ class Bench:
                  ("ocr", self.ocr), ("query", self.query_latency), ("cold", self.cold_start),
                  ("vad", lambda: speech_rows.vad_row(self, row, figure, WORK)),
                  ("whisper", lambda: speech_rows.whisper_row(self, row, figure, WORK, REPO, PYTHON)),
-                 ("caption", lambda: speech_rows.not_yet_row(self, row, "caption"))]
+                 ("caption", lambda: speech_rows.caption_row(self, row, figure, WORK, REPO, PYTHON, self.keyframes))]
         for name, step in steps:
             if only and name not in only:
                 continue

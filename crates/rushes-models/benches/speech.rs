@@ -1,20 +1,24 @@
 //! Times voice-activity detection with the real Silero VAD model on speech the harness
 //! prepared (espeak-ng sentences with silences and noise between them), and Whisper
-//! transcription of one 30 s window of it with a Whisper-tiny-sized random-weight model;
-//! prints one JSON line per measurement, as the `encoders` target does.
+//! transcription of one 30 s window of it with a Whisper-tiny-sized random-weight model,
+//! and Florence-2-base-sized keyframe captions; prints one JSON line per measurement, as
+//! the `encoders` target does.
 //!
 //! `RUSHES_BENCH_SPEECH` names a file of raw 16 kHz mono f32 little-endian samples (bench/
 //! speech_rows.py makes it with ffmpeg). `RUSHES_MODELS` (default: the repo's `models/`)
 //! holds the `silero-vad` model that scripts/setup.sh installs. `RUSHES_BENCH_WHISPER_MODEL`
 //! names the folder of a Whisper-sized model (bench/speech_rows.py generates it with
 //! tests/fixtures/models/make_whisper_tiny_random.py); its manifest's `max_tokens` caps the
-//! decode. Inputs that are absent make the row print a `"skipped"` line instead.
+//! decode. `RUSHES_BENCH_CAPTION_MODEL` names the folder of a Florence-2-sized model
+//! (tests/fixtures/models/make_florence2_base_random.py) and `RUSHES_BENCH_KEYFRAMES` a
+//! folder of PNG keyframes, captioned in one batch as ingest does. Inputs that are absent
+//! make the row print a `"skipped"` line instead.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rushes_models::whisper::{SAMPLE_RATE, WINDOW_SAMPLES, WhisperModel};
-use rushes_models::{ModelStore, SileroVad};
+use rushes_models::{Captioner, ModelStore, SileroVad};
 use serde_json::json;
 
 const THREADS: usize = 2;
@@ -63,17 +67,73 @@ fn vad() -> Result<serde_json::Value, String> {
     }))
 }
 
+/// The store holding the model folder named by environment variable `variable`, and the
+/// model's name.
+fn model_from_env(variable: &str) -> Result<(ModelStore, String), String> {
+    let model_dir = path_from_env(variable)?;
+    let name = model_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or(format!("{variable} names no folder"))?;
+    let store = ModelStore::new(model_dir.parent().unwrap_or(Path::new(".")));
+    Ok((store, name))
+}
+
+/// Every `*.png` in `folder`, in name order.
+fn keyframes_in(folder: &Path) -> Result<Vec<image::RgbImage>, String> {
+    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            image::open(path)
+                .map(|picture| picture.to_rgb8())
+                .map_err(|e| format!("{}: {e}", path.display()))
+        })
+        .collect()
+}
+
+/// The keyframes captioned in one `Captioner::caption_images` call (one batch, as ingest's
+/// caption worker sends them): vision encoder, text encoder, greedy decode with the cache.
+fn caption() -> Result<serde_json::Value, String> {
+    let keyframes = keyframes_in(&path_from_env("RUSHES_BENCH_KEYFRAMES")?)?;
+    if keyframes.is_empty() {
+        return Err("RUSHES_BENCH_KEYFRAMES holds no PNG".into());
+    }
+    let (store, name) = model_from_env("RUSHES_BENCH_CAPTION_MODEL")?;
+    let max_tokens = store
+        .manifest(&name)
+        .map_err(|e| e.to_string())?
+        .caption
+        .map(|spec| spec.max_tokens)
+        .ok_or("the model has no [caption] section")?;
+    let mut captioner = Captioner::load(&store, &name, THREADS).map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let captions = captioner
+        .caption_images(&keyframes)
+        .map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(json!({
+        "bench": "caption",
+        "seconds": seconds,
+        "seconds_per_keyframe": seconds / keyframes.len() as f64,
+        "keyframes": keyframes.len(),
+        "captions": captions.len(),
+        "max_tokens": max_tokens,
+        "threads": THREADS,
+    }))
+}
+
 /// One 30 s window of the prepared speech through `WhisperModel::transcribe` (mel features,
 /// encoder, greedy decode with the key/value cache), language given so no detection step.
 fn whisper() -> Result<serde_json::Value, String> {
     let samples = read_samples(&path_from_env("RUSHES_BENCH_SPEECH")?)?;
     let window = &samples[..samples.len().min(WINDOW_SAMPLES)];
-    let model_dir = path_from_env("RUSHES_BENCH_WHISPER_MODEL")?;
-    let name = model_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .ok_or("RUSHES_BENCH_WHISPER_MODEL names no folder")?;
-    let store = ModelStore::new(model_dir.parent().unwrap_or(Path::new(".")));
+    let (store, name) = model_from_env("RUSHES_BENCH_WHISPER_MODEL")?;
     let max_tokens = store
         .manifest(&name)
         .map_err(|e| e.to_string())?
@@ -100,7 +160,7 @@ fn whisper() -> Result<serde_json::Value, String> {
 type Row = fn() -> Result<serde_json::Value, String>;
 
 fn main() {
-    let rows: [(&str, Row); 2] = [("vad", vad), ("whisper", whisper)];
+    let rows: [(&str, Row); 3] = [("vad", vad), ("whisper", whisper), ("caption", caption)];
     for (bench, row) in rows {
         match row() {
             Ok(line) => println!("{line}"),
