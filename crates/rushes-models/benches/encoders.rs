@@ -18,6 +18,10 @@ use rushes_models::ocr::TextFilter;
 use rushes_models::{ImageEmbedder, ModelStore, OcrEngine};
 use serde_json::json;
 
+#[path = "shared/keyframes.rs"]
+mod prepared_keyframes;
+use prepared_keyframes::keyframes_in;
+
 const THREADS: usize = 2;
 
 fn repo_root() -> PathBuf {
@@ -34,27 +38,6 @@ fn keyframes(scratch: &Path) -> Result<Vec<image::RgbImage>, String> {
         Some(folder) if !folder.is_empty() => keyframes_in(Path::new(&folder)),
         _ => decode_keyframes(scratch),
     }
-}
-
-/// Every `*.png` in `folder`, in name order.
-fn keyframes_in(folder: &Path) -> Result<Vec<image::RgbImage>, String> {
-    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
-        .collect();
-    paths.sort();
-    if paths.is_empty() {
-        return Err(format!("no .png keyframes in {}", folder.display()));
-    }
-    paths
-        .iter()
-        .map(|path| {
-            image::open(path)
-                .map(|image| image.to_rgb8())
-                .map_err(|e| format!("{}: {e}", path.display()))
-        })
-        .collect()
 }
 
 /// Frames of real footage at a few times, decoded by ffmpeg into `dir`.

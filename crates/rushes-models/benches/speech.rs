@@ -18,8 +18,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use rushes_models::whisper::{SAMPLE_RATE, WINDOW_SAMPLES, WhisperModel};
-use rushes_models::{Captioner, ModelStore, SileroVad};
+use rushes_models::{Captioner, Manifest, ModelStore, SileroVad};
 use serde_json::json;
+
+#[path = "shared/keyframes.rs"]
+mod prepared_keyframes;
+use prepared_keyframes::keyframes_in;
 
 const THREADS: usize = 2;
 
@@ -50,14 +54,19 @@ fn path_from_env(name: &str) -> Result<PathBuf, String> {
         .ok_or(format!("{name} is not set"))
 }
 
+/// Runs `work` once: its result and the seconds it took.
+fn timed<T, E: std::fmt::Display>(work: impl FnOnce() -> Result<T, E>) -> Result<(T, f64), String> {
+    let started = Instant::now();
+    let result = work().map_err(|e| e.to_string())?;
+    Ok((result, started.elapsed().as_secs_f64()))
+}
+
 fn vad() -> Result<serde_json::Value, String> {
     let samples = read_samples(&path_from_env("RUSHES_BENCH_SPEECH")?)?;
     let store = ModelStore::new(&models_dir());
     let mut vad = SileroVad::load(&store, THREADS).map_err(|e| e.to_string())?;
     let audio_seconds = samples.len() as f64 / f64::from(vad.sample_rate());
-    let started = Instant::now();
-    let segments = vad.detect(&samples).map_err(|e| e.to_string())?;
-    let seconds = started.elapsed().as_secs_f64();
+    let (segments, seconds) = timed(|| vad.detect(&samples))?;
     Ok(json!({
         "bench": "vad",
         "seconds": seconds,
@@ -67,63 +76,56 @@ fn vad() -> Result<serde_json::Value, String> {
     }))
 }
 
-/// The store holding the model folder named by environment variable `variable`, and the
-/// model's name.
-fn model_from_env(variable: &str) -> Result<(ModelStore, String), String> {
+/// A generated decoding model (Whisper- or Florence-2-sized) for a timed row.
+struct DecoderModel {
+    /// The store holding the model's folder.
+    store: ModelStore,
+    /// The folder's name, which is the model's name in the store.
+    name: String,
+    /// The decode cap from the manifest's model section, reported beside the timing.
+    max_tokens: usize,
+}
+
+/// The model in the folder named by environment variable `variable`, with the token cap
+/// `max_tokens_of` reads from its manifest's `[section]`.
+fn decoder_model_from_env(
+    variable: &str,
+    section: &str,
+    max_tokens_of: fn(Manifest) -> Option<usize>,
+) -> Result<DecoderModel, String> {
     let model_dir = path_from_env(variable)?;
     let name = model_dir
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .ok_or(format!("{variable} names no folder"))?;
     let store = ModelStore::new(model_dir.parent().unwrap_or(Path::new(".")));
-    Ok((store, name))
-}
-
-/// Every `*.png` in `folder`, in name order.
-fn keyframes_in(folder: &Path) -> Result<Vec<image::RgbImage>, String> {
-    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "png"))
-        .collect();
-    paths.sort();
-    paths
-        .iter()
-        .map(|path| {
-            image::open(path)
-                .map(|picture| picture.to_rgb8())
-                .map_err(|e| format!("{}: {e}", path.display()))
-        })
-        .collect()
+    let manifest = store.manifest(&name).map_err(|e| e.to_string())?;
+    let max_tokens =
+        max_tokens_of(manifest).ok_or(format!("the model has no [{section}] section"))?;
+    Ok(DecoderModel {
+        store,
+        name,
+        max_tokens,
+    })
 }
 
 /// The keyframes captioned in one `Captioner::caption_images` call (one batch, as ingest's
 /// caption worker sends them): vision encoder, text encoder, greedy decode with the cache.
 fn caption() -> Result<serde_json::Value, String> {
     let keyframes = keyframes_in(&path_from_env("RUSHES_BENCH_KEYFRAMES")?)?;
-    if keyframes.is_empty() {
-        return Err("RUSHES_BENCH_KEYFRAMES holds no PNG".into());
-    }
-    let (store, name) = model_from_env("RUSHES_BENCH_CAPTION_MODEL")?;
-    let max_tokens = store
-        .manifest(&name)
-        .map_err(|e| e.to_string())?
-        .caption
-        .map(|spec| spec.max_tokens)
-        .ok_or("the model has no [caption] section")?;
-    let mut captioner = Captioner::load(&store, &name, THREADS).map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let captions = captioner
-        .caption_images(&keyframes)
-        .map_err(|e| e.to_string())?;
-    let seconds = started.elapsed().as_secs_f64();
+    let model = decoder_model_from_env("RUSHES_BENCH_CAPTION_MODEL", "caption", |manifest| {
+        manifest.caption.map(|spec| spec.max_tokens)
+    })?;
+    let mut captioner =
+        Captioner::load(&model.store, &model.name, THREADS).map_err(|e| e.to_string())?;
+    let (captions, seconds) = timed(|| captioner.caption_images(&keyframes))?;
     Ok(json!({
         "bench": "caption",
         "seconds": seconds,
         "seconds_per_keyframe": seconds / keyframes.len() as f64,
         "keyframes": keyframes.len(),
         "captions": captions.len(),
-        "max_tokens": max_tokens,
+        "max_tokens": model.max_tokens,
         "threads": THREADS,
     }))
 }
@@ -133,24 +135,17 @@ fn caption() -> Result<serde_json::Value, String> {
 fn whisper() -> Result<serde_json::Value, String> {
     let samples = read_samples(&path_from_env("RUSHES_BENCH_SPEECH")?)?;
     let window = &samples[..samples.len().min(WINDOW_SAMPLES)];
-    let (store, name) = model_from_env("RUSHES_BENCH_WHISPER_MODEL")?;
-    let max_tokens = store
-        .manifest(&name)
-        .map_err(|e| e.to_string())?
-        .whisper
-        .map(|spec| spec.max_tokens)
-        .ok_or("the model has no [whisper] section")?;
-    let mut model = WhisperModel::load(&store, &name, THREADS).map_err(|e| e.to_string())?;
-    let started = Instant::now();
-    let transcription = model
-        .transcribe(window, 0.0, Some("en"))
-        .map_err(|e| e.to_string())?;
-    let seconds = started.elapsed().as_secs_f64();
+    let model = decoder_model_from_env("RUSHES_BENCH_WHISPER_MODEL", "whisper", |manifest| {
+        manifest.whisper.map(|spec| spec.max_tokens)
+    })?;
+    let mut whisper =
+        WhisperModel::load(&model.store, &model.name, THREADS).map_err(|e| e.to_string())?;
+    let (transcription, seconds) = timed(|| whisper.transcribe(window, 0.0, Some("en")))?;
     Ok(json!({
         "bench": "whisper",
         "seconds": seconds,
         "window_seconds": window.len() as f64 / f64::from(SAMPLE_RATE),
-        "max_tokens": max_tokens,
+        "max_tokens": model.max_tokens,
         "lines": transcription.lines.len(),
         "threads": THREADS,
     }))
