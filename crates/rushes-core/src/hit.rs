@@ -56,6 +56,10 @@ pub struct Hit {
     /// The people whose faces the hit's time range shows, the most seen first.
     #[serde(default)]
     pub people: Vec<PersonInMoment>,
+    /// Why a filter-only listing (no words to match) holds this hit: the query's filters as
+    /// they apply to it (`camera:A001`, `tag:stunt`, `person:Lionel Messi`); empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub filters: Vec<String>,
 }
 
 /// The answer to a query.
@@ -63,4 +67,17 @@ pub struct Hit {
 pub struct SearchResponse {
     pub query: String,
     pub hits: Vec<Hit>,
+    /// The people each `person:` filter of the query matched, so a name that matches several
+    /// people (`person:Lionel`) says so; empty when the query has no `person:` filter.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people_matched: Vec<PersonFilterMatch>,
+}
+
+/// One `person:` filter and the people it matched (none when nobody matches).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PersonFilterMatch {
+    /// The filter's value as written (`Lionel`, `7`).
+    pub who: String,
+    /// Each matched person (with their representative face thumbnail), by id.
+    pub people: Vec<PersonInMoment>,
 }

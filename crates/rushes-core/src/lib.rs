@@ -11,7 +11,7 @@ pub mod timecode;
 
 pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash};
 pub use face::{FaceRect, PersonInMoment};
-pub use hit::{Hit, HitAsset, SearchResponse, Signal};
+pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
 pub use record::{AssetRecord, FrameRecord, MomentRecord, TranscriptLine};
 pub use timecode::Timecode;

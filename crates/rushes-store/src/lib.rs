@@ -11,6 +11,7 @@ mod error;
 pub mod fusion;
 pub mod manifest;
 pub mod people;
+pub mod person_filter;
 pub mod query;
 pub mod rebuild;
 mod search;

@@ -1,6 +1,6 @@
 //! People: the faces found in footage and the people they are grouped into. Owns the `faces`
-//! and `people` tables, naming, merging, splitting and forgetting people, and resolving the
-//! `person:"Maria"` filter into the moments whose time range shows that person.
+//! and `people` tables, naming, merging, splitting and forgetting people. Resolving the
+//! `person:"Maria"` filter into moments is `person_filter`'s.
 //!
 //! Faces are keyed by the asset's content hash and time, not by row ids: when a file is
 //! indexed again (changed, moved, removed and re-added) its new faces at the same times and
@@ -22,7 +22,6 @@ pub use rushes_core::{FaceRect, PersonInMoment};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use crate::query::{Filter, Query};
 use crate::{Index, StoreError, thumbnail_url};
 
 const PEOPLE_SCHEMA: &str = r#"
@@ -109,7 +108,7 @@ fn ensure_schema(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn has_schema(connection: &Connection) -> Result<bool, StoreError> {
+pub(crate) fn has_schema(connection: &Connection) -> Result<bool, StoreError> {
     let found: Option<i64> = connection
         .query_row(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'faces'",
@@ -174,7 +173,7 @@ const MOMENT_EDGE_SECONDS: f64 = 0.001;
 /// expressions: the face's time lies in `[start, end)` (give or take
 /// [`MOMENT_EDGE_SECONDS`]), so a face on a shot's first frame belongs to that shot's moment,
 /// not to the one before; a zero-length moment (a still) holds the face at its start.
-fn face_in_moment_sql(face_time: &str, start: &str, end: &str) -> String {
+pub(crate) fn face_in_moment_sql(face_time: &str, start: &str, end: &str) -> String {
     let edge = MOMENT_EDGE_SECONDS;
     format!(
         "({face_time} >= {start} - {edge} AND ({face_time} < {end} - {edge} OR {face_time} <= {start} + {edge}))"
@@ -575,44 +574,6 @@ impl Index {
         Ok(())
     }
 
-    /// Ids of the moments whose time range shows a person matching `who`: a person id, or a
-    /// name matched case-insensitively in full or up to a parenthesis (`Maria` finds
-    /// `Maria (gaffer)`).
-    pub fn person_moment_ids(&self, who: &str) -> Result<Vec<u64>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if !has_schema(connection)? {
-            return Ok(Vec::new());
-        }
-        let who = who.trim().to_lowercase();
-        let mut statement = connection.prepare("SELECT id, name FROM people")?;
-        let people: Vec<i64> = statement
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, Option<String>>(1)?))
-            })?
-            .filter_map(Result::ok)
-            .filter(|(id, name)| {
-                who == id.to_string()
-                    || name.as_deref().is_some_and(|name| name_matches(name, &who))
-            })
-            .map(|(id, _)| id)
-            .collect();
-        let mut moments = Vec::new();
-        let mut statement = connection.prepare(&format!(
-            "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
-             WHERE f.person_id = ?1 AND {}",
-            face_in_moment_sql("f.time", "m.start", "m.end")
-        ))?;
-        for person in people {
-            for id in statement.query_map([person], |row| row.get::<_, i64>(0))? {
-                moments.push(id? as u64);
-            }
-        }
-        moments.sort_unstable();
-        moments.dedup();
-        Ok(moments)
-    }
-
     /// Removes face thumbnails no face row holds: `thumbs/faces/<asset>/` folders of assets
     /// the catalog does not hold (a run killed before the asset committed), and files in the
     /// others that none of the asset's faces names. Run by ingest after its final commit,
@@ -681,32 +642,6 @@ fn remove_unlisted_files(
         let relative = format!("{prefix}{}", file.file_name().to_string_lossy());
         if !kept.contains(&relative) {
             std::fs::remove_file(file.path())?;
-        }
-    }
-    Ok(())
-}
-
-fn name_matches(name: &str, wanted: &str) -> bool {
-    let name = name.trim().to_lowercase();
-    let short = name.split('(').next().unwrap_or_default().trim();
-    name == wanted || short == wanted
-}
-
-/// Replaces every `person:` filter's wanted name with the ids of the moments showing that
-/// person (none when nobody matches, so the filter then matches nothing).
-pub(crate) fn resolve_person_filters(index: &Index, query: &mut Query) -> Result<(), StoreError> {
-    let mut resolved: HashMap<String, Vec<u64>> = HashMap::new();
-    for clause in &mut query.filters {
-        if let Filter::Person(person) = &mut clause.filter {
-            let moments = match resolved.get(&person.who) {
-                Some(moments) => moments.clone(),
-                None => {
-                    let moments = index.person_moment_ids(&person.who)?;
-                    resolved.insert(person.who.clone(), moments.clone());
-                    moments
-                }
-            };
-            person.moments = moments;
         }
     }
     Ok(())

@@ -80,6 +80,8 @@ pub enum Filter {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonFilter {
     pub who: String,
+    /// The people `who` matched (ids), filled with `moments`.
+    pub people: Vec<i64>,
     pub moments: Vec<u64>,
 }
 
@@ -105,6 +107,8 @@ pub struct FilterClause {
     pub negated: bool,
     /// Byte offset of the clause in the query.
     pub offset: usize,
+    /// The clause as written, without its `-` or quotes (`camera:A001`, `person:Maria Lopez`).
+    pub written: String,
 }
 
 /// A parsed query.
@@ -182,6 +186,7 @@ pub fn parse(text: &str) -> Result<Query, QueryError> {
                     filter,
                     negated: excluded,
                     offset: start,
+                    written: format!("{name}:{}", value.trim()),
                 });
             }
         }
@@ -338,6 +343,7 @@ fn parse_filter(
         "tag" => Ok(Filter::Tag(value.to_string())),
         "person" => Ok(Filter::Person(PersonFilter {
             who: value.to_string(),
+            people: Vec::new(),
             moments: Vec::new(),
         })),
         "asset" => AssetId::parse(value)

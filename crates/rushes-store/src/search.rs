@@ -31,7 +31,7 @@ const FACET_CAP: usize = 20_000;
 
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
-    crate::people::resolve_person_filters(index, &mut query)?;
+    let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
     let searcher = index.text.searcher();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
@@ -167,9 +167,15 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
         .map(|built| built.hit)
         .collect();
     add_people(index, &mut hits)?;
+    if listing {
+        for hit in &mut hits {
+            hit.filters = crate::person_filter::listing_reasons(&query, hit);
+        }
+    }
     Ok(SearchResponse {
         query: request.query.clone(),
         hits,
+        people_matched,
     })
 }
 
@@ -412,6 +418,7 @@ impl Highlighter {
                     .filter(|caption| !caption.is_empty())
                     .map(str::to_owned),
                 people: Vec::new(),
+                filters: Vec::new(),
             },
             captured_at: row.captured_at,
         }
@@ -492,7 +499,7 @@ pub fn html_escape(text: &str) -> String {
 
 pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreError> {
     let mut query = query::parse(&request.query)?;
-    crate::people::resolve_person_filters(index, &mut query)?;
+    crate::person_filter::resolve_person_filters(index, &mut query)?;
     let searcher = index.text.searcher();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,

@@ -236,3 +236,124 @@ fn faces_written_with_an_asset_are_undone_with_it_when_the_run_dies_before_commi
     assert_eq!(people[0].faces, 1);
     Ok(())
 }
+
+/// Two people sharing a first name and a third one, each in their own take.
+fn three_named_people()
+-> Result<(tempfile::TempDir, rushes_store::Index, [i64; 3]), Box<dyn std::error::Error>> {
+    let (dir, index) = fresh_index()?;
+    let mut ids = [0; 3];
+    for (n, (file, name)) in [
+        ("/footage/A001_C001.mov", "Lionel Messi"),
+        ("/footage/A001_C002.mov", "Lionel Richie"),
+        ("/footage/A001_C003.mov", "Maria (gaffer)"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let take = record(video(file, 20.0), 2, 10.0);
+        index.put_asset(&take)?;
+        index.commit()?;
+        let person = index.replace_faces(
+            take.asset.id.as_str(),
+            &take.asset.content_hash,
+            &[face(12.0, face_of(n * 10, 0.0))],
+            &nearest,
+        )?[0];
+        index.name_person(person, name)?;
+        ids[n] = person;
+    }
+    Ok((dir, index, ids))
+}
+
+#[test]
+fn person_filter_matches_any_run_of_whole_words_of_a_name_and_says_who_it_matched() -> TestResult {
+    let (_dir, index, [messi, richie, maria]) = three_named_people()?;
+    // `person:Lionel` matches both Lionels: the answer names them, each hit says which.
+    let lionel = search(&index, "person:Lionel")?;
+    let files: Vec<String> = hit_windows(&lionel)
+        .into_iter()
+        .map(|(file, _, _)| file)
+        .collect();
+    assert_eq!(
+        files,
+        ["A001_C001.mov", "A001_C002.mov"],
+        "same date: by path"
+    );
+    assert_eq!(lionel.hits.len(), 2, "{:?}", hit_windows(&lionel));
+    assert_eq!(lionel.people_matched.len(), 1);
+    assert_eq!(lionel.people_matched[0].who, "Lionel");
+    let matched: Vec<(i64, Option<&str>)> = lionel.people_matched[0]
+        .people
+        .iter()
+        .map(|p| (p.id, p.name.as_deref()))
+        .collect();
+    assert_eq!(
+        matched,
+        [
+            (messi, Some("Lionel Messi")),
+            (richie, Some("Lionel Richie"))
+        ]
+    );
+    for hit in &lionel.hits {
+        let expected = if hit.asset.path.ends_with("C001.mov") {
+            "person:Lionel Messi"
+        } else {
+            "person:Lionel Richie"
+        };
+        assert_eq!(hit.filters, [expected], "{}", hit.asset.path);
+    }
+    // A last name, any case, the whole name, a word of a bracketed note, or the id.
+    for (query, who) in [
+        ("person:messi", messi),
+        ("person:\"LIONEL MESSI\"", messi),
+        ("person:Richie", richie),
+        ("person:gaffer", maria),
+        ("person:Maria", maria),
+        (&format!("person:{maria}") as &str, maria),
+    ] {
+        let found = search(&index, query)?;
+        let people: Vec<i64> = found.people_matched[0]
+            .people
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(people, [who], "{query}");
+        assert_eq!(found.hits.len(), 1, "{query}");
+        assert!(found.hits[0].people.iter().any(|p| p.id == who), "{query}");
+    }
+    // Part of a word, or words out of order, match nobody, and the answer says so.
+    for query in ["person:Lio", "person:\"Messi Lionel\""] {
+        let found = search(&index, query)?;
+        assert!(found.hits.is_empty(), "{query}");
+        assert!(found.people_matched[0].people.is_empty(), "{query}");
+    }
+    Ok(())
+}
+
+#[test]
+fn a_filter_only_listing_shows_its_filters_as_the_reason_and_a_word_search_does_not() -> TestResult
+{
+    let (_dir, index, _) = three_named_people()?;
+    let listing = search(&index, "person:Maria kind:video")?;
+    assert_eq!(listing.hits.len(), 1);
+    assert_eq!(
+        listing.hits[0].filters,
+        ["person:Maria (gaffer)", "kind:video"]
+    );
+    let excluded = search(&index, "-person:Lionel")?;
+    assert!(!excluded.hits.is_empty());
+    assert!(
+        excluded
+            .hits
+            .iter()
+            .all(|hit| hit.filters == ["-person:Lionel"]),
+        "{:?}",
+        excluded.hits
+    );
+    // With words to match, the signals say why; no filter reasons are added.
+    let worded = search(&index, "A001_C003 person:Maria")?;
+    assert!(!worded.hits.is_empty());
+    assert!(worded.hits.iter().all(|hit| hit.filters.is_empty()));
+    assert!(search(&index, "kind:video")?.people_matched.is_empty());
+    Ok(())
+}

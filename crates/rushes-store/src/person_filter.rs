@@ -1,0 +1,201 @@
+//! The `person:` filter: which people a value names, the moments that show them, and the
+//! reasons a filter-only listing gives for each hit. Owns name matching only; the faces and
+//! people tables are `people`'s.
+//!
+//! A value matches a person by id (`person:7`), by their whole name, or by any run of whole
+//! words of it, case-insensitively: `Lionel`, `messi` and `Lionel Messi` all find
+//! "Lionel Messi", `Maria` finds "Maria (gaffer)". Part of a word (`Lio`) matches nothing.
+//! When a value matches several people, all of them count, and the search answer lists them.
+
+use std::collections::HashMap;
+
+use rushes_core::{Hit, PersonFilterMatch, PersonInMoment};
+use rusqlite::params;
+
+use crate::people::{face_in_moment_sql, has_schema};
+use crate::query::{Filter, Query};
+use crate::{Index, StoreError, thumbnail_url};
+
+/// The lowercase words of a text: runs of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|word| !word.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// True when `wanted` is the whole `name` or a run of whole words of it, ignoring case.
+pub fn name_matches(name: &str, wanted: &str) -> bool {
+    let wanted_text = wanted.trim().to_lowercase();
+    if wanted_text.is_empty() {
+        return false;
+    }
+    if name.trim().to_lowercase() == wanted_text {
+        return true;
+    }
+    let wanted_words = words(wanted);
+    !wanted_words.is_empty()
+        && words(name)
+            .windows(wanted_words.len())
+            .any(|run| run == wanted_words.as_slice())
+}
+
+/// The label a person goes by in a listing's reasons: their name, else their id.
+fn person_label(id: i64, name: Option<&str>) -> String {
+    name.map_or_else(|| id.to_string(), str::to_string)
+}
+
+impl Index {
+    /// The people `who` names (an id, a whole name or a run of its words), by id, each with
+    /// their representative face thumbnail.
+    pub fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if !has_schema(connection)? {
+            return Ok(Vec::new());
+        }
+        let who = who.trim();
+        let mut statement = connection.prepare(
+            "SELECT p.id, p.name,
+                    (SELECT thumbnail FROM faces b WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
+                     ORDER BY b.width * b.height * MIN(b.sharpness, 400.0) DESC LIMIT 1)
+             FROM people p ORDER BY p.id",
+        )?;
+        let people = statement
+            .query_map([], |row| {
+                Ok(PersonInMoment {
+                    id: row.get(0)?,
+                    name: row.get(1)?,
+                    thumbnail: row
+                        .get::<_, Option<String>>(2)?
+                        .as_deref()
+                        .map(thumbnail_url),
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(people
+            .into_iter()
+            .filter(|person| {
+                who == person.id.to_string()
+                    || person
+                        .name
+                        .as_deref()
+                        .is_some_and(|name| name_matches(name, who))
+            })
+            .collect())
+    }
+
+    /// Ids of the moments whose time range shows any of `people`.
+    pub fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
+        let catalog = self.catalog()?;
+        let connection = catalog.connection();
+        if people.is_empty() || !has_schema(connection)? {
+            return Ok(Vec::new());
+        }
+        let mut statement = connection.prepare(&format!(
+            "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
+             WHERE f.person_id = ?1 AND {}",
+            face_in_moment_sql("f.time", "m.start", "m.end")
+        ))?;
+        let mut moments = Vec::new();
+        for person in people {
+            for id in statement.query_map(params![person], |row| row.get::<_, i64>(0))? {
+                moments.push(id? as u64);
+            }
+        }
+        moments.sort_unstable();
+        moments.dedup();
+        Ok(moments)
+    }
+}
+
+/// Fills every `person:` filter with the people it names and the moments showing them (none
+/// when nobody matches, so the filter then matches nothing); returns what each filter matched.
+pub(crate) fn resolve_person_filters(
+    index: &Index,
+    query: &mut Query,
+) -> Result<Vec<PersonFilterMatch>, StoreError> {
+    let mut resolved: HashMap<String, (Vec<PersonInMoment>, Vec<u64>)> = HashMap::new();
+    let mut matches = Vec::new();
+    for clause in &mut query.filters {
+        let Filter::Person(person) = &mut clause.filter else {
+            continue;
+        };
+        if !resolved.contains_key(&person.who) {
+            let people = index.people_named(&person.who)?;
+            let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
+            let moments = index.moments_showing(&ids)?;
+            matches.push(PersonFilterMatch {
+                who: person.who.clone(),
+                people: people.clone(),
+            });
+            resolved.insert(person.who.clone(), (people, moments));
+        }
+        if let Some((people, moments)) = resolved.get(&person.who) {
+            person.people = people.iter().map(|p| p.id).collect();
+            person.moments = moments.clone();
+        }
+    }
+    Ok(matches)
+}
+
+/// Why a filter-only listing holds `hit`: each filter as written (`-` kept for a negated
+/// one); a `person:` filter names the matched people the hit shows (`person:Lionel Messi`).
+pub(crate) fn listing_reasons(query: &Query, hit: &Hit) -> Vec<String> {
+    let mut reasons = Vec::new();
+    for clause in &query.filters {
+        let sign = if clause.negated { "-" } else { "" };
+        match &clause.filter {
+            Filter::Person(person) if !clause.negated => {
+                let shown: Vec<String> = hit
+                    .people
+                    .iter()
+                    .filter(|seen| person.people.contains(&seen.id))
+                    .map(|seen| format!("person:{}", person_label(seen.id, seen.name.as_deref())))
+                    .collect();
+                if shown.is_empty() {
+                    reasons.push(clause.written.clone());
+                } else {
+                    reasons.extend(shown);
+                }
+            }
+            _ => reasons.push(format!("{sign}{}", clause.written)),
+        }
+    }
+    reasons.dedup();
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_matches_whole_or_by_a_run_of_its_whole_words() {
+        for wanted in [
+            "Lionel Messi",
+            "lionel",
+            "MESSI",
+            " Lionel  Messi ",
+            "lionel-messi",
+        ] {
+            assert!(name_matches("Lionel Messi", wanted), "{wanted:?}");
+        }
+        assert!(name_matches("Maria (gaffer)", "maria"));
+        assert!(name_matches("Maria (gaffer)", "gaffer"));
+        assert!(name_matches("Maria (gaffer)", "Maria (gaffer)"));
+        assert!(name_matches("Jean-Luc Picard", "jean-luc"));
+        assert!(name_matches("Zoë Saldaña", "zoë"));
+        for wanted in [
+            "Lio",
+            "Messi Lionel",
+            "Lionel Ronaldo",
+            "",
+            "  ",
+            "(",
+            "ionel",
+        ] {
+            assert!(!name_matches("Lionel Messi", wanted), "{wanted:?}");
+        }
+    }
+}
