@@ -113,7 +113,8 @@ pub struct IndexArgs {
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
-    /// Free text, "phrases", -exclusions and filters (kind: folder: camera: tag: date: duration:).
+    /// Free text, "phrases", -exclusions and filters (kind: folder: camera: tag: date: duration:
+    /// person:).
     #[arg(value_name = "QUERY", default_value = "")]
     pub query: String,
     #[command(flatten)]
@@ -124,7 +125,7 @@ pub struct SearchArgs {
     /// How many hits.
     #[arg(long, short = 'n', default_value_t = 20)]
     pub limit: usize,
-    /// At most this many hits from one file.
+    /// At most this many hits from one file (0: no limit).
     #[arg(long, default_value_t = 3)]
     pub per_asset: usize,
     /// Print JSON.

@@ -153,7 +153,7 @@ fn search(args: SearchArgs, models_dir: PathBuf) -> Result<ExitCode> {
     let request = SearchRequest {
         query: args.query.clone(),
         limit: args.limit.clamp(1, 1000),
-        per_asset: args.per_asset.max(1),
+        per_asset: args.per_asset,
         ..SearchRequest::default()
     };
     let response = match &args.image {

@@ -83,14 +83,49 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// Says who each `person:` filter matched when that is not exactly one person: a name may
+/// match several people (`person:Lionel`), or nobody.
+fn print_people_matched(out: &mut impl Write, response: &SearchResponse) -> io::Result<()> {
+    for matched in &response.people_matched {
+        let who = printable(&matched.who);
+        let people: Vec<String> = matched
+            .people
+            .iter()
+            .map(|person| match &person.name {
+                Some(name) => format!("{} ({})", printable(name), person.id),
+                None => format!("person {}", person.id),
+            })
+            .collect();
+        match people.len() {
+            0 => writeln!(
+                out,
+                "person:{who} matches nobody (`rushes people list` shows who is known)"
+            )?,
+            1 => {}
+            count => writeln!(
+                out,
+                "person:{who} matches {count} people: {}",
+                people.join(", ")
+            )?,
+        }
+    }
+    Ok(())
+}
+
 pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
+    print_people_matched(&mut stdout, response)?;
     if response.hits.is_empty() {
         writeln!(stdout, "no moments match {:?}", response.query)?;
         return Ok(());
     }
     for (rank, hit) in response.hits.iter().enumerate() {
-        let signals: Vec<&str> = hit.signals.iter().map(|s| s.as_str()).collect();
+        // A filter-only listing has no signals: its filters are why the hit is there.
+        let signals: Vec<String> = if hit.signals.is_empty() {
+            hit.filters.iter().map(|f| printable(f)).collect()
+        } else {
+            hit.signals.iter().map(|s| s.as_str().to_string()).collect()
+        };
         writeln!(
             stdout,
             "{:>3}. {}  {}–{}  [{}]  {:.3}",

@@ -11,6 +11,7 @@ mod journey;
 mod people;
 mod reindex;
 mod reliability;
+mod search_listing;
 mod speech;
 mod visual;
 mod workflows;
