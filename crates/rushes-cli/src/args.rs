@@ -5,9 +5,25 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+/// `rushes --version`: the release, then what this build writes into an index folder (the
+/// bench keys its kept cold-start index on that line).
+static LONG_VERSION: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "{}\n{}",
+        env!("CARGO_PKG_VERSION"),
+        rushes_store::WrittenFormat::CURRENT
+    )
+});
+
 /// Find any moment in behind-the-scenes footage, locally.
 #[derive(Debug, Parser)]
-#[command(name = "rushes", version, about, propagate_version = true)]
+#[command(
+    name = "rushes",
+    version,
+    long_version = LONG_VERSION.as_str(),
+    about,
+    propagate_version = true
+)]
 pub struct Cli {
     /// More log output (repeat for more).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -276,18 +292,24 @@ pub enum CollectionCommand {
     /// List the collections with their sizes.
     List {
         #[command(flatten)]
-        location: IndexLocation,
-        #[arg(long)]
-        json: bool,
+        listing: ListingOptions,
     },
     /// List a collection's entries.
     Show {
         name: String,
         #[command(flatten)]
-        location: IndexLocation,
-        #[arg(long)]
-        json: bool,
+        listing: ListingOptions,
     },
+}
+
+/// What a command that only lists takes: where the index is, and JSON or plain lines.
+#[derive(Debug, Args)]
+pub struct ListingOptions {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What `rushes export` writes.

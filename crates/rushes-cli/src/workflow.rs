@@ -168,9 +168,9 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             open_read_write(&location.index)?.delete_collection(&name)?;
             eprintln!("deleted {name}");
         }
-        CollectionCommand::List { location, json } => {
-            let collections = open_read_only(&location.index)?.collections()?;
-            if json {
+        CollectionCommand::List { listing } => {
+            let collections = open_read_only(&listing.location.index)?.collections()?;
+            if listing.json {
                 output::print_json(&collections)?;
             } else {
                 let mut stdout = std::io::stdout().lock();
@@ -179,11 +179,11 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
                 }
             }
         }
-        CollectionCommand::Show {
-            name,
-            location,
-            json,
-        } => show_collection(&open_read_only(&location.index)?, &name, json)?,
+        CollectionCommand::Show { name, listing } => show_collection(
+            &open_read_only(&listing.location.index)?,
+            &name,
+            listing.json,
+        )?,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -114,6 +114,9 @@ CREATE TABLE stale_frames (
     crate::workflow::WORKFLOW_MIGRATION,
 ];
 
+/// The catalog schema this rushes writes: how many migrations have run (`PRAGMA user_version`).
+pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
 pub fn now_seconds() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -19,6 +19,7 @@ pub mod text;
 mod tokenizer;
 pub mod vectors;
 pub mod workflow;
+pub mod written_format;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;
@@ -36,6 +37,7 @@ pub use crate::error::StoreError;
 pub use crate::fusion::Fusion;
 pub use crate::query::{Query, QueryError};
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
+pub use crate::written_format::WrittenFormat;
 
 /// Name of the lock file a writer holds.
 pub const LOCK_FILE: &str = "index.lock";

@@ -34,7 +34,7 @@ use crate::query::{Filter, FilterClause, TextTerm};
 /// Analyzer for prose and names: split on non-alphanumerics and between letters and
 /// digits (`TAKE3` → `take 3`), lowercase, fold accents (`café` → `cafe`), English
 /// stemming (`rigging` → `rig`). New text indexes use it.
-const TEXT_ANALYZER: &str = "rushes_text_v2";
+pub(crate) const TEXT_ANALYZER: &str = "rushes_text_v2";
 /// The analyzer of text indexes written before letter/digit splitting: their schema names
 /// it, so they keep indexing and querying alike until `rushes reindex` rebuilds them.
 const TEXT_ANALYZER_V1: &str = "rushes_text";

@@ -2,6 +2,7 @@
 //! and captioned with ffmpeg by `tests/fixtures/make-footage.sh`).
 
 mod captions;
+mod command_line;
 mod crash_edits;
 mod footage;
 mod fusion;
