@@ -31,10 +31,16 @@ pub enum PeopleCommand {
         #[command(flatten)]
         options: PeopleOptions,
     },
-    /// The faces of one person, with the face ids `split` takes.
+    /// The faces of one person, with the face ids `split` takes, a page at a time.
     Show {
         #[arg(value_name = "PERSON_ID")]
         person: i64,
+        /// How many faces to show.
+        #[arg(long, short = 'n', default_value_t = 100)]
+        limit: usize,
+        /// Skip this many faces first (the next page: `--offset 100`).
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
         #[command(flatten)]
         options: PeopleOptions,
     },
@@ -47,12 +53,16 @@ pub enum PeopleCommand {
         #[command(flatten)]
         options: PeopleOptions,
     },
-    /// Merge the second person into the first (who keeps their name, or takes the other's).
+    /// Merge the second person into the first. The first keeps their name (or takes the
+    /// other's when unnamed) unless `--name` chooses: either name, or a new one.
     Merge {
         #[arg(value_name = "PERSON_ID")]
         into: i64,
         #[arg(value_name = "OTHER_ID")]
         from: i64,
+        /// The merged person's name (an empty name leaves them unnamed).
+        #[arg(long)]
+        name: Option<String>,
         #[command(flatten)]
         options: PeopleOptions,
     },
@@ -118,15 +128,26 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         }
         PeopleCommand::Show {
             person,
+            limit,
+            offset,
             options: PeopleOptions { location, json },
         } => {
-            let faces = open(&location, OpenMode::ReadOnly)?.person_faces(person)?;
+            let page =
+                open(&location, OpenMode::ReadOnly)?.person_faces_page(person, offset, limit)?;
             if json {
-                output::print_json(&faces)?;
+                output::print_json(&page)?;
                 return Ok(ExitCode::SUCCESS);
             }
             let mut stdout = std::io::stdout().lock();
-            for face in faces {
+            let shown = page.faces.len();
+            writeln!(
+                stdout,
+                "person {person}: faces {}–{} of {}",
+                (offset + 1).min(offset + shown),
+                offset + shown,
+                page.total
+            )?;
+            for face in page.faces {
                 writeln!(
                     stdout,
                     "face {:>5}  {} @ {}  ({}x{} px)",
@@ -160,15 +181,32 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         PeopleCommand::Merge {
             into,
             from,
+            name,
             options:
                 PeopleOptions {
                     location,
                     json: as_json,
                 },
         } => {
-            open(&location, OpenMode::ReadWrite)?.merge_people(into, from)?;
-            let human = format!("merged person {from} into {into}");
-            return report(as_json, json!({"person": into, "merged": from}), &human);
+            let index = open(&location, OpenMode::ReadWrite)?;
+            index.merge_people(into, from, name.as_deref())?;
+            let name = index
+                .people()?
+                .into_iter()
+                .find(|person| person.id == into)
+                .and_then(|person| person.name);
+            let human = match &name {
+                Some(name) => format!(
+                    "merged person {from} into {into}, now {}",
+                    output::printable(name)
+                ),
+                None => format!("merged person {from} into {into}, unnamed"),
+            };
+            return report(
+                as_json,
+                json!({"person": into, "merged": from, "name": name}),
+                &human,
+            );
         }
         PeopleCommand::Split {
             face,

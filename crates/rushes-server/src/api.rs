@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
 use axum::http::{Uri, header};
-use rushes_core::{Asset, AssetId, Hit, MediaInfo, RunProgress, Timecode};
+use rushes_core::{Asset, AssetId, Hit, MediaInfo, PersonFilterMatch, RunProgress, Timecode};
 use rushes_store::{AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest, Sort};
 use serde::{Deserialize, Serialize};
 
@@ -45,6 +45,9 @@ async fn blocking<T: Send + 'static>(
 #[derive(Debug, Serialize)]
 pub struct SearchPage {
     pub query: String,
+    /// Who each `person:` filter matched (several for `person:Lionel`; none for a stranger).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub people_matched: Vec<PersonFilterMatch>,
     pub hits: Vec<HitView>,
     pub assets: BTreeMap<String, AssetSummary>,
     pub offset: usize,
@@ -147,6 +150,7 @@ pub(crate) fn search_page(
         .collect();
     Ok(SearchPage {
         query: response.query,
+        people_matched: response.people_matched,
         hits,
         assets: assets
             .iter()
@@ -171,7 +175,11 @@ pub(crate) fn check_query(q: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn check_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize, ApiError> {
+pub(crate) fn check_limit(
+    limit: Option<usize>,
+    default: usize,
+    max: usize,
+) -> Result<usize, ApiError> {
     match limit {
         None => Ok(default),
         Some(0) => Err(ApiError::bad_request("limit must be at least 1")),
@@ -182,7 +190,7 @@ fn check_limit(limit: Option<usize>, default: usize, max: usize) -> Result<usize
     }
 }
 
-fn check_offset(offset: Option<usize>) -> Result<usize, ApiError> {
+pub(crate) fn check_offset(offset: Option<usize>) -> Result<usize, ApiError> {
     match offset.unwrap_or(0) {
         n if n > 100_000 => Err(ApiError::bad_request("offset must be at most 100000")),
         n => Ok(n),
@@ -207,11 +215,13 @@ pub struct SearchParams {
     limit: Option<usize>,
     offset: Option<usize>,
     sort: Option<String>,
+    /// At most this many hits from one file; 0: no limit (as `rushes search --per-asset`).
+    per_asset: Option<usize>,
 }
 
 // ------------------------------------------------------------------ handlers
 
-/// `GET /api/search?q=&limit=&offset=&sort=`
+/// `GET /api/search?q=&limit=&offset=&sort=&per_asset=`
 pub async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
@@ -225,6 +235,9 @@ pub async fn search(
         limit,
         offset,
         sort: parse_sort(params.sort.as_deref())?,
+        per_asset: params
+            .per_asset
+            .unwrap_or(SearchRequest::default().per_asset),
         ..SearchRequest::default()
     };
     let page = blocking(&state, move |engine| {

@@ -6,8 +6,8 @@
 //! (`rushes_store::people`).
 
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection};
-use axum::extract::{Path as UrlPath, Request, State};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::AssetId;
@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::api::{SearchPage, search_page};
+use crate::api::{SearchPage, check_limit, check_offset, search_page};
 use crate::engine::{Engine, store_error};
 use crate::error::ApiError;
 use crate::workflow_api::{with_reader, with_writer};
@@ -47,14 +47,58 @@ pub struct PeopleList {
     pub people: Vec<PersonView>,
 }
 
-/// `GET /api/people/{id}`: the person, their faces and the moments that show them (the same
-/// hit objects as a search for `person:<id>`).
+/// `GET /api/people/{id}`: the person, a page of their faces and a page of the moments that
+/// show them (the same hit objects as a search for `person:<id>`), each with its total.
 #[derive(Debug, Serialize)]
 pub struct PersonPage {
     pub person: PersonView,
     pub faces: Vec<FaceSummary>,
+    pub faces_total: u64,
+    pub faces_offset: usize,
+    /// Hits (moments, neighbours merged) showing the person, across every page.
+    pub moments_total: usize,
     #[serde(flatten)]
     pub moments: SearchPage,
+}
+
+/// Faces per page of a person when the request does not say.
+const DEFAULT_FACES_PAGE: usize = 100;
+/// Most faces one page may ask for.
+const MAX_FACES_PAGE: usize = 1000;
+/// Moments per page of a person when the request does not say.
+const DEFAULT_MOMENTS_PAGE: usize = 50;
+/// Most of a person's moments one page can reach (the store ranks at most this many).
+const MAX_PERSON_MOMENTS: usize = 2000;
+
+/// `?offset=&limit=` page the person's moments, `?faces_offset=&faces_limit=` their faces.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PersonPaging {
+    offset: Option<usize>,
+    limit: Option<usize>,
+    faces_offset: Option<usize>,
+    faces_limit: Option<usize>,
+}
+
+/// Where each of a person page's two lists starts and how long it is, checked.
+struct PersonPageBounds {
+    moments: (usize, usize),
+    faces: (usize, usize),
+}
+
+impl PersonPaging {
+    fn bounds(&self) -> Result<PersonPageBounds, ApiError> {
+        Ok(PersonPageBounds {
+            moments: (
+                check_offset(self.offset)?,
+                check_limit(self.limit, DEFAULT_MOMENTS_PAGE, MAX_LIMIT)?,
+            ),
+            faces: (
+                check_offset(self.faces_offset)?,
+                check_limit(self.faces_limit, DEFAULT_FACES_PAGE, MAX_FACES_PAGE)?,
+            ),
+        })
+    }
 }
 
 /// The label of a person without a name.
@@ -100,20 +144,35 @@ fn parse_id(segment: Result<UrlPath<String>, PathRejection>, what: &str) -> Resu
     }
 }
 
-fn person_page(engine: &Engine, id: i64) -> Result<PersonPage, ApiError> {
+fn person_page(
+    engine: &Engine,
+    id: i64,
+    bounds: &PersonPageBounds,
+) -> Result<PersonPage, ApiError> {
     let index = engine.index();
     let person = person_view(index, id)?;
-    let faces = index.person_faces(id).map_err(store_error)?;
+    let (faces_offset, faces_limit) = bounds.faces;
+    let faces = index
+        .person_faces_page(id, faces_offset, faces_limit)
+        .map_err(store_error)?;
+    // Every moment of theirs, however many in one file, counted, then the page cut out.
     let request = SearchRequest {
         query: format!("person:{id}"),
-        limit: MAX_LIMIT,
+        limit: MAX_PERSON_MOMENTS,
+        per_asset: 0,
         ..SearchRequest::default()
     };
-    let response = engine.search(&request)?;
-    let moments = search_page(engine, response, 0, MAX_LIMIT)?;
+    let mut response = engine.search(&request)?;
+    let moments_total = response.hits.len();
+    let (offset, limit) = bounds.moments;
+    response.hits = response.hits.into_iter().skip(offset).take(limit).collect();
+    let moments = search_page(engine, response, offset, limit)?;
     Ok(PersonPage {
         person,
-        faces,
+        faces: faces.faces,
+        faces_total: faces.total,
+        faces_offset,
+        moments_total,
         moments,
     })
 }
@@ -126,14 +185,17 @@ pub async fn list_people(State(state): State<AppState>) -> Result<Json<PeopleLis
     Ok(Json(PeopleList { people }))
 }
 
-/// `GET /api/people/{id}`
+/// `GET /api/people/{id}?offset=&limit=&faces_offset=&faces_limit=`
 pub async fn show_person(
     State(state): State<AppState>,
     segment: Result<UrlPath<String>, PathRejection>,
+    paging: Result<Query<PersonPaging>, QueryRejection>,
 ) -> Result<Json<PersonPage>, ApiError> {
     let id = parse_id(segment, "person")?;
+    let Query(paging) = paging?;
+    let bounds = paging.bounds()?;
     let engine = state.engine();
-    let page = tokio::task::spawn_blocking(move || person_page(&engine, id))
+    let page = tokio::task::spawn_blocking(move || person_page(&engine, id, &bounds))
         .await
         .map_err(|error| ApiError::internal("person page task", error))??;
     Ok(Json(page))
@@ -182,22 +244,32 @@ pub async fn name_person(
 pub struct MergeRequest {
     /// The person whose faces move into the one in the URL; they are gone afterwards.
     from: i64,
+    /// The merged person's name, when the user chose one (either name, or a new one; ""
+    /// leaves them unnamed). Absent: the one in the URL keeps theirs, or takes `from`'s.
+    #[serde(default)]
+    name: Option<String>,
 }
 
-/// `POST /api/people/{id}/merge {"from"}`: moves every face of `from` into `id`.
+/// `POST /api/people/{id}/merge {"from", "name"?}`: moves every face of `from` into `id`.
 pub async fn merge_people(
     State(state): State<AppState>,
     segment: Result<UrlPath<String>, PathRejection>,
     payload: Result<Json<MergeRequest>, JsonRejection>,
 ) -> Result<Json<PersonView>, ApiError> {
     let into = parse_id(segment, "person")?;
-    let Json(MergeRequest { from }) = payload?;
+    let Json(MergeRequest { from, name }) = payload?;
     if from <= 0 {
         return Err(ApiError::bad_request(
             "from must be a person id (a positive whole number)",
         ));
     }
-    with_writer(&state, move |index| index.merge_people(into, from)).await?;
+    if let Some(name) = &name {
+        check_name(name)?;
+    }
+    with_writer(&state, move |index| {
+        index.merge_people(into, from, name.as_deref())
+    })
+    .await?;
     Ok(Json(
         with_reader(&state, move |index| person_view(index, into)).await?,
     ))

@@ -91,6 +91,13 @@ pub struct PersonSummary {
     pub thumbnail: Option<String>,
 }
 
+/// A page of one person's faces and how many they have in all.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacesPage {
+    pub total: u64,
+    pub faces: Vec<FaceSummary>,
+}
+
 /// One face of a person.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FaceSummary {
@@ -422,19 +429,37 @@ impl Index {
 
     /// The faces of one person, by file and time.
     pub fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
+        Ok(self.person_faces_page(person, 0, usize::MAX)?.faces)
+    }
+
+    /// A page of one person's faces (by file and time): at most `limit` from `offset` on,
+    /// with how many the person has in all.
+    pub fn person_faces_page(
+        &self,
+        person: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<FacesPage, StoreError> {
         let catalog = self.catalog()?;
         let connection = catalog.connection();
         if !person_exists(connection, person)? {
             return Err(no_person(person));
         }
+        let total: i64 = connection.query_row(
+            "SELECT COUNT(*) FROM faces WHERE person_id = ?1",
+            [person],
+            |row| row.get(0),
+        )?;
         let mut statement = connection.prepare(
             "SELECT f.id, f.person_id, f.asset_id, COALESCE(a.display_path, ''), f.time,
                     f.x, f.y, f.width, f.height, f.thumbnail
              FROM faces f LEFT JOIN assets a ON a.id = f.asset_id
-             WHERE f.person_id = ?1 ORDER BY a.display_path, f.time",
+             WHERE f.person_id = ?1 ORDER BY a.display_path, f.time, f.id
+             LIMIT ?2 OFFSET ?3",
         )?;
+        let as_sql = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
         let faces = statement
-            .query_map([person], |row| {
+            .query_map(params![person, as_sql(limit), as_sql(offset)], |row| {
                 Ok(FaceSummary {
                     id: row.get(0)?,
                     person: row.get(1)?,
@@ -454,7 +479,10 @@ impl Index {
                 })
             })?
             .collect::<Result<_, _>>()?;
-        Ok(faces)
+        Ok(FacesPage {
+            total: total as u64,
+            faces,
+        })
     }
 
     /// Names a person (an empty name clears it).
@@ -473,9 +501,11 @@ impl Index {
         Ok(())
     }
 
-    /// Moves every face of `from` into `into` and deletes `from`. `into` keeps its name, or
-    /// takes `from`'s when it has none.
-    pub fn merge_people(&self, into: i64, from: i64) -> Result<(), StoreError> {
+    /// Moves every face of `from` into `into` and deletes `from`. The merged person is
+    /// called `name` when given (an empty one leaves them unnamed: the user's choice between
+    /// the two names, or a new one); else `into` keeps its name, or takes `from`'s when it
+    /// has none.
+    pub fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError> {
         self.require_writer()?;
         if into == from {
             return Err(StoreError::Invalid(String::from(
@@ -489,11 +519,17 @@ impl Index {
             }
         }
         let transaction = catalog.connection().unchecked_transaction()?;
-        transaction.execute(
-            "UPDATE people SET name = (SELECT name FROM people WHERE id = ?2)
-             WHERE id = ?1 AND name IS NULL",
-            params![into, from],
-        )?;
+        match name.map(str::trim) {
+            Some(chosen) => transaction.execute(
+                "UPDATE people SET name = ?2 WHERE id = ?1",
+                params![into, (!chosen.is_empty()).then_some(chosen)],
+            )?,
+            None => transaction.execute(
+                "UPDATE people SET name = (SELECT name FROM people WHERE id = ?2)
+                 WHERE id = ?1 AND name IS NULL",
+                params![into, from],
+            )?,
+        };
         transaction.execute(
             "UPDATE faces SET person_id = ?1 WHERE person_id = ?2",
             params![into, from],

@@ -122,7 +122,7 @@ fn people(index: &str) -> Vec<Value> {
 
 fn faces_of(index: &str, person: &Value) -> Vec<Value> {
     let id = person["id"].to_string();
-    json(&["people", "show", &id, "--index", index, "--json"])
+    json(&["people", "show", &id, "--index", index, "--json"])["faces"]
         .as_array()
         .cloned()
         .unwrap_or_default()
@@ -241,21 +241,65 @@ fn people_are_found_grouped_named_merged_searched_and_forgotten() {
     );
     assert!(hits(index, "person:\"Nobody Here\"").is_empty());
 
-    // Split one of her faces out, then merge it back: the counts return, the name stays.
+    // Her faces a page at a time, with the total.
     let her_faces = faces_of(index, &astronaut);
+    assert!(her_faces.len() >= 2, "{her_faces:?}");
+    let second = json(&[
+        "people",
+        "show",
+        &astronaut_id,
+        "-n",
+        "1",
+        "--offset",
+        "1",
+        "--index",
+        index,
+        "--json",
+    ]);
+    assert_eq!(second["total"].as_u64(), Some(her_faces.len() as u64));
+    assert_eq!(second["faces"].as_array().map(Vec::len), Some(1));
+    assert_eq!(second["faces"][0]["id"], her_faces[1]["id"]);
+    let printed = ok(&["people", "show", &astronaut_id, "-n", "1", "--index", index]);
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        printed.contains(&format!("faces 1–1 of {}", her_faces.len())),
+        "{printed}"
+    );
+
+    // Split one of her faces out and name it, then merge it back choosing that name: the
+    // counts return and the chosen name wins over the one she had.
     let face_id = her_faces[0]["id"].to_string();
     let split = json(&["people", "split", &face_id, "--index", index, "--json"]);
     let new_id = split["person"].to_string();
     assert_eq!(people(index).len(), 3);
-    ok(&["people", "merge", &astronaut_id, &new_id, "--index", index]);
+    ok(&[
+        "people",
+        "name",
+        &new_id,
+        "Eileen Collins",
+        "--index",
+        index,
+    ]);
+    let said = ok(&[
+        "people",
+        "merge",
+        &astronaut_id,
+        &new_id,
+        "--name",
+        "Eileen Collins",
+        "--index",
+        index,
+    ]);
+    let said = String::from_utf8_lossy(&said.stdout);
+    assert!(said.contains("now Eileen Collins"), "{said}");
     let merged = person_in(index, "pan.mp4");
     assert_eq!(merged["faces"].as_u64(), Some(her_faces.len() as u64));
-    assert_eq!(merged["name"], "Eileen (astronaut)");
+    assert_eq!(merged["name"], "Eileen Collins");
     assert_eq!(people(index).len(), 2);
 
     // Rebuilding the search indexes keeps people and names.
     ok(&["reindex", "--index", index]);
-    assert_eq!(person_in(index, "zoom.mp4")["name"], "Eileen (astronaut)");
+    assert_eq!(person_in(index, "zoom.mp4")["name"], "Eileen Collins");
     assert_eq!(files_of(&hits(index, "person:Eileen")), files_of(&found));
 
     // Every file touched (same bytes, new modification time) is indexed again: its faces
@@ -269,7 +313,7 @@ fn people_are_found_grouped_named_merged_searched_and_forgotten() {
     let again = index_shoot(&shoot, &index_dir);
     assert!(again.contains("indexed 4 files"), "{again}");
     let after = person_in(index, "zoom.mp4");
-    assert_eq!(after["name"], "Eileen (astronaut)");
+    assert_eq!(after["name"], "Eileen Collins");
     assert_eq!(after["id"], astronaut["id"]);
     assert_eq!(after["faces"].as_u64(), Some(her_faces.len() as u64));
     assert_eq!(people(index).len(), 2);
@@ -298,6 +342,48 @@ fn people_are_found_grouped_named_merged_searched_and_forgotten() {
     );
     let by_name = hits(index, "person:\"Lionel Zzqxname\"");
     assert_eq!(files_of(&by_name), ["messi.mp4"]);
+    // His first name alone finds him; once she is a Lionel too, it finds both and says so.
+    assert_eq!(files_of(&hits(index, "person:Lionel")), ["messi.mp4"]);
+    ok(&[
+        "people",
+        "name",
+        &astronaut_id,
+        "Lionel Collins",
+        "--index",
+        index,
+    ]);
+    let both = json(&[
+        "search",
+        "person:lionel",
+        "--index",
+        index,
+        "--json",
+        "-n",
+        "100",
+    ]);
+    let matched: Vec<String> = both["people_matched"][0]["people"]
+        .as_array()
+        .map(|people| people.iter().map(|p| p["id"].to_string()).collect())
+        .unwrap_or_default();
+    let mut expected = vec![astronaut_id.clone(), messi_id.clone()];
+    expected.sort_by_key(|id| id.parse::<i64>().unwrap_or_default());
+    assert_eq!(matched, expected, "{both}");
+    for hit in both["hits"].as_array().cloned().unwrap_or_default() {
+        let who = if file_name(&hit) == "messi.mp4" {
+            "person:Lionel Zzqxname"
+        } else {
+            "person:Lionel Collins"
+        };
+        assert_eq!(hit["filters"], serde_json::json!([who]), "{hit}");
+    }
+    let printed = ok(&["search", "person:lionel", "--index", index]);
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    assert!(
+        printed.contains("person:lionel matches 2 people")
+            && printed.contains("[person:Lionel Zzqxname]")
+            && printed.contains("[person:Lionel Collins]"),
+        "{printed}"
+    );
     ok(&["people", "forget", &messi_id, "--index", index]);
     assert_eq!(people(index).len(), 1);
     assert!(people_in(index, "messi.mp4").is_empty());

@@ -521,3 +521,103 @@ async fn people_changes_need_the_token_on_a_guarded_server() -> TestResult {
     assert_eq!(response.status(), StatusCode::OK);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person() -> TestResult {
+    let people = people_library()?;
+    let state = state(&people.library)?;
+    for (id, name) in [
+        (people.astronaut, "Lionel Eileen"),
+        (people.messi, "Lionel Messi"),
+    ] {
+        let uri = format!("/api/people/{id}/name");
+        let (status, _) = post_json(&state, &uri, json!({"name": name})).await?;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let page = ok_json(&state, "/api/search?q=person:lionel").await?;
+    let matched: Vec<i64> = page["people_matched"][0]["people"]
+        .as_array()
+        .ok_or("people_matched")?
+        .iter()
+        .filter_map(|person| person["id"].as_i64())
+        .collect();
+    assert_eq!(matched, [people.astronaut, people.messi], "{page}");
+    let reasons: Vec<(String, Value)> = page["hits"]
+        .as_array()
+        .ok_or("hits")?
+        .iter()
+        .map(|hit| {
+            let path = hit["asset"]["path"].as_str().unwrap_or_default();
+            let file = path.rsplit('/').next().unwrap_or_default().to_string();
+            (file, hit["filters"].clone())
+        })
+        .collect();
+    assert_eq!(reasons.len(), 2, "{page}");
+    for (file, filters) in reasons {
+        let expected = if file == "slate_take3.mp4" {
+            "person:Lionel Eileen"
+        } else {
+            "person:Lionel Messi"
+        };
+        assert_eq!(filters, json!([expected]), "{file}");
+    }
+    let messi_only = ok_json(&state, "/api/search?q=person:messi").await?;
+    assert_eq!(
+        messi_only["people_matched"][0]["people"][0]["id"],
+        people.messi
+    );
+    assert_eq!(messi_only["hits"].as_array().map(Vec::len), Some(1));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals() -> TestResult {
+    let people = people_library()?;
+    let state = state(&people.library)?;
+    for (id, name) in [(people.astronaut, "Eileen"), (people.messi, "Leo")] {
+        let uri = format!("/api/people/{id}/name");
+        post_json(&state, &uri, json!({"name": name})).await?;
+    }
+    // Into the astronaut, but under the other person's name, as the user chose.
+    let uri = format!("/api/people/{}/merge", people.astronaut);
+    let (status, merged) =
+        post_json(&state, &uri, json!({"from": people.messi, "name": "Leo"})).await?;
+    assert_eq!(status, StatusCode::OK, "{merged}");
+    assert_eq!(
+        (merged["id"].as_i64(), &merged["name"]),
+        (Some(people.astronaut), &json!("Leo"))
+    );
+    assert!(
+        ok_json(&state, "/api/search?q=person:Eileen").await?["hits"]
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+
+    // Three faces and two moments (the slate's, the corridor's), a page of one at a time.
+    let base = format!("/api/people/{}", people.astronaut);
+    let mut faces = Vec::new();
+    let mut moments = Vec::new();
+    for offset in 0..3 {
+        let page = ok_json(
+            &state,
+            &format!("{base}?limit=1&offset={offset}&faces_limit=1&faces_offset={offset}"),
+        )
+        .await?;
+        assert_eq!(
+            (page["faces_total"].as_u64(), page["moments_total"].as_u64()),
+            (Some(3), Some(2))
+        );
+        faces.extend(page["faces"].as_array().cloned().unwrap_or_default());
+        moments.extend(page["hits"].as_array().cloned().unwrap_or_default());
+    }
+    let all = ok_json(&state, &base).await?;
+    assert_eq!(Some(&faces), all["faces"].as_array());
+    assert_eq!(Some(&moments), all["hits"].as_array());
+    assert_eq!(moments.len(), 2);
+
+    for bad in ["limit=0", "faces_limit=5000", "offset=-1", "colour=red"] {
+        let (status, _) = get_json(&state, &format!("{base}?{bad}")).await?;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+    }
+    Ok(())
+}

@@ -114,10 +114,10 @@ fn people_are_grouped_named_searched_merged_split_and_forgotten() -> TestResult 
     let faces = index.person_faces(maria_id)?;
     let alone = index.split_face(faces[0].id)?;
     assert_eq!(index.people()?.len(), 3);
-    index.merge_people(maria_id, alone)?;
+    index.merge_people(maria_id, alone, None)?;
     assert_eq!(index.people()?.len(), 2);
     assert_eq!(index.person_faces(maria_id)?.len(), 3);
-    assert!(index.merge_people(maria_id, maria_id).is_err());
+    assert!(index.merge_people(maria_id, maria_id, None).is_err());
 
     // Forget Ben: nothing of him left, even in the catalog file's free pages.
     index.name_person(ben, "Ben Qzxjname")?;
@@ -355,5 +355,54 @@ fn a_filter_only_listing_shows_its_filters_as_the_reason_and_a_word_search_does_
     assert!(!worded.hits.is_empty());
     assert!(worded.hits.iter().all(|hit| hit.filters.is_empty()));
     assert!(search(&index, "kind:video")?.people_matched.is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_merge_keeps_the_name_the_user_chooses_and_faces_come_in_pages() -> TestResult {
+    let (_dir, index, [messi, richie, maria]) = three_named_people()?;
+    // Keep the other person's name: Richie's face joins Messi under Richie's name.
+    index.merge_people(messi, richie, Some("Lionel Richie"))?;
+    let people = index.people()?;
+    assert_eq!(people.len(), 2);
+    let merged = people
+        .iter()
+        .find(|p| p.id == messi)
+        .ok_or("merged person")?;
+    assert_eq!(merged.name.as_deref(), Some("Lionel Richie"));
+    assert_eq!(merged.faces, 2);
+    assert_eq!(search(&index, "person:Messi")?.hits.len(), 0);
+    assert_eq!(search(&index, "person:Richie")?.hits.len(), 2);
+    // Without a choice the target keeps its own; an empty choice leaves them unnamed.
+    index.merge_people(maria, messi, None)?;
+    assert_eq!(index.people()?[0].name.as_deref(), Some("Maria (gaffer)"));
+    let take = record(video("/footage/B001.mov", 20.0), 2, 10.0);
+    index.put_asset(&take)?;
+    index.commit()?;
+    let other = index.replace_faces(
+        take.asset.id.as_str(),
+        &take.asset.content_hash,
+        &[face(2.0, face_of(90, 0.0))],
+        &nearest,
+    )?[0];
+    index.merge_people(maria, other, Some("  "))?;
+    assert_eq!(index.people()?[0].name, None);
+
+    // Four faces, paged by two, by file and time, with the total on every page.
+    let first = index.person_faces_page(maria, 0, 2)?;
+    let second = index.person_faces_page(maria, 2, 2)?;
+    let past = index.person_faces_page(maria, 4, 2)?;
+    assert_eq!((first.total, second.total, past.total), (4, 4, 4));
+    assert_eq!((first.faces.len(), second.faces.len()), (2, 2));
+    assert!(past.faces.is_empty());
+    let paged: Vec<i64> = first
+        .faces
+        .iter()
+        .chain(&second.faces)
+        .map(|f| f.id)
+        .collect();
+    let all: Vec<i64> = index.person_faces(maria)?.iter().map(|f| f.id).collect();
+    assert_eq!(paged, all);
+    assert!(index.person_faces_page(9_999, 0, 2).is_err());
     Ok(())
 }
