@@ -2,7 +2,8 @@
 // astronaut panned and darkened, opencv-doc's messi5.jpg panned) indexed by `rushes index`
 // with the real dlib models into an index of its own, served on its own port. Open People,
 // name a person, find them by name, follow a face chip on a result card to that person's
-// moments, merge two people, split a face out and forget that person.
+// moments, merge two people choosing the name, page through a person's moments and faces,
+// see who a name matched when it matches two people, split a face out and forget that person.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -134,12 +135,34 @@ test('name, find, follow a face chip, merge, split and forget people', async () 
   await page.waitForFunction(() => document.querySelector('#player').open && document.querySelector('#player-video').readyState >= 2, null, { timeout: 20000 });
   await page.keyboard.press('Escape');
 
-  // Merge Messi into Eileen: one person with all the faces; Messi's card is gone.
+  // Merge Messi into Eileen, choosing a new name in the prompt that shows both names: one
+  // person with all the faces, under that name; Messi's card is gone.
   await page.selectOption('.merge-select', String(messi.id));
+  let mergePrompt = '';
+  page.once('dialog', (dialog) => { mergePrompt = dialog.message(); dialog.accept('Eileen Collins'); });
   await page.click('.merge-form button');
-  await page.waitForFunction((n) => document.querySelector('.face-tiles')?.children.length === n, astronaut.faces + messi.faces);
+  await page.waitForFunction(() => document.querySelector('.person-title')?.textContent === 'Eileen Collins');
+  assert.ok(mergePrompt.includes('Eileen (astronaut)') && mergePrompt.includes(`Person ${messi.id}`), mergePrompt);
+  const merged = astronaut.faces + messi.faces;
+  await page.waitForFunction((n) => document.querySelector('.face-tiles')?.children.length === n, merged);
   await openPeople(page);
   assert.equal(await page.$(`.person-card[data-person="${messi.id}"]`), null);
+
+  // A page of one at a time: "More" adds the next moment and face, with the totals shown.
+  const whole = await fetch(`${base}/api/people/${astronaut.id}`).then((r) => r.json());
+  assert.ok(whole.moments_total >= 2 && whole.faces_total === merged, JSON.stringify(whole.faces_total));
+  await page.goto(`${base}/?person=${astronaut.id}&page_size=1`);
+  await page.waitForFunction(() => document.querySelector('#people-view').dataset.state === 'ready');
+  const counts = () => page.evaluate(() => [document.querySelectorAll('.person-moment').length, document.querySelectorAll('.face-tile').length]);
+  assert.deepEqual(await counts(), [1, 1]);
+  assert.equal(await page.textContent('.moments-head'), `Moments (1 of ${whole.moments_total})`);
+  await page.click('.more-moments');
+  await page.waitForFunction(() => document.querySelectorAll('.person-moment').length === 2);
+  await page.click('.more-faces');
+  await page.waitForFunction(() => document.querySelectorAll('.face-tile').length === 2);
+  assert.equal(await page.textContent('.faces-head'), `Faces (2 of ${merged})`);
+  const shownFaces = await page.$$eval('.face-tile', (tiles) => tiles.map((tile) => Number(tile.dataset.face)));
+  assert.deepEqual(shownFaces, whole.faces.slice(0, 2).map((face) => face.id));
 
   // Split a face out, then forget that new person, confirming it is permanent.
   await openPerson(page, astronaut.id);
@@ -148,6 +171,19 @@ test('name, find, follow a face chip, merge, split and forget people', async () 
   await page.waitForFunction(() => /is now Person \d+/.test(document.querySelector('#message').textContent));
   const split = (await people()).find((person) => !before.includes(person.id));
   assert.ok(split, 'a new person from the split face');
+
+  // Two people share a name: the results say who `person:Eileen` matched, each card why.
+  await fetch(`${base}/api/people/${split.id}/name`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Eileen Junior' }),
+  });
+  await search(page, 'person:Eileen');
+  await page.waitForSelector('#people-matched:not([hidden])');
+  const note = await page.textContent('#people-matched');
+  assert.ok(note.includes('matches 2 people') && note.includes('Eileen Collins') && note.includes('Eileen Junior'), note);
+  const reasons = await page.$$eval('#results .card .chip.sig-filter', (chips) => [...new Set(chips.map((c) => c.textContent))].sort());
+  assert.deepEqual(reasons, ['person:Eileen Collins', 'person:Eileen Junior']);
+  await search(page, 'person:Nobodyxyz');
+  await page.waitForFunction(() => document.querySelector('#people-matched').textContent.includes('matches nobody'));
   await openPerson(page, split.id);
   let warning = '';
   page.once('dialog', (dialog) => { warning = dialog.message(); dialog.accept(); });

@@ -6,7 +6,7 @@ import { ApiError, assetDetail, getJson, postImage } from './api.js';
 import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetNodes, toggleFilter } from './format.js';
 import * as player from './player.js';
 import { renderAsset, renderLibrary } from './library.js';
-import { faceChips, renderPeople, renderPerson } from './people.js';
+import { faceChips, showPeopleMatched, renderPeople, renderPerson } from './people.js';
 import { watchProgress } from './progress.js';
 import * as workflow from './workflow.js';
 
@@ -18,6 +18,7 @@ const input = document.getElementById('q');
 const sortSelect = document.getElementById('sort');
 const results = document.getElementById('results');
 const count = document.getElementById('result-count');
+const peopleMatched = document.getElementById('people-matched');
 const moreButton = document.getElementById('more');
 const message = document.getElementById('message');
 const facetsBox = document.getElementById('facets');
@@ -234,6 +235,7 @@ function showHits(page, append, q) {
   else state.hits = hits.slice();
   state.exhausted = hits.length < PAGE || state.mode !== 'text';
   state.offset = state.hits.length;
+  if (!append) showPeopleMatched(peopleMatched, page.people_matched);
   const cards = hits.map((hit, i) => card(hit, (append ? state.hits.length - hits.length : 0) + i));
   if (append) results.append(...cards);
   else results.replaceChildren(...cards);
@@ -289,7 +291,10 @@ function card(hit, index) {
     hit.asset.kind !== 'image' && length > 0 ? el('span', { class: 'badge dur mono', text: formatDuration(length) }) : null,
     el('div', { class: 'scrub' }, el('div', { class: 'scrub-bar' })),
   );
-  const signals = el('div', { class: 'signals' }, (hit.signals || []).map((s) => el('span', { class: `chip sig-${s}`, text: s })));
+  // A listing by filters alone has no signals: the filters it matched are its reason.
+  const signals = (hit.signals || []).length
+    ? el('div', { class: 'signals' }, hit.signals.map((s) => el('span', { class: `chip sig-${s}`, text: s })))
+    : el('div', { class: 'signals' }, (hit.filters || []).map((f) => el('span', { class: 'chip sig-filter', title: 'Listed because it matches this filter', text: f })));
   const snippet = el('p', { class: 'snippet' }, snippetNodes(hit.snippet));
   // The caption has a line of its own; a snippet that only repeats it gives it its highlights.
   const captionInSnippet = Boolean(hit.caption) && sameText(snippet.textContent, hit.caption);

@@ -1,7 +1,9 @@
 // People in the UI: the People page (everyone found, with a face, a name or "Person 12",
-// and counts), one person's page (rename inline, merge another person in, split a face out,
-// forget for good, their faces and moments, playable), and the face chips on result cards
-// that search for `person:<id>`. Talks to /api/people… and /api/faces/{id}/split.
+// and counts), one person's page (rename inline, merge another person in choosing the name,
+// split a face out, forget for good, their faces and moments, playable, a page at a time),
+// the face chips on result cards that search for `person:<id>`, and the note that says who
+// a `person:` filter matched when that is not exactly one person. Talks to /api/people…
+// and /api/faces/{id}/split.
 
 import { getJson, sendJson } from './api.js';
 import { el, fileName, formatTime } from './format.js';
@@ -24,6 +26,29 @@ function counts(person) {
 /** The query that finds the moments showing a person. */
 export function personQuery(id) {
   return `person:${id}`;
+}
+
+/** Moments and faces a person's page loads at a time ("More …" loads the next ones). */
+const MOMENTS_PAGE = 24;
+const FACES_PAGE = 60;
+
+/**
+ * Says, above the results, who each `person:` filter matched when that is not exactly one
+ * person (`person:Lionel` → both Lionels, each a link to their page); hidden otherwise.
+ */
+export function showPeopleMatched(node, matches) {
+  const notable = (matches || []).filter((match) => (match.people || []).length !== 1);
+  node.hidden = notable.length === 0;
+  node.replaceChildren(...notable.map((match) => {
+    const people = match.people || [];
+    if (!people.length) return el('span', { class: 'people-match', text: `person:${match.who} matches nobody. ` });
+    const links = people.map((person) => el('a', {
+      class: 'link people-match-person', href: `/?person=${person.id}`, 'data-nav': '',
+      dataset: { person: String(person.id) }, text: labelOf(person),
+    }));
+    const list = links.flatMap((link, i) => (i ? [', ', link] : [link]));
+    return el('span', { class: 'people-match' }, `person:${match.who} matches ${people.length} people: `, ...list, '. ');
+  }));
 }
 
 /** Small face chips for a result card; each runs the search `person:<id>`. */
@@ -119,14 +144,23 @@ function faceTile(face, person, assets, { play, onSplit }) {
       : null);
 }
 
+/** Page sizes of a person's page; `?page_size=N` in the address asks for others. */
+function personPageSizes() {
+  const asked = Number(new URLSearchParams(location.search).get('page_size'));
+  return Number.isInteger(asked) && asked > 0 && asked <= 200
+    ? { moments: asked, faces: asked }
+    : { moments: MOMENTS_PAGE, faces: FACES_PAGE };
+}
+
 export async function renderPerson(view, id, { showMessage, explain, navigate, play }) {
+  const sizes = personPageSizes();
   view.replaceChildren(el('p', { class: 'crumbs' }, el('a', { href: '/?view=people', 'data-nav': '', text: 'People' })));
   delete view.dataset.state;
   let page;
   let everyone;
   try {
     [page, everyone] = await Promise.all([
-      getJson(`/api/people/${encodeURIComponent(id)}`),
+      getJson(`/api/people/${encodeURIComponent(id)}`, { limit: sizes.moments, faces_limit: sizes.faces }),
       getJson('/api/people'),
     ]);
   } catch (error) {
@@ -157,8 +191,16 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
   const mergeForm = el('form', { class: 'wf-row merge-form', onsubmit: (event) => {
     event.preventDefault();
     const from = Number(mergeSelect.value);
-    if (!from) return;
-    sendJson('POST', `/api/people/${person.id}/merge`, { from }).then(reload).catch(fail);
+    const other = others.find((candidate) => candidate.id === from);
+    if (!other) return;
+    // The user chooses the merged person's name: this one's, the other's, or a new one.
+    const otherLabel = labelOf(other);
+    const name = window.prompt(
+      `Merge ${otherLabel} into ${label}. Name of the merged person: "${label}", "${otherLabel}", or type another.`,
+      person.name || other.name || '',
+    );
+    if (name === null) return;
+    sendJson('POST', `/api/people/${person.id}/merge`, { from, name: name.trim() }).then(reload).catch(fail);
   } }, mergeSelect, el('button', { type: 'submit', class: 'button', text: 'Merge' }));
 
   const forgetButton = el('button', { type: 'button', class: 'button danger forget-person', text: 'Forget this person…', onclick: () => {
@@ -178,6 +220,46 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
 
   const assets = page.assets || {};
   const hits = page.hits || [];
+  const faces = page.faces || [];
+  const momentList = el('ul', { class: 'person-moments' }, hits.map((hit) => momentCard(hit, assets, play)));
+  const faceList = el('ul', { class: 'face-tiles' }, faces.map((face) => faceTile(face, person, assets, { play, onSplit })));
+  const momentsHead = el('h3', { class: 'moments-head' });
+  const facesHead = el('h3', { class: 'faces-head' });
+  const shown = { moments: hits.length, faces: faces.length };
+  const moreMoments = el('button', { type: 'button', class: 'button more-moments', text: 'More moments' });
+  const moreFaces = el('button', { type: 'button', class: 'button more-faces', text: 'More faces' });
+  const counted = () => {
+    const of = (n, total) => (n < total ? `${n} of ${total}` : String(total));
+    momentsHead.textContent = `Moments (${of(shown.moments, page.moments_total ?? shown.moments)})`;
+    facesHead.textContent = `Faces (${of(shown.faces, page.faces_total ?? shown.faces)})`;
+    moreMoments.hidden = shown.moments >= (page.moments_total ?? 0);
+    moreFaces.hidden = shown.faces >= (page.faces_total ?? 0);
+  };
+  // The next page of one list; the other list's paging stays where it is.
+  const loadMore = async (which) => {
+    const params = which === 'moments'
+      ? { offset: shown.moments, limit: sizes.moments, faces_limit: 1 }
+      : { faces_offset: shown.faces, faces_limit: sizes.faces, limit: 1 };
+    try {
+      const next = await getJson(`/api/people/${encodeURIComponent(id)}`, params);
+      Object.assign(assets, next.assets || {});
+      if (which === 'moments') {
+        momentList.append(...(next.hits || []).map((hit) => momentCard(hit, assets, play)));
+        shown.moments += (next.hits || []).length;
+        page.moments_total = next.moments_total;
+      } else {
+        faceList.append(...(next.faces || []).map((face) => faceTile(face, person, assets, { play, onSplit })));
+        shown.faces += (next.faces || []).length;
+        page.faces_total = next.faces_total;
+      }
+      counted();
+    } catch (error) {
+      fail(error);
+    }
+  };
+  moreMoments.addEventListener('click', () => loadMore('moments'));
+  moreFaces.addEventListener('click', () => loadMore('faces'));
+  counted();
   view.append(
     el('header', { class: 'person-head' },
       faceImage(person.thumbnail, label, 'person-face large'),
@@ -189,10 +271,12 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
     others.length ? mergeForm : null,
     el('div', { class: 'wf-row' }, forgetButton),
     status,
-    el('h3', { text: `Moments (${hits.length})` }),
-    el('ul', { class: 'person-moments' }, hits.map((hit) => momentCard(hit, assets, play))),
-    el('h3', { text: `Faces (${page.faces.length})` }),
-    el('ul', { class: 'face-tiles' }, page.faces.map((face) => faceTile(face, person, assets, { play, onSplit }))),
+    momentsHead,
+    momentList,
+    el('div', { class: 'more' }, moreMoments),
+    facesHead,
+    faceList,
+    el('div', { class: 'more' }, moreFaces),
   );
   view.dataset.state = 'ready';
   view.dataset.person = String(person.id);
