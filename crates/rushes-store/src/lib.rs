@@ -269,6 +269,10 @@ impl Index {
         );
         self.vectors.remove(&stale)?;
         for id in &pending {
+            // Its faces first, keeping the names they held for the rerun.
+            let transaction = catalog.connection().unchecked_transaction()?;
+            crate::people::delete_pending_asset_faces(&transaction, id)?;
+            transaction.commit()?;
             let removed = catalog.delete_asset(id, false)?;
             self.vectors.remove(&removed)?;
             self.text.delete_asset(id)?;

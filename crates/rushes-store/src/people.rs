@@ -346,6 +346,53 @@ pub(crate) fn delete_asset_faces(
     }
     Ok(())
 }
+/// Deletes the faces of an asset an interrupted run left pending, inside the caller's
+/// transaction. A named person it leaves without a face is kept, centroid and all: the rerun
+/// re-indexes the file and its faces go back to them by embedding, so the name survives the
+/// kill. Unnamed people left without a face go. [`Index::remove_orphan_face_thumbnails`]
+/// drops named people still faceless once the rerun is done (the file never came back).
+pub(crate) fn delete_pending_asset_faces(
+    connection: &Connection,
+    asset_id: &str,
+) -> Result<(), StoreError> {
+    if !has_schema(connection)? {
+        return Ok(());
+    }
+    let mut statement = connection.prepare(
+        "SELECT DISTINCT f.person_id, p.name IS NOT NULL FROM faces f
+         JOIN people p ON p.id = f.person_id WHERE f.asset_id = ?1",
+    )?;
+    let people: Vec<(i64, bool)> = statement
+        .query_map([asset_id], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    drop(statement);
+    connection.execute("DELETE FROM faces WHERE asset_id = ?1", [asset_id])?;
+    for (person, named) in people {
+        let faces_left: i64 = connection.query_row(
+            "SELECT COUNT(*) FROM faces WHERE person_id = ?1",
+            [person],
+            |row| row.get(0),
+        )?;
+        if named && faces_left == 0 {
+            tracing::info!(person, "kept a named person whose faces await a re-index");
+            continue;
+        }
+        refresh_centroid(connection, person)?;
+    }
+    Ok(())
+}
+
+/// Deletes the people with no face left (named ones a killed run kept for its rerun).
+fn delete_faceless_people(connection: &Connection) -> Result<(), StoreError> {
+    if has_schema(connection)? {
+        connection.execute(
+            "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM faces f WHERE f.person_id = people.id)",
+            [],
+        )?;
+    }
+    Ok(())
+}
+
 impl Index {
     /// Every person's id and centroid, for clustering new faces.
     pub fn person_centroids(&self) -> Result<Vec<PersonCentroid>, StoreError> {
@@ -612,10 +659,13 @@ impl Index {
 
     /// Removes face thumbnails no face row holds: `thumbs/faces/<asset>/` folders of assets
     /// the catalog does not hold (a run killed before the asset committed), and files in the
-    /// others that none of the asset's faces names. Run by ingest after its final commit,
-    /// under the writer lock; folders not named like an asset id are left alone.
+    /// others that none of the asset's faces names. Also deletes people left with no face
+    /// (named people a killed run kept, whose file did not come back). Run by ingest after
+    /// its final commit, under the writer lock; folders not named like an asset id are left
+    /// alone.
     pub fn remove_orphan_face_thumbnails(&self) -> Result<(), StoreError> {
         self.require_writer()?;
+        delete_faceless_people(self.catalog()?.connection())?;
         let faces_dir = self.thumbs_dir().join(FACE_THUMBS_DIR);
         let Ok(folders) = std::fs::read_dir(&faces_dir) else {
             return Ok(());

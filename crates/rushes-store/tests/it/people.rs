@@ -406,3 +406,64 @@ fn a_merge_keeps_the_name_the_user_chooses_and_faces_come_in_pages() -> TestResu
     assert!(index.person_faces_page(9_999, 0, 2).is_err());
     Ok(())
 }
+
+/// Regression: a run killed while re-indexing the only file of a named person lost the name
+/// (the repair deleted the pending file's faces and the people left without one).
+#[test]
+fn a_name_held_by_one_file_survives_a_run_killed_while_re_indexing_it() -> TestResult {
+    let (dir, index) = fresh_index()?;
+    let take = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    let other = record(video("/footage/day1/A001_C002.mov", 30.0), 3, 10.0);
+    let maria = index.put_asset_with_faces(&take, &[face(12.0, face_of(0, 0.1))], &nearest)?[0];
+    let ben = index.put_asset_with_faces(&other, &[face(3.0, face_of(5, 0.0))], &nearest)?[0];
+    index.commit()?;
+    index.name_person(maria, "Maria (gaffer)")?;
+    let reopen =
+        || rushes_store::Index::open(&dir.path().join("index"), rushes_store::OpenMode::ReadWrite);
+
+    // Her file is indexed again (slightly different face), and the run dies before committing.
+    index.put_asset_with_faces(&take, &[face(12.5, face_of(0, 0.12))], &nearest)?;
+    drop(index);
+    let index = reopen()?;
+    assert!(
+        index.person_centroids()?.iter().any(|(id, _)| *id == maria),
+        "kept for the rerun"
+    );
+    // The rerun puts her face back to her, by its embedding: the name is there.
+    let again = index.put_asset_with_faces(&take, &[face(12.5, face_of(0, 0.12))], &nearest)?;
+    index.commit()?;
+    index.remove_orphan_face_thumbnails()?;
+    assert_eq!(again, [maria]);
+    let named: Vec<(i64, Option<String>, u64)> = index
+        .people()?
+        .into_iter()
+        .map(|p| (p.id, p.name, p.faces))
+        .collect();
+    assert!(
+        named.contains(&(maria, Some("Maria (gaffer)".into()), 1)),
+        "{named:?}"
+    );
+    assert_eq!(hit_windows(&search(&index, "person:Maria")?).len(), 1);
+
+    // Killed again; this time her file never comes back: once the rerun is done she is gone,
+    // and unnamed Ben, killed the same way, is gone at once.
+    index.put_asset_with_faces(&take, &[face(12.5, face_of(0, 0.12))], &nearest)?;
+    index.put_asset_with_faces(&other, &[face(3.0, face_of(5, 0.0))], &nearest)?;
+    drop(index);
+    let index = reopen()?;
+    let kept: Vec<i64> = index
+        .person_centroids()?
+        .iter()
+        .map(|(id, _)| *id)
+        .collect();
+    assert_eq!(kept, [maria], "only the named one waits");
+    assert!(!kept.contains(&ben));
+    index.remove_orphan_face_thumbnails()?;
+    assert!(index.person_centroids()?.is_empty());
+    assert!(
+        search(&index, "person:Maria")?.people_matched[0]
+            .people
+            .is_empty()
+    );
+    Ok(())
+}
