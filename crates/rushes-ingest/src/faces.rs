@@ -69,6 +69,11 @@ impl<'a> FaceCollector<'a> {
         }
     }
 
+    /// Whether this collector has an engine to look for faces with.
+    pub fn is_on(&self) -> bool {
+        self.engine.is_some() && !self.failed
+    }
+
     /// Looks for faces on a sampled frame when it is due.
     pub fn take_frame(&mut self, time: f64, shot: usize, image: &RgbImage) {
         if self.failed {

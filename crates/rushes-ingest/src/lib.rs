@@ -14,6 +14,7 @@ mod pipeline;
 mod progress;
 mod searcher;
 mod speech;
+mod stage_times;
 mod walk;
 
 pub use captions::{CaptionConfig, caption_model_installed};

@@ -3,6 +3,7 @@
 //! last commit, and reporting every per-file problem as an event instead of stopping.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use image::RgbImage;
@@ -20,6 +21,7 @@ use crate::models::{ModelSet, ModelSetConfig};
 use crate::moments::{FrameFacts, build_moments};
 use crate::progress::ProgressFile;
 use crate::speech::{SpeechConfig, SpeechTranscriber, add_speech};
+use crate::stage_times::{Stage, StageTimes};
 use crate::walk::{Candidate, walk_roots};
 
 /// OCR lines the recogniser is less sure of than this are noise (texture read as glyphs).
@@ -440,13 +442,13 @@ fn index_file(
     }
     let id_text = id.to_string();
     let looks_for_faces = face_engine.is_some();
-    let faces = FaceCollector::new(
+    let mut faces = FaceCollector::new(
         face_engine,
         config.face_every,
         &index.thumbs_dir(),
         &id_text,
     );
-    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text, faces);
+    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text);
     work.captions = captions;
 
     let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
@@ -459,23 +461,33 @@ fn index_file(
     );
     let shots: Vec<(f64, f64)> = match candidate.kind {
         AssetKind::Video => {
-            let shots = analyze_with_models(&candidate.path, &media, &config.sampling, &mut work)?;
+            let started = Instant::now();
+            let shots = analyze_with_models(
+                &candidate.path,
+                &media,
+                &config.sampling,
+                &mut work,
+                &mut faces,
+            )?;
+            work.times.log(&candidate.path, started.elapsed());
             shots.iter().map(|shot| (shot.start, shot.end)).collect()
         }
         AssetKind::Image => {
             let image = rushes_media::load_still(&candidate.path, config.sampling.max_side)?;
-            work.take_frames(vec![SampledFrame {
+            let still = SampledFrame {
                 time: 0.0,
                 shot: 0,
                 image,
-            }]);
+            };
+            faces.take_frame(still.time, still.shot, &still.image);
+            work.take_frames(&[still]);
             vec![(0.0, 0.0)]
         }
         AssetKind::Audio => audio_ranges(media.duration, config.audio_moment_len),
     };
     warnings.append(&mut work.warnings);
-    warnings.append(&mut work.faces.warnings);
-    let found_faces = std::mem::take(&mut work.faces.found);
+    warnings.append(&mut faces.warnings);
+    let found_faces = std::mem::take(&mut faces.found);
     let mut moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
     let captions = work.captions.caption_moments(&mut moments);
     warnings.append(&mut work.captions.warnings);
@@ -558,33 +570,55 @@ fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec
 /// so memory stays a few batches of frames whatever the length of the file.
 const BATCHES_AHEAD: usize = 2;
 
-/// Decodes on this thread while a scoped worker runs the models on the batches, fed through
-/// a bounded channel, so decoding (ffmpeg) and inference overlap on two cores.
+/// Decodes on this thread while two scoped workers take the batches, fed through bounded
+/// channels: one runs the ONNX models and writes thumbnails, the other looks for faces
+/// (dlib, single-threaded). Decoding (ffmpeg), the models and face detection overlap on the
+/// two cores; with faces on the model worker, that worker was the run's critical path and
+/// decode waited on it.
 fn analyze_with_models(
     path: &Path,
     media: &MediaInfo,
     sampling: &SamplingConfig,
     work: &mut FileWork<'_>,
+    faces: &mut FaceCollector<'_>,
 ) -> Result<Vec<rushes_media::Shot>, FileError> {
     std::thread::scope(|scope| {
-        let (sender, batches) = std::sync::mpsc::sync_channel::<Vec<SampledFrame>>(BATCHES_AHEAD);
-        let worker = scope.spawn(move || {
-            for batch in batches {
-                work.take_frames(batch);
+        let (model_sender, model_batches) =
+            std::sync::mpsc::sync_channel::<Arc<Vec<SampledFrame>>>(BATCHES_AHEAD);
+        let model_worker = scope.spawn(move || {
+            loop {
+                let next = work.times.time(Stage::Waiting, || model_batches.recv());
+                let Ok(batch) = next else { break };
+                work.take_frames(&batch);
             }
         });
-        // Owns the sender, so dropping it closes the channel.
+        let looks_for_faces = faces.is_on();
+        let (face_sender, face_batches) =
+            std::sync::mpsc::sync_channel::<Arc<Vec<SampledFrame>>>(BATCHES_AHEAD);
+        let face_worker = scope.spawn(move || {
+            for batch in face_batches {
+                for frame in batch.iter() {
+                    faces.take_frame(frame.time, frame.shot, &frame.image);
+                }
+            }
+        });
+        let stopped = |_| rushes_media::MediaError::Stopped(String::from("a model worker stopped"));
+        // Owns the senders, so dropping it closes the channels.
         let mut on_batch = move |batch: Vec<SampledFrame>| {
-            sender.send(batch).map_err(|_| {
-                rushes_media::MediaError::Stopped(String::from("the model worker stopped"))
-            })
+            let batch = Arc::new(batch);
+            if looks_for_faces {
+                face_sender.send(Arc::clone(&batch)).map_err(stopped)?;
+            }
+            model_sender.send(batch).map_err(stopped)
         };
         let analysed = rushes_media::analyze_video(path, media, sampling, &mut on_batch);
-        // Closing the channel lets the worker finish the batches in flight and return.
+        // Closing the channels lets the workers finish the batches in flight and return.
         drop(on_batch);
-        if worker.join().is_err() {
+        let model_joined = model_worker.join();
+        let face_joined = face_worker.join();
+        if model_joined.is_err() || face_joined.is_err() {
             return Err(FileError::Failed(String::from(
-                "the model worker crashed on this file",
+                "a model worker crashed on this file",
             )));
         }
         Ok(analysed?)
@@ -599,7 +633,6 @@ struct FileWork<'a> {
     asset_id: &'a str,
     frames: Vec<FrameFacts>,
     warnings: Vec<String>,
-    faces: FaceCollector<'a>,
     captions: KeyframeCaptions<'a>,
     /// Whether any frame got an embedding.
     embedded: bool,
@@ -607,6 +640,7 @@ struct FileWork<'a> {
     ocr_failed: bool,
     last_shot: Option<usize>,
     frames_in_shot: usize,
+    times: StageTimes,
 }
 
 impl<'a> FileWork<'a> {
@@ -615,7 +649,6 @@ impl<'a> FileWork<'a> {
         config: &'a IngestConfig,
         thumbs_dir: &'a Path,
         asset_id: &'a str,
-        faces: FaceCollector<'a>,
     ) -> Self {
         FileWork {
             models,
@@ -624,26 +657,33 @@ impl<'a> FileWork<'a> {
             asset_id,
             frames: Vec::new(),
             warnings: Vec::new(),
-            faces,
             captions: KeyframeCaptions::new(None, 0.0),
             embedded: false,
             visual_failed: false,
             ocr_failed: false,
             last_shot: None,
             frames_in_shot: 0,
+            times: StageTimes::default(),
         }
     }
 
-    fn take_frames(&mut self, batch: Vec<SampledFrame>) {
+    fn take_frames(&mut self, batch: &[SampledFrame]) {
         if batch.is_empty() {
             return;
         }
-        self.captions.take_batch(&batch);
+        self.times.frames += batch.len();
+        let captions = &mut self.captions;
+        self.times
+            .time(Stage::Captions, || captions.take_batch(batch));
         let images: Vec<RgbImage> = batch.iter().map(|frame| frame.image.clone()).collect();
         let visual = if self.visual_failed {
             None
         } else {
-            match self.models.embed_and_tag(&images) {
+            let models = &mut *self.models;
+            match self
+                .times
+                .time(Stage::Visual, || models.embed_and_tag(&images))
+            {
                 Ok(result) => result,
                 Err(error) => {
                     self.visual_failed = true;
@@ -653,15 +693,19 @@ impl<'a> FileWork<'a> {
                 }
             }
         };
-        for (position, frame) in batch.into_iter().enumerate() {
+        for (position, frame) in batch.iter().enumerate() {
             let millis = (frame.time * 1000.0).round().max(0.0) as u64;
             let relative = format!("{}/{millis}.jpg", self.asset_id);
-            let thumbnail = match rushes_media::write_thumbnail(
-                &frame.image,
-                &self.thumbs_dir.join(format!("{millis}.jpg")),
-                self.config.thumb_width,
-                self.config.thumb_max_bytes,
-            ) {
+            let thumbnail_path = self.thumbs_dir.join(format!("{millis}.jpg"));
+            let written = self.times.time(Stage::Thumbnails, || {
+                rushes_media::write_thumbnail(
+                    &frame.image,
+                    &thumbnail_path,
+                    self.config.thumb_width,
+                    self.config.thumb_max_bytes,
+                )
+            });
+            let thumbnail = match written {
                 Ok(()) => Some(relative),
                 Err(error) => {
                     self.warnings
@@ -669,7 +713,6 @@ impl<'a> FileWork<'a> {
                     None
                 }
             };
-            self.faces.take_frame(frame.time, frame.shot, &frame.image);
             let new_shot = self.last_shot != Some(frame.shot);
             if new_shot {
                 self.last_shot = Some(frame.shot);
@@ -681,7 +724,12 @@ impl<'a> FileWork<'a> {
                         && self.frames_in_shot.is_multiple_of(self.config.ocr_every)));
             self.frames_in_shot += 1;
             let ocr_lines = if run_ocr {
-                match self.models.read_text(&frame.image) {
+                self.times.ocr_runs += 1;
+                let models = &mut *self.models;
+                match self
+                    .times
+                    .time(Stage::Ocr, || models.read_text(&frame.image))
+                {
                     Ok(lines) => lines
                         .into_iter()
                         .filter(|line| {
