@@ -109,43 +109,57 @@ def vad_row(bench, row, figure, work: Path) -> None:
                  f"No peer: the target is informative.")
 
 
-def whisper_row(bench, row, figure, work: Path, repo: Path, python: str) -> None:
-    r = row("whisper", "Whisper-tiny-sized encoder + decoder (random weights; d_model 384, 4+4 layers, 6 heads, "
-            "vocab 51865), one 30 s window, 2 threads",
-            {"op": "<=", "value": 30.0, "unit": "s", "also": "informative: no peer (≤ 30 s is real time)"})
+def generated_model_row(bench, row, figure, work: Path, repo: Path, python: str, *, key: str, measure: str, target: dict,
+                        generator: str, model: str, model_variable: str, inputs, what: str, note,
+                        per_run=lambda line: seconds_field(line, "")) -> None:
+    """Row `key` of a random-weight model that tests/fixtures/models/`generator` writes as
+    `model`: the `speech` target timed with the model's folder in `model_variable` beside the
+    environment `inputs()` returns; `per_run(line)` is a run's figure in seconds (by default
+    the line's own), `what` says what it is, and `note(line)` writes what is particular to
+    the model from the last run's line (the note's common tail is added here)."""
+    r = row(key, measure, target)
     bench.rows.append(r)
-    model = make_random_model(repo, work, python, "make_whisper_tiny_random.py", "whisper-tiny-random")
-    r["model"] = {"path": str(model.relative_to(repo)), "generator": "tests/fixtures/models/make_whisper_tiny_random.py"}
-    speech, _ = make_speech(work)
-    lines = target_lines(bench, {"RUSHES_BENCH_SPEECH": str(speech), "RUSHES_BENCH_WHISPER_MODEL": str(model)}, "whisper")
-    timing = Timing([seconds_field(line, "") for line in lines])
-    tokens = lines[-1].get("max_tokens", "?")
+    folder = make_random_model(repo, work, python, generator, model)
+    r["model"] = {"path": str(folder.relative_to(repo)), "generator": f"tests/fixtures/models/{generator}"}
+    lines = target_lines(bench, {**inputs(), model_variable: str(folder)}, key)
+    timing = Timing([per_run(line) for line in lines])
     r["value"] = timing.median
-    r["ours"] = {"what": "WhisperModel::transcribe (bench target `speech`), seconds per 30 s window", **figure(timing)}
-    r["note"] = (f"The first {lines[-1].get('window_seconds', 30):.0f} s of the VAD row's audio; language given (en), "
-                 f"so no detection step; log-mel features + encoder (80×3000 -> 1500×384) + greedy decode of exactly "
-                 f"{tokens} tokens after the 3-token prompt with the key/value cache (the random graph's logits are "
-                 f"biased off <|endoftext|>, so every run decodes the manifest's max_tokens). Positional embeddings "
-                 f"and the causal mask are left out of the random graph (negligible cost). No peer: the target is "
-                 f"informative.")
+    r["ours"] = {"what": what, **figure(timing)}
+    r["note"] = (note(lines[-1]) + " Positional embeddings and the causal mask are left out of the random graphs "
+                 "(negligible cost). No peer: the target is informative.")
+
+
+def whisper_row(bench, row, figure, work: Path, repo: Path, python: str) -> None:
+    def note(line: dict) -> str:
+        return (f"The first {line.get('window_seconds', 30):.0f} s of the VAD row's audio; language given (en), "
+                f"so no detection step; log-mel features + encoder (80×3000 -> 1500×384) + greedy decode of exactly "
+                f"{line.get('max_tokens', '?')} tokens after the 3-token prompt with the key/value cache (the random "
+                f"graph's logits are biased off <|endoftext|>, so every run decodes the manifest's max_tokens).")
+
+    generated_model_row(
+        bench, row, figure, work, repo, python, key="whisper",
+        measure="Whisper-tiny-sized encoder + decoder (random weights; d_model 384, 4+4 layers, 6 heads, vocab 51865), "
+                "one 30 s window, 2 threads",
+        target={"op": "<=", "value": 30.0, "unit": "s", "also": "informative: no peer (≤ 30 s is real time)"},
+        generator="make_whisper_tiny_random.py", model="whisper-tiny-random", model_variable="RUSHES_BENCH_WHISPER_MODEL",
+        inputs=lambda: {"RUSHES_BENCH_SPEECH": str(make_speech(work)[0])},
+        what="WhisperModel::transcribe (bench target `speech`), seconds per 30 s window", note=note)
 
 
 def caption_row(bench, row, figure, work: Path, repo: Path, python: str, keyframes: Path) -> None:
-    r = row("caption", "Florence-2-base-sized graphs (random weights; ViT vision tower at 768×768 -> 577 tokens of 768; "
-            "BART-base text side d_model 768, 6+6 layers, 12 heads, vocab 51289), one keyframe caption, 2 threads",
-            {"op": "<=", "value": 2.0, "unit": "s", "also": "informative: no peer"})
-    bench.rows.append(r)
-    model = make_random_model(repo, work, python, "make_florence2_base_random.py", "florence2-base-random")
-    r["model"] = {"path": str(model.relative_to(repo)), "generator": "tests/fixtures/models/make_florence2_base_random.py"}
-    lines = target_lines(bench, {"RUSHES_BENCH_KEYFRAMES": str(keyframes), "RUSHES_BENCH_CAPTION_MODEL": str(model)},
-                         "caption")
-    timing = Timing([seconds_field(line, "") / max(int(line.get("keyframes", 1)), 1) for line in lines])
-    count, tokens = lines[-1].get("keyframes", "?"), lines[-1].get("max_tokens", "?")
-    r["value"] = timing.median
-    r["ours"] = {"what": "Captioner::caption_images (bench target `speech`), seconds per keyframe", **figure(timing)}
-    r["note"] = (f"The reel's {count} keyframes captioned in one batch (as ingest's caption worker does), each to exactly "
-                 f"{tokens} tokens (the random decoder's logits are biased off </s>). The vision tower is not DaViT: a "
-                 f"ViT with 32×32 patches, 12 layers of width 768 at 768×768 (576 patch tokens + 1 pooled = 577 "
-                 f"tokens of 768, about 55 GMACs per picture — likely below DaViT-base's cost at that size). "
-                 f"Positional embeddings and the causal mask are left out of the random graphs (negligible cost). "
-                 f"No peer: the target is informative.")
+    def note(line: dict) -> str:
+        return (f"The reel's {line.get('keyframes', '?')} keyframes captioned in one batch (as ingest's caption worker "
+                f"does), each to exactly {line.get('max_tokens', '?')} tokens (the random decoder's logits are biased "
+                f"off </s>). The vision tower is not DaViT: a ViT with 32×32 patches, 12 layers of width 768 at "
+                f"768×768 (576 patch tokens + 1 pooled = 577 tokens of 768, about 55 GMACs per picture — likely below "
+                f"DaViT-base's cost at that size).")
+
+    generated_model_row(
+        bench, row, figure, work, repo, python, key="caption",
+        measure="Florence-2-base-sized graphs (random weights; ViT vision tower at 768×768 -> 577 tokens of 768; "
+                "BART-base text side d_model 768, 6+6 layers, 12 heads, vocab 51289), one keyframe caption, 2 threads",
+        target={"op": "<=", "value": 2.0, "unit": "s", "also": "informative: no peer"},
+        generator="make_florence2_base_random.py", model="florence2-base-random",
+        model_variable="RUSHES_BENCH_CAPTION_MODEL", inputs=lambda: {"RUSHES_BENCH_KEYFRAMES": str(keyframes)},
+        per_run=lambda line: seconds_field(line, "") / max(int(line.get("keyframes", 1)), 1),
+        what="Captioner::caption_images (bench target `speech`), seconds per keyframe", note=note)
