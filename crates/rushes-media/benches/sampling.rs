@@ -18,6 +18,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let info = probe(&path, AssetKind::Video)?;
     let config = SamplingConfig::default();
+    // `RUSHES_BENCH_ONLY=shots`: just `detect_shots`, for profiling the cut detection alone.
+    if std::env::var("RUSHES_BENCH_ONLY").is_ok_and(|only| only == "shots") {
+        let started = Instant::now();
+        let shots = detect_shots(&path, &info, &config)?;
+        let line = serde_json::json!({
+            "bench": "shots",
+            "file": path.display().to_string(),
+            "shots_only_seconds": started.elapsed().as_secs_f64(),
+            "cuts": shots.iter().skip(1).map(|shot| shot.start).collect::<Vec<f64>>(),
+        });
+        println!("{line}");
+        return Ok(());
+    }
 
     let started = Instant::now();
     let mut sampled = 0usize;

@@ -251,29 +251,56 @@ impl StreamingTool {
             .store(self.started.elapsed().as_millis() as u64, Ordering::Relaxed);
     }
 
+    /// Reads stdout in whole frames of `frame_bytes` on a thread of its own, up to `depth`
+    /// frames ahead of the caller. ffmpeg blocks on a full pipe (64 KiB, less than one
+    /// frame), and a blocked ffmpeg feeds its decoder threads no packets: reading ahead keeps
+    /// it decoding while the caller scores the previous frame. `None` once stdout is taken.
+    pub fn read_ahead(&mut self, frame_bytes: usize, depth: usize) -> Option<FrameReadAhead> {
+        let mut stdout = self.stdout.take()?;
+        let depth = depth.max(1);
+        let (sender, frames) = std::sync::mpsc::sync_channel(depth);
+        let (spare_sender, spare) = channel::<Vec<u8>>();
+        let tool = self.tool;
+        // The reader ends at the end of stdout (a tool that is killed closes it too) or at
+        // its next send once the `FrameReadAhead` is gone; it is not joined.
+        std::thread::spawn(move || {
+            loop {
+                let mut buffer = spare.try_recv().unwrap_or_else(|_| vec![0u8; frame_bytes]);
+                let frame = match fill(&mut stdout, &mut buffer) {
+                    Ok(true) => Ok(buffer),
+                    // A partial frame at the end is ffmpeg dying mid-frame: the end; the exit
+                    // status tells whether that was an error.
+                    Ok(false) => return,
+                    Err(source) => Err(MediaError::Io {
+                        context: format!("reading {tool} output"),
+                        source,
+                    }),
+                };
+                let failed = frame.is_err();
+                if sender.send(frame).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        Some(FrameReadAhead {
+            frames,
+            spare: spare_sender,
+        })
+    }
+
     /// Fills `buffer` from stdout; `Ok(false)` at a clean end of stream before any byte.
     pub fn read_frame(&mut self, buffer: &mut [u8]) -> Result<bool, MediaError> {
         let Some(stdout) = self.stdout.as_mut() else {
             return Ok(false);
         };
-        let mut filled = 0;
-        while filled < buffer.len() {
-            match stdout.read(&mut buffer[filled..]) {
-                Ok(0) => break,
-                Ok(read) => filled += read,
-                Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(source) => {
-                    return Err(MediaError::Io {
-                        context: format!("reading {} output", self.tool),
-                        source,
-                    });
-                }
-            }
-        }
+        let whole = fill(stdout, buffer).map_err(|source| MediaError::Io {
+            context: format!("reading {} output", self.tool),
+            source,
+        })?;
         self.mark_progress();
         // A partial frame at the end is ffmpeg dying mid-frame: treat it as the end; the
         // exit status tells whether that was an error.
-        Ok(filled == buffer.len())
+        Ok(whole)
     }
 
     /// Waits for the tool to exit and returns its stderr tail on failure.
@@ -309,6 +336,41 @@ impl StreamingTool {
         } else {
             Err((None, tail))
         }
+    }
+}
+
+/// Fills `buffer` from `source`; `Ok(false)` when the stream ends first.
+fn fill(source: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<bool> {
+    let mut filled = 0;
+    while filled < buffer.len() {
+        match source.read(&mut buffer[filled..]) {
+            Ok(0) => return Ok(false),
+            Ok(read) => filled += read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(true)
+}
+
+/// Whole frames of a tool's stdout, read ahead on a thread (see [`StreamingTool::read_ahead`]).
+pub struct FrameReadAhead {
+    frames: Receiver<Result<Vec<u8>, MediaError>>,
+    spare: std::sync::mpsc::Sender<Vec<u8>>,
+}
+
+impl FrameReadAhead {
+    /// The next whole frame; `Ok(None)` at the end of the stream.
+    pub fn next_frame(&self) -> Result<Option<Vec<u8>>, MediaError> {
+        match self.frames.recv() {
+            Ok(frame) => frame.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Hands a frame's buffer back for the reader to fill again.
+    pub fn recycle(&self, buffer: Vec<u8>) {
+        let _ = self.spare.send(buffer);
     }
 }
 
