@@ -480,3 +480,129 @@ fn read_only_index_folder_fails_clearly_and_stays_searchable() {
     );
     set_mode(0o644);
 }
+
+/// Runs `rushes index` and SIGKILLs it as soon as `clip` is pending (written again by the
+/// run, not yet committed: `rushes show` no longer finds it). Returns whether it caught that
+/// moment before the run ended.
+fn index_killed_while_pending(shoot: &Path, index: &Path, clip: &Path) -> bool {
+    let mut child = spawn_index(shoot, index);
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut caught = false;
+    while Instant::now() < deadline && child.try_wait().expect("poll child").is_none() {
+        let shown = rushes(&["show", utf8(clip), "--index", utf8(index), "--json"]);
+        if stderr_of(&shown).contains("is not in the index") {
+            caught = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(40));
+    }
+    child.kill().expect("kill rushes index");
+    let output = child.wait_with_output().expect("reap rushes index");
+    let stderr = stderr_of(&output);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    caught
+}
+
+/// Regression: a run killed while re-indexing the only clip of a named person lost the name
+/// (the repair deleted the pending clip's faces and the people left without one). The clip
+/// of the astronaut's face is re-indexed first, then two street clips, and the run is killed
+/// while her clip waits, pending, for the run's commit.
+#[test]
+fn a_named_person_keeps_the_name_when_the_re_index_of_their_only_clip_is_killed() {
+    use rushes_testkit::{X264_FAST, astronaut_path, ffmpeg, opencv_data, path_str};
+
+    let temp = tempfile::tempdir().expect("temp dir");
+    let shoot = temp.path().join("shoot");
+    std::fs::create_dir_all(&shoot).expect("shoot dir");
+    let astronaut = astronaut_path();
+    let street = opencv_data("vtest.avi");
+    let zoom = "scale=1024:1024,crop=640:480:190:60";
+    let clips: [(&str, Vec<&str>); 3] = [
+        (
+            "a_eileen.mp4",
+            vec![
+                "-loop",
+                "1",
+                "-framerate",
+                "10",
+                "-t",
+                "3",
+                "-i",
+                path_str(&astronaut),
+                "-vf",
+                zoom,
+            ],
+        ),
+        (
+            "b_street.mp4",
+            vec!["-t", "4", "-i", path_str(&street), "-an"],
+        ),
+        (
+            "c_street.mp4",
+            vec!["-ss", "4", "-t", "4", "-i", path_str(&street), "-an"],
+        ),
+    ];
+    for (name, mut args) in clips {
+        let out = shoot.join(name);
+        args.extend(X264_FAST);
+        args.push(path_str(&out));
+        ffmpeg(&args).unwrap_or_else(|error| panic!("making {name}: {error}"));
+    }
+    let base = temp.path().join("base");
+    ok(&["index", utf8(&shoot), "--index", utf8(&base), "--no-ocr"]);
+    let everyone = json(&["people", "list", "--index", utf8(&base), "--json"]);
+    assert_eq!(everyone.as_array().map(Vec::len), Some(1), "{everyone}");
+    let eileen = everyone[0]["id"].to_string();
+    let faces = everyone[0]["faces"].as_u64();
+    ok(&[
+        "people",
+        "name",
+        &eileen,
+        "Eileen (astronaut)",
+        "--index",
+        utf8(&base),
+    ]);
+
+    // Every clip changes on disk (same bytes, new modification time): all are indexed again.
+    std::thread::sleep(Duration::from_millis(20));
+    for name in ["a_eileen.mp4", "b_street.mp4", "c_street.mp4"] {
+        let path = shoot.join(name);
+        let bytes = std::fs::read(&path).expect("read clip");
+        std::fs::write(&path, bytes).expect("rewrite clip");
+    }
+
+    for attempt in 0..2 {
+        let index = temp.path().join(format!("killed-{attempt}"));
+        copy_tree(&base, &index);
+        let caught = index_killed_while_pending(&shoot, &index, &shoot.join("a_eileen.mp4"));
+        assert!(
+            caught,
+            "attempt {attempt}: the run ended before her clip was pending"
+        );
+        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        let people = json(&["people", "list", "--index", utf8(&index), "--json"]);
+        assert_eq!(
+            people.as_array().map(Vec::len),
+            Some(1),
+            "attempt {attempt}: {people}"
+        );
+        assert_eq!(
+            people[0]["name"], "Eileen (astronaut)",
+            "attempt {attempt}: {people}"
+        );
+        assert_eq!(
+            people[0]["faces"].as_u64(),
+            faces,
+            "attempt {attempt}: {people}"
+        );
+        let found = json(&["search", "person:Eileen", "--index", utf8(&index), "--json"]);
+        let files: Vec<String> = found["hits"]
+            .as_array()
+            .map(|hits| hits.iter().map(crate::footage::file_name).collect())
+            .unwrap_or_default();
+        assert!(
+            !files.is_empty() && files.iter().all(|f| f == "a_eileen.mp4"),
+            "attempt {attempt}: {found}"
+        );
+    }
+}
