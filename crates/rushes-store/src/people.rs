@@ -331,21 +331,9 @@ pub(crate) fn delete_asset_faces(
     connection: &Connection,
     asset_id: &str,
 ) -> Result<(), StoreError> {
-    if !has_schema(connection)? {
-        return Ok(());
-    }
-    let mut statement =
-        connection.prepare("SELECT DISTINCT person_id FROM faces WHERE asset_id = ?1")?;
-    let people: Vec<i64> = statement
-        .query_map([asset_id], |row| row.get(0))?
-        .collect::<Result<_, _>>()?;
-    drop(statement);
-    connection.execute("DELETE FROM faces WHERE asset_id = ?1", [asset_id])?;
-    for person in people {
-        refresh_centroid(connection, person)?;
-    }
-    Ok(())
+    delete_faces_of_asset(connection, asset_id, false)
 }
+
 /// Deletes the faces of an asset an interrupted run left pending, inside the caller's
 /// transaction. A named person it leaves without a face is kept, centroid and all: the rerun
 /// re-indexes the file and its faces go back to them by embedding, so the name survives the
@@ -354,6 +342,16 @@ pub(crate) fn delete_asset_faces(
 pub(crate) fn delete_pending_asset_faces(
     connection: &Connection,
     asset_id: &str,
+) -> Result<(), StoreError> {
+    delete_faces_of_asset(connection, asset_id, true)
+}
+
+/// Deletes an asset's faces and the people left with none, except, with `keep_named`, the
+/// named ones.
+fn delete_faces_of_asset(
+    connection: &Connection,
+    asset_id: &str,
+    keep_named: bool,
 ) -> Result<(), StoreError> {
     if !has_schema(connection)? {
         return Ok(());
@@ -368,18 +366,24 @@ pub(crate) fn delete_pending_asset_faces(
     drop(statement);
     connection.execute("DELETE FROM faces WHERE asset_id = ?1", [asset_id])?;
     for (person, named) in people {
-        let faces_left: i64 = connection.query_row(
-            "SELECT COUNT(*) FROM faces WHERE person_id = ?1",
-            [person],
-            |row| row.get(0),
-        )?;
-        if named && faces_left == 0 {
+        if keep_named && named && !has_faces(connection, person)? {
             tracing::info!(person, "kept a named person whose faces await a re-index");
             continue;
         }
         refresh_centroid(connection, person)?;
     }
     Ok(())
+}
+
+fn has_faces(connection: &Connection, person: i64) -> Result<bool, StoreError> {
+    let found: Option<i64> = connection
+        .query_row(
+            "SELECT 1 FROM faces WHERE person_id = ?1 LIMIT 1",
+            [person],
+            |row| row.get(0),
+        )
+        .optional()?;
+    Ok(found.is_some())
 }
 
 /// Deletes the people with no face left (named ones a killed run kept for its rerun).
