@@ -14,7 +14,7 @@ use rushes_testkit::{X264_FAST, astronaut_path, ffmpeg, opencv_data, path_str};
 use crate::footage::{file_name, json, ok, rushes};
 
 /// Encodes `inputs_and_filters` as a small H.264 mp4 at `out`.
-fn encode(inputs_and_filters: &[&str], out: &Path) {
+pub(crate) fn encode(inputs_and_filters: &[&str], out: &Path) {
     let mut args = inputs_and_filters.to_vec();
     args.extend(X264_FAST);
     args.push(path_str(out));
@@ -24,7 +24,7 @@ fn encode(inputs_and_filters: &[&str], out: &Path) {
 }
 
 /// `seconds` of a still through a filter that may move with `t`, as an mp4.
-fn still_video(image: &Path, filter: &str, seconds: u32, out: &Path) {
+pub(crate) fn still_video(image: &Path, filter: &str, seconds: u32, out: &Path) {
     let seconds = seconds.to_string();
     encode(
         &[

@@ -509,45 +509,24 @@ fn index_killed_while_pending(shoot: &Path, index: &Path, clip: &Path) -> bool {
 /// while her clip waits, pending, for the run's commit.
 #[test]
 fn a_named_person_keeps_the_name_when_the_re_index_of_their_only_clip_is_killed() {
-    use rushes_testkit::{X264_FAST, astronaut_path, ffmpeg, opencv_data, path_str};
+    use crate::people::{encode, still_video};
+    use rushes_testkit::{astronaut_path, opencv_data, path_str};
 
     let temp = tempfile::tempdir().expect("temp dir");
     let shoot = temp.path().join("shoot");
     std::fs::create_dir_all(&shoot).expect("shoot dir");
-    let astronaut = astronaut_path();
-    let street = opencv_data("vtest.avi");
     let zoom = "scale=1024:1024,crop=640:480:190:60";
-    let clips: [(&str, Vec<&str>); 3] = [
-        (
-            "a_eileen.mp4",
-            vec![
-                "-loop",
-                "1",
-                "-framerate",
-                "10",
-                "-t",
-                "3",
-                "-i",
-                path_str(&astronaut),
-                "-vf",
-                zoom,
-            ],
-        ),
-        (
-            "b_street.mp4",
-            vec!["-t", "4", "-i", path_str(&street), "-an"],
-        ),
-        (
-            "c_street.mp4",
-            vec!["-ss", "4", "-t", "4", "-i", path_str(&street), "-an"],
-        ),
-    ];
-    for (name, mut args) in clips {
-        let out = shoot.join(name);
-        args.extend(X264_FAST);
-        args.push(path_str(&out));
-        ffmpeg(&args).unwrap_or_else(|error| panic!("making {name}: {error}"));
-    }
+    still_video(&astronaut_path(), zoom, 3, &shoot.join("a_eileen.mp4"));
+    let street = opencv_data("vtest.avi");
+    let street = path_str(&street);
+    encode(
+        &["-t", "4", "-i", street, "-an"],
+        &shoot.join("b_street.mp4"),
+    );
+    encode(
+        &["-ss", "4", "-t", "4", "-i", street, "-an"],
+        &shoot.join("c_street.mp4"),
+    );
     let base = temp.path().join("base");
     ok(&["index", utf8(&shoot), "--index", utf8(&base), "--no-ocr"]);
     let everyone = json(&["people", "list", "--index", utf8(&base), "--json"]);
