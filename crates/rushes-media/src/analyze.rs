@@ -16,7 +16,7 @@ use rushes_core::MediaInfo;
 
 use crate::MediaError;
 use crate::refine::{CoarseCut, WindowDetection, refine_coarse_cuts};
-use crate::shots::{BoundaryFinder, DETECTION_WIDTH, JudgedFrame};
+use crate::shots::{Boundary, BoundaryFinder, DETECTION_WIDTH, JudgedFrame};
 use crate::tools::{
     FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
     ffmpeg_reading_from, run_with_timeout,
@@ -164,7 +164,7 @@ fn decode_and_cut(
     let mut boundaries =
         BoundaryFinder::new(config.shot_threshold, frame_rate, config.min_shot_len);
     let mut positions = FramePositions::new(frame_rate);
-    let mut plan = SamplePlan::new(config, &grid, width, height, frame_rate);
+    let mut plan = SamplePlan::new(&grid, width, height, frame_rate);
     plan.sampling = sampling;
     let mut batch: Vec<SampledFrame> = Vec::with_capacity(config.batch_size.max(1));
     let mut emit = |frame: SampledFrame, batch: &mut Vec<SampledFrame>| -> Result<(), MediaError> {
@@ -376,7 +376,6 @@ struct FrameDecision {
 /// Cuts and sample choices from the detection stream, matched with the frames of the
 /// sample output by timestamp.
 struct SamplePlan<'a> {
-    config: &'a SamplingConfig,
     /// Whether sample frames will come to be matched (off: decisions are not kept).
     sampling: bool,
     grid: &'a SampleGrid,
@@ -405,15 +404,8 @@ struct SamplePlan<'a> {
 }
 
 impl<'a> SamplePlan<'a> {
-    fn new(
-        config: &'a SamplingConfig,
-        grid: &'a SampleGrid,
-        width: u32,
-        height: u32,
-        frame_rate: f64,
-    ) -> SamplePlan<'a> {
+    fn new(grid: &'a SampleGrid, width: u32, height: u32, frame_rate: f64) -> SamplePlan<'a> {
         SamplePlan {
-            config,
             sampling: true,
             grid,
             size: (width, height),
@@ -440,9 +432,7 @@ impl<'a> SamplePlan<'a> {
     fn decide(&mut self, judged: JudgedFrame<Option<i64>>) {
         let JudgedFrame {
             stamp: pts,
-            score,
-            dissolve,
-            merge_cut,
+            boundary,
         } = judged;
         let time = match (pts, self.origin, self.previous_time) {
             (Some(pts), None, _) => {
@@ -459,29 +449,24 @@ impl<'a> SamplePlan<'a> {
         self.previous_time = Some(time);
         self.frames_decoded += 1;
 
-        let since_shot_start = time - self.shot_start;
-        // A cut PySceneDetect's merge rule reports is kept even inside the minimum shot
-        // length, unless ours is within a frame of it already.
-        let is_cut = self.frames_decoded > 1
-            && (((score >= self.config.shot_threshold || dissolve)
-                && since_shot_start >= self.config.min_shot_len - self.half_frame)
-                || (merge_cut && since_shot_start > 3.0 * self.half_frame));
+        // Which frames start shots is `BoundaryFilter`'s decision (minimum shot length and
+        // PySceneDetect's merge rule in one).
+        let is_cut = boundary.is_some();
         if is_cut {
             self.shots.push(Shot {
                 start: self.shot_start,
                 end: time,
             });
             self.shot_start = time;
-            let hard = score >= self.config.shot_threshold || merge_cut;
             if let Some(after) = previous_time
-                && hard
+                && boundary != Some(Boundary::Dissolve)
                 && time - after > 2.0 * self.frame_period + self.half_frame
             {
                 self.coarse_cuts.push(CoarseCut {
                     shot: self.shots.len(),
                     after,
                     at: time,
-                    last_above: merge_cut && score < self.config.shot_threshold,
+                    last_above: boundary == Some(Boundary::MergedCut),
                 });
             }
         }

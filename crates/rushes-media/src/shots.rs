@@ -120,40 +120,59 @@ fn rgb_to_hsv([r, g, b]: [u8; 3]) -> [u8; 3] {
 pub(crate) struct JudgedFrame<T> {
     /// What the caller pushed with the frame (its timestamp).
     pub stamp: T,
-    /// Hard-cut content score against the previous frame.
-    pub score: f32,
-    /// The middle of a dissolve: a gradual shot boundary.
-    pub dissolve: bool,
-    /// A hard cut PySceneDetect's merge rule reports here (see [`MergeFilter`]), even if it is
-    /// closer than the minimum shot length to another cut.
-    pub merge_cut: bool,
+    /// The shot boundary on this frame, if it starts a new shot.
+    pub boundary: Option<Boundary>,
 }
 
-/// Both detectors over one stream of frames. Frames come back in order, held back by the
-/// dissolve detector's delay so that a dissolve found later is marked on its middle frame.
+/// Why a frame starts a new shot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Boundary {
+    /// A hard cut at least the minimum shot length after the previous boundary: the first
+    /// cut of a cluster.
+    Cut,
+    /// A hard cut closer than the minimum shot length to the previous boundary that
+    /// PySceneDetect's merge rule reports (the last cut of a cluster; see [`MergeFilter`]).
+    MergedCut,
+    /// The middle of a dissolve.
+    Dissolve,
+}
+
+/// Both detectors over one stream of frames, and the one rule that turns what they find
+/// into shot boundaries ([`BoundaryFilter`]). Frames come back in order, held back by the
+/// dissolve detector's delay and the merge rule's length, so that a dissolve found later is
+/// marked on its middle frame and the merge rule's cut on the frame it names.
 pub(crate) struct BoundaryFinder<T> {
     hard_cuts: ShotDetector,
-    merged_cuts: MergeFilter,
     dissolves: DissolveDetector,
-    /// Frames not released yet, with their positions on the frame grid.
-    held: VecDeque<(u64, JudgedFrame<T>)>,
+    filter: BoundaryFilter,
+    /// Frames not released yet.
+    held: VecDeque<HeldFrame<T>>,
     /// Frames held back: enough for the dissolve detector and the merge rule to mark theirs.
     delay: usize,
     /// Push index of the frame at the front of `held`.
     front_index: u64,
 }
 
+/// A frame waiting in [`BoundaryFinder`] with the marks the detectors left on it.
+struct HeldFrame<T> {
+    position: u64,
+    stamp: T,
+    hard_cut: bool,
+    dissolve: bool,
+    merge_cut: bool,
+}
+
 impl<T> BoundaryFinder<T> {
-    /// `min_shot_len` in seconds sets the merge rule's length in frames (PySceneDetect's default
+    /// `min_shot_len` in seconds is the filter's length in frames (PySceneDetect's default
     /// 15 frames is 0.6 s at 25 fps).
     pub(crate) fn new(threshold: f32, frame_rate: f64, min_shot_len: f64) -> BoundaryFinder<T> {
         let dissolves = DissolveDetector::new(frame_rate);
-        let merge_frames = (min_shot_len * frame_rate).round().max(0.0) as u64;
-        let delay = dissolves.delay().max(merge_frames as usize + 2);
+        let length = (min_shot_len * frame_rate).round().max(0.0) as u64;
+        let delay = dissolves.delay().max(length as usize + 2);
         BoundaryFinder {
             hard_cuts: ShotDetector::new(threshold),
-            merged_cuts: MergeFilter::new(merge_frames),
             dissolves,
+            filter: BoundaryFilter::new(length),
             held: VecDeque::new(),
             delay,
             front_index: 0,
@@ -174,21 +193,19 @@ impl<T> BoundaryFinder<T> {
         let score = self.hard_cuts.push(rgb, width, height);
         let hard_cut = score >= self.hard_cuts.threshold();
         let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
-        let merge_cut = self.merged_cuts.push(position, hard_cut);
-        self.held.push_back((
+        let merge_cut = self.filter.observe(position, hard_cut);
+        self.held.push_back(HeldFrame {
             position,
-            JudgedFrame {
-                stamp,
-                score,
-                dissolve: false,
-                merge_cut: false,
-            },
-        ));
+            stamp,
+            hard_cut,
+            dissolve: false,
+            merge_cut: false,
+        });
         if let Some(index) = dissolve {
             self.mark(index, |frame| frame.dissolve = true);
         }
         if let Some(cut) = merge_cut
-            && let Some(offset) = self.held.iter().position(|(held, _)| *held == cut)
+            && let Some(offset) = self.held.iter().position(|held| held.position == cut)
         {
             self.mark(self.front_index + offset as u64, |frame| {
                 frame.merge_cut = true;
@@ -196,8 +213,7 @@ impl<T> BoundaryFinder<T> {
         }
         let mut released = Vec::new();
         while self.held.len() > self.delay {
-            if let Some((_, frame)) = self.held.pop_front() {
-                self.front_index += 1;
+            if let Some(frame) = self.release_front() {
                 released.push(frame);
             }
         }
@@ -209,19 +225,84 @@ impl<T> BoundaryFinder<T> {
         if let Some(index) = self.dissolves.finish() {
             self.mark(index, |frame| frame.dissolve = true);
         }
-        self.front_index += self.held.len() as u64;
-        self.held.drain(..).map(|(_, frame)| frame).collect()
+        let mut released = Vec::with_capacity(self.held.len());
+        while let Some(frame) = self.release_front() {
+            released.push(frame);
+        }
+        released
+    }
+
+    fn release_front(&mut self) -> Option<JudgedFrame<T>> {
+        let frame = self.held.pop_front()?;
+        self.front_index += 1;
+        let boundary = self.filter.decide(&frame);
+        Some(JudgedFrame {
+            stamp: frame.stamp,
+            boundary,
+        })
     }
 
     /// Applies `set` to the held frame pushed as `index` (0-based push order), if held.
-    fn mark(&mut self, index: u64, set: impl FnOnce(&mut JudgedFrame<T>)) {
+    fn mark(&mut self, index: u64, set: impl FnOnce(&mut HeldFrame<T>)) {
         let held = index
             .checked_sub(self.front_index)
             .and_then(|offset| self.held.get_mut(offset as usize));
         match held {
-            Some((_, frame)) => set(frame),
+            Some(frame) => set(frame),
             None => tracing::debug!(index, "boundary frame already released"),
         }
+    }
+}
+
+/// The one rule for which found cuts and dissolves become shot boundaries, counted in frame
+/// positions (frames the decoder skipped count too). A cut or dissolve at least `length`
+/// frames after the previous boundary is one: a cluster of cuts closer than that keeps its
+/// *first*. PySceneDetect's merge rule ([`MergeFilter`], replayed beside it on the same
+/// frames) sometimes keeps a cluster's *last* cut instead; that cut is a boundary too unless
+/// it is within a frame of the previous one, so every cut PySceneDetect reports is one of
+/// ours and a real cut it merges away is not lost.
+struct BoundaryFilter {
+    length: u64,
+    merge: MergeFilter,
+    /// Position of the latest boundary (or of the first frame: the start of the first shot).
+    last_boundary: Option<u64>,
+}
+
+impl BoundaryFilter {
+    fn new(length: u64) -> BoundaryFilter {
+        BoundaryFilter {
+            length,
+            merge: MergeFilter::new(length),
+            last_boundary: None,
+        }
+    }
+
+    /// Every frame as it is decoded: whether it is a hard cut. Returns the position of a cut
+    /// PySceneDetect's merge rule reports now (at or before `position`; still held).
+    fn observe(&mut self, position: u64, hard_cut: bool) -> Option<u64> {
+        self.merge.push(position, hard_cut)
+    }
+
+    /// Every frame once final, in order: the boundary it starts, if any.
+    fn decide<T>(&mut self, frame: &HeldFrame<T>) -> Option<Boundary> {
+        let Some(last) = self.last_boundary else {
+            self.last_boundary = Some(frame.position);
+            return None;
+        };
+        let since = frame.position.saturating_sub(last);
+        let boundary = if since >= self.length.max(1) && frame.hard_cut {
+            Some(Boundary::Cut)
+        } else if since >= self.length.max(1) && frame.dissolve {
+            Some(Boundary::Dissolve)
+        } else if frame.merge_cut && since >= 2 {
+            Some(Boundary::MergedCut)
+        } else {
+            None
+        };
+        if boundary.is_some() {
+            self.last_boundary = Some(frame.position);
+        }
+        boundary
     }
 }
 
@@ -231,8 +312,8 @@ impl<T> BoundaryFinder<T> {
 /// pass below the threshold and reports the *last* above-threshold frame. A merge that
 /// starts on a single frame (two cuts in a row) only ends at a later cluster of cuts, so
 /// PySceneDetect then reports that cluster's last cut, not its first (the bench reel's
-/// 132.64 s: Megamind's own cut 11 frames after the cut into it). Our minimum shot length
-/// keeps a cluster's first cut; the caller takes both.
+/// 132.64 s: Megamind's own cut 11 frames after the cut into it). [`BoundaryFilter`] keeps
+/// a cluster's first cut and this one.
 struct MergeFilter {
     length: u64,
     last_above: Option<u64>,
@@ -483,6 +564,45 @@ mod tests {
             .filter_map(|position| filter.push(position, above.contains(&position)))
             .collect();
         assert_eq!(reported, vec![64, 216]);
+    }
+
+    /// The merged-cut case through the one filter: the first cut of each cluster (frames 64
+    /// and 205) and the last cut PySceneDetect's merge rule reports (216, closer than the
+    /// minimum shot length to 205) are boundaries; 65, one frame after 64, is not.
+    #[test]
+    fn boundary_filter_keeps_a_clusters_first_cut_and_pyscenedetects_last() {
+        // Each change scores far above 27 (hue, saturation and value all move).
+        let colours: [[u8; 3]; 5] = [
+            [200, 30, 30],
+            [30, 30, 120],
+            [240, 240, 240],
+            [30, 120, 30],
+            [200, 30, 30],
+        ];
+        let changes = [64u64, 65, 205, 216];
+        let mut finder = BoundaryFinder::new(27.0, 25.0, 0.6);
+        let mut boundaries = Vec::new();
+        let mut collect = |frames: Vec<JudgedFrame<u64>>| {
+            for frame in frames {
+                if let Some(boundary) = frame.boundary {
+                    boundaries.push((frame.stamp, boundary));
+                }
+            }
+        };
+        for position in 0..300u64 {
+            let scene = changes.iter().filter(|&&at| at <= position).count();
+            let frame = colours[scene].repeat(64 * 48);
+            collect(finder.push(position, position, &frame, 64, 48));
+        }
+        collect(finder.finish());
+        assert_eq!(
+            boundaries,
+            vec![
+                (64, Boundary::Cut),
+                (205, Boundary::Cut),
+                (216, Boundary::MergedCut)
+            ]
+        );
     }
 
     #[test]
