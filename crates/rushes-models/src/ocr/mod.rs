@@ -289,7 +289,13 @@ impl OcrEngine {
     /// at full size or recognising again. A changed glyph, a moved box or a new box reads
     /// the frame in full.
     pub fn read_in_sequence(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        let gate_started = std::time::Instant::now();
         let gate_boxes = self.gate_boxes(image)?;
+        tracing::debug!(
+            boxes = gate_boxes.len(),
+            seconds = gate_started.elapsed().as_secs_f64(),
+            "OCR gate"
+        );
         if gate_boxes.is_empty() {
             self.last_read = None;
             return Ok(Vec::new());
@@ -314,15 +320,24 @@ impl OcrEngine {
 
     /// Full-size detection, recognition and the text filter.
     fn read_past_gate(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        let detect_started = std::time::Instant::now();
         let boxes = self.detect(image)?;
+        let detect_seconds = detect_started.elapsed().as_secs_f64();
         if boxes.is_empty() {
             return Ok(Vec::new());
         }
+        let recognise_started = std::time::Instant::now();
         let mut crops: Vec<RgbImage> = boxes.iter().map(|b| crop(image, b)).collect();
         if self.cls.is_some() {
             self.fix_upside_down(&mut crops)?;
         }
         let recognised = self.recognise(&crops)?;
+        tracing::debug!(
+            boxes = boxes.len(),
+            detect_seconds,
+            recognise_seconds = recognise_started.elapsed().as_secs_f64(),
+            "OCR read past the gate"
+        );
         Ok(boxes
             .iter()
             .zip(recognised)
