@@ -15,8 +15,8 @@ use image::RgbImage;
 use rushes_core::MediaInfo;
 
 use crate::MediaError;
-use crate::refine::{CoarseCut, WindowDetection, refine_coarse_cuts};
-use crate::shots::{Boundary, BoundaryFinder, DETECTION_WIDTH, JudgedFrame};
+use crate::refine::{GapDecoding, decode_gap};
+use crate::shots::{BoundaryFinder, DETECTION_WIDTH, GapFrame, JudgedFrame};
 use crate::tools::{
     FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
     ffmpeg_reading_from, run_with_timeout,
@@ -175,15 +175,31 @@ fn decode_and_cut(
         Ok(())
     };
 
+    let gap_decoding = GapDecoding {
+        frame_rate,
+        size: (detect_width, detect_height),
+    };
+    let mut previous_pts = None;
     while let Some(buffer) = detection_frames.next_frame()? {
         let stamp = tool
             .frame_times
             .recv_timeout(Duration::from_secs(5))
             .unwrap_or_default();
         let position = positions.next(stamp.pts);
-        for judged in boundaries.push(stamp.pts, position, &buffer, detect_width, detect_height) {
+        let mut fill_gap = |_: u64, _: u64| {
+            skipped_frames(path, previous_pts.zip(stamp.pts), &positions, &gap_decoding)
+        };
+        let judged_frames = boundaries.push(
+            stamp.pts,
+            position,
+            &buffer,
+            (detect_width, detect_height),
+            &mut fill_gap,
+        );
+        for judged in judged_frames {
             plan.decide(judged);
         }
+        previous_pts = stamp.pts.or(previous_pts);
         if let Some(samples) = &sample_frames {
             while let Ok(sample) = samples.frames.try_recv() {
                 plan.offer(sample);
@@ -229,18 +245,39 @@ fn decode_and_cut(
     if plan.unmatched > 0 || plan.dropped_samples > 0 {
         tracing::debug!(path = %path.display(), unmatched = plan.unmatched, dropped = plan.dropped_samples, "sample output and plan disagreed");
     }
-    let coarse_cuts = std::mem::take(&mut plan.coarse_cuts);
-    let origin = plan.origin.unwrap_or(0);
-    let mut shots = plan.into_shots(info.duration);
-    let detection = WindowDetection {
-        origin,
-        frame_rate,
-        size: (detect_width, detect_height),
-        threshold: config.shot_threshold,
-    };
-    refine_coarse_cuts(path, &mut shots, &coarse_cuts, &detection);
+    let shots = plan.into_shots(info.duration);
     tracing::debug!(path = %path.display(), shots = shots.len(), "analysed video");
     Ok(shots)
+}
+
+/// The frames the skipping decode left out between two decoded frames (their timestamps),
+/// decoded again at full rate, with their positions. A failed decode leaves the gap as it
+/// was (the cut after it stays where it was found).
+fn skipped_frames(
+    path: &Path,
+    around: Option<(i64, i64)>,
+    positions: &FramePositions,
+    decoding: &GapDecoding,
+) -> Vec<GapFrame<Option<i64>>> {
+    let Some((after_pts, before_pts)) = around else {
+        return Vec::new();
+    };
+    match decode_gap(path, after_pts, before_pts, decoding) {
+        Ok(pictures) => pictures
+            .into_iter()
+            .filter_map(|picture| {
+                Some(GapFrame {
+                    stamp: Some(picture.pts),
+                    position: positions.position_of(picture.pts)?,
+                    rgb: picture.rgb,
+                })
+            })
+            .collect(),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), after_pts, before_pts, "skipped frames not decoded again: {error}");
+            Vec::new()
+        }
+    }
 }
 
 /// Detection frames read ahead of the scoring (about 0.5 MB at the usual 274x154).
@@ -261,6 +298,13 @@ impl FramePositions {
             origin: None,
             previous: None,
         }
+    }
+
+    /// The position of a timestamp on the grid (no frame counted; `None` before the first).
+    fn position_of(&self, pts: i64) -> Option<u64> {
+        let origin = self.origin?;
+        let frames = ((pts - origin) as f64 * self.frames_per_microsecond).round();
+        Some(frames.max(0.0) as u64)
     }
 
     /// The position of the next decoded frame: always after the previous one (a frame
@@ -394,8 +438,6 @@ struct SamplePlan<'a> {
     held: VecDeque<SampleCandidate>,
     /// A wanted frame the sample output skipped: the next frame it sends in that shot stands in.
     owed_shot: Option<usize>,
-    /// Hard cuts found more than two frame positions after the decoded frame before them.
-    coarse_cuts: Vec<CoarseCut>,
     frames_decoded: u64,
     /// Wanted frames the sample output did not carry.
     unmatched: u64,
@@ -420,7 +462,6 @@ impl<'a> SamplePlan<'a> {
             pending: VecDeque::new(),
             held: VecDeque::new(),
             owed_shot: None,
-            coarse_cuts: Vec::new(),
             frames_decoded: 0,
             unmatched: 0,
             dropped_samples: 0,
@@ -444,8 +485,7 @@ impl<'a> SamplePlan<'a> {
             (None, _, None) => 0.0,
         };
         // Timestamps that go backwards (broken muxers) are clamped to stay monotonic.
-        let previous_time = self.previous_time;
-        let time = previous_time.map_or(time, |p| time.max(p));
+        let time = self.previous_time.map_or(time, |p| time.max(p));
         self.previous_time = Some(time);
         self.frames_decoded += 1;
 
@@ -458,17 +498,6 @@ impl<'a> SamplePlan<'a> {
                 end: time,
             });
             self.shot_start = time;
-            if let Some(after) = previous_time
-                && boundary != Some(Boundary::Dissolve)
-                && time - after > 2.0 * self.frame_period + self.half_frame
-            {
-                self.coarse_cuts.push(CoarseCut {
-                    shot: self.shots.len(),
-                    after,
-                    at: time,
-                    last_above: boundary == Some(Boundary::MergedCut),
-                });
-            }
         }
         let step = pts.and_then(|pts| self.grid.step(pts));
         let new_step = match (step, self.previous_step) {

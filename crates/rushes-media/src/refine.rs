@@ -1,92 +1,58 @@
-//! A second, full-rate look at the cuts the skipping decode found across a run of skipped
-//! frames: when the decoded frame before a cut is more than two frame positions back (two or
-//! more non-reference frames in a row were not decoded), the cut may be up to three frames
-//! late. Each such cut's short window is decoded again without skipping, scored with the
-//! same tiny detection frames and scorer, and the boundary moves to the frame with the cut.
-//! The cost is one short decode per such cut.
+//! The full-rate second look at a gap the skipping decode left: when a hard cut is found on a
+//! decoded frame more than two frame positions after the decoded frame before it (a run of
+//! non-reference frames was not decoded), the frames in between are decoded again without
+//! skipping, as tiny detection frames, while the main decode waits. The shot detectors then
+//! see every frame of the gap ([`crate::shots::BoundaryFinder::push`] asks for them), so the
+//! cut lands on its own frame and PySceneDetect's merge rule counts the cuts inside the gap.
+//! The cost is one short decode per gap that ends on a cut.
 
 use std::path::Path;
 use std::time::Duration;
 
 use crate::MediaError;
-use crate::analyze::{DecodeSizes, SeekWindow, Shot, decode_command};
-use crate::shots::ShotDetector;
+use crate::analyze::{DecodeSizes, SeekWindow, decode_command};
 use crate::tools::StreamingTool;
 
-/// A hard cut whose previous decoded frame is more than two frame positions before it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct CoarseCut {
-    /// Index of the shot the cut starts.
-    pub shot: usize,
-    /// Time of the decoded frame before the cut, seconds from the first frame.
-    pub after: f64,
-    /// Time the cut was found at.
-    pub at: f64,
-    /// PySceneDetect's merge rule reported it: the cut is the *last* frame above the
-    /// threshold in the window, not the first.
-    pub last_above: bool,
-}
-
-/// Where the decode's timeline sits and how it is cut.
+/// How the gaps are decoded: the detection frame size and the nominal frame rate.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct WindowDetection {
-    /// Timestamp (microseconds) of the decode's first frame: time 0.
-    pub origin: i64,
+pub(crate) struct GapDecoding {
     pub frame_rate: f64,
     /// Detection frame size.
     pub size: (u32, u32),
-    pub threshold: f32,
 }
 
-/// Moves each coarse cut's boundary (the start of its shot and the end of the one before)
-/// to the frame with the cut, found by a full-rate decode of its window. A window whose
-/// decode fails or finds no frame above the threshold leaves its cut where it was.
-pub(crate) fn refine_coarse_cuts(
+/// A frame of a gap: its timestamp on the main decode's timeline (microseconds) and its
+/// tiny RGB detection picture.
+pub(crate) struct GapPicture {
+    pub pts: i64,
+    pub rgb: Vec<u8>,
+}
+
+/// Every frame strictly between the decoded frames at `after_pts` and `before_pts`
+/// (microseconds on the main decode's timeline), in order.
+pub(crate) fn decode_gap(
     path: &Path,
-    shots: &mut [Shot],
-    cuts: &[CoarseCut],
-    detection: &WindowDetection,
-) {
-    for cut in cuts {
-        match cut_in_window(path, cut, detection) {
-            Ok(Some(time)) if time < cut.at => {
-                tracing::debug!(path = %path.display(), from = cut.at, to = time, "cut moved to its frame");
-                if let Some(shot) = shots.get_mut(cut.shot) {
-                    shot.start = time;
-                }
-                if let Some(previous) = cut.shot.checked_sub(1).and_then(|i| shots.get_mut(i)) {
-                    previous.end = time;
-                }
-            }
-            Ok(_) => {}
-            Err(error) => {
-                tracing::warn!(path = %path.display(), at = cut.at, "cut left as found: {error}");
-            }
-        }
+    after_pts: i64,
+    before_pts: i64,
+    decoding: &GapDecoding,
+) -> Result<Vec<GapPicture>, MediaError> {
+    let half_frame = (500_000.0 / decoding.frame_rate).round() as i64;
+    // From half a frame after the frame before the gap to half a frame before the frame
+    // after it: exactly the skipped frames.
+    let start = (after_pts + half_frame).max(0);
+    let end = before_pts - half_frame;
+    if end <= start {
+        return Ok(Vec::new());
     }
-}
-
-/// The time of the frame with the cut between `cut.after` (exclusive) and `cut.at`.
-fn cut_in_window(
-    path: &Path,
-    cut: &CoarseCut,
-    detection: &WindowDetection,
-) -> Result<Option<f64>, MediaError> {
-    let frame_micros = 1_000_000.0 / detection.frame_rate;
-    // From one frame before the decoded frame before the cut, so that frame is scored
-    // against its own predecessor and the cut frame against it.
-    let start =
-        (detection.origin + ((cut.after * 1_000_000.0) - frame_micros).round() as i64).max(0);
-    let end = detection.origin + (cut.at * 1_000_000.0 + frame_micros).round() as i64;
     let window = SeekWindow {
         start_micros: start,
-        length_micros: (end - start).max(1),
+        length_micros: end - start,
     };
-    let (width, height) = detection.size;
+    let (width, height) = decoding.size;
     let mut command = decode_command(
         path,
         DecodeSizes {
-            detect: detection.size,
+            detect: decoding.size,
             sample: None,
         },
         None,
@@ -94,12 +60,13 @@ fn cut_in_window(
         1,
     );
     let mut tool = StreamingTool::spawn("ffmpeg", &mut command)?;
-    let mut buffer = vec![0u8; width as usize * height as usize * 3];
-    let mut scorer = ShotDetector::new(detection.threshold);
-    let half_frame = 0.5 / detection.frame_rate;
-    let mut found = None;
-    while tool.read_frame(&mut buffer)? {
-        let score = scorer.push(&buffer, width, height);
+    let frame_bytes = width as usize * height as usize * 3;
+    let mut pictures = Vec::new();
+    loop {
+        let mut rgb = vec![0u8; frame_bytes];
+        if !tool.read_frame(&mut rgb)? {
+            break;
+        }
         let Ok(stamp) = tool.frame_times.recv_timeout(Duration::from_secs(5)) else {
             continue;
         };
@@ -107,10 +74,9 @@ fn cut_in_window(
             continue;
         };
         // Input seeking starts the window's timestamps at the seek point.
-        let time = (start + pts - detection.origin) as f64 / 1_000_000.0;
-        let inside = time > cut.after + half_frame && time <= cut.at + half_frame;
-        if inside && score >= detection.threshold && (found.is_none() || cut.last_above) {
-            found = Some(time);
+        let pts = start + pts;
+        if pts > after_pts && pts < before_pts {
+            pictures.push(GapPicture { pts, rgb });
         }
     }
     if let Err((error, stderr)) = tool.finish() {
@@ -119,5 +85,5 @@ fn cut_in_window(
             reason: stderr.lines().last().unwrap_or("").to_string(),
         }));
     }
-    Ok(found)
+    Ok(pictures)
 }

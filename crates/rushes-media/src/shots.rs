@@ -33,6 +33,18 @@ impl ShotDetector {
     /// Takes the next RGB frame and returns its content score against the previous one
     /// (0 for the first frame or after a size change).
     pub fn push(&mut self, rgb: &[u8], width: u32, height: u32) -> f32 {
+        let score = self.score(rgb, width, height);
+        self.advance();
+        score
+    }
+
+    /// The frame becomes the previous one: the one [`ShotDetector::score`] last saw.
+    fn advance(&mut self) {
+        std::mem::swap(&mut self.previous, &mut self.current);
+    }
+
+    /// The content score of an RGB frame against the previous one, without taking it yet.
+    fn score(&mut self, rgb: &[u8], width: u32, height: u32) -> f32 {
         let factor = (width / DETECTION_WIDTH).max(1) as usize;
         let (width, height) = (width as usize, height as usize);
         let (small_w, small_h) = (width / factor, height / factor);
@@ -57,7 +69,7 @@ impl ShotDetector {
                 self.current.push(rgb_to_hsv(mean));
             }
         }
-        let score = if self.previous.len() == self.current.len() && !self.current.is_empty() {
+        if self.previous.len() == self.current.len() && !self.current.is_empty() {
             let mut delta = [0u64; 3];
             for (a, b) in self.previous.iter().zip(&self.current) {
                 for channel in 0..3 {
@@ -68,9 +80,7 @@ impl ShotDetector {
             ((delta[0] + delta[1] + delta[2]) as f64 / (3.0 * count)) as f32
         } else {
             0.0
-        };
-        std::mem::swap(&mut self.previous, &mut self.current);
-        score
+        }
     }
 }
 
@@ -151,7 +161,21 @@ pub(crate) struct BoundaryFinder<T> {
     delay: usize,
     /// Push index of the frame at the front of `held`.
     front_index: u64,
+    /// Position of the latest frame pushed.
+    last_position: Option<u64>,
 }
+
+/// A frame the decoder skipped, decoded again for [`BoundaryFinder::push`]: what the caller
+/// keeps with it, its position and its RGB detection picture.
+pub(crate) struct GapFrame<T> {
+    pub stamp: T,
+    pub position: u64,
+    pub rgb: Vec<u8>,
+}
+
+/// Positions a gap may leave between two decoded frames before a cut after it is looked at
+/// again at full rate: a cut found across a wider gap may be more than a frame late.
+const GAP_WITHOUT_SECOND_LOOK: u64 = 2;
 
 /// A frame waiting in [`BoundaryFinder`] with the marks the detectors left on it.
 struct HeldFrame<T> {
@@ -176,24 +200,76 @@ impl<T> BoundaryFinder<T> {
             held: VecDeque::new(),
             delay,
             front_index: 0,
+            last_position: None,
         }
     }
 
     /// Takes the next RGB detection frame and its position on the file's frame grid (frame
     /// number at the nominal rate: frames the decoder skipped leave gaps); returns the frames
-    /// old enough to be final.
+    /// old enough to be final. When the frame is a hard cut more than two positions after
+    /// the previous frame, `fill_gap(previous, position)` is asked for the skipped frames
+    /// between them (in order), and every detector and the merge rule see those first, so
+    /// the cut lands on its own frame. An empty answer leaves the cut where it was found.
     pub(crate) fn push(
         &mut self,
         stamp: T,
         position: u64,
         rgb: &[u8],
-        width: u32,
-        height: u32,
+        (width, height): (u32, u32),
+        fill_gap: &mut dyn FnMut(u64, u64) -> Vec<GapFrame<T>>,
     ) -> Vec<JudgedFrame<T>> {
-        let score = self.hard_cuts.push(rgb, width, height);
+        let mut score = self.hard_cuts.score(rgb, width, height);
+        if let Some(previous) = self.last_position
+            && position > previous + GAP_WITHOUT_SECOND_LOOK
+            && score >= self.hard_cuts.threshold()
+        {
+            let mut filled = false;
+            for frame in fill_gap(previous, position) {
+                if frame.position <= self.last_position.unwrap_or(previous)
+                    || frame.position >= position
+                {
+                    continue;
+                }
+                let gap_score = self.hard_cuts.score(&frame.rgb, width, height);
+                self.hard_cuts.advance();
+                self.take(
+                    frame.stamp,
+                    frame.position,
+                    &frame.rgb,
+                    (width, height),
+                    gap_score,
+                );
+                filled = true;
+            }
+            if filled {
+                score = self.hard_cuts.score(rgb, width, height);
+            }
+        }
+        self.hard_cuts.advance();
+        self.take(stamp, position, rgb, (width, height), score);
+        let mut released = Vec::new();
+        while self.held.len() > self.delay {
+            if let Some(frame) = self.release_front() {
+                released.push(frame);
+            }
+        }
+        released
+    }
+
+    /// One frame, already scored against the one before, through the dissolve detector and
+    /// the merge rule into `held`.
+    fn take(
+        &mut self,
+        stamp: T,
+        position: u64,
+        rgb: &[u8],
+        (width, height): (u32, u32),
+        score: f32,
+    ) {
         let hard_cut = score >= self.hard_cuts.threshold();
         let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
         let merge_cut = self.filter.observe(position, hard_cut);
+        self.last_position = Some(position);
         self.held.push_back(HeldFrame {
             position,
             stamp,
@@ -211,13 +287,6 @@ impl<T> BoundaryFinder<T> {
                 frame.merge_cut = true;
             });
         }
-        let mut released = Vec::new();
-        while self.held.len() > self.delay {
-            if let Some(frame) = self.release_front() {
-                released.push(frame);
-            }
-        }
-        released
     }
 
     /// After the last frame: every frame still held.
@@ -592,7 +661,7 @@ mod tests {
         for position in 0..300u64 {
             let scene = changes.iter().filter(|&&at| at <= position).count();
             let frame = colours[scene].repeat(64 * 48);
-            collect(finder.push(position, position, &frame, 64, 48));
+            collect(finder.push(position, position, &frame, (64, 48), &mut |_, _| Vec::new()));
         }
         collect(finder.finish());
         assert_eq!(

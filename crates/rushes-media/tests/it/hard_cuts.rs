@@ -38,12 +38,9 @@ fn cuts_are_found_within_a_frame_when_runs_of_non_reference_frames_are_skipped()
     finds_pyscenedetect_cuts_of_the_merged_cut_clip(&["-x264-params", "bframes=3:b-pyramid=none"])
 }
 
-/// Known miss (issue 3, not fixed yet): IBBP runs (x264 `bframes=2`, no pyramid) skip both
-/// frames of the two-cuts-in-a-row at 4.96/5.0 s that start PySceneDetect's merge, so the
-/// merge rule, which sees only decoded frames, never merges and its cut at 7.04 s is lost.
-/// Passes once the merge rule sees the refined window's frames during the decode.
+/// Regression (issue 3): IBBP runs (x264 `bframes=2`, no pyramid) skip both frames of the
+/// two-cuts-in-a-row at 4.96/5.0 s that start PySceneDetect's merge; its cut at 7.04 s was lost.
 #[test]
-#[ignore = "known miss: the merge rule does not see refined windows yet"]
 fn merged_cut_is_found_when_ibbp_runs_skip_the_frames_that_start_the_merge() -> TestResult {
     finds_pyscenedetect_cuts_of_the_merged_cut_clip(&["-x264-params", "bframes=2:b-pyramid=none"])
 }
