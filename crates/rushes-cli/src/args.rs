@@ -122,6 +122,10 @@ pub struct IndexArgs {
     /// Do not caption moment keyframes (captions need a caption model, e.g. florence2-base).
     #[arg(long)]
     pub no_captions: bool,
+    /// Caption model to use, e.g. `florence2-large` (default: florence2-base when installed,
+    /// else the first installed; `rushes doctor` lists them).
+    #[arg(long, value_name = "NAME", conflicts_with = "no_captions")]
+    pub caption_model: Option<String>,
     /// Print the run's summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,

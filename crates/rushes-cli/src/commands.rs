@@ -57,6 +57,10 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
             .with_context(|| format!("no such file or folder: {}", path.display()))?;
         roots.push(root);
     }
+    if let Some(name) = &args.caption_model {
+        rushes_ingest::check_caption_model(&models_dir, name)
+            .context("while choosing the caption model")?;
+    }
     let index = Index::open(&args.location.index, OpenMode::ReadWrite).with_context(|| {
         format!(
             "while opening the index at {}",
@@ -71,6 +75,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     config.speech.enabled = !args.no_speech;
     config.speech.language = args.language.clone();
     config.captions.enabled = !args.no_captions;
+    config.captions.model = args.caption_model.clone();
     config.faces = !args.no_faces;
 
     let terminal = std::io::stderr().is_terminal();
@@ -446,8 +451,9 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
     };
     let faces = crate::people::doctor_faces(&models_dir);
-    let captions = match rushes_ingest::caption_model_installed(&models_dir) {
-        Some(model) => json!({"ok": true, "model": model}),
+    let caption_models = rushes_ingest::installed_caption_models(&models_dir);
+    let captions = match caption_models.split_first() {
+        Some((model, others)) => json!({"ok": true, "model": model, "others": others}),
         None => json!({"ok": false, "fix": format!("rushes models fetch {}",
                         rushes_models::caption::CAPTION_MODEL)}),
     };
@@ -486,7 +492,25 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         crate::people::print_doctor_faces(&mut stdout, &report["faces"])?;
         let captions = &report["captions"];
         match captions["model"].as_str() {
-            Some(model) => writeln!(stdout, "{:<12} ok   {model}", "captions")?,
+            Some(model) => {
+                let others: Vec<String> = captions["others"]
+                    .as_array()
+                    .map(|others| others.iter().map(value_text).collect())
+                    .unwrap_or_default();
+                let choice = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; also installed: {} (`rushes index --caption-model NAME`)",
+                        others.join(", ")
+                    )
+                };
+                writeln!(
+                    stdout,
+                    "{:<12} ok   {model} (`rushes index` uses it by default){choice}",
+                    "captions"
+                )?
+            }
             None => writeln!(
                 stdout,
                 "{:<12} --   no caption model: run `{}`",

@@ -4,6 +4,8 @@
 //! length — batched on the model worker, and gives each moment the caption of its keyframe
 //! (or of the first captioned frame inside it). The store indexes `MomentRecord::caption`.
 
+use std::path::Path;
+
 use rushes_core::MomentRecord;
 use rushes_media::SampledFrame;
 use rushes_models::{Captioner, ModelStore};
@@ -17,7 +19,8 @@ use crate::models::ModelSetConfig;
 pub struct CaptionConfig {
     /// Caption keyframes when a caption model is installed.
     pub enabled: bool,
-    /// Caption model to use; `None` picks the installed one (`florence2-base` first).
+    /// Caption model to use (`rushes index --caption-model`); `None` picks the installed one
+    /// (`florence2-base` first). A name that is not an installed caption model is an error.
     pub model: Option<String>,
 }
 
@@ -44,6 +47,9 @@ pub fn load_captioner(
         return Ok((None, vec![format!("captions are off: {error}")]));
     }
     let store = ModelStore::new(&models.models_dir);
+    if let Some(name) = &config.model {
+        check_caption_model(&models.models_dir, name)?;
+    }
     let Some(name) = config
         .model
         .clone()
@@ -67,9 +73,41 @@ pub fn load_captioner(
     ))
 }
 
-/// The caption model `rushes index` would use, if one is installed (for `rushes doctor`).
-pub fn caption_model_installed(models_dir: &std::path::Path) -> Option<String> {
-    Captioner::find_installed(&ModelStore::new(models_dir))
+/// Every installed caption model, the one `rushes index` uses by default first (for
+/// `rushes doctor`).
+pub fn installed_caption_models(models_dir: &Path) -> Vec<String> {
+    Captioner::installed_models(&ModelStore::new(models_dir))
+}
+
+/// Checks that `name` is an installed caption model, so that `--caption-model` fails before
+/// any file is indexed; the error lists the installed caption models to pick from.
+pub fn check_caption_model(models_dir: &Path, name: &str) -> Result<(), IngestError> {
+    let installed = installed_caption_models(models_dir);
+    if installed.iter().any(|model| model == name) {
+        return Ok(());
+    }
+    let store = ModelStore::new(models_dir);
+    let why = match store.manifest(name) {
+        Ok(manifest) if manifest.caption.is_none() => {
+            format!("{name} is not a caption model (task {})", manifest.task)
+        }
+        Ok(_) => {
+            format!("caption model {name} is not installed (run `rushes models fetch {name}`)")
+        }
+        Err(_) => format!("no caption model named {name:?}"),
+    };
+    let choice = if installed.is_empty() {
+        format!(
+            "no caption model is installed in {} (run `rushes models fetch {}`)",
+            models_dir.display(),
+            rushes_models::caption::CAPTION_MODEL
+        )
+    } else {
+        format!("installed caption models: {}", installed.join(", "))
+    };
+    Err(IngestError::CaptionModelNotInstalled(format!(
+        "{why}; {choice}"
+    )))
 }
 
 /// Captions of one file's frames while they stream in.

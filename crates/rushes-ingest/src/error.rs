@@ -25,15 +25,19 @@ pub enum IngestError {
     VisualOff(String),
     #[error("the run was cancelled")]
     Cancelled,
+    /// `--caption-model` named a model that is not an installed caption model.
+    #[error("{0}")]
+    CaptionModelNotInstalled(String),
 }
 
 impl IngestError {
     /// True when the user can fix it (a wrong path, a bad query), false when something broke.
     pub fn is_user_error(&self) -> bool {
         match self {
-            IngestError::MissingRoot(_) | IngestError::Cancelled | IngestError::VisualOff(_) => {
-                true
-            }
+            IngestError::MissingRoot(_)
+            | IngestError::Cancelled
+            | IngestError::VisualOff(_)
+            | IngestError::CaptionModelNotInstalled(_) => true,
             IngestError::Io { .. } => false,
             IngestError::Store(error) => error.is_user_error(),
             IngestError::Model(error) => error.is_user_error(),

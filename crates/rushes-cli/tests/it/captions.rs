@@ -163,3 +163,149 @@ fn without_a_caption_model_indexing_works_and_doctor_says_how_to_fetch_one() {
         "{line}"
     );
 }
+
+/// Installs the Florence-2 stand-in in `dir` as caption model `name`, capped at `max_tokens`
+/// tokens a caption (the fixture's manifest says 20, enough for its whole sentences).
+fn install_caption_fixture_as(dir: &Path, name: &str, max_tokens: usize) {
+    let fixture = repo_root().join("tests/fixtures/models");
+    let manifest =
+        std::fs::read_to_string(fixture.join("florence2-fixture.toml")).expect("fixture manifest");
+    let renamed = manifest
+        .replace(
+            "name = \"florence2-fixture\"",
+            &format!("name = \"{name}\""),
+        )
+        .replace("max_tokens = 20", &format!("max_tokens = {max_tokens}"));
+    assert_ne!(renamed, manifest, "the fixture manifest changed shape");
+    std::fs::create_dir_all(dir).expect("models dir");
+    std::fs::write(dir.join(format!("{name}.toml")), renamed).expect("write manifest");
+    std::os::unix::fs::symlink(fixture.join("florence2-fixture"), dir.join(name)).expect("link");
+}
+
+/// The caption of the red shot's moment (4-8 s) in `index`, found by searching `word`.
+fn red_shot_caption(models: &Path, index: &Path, word: &str) -> String {
+    let index_arg = index.to_str().expect("utf-8");
+    let found = hits_of(&rushes_with_models(
+        models,
+        &["search", word, "--index", index_arg, "--json"],
+    ));
+    let hit = found
+        .first()
+        .unwrap_or_else(|| panic!("no hit for {word:?}"));
+    assert_found_moment(hit, "dolly_move.mp4", "caption", (4.0, 8.0), 0.5);
+    hit["caption"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn caption_model_flag_picks_among_installed_caption_models_and_doctor_lists_them() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let footage = temp.path().join("footage");
+    std::fs::create_dir_all(&footage).expect("footage dir");
+    tinted_megamind(&footage);
+    let models = temp.path().join("models");
+    // "large" is told to stop after a few tokens, so its captions differ from base's.
+    install_caption_fixture_as(&models, "florence2-base", 20);
+    install_caption_fixture_as(&models, "florence2-large", 3);
+    // A known caption model whose files were never fetched.
+    install_caption_fixture_as(&models, "florence2-unfetched", 20);
+    std::fs::remove_file(models.join("florence2-unfetched")).expect("unlink files");
+
+    let doctor = rushes_stdout_with_models(&models, &["doctor"]);
+    let doctor = String::from_utf8_lossy(&doctor);
+    let line = doctor
+        .lines()
+        .find(|line| line.starts_with("captions"))
+        .unwrap_or_else(|| panic!("no captions line in:\n{doctor}"));
+    assert!(
+        line.contains("ok   florence2-base (`rushes index` uses it by default)")
+            && line.contains("also installed: florence2-large (")
+            && !line.contains("unfetched"),
+        "{line}"
+    );
+
+    // By default base captions, whole sentences.
+    let base_index = temp.path().join("base");
+    let summary = index_with_models(
+        &models,
+        &footage,
+        &base_index,
+        &["--no-visual", "--no-speech"],
+    );
+    assert!(
+        summary["notices"]
+            .to_string()
+            .contains("captions on: florence2-base"),
+        "{summary}"
+    );
+    assert_eq!(summary["captions"], 2, "{summary}");
+    assert_eq!(
+        red_shot_caption(&models, &base_index, "clapperboard"),
+        RED_CAPTION
+    );
+
+    // `--caption-model florence2-large` captions with large.
+    let large_index = temp.path().join("large");
+    let summary = index_with_models(
+        &models,
+        &footage,
+        &large_index,
+        &[
+            "--no-visual",
+            "--no-speech",
+            "--caption-model",
+            "florence2-large",
+        ],
+    );
+    assert!(
+        summary["notices"]
+            .to_string()
+            .contains("captions on: florence2-large"),
+        "{summary}"
+    );
+    assert_eq!(summary["captions"], 2, "{summary}");
+    let large_caption = red_shot_caption(&models, &large_index, "red");
+    assert!(
+        !large_caption.is_empty()
+            && large_caption.len() < RED_CAPTION.len()
+            && RED_CAPTION.starts_with(&large_caption),
+        "large's 3-token caption: {large_caption:?}"
+    );
+
+    // An unknown name, or a caption model not fetched, fails before anything is indexed and
+    // names the models to pick from.
+    for (name, reason) in [
+        (
+            "florence2-huge",
+            "no caption model named \"florence2-huge\"",
+        ),
+        (
+            "florence2-unfetched",
+            "caption model florence2-unfetched is not installed (run `rushes models fetch florence2-unfetched`)",
+        ),
+    ] {
+        let index = temp.path().join(name);
+        let output = Command::new(env!("CARGO_BIN_EXE_rushes"))
+            .args(["index"])
+            .arg(&footage)
+            .arg("--index")
+            .arg(&index)
+            .args([
+                "--no-ocr",
+                "--no-visual",
+                "--no-speech",
+                "--caption-model",
+                name,
+            ])
+            .env("RUSHES_MODELS", &models)
+            .output()
+            .expect("run rushes index");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{name} was accepted: {stderr}");
+        assert!(
+            stderr.contains(reason)
+                && stderr.contains("installed caption models: florence2-base, florence2-large"),
+            "{stderr}"
+        );
+        assert!(!index.exists(), "{name}: an index was started");
+    }
+}

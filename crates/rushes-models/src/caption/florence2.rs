@@ -72,6 +72,16 @@ impl Captioner {
         crate::model_files::first_installed(store, TASK_IMAGE_CAPTIONING, CAPTION_MODEL)
     }
 
+    /// Every installed caption model, the one `find_installed` picks first, the others by
+    /// name: what `rushes index --caption-model` accepts.
+    pub fn installed_models(store: &ModelStore) -> Vec<String> {
+        crate::model_files::installed_in_preference_order(
+            store,
+            TASK_IMAGE_CAPTIONING,
+            CAPTION_MODEL,
+        )
+    }
+
     /// Loads the caption model `name` and checks its four graphs against the Florence-2
     /// export's input and output names.
     pub fn load(store: &ModelStore, name: &str, threads: usize) -> Result<Captioner, ModelError> {
