@@ -1,8 +1,9 @@
 //! Captions end to end through the real CLI: keyframes decoded by ffmpeg, captioned by the
 //! scripted Florence-2 fixture through ONNX Runtime (reddish pictures get one sentence,
 //! bluish ones another), stored on the moment and searchable as text with the moment's
-//! times; `--no-captions` turns it off, and without a caption model `rushes doctor` says
-//! how to fetch one.
+//! times; `--no-captions` turns it off, `--caption-model` picks among installed caption
+//! models (an unknown name fails before indexing), and `rushes doctor` names the default
+//! caption model and the others, or says how to fetch one.
 
 use std::path::Path;
 use std::process::Command;
