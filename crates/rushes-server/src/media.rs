@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, Request, State};
+use axum::extract::{FromRequestParts, Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::{Asset, AssetId, AssetKind, MediaInfo};
@@ -89,13 +89,23 @@ fn unplayable_reason(kind: AssetKind, media: &MediaInfo) -> Option<String> {
     }
 }
 
+/// The asset a `/media/{asset_id}…` URL names, looked up in the index: 400 when the id is
+/// malformed, 404 when the index has no such asset.
+pub struct RequestedAsset(Asset);
+
+impl FromRequestParts<AppState> for RequestedAsset {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state).await?;
+        Ok(Self(state.asset_by_id_text(&id).await?))
+    }
+}
+
 pub async fn get_original(
-    State(state): State<AppState>,
-    segment: Result<Path<String>, PathRejection>,
+    RequestedAsset(asset): RequestedAsset,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let Path(id) = segment?;
-    let asset = state.asset_by_id_text(&id).await?;
     still_on_disk(&asset)?;
     let mut response = serve_file(&asset.path, request).await?;
     // `.mov` is the same ISO media family as mp4; browsers play it when told so.
@@ -113,11 +123,9 @@ pub async fn get_original(
 
 pub async fn get_proxy(
     State(state): State<AppState>,
-    segment: Result<Path<String>, PathRejection>,
+    RequestedAsset(asset): RequestedAsset,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let Path(id) = segment?;
-    let asset = state.asset_by_id_text(&id).await?;
     if asset.kind == AssetKind::Image {
         return Err(ApiError::bad_request(
             "stills have no proxy; use the thumbnail",

@@ -3,7 +3,30 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, assert_error, get, get_error, library, ok_json, send, state};
+use rushes_server::AppState;
+
+use crate::support::{
+    Library, TestResult, assert_error, get, get_error, library, ok_json, send, state,
+};
+
+/// Asks each `(uri, status, code)` and checks the answer is that JSON error.
+async fn get_errors(state: &AppState, expected: &[(&str, StatusCode, &str)]) -> TestResult {
+    for &(uri, status, code) in expected {
+        get_error(state, uri, status, code).await?;
+    }
+    Ok(())
+}
+
+/// The slate's frame thumbnail at 1 s: a real JPEG to search by.
+fn slate_frame_jpeg(library: &Library) -> Result<Vec<u8>, std::io::Error> {
+    std::fs::read(
+        library
+            .index
+            .join("thumbs")
+            .join(library.slate.id.as_str())
+            .join("1000.jpg"),
+    )
+}
 
 #[tokio::test]
 async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
@@ -74,47 +97,33 @@ async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestRes
         message.contains("2025-13-01") || message.to_lowercase().contains("date"),
         "{message}"
     );
-    let long = "a".repeat(2000);
-    get_error(
+    let long = format!("/api/search?q={}", "a".repeat(2000));
+    get_errors(
         &state,
-        &format!("/api/search?q={long}"),
-        StatusCode::BAD_REQUEST,
-        "bad_query",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/search?q=x&limit=1000",
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/search?q=x&limit=lots",
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/search?q=x&sort=random",
-        StatusCode::BAD_REQUEST,
-        "bad_request",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/facets?q=date:2025-13-01",
-        StatusCode::BAD_REQUEST,
-        "bad_query",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/nothing-here",
-        StatusCode::NOT_FOUND,
-        "not_found",
+        &[
+            (long.as_str(), StatusCode::BAD_REQUEST, "bad_query"),
+            (
+                "/api/search?q=x&limit=1000",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "/api/search?q=x&limit=lots",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "/api/search?q=x&sort=random",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+            (
+                "/api/facets?q=date:2025-13-01",
+                StatusCode::BAD_REQUEST,
+                "bad_query",
+            ),
+            ("/api/nothing-here", StatusCode::NOT_FOUND, "not_found"),
+        ],
     )
     .await?;
     Ok(())
@@ -148,18 +157,20 @@ async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
         format!("/media/{}/proxy", library.avi.id)
     );
 
-    get_error(
+    get_errors(
         &state,
-        "/api/assets/0123456789abcdef",
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/assets/not-an-id",
-        StatusCode::BAD_REQUEST,
-        "bad_request",
+        &[
+            (
+                "/api/assets/0123456789abcdef",
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                "/api/assets/not-an-id",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+        ],
     )
     .await?;
     Ok(())
@@ -278,28 +289,24 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
         "visual_search_off",
     )
     .await?;
-    get_error(
+    get_errors(
         &state,
-        "/api/similar?asset=0123456789abcdef&t=1",
-        StatusCode::NOT_FOUND,
-        "not_found",
-    )
-    .await?;
-    get_error(
-        &state,
-        "/api/similar?asset=../../etc&t=1",
-        StatusCode::BAD_REQUEST,
-        "bad_request",
+        &[
+            (
+                "/api/similar?asset=0123456789abcdef&t=1",
+                StatusCode::NOT_FOUND,
+                "not_found",
+            ),
+            (
+                "/api/similar?asset=../../etc&t=1",
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+            ),
+        ],
     )
     .await?;
 
-    let jpeg = std::fs::read(
-        library
-            .index
-            .join("thumbs")
-            .join(library.slate.id.as_str())
-            .join("1000.jpg"),
-    )?;
+    let jpeg = slate_frame_jpeg(&library)?;
     let request = Request::post("/api/search/image")
         .header(header::CONTENT_TYPE, "image/jpeg")
         .body(Body::from(jpeg))?;
@@ -336,13 +343,7 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
 async fn image_search_accepts_a_multipart_form() -> TestResult {
     let library = library()?;
     let state = state(&library)?;
-    let jpeg = std::fs::read(
-        library
-            .index
-            .join("thumbs")
-            .join(library.slate.id.as_str())
-            .join("1000.jpg"),
-    )?;
+    let jpeg = slate_frame_jpeg(&library)?;
     let boundary = "rushes-test-boundary";
     let mut body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"frame.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n"
