@@ -219,8 +219,15 @@ impl<T> BoundaryFinder<T> {
         fill_gap: &mut dyn FnMut(u64, u64) -> Vec<GapFrame<T>>,
     ) -> Vec<JudgedFrame<T>> {
         let mut score = self.hard_cuts.score(rgb, width, height);
+        // Inside a dissolve, the change over two frames can reach the threshold where no
+        // frame-to-frame change does: a cut across any skipped frame gets the second look.
+        let widest_gap = if self.dissolves.in_blend() {
+            1
+        } else {
+            GAP_WITHOUT_SECOND_LOOK
+        };
         if let Some(previous) = self.last_position
-            && position > previous + GAP_WITHOUT_SECOND_LOOK
+            && position > previous + widest_gap
             && score >= self.hard_cuts.threshold()
         {
             let mut filled = false;
@@ -267,7 +274,7 @@ impl<T> BoundaryFinder<T> {
         score: f32,
     ) {
         let hard_cut = score >= self.hard_cuts.threshold();
-        let dissolve = self.dissolves.push(rgb, width, height, hard_cut);
+        let dissolve = self.dissolves.push(rgb, width, height, position, hard_cut);
         let merge_cut = self.filter.observe(position, hard_cut);
         self.last_position = Some(position);
         self.held.push_back(HeldFrame {
@@ -277,8 +284,8 @@ impl<T> BoundaryFinder<T> {
             dissolve: false,
             merge_cut: false,
         });
-        if let Some(index) = dissolve {
-            self.mark(index, |frame| frame.dissolve = true);
+        if let Some(middle) = dissolve {
+            self.mark_nearest(middle, |frame| frame.dissolve = true);
         }
         if let Some(cut) = merge_cut
             && let Some(offset) = self.held.iter().position(|held| held.position == cut)
@@ -291,8 +298,8 @@ impl<T> BoundaryFinder<T> {
 
     /// After the last frame: every frame still held.
     pub(crate) fn finish(&mut self) -> Vec<JudgedFrame<T>> {
-        if let Some(index) = self.dissolves.finish() {
-            self.mark(index, |frame| frame.dissolve = true);
+        if let Some(middle) = self.dissolves.finish() {
+            self.mark_nearest(middle, |frame| frame.dissolve = true);
         }
         let mut released = Vec::with_capacity(self.held.len());
         while let Some(frame) = self.release_front() {
@@ -309,6 +316,19 @@ impl<T> BoundaryFinder<T> {
             stamp: frame.stamp,
             boundary,
         })
+    }
+
+    /// Applies `set` to the held frame whose position is nearest `position` (a dissolve's
+    /// middle may fall on a skipped frame), if `position` is not before every held frame.
+    fn mark_nearest(&mut self, position: u64, set: impl FnOnce(&mut HeldFrame<T>)) {
+        let nearest = self
+            .held
+            .iter_mut()
+            .min_by_key(|frame| frame.position.abs_diff(position));
+        match nearest {
+            Some(frame) if frame.position + 1 >= position => set(frame),
+            _ => tracing::debug!(position, "boundary frame already released"),
+        }
     }
 
     /// Applies `set` to the held frame pushed as `index` (0-based push order), if held.
@@ -437,23 +457,31 @@ impl MergeFilter {
 }
 
 /// Finds dissolves: a frame in the middle of a cross-fade between two shots is the mean of
-/// the frames `reach` before and `reach` after it, while those two differ a lot. Camera and
+/// the frames `reach` positions before and `reach` after it (weighed by where it sits between
+/// them when the decoder skipped frames), while those two differ a lot. Camera and
 /// subject motion fail the test (the mean of two displaced pictures is a double exposure,
 /// not the picture in between), and so does a fade to or from black or a change of
 /// exposure (the later picture is the earlier one scaled: no new content). Works on RGB
 /// frames averaged down by 2 in each direction, with a delay: a boundary is reported at the
-/// middle of the run of blended frames once the run ends.
+/// middle position of the run of blended frames once the run ends.
 pub(crate) struct DissolveDetector {
-    /// Frames between the middle frame and each end of the window.
-    reach: usize,
-    /// Longest run of blended middles taken for one dissolve; longer is a slow change.
-    longest_run: usize,
-    /// The last `2 * reach + 1` reduced frames and whether each arrived with a hard cut.
-    window: VecDeque<(Vec<u8>, bool)>,
-    /// Index of the frame at the back of `window`.
-    newest: u64,
-    /// First and last middle index of the current run of blended frames.
+    /// Frame positions between the middle frame and each end of the window.
+    reach: u64,
+    /// Longest run of blended middles (in frame positions) taken for one dissolve; longer is
+    /// a slow change.
+    longest_run: u64,
+    /// The frames of the last `2 * reach` positions (and the latest one at or before its
+    /// start): reduced pictures, positions, and whether each arrived with a hard cut.
+    window: VecDeque<WindowFrame>,
+    /// First and last middle position of the current run of blended frames.
     run: Option<(u64, u64)>,
+}
+
+/// A frame in [`DissolveDetector`]'s window.
+struct WindowFrame {
+    reduced: Vec<u8>,
+    position: u64,
+    hard_cut: bool,
 }
 
 /// Mean absolute RGB difference (0-255) between the two ends of the window below which
@@ -470,53 +498,69 @@ const FADE_EXPLAINED_SHARE: f32 = 0.6;
 impl DissolveDetector {
     /// For video at `frame_rate`: a window of about ±0.24 s.
     pub(crate) fn new(frame_rate: f64) -> DissolveDetector {
-        let reach = (frame_rate * 0.24).round().clamp(2.0, 12.0) as usize;
-        let longest_run = (frame_rate * 2.0).round().max(4.0) as usize;
+        let reach = (frame_rate * 0.24).round().clamp(2.0, 12.0) as u64;
+        let longest_run = (frame_rate * 2.0).round().max(4.0) as u64;
         DissolveDetector {
             reach,
             longest_run,
-            window: VecDeque::with_capacity(2 * reach + 2),
-            newest: 0,
+            window: VecDeque::with_capacity(2 * reach as usize + 2),
             run: None,
         }
     }
 
     /// Frames a caller must hold back so that every boundary this detector reports is still
-    /// among them.
+    /// among them (positions advance at least one per frame, so frames are enough).
     pub(crate) fn delay(&self) -> usize {
-        self.reach + self.longest_run / 2 + 2
+        (self.reach + self.longest_run / 2 + 2) as usize
     }
 
-    /// Takes the next RGB frame (and whether the hard-cut score fired on it); returns the
-    /// index (0-based, in push order) of a dissolve's middle frame when one just ended.
+    /// Takes the next RGB frame, its position on the frame grid (frames the decoder skipped
+    /// leave gaps) and whether the hard-cut score fired on it; returns the position of a
+    /// dissolve's middle when one just ended.
     pub(crate) fn push(
         &mut self,
         rgb: &[u8],
         width: u32,
         height: u32,
+        position: u64,
         hard_cut: bool,
     ) -> Option<u64> {
         let reduced = halve(rgb, width as usize, height as usize);
-        if self.window.len() == 2 * self.reach + 1 {
+        self.window.push_back(WindowFrame {
+            reduced,
+            position,
+            hard_cut,
+        });
+        let start = position.checked_sub(2 * self.reach);
+        // Keep the latest frame at or before the window's start as its first.
+        while let (Some(start), Some(second)) = (start, self.window.get(1))
+            && second.position <= start
+        {
             self.window.pop_front();
         }
-        if !self.window.is_empty() {
-            self.newest += 1;
-        }
-        self.window.push_back((reduced, hard_cut));
-        if self.window.len() < 2 * self.reach + 1 {
+        let full = matches!(
+            (start, self.window.front()),
+            (Some(start), Some(first)) if first.position <= start
+        );
+        if !full {
             return None;
         }
-        let middle = self.newest - self.reach as u64;
-        if self.is_blend() {
-            self.run = Some(match self.run {
-                Some((first, _)) => (first, middle),
-                None => (middle, middle),
-            });
-            None
-        } else {
-            self.end_run()
+        match self.blend_middle() {
+            Some(middle) => {
+                self.run = Some(match self.run {
+                    Some((first, _)) => (first, middle),
+                    None => (middle, middle),
+                });
+                None
+            }
+            None => self.end_run(),
         }
+    }
+
+    /// Whether the latest middle frame was a blend of its window's ends (a dissolve may be
+    /// running).
+    pub(crate) fn in_blend(&self) -> bool {
+        self.run.is_some()
     }
 
     /// Call after the last frame: a dissolve still running ends here.
@@ -526,56 +570,72 @@ impl DissolveDetector {
 
     fn end_run(&mut self) -> Option<u64> {
         let (first, last) = self.run.take()?;
-        let length = (last - first + 1) as usize;
+        let length = last - first + 1;
         (length <= self.longest_run).then_some(first + (last - first) / 2)
     }
 
-    /// Whether the middle of the full window is a blend of its ends.
-    fn is_blend(&self) -> bool {
+    /// The position of the window's middle frame when it is a blend of the window's ends,
+    /// weighted by where it sits between them (halfway on a full-rate decode).
+    fn blend_middle(&self) -> Option<u64> {
         // A hard cut inside the window is the cut detector's business.
-        if self.window.iter().skip(1).any(|(_, hard_cut)| *hard_cut) {
-            return false;
+        if self.window.iter().skip(1).any(|frame| frame.hard_cut) {
+            return None;
         }
-        let (Some((before, _)), Some((middle, _)), Some((after, _))) = (
-            self.window.front(),
-            self.window.get(self.reach),
-            self.window.back(),
-        ) else {
-            return false;
-        };
-        if before.len() != after.len() || middle.len() != after.len() || after.is_empty() {
-            return false;
-        }
-        let count = after.len() as f32;
-        let mut change = 0u64;
-        let mut blend_error = 0u64;
-        let (mut before_energy, mut cross) = (0u64, 0u64);
-        for ((&b, &m), &a) in before.iter().zip(middle).zip(after) {
-            let (b, m, a) = (u32::from(b), u32::from(m), u32::from(a));
-            change += u64::from(a.abs_diff(b));
-            blend_error += u64::from((2 * m).abs_diff(a + b));
-            before_energy += u64::from(b * b);
-            cross += u64::from(a * b);
-        }
-        let change = change as f32 / count;
-        let blend_error = blend_error as f32 / (2.0 * count);
-        if change < DISSOLVE_MIN_CHANGE || blend_error > DISSOLVE_MAX_BLEND_ERROR * change {
-            return false;
-        }
-        // A fade or an exposure change: the later picture is the earlier one scaled.
-        let gain = if before_energy == 0 {
-            0.0
-        } else {
-            cross as f32 / before_energy as f32
-        };
-        let unexplained = before
+        let (first, last) = (self.window.front()?, self.window.back()?);
+        let span = last.position.checked_sub(first.position)?;
+        let centre = first.position as f64 + span as f64 / 2.0;
+        let middle = self
+            .window
             .iter()
-            .zip(after)
-            .map(|(&b, &a)| (f32::from(a) - gain * f32::from(b)).abs())
-            .sum::<f32>()
-            / count;
-        unexplained > (1.0 - FADE_EXPLAINED_SHARE) * change
+            .skip(1)
+            .take(self.window.len().saturating_sub(2))
+            .min_by(|a, b| {
+                (a.position as f64 - centre)
+                    .abs()
+                    .total_cmp(&(b.position as f64 - centre).abs())
+            })?;
+        let (before, after) = (&first.reduced, &last.reduced);
+        let share = (middle.position - first.position) as f32 / span as f32;
+        is_blend(before, &middle.reduced, after, share).then_some(middle.position)
     }
+}
+
+/// Whether `middle` is the blend of `before` and `after` with `after` weighing `share` (0-1):
+/// a cross-fade, not motion, a fade or an exposure change.
+fn is_blend(before: &[u8], middle: &[u8], after: &[u8], share: f32) -> bool {
+    if before.len() != after.len() || middle.len() != after.len() || after.is_empty() {
+        return false;
+    }
+    let count = after.len() as f32;
+    let mut change = 0u64;
+    let mut blend_error = 0.0f32;
+    let (mut before_energy, mut cross) = (0u64, 0u64);
+    for ((&b, &m), &a) in before.iter().zip(middle).zip(after) {
+        change += u64::from(a.abs_diff(b));
+        let expected = f32::from(b) + share * (f32::from(a) - f32::from(b));
+        blend_error += (f32::from(m) - expected).abs();
+        let (b, a) = (u32::from(b), u32::from(a));
+        before_energy += u64::from(b * b);
+        cross += u64::from(a * b);
+    }
+    let change = change as f32 / count;
+    let blend_error = blend_error / count;
+    if change < DISSOLVE_MIN_CHANGE || blend_error > DISSOLVE_MAX_BLEND_ERROR * change {
+        return false;
+    }
+    // A fade or an exposure change: the later picture is the earlier one scaled.
+    let gain = if before_energy == 0 {
+        0.0
+    } else {
+        cross as f32 / before_energy as f32
+    };
+    let unexplained = before
+        .iter()
+        .zip(after)
+        .map(|(&b, &a)| (f32::from(a) - gain * f32::from(b)).abs())
+        .sum::<f32>()
+        / count;
+    unexplained > (1.0 - FADE_EXPLAINED_SHARE) * change
 }
 
 /// RGB frame averaged over 2x2 blocks (odd edges dropped).

@@ -19,13 +19,24 @@ fn cut_times(shots: &[rushes_media::Shot]) -> Vec<f64> {
 /// in this clip): the boundary is the dissolve detector's.
 #[test]
 fn a_cross_dissolve_is_one_boundary_at_its_middle() -> TestResult {
+    cross_dissolve_is_one_boundary_at_its_middle(&[])
+}
+
+/// Regression (issue 3): with x264's B-pyramid the decode skips every other frame and the
+/// dissolve detector, counting decoded frames, gave two boundaries (2.24 s and 2.96 s).
+#[test]
+fn a_cross_dissolve_is_one_boundary_when_every_other_frame_is_skipped() -> TestResult {
+    cross_dissolve_is_one_boundary_at_its_middle(&["-x264-params", "bframes=3:b-pyramid=normal"])
+}
+
+fn cross_dissolve_is_one_boundary_at_its_middle(encoder_options: &[&str]) -> TestResult {
     let dir = tempfile::tempdir()?;
     let graph = format!(
         "[0:v]trim=0:4,setpts=PTS-STARTPTS,{NORMALISE}[a];\
          [1:v]trim=1:3.5,setpts=PTS-STARTPTS,{NORMALISE}[b];\
          [a][b]xfade=transition=dissolve:duration=1:offset=2[out]"
     );
-    let clip = vtest_megamind_clip(dir.path(), "dissolve.mp4", &graph, &[])?;
+    let clip = vtest_megamind_clip(dir.path(), "dissolve.mp4", &graph, encoder_options)?;
     let (info, shots, frames) = analyse_all(&clip)?;
     let cuts = cut_times(&shots);
     assert_eq!(cuts.len(), 1, "one boundary in the dissolve: {cuts:?}");
