@@ -332,14 +332,24 @@ impl Catalog {
         Ok(removed)
     }
 
+    /// Every row `sql` selects over `params`, each made a `T` by `from_row`.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut statement = self.connection.prepare(sql)?;
+        let rows = statement
+            .query_map(params, from_row)?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
     pub fn pending_assets(&self) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT id FROM assets WHERE pending = 1")?;
-        let ids = statement
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(ids)
+        self.rows("SELECT id FROM assets WHERE pending = 1", [], |row| {
+            row.get(0)
+        })
     }
 
     /// Marks every pending asset done and forgets stale vector keys: called once the text
@@ -353,13 +363,9 @@ impl Catalog {
     }
 
     pub fn stale_frames(&self) -> Result<Vec<(u64, String)>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT frame_id, model FROM stale_frames")?;
-        let rows = statement
-            .query_map([], |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)))?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+        self.rows("SELECT frame_id, model FROM stale_frames", [], |row| {
+            Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+        })
     }
 
     pub fn move_asset(&mut self, id: &str, new_path: &Path) -> Result<bool, StoreError> {
@@ -390,11 +396,7 @@ impl Catalog {
         params: impl rusqlite::Params,
     ) -> Result<Vec<Asset>, StoreError> {
         let sql = format!("{ASSET_COLUMNS} WHERE {condition} ORDER BY display_path");
-        let mut statement = self.connection.prepare(&sql)?;
-        let assets = statement
-            .query_map(params, asset_from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(assets)
+        self.rows(&sql, params, asset_from_row)
     }
 
     pub fn asset(&self, id: &str) -> Result<Option<Asset>, StoreError> {
@@ -420,13 +422,7 @@ impl Catalog {
 
     /// All asset ids, pending or not (for rebuilding the derived indexes).
     pub fn all_asset_ids(&self) -> Result<Vec<String>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT id FROM assets ORDER BY id")?;
-        let ids = statement
-            .query_map([], |row| row.get(0))?
-            .collect::<Result<Vec<String>, _>>()?;
-        Ok(ids)
+        self.rows("SELECT id FROM assets ORDER BY id", [], |row| row.get(0))
     }
 
     /// The moments of one asset in time order, with everything the text index needs.
@@ -626,15 +622,11 @@ impl Catalog {
 
     /// Embedding models and their dimensions, most recently used first.
     pub fn embedding_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        let mut statement = self
-            .connection
-            .prepare("SELECT name, dim FROM embedding_models ORDER BY last_used DESC, name")?;
-        let models = statement
-            .query_map([], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as usize))
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(models)
+        self.rows(
+            "SELECT name, dim FROM embedding_models ORDER BY last_used DESC, name",
+            [],
+            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as usize)),
+        )
     }
 
     pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {
@@ -658,19 +650,17 @@ impl Catalog {
     }
 
     pub fn failures(&self) -> Result<Vec<FailureRow>, StoreError> {
-        let mut statement = self.connection.prepare(
+        self.rows(
             "SELECT display_path, reason, at FROM failures ORDER BY at DESC, display_path",
-        )?;
-        let rows = statement
-            .query_map([], |row| {
+            [],
+            |row| {
                 Ok(FailureRow {
                     path: row.get(0)?,
                     reason: row.get(1)?,
                     at: row.get(2)?,
                 })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
+            },
+        )
     }
 
     /// Starts an index run and returns its id.
