@@ -306,7 +306,8 @@ pub enum CollectionCommand {
     },
 }
 
-/// What a command that only lists takes: where the index is, and JSON or plain lines.
+/// Where the index is, and JSON or plain lines: what a listing (`collections`, `people`)
+/// or a small change reported in one line (`people name`/`merge`/`split`/`forget`) takes.
 #[derive(Debug, Args)]
 pub struct ListingOptions {
     #[command(flatten)]

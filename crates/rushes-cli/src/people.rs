@@ -7,29 +7,19 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::{Args, Subcommand};
+use clap::Subcommand;
 use rushes_store::{Index, OpenMode};
 use serde_json::{Value, json};
 
-use crate::args::IndexLocation;
+use crate::args::{IndexLocation, ListingOptions};
 use crate::output;
-
-/// What every `rushes people` command takes: where the index is, and JSON or not.
-#[derive(Debug, Args)]
-pub struct PeopleOptions {
-    #[command(flatten)]
-    location: IndexLocation,
-    /// Print JSON.
-    #[arg(long)]
-    json: bool,
-}
 
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {
     /// Everyone found in the footage: id, name, number of faces and files.
     List {
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
     /// The faces of one person, with the face ids `split` takes, a page at a time.
     Show {
@@ -42,7 +32,7 @@ pub enum PeopleCommand {
         #[arg(long, default_value_t = 0)]
         offset: usize,
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
     /// Name a person: `rushes people name 3 "Maria (gaffer)"`, then search `person:Maria`.
     Name {
@@ -51,7 +41,7 @@ pub enum PeopleCommand {
         /// The name (an empty name clears it).
         name: String,
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
     /// Merge the second person into the first. The first keeps their name (or takes the
     /// other's when unnamed) unless `--name` chooses: either name, or a new one.
@@ -64,21 +54,21 @@ pub enum PeopleCommand {
         #[arg(long)]
         name: Option<String>,
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
     /// Move one wrongly grouped face out into a new person of its own.
     Split {
         #[arg(value_name = "FACE_ID")]
         face: i64,
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
     /// Delete a person's faces, embeddings, name and face thumbnails from the index for good.
     Forget {
         #[arg(value_name = "PERSON_ID")]
         person: i64,
         #[command(flatten)]
-        options: PeopleOptions,
+        options: ListingOptions,
     },
 }
 
@@ -100,7 +90,7 @@ fn report(json: bool, value: Value, human: &str) -> Result<ExitCode> {
 pub fn people(command: PeopleCommand) -> Result<ExitCode> {
     match command {
         PeopleCommand::List {
-            options: PeopleOptions { location, json },
+            options: ListingOptions { location, json },
         } => {
             let people = open(&location, OpenMode::ReadOnly)?.people()?;
             if json {
@@ -130,7 +120,7 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
             person,
             limit,
             offset,
-            options: PeopleOptions { location, json },
+            options: ListingOptions { location, json },
         } => {
             let page =
                 open(&location, OpenMode::ReadOnly)?.person_faces_page(person, offset, limit)?;
@@ -162,13 +152,9 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         PeopleCommand::Name {
             person,
             name,
-            options:
-                PeopleOptions {
-                    location,
-                    json: as_json,
-                },
+            options,
         } => {
-            open(&location, OpenMode::ReadWrite)?.name_person(person, &name)?;
+            open(&options.location, OpenMode::ReadWrite)?.name_person(person, &name)?;
             let name = name.trim();
             let human = if name.is_empty() {
                 format!("person {person} has no name now")
@@ -176,19 +162,19 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
                 format!("person {person} is now {}", output::printable(name))
             };
             let name = (!name.is_empty()).then_some(name);
-            return report(as_json, json!({"person": person, "name": name}), &human);
+            return report(
+                options.json,
+                json!({"person": person, "name": name}),
+                &human,
+            );
         }
         PeopleCommand::Merge {
             into,
             from,
             name,
-            options:
-                PeopleOptions {
-                    location,
-                    json: as_json,
-                },
+            options,
         } => {
-            let index = open(&location, OpenMode::ReadWrite)?;
+            let index = open(&options.location, OpenMode::ReadWrite)?;
             index.merge_people(into, from, name.as_deref())?;
             let name = index
                 .people()?
@@ -203,36 +189,26 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
                 None => format!("merged person {from} into {into}, unnamed"),
             };
             return report(
-                as_json,
+                options.json,
                 json!({"person": into, "merged": from, "name": name}),
                 &human,
             );
         }
-        PeopleCommand::Split {
-            face,
-            options:
-                PeopleOptions {
-                    location,
-                    json: as_json,
-                },
-        } => {
-            let person = open(&location, OpenMode::ReadWrite)?.split_face(face)?;
+        PeopleCommand::Split { face, options } => {
+            let person = open(&options.location, OpenMode::ReadWrite)?.split_face(face)?;
             let human = format!("face {face} is now person {person}");
-            return report(as_json, json!({"face": face, "person": person}), &human);
+            return report(
+                options.json,
+                json!({"face": face, "person": person}),
+                &human,
+            );
         }
-        PeopleCommand::Forget {
-            person,
-            options:
-                PeopleOptions {
-                    location,
-                    json: as_json,
-                },
-        } => {
-            open(&location, OpenMode::ReadWrite)?.forget_person(person)?;
+        PeopleCommand::Forget { person, options } => {
+            open(&options.location, OpenMode::ReadWrite)?.forget_person(person)?;
             let human = format!(
                 "person {person} forgotten: faces, embeddings, name and thumbnails deleted"
             );
-            return report(as_json, json!({"forgotten": person}), &human);
+            return report(options.json, json!({"forgotten": person}), &human);
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -22,9 +22,36 @@ fn utf8(path: &Path) -> &str {
     path.to_str().expect("utf-8 temp path")
 }
 
+/// `rushes index SHOOT --index INDEX --no-ocr`: the run every test here makes.
+fn index_args<'a>(shoot: &'a Path, index: &'a Path) -> [&'a str; 5] {
+    ["index", utf8(shoot), "--index", utf8(index), "--no-ocr"]
+}
+
+/// Indexes the shoot into `index` without OCR; the run must succeed.
+fn index_without_ocr(shoot: &Path, index: &Path) {
+    ok(&index_args(shoot, index));
+}
+
+/// An uninterrupted run into `index`: how long it took and what the index holds after it.
+fn uninterrupted_run(shoot: &Path, index: &Path) -> (Duration, IndexSnapshot) {
+    let started = Instant::now();
+    index_without_ocr(shoot, index);
+    let took = started.elapsed();
+    (took, snapshot(shoot, index))
+}
+
+/// A search right after a kill must answer from whatever was committed.
+fn assert_search_answers(after_kill: &Output, context: &str) {
+    assert!(
+        after_kill.status.success(),
+        "{context}: search after the kill failed: {}",
+        stderr_of(after_kill)
+    );
+}
+
 fn spawn_index(shoot: &Path, index: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args(["index", utf8(shoot), "--index", utf8(index), "--no-ocr"])
+        .args(index_args(shoot, index))
         .env_remove("RUSHES_INDEX")
         .env("RUSHES_MODELS", repo_root().join("models"))
         .stdout(Stdio::null())
@@ -198,16 +225,7 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
     copy_tree(&footage(), &shoot);
 
     let reference_index = temp.path().join("reference");
-    let started = Instant::now();
-    ok(&[
-        "index",
-        utf8(&shoot),
-        "--index",
-        utf8(&reference_index),
-        "--no-ocr",
-    ]);
-    let uninterrupted = started.elapsed();
-    let reference = snapshot(&shoot, &reference_index);
+    let (uninterrupted, reference) = uninterrupted_run(&shoot, &reference_index);
     assert!(
         reference.moments > 0 && reference.assets > 0,
         "{reference:?}"
@@ -225,11 +243,7 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
         // is no index yet when the kill came before the catalog existed.
         let after_kill = rushes(&["search", "crowd", "--index", utf8(&index), "--json"]);
         if index.join("catalog.sqlite").exists() && index.join("rushes.toml").exists() {
-            assert!(
-                after_kill.status.success(),
-                "{context}: search after the kill failed: {}",
-                stderr_of(&after_kill)
-            );
+            assert_search_answers(&after_kill, &context);
             let status = json(&["status", "--index", utf8(&index), "--json"]);
             if status["assets"]
                 .as_u64()
@@ -245,7 +259,7 @@ fn index_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run() {
             );
         }
 
-        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        index_without_ocr(&shoot, &index);
         let resumed = snapshot(&shoot, &index);
         assert_eq!(
             resumed, reference,
@@ -269,7 +283,7 @@ fn incremental_run_killed_at_any_moment_then_rerun_matches_an_uninterrupted_one(
     let shoot = temp.path().join("shoot");
     copy_tree(&footage(), &shoot);
     let base = temp.path().join("base");
-    ok(&["index", utf8(&shoot), "--index", utf8(&base), "--no-ocr"]);
+    index_without_ocr(&shoot, &base);
 
     // Between runs: a clip renamed, one deleted, a still moved to a new folder, a new clip.
     std::fs::rename(
@@ -295,16 +309,7 @@ fn incremental_run_killed_at_any_moment_then_rerun_matches_an_uninterrupted_one(
 
     let reference_index = temp.path().join("reference");
     copy_tree(&base, &reference_index);
-    let started = Instant::now();
-    ok(&[
-        "index",
-        utf8(&shoot),
-        "--index",
-        utf8(&reference_index),
-        "--no-ocr",
-    ]);
-    let uninterrupted = started.elapsed();
-    let reference = snapshot(&shoot, &reference_index);
+    let (uninterrupted, reference) = uninterrupted_run(&shoot, &reference_index);
 
     let kills = kill_count();
     for attempt in 0..kills {
@@ -314,13 +319,9 @@ fn incremental_run_killed_at_any_moment_then_rerun_matches_an_uninterrupted_one(
         index_killed_after(&shoot, &index, at);
         let context = format!("incremental kill {attempt} at {at:?}");
         let after_kill = rushes(&["search", "crowd", "--index", utf8(&index), "--json"]);
-        assert!(
-            after_kill.status.success(),
-            "{context}: search after the kill failed: {}",
-            stderr_of(&after_kill)
-        );
+        assert_search_answers(&after_kill, &context);
 
-        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        index_without_ocr(&shoot, &index);
         assert_eq!(
             snapshot(&shoot, &index),
             reference,
@@ -347,7 +348,7 @@ fn second_writer_fails_at_once_naming_the_locked_index_and_the_first_completes()
         assert!(waiting.elapsed() < Duration::from_secs(60), "no catalog");
         std::thread::sleep(Duration::from_millis(10));
     }
-    let second = rushes(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+    let second = rushes(&index_args(&shoot, &index));
     let first_still_running = first.try_wait().expect("poll first").is_none();
     let first = first.wait_with_output().expect("first run");
     assert!(
@@ -421,16 +422,7 @@ fn index_path_that_is_a_file_or_cannot_be_created_fails_clearly() {
 
     // A folder under a file cannot be created.
     let below_file = file.join("index");
-    assert_clear_failure(
-        &rushes(&[
-            "index",
-            utf8(&stills),
-            "--index",
-            utf8(&below_file),
-            "--no-ocr",
-        ]),
-        &below_file,
-    );
+    assert_clear_failure(&rushes(&index_args(&stills, &below_file)), &below_file);
 }
 
 #[test]
@@ -441,7 +433,7 @@ fn read_only_index_folder_fails_clearly_and_stays_searchable() {
     let shoot = temp.path().join("shoot");
     copy_tree(&footage().join("day1"), &shoot);
     let index = temp.path().join("index");
-    ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+    index_without_ocr(&shoot, &index);
 
     let set_mode = |mode: u32| {
         let mut stack = vec![index.clone()];
@@ -467,7 +459,7 @@ fn read_only_index_folder_fails_clearly_and_stays_searchable() {
         "1\n00:00:00,000 --> 00:00:01,000\nhi\n",
     )
     .expect("write sidecar");
-    let output = rushes(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+    let output = rushes(&index_args(&shoot, &index));
     if !writable {
         assert_clear_failure(&output, &index);
     } else {
@@ -528,7 +520,7 @@ fn a_named_person_keeps_the_name_when_the_re_index_of_their_only_clip_is_killed(
         &shoot.join("c_street.mp4"),
     );
     let base = temp.path().join("base");
-    ok(&["index", utf8(&shoot), "--index", utf8(&base), "--no-ocr"]);
+    index_without_ocr(&shoot, &base);
     let everyone = json(&["people", "list", "--index", utf8(&base), "--json"]);
     assert_eq!(everyone.as_array().map(Vec::len), Some(1), "{everyone}");
     let eileen = everyone[0]["id"].to_string();
@@ -558,7 +550,7 @@ fn a_named_person_keeps_the_name_when_the_re_index_of_their_only_clip_is_killed(
             caught,
             "attempt {attempt}: the run ended before her clip was pending"
         );
-        ok(&["index", utf8(&shoot), "--index", utf8(&index), "--no-ocr"]);
+        index_without_ocr(&shoot, &index);
         let people = json(&["people", "list", "--index", utf8(&index), "--json"]);
         assert_eq!(
             people.as_array().map(Vec::len),
