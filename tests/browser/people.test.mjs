@@ -155,6 +155,9 @@ test('name, find, follow a face chip, merge, split and forget people', async () 
   await page.waitForFunction(() => document.querySelector('#people-view').dataset.state === 'ready');
   const counts = () => page.evaluate(() => [document.querySelectorAll('.person-moment').length, document.querySelectorAll('.face-tile').length]);
   assert.deepEqual(await counts(), [1, 1]);
+  // The header counts the moments the list pages through, and nothing stray is written.
+  assert.match(await page.textContent('.person-counts'), new RegExp(`\\b${whole.moments_total} moments?\\b`));
+  assert.ok(!/\bnull\b/.test(await page.textContent('#people-view')), 'no stray "null" on the person page');
   assert.equal(await page.textContent('.moments-head'), `Moments (1 of ${whole.moments_total})`);
   await page.click('.more-moments');
   await page.waitForFunction(() => document.querySelectorAll('.person-moment').length === 2);

@@ -265,10 +265,13 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
       faceImage(person.thumbnail, label, 'person-face large'),
       el('div', { class: 'person-head-text' },
         el('h2', { class: 'person-title', title: label, text: label }),
-        el('p', { class: 'person-counts', text: counts(person) }),
+        // The moments listed below (adjacent ones joined, as search shows them), so the
+        // header and the list agree.
+        el('p', { class: 'person-counts', text: counts({ ...person, moments: page.moments_total ?? person.moments }) }),
         el('a', { class: 'link', href: `/?q=${encodeURIComponent(personQuery(person.id))}`, 'data-nav': '', text: 'Search moments with this person' }))),
     renameForm,
-    others.length ? mergeForm : null,
+    // `append` would write a null as the text "null".
+    ...(others.length ? [mergeForm] : []),
     el('div', { class: 'wf-row' }, forgetButton),
     status,
     momentsHead,
