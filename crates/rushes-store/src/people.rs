@@ -397,6 +397,11 @@ fn delete_faceless_people(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// The thumbnail of person `p`'s best face (largest and sharpest), as an SQL expression.
+pub(crate) const PERSON_THUMBNAIL_SQL: &str = "(SELECT thumbnail FROM faces b
+     WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
+     ORDER BY b.width * b.height * MIN(b.sharpness, 400.0) DESC LIMIT 1)";
+
 impl Index {
     /// Every person's id and centroid, for clustering new faces.
     pub fn person_centroids(&self) -> Result<Vec<PersonCentroid>, StoreError> {
@@ -454,13 +459,11 @@ impl Index {
         if !has_schema(connection)? {
             return Ok(Vec::new());
         }
-        let mut statement = connection.prepare(
-            "SELECT p.id, p.name, COUNT(f.id), COUNT(DISTINCT f.asset_id),
-                    (SELECT thumbnail FROM faces b WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
-                     ORDER BY b.width * b.height * MIN(b.sharpness, 400.0) DESC LIMIT 1)
+        let mut statement = connection.prepare(&format!(
+            "SELECT p.id, p.name, COUNT(f.id), COUNT(DISTINCT f.asset_id), {PERSON_THUMBNAIL_SQL}
              FROM people p JOIN faces f ON f.person_id = p.id
              GROUP BY p.id ORDER BY COUNT(f.id) DESC, p.id",
-        )?;
+        ))?;
         let people = statement
             .query_map([], |row| {
                 Ok(PersonSummary {

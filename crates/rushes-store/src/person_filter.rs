@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use rushes_core::{Hit, PersonFilterMatch, PersonInMoment};
 use rusqlite::params;
 
-use crate::people::{face_in_moment_sql, has_schema};
+use crate::people::{PERSON_THUMBNAIL_SQL, face_in_moment_sql, has_schema};
 use crate::query::{Filter, Query};
 use crate::{Index, StoreError, thumbnail_url};
 
@@ -55,12 +55,9 @@ impl Index {
             return Ok(Vec::new());
         }
         let who = who.trim();
-        let mut statement = connection.prepare(
-            "SELECT p.id, p.name,
-                    (SELECT thumbnail FROM faces b WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
-                     ORDER BY b.width * b.height * MIN(b.sharpness, 400.0) DESC LIMIT 1)
-             FROM people p ORDER BY p.id",
-        )?;
+        let mut statement = connection.prepare(&format!(
+            "SELECT p.id, p.name, {PERSON_THUMBNAIL_SQL} FROM people p ORDER BY p.id"
+        ))?;
         let people = statement
             .query_map([], |row| {
                 Ok(PersonInMoment {
