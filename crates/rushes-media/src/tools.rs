@@ -341,16 +341,11 @@ impl StreamingTool {
 
 /// Fills `buffer` from `source`; `Ok(false)` when the stream ends first.
 fn fill(source: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<bool> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match source.read(&mut buffer[filled..]) {
-            Ok(0) => return Ok(false),
-            Ok(read) => filled += read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(error) => return Err(error),
-        }
+    match source.read_exact(buffer) {
+        Ok(()) => Ok(true),
+        Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(error) => Err(error),
     }
-    Ok(true)
 }
 
 /// Whole frames of a tool's stdout, read ahead on a thread (see [`StreamingTool::read_ahead`]).
