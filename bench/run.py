@@ -66,6 +66,19 @@ def peer_json(args: list[str], timeout: float = 3600) -> dict:
     return json.loads(result.stdout)
 
 
+def paired_ratios_note(ours: list[float], peer: list[float]) -> str:
+    """Each of our runs against the peer run right after it: on a machine whose load changes
+    during a row, these pairs see the same load, so their spread shows how far the ratio of
+    medians can be trusted. Empty when the runs do not pair up."""
+    if not ours or len(ours) != len(peer):
+        return ""
+    pairs = [p / o for o, p in zip(ours, peer) if o > 0]
+    if len(pairs) != len(ours):
+        return ""
+    return (f" Paired ratios (each of our runs against the PySceneDetect run right after it): "
+            f"{', '.join(f'{r:.2f}' for r in pairs)}; median {statistics.median(pairs):.2f}×.")
+
+
 def matched_cuts(reference: list[float], ours: list[float], fps: float) -> tuple[list[float], list[float]]:
     """Cuts of `reference` found in `ours` within ±1 frame, and those missed."""
     tolerance = 1.0 / fps + 1e-6
@@ -234,7 +247,8 @@ class Bench:
                          f"{len(peer['cuts'])} cuts ({len(known_found)} of the {len(self.reel['known_cuts'])} built into the reel)"
                          f"{counts}. Runs interleaved with ours. Ours: {shots_what}; the whole sampling pass took "
                          f"{ours_timing.median if ours_timing.seconds else float('nan'):.2f} s median. Cut check: every PySceneDetect cut among our cuts ±1 frame; `extra` lists our cuts "
-                         f"PySceneDetect does not have.")
+                         f"PySceneDetect does not have."
+                         + paired_ratios_note(shots_timing.seconds, peer_timing.seconds if len(timed) > 1 else []))
 
     def cuts_from_index(self, index: Path) -> list[float] | None:
         result = run_command([str(RUSHES), "show", str(Path(self.reel["path"]).resolve()), "--index", str(index), "--json"],
