@@ -28,8 +28,19 @@ pub(crate) struct GapPicture {
     pub rgb: Vec<u8>,
 }
 
+/// How far before the gap the second decode seeks, in turn, until it starts early enough
+/// (seconds). Containers with an index (MP4, MOV, Matroska, AVI) seek to the keyframe before
+/// the gap at the first try. MPEG-TS (AVCHD `.mts`, broadcast) has none: ffmpeg seeks to a
+/// packet by its timestamp, usually not a keyframe, and the decode starts at the next
+/// keyframe, possibly inside or after the gap, so it starts again further back, up to the
+/// longest GOP we expect from a camera.
+const LEAD_INS: [f64; 6] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0];
+
 /// Every frame strictly between the decoded frames at `after_pts` and `before_pts`
-/// (microseconds on the main decode's timeline), in order.
+/// (microseconds on the main decode's timeline, which counts from the container's start
+/// time as `-ss` does), in order. Empty when no decode starting at most
+/// [`LEAD_INS`]' last seconds before the gap reaches the frame before it (the gap cannot be
+/// shown to be complete).
 pub(crate) fn decode_gap(
     path: &Path,
     after_pts: i64,
@@ -37,17 +48,49 @@ pub(crate) fn decode_gap(
     decoding: &GapDecoding,
 ) -> Result<Vec<GapPicture>, MediaError> {
     let half_frame = (500_000.0 / decoding.frame_rate).round() as i64;
-    // From half a frame after the frame before the gap to half a frame before the frame
-    // after it: exactly the skipped frames.
-    let start = (after_pts + half_frame).max(0);
+    // Up to half a frame before the frame after the gap: exactly the skipped frames.
     let end = before_pts - half_frame;
-    if end <= start {
+    if end <= after_pts + half_frame {
         return Ok(Vec::new());
     }
-    let window = SeekWindow {
-        start_micros: start,
-        length_micros: end - start,
-    };
+    for lead_in in LEAD_INS {
+        // From half a frame before the frame before the gap (and the lead-in), so that the
+        // decode shows it reached that frame.
+        let start = (after_pts - half_frame - (lead_in * 1_000_000.0) as i64).max(0);
+        let window = SeekWindow {
+            start_micros: start,
+            length_micros: end - start,
+        };
+        let decoded = decode_window(path, window, decoding)?;
+        let reached_gap = start == 0
+            || decoded
+                .first()
+                .is_some_and(|first| first.pts <= after_pts + half_frame);
+        if reached_gap {
+            return Ok(decoded
+                .into_iter()
+                .filter(|picture| picture.pts > after_pts && picture.pts < before_pts)
+                .collect());
+        }
+        tracing::debug!(
+            path = %path.display(),
+            after_pts,
+            first_decoded = decoded.first().map(|picture| picture.pts),
+            lead_in,
+            "the seek before a skipped gap started after it; seeking further back"
+        );
+    }
+    tracing::warn!(path = %path.display(), after_pts, before_pts, "no keyframe found within {} s before a skipped gap", LEAD_INS[LEAD_INS.len() - 1]);
+    Ok(Vec::new())
+}
+
+/// Every frame of `window`, decoded at full rate, with its timestamp on the main decode's
+/// timeline.
+fn decode_window(
+    path: &Path,
+    window: SeekWindow,
+    decoding: &GapDecoding,
+) -> Result<Vec<GapPicture>, MediaError> {
     let (width, height) = decoding.size;
     let mut command = decode_command(
         path,
@@ -74,10 +117,10 @@ pub(crate) fn decode_gap(
             continue;
         };
         // Input seeking starts the window's timestamps at the seek point.
-        let pts = start + pts;
-        if pts > after_pts && pts < before_pts {
-            pictures.push(GapPicture { pts, rgb });
-        }
+        pictures.push(GapPicture {
+            pts: window.start_micros + pts,
+            rgb,
+        });
     }
     if let Err((error, stderr)) = tool.finish() {
         return Err(error.unwrap_or(MediaError::ToolFailed {

@@ -3,11 +3,7 @@
 
 use rushes_media::{SamplingConfig, detect_shots};
 
-use crate::common::{TestResult, analyse_all, vtest_megamind_clip};
-
-/// 512x288 at 25 fps, filling the frame, like the bench reel (at a fifth of its size).
-const FILL: &str =
-    "fps=25,scale=512:288:force_original_aspect_ratio=increase,crop=512:288,setsar=1";
+use crate::common::{MERGED_CUT_CLIP_PYSCENEDETECT_CUTS, TestResult, analyse_all, merged_cut_clip};
 
 /// Regression: PySceneDetect's cut at 132.64 s of the bench reel was missed. Megamind's own
 /// cut falls on the last frame of a segment, so two frames in a row score above the
@@ -47,20 +43,12 @@ fn merged_cut_is_found_when_ibbp_runs_skip_the_frames_that_start_the_merge() -> 
 
 fn finds_pyscenedetect_cuts_of_the_merged_cut_clip(encoder_options: &[&str]) -> TestResult {
     let dir = tempfile::tempdir()?;
-    let graph = format!(
-        "[0:v]split=2[v0][v1];[1:v]split=2[m0][m1];\
-         [v0]{FILL},trim=end_frame=25[a];\
-         [m0]trim=start=2.5,setpts=PTS-STARTPTS,{FILL},trim=end_frame=100[b];\
-         [v1]trim=start=8,setpts=PTS-STARTPTS,{FILL},hflip,trim=end_frame=40[c];\
-         [m1]trim=start=6,setpts=PTS-STARTPTS,{FILL},hflip,trim=end_frame=40[d];\
-         [a][b][c][d]concat=n=4:v=1:a=0,format=yuv420p[out]"
-    );
-    let clip = vtest_megamind_clip(dir.path(), "merged-cuts.mp4", &graph, encoder_options)?;
+    let clip = merged_cut_clip(dir.path(), "merged-cuts.mp4", encoder_options)?;
     let (info, shots, _) = analyse_all(&clip)?;
     let cuts: Vec<f64> = shots.iter().skip(1).map(|shot| shot.start).collect();
     let frame = 1.0 / 25.0;
     let found = |at: f64| cuts.iter().any(|cut| (cut - at).abs() <= frame + 1e-6);
-    for pyscenedetect_cut in [1.0, 2.64, 4.96, 7.04] {
+    for pyscenedetect_cut in MERGED_CUT_CLIP_PYSCENEDETECT_CUTS {
         assert!(
             found(pyscenedetect_cut),
             "PySceneDetect's cut at {pyscenedetect_cut} s is missing from {cuts:?}"
