@@ -663,7 +663,7 @@ impl<'a> FileWork<'a> {
             ocr_failed: false,
             last_shot: None,
             frames_in_shot: 0,
-            times: StageTimes::default(),
+            times: StageTimes::for_one_file(),
         }
     }
 
