@@ -66,6 +66,45 @@ pub const X264_FAST: [&str; 6] = [
     "yuv420p",
 ];
 
+/// Output options for H.264 at x264's default preset: slower than [`X264_FAST`] but with
+/// B-frames, so decoded frames come out in another order than they are stored, as from a
+/// camera. Tests that depend on frame reordering use this one.
+pub const X264_DEFAULT: [&str; 4] = ["-c:v", "libx264", "-pix_fmt", "yuv420p"];
+
+/// One shot of a [`colour_shots_clip`]: a colour ffmpeg knows by name (`red`, `0x336699`)
+/// held for `seconds`.
+pub type ColourShot<'a> = (&'a str, f64);
+
+/// Makes a video at `output` of solid-colour shots cut hard one after another (ffmpeg's
+/// lavfi `color` source), every shot `width`x`height` at `rate` frames a second, encoded
+/// with `encoder` ([`X264_FAST`], [`X264_DEFAULT`] or any output options).
+pub fn colour_shots_clip(
+    output: &Path,
+    shots: &[ColourShot],
+    rate: u32,
+    (width, height): (u32, u32),
+    encoder: &[&str],
+) -> Result<(), TestError> {
+    let sources: Vec<String> = shots
+        .iter()
+        .map(|(colour, seconds)| {
+            format!("color=c={colour}:s={width}x{height}:r={rate}:d={seconds}")
+        })
+        .collect();
+    let inputs: String = (0..shots.len())
+        .map(|input| format!("[{input}:v]"))
+        .collect();
+    let filter = format!("{inputs}concat=n={}:v=1:a=0[v]", shots.len());
+    let mut args = Vec::new();
+    for source in &sources {
+        args.extend(["-f", "lavfi", "-i", source]);
+    }
+    args.extend(["-filter_complex", &filter, "-map", "[v]"]);
+    args.extend(encoder);
+    args.push(path_str(output));
+    ffmpeg(&args)
+}
+
 /// The container duration ffprobe reads from `path`, or `None` when it cannot read one
 /// (not media, truncated, still being written).
 pub fn ffprobe_duration(path: &Path) -> Option<f64> {
@@ -134,6 +173,68 @@ mod tests {
         std::fs::write(&text, "not media")?;
         assert_eq!(ffprobe_duration(&text), None);
         assert!(ffmpeg(&["-i", path_str(&text), path_str(&clip)]).is_err());
+        Ok(())
+    }
+
+    /// ffprobe's `codec,has_b_frames,frames` for the first video stream of `path`.
+    fn video_stream_facts(path: &Path) -> Result<String, TestError> {
+        let output = Command::new("ffprobe")
+            .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+            .args([
+                "-show_entries",
+                "stream=codec_name,has_b_frames,nb_read_frames",
+            ])
+            .args(["-of", "csv=p=0"])
+            .arg(path)
+            .output()?;
+        Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    }
+
+    /// The RGB colour of the frame at `seconds` into `path`, averaged down to one pixel.
+    fn colour_at(path: &Path, seconds: &str, scratch: &Path) -> Result<Vec<u8>, TestError> {
+        let pixel = scratch.join("pixel.rgb");
+        ffmpeg(&[
+            "-ss",
+            seconds,
+            "-i",
+            path_str(path),
+            "-frames:v",
+            "1",
+            "-vf",
+            "scale=1:1",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            path_str(&pixel),
+        ])?;
+        Ok(std::fs::read(pixel)?)
+    }
+
+    #[test]
+    fn colour_shots_follow_each_other_for_their_seconds_in_the_encoding_asked_for()
+    -> Result<(), TestError> {
+        let temp = tempfile::tempdir()?;
+        let dir = temp.path();
+        let fast = dir.join("fast.mp4");
+        colour_shots_clip(
+            &fast,
+            &[("red", 1.0), ("blue", 2.0)],
+            10,
+            (64, 48),
+            &X264_FAST,
+        )?;
+        assert_eq!(video_stream_facts(&fast)?, "h264,0,30");
+        let red = colour_at(&fast, "0.5", dir)?;
+        assert!(red[0] > 200 && red[2] < 60, "red shot came out {red:?}");
+        let blue = colour_at(&fast, "2.0", dir)?;
+        assert!(blue[2] > 200 && blue[0] < 60, "blue shot came out {blue:?}");
+
+        // x264's default preset stores B-frames (frames out of display order).
+        let reordered = dir.join("default.mp4");
+        let shots = [("green", 2.0), ("white", 2.0)];
+        colour_shots_clip(&reordered, &shots, 25, (64, 48), &X264_DEFAULT)?;
+        assert_eq!(video_stream_facts(&reordered)?, "h264,2,100");
         Ok(())
     }
 

@@ -8,6 +8,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use rushes_testkit::{X264_DEFAULT, ffmpeg, opencv_data, path_str};
+
 use crate::footage::{assert_found_moment, hits_of, repo_root};
 use crate::visual::{index_with_models, rushes_stdout_with_models, rushes_with_models};
 
@@ -26,33 +28,31 @@ fn caption_models(dir: &Path) {
 
 /// Megamind's opening seconds tinted blue for 4 s, then red for 4 s: a hard cut at 4 s.
 fn tinted_megamind(footage: &Path) -> std::path::PathBuf {
-    let source = Path::new("/usr/share/doc/opencv-doc/examples/data/Megamind.avi");
+    let source = opencv_data("Megamind.avi");
     assert!(
         source.is_file(),
         "{}: run scripts/setup.sh",
         source.display()
     );
     let video = footage.join("dolly_move.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-y", "-t", "8", "-i"])
-        .arg(source)
-        .args([
-            "-filter_complex",
-            "[0:v]split[a][b];\
-             [a]trim=0:4,setpts=PTS-STARTPTS,lutrgb=r='val*0.2':g='val*0.3':b='val*0.5+128'[blue];\
-             [b]trim=4:8,setpts=PTS-STARTPTS,lutrgb=r='val*0.5+128':g='val*0.3':b='val*0.2'[red];\
-             [blue][red]concat=n=2:v=1:a=0[v]",
-            "-map",
-            "[v]",
-            "-c:v",
-            "libx264",
-            "-pix_fmt",
-            "yuv420p",
-        ])
-        .arg(&video)
-        .status()
-        .expect("ffmpeg");
-    assert!(status.success());
+    let mut args = vec![
+        "-t",
+        "8",
+        "-i",
+        path_str(&source),
+        "-filter_complex",
+        "[0:v]split[a][b];\
+         [a]trim=0:4,setpts=PTS-STARTPTS,lutrgb=r='val*0.2':g='val*0.3':b='val*0.5+128'[blue];\
+         [b]trim=4:8,setpts=PTS-STARTPTS,lutrgb=r='val*0.5+128':g='val*0.3':b='val*0.2'[red];\
+         [blue][red]concat=n=2:v=1:a=0[v]",
+        "-map",
+        "[v]",
+    ];
+    args.extend(X264_DEFAULT);
+    args.push(path_str(&video));
+    if let Err(error) = ffmpeg(&args) {
+        panic!("making {}: {error}", video.display());
+    }
     video
 }
 

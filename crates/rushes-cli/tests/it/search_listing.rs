@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use rushes_testkit::{X264_FAST, ffmpeg, path_str};
+use rushes_testkit::{X264_FAST, colour_shots_clip, path_str};
 
 use crate::footage::{file_name, hits_of, json, ok};
 
@@ -14,31 +14,8 @@ use crate::footage::{file_name, hits_of, json, ok};
 fn make_four_coffee_shots(folder: &Path) {
     std::fs::create_dir_all(folder).expect("footage folder");
     let video = folder.join("craft_run.mp4");
-    let mut args = vec![
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=red:s=320x240:r=10:d=3",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=green:s=320x240:r=10:d=3",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=blue:s=320x240:r=10:d=3",
-        "-f",
-        "lavfi",
-        "-i",
-        "color=c=white:s=320x240:r=10:d=3",
-        "-filter_complex",
-        "[0:v][1:v][2:v][3:v]concat=n=4:v=1:a=0[v]",
-        "-map",
-        "[v]",
-    ];
-    args.extend(X264_FAST);
-    args.push(path_str(&video));
-    if let Err(error) = ffmpeg(&args) {
+    let shots = [("red", 3.0), ("green", 3.0), ("blue", 3.0), ("white", 3.0)];
+    if let Err(error) = colour_shots_clip(&video, &shots, 10, (320, 240), &X264_FAST) {
         panic!("making {}: {error}", video.display());
     }
     let lines: String = (0..4)

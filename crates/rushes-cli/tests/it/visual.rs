@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use rushes_testkit::{X264_DEFAULT, colour_shots_clip};
+
 use crate::footage::{assert_found_moment, repo_root};
 
 /// A models folder with the real OCR models and the colour-only CLIP stand-in.
@@ -74,22 +76,11 @@ fn typing_red_finds_the_red_segment_with_its_start_and_end() {
     std::fs::create_dir_all(&footage).expect("footage dir");
     // 4 s blue, 4 s red, 4 s green: two hard cuts at 4 s and 8 s.
     let video = footage.join("colour_chart.mp4");
-    let status = Command::new("ffmpeg")
-        .args(["-nostdin", "-loglevel", "error", "-y"])
-        .args(["-f", "lavfi", "-i", "color=c=blue:s=320x240:r=25:d=4"])
-        .args(["-f", "lavfi", "-i", "color=c=red:s=320x240:r=25:d=4"])
-        .args(["-f", "lavfi", "-i", "color=c=green:s=320x240:r=25:d=4"])
-        .args([
-            "-filter_complex",
-            "[0:v][1:v][2:v]concat=n=3:v=1:a=0[v]",
-            "-map",
-            "[v]",
-        ])
-        .args(["-c:v", "libx264", "-pix_fmt", "yuv420p"])
-        .arg(&video)
-        .status()
-        .expect("ffmpeg");
-    assert!(status.success());
+    let shots = [("blue", 4.0), ("red", 4.0), ("green", 4.0)];
+    // The default preset's B-frames are part of what this test covers.
+    if let Err(error) = colour_shots_clip(&video, &shots, 25, (320, 240), &X264_DEFAULT) {
+        panic!("making {}: {error}", video.display());
+    }
     let models = temp.path().join("models");
     fixture_models(&models);
     let index = temp.path().join("index");
