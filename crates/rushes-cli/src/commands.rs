@@ -57,10 +57,13 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
             .with_context(|| format!("no such file or folder: {}", path.display()))?;
         roots.push(root);
     }
-    if let Some(name) = &args.caption_model {
-        rushes_ingest::check_caption_model(&models_dir, name)
-            .context("while choosing the caption model")?;
-    }
+    let caption_model = match &args.caption_model {
+        Some(name) => Some(
+            rushes_ingest::check_caption_model(&models_dir, name)
+                .context("while choosing the caption model")?,
+        ),
+        None => None,
+    };
     let index = Index::open(&args.location.index, OpenMode::ReadWrite).with_context(|| {
         format!(
             "while opening the index at {}",
@@ -75,7 +78,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     config.speech.enabled = !args.no_speech;
     config.speech.language = args.language.clone();
     config.captions.enabled = !args.no_captions;
-    config.captions.model = args.caption_model.clone();
+    config.captions.model = caption_model;
     config.faces = !args.no_faces;
 
     let terminal = std::io::stderr().is_terminal();

@@ -19,9 +19,20 @@ use crate::models::ModelSetConfig;
 pub struct CaptionConfig {
     /// Caption keyframes when a caption model is installed.
     pub enabled: bool,
-    /// Caption model to use (`rushes index --caption-model`); `None` picks the installed one
-    /// (`florence2-base` first). A name that is not an installed caption model is an error.
-    pub model: Option<String>,
+    /// Caption model to use (`rushes index --caption-model`), as [`check_caption_model`]
+    /// found it installed; `None` picks the installed one (`florence2-base` first).
+    pub model: Option<InstalledCaptionModel>,
+}
+
+/// A caption model name that [`check_caption_model`] found installed: the only way to pick
+/// one for a run, so the pipeline need not check it again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledCaptionModel(String);
+
+impl InstalledCaptionModel {
+    pub fn name(&self) -> &str {
+        &self.0
+    }
 }
 
 impl Default for CaptionConfig {
@@ -47,12 +58,10 @@ pub fn load_captioner(
         return Ok((None, vec![format!("captions are off: {error}")]));
     }
     let store = ModelStore::new(&models.models_dir);
-    if let Some(name) = &config.model {
-        check_caption_model(&models.models_dir, name)?;
-    }
     let Some(name) = config
         .model
-        .clone()
+        .as_ref()
+        .map(|model| model.name().to_owned())
         .or_else(|| Captioner::find_installed(&store))
     else {
         return Ok((
@@ -81,10 +90,13 @@ pub fn installed_caption_models(models_dir: &Path) -> Vec<String> {
 
 /// Checks that `name` is an installed caption model, so that `--caption-model` fails before
 /// any file is indexed; the error lists the installed caption models to pick from.
-pub fn check_caption_model(models_dir: &Path, name: &str) -> Result<(), IngestError> {
+pub fn check_caption_model(
+    models_dir: &Path,
+    name: &str,
+) -> Result<InstalledCaptionModel, IngestError> {
     let installed = installed_caption_models(models_dir);
     if installed.iter().any(|model| model == name) {
-        return Ok(());
+        return Ok(InstalledCaptionModel(name.to_owned()));
     }
     let store = ModelStore::new(models_dir);
     let why = match store.manifest(name) {

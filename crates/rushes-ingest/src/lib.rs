@@ -17,7 +17,9 @@ mod speech;
 mod stage_times;
 mod walk;
 
-pub use captions::{CaptionConfig, check_caption_model, installed_caption_models};
+pub use captions::{
+    CaptionConfig, InstalledCaptionModel, check_caption_model, installed_caption_models,
+};
 pub use error::IngestError;
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::{Event, IngestConfig, Summary, run};
