@@ -185,7 +185,7 @@ pub fn media_info_from_ffprobe(json: &Value) -> Result<MediaInfo, MediaError> {
         info.audio_channels = audio["channels"].as_u64().map(|c| c as u32);
     }
 
-    let duration = number(&format["duration"])
+    let duration = duration_from_start(format, streams)
         .or_else(|| video.and_then(|v| number(&v["duration"])))
         .or_else(|| audio.and_then(|a| number(&a["duration"])));
     if let Some(duration) = duration {
@@ -269,6 +269,26 @@ fn text(value: &Value) -> Option<String> {
         .map(str::to_string)
 }
 
+/// The container's duration counted from its start time, the timeline every time of ours
+/// is on (ffmpeg's `-ss`, the shot detector's decode, players that start at the first
+/// frame). ffprobe's format duration is that for most containers, but an MP4 whose timeline
+/// starts late (an edit list's empty edit, a muxing offset) counts it from 0: there the
+/// streams' ends, less the start time, are shorter and are taken.
+fn duration_from_start(format: &Value, streams: &[Value]) -> Option<f64> {
+    let duration = number(&format["duration"])?;
+    let Some(start) = number(&format["start_time"]).filter(|start| *start > 0.0) else {
+        return Some(duration);
+    };
+    let content_end = streams
+        .iter()
+        .filter_map(|stream| Some(number(&stream["start_time"])? + number(&stream["duration"])?))
+        .reduce(f64::max);
+    Some(match content_end {
+        Some(end) if end > start => duration.min(end - start),
+        _ => duration,
+    })
+}
+
 fn number(value: &Value) -> Option<f64> {
     match value {
         Value::Number(n) => n.as_f64(),
@@ -339,6 +359,34 @@ mod tests {
                          "width": 320, "height": 240, "r_frame_rate": "25/1",
                          "avg_frame_rate": "25/1"}]
         })
+    }
+
+    #[test]
+    fn an_mp4_header_duration_counting_from_0_is_counted_from_the_start_time()
+    -> Result<(), MediaError> {
+        let json = json!({
+            "format": {"format_name": "mov,mp4,m4a,3gp,3g2,mj2", "duration": "18.2",
+                       "start_time": "10.0"},
+            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
+                         "start_time": "10.0", "duration": "8.2"}]
+        });
+        let info = media_info_from_ffprobe(&json)?;
+        assert!(
+            info.duration.is_some_and(|d| (d - 8.2).abs() < 1e-9),
+            "{info:?}"
+        );
+        // A transport stream's duration already counts from its start time.
+        let json = json!({
+            "format": {"format_name": "mpegts", "duration": "8.2", "start_time": "1.44"},
+            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
+                         "start_time": "1.44", "duration": "8.2"}]
+        });
+        let info = media_info_from_ffprobe(&json)?;
+        assert!(
+            info.duration.is_some_and(|d| (d - 8.2).abs() < 1e-9),
+            "{info:?}"
+        );
+        Ok(())
     }
 
     #[test]

@@ -11,5 +11,6 @@ mod hostile_text;
 mod probe;
 mod sampling;
 mod stills;
+mod timelines;
 mod transcripts;
 mod transitions;

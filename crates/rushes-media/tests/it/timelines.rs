@@ -1,0 +1,107 @@
+//! Files whose container timeline does not start at 0 (MPEG-TS starts at about 1.4 s; MP4
+//! and Matroska muxed with an offset, as camera files with an edit list or a recorder's
+//! clock): shots and sampled frames are seconds from the file's first frame, where a player
+//! starts and where `ffmpeg -ss` (export, stills, thumbnails) counts from, the same as for
+//! the same pictures in a file starting at 0 — including the cuts found by decoding a
+//! skipped gap again (IBBP: every third frame decoded).
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::{
+    MERGED_CUT_CLIP_PYSCENEDETECT_CUTS, TestResult, analyse_all, ffmpeg, merged_cut_clip, path_str,
+};
+
+/// x264 `bframes=2`, no pyramid: the decoded frames are three positions apart, so the cut
+/// at 4.96 s and its neighbour are skipped frames found by decoding their gap again.
+const IBBP: [&str; 2] = ["-x264-params", "bframes=2:b-pyramid=none"];
+
+/// Regression (issue 3): the skipped gap's second decode seeks with `-ss`, which counts
+/// from the container's start time.
+#[test]
+fn cuts_in_a_transport_stream_are_seconds_from_its_first_frame() -> TestResult {
+    same_timeline_as_the_file_starting_at_zero("clip.ts", &[])
+}
+
+/// Regression (issue 3): the last shot ended at the MP4 header's duration, which counts the
+/// 10 s before the first frame (18.2 s for this 8.2 s clip).
+#[test]
+fn cuts_in_an_mp4_whose_timeline_starts_at_10_s_are_seconds_from_its_first_frame() -> TestResult {
+    same_timeline_as_the_file_starting_at_zero("clip.mp4", &["-output_ts_offset", "10"])
+}
+
+fn same_timeline_as_the_file_starting_at_zero(name: &str, mux_options: &[&str]) -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let at_zero = merged_cut_clip(dir.path(), "at-zero.mp4", &IBBP)?;
+    let shifted = dir.path().join(name);
+    let mut args = vec!["-i", path_str(&at_zero), "-c", "copy"];
+    args.extend_from_slice(mux_options);
+    args.push(path_str(&shifted));
+    ffmpeg(&args)?;
+    let start_time = container_start_time(&shifted)?;
+    assert!(
+        start_time > 1.0,
+        "the fixture's timeline starts late: {start_time} s"
+    );
+
+    let (_, expected_shots, expected_frames) = analyse_all(&at_zero)?;
+    let (_, shots, frames) = analyse_all(&shifted)?;
+    let frame = 1.0 / 25.0;
+    let close = |a: f64, b: f64| (a - b).abs() <= frame + 1e-6;
+    let cuts: Vec<f64> = shots.iter().skip(1).map(|shot| shot.start).collect();
+    for pyscenedetect_cut in MERGED_CUT_CLIP_PYSCENEDETECT_CUTS {
+        assert!(
+            cuts.iter().any(|&cut| close(cut, pyscenedetect_cut)),
+            "PySceneDetect's cut at {pyscenedetect_cut} s (from the first frame) is missing \
+             from {cuts:?} (container starts at {start_time} s)"
+        );
+    }
+    assert_eq!(
+        shots.len(),
+        expected_shots.len(),
+        "{shots:?} / {expected_shots:?}"
+    );
+    for (shot, expected) in shots.iter().zip(&expected_shots) {
+        assert!(
+            close(shot.start, expected.start) && close(shot.end, expected.end),
+            "shot {shot:?}, starting at 0: {expected:?} (all: {shots:?})"
+        );
+    }
+    // The clip is 8.2 s long however its container counts.
+    assert!(
+        shots.last().is_some_and(|last| close(last.end, 8.2)),
+        "the last shot ends with the clip: {shots:?}"
+    );
+    let times = |frames: &[rushes_media::SampledFrame]| -> Vec<f64> {
+        frames.iter().map(|frame| frame.time).collect()
+    };
+    let (frame_times, expected_times) = (times(&frames), times(&expected_frames));
+    assert_eq!(
+        frame_times.len(),
+        expected_times.len(),
+        "{frame_times:?} / {expected_times:?}"
+    );
+    for (time, expected) in frame_times.iter().zip(&expected_times) {
+        assert!(
+            close(*time, *expected),
+            "{frame_times:?} / {expected_times:?}"
+        );
+    }
+    Ok(())
+}
+
+/// The container's `start_time` as ffprobe reads it.
+fn container_start_time(path: &Path) -> Result<f64, Box<dyn std::error::Error>> {
+    let output = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format=start_time",
+            "-of",
+            "csv=p=0",
+        ])
+        .arg(path)
+        .output()?;
+    Ok(String::from_utf8_lossy(&output.stdout).trim().parse()?)
+}
