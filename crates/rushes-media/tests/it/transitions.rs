@@ -29,6 +29,20 @@ fn a_cross_dissolve_is_one_boundary_when_every_other_frame_is_skipped() -> TestR
     cross_dissolve_is_one_boundary_at_its_middle(&["-x264-params", "bframes=3:b-pyramid=normal"])
 }
 
+/// Runs of non-reference frames (x264 `bframes=2`, no pyramid, as IBBP camera files): only
+/// every third frame is decoded, so the detector's window and middle frame fall on frames
+/// three positions apart.
+#[test]
+fn a_cross_dissolve_is_one_boundary_when_two_frames_in_three_are_skipped() -> TestResult {
+    cross_dissolve_is_one_boundary_at_its_middle(&["-x264-params", "bframes=2:b-pyramid=none"])
+}
+
+/// Runs of three non-reference frames (x264 `bframes=3`, no pyramid): every fourth frame.
+#[test]
+fn a_cross_dissolve_is_one_boundary_when_three_frames_in_four_are_skipped() -> TestResult {
+    cross_dissolve_is_one_boundary_at_its_middle(&["-x264-params", "bframes=3:b-pyramid=none"])
+}
+
 fn cross_dissolve_is_one_boundary_at_its_middle(encoder_options: &[&str]) -> TestResult {
     let dir = tempfile::tempdir()?;
     let graph = format!(
