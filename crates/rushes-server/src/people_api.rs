@@ -11,7 +11,7 @@ use axum::extract::{Path as UrlPath, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::AssetId;
-use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary};
+use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary, PersonSummary};
 use rushes_store::{Index, SearchRequest};
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -36,7 +36,8 @@ pub struct PersonView {
     pub faces: u64,
     /// Distinct files the person appears in.
     pub assets: u64,
-    /// Moments whose time range shows the person.
+    /// Hits showing the person: their moments with neighbouring ones of a file joined, as
+    /// a `person:<id>` search and their page list them.
     pub moments: u64,
     /// URL of the representative face thumbnail.
     pub thumbnail: Option<String>,
@@ -56,7 +57,7 @@ pub struct PersonPage {
     pub faces_total: u64,
     pub faces_offset: usize,
     /// Hits (moments, neighbours merged) showing the person, across every page.
-    pub moments_total: usize,
+    pub moments_total: u64,
     #[serde(flatten)]
     pub moments: SearchPage,
 }
@@ -67,8 +68,6 @@ const DEFAULT_FACES_PAGE: usize = 100;
 const MAX_FACES_PAGE: usize = 1000;
 /// Moments per page of a person when the request does not say.
 const DEFAULT_MOMENTS_PAGE: usize = 50;
-/// Most of a person's moments one page can reach (the store ranks at most this many).
-const MAX_PERSON_MOMENTS: usize = 2000;
 
 /// `?offset=&limit=` page the person's moments, `?faces_offset=&faces_limit=` their faces.
 #[derive(Debug, Deserialize)]
@@ -109,21 +108,22 @@ fn label(id: i64, name: Option<&str>) -> String {
     }
 }
 
+/// How the People page shows `person`.
+fn person_view_of(person: PersonSummary) -> PersonView {
+    PersonView {
+        label: label(person.id, person.name.as_deref()),
+        id: person.id,
+        name: person.name,
+        faces: person.faces,
+        assets: person.assets,
+        moments: person.moments,
+        thumbnail: person.thumbnail,
+    }
+}
+
 fn people_views(index: &Index) -> Result<Vec<PersonView>, ApiError> {
-    let counts = index.person_moment_counts().map_err(store_error)?;
     let people = index.people().map_err(store_error)?;
-    Ok(people
-        .into_iter()
-        .map(|person| PersonView {
-            label: label(person.id, person.name.as_deref()),
-            moments: counts.get(&person.id).copied().unwrap_or(0),
-            id: person.id,
-            name: person.name,
-            faces: person.faces,
-            assets: person.assets,
-            thumbnail: person.thumbnail,
-        })
-        .collect())
+    Ok(people.into_iter().map(person_view_of).collect())
 }
 
 fn person_view(index: &Index, id: i64) -> Result<PersonView, ApiError> {
@@ -155,24 +155,23 @@ fn person_page(
     let faces = index
         .person_faces_page(id, faces_offset, faces_limit)
         .map_err(store_error)?;
-    // Every moment of theirs, however many in one file, counted, then the page cut out.
+    // One page of their moments, however many in one file; the store counts them all.
+    let (offset, limit) = bounds.moments;
     let request = SearchRequest {
         query: format!("person:{id}"),
-        limit: MAX_PERSON_MOMENTS,
+        offset,
+        limit,
         per_asset: 0,
         ..SearchRequest::default()
     };
-    let mut response = engine.search(&request)?;
-    let moments_total = response.hits.len();
-    let (offset, limit) = bounds.moments;
-    response.hits = response.hits.into_iter().skip(offset).take(limit).collect();
+    let response = engine.search(&request)?;
     let moments = search_page(engine, response, offset, limit)?;
     Ok(PersonPage {
+        moments_total: person.moments,
         person,
         faces: faces.faces,
         faces_total: faces.total,
         faces_offset,
-        moments_total,
         moments,
     })
 }

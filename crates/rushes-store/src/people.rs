@@ -87,6 +87,9 @@ pub struct PersonSummary {
     pub faces: u64,
     /// Distinct assets the person appears in.
     pub assets: u64,
+    /// Search hits showing the person: the moments their faces are in, with the touching
+    /// moments of one file joined, as a `person:<id>` search (and their page) lists them.
+    pub moments: u64,
     /// URL path of the representative face thumbnail (the sharpest, largest face).
     pub thumbnail: Option<String>,
 }
@@ -397,6 +400,38 @@ fn delete_faceless_people(connection: &Connection) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Per person, the moments showing them with the touching moments of one file joined into
+/// one, as search joins them into one hit: a person seen in two adjacent shots is one hit,
+/// so one here. People in no moment are absent.
+fn joined_moment_counts(connection: &Connection) -> Result<HashMap<i64, u64>, StoreError> {
+    let mut statement = connection.prepare(&format!(
+        "SELECT DISTINCT f.person_id, m.asset_id, m.start, m.end FROM faces f
+         JOIN moments m ON m.asset_id = f.asset_id AND {}
+         ORDER BY f.person_id, m.asset_id, m.start, m.end",
+        face_in_moment_sql("f.time", "m.start", "m.end")
+    ))?;
+    let mut rows = statement.query([])?;
+    let mut counts: HashMap<i64, u64> = HashMap::new();
+    // The person, file and window of the hit being joined.
+    let mut open: Option<(i64, String, (f64, f64))> = None;
+    while let Some(row) = rows.next()? {
+        let person: i64 = row.get(0)?;
+        let asset: String = row.get(1)?;
+        let window: (f64, f64) = (row.get(2)?, row.get(3)?);
+        if let Some((open_person, open_asset, open_window)) = &mut open
+            && *open_person == person
+            && *open_asset == asset
+            && crate::search::windows_touch(*open_window, window)
+        {
+            open_window.1 = open_window.1.max(window.1);
+            continue;
+        }
+        *counts.entry(person).or_insert(0) += 1;
+        open = Some((person, asset, window));
+    }
+    Ok(counts)
+}
+
 /// The thumbnail of person `p`'s best face (largest and sharpest), as an SQL expression.
 pub(crate) const PERSON_THUMBNAIL_SQL: &str = "(SELECT thumbnail FROM faces b
      WHERE b.person_id = p.id AND b.thumbnail IS NOT NULL
@@ -459,6 +494,7 @@ impl Index {
         if !has_schema(connection)? {
             return Ok(Vec::new());
         }
+        let moments = joined_moment_counts(connection)?;
         let mut statement = connection.prepare(&format!(
             "SELECT p.id, p.name, COUNT(f.id), COUNT(DISTINCT f.asset_id), {PERSON_THUMBNAIL_SQL}
              FROM people p JOIN faces f ON f.person_id = p.id
@@ -471,14 +507,21 @@ impl Index {
                     name: row.get(1)?,
                     faces: row.get::<_, i64>(2)? as u64,
                     assets: row.get::<_, i64>(3)? as u64,
+                    moments: 0,
                     thumbnail: row
                         .get::<_, Option<String>>(4)?
                         .as_deref()
                         .map(thumbnail_url),
                 })
             })?
-            .collect::<Result<_, _>>()?;
-        Ok(people)
+            .collect::<Result<Vec<PersonSummary>, _>>()?;
+        Ok(people
+            .into_iter()
+            .map(|person| PersonSummary {
+                moments: moments.get(&person.id).copied().unwrap_or(0),
+                ..person
+            })
+            .collect())
     }
 
     /// The faces of one person, by file and time.
@@ -748,29 +791,6 @@ pub(crate) struct AssetRange<'a> {
     pub asset_id: &'a str,
     pub start: f64,
     pub end: f64,
-}
-
-impl Index {
-    /// How many moments show each person, by person id (people in no moment are absent).
-    pub fn person_moment_counts(&self) -> Result<HashMap<i64, u64>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if !has_schema(connection)? {
-            return Ok(HashMap::new());
-        }
-        let mut statement = connection.prepare(&format!(
-            "SELECT f.person_id, COUNT(DISTINCT m.id) FROM faces f
-             JOIN moments m ON m.asset_id = f.asset_id AND {}
-             GROUP BY f.person_id",
-            face_in_moment_sql("f.time", "m.start", "m.end")
-        ))?;
-        let counts = statement
-            .query_map([], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<Result<_, _>>()?;
-        Ok(counts)
-    }
 }
 
 /// The people whose faces lie inside each range, one list per range in the same order;

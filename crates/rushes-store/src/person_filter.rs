@@ -89,19 +89,18 @@ impl Index {
         if people.is_empty() || !has_schema(connection)? {
             return Ok(Vec::new());
         }
+        // One query for every person: their ids go in as one JSON array.
+        let wanted = serde_json::Value::from(people.to_vec()).to_string();
         let mut statement = connection.prepare(&format!(
             "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
-             WHERE f.person_id = ?1 AND {}",
+             WHERE f.person_id IN (SELECT value FROM json_each(?1)) AND {}
+             ORDER BY m.id",
             face_in_moment_sql("f.time", "m.start", "m.end")
         ))?;
-        let mut moments = Vec::new();
-        for person in people {
-            for id in statement.query_map(params![person], |row| row.get::<_, i64>(0))? {
-                moments.push(id? as u64);
-            }
-        }
-        moments.sort_unstable();
-        moments.dedup();
+        let moments = statement
+            .query_map(params![wanted], |row| row.get::<_, i64>(0))?
+            .map(|id| id.map(|id| id as u64))
+            .collect::<Result<Vec<u64>, _>>()?;
         Ok(moments)
     }
 }

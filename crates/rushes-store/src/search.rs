@@ -19,6 +19,13 @@ use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnai
 
 /// Hits of one asset closer than this (seconds) are merged into one window.
 const MERGE_GAP: f64 = 0.5;
+
+/// True when two time windows of one asset touch, so that search shows them as one hit:
+/// they overlap or lie within [`MERGE_GAP`] of each other. The People list counts a
+/// person's moments with the same rule (`people::joined_moment_counts`).
+pub(crate) fn windows_touch(a: (f64, f64), b: (f64, f64)) -> bool {
+    b.0 <= a.1 + MERGE_GAP && a.0 <= b.1 + MERGE_GAP
+}
 const SNIPPET_CHARS: usize = 200;
 /// Frames less similar to the query than the best frame by more than this are not hits:
 /// nearest-neighbour search always returns something, relevant or not.
@@ -136,13 +143,16 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     } else {
         request.per_asset
     };
+    // A listing's scores only encode its order: every touching moment joins, however far
+    // down the list, so a long run of neighbouring moments is one hit.
+    let merge_score_share = if listing { 0.0 } else { MERGE_SCORE_SHARE };
     let mut hits: Vec<Built> = Vec::new();
     for (moment_id, standing) in order {
         let Some(row) = rows.get(moment_id) else {
             continue;
         };
         let built = highlighter.build(row, standing, best_possible);
-        merge_or_push(&mut hits, built, cap);
+        merge_or_push(&mut hits, built, cap, merge_score_share);
     }
     match (request.sort, listing) {
         (Sort::Date, _) | (Sort::Relevance, true) => hits.sort_by(|a, b| {
@@ -247,14 +257,16 @@ struct Built {
     captured_at: i64,
 }
 
-/// Adds a hit, merging it into an earlier hit of the same asset whose window it touches;
-/// a new window of an asset that has `cap` hits already is dropped.
-fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize) {
+/// Adds a hit, merging it into an earlier hit of the same asset whose window it touches
+/// (when it scores at least `score_share` of that hit); a new window of an asset that has
+/// `cap` hits already is dropped.
+fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize, score_share: f32) {
     let same_asset = |existing: &&mut Built| existing.hit.asset.id == built.hit.asset.id;
     let touching = hits.iter_mut().filter(same_asset).find(|existing| {
-        built.hit.start <= existing.hit.end + MERGE_GAP
-            && existing.hit.start <= built.hit.end + MERGE_GAP
-            && built.hit.score >= existing.hit.score * MERGE_SCORE_SHARE
+        windows_touch(
+            (existing.hit.start, existing.hit.end),
+            (built.hit.start, built.hit.end),
+        ) && built.hit.score >= existing.hit.score * score_share
     });
     if let Some(existing) = touching {
         let hit = &mut existing.hit;

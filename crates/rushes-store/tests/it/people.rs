@@ -467,3 +467,104 @@ fn a_name_held_by_one_file_survives_a_run_killed_while_re_indexing_it() -> TestR
     );
     Ok(())
 }
+
+/// (file name, start, end) of a hit.
+type Window = (String, f64, f64);
+
+/// Every hit of a `person:` search, however many in one file.
+fn every_person_hit(
+    index: &rushes_store::Index,
+    person: i64,
+) -> Result<Vec<Window>, Box<dyn std::error::Error>> {
+    let request = rushes_store::SearchRequest {
+        limit: 1_000,
+        per_asset: 0,
+        ..rushes_store::SearchRequest::new(format!("person:{person}"))
+    };
+    Ok(hit_windows(&index.search(&request)?))
+}
+
+/// Regression: the People list counted a person's moments (4) while their page and a
+/// `person:` search showed the hits those moments join into (3).
+#[test]
+fn a_person_in_adjacent_moments_counts_as_many_hits_as_their_search_shows() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    // Take 1: four 10 s shots, Maria in the first two (one hit, 0-20 s) and the last (one
+    // more); take 2: Maria in its first shot, Ben in its second.
+    let take1 = record(video("/footage/day1/A001_C001.mov", 40.0), 4, 10.0);
+    let take2 = record(video("/footage/day1/A001_C002.mov", 20.0), 2, 10.0);
+    for take in [&take1, &take2] {
+        index.put_asset(take)?;
+    }
+    index.commit()?;
+    let maria = index.replace_faces(
+        take1.asset.id.as_str(),
+        &take1.asset.content_hash,
+        &[
+            face(5.0, face_of(0, 0.1)),
+            face(15.0, face_of(0, 0.2)),
+            face(16.0, face_of(0, 0.1)),
+            face(35.0, face_of(0, 0.1)),
+        ],
+        &nearest,
+    )?[0];
+    let ben = index.replace_faces(
+        take2.asset.id.as_str(),
+        &take2.asset.content_hash,
+        &[face(4.0, face_of(0, 0.15)), face(12.0, face_of(5, 0.0))],
+        &nearest,
+    )?[1];
+
+    let mut maria_hits = every_person_hit(&index, maria)?;
+    maria_hits.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+    assert_eq!(
+        maria_hits,
+        vec![
+            ("A001_C001.mov".to_string(), 0.0, 20.0),
+            ("A001_C001.mov".to_string(), 30.0, 40.0),
+            ("A001_C002.mov".to_string(), 0.0, 10.0),
+        ]
+    );
+    // The list says what the search shows: 3 hits for Maria's 4 moments, 1 for Ben.
+    let listed: Vec<(i64, u64, u64)> = index
+        .people()?
+        .iter()
+        .map(|person| (person.id, person.faces, person.moments))
+        .collect();
+    assert_eq!(listed, vec![(maria, 5, 3), (ben, 1, 1)]);
+    assert_eq!(every_person_hit(&index, ben)?.len(), 1);
+    Ok(())
+}
+
+/// Regression: a filter-only listing stopped joining a long run of neighbouring moments past
+/// the 60th or so (its rank-based scores fell below half the first's), so a person filmed
+/// through 70 short shots of one file showed as two hits.
+#[test]
+fn a_person_through_a_long_run_of_shots_is_one_hit_and_counted_once() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let take = record(video("/footage/interview.mov", 70.0), 70, 1.0);
+    index.put_asset(&take)?;
+    index.commit()?;
+    let faces: Vec<NewFace> = (0..70)
+        .map(|second| face(f64::from(second) + 0.5, face_of(3, 0.0)))
+        .collect();
+    let person = index.replace_faces(
+        take.asset.id.as_str(),
+        &take.asset.content_hash,
+        &faces,
+        &nearest,
+    )?[0];
+    assert_eq!(
+        every_person_hit(&index, person)?,
+        vec![("interview.mov".to_string(), 0.0, 70.0)]
+    );
+    assert_eq!(
+        index
+            .people()?
+            .iter()
+            .map(|p| p.moments)
+            .collect::<Vec<_>>(),
+        vec![1]
+    );
+    Ok(())
+}
