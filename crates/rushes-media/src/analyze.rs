@@ -186,8 +186,17 @@ fn decode_and_cut(
             .recv_timeout(Duration::from_secs(5))
             .unwrap_or_default();
         let position = positions.next(stamp.pts);
-        let mut fill_gap = |_: u64, _: u64| {
-            skipped_frames(path, previous_pts.zip(stamp.pts), &positions, &gap_decoding)
+        // The finder names the gap by the positions of its two frames, the previous pushed
+        // frame and this one; ffmpeg seeks by their timestamps. The main ffmpeg waits on its
+        // pipe meanwhile: not a stall while the gap's decode delivers frames.
+        let mut fill_gap = |_previous_position: u64, _position: u64| {
+            skipped_frames(
+                path,
+                previous_pts.zip(stamp.pts),
+                &positions,
+                &gap_decoding,
+                &|| tool.mark_progress(),
+            )
         };
         let judged_frames = boundaries.push(
             stamp.pts,
@@ -251,18 +260,20 @@ fn decode_and_cut(
 }
 
 /// The frames the skipping decode left out between two decoded frames (their timestamps),
-/// decoded again at full rate, with their positions. A failed decode leaves the gap as it
-/// was (the cut after it stays where it was found).
+/// decoded again at full rate, with their positions; `alive` is called for every frame
+/// decoded. A failed decode leaves the gap as it was (the cut after it stays where it was
+/// found).
 fn skipped_frames(
     path: &Path,
     around: Option<(i64, i64)>,
     positions: &FramePositions,
     decoding: &GapDecoding,
+    alive: &dyn Fn(),
 ) -> Vec<GapFrame<Option<i64>>> {
     let Some((after_pts, before_pts)) = around else {
         return Vec::new();
     };
-    match decode_gap(path, after_pts, before_pts, decoding) {
+    match decode_gap(path, after_pts, before_pts, decoding, alive) {
         Ok(pictures) => pictures
             .into_iter()
             .filter_map(|picture| {

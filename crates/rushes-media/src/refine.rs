@@ -40,12 +40,14 @@ const LEAD_INS: [f64; 6] = [0.0, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// (microseconds on the main decode's timeline, which counts from the container's start
 /// time as `-ss` does), in order. Empty when no decode starting at most
 /// [`LEAD_INS`]' last seconds before the gap reaches the frame before it (the gap cannot be
-/// shown to be complete).
+/// shown to be complete). `alive` is called for every frame decoded (the main decode's
+/// watchdog must not take the wait for a stall).
 pub(crate) fn decode_gap(
     path: &Path,
     after_pts: i64,
     before_pts: i64,
     decoding: &GapDecoding,
+    alive: &dyn Fn(),
 ) -> Result<Vec<GapPicture>, MediaError> {
     let half_frame = (500_000.0 / decoding.frame_rate).round() as i64;
     // Up to half a frame before the frame after the gap: exactly the skipped frames.
@@ -61,7 +63,7 @@ pub(crate) fn decode_gap(
             start_micros: start,
             length_micros: end - start,
         };
-        let decoded = decode_window(path, window, decoding)?;
+        let decoded = decode_window(path, window, decoding, alive)?;
         let reached_gap = start == 0
             || decoded
                 .first()
@@ -90,6 +92,7 @@ fn decode_window(
     path: &Path,
     window: SeekWindow,
     decoding: &GapDecoding,
+    alive: &dyn Fn(),
 ) -> Result<Vec<GapPicture>, MediaError> {
     let (width, height) = decoding.size;
     let mut command = decode_command(
@@ -110,6 +113,7 @@ fn decode_window(
         if !tool.read_frame(&mut rgb)? {
             break;
         }
+        alive();
         let Ok(stamp) = tool.frame_times.recv_timeout(Duration::from_secs(5)) else {
             continue;
         };

@@ -218,23 +218,23 @@ impl<T> BoundaryFinder<T> {
         (width, height): (u32, u32),
         fill_gap: &mut dyn FnMut(u64, u64) -> Vec<GapFrame<T>>,
     ) -> Vec<JudgedFrame<T>> {
+        // Scored against the previous frame; not taken yet: skipped frames may come first.
         let mut score = self.hard_cuts.score(rgb, width, height);
         // Inside a dissolve, the change over two frames can reach the threshold where no
         // frame-to-frame change does: a cut across any skipped frame gets the second look.
-        let widest_gap = if self.dissolves.in_blend() {
+        let widest_gap_without_second_look = if self.dissolves.in_blend() {
             1
         } else {
             GAP_WITHOUT_SECOND_LOOK
         };
         if let Some(previous) = self.last_position
-            && position > previous + widest_gap
+            && position > previous + widest_gap_without_second_look
             && score >= self.hard_cuts.threshold()
         {
-            let mut filled = false;
+            let mut last_taken = previous;
             for frame in fill_gap(previous, position) {
-                if frame.position <= self.last_position.unwrap_or(previous)
-                    || frame.position >= position
-                {
+                // Only frames strictly inside the gap, in order.
+                if frame.position <= last_taken || frame.position >= position {
                     continue;
                 }
                 let gap_score = self.hard_cuts.score(&frame.rgb, width, height);
@@ -246,9 +246,10 @@ impl<T> BoundaryFinder<T> {
                     (width, height),
                     gap_score,
                 );
-                filled = true;
+                last_taken = frame.position;
             }
-            if filled {
+            if last_taken != previous {
+                // Against the last skipped frame now, not the frame before the gap.
                 score = self.hard_cuts.score(rgb, width, height);
             }
         }
@@ -379,11 +380,13 @@ impl BoundaryFilter {
             return None;
         };
         let since = frame.position.saturating_sub(last);
-        let boundary = if since >= self.length.max(1) && frame.hard_cut {
+        let long_enough = since >= self.length.max(1);
+        let boundary = if long_enough && frame.hard_cut {
             Some(Boundary::Cut)
-        } else if since >= self.length.max(1) && frame.dissolve {
+        } else if long_enough && frame.dissolve {
             Some(Boundary::Dissolve)
         } else if frame.merge_cut && since >= 2 {
+            // Not within a frame of the previous boundary (two cuts in a row are one).
             Some(Boundary::MergedCut)
         } else {
             None
