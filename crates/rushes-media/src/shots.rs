@@ -737,6 +737,66 @@ mod tests {
         );
     }
 
+    /// Cut boundaries when every third position is decoded and the cut falls on a skipped
+    /// frame (50, between 48 and 51), with `fill_gap` answering `gap` for the gap it asks for.
+    fn cuts_with_skipped_cut_frame(gap: &[u64]) -> (Vec<u64>, Vec<(u64, u64)>) {
+        let picture = |position: u64| {
+            let colour: [u8; 3] = if position < 50 {
+                [200, 30, 30]
+            } else {
+                [30, 30, 120]
+            };
+            colour.repeat(64 * 48)
+        };
+        let mut finder = BoundaryFinder::new(27.0, 25.0, 0.6);
+        let mut asked = Vec::new();
+        let mut boundaries = Vec::new();
+        let mut collect = |frames: Vec<JudgedFrame<u64>>| {
+            boundaries.extend(
+                frames
+                    .into_iter()
+                    .filter(|f| f.boundary.is_some())
+                    .map(|f| f.stamp),
+            );
+        };
+        for position in (0..120u64).step_by(3) {
+            let mut fill_gap = |previous: u64, next: u64| {
+                asked.push((previous, next));
+                gap.iter()
+                    .map(|&position| GapFrame {
+                        stamp: position,
+                        position,
+                        rgb: picture(position),
+                    })
+                    .collect()
+            };
+            collect(finder.push(
+                position,
+                position,
+                &picture(position),
+                (64, 48),
+                &mut fill_gap,
+            ));
+        }
+        collect(finder.finish());
+        (boundaries, asked)
+    }
+
+    #[test]
+    fn a_cut_on_a_skipped_frame_lands_on_it_when_the_gap_is_decoded_again() {
+        // Frames outside the gap, repeated or out of order are not taken.
+        let (cuts, asked) = cuts_with_skipped_cut_frame(&[47, 49, 50, 50, 49, 51]);
+        assert_eq!(
+            asked,
+            vec![(48, 51)],
+            "only the gap before the cut is asked for"
+        );
+        assert_eq!(cuts, vec![50]);
+        // A gap that cannot be decoded again leaves the cut where it was found.
+        let (cuts, _) = cuts_with_skipped_cut_frame(&[]);
+        assert_eq!(cuts, vec![51]);
+    }
+
     #[test]
     fn detector_scores_a_colour_change_high_and_a_repeat_zero() {
         let mut detector = ShotDetector::new(27.0);
