@@ -151,6 +151,11 @@ test('name, find, follow a face chip, merge, split and forget people', async () 
   // A page of one at a time: "More" adds the next moment and face, with the totals shown.
   const whole = await fetch(`${base}/api/people/${astronaut.id}`).then((r) => r.json());
   assert.ok(whole.moments_total >= 2 && whole.faces_total === merged, JSON.stringify(whole.faces_total));
+  // The People list counts what the person's page pages through (adjacent moments of a
+  // file joined, as search joins them), on the card and in the API.
+  assert.equal((await people()).find((person) => person.id === astronaut.id).moments, whole.moments_total);
+  assert.match(await page.textContent(`.person-card[data-person="${astronaut.id}"] .person-counts`),
+    new RegExp(`\\b${whole.moments_total} moments?\\b`));
   await page.goto(`${base}/?person=${astronaut.id}&page_size=1`);
   await page.waitForFunction(() => document.querySelector('#people-view').dataset.state === 'ready');
   const counts = () => page.evaluate(() => [document.querySelectorAll('.person-moment').length, document.querySelectorAll('.face-tile').length]);

@@ -16,7 +16,8 @@ use crate::output;
 
 #[derive(Debug, Subcommand)]
 pub enum PeopleCommand {
-    /// Everyone found in the footage: id, name, number of faces and files.
+    /// Everyone found in the footage: id, name, number of faces, of moments (as many as a
+    /// `person:<id>` search lists: adjacent ones of a file joined) and of files.
     List {
         #[command(flatten)]
         options: ListingOptions,
@@ -109,10 +110,15 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
                     .name
                     .as_deref()
                     .map_or_else(|| String::from("(unnamed)"), output::printable);
+                let moments = if person.moments == 1 {
+                    "moment"
+                } else {
+                    "moments"
+                };
                 writeln!(
                     stdout,
-                    "{:>5}  {:<28} {:>4} faces in {} files",
-                    person.id, name, person.faces, person.assets
+                    "{:>5}  {:<28} {:>4} faces, {} {moments} in {} files",
+                    person.id, name, person.faces, person.moments, person.assets
                 )?;
             }
         }

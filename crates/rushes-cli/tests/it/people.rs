@@ -232,6 +232,24 @@ fn people_are_found_grouped_named_merged_searched_and_forgotten() {
         );
     }
     assert_eq!(files_of(&hits(index, "person:eileen")), files_of(&found));
+    // Regression: `people list` counted her moments one by one; it counts what this search
+    // lists (adjacent moments of a file joined), in JSON and on her line.
+    let listed = person_in(index, "pan.mp4");
+    assert_eq!(
+        listed["moments"].as_u64(),
+        Some(found.len() as u64),
+        "{listed:?} {found:?}"
+    );
+    let printed = ok(&["people", "list", "--index", index]);
+    let printed = String::from_utf8_lossy(&printed.stdout);
+    let her_line = printed
+        .lines()
+        .find(|line| line.contains("Eileen (astronaut)"))
+        .unwrap_or_default();
+    assert!(
+        her_line.contains(&format!(" faces, {} moments in 3 files", found.len())),
+        "{printed}"
+    );
     let by_id = hits(index, &format!("person:{astronaut_id}"));
     assert_eq!(files_of(&by_id), files_of(&found));
     let messi_id = messi["id"].to_string();
