@@ -364,28 +364,24 @@ mod tests {
     #[test]
     fn an_mp4_header_duration_counting_from_0_is_counted_from_the_start_time()
     -> Result<(), MediaError> {
-        let json = json!({
-            "format": {"format_name": "mov,mp4,m4a,3gp,3g2,mj2", "duration": "18.2",
-                       "start_time": "10.0"},
-            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
-                         "start_time": "10.0", "duration": "8.2"}]
-        });
-        let info = media_info_from_ffprobe(&json)?;
-        assert!(
-            info.duration.is_some_and(|d| (d - 8.2).abs() < 1e-9),
-            "{info:?}"
-        );
-        // A transport stream's duration already counts from its start time.
-        let json = json!({
-            "format": {"format_name": "mpegts", "duration": "8.2", "start_time": "1.44"},
-            "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
-                         "start_time": "1.44", "duration": "8.2"}]
-        });
-        let info = media_info_from_ffprobe(&json)?;
-        assert!(
-            info.duration.is_some_and(|d| (d - 8.2).abs() < 1e-9),
-            "{info:?}"
-        );
+        // An MP4 whose header counts the 10 s before its first frame; a transport stream
+        // whose duration already counts from its start time.
+        for (container, header_duration, start) in [
+            ("mov,mp4,m4a,3gp,3g2,mj2", "18.2", "10.0"),
+            ("mpegts", "8.2", "1.44"),
+        ] {
+            let json = json!({
+                "format": {"format_name": container, "duration": header_duration,
+                           "start_time": start},
+                "streams": [{"index": 0, "codec_type": "video", "codec_name": "h264",
+                             "start_time": start, "duration": "8.2"}]
+            });
+            let info = media_info_from_ffprobe(&json)?;
+            assert!(
+                info.duration.is_some_and(|d| (d - 8.2).abs() < 1e-9),
+                "{container}: {info:?}"
+            );
+        }
         Ok(())
     }
 
