@@ -20,22 +20,46 @@ const IBBP: [&str; 2] = ["-x264-params", "bframes=2:b-pyramid=none"];
 /// from the container's start time.
 #[test]
 fn cuts_in_a_transport_stream_are_seconds_from_its_first_frame() -> TestResult {
-    same_timeline_as_the_file_starting_at_zero("clip.ts", &[])
+    same_timeline_as_the_file_starting_at_zero("clip.ts", &[], &[], 8.2)
 }
 
 /// Regression (issue 3): the last shot ended at the MP4 header's duration, which counts the
 /// 10 s before the first frame (18.2 s for this 8.2 s clip).
 #[test]
 fn cuts_in_an_mp4_whose_timeline_starts_at_10_s_are_seconds_from_its_first_frame() -> TestResult {
-    same_timeline_as_the_file_starting_at_zero("clip.mp4", &["-output_ts_offset", "10"])
+    same_timeline_as_the_file_starting_at_zero("clip.mp4", &[], &["-output_ts_offset", "10"], 8.2)
 }
 
-fn same_timeline_as_the_file_starting_at_zero(name: &str, mux_options: &[&str]) -> TestResult {
+/// A transport stream whose audio starts half a second before its video: the times count
+/// from the video's first frame (ffmpeg's decode of the video alone starts there), the gap's
+/// second decode included; the file, its audio, ends half a second after the last picture.
+#[test]
+fn cuts_in_a_transport_stream_whose_audio_starts_first_are_seconds_from_its_first_frame()
+-> TestResult {
+    same_timeline_as_the_file_starting_at_zero(
+        "audio-first.ts",
+        &["-itsoffset", "0.5"],
+        &["-f", "lavfi", "-i", "sine=duration=8.7", "-c:a", "mp2"],
+        8.7,
+    )
+}
+
+/// The IBBP merged-cut clip remuxed (video copied) to `name` with `clip_options` before it
+/// as an input and `mux_options` after it, against the clip itself: the same cuts, shot
+/// bounds and sample times within a frame, the last shot ending at `file_end`.
+fn same_timeline_as_the_file_starting_at_zero(
+    name: &str,
+    clip_options: &[&str],
+    mux_options: &[&str],
+    file_end: f64,
+) -> TestResult {
     let dir = tempfile::tempdir()?;
     let at_zero = merged_cut_clip(dir.path(), "at-zero.mp4", &IBBP)?;
     let shifted = dir.path().join(name);
-    let mut args = vec!["-i", path_str(&at_zero), "-c", "copy"];
+    let mut args = clip_options.to_vec();
+    args.extend_from_slice(&["-i", path_str(&at_zero)]);
     args.extend_from_slice(mux_options);
+    args.extend_from_slice(&["-c:v", "copy"]);
     args.push(path_str(&shifted));
     ffmpeg(&args)?;
     let start_time = container_start_time(&shifted)?;
@@ -56,21 +80,25 @@ fn same_timeline_as_the_file_starting_at_zero(name: &str, mux_options: &[&str]) 
              from {cuts:?} (container starts at {start_time} s)"
         );
     }
+    // Every start and end but the last shot's end (the file's, below).
     let bounds = |shots: &[rushes_media::Shot]| -> Vec<f64> {
-        shots
+        let mut bounds: Vec<f64> = shots
             .iter()
             .flat_map(|shot| [shot.start, shot.end])
-            .collect()
+            .collect();
+        bounds.pop();
+        bounds
     };
     assert_all_within_a_frame(
         "shot starts and ends",
         &bounds(&shots),
         &bounds(&expected_shots),
     );
-    // The clip is 8.2 s long however its container counts.
     assert!(
-        shots.last().is_some_and(|last| close(last.end, 8.2)),
-        "the last shot ends with the clip: {shots:?}"
+        shots
+            .last()
+            .is_some_and(|last| (last.end - file_end).abs() <= 0.02),
+        "the last shot ends with the file at {file_end} s: {shots:?}"
     );
     let times = |frames: &[rushes_media::SampledFrame]| -> Vec<f64> {
         frames.iter().map(|frame| frame.time).collect()
