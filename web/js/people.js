@@ -246,7 +246,8 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
       if (which === 'moments') {
         momentList.append(...(next.hits || []).map((hit) => momentCard(hit, assets, play)));
         shown.moments += (next.hits || []).length;
-        page.moments_total = next.moments_total;
+        // An empty page ends the list whatever the total says (search ranks 2000 at most).
+        page.moments_total = (next.hits || []).length ? next.moments_total : shown.moments;
       } else {
         faceList.append(...(next.faces || []).map((face) => faceTile(face, person, assets, { play, onSplit })));
         shown.faces += (next.faces || []).length;
@@ -265,9 +266,9 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
       faceImage(person.thumbnail, label, 'person-face large'),
       el('div', { class: 'person-head-text' },
         el('h2', { class: 'person-title', title: label, text: label }),
-        // The moments listed below (adjacent ones joined, as search shows them), so the
-        // header and the list agree.
-        el('p', { class: 'person-counts', text: counts({ ...person, moments: page.moments_total ?? person.moments }) }),
+        // The moments listed below (adjacent ones joined, as search shows them): the same
+        // count as the person's card in the People list.
+        el('p', { class: 'person-counts', text: counts(person) }),
         el('a', { class: 'link', href: `/?q=${encodeURIComponent(personQuery(person.id))}`, 'data-nav': '', text: 'Search moments with this person' }))),
     renameForm,
     // `append` would write a null as the text "null".

@@ -135,6 +135,20 @@ pub(crate) fn resolve_person_filters(
     Ok(matches)
 }
 
+/// The most moments a query can match when it has `person:` filters (the fewest any one of
+/// them holds), else `None`. Search ranks that many at least, so a person's hits and their
+/// windows do not depend on the page asked for.
+pub(crate) fn person_filter_bound(query: &Query) -> Option<usize> {
+    query
+        .filters
+        .iter()
+        .filter_map(|clause| match &clause.filter {
+            Filter::Person(person) if !clause.negated => Some(person.moments.len()),
+            _ => None,
+        })
+        .min()
+}
+
 /// Why a filter-only listing holds `hit`: each filter as written (`-` kept for a negated
 /// one); a `person:` filter names the matched people the hit shows (`person:Lionel Messi`).
 pub(crate) fn listing_reasons(query: &Query, hit: &Hit) -> Vec<String> {

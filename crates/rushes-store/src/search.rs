@@ -42,7 +42,13 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     let searcher = index.text.searcher();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
-    let pool = wanted.saturating_mul(per_asset + 2).clamp(100, 2_000);
+    // A `person:` filter's moments are ranked all (up to the cap): a long run of them is then
+    // one whole hit on every page, and the person page's total (counted by the store) holds.
+    let person_bound = crate::person_filter::person_filter_bound(&query).unwrap_or(0);
+    let pool = wanted
+        .saturating_mul(per_asset + 2)
+        .max(person_bound)
+        .clamp(100, 2_000);
 
     let mut branches: Vec<Branch> = Vec::new();
 
