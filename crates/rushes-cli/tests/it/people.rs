@@ -179,6 +179,11 @@ fn files_of(hits: &[(String, f64)]) -> Vec<&str> {
     files
 }
 
+/// The first line of `text` that is `wanted`, or "".
+fn first_line(text: &str, wanted: impl Fn(&str) -> bool) -> &str {
+    text.lines().find(|line| wanted(line)).unwrap_or_default()
+}
+
 fn file_contains(path: &Path, needle: &[u8]) -> bool {
     std::fs::read(path).is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
 }
@@ -242,10 +247,7 @@ fn people_are_found_grouped_named_merged_searched_and_forgotten() {
     );
     let printed = ok(&["people", "list", "--index", index]);
     let printed = String::from_utf8_lossy(&printed.stdout);
-    let her_line = printed
-        .lines()
-        .find(|line| line.contains("Eileen (astronaut)"))
-        .unwrap_or_default();
+    let her_line = first_line(&printed, |line| line.contains("Eileen (astronaut)"));
     assert!(
         her_line.contains(&format!(" faces, {} moments in 3 files", found.len())),
         "{printed}"
@@ -461,10 +463,7 @@ fn without_face_models_indexing_works_and_says_faces_are_off_once() {
         .output()
         .expect("run rushes doctor");
     let report = String::from_utf8_lossy(&doctor.stdout);
-    let line = report
-        .lines()
-        .find(|line| line.starts_with("faces"))
-        .unwrap_or_default();
+    let line = first_line(&report, |line| line.starts_with("faces"));
     assert!(
         line.contains("shape_predictor_68_face_landmarks.dat") && line.contains("make setup"),
         "{report}"
