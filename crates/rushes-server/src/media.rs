@@ -1,7 +1,9 @@
 //! `GET /media/{asset_id}` and `GET /media/{asset_id}/proxy`: the original file or an
 //! H.264/AAC proxy of it, by asset id (the path comes from the index, never from the
 //! request), with HTTP Range through `tower_http::services::ServeFile`. Also decides which
-//! files a browser can play natively.
+//! files a browser can play natively, and serves a playable file whose container timeline
+//! starts late (an MP4 with an edit list or `-output_ts_offset`) as a copy remuxed to start
+//! at 0, so the player's `currentTime` counts from the first frame as moment times do.
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
@@ -103,10 +105,18 @@ impl FromRequestParts<AppState> for RequestedAsset {
 }
 
 pub async fn get_original(
+    State(state): State<AppState>,
     RequestedAsset(asset): RequestedAsset,
     request: Request,
 ) -> Result<Response, ApiError> {
     still_on_disk(&asset)?;
+    if asset.kind == AssetKind::Video && state.proxies().starts_late(&asset).await {
+        let rebased = state
+            .proxies()
+            .ensure_made(&asset, ProxyRecipe::RebasedCopy)
+            .await?;
+        return serve_file(&rebased, request).await;
+    }
     let mut response = serve_file(&asset.path, request).await?;
     // `.mov` is the same ISO media family as mp4; browsers play it when told so.
     if asset
@@ -132,7 +142,10 @@ pub async fn get_proxy(
         ));
     }
     still_on_disk(&asset)?;
-    let proxy = state.proxies().ensure(&asset).await?;
+    let proxy = state
+        .proxies()
+        .ensure_made(&asset, ProxyRecipe::Transcode)
+        .await?;
     serve_file(&proxy, request).await
 }
 
@@ -155,39 +168,147 @@ async fn serve_file(path: &FsPath, request: Request) -> Result<Response, ApiErro
     Ok(response.into_response())
 }
 
+/// Container start times above this many seconds are rebased for the browser: Chromium
+/// shows such an MP4 on its raw timeline (a seek to a moment's start lands before the
+/// first frame), while B-frame and audio-priming offsets of ordinary files stay below it.
+const LATE_START_SECONDS: f64 = 0.05;
+
+/// The two kinds of file made from a source for the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProxyRecipe {
+    /// H.264/AAC transcode of a file browsers cannot play.
+    Transcode,
+    /// The same streams remuxed (`-c copy`) so the timeline starts at 0.
+    RebasedCopy,
+}
+
+impl ProxyRecipe {
+    fn file_suffix(self) -> &'static str {
+        match self {
+            ProxyRecipe::Transcode => "",
+            ProxyRecipe::RebasedCopy => "-rebased",
+        }
+    }
+
+    fn codec_args(self) -> &'static [&'static str] {
+        match self {
+            ProxyRecipe::Transcode => &[
+                "-c:v",
+                "libx264",
+                "-preset",
+                "veryfast",
+                "-crf",
+                "23",
+                "-pix_fmt",
+                "yuv420p",
+                "-vf",
+                "scale='trunc(min(1920,iw)/2)*2':-2",
+                "-c:a",
+                "aac",
+                "-b:a",
+                "160k",
+                "-ac",
+                "2",
+            ],
+            ProxyRecipe::RebasedCopy => &["-c", "copy"],
+        }
+    }
+}
+
 /// Browser-playable proxies made on demand under `<index>/proxies/`, each made once even
 /// when requested concurrently (one lock per proxy file), written to `.part` then renamed.
+/// Also remembers which sources start late (one ffprobe per source and server run).
 #[derive(Debug)]
 pub struct ProxyCache {
     dir: PathBuf,
     ffmpeg: PathBuf,
+    ffprobe: PathBuf,
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    late_starts: Mutex<HashMap<PathBuf, bool>>,
 }
 
 impl ProxyCache {
+    /// `ffprobe` is looked for beside `ffmpeg` (or on PATH when `ffmpeg` is a bare name).
     pub fn new(dir: PathBuf, ffmpeg: PathBuf) -> ProxyCache {
+        let ffprobe = ffmpeg.with_file_name("ffprobe");
         ProxyCache {
             dir,
             ffmpeg,
+            ffprobe,
             in_flight: Mutex::new(HashMap::new()),
+            late_starts: Mutex::new(HashMap::new()),
         }
     }
 
-    /// The proxy's file name changes with the source's content, so a re-shot file under
-    /// the same name never gets a stale proxy.
-    pub fn proxy_path(&self, asset: &Asset) -> PathBuf {
+    /// A made file's name changes with the source's content, so a re-shot file under the
+    /// same name never gets a stale proxy.
+    fn made_path(&self, asset: &Asset, recipe: ProxyRecipe) -> PathBuf {
         let hash: String = asset
             .content_hash
             .chars()
             .filter(char::is_ascii_alphanumeric)
             .take(12)
             .collect();
-        self.dir.join(format!("{}-{hash}.mp4", asset.id))
+        self.dir
+            .join(format!("{}-{hash}{}.mp4", asset.id, recipe.file_suffix()))
     }
 
-    /// Returns the proxy of `asset`, making it first when it does not exist yet.
-    pub async fn ensure(&self, asset: &Asset) -> Result<PathBuf, ApiError> {
-        let target = self.proxy_path(asset);
+    /// True when the container's timeline starts more than [`LATE_START_SECONDS`] after 0.
+    /// A source ffprobe cannot read counts as starting at 0 (it is served as it is, and the
+    /// failure is logged), and is asked again next time.
+    pub async fn starts_late(&self, asset: &Asset) -> bool {
+        let key = self.made_path(asset, ProxyRecipe::RebasedCopy);
+        if let Ok(known) = self.late_starts.lock()
+            && let Some(late) = known.get(&key)
+        {
+            return *late;
+        }
+        let late = match self.container_start_seconds(&asset.path).await {
+            Ok(start) => start > LATE_START_SECONDS,
+            Err(error) => {
+                tracing::warn!(path = %asset.path.display(), %error, "could not read the start time; serving the file as it is");
+                return false;
+            }
+        };
+        if let Ok(mut known) = self.late_starts.lock() {
+            known.insert(key, late);
+        }
+        late
+    }
+
+    async fn container_start_seconds(&self, source: &FsPath) -> Result<f64, ProxyError> {
+        let output = tokio::process::Command::new(&self.ffprobe)
+            .args([
+                "-v",
+                "error",
+                "-show_entries",
+                "format=start_time",
+                "-of",
+                "default=noprint_wrappers=1:nokey=1",
+            ])
+            .arg(source)
+            .stdin(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await?;
+        if !output.status.success() {
+            return Err(ProxyError::tool_failed("ffprobe", &output));
+        }
+        // "N/A" when the container has no start time: it starts at 0.
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse::<f64>()
+            .unwrap_or(0.0))
+    }
+
+    /// Returns the file `recipe` makes from `asset`, making it first when it does not exist
+    /// yet.
+    pub async fn ensure_made(
+        &self,
+        asset: &Asset,
+        recipe: ProxyRecipe,
+    ) -> Result<PathBuf, ApiError> {
+        let target = self.made_path(asset, recipe);
         if target.is_file() {
             return Ok(target);
         }
@@ -205,12 +326,13 @@ impl ProxyCache {
         if target.is_file() {
             return Ok(target);
         }
-        // The transcode runs in its own task holding the lock, so a client that goes away
+        // The ffmpeg runs in its own task holding the lock, so a client that goes away
         // neither kills it half-way nor lets a second ffmpeg start on the same file.
         let job = tokio::spawn(make_proxy(
             self.ffmpeg.clone(),
             asset.path.clone(),
             target.clone(),
+            recipe,
             guard,
         ));
         match job.await {
@@ -228,55 +350,45 @@ impl ProxyCache {
 enum ProxyError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("ffmpeg failed ({status}): {stderr}")]
-    Ffmpeg {
+    #[error("{tool} failed ({status}): {stderr}")]
+    ToolFailed {
+        tool: &'static str,
         status: std::process::ExitStatus,
         stderr: String,
     },
+}
+
+impl ProxyError {
+    /// The failure with the last lines of the tool's stderr.
+    fn tool_failed(tool: &'static str, output: &std::process::Output) -> ProxyError {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
+        ProxyError::ToolFailed {
+            tool,
+            status: output.status,
+            stderr: tail,
+        }
+    }
 }
 
 async fn make_proxy(
     ffmpeg: PathBuf,
     source: PathBuf,
     target: PathBuf,
+    recipe: ProxyRecipe,
     _guard: tokio::sync::OwnedMutexGuard<()>,
 ) -> Result<(), ProxyError> {
     if let Some(parent) = target.parent() {
         tokio::fs::create_dir_all(parent).await?;
     }
     let part = target.with_extension("mp4.part");
-    tracing::info!(source = %source.display(), "making a browser-playable proxy");
+    tracing::info!(source = %source.display(), ?recipe, "making a browser-playable proxy");
     let output = tokio::process::Command::new(&ffmpeg)
         .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"])
         .arg(&source)
-        .args([
-            "-map",
-            "0:v:0?",
-            "-map",
-            "0:a:0?",
-            "-sn",
-            "-dn",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "veryfast",
-            "-crf",
-            "23",
-            "-pix_fmt",
-            "yuv420p",
-            "-vf",
-            "scale='trunc(min(1920,iw)/2)*2':-2",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "160k",
-            "-ac",
-            "2",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-        ])
+        .args(["-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn"])
+        .args(recipe.codec_args())
+        .args(["-movflags", "+faststart", "-f", "mp4"])
         .arg(&part)
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true)
@@ -284,12 +396,7 @@ async fn make_proxy(
         .await?;
     if !output.status.success() {
         let _ = tokio::fs::remove_file(&part).await;
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
-        return Err(ProxyError::Ffmpeg {
-            status: output.status,
-            stderr: tail,
-        });
+        return Err(ProxyError::tool_failed("ffmpeg", &output));
     }
     tokio::fs::rename(&part, &target).await?;
     Ok(())

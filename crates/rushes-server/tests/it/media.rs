@@ -5,7 +5,7 @@ use std::process::Command;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, body_bytes, get, get_error, library, send, state};
+use crate::support::{TestResult, body_bytes, ffmpeg, get, get_error, library, send, state};
 
 #[tokio::test]
 async fn original_media_is_served_whole_and_by_range() -> TestResult {
@@ -165,20 +165,88 @@ async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
 }
 
 fn probe_codec(path: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
+    probe(
+        path,
+        &[
             "-select_streams",
             "v:0",
             "-show_entries",
             "stream=codec_name",
-            "-of",
-            "csv=p=0",
-        ])
+        ],
+    )
+}
+
+/// One value ffprobe prints for `selection` (e.g. `-show_entries format=start_time`).
+fn probe(path: &std::path::Path, selection: &[&str]) -> Result<String, Box<dyn std::error::Error>> {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error"])
+        .args(selection)
+        .args(["-of", "csv=p=0"])
         .arg(path)
         .output()?;
     Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+// Regression: Chromium played an MP4 whose timeline starts at 10 s on its raw timeline, so
+// seeking to a moment's start (counted from the first frame) showed the wrong frame.
+#[tokio::test]
+async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    // The slate's file, muxed again with its timeline starting at 10 s.
+    let late = library.footage.join("late.mp4");
+    ffmpeg(&[
+        "-i",
+        &library.slate.path.to_string_lossy(),
+        "-c",
+        "copy",
+        "-output_ts_offset",
+        "10",
+        &late.to_string_lossy(),
+    ])?;
+    let late_start: f64 = probe(&late, &["-show_entries", "format=start_time"])?.parse()?;
+    assert!(late_start > 9.9, "the remade file starts at {late_start} s");
+    std::fs::rename(&late, &library.slate.path)?;
+
+    let uri = format!("/media/{}", library.slate.id);
+    let response = get(&state, &uri).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "video/mp4");
+    let served = library.footage.join("served.mp4");
+    std::fs::write(&served, body_bytes(response).await?)?;
+    let start: f64 = probe(&served, &["-show_entries", "format=start_time"])?.parse()?;
+    assert!(start.abs() < 0.05, "served file starts at {start} s");
+    let duration: f64 = probe(&served, &["-show_entries", "format=duration"])?.parse()?;
+    assert!(
+        (duration - 4.0).abs() < 0.1,
+        "served file lasts {duration} s"
+    );
+    let frames = |path: &std::path::Path| {
+        probe(
+            path,
+            &[
+                "-select_streams",
+                "v:0",
+                "-count_packets",
+                "-show_entries",
+                "stream=nb_read_packets",
+            ],
+        )
+    };
+    assert_eq!(
+        frames(&served)?,
+        frames(&library.slate.path)?,
+        "remuxed, not re-encoded or cut"
+    );
+    assert_eq!(probe_codec(&served)?, "h264");
+
+    let request = Request::get(&uri)
+        .header(header::RANGE, "bytes=0-9")
+        .body(Body::empty())?;
+    let part = send(&state, request).await?;
+    assert_eq!(part.status(), StatusCode::PARTIAL_CONTENT);
+    assert_eq!(body_bytes(part).await?.len(), 10);
+    Ok(())
 }
 
 #[tokio::test]
