@@ -15,12 +15,9 @@ use image::RgbImage;
 use rushes_core::MediaInfo;
 
 use crate::MediaError;
-use crate::refine::{GapDecoding, decode_gap};
+use crate::refine::{GapDecoding, decode_from_frame_at, decode_gap};
 use crate::shots::{BoundaryFinder, DETECTION_WIDTH, GapFrame, JudgedFrame};
-use crate::tools::{
-    FrameStamp, PROBE_TIMEOUT, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command,
-    ffmpeg_reading_from, run_with_timeout,
-};
+use crate::tools::{FrameStamp, SAMPLE_SHOWINFO, StreamingTool, classify_failure, ffmpeg_command};
 
 /// How `analyze_video` samples and cuts.
 #[derive(Debug, Clone, PartialEq)]
@@ -658,38 +655,34 @@ pub fn frame_at(
     if !path.exists() {
         return Err(MediaError::NotFound(path.to_path_buf()));
     }
-    let (width, height) = output_size(info, max_side)?;
-    // Seeking a little before the very end can find no frame; step back one frame at a time.
-    let step = 1.0 / info.frame_rate.filter(|r| *r > 0.0).unwrap_or(25.0);
-    let mut target = seconds;
-    for _ in 0..3 {
-        let mut command = ffmpeg_reading_from(target, path);
-        command
-            .args(["-map", "0:V:0", "-frames:v", "1", "-vf"])
-            .arg(format!(
-                "scale={width}:{height}:flags=bilinear,format=rgb24"
-            ))
-            .args(["-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1"]);
-        let output = run_with_timeout("ffmpeg", &mut command, PROBE_TIMEOUT)?;
-        if !output.success {
-            return Err(classify_failure("ffmpeg", path, &output.stderr));
-        }
-        let bytes = width as usize * height as usize * 3;
-        if output.stdout.len() >= bytes {
-            let mut pixels = output.stdout;
-            pixels.truncate(bytes);
-            return RgbImage::from_raw(width, height, pixels).ok_or_else(|| {
-                MediaError::ToolFailed {
-                    tool: "ffmpeg",
-                    reason: String::from("frame size mismatch"),
-                }
-            });
-        }
-        target = (target - step).max(0.0);
-    }
-    Err(MediaError::Corrupt(format!(
-        "no frame could be decoded near {seconds:.3} s"
-    )))
+    let size = output_size(info, max_side)?;
+    let decoding = GapDecoding {
+        frame_rate: info.frame_rate.filter(|rate| *rate > 0.0).unwrap_or(25.0),
+        size,
+    };
+    // The frame shown at `seconds` is the last one starting by then. The decode seeks
+    // further back until it starts at or before it, as a skipped gap's does: MPEG-TS has no
+    // index, and a plain `-ss` there lands past the frame (the next shot's keyframe) or
+    // finds none before the end. Near the very end the first try finds no frame and the
+    // next one, a second earlier, reaches it.
+    let wanted = (seconds * 1_000_000.0).round() as i64;
+    let half_frame = decoding.half_frame_micros();
+    let mut shown = None;
+    decode_from_frame_at(
+        path,
+        wanted,
+        wanted + half_frame,
+        &decoding,
+        &|| {},
+        &mut |picture| shown = Some(picture.rgb),
+    )?;
+    let pixels = shown.ok_or_else(|| {
+        MediaError::Corrupt(format!("no frame could be decoded near {seconds:.3} s"))
+    })?;
+    RgbImage::from_raw(size.0, size.1, pixels).ok_or_else(|| MediaError::ToolFailed {
+        tool: "ffmpeg",
+        reason: String::from("frame size mismatch"),
+    })
 }
 
 /// Frame sizes of the two outputs of the decode.

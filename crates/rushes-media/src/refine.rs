@@ -4,7 +4,8 @@
 //! skipping, as tiny detection frames, while the main decode waits. The shot detectors then
 //! see every frame of the gap ([`crate::shots::BoundaryFinder::push`] asks for them), so the
 //! cut lands on its own frame and PySceneDetect's merge rule counts the cuts inside the gap.
-//! The cost is one short decode per gap that ends on a cut.
+//! The cost is one short decode per gap that ends on a cut. The decode that seeks back until
+//! it reaches a wanted frame ([`decode_from_frame_at`]) also serves `frame_at`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +20,12 @@ pub(crate) struct GapDecoding {
     pub frame_rate: f64,
     /// Detection frame size.
     pub size: (u32, u32),
+}
+
+impl GapDecoding {
+    pub(crate) fn half_frame_micros(&self) -> i64 {
+        (500_000.0 / self.frame_rate).round() as i64
+    }
 }
 
 /// A frame of a gap: its timestamp on the main decode's timeline (microseconds) and its
@@ -49,51 +56,76 @@ pub(crate) fn decode_gap(
     decoding: &GapDecoding,
     alive: &dyn Fn(),
 ) -> Result<Vec<GapPicture>, MediaError> {
-    let half_frame = (500_000.0 / decoding.frame_rate).round() as i64;
+    let half_frame = decoding.half_frame_micros();
     // Up to half a frame before the frame after the gap: exactly the skipped frames.
     let end = before_pts - half_frame;
     if end <= after_pts + half_frame {
         return Ok(Vec::new());
     }
+    let mut pictures = Vec::new();
+    let reached = decode_from_frame_at(path, after_pts, end, decoding, alive, &mut |picture| {
+        if picture.pts > after_pts && picture.pts < before_pts {
+            pictures.push(picture);
+        }
+    })?;
+    if !reached {
+        tracing::warn!(path = %path.display(), after_pts, before_pts, "no keyframe found within {} s before a skipped gap", LEAD_INS[LEAD_INS.len() - 1]);
+    }
+    Ok(pictures)
+}
+
+/// Decodes every frame from the one shown at `from_pts` up to `end_pts` (microseconds on
+/// the `-ss` timeline, the container's start time at 0) and hands each to `on_picture`, in
+/// order. Seeks [`LEAD_INS`] further back in turn until the decode starts at or before
+/// `from_pts`; frames of an attempt that started too late are not handed on. False when no
+/// attempt reached `from_pts` (nothing was handed on).
+pub(crate) fn decode_from_frame_at(
+    path: &Path,
+    from_pts: i64,
+    end_pts: i64,
+    decoding: &GapDecoding,
+    alive: &dyn Fn(),
+    on_picture: &mut dyn FnMut(GapPicture),
+) -> Result<bool, MediaError> {
+    let half_frame = decoding.half_frame_micros();
     for lead_in in LEAD_INS {
-        // From half a frame before the frame before the gap (and the lead-in), so that the
+        // From half a frame before the frame at `from_pts` (and the lead-in), so that the
         // decode shows it reached that frame.
-        let start = (after_pts - half_frame - (lead_in * 1_000_000.0) as i64).max(0);
+        let start = (from_pts - half_frame - (lead_in * 1_000_000.0) as i64).max(0);
         let window = SeekWindow {
             start_micros: start,
-            length_micros: end - start,
+            length_micros: end_pts - start,
         };
-        let decoded = decode_window(path, window, decoding, alive)?;
-        let reached_gap = start == 0
-            || decoded
-                .first()
-                .is_some_and(|first| first.pts <= after_pts + half_frame);
-        if reached_gap {
-            return Ok(decoded
-                .into_iter()
-                .filter(|picture| picture.pts > after_pts && picture.pts < before_pts)
-                .collect());
+        let mut first_pts = None;
+        decode_window(path, window, decoding, alive, &mut |picture| {
+            let first = *first_pts.get_or_insert(picture.pts);
+            if start == 0 || first <= from_pts + half_frame {
+                on_picture(picture);
+            }
+        })?;
+        if start == 0 || first_pts.is_some_and(|first| first <= from_pts + half_frame) {
+            return Ok(true);
         }
         tracing::debug!(
             path = %path.display(),
-            after_pts,
-            first_decoded = decoded.first().map(|picture| picture.pts),
+            from_pts,
+            first_decoded = first_pts,
             lead_in,
-            "the seek before a skipped gap started after it; seeking further back"
+            "the seek started after the wanted frame; seeking further back"
         );
     }
-    tracing::warn!(path = %path.display(), after_pts, before_pts, "no keyframe found within {} s before a skipped gap", LEAD_INS[LEAD_INS.len() - 1]);
-    Ok(Vec::new())
+    Ok(false)
 }
 
 /// Every frame of `window`, decoded at full rate, with its timestamp on the main decode's
-/// timeline.
+/// timeline, handed to `on_picture` as it comes.
 fn decode_window(
     path: &Path,
     window: SeekWindow,
     decoding: &GapDecoding,
     alive: &dyn Fn(),
-) -> Result<Vec<GapPicture>, MediaError> {
+    on_picture: &mut dyn FnMut(GapPicture),
+) -> Result<(), MediaError> {
     let (width, height) = decoding.size;
     let mut command = decode_command(
         path,
@@ -107,7 +139,6 @@ fn decode_window(
     );
     let mut tool = StreamingTool::spawn("ffmpeg", &mut command)?;
     let frame_bytes = width as usize * height as usize * 3;
-    let mut pictures = Vec::new();
     loop {
         let mut rgb = vec![0u8; frame_bytes];
         if !tool.read_frame(&mut rgb)? {
@@ -121,7 +152,7 @@ fn decode_window(
             continue;
         };
         // Input seeking starts the window's timestamps at the seek point.
-        pictures.push(GapPicture {
+        on_picture(GapPicture {
             pts: window.start_micros + pts,
             rgb,
         });
@@ -132,5 +163,5 @@ fn decode_window(
             reason: stderr.lines().last().unwrap_or("").to_string(),
         }));
     }
-    Ok(pictures)
+    Ok(())
 }

@@ -4,6 +4,7 @@
 mod bad_input;
 mod common;
 mod export;
+mod frame_grabs;
 mod fuzz_checks;
 mod fuzz_corpus;
 mod hard_cuts;
