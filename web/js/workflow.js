@@ -11,6 +11,9 @@ import * as player from './player.js';
 
 const panel = document.getElementById('player-workflow');
 let current = null; // the item playing
+// The newest tag, note or collection request: an older one answering late does not overwrite
+// its status line (a note saved, then "Added to …" replaced by the note's late "Saved").
+let lastAction = 0;
 
 function rangeOf(item) {
   return { start: item.start, end: item.end };
@@ -38,9 +41,10 @@ function renderAnnotations(list) {
 
 async function annotate(body, scope = 'moment') {
   const range = scope === 'moment' ? rangeOf(current) : {};
+  const action = ++lastAction;
   const list = await sendJson('POST', `/api/assets/${encodeURIComponent(current.asset.id)}/annotations`, { ...range, ...body });
   renderAnnotations(list);
-  flash('Saved');
+  if (action === lastAction) flash('Saved');
 }
 
 function removeTag(tag, scope) {
@@ -80,8 +84,9 @@ function buildPanel() {
       event.preventDefault();
       const name = collectionInput.value.trim();
       if (!name) return;
+      const action = ++lastAction;
       sendJson('POST', `/api/collections/${encodeURIComponent(name)}/items`, { asset: current.asset.id, ...rangeOf(current) })
-        .then(() => { flash(`Added to ${name}`); refreshCollectionChoices(); })
+        .then(() => { if (action === lastAction) flash(`Added to ${name}`); refreshCollectionChoices(); })
         .catch(showError);
     } }, collectionInput, el('datalist', { id: 'collection-names' }),
     el('button', { type: 'submit', class: 'button', text: 'Add to collection' })),
