@@ -128,6 +128,7 @@ fn decode_and_cut(
         path,
         DecodeSizes {
             detect: (detect_width, detect_height),
+            detect_scaling: Scaling::TwoTap,
             sample: sampling.then_some((width, height)),
         },
         Some(&grid),
@@ -175,6 +176,7 @@ fn decode_and_cut(
     let gap_decoding = GapDecoding {
         frame_rate,
         size: (detect_width, detect_height),
+        scaling: Scaling::TwoTap,
     };
     let mut previous_pts = None;
     while let Some(buffer) = detection_frames.next_frame()? {
@@ -659,6 +661,9 @@ pub fn frame_at(
     let decoding = GapDecoding {
         frame_rate: info.frame_rate.filter(|rate| *rate > 0.0).unwrap_or(25.0),
         size,
+        // A picture a person looks at (contact sheets): a proper bilinear, not detection's
+        // two-tap filter, which aliases fine detail such as printed text on a big downscale.
+        scaling: Scaling::Bilinear,
     };
     // The frame shown at `seconds` is the last one starting by then. The decode seeks
     // further back until it starts at or before it, as a skipped gap's does: MPEG-TS has no
@@ -685,9 +690,29 @@ pub fn frame_at(
     })
 }
 
+/// The scaler of the decode's first output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scaling {
+    /// Two-tap, as PySceneDetect's resize: fast, for detection frames.
+    TwoTap,
+    /// A proper bilinear: for pictures shown to people.
+    Bilinear,
+}
+
+impl Scaling {
+    fn ffmpeg_flags(self) -> &'static str {
+        match self {
+            Scaling::TwoTap => "fast_bilinear",
+            Scaling::Bilinear => "bilinear",
+        }
+    }
+}
+
 /// Frame sizes of the two outputs of the decode.
 pub(crate) struct DecodeSizes {
     pub detect: (u32, u32),
+    /// How the first output is scaled.
+    pub detect_scaling: Scaling,
     /// `None`: no sample output.
     pub sample: Option<(u32, u32)>,
 }
@@ -719,6 +744,7 @@ pub(crate) fn decode_command(
 ) -> Command {
     let DecodeSizes {
         detect: (detect_width, detect_height),
+        detect_scaling,
         sample,
     } = sizes;
     let mut command = ffmpeg_command();
@@ -757,7 +783,8 @@ pub(crate) fn decode_command(
     // sizes are display sizes. Detection frames use a two-tap filter, as PySceneDetect's
     // bilinear resize does; sampled frames a proper bilinear.
     let detect = format!(
-        "scale={detect_width}:{detect_height}:flags=fast_bilinear,format=rgb24,showinfo=checksum=0"
+        "scale={detect_width}:{detect_height}:flags={},format=rgb24,showinfo=checksum=0",
+        detect_scaling.ffmpeg_flags()
     );
     let (graph, outputs) = match sample.zip(grid) {
         Some(((width, height), grid)) => (

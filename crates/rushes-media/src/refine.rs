@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::MediaError;
-use crate::analyze::{DecodeSizes, SeekWindow, decode_command};
+use crate::analyze::{DecodeSizes, Scaling, SeekWindow, decode_command};
 use crate::tools::StreamingTool;
 
 /// How the gaps are decoded: the detection frame size and the nominal frame rate.
@@ -20,6 +20,7 @@ pub(crate) struct GapDecoding {
     pub frame_rate: f64,
     /// Detection frame size.
     pub size: (u32, u32),
+    pub scaling: Scaling,
 }
 
 impl GapDecoding {
@@ -131,6 +132,7 @@ fn decode_window(
         path,
         DecodeSizes {
             detect: decoding.size,
+            detect_scaling: decoding.scaling,
             sample: None,
         },
         None,

@@ -170,8 +170,10 @@ async fn serve_file(path: &FsPath, request: Request) -> Result<Response, ApiErro
 
 /// Container start times above this many seconds are rebased for the browser: Chromium
 /// shows such an MP4 on its raw timeline (a seek to a moment's start lands before the
-/// first frame), while B-frame and audio-priming offsets of ordinary files stay below it.
-const LATE_START_SECONDS: f64 = 0.05;
+/// first frame). The B-frame delay and audio priming of ordinary camera and phone files
+/// (two or three frames, under 0.15 s) stay below it: a copy of a multi-GB file is not worth
+/// a seek a few frames early.
+const LATE_START_SECONDS: f64 = 0.25;
 
 /// The two kinds of file made from a source for the browser.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
