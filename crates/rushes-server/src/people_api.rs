@@ -127,9 +127,10 @@ fn people_views(index: &Index) -> Result<Vec<PersonView>, ApiError> {
 }
 
 fn person_view(index: &Index, id: i64) -> Result<PersonView, ApiError> {
-    people_views(index)?
-        .into_iter()
-        .find(|person| person.id == id)
+    index
+        .person(id)
+        .map_err(store_error)?
+        .map(person_view_of)
         .ok_or_else(|| ApiError::not_found(format!("no person {id} in this index")))
 }
 

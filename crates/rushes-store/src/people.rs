@@ -403,14 +403,19 @@ fn delete_faceless_people(connection: &Connection) -> Result<(), StoreError> {
 /// Per person, the moments showing them with the touching moments of one file joined into
 /// one, as search joins them into one hit: a person seen in two adjacent shots is one hit,
 /// so one here. People in no moment are absent.
-fn joined_moment_counts(connection: &Connection) -> Result<HashMap<i64, u64>, StoreError> {
+/// `only`: one person's count, else everyone's.
+fn joined_moment_counts(
+    connection: &Connection,
+    only: Option<i64>,
+) -> Result<HashMap<i64, u64>, StoreError> {
     let mut statement = connection.prepare(&format!(
         "SELECT DISTINCT f.person_id, m.asset_id, m.start, m.end FROM faces f
          JOIN moments m ON m.asset_id = f.asset_id AND {}
+         WHERE ?1 IS NULL OR f.person_id = ?1
          ORDER BY f.person_id, m.asset_id, m.start, m.end",
         face_in_moment_sql("f.time", "m.start", "m.end")
     ))?;
-    let mut rows = statement.query([])?;
+    let mut rows = statement.query(params![only])?;
     let mut counts: HashMap<i64, u64> = HashMap::new();
     // The person, file and window of the hit being joined.
     let mut open: Option<(i64, String, (f64, f64))> = None;
@@ -489,39 +494,46 @@ impl Index {
 
     /// Everyone with at least one face, most faces first.
     pub fn people(&self) -> Result<Vec<PersonSummary>, StoreError> {
+        self.people_where(None)
+    }
+
+    /// One person, as [`Index::people`] lists them; `None` when nobody has that id (or no
+    /// face left).
+    pub fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError> {
+        Ok(self.people_where(Some(id))?.pop())
+    }
+
+    /// Everyone, or only the person `only`, most faces first.
+    fn people_where(&self, only: Option<i64>) -> Result<Vec<PersonSummary>, StoreError> {
         let catalog = self.catalog()?;
         let connection = catalog.connection();
         if !has_schema(connection)? {
             return Ok(Vec::new());
         }
-        let moments = joined_moment_counts(connection)?;
+        let moments = joined_moment_counts(connection, only)?;
         let mut statement = connection.prepare(&format!(
             "SELECT p.id, p.name, COUNT(f.id), COUNT(DISTINCT f.asset_id), {PERSON_THUMBNAIL_SQL}
              FROM people p JOIN faces f ON f.person_id = p.id
+             WHERE ?1 IS NULL OR p.id = ?1
              GROUP BY p.id ORDER BY COUNT(f.id) DESC, p.id",
         ))?;
         let people = statement
-            .query_map([], |row| {
+            .query_map(params![only], |row| {
+                let id: i64 = row.get(0)?;
                 Ok(PersonSummary {
-                    id: row.get(0)?,
+                    id,
                     name: row.get(1)?,
                     faces: row.get::<_, i64>(2)? as u64,
                     assets: row.get::<_, i64>(3)? as u64,
-                    moments: 0,
+                    moments: moments.get(&id).copied().unwrap_or(0),
                     thumbnail: row
                         .get::<_, Option<String>>(4)?
                         .as_deref()
                         .map(thumbnail_url),
                 })
             })?
-            .collect::<Result<Vec<PersonSummary>, _>>()?;
-        Ok(people
-            .into_iter()
-            .map(|person| PersonSummary {
-                moments: moments.get(&person.id).copied().unwrap_or(0),
-                ..person
-            })
-            .collect())
+            .collect::<Result<_, _>>()?;
+        Ok(people)
     }
 
     /// The faces of one person, by file and time.
