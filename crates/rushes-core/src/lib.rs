@@ -13,5 +13,5 @@ pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash};
 pub use face::{FaceRect, PersonInMoment};
 pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
-pub use record::{AssetRecord, FrameRecord, MomentRecord, TranscriptLine};
+pub use record::{AssetRecord, FrameRecord, MomentRecord, ScreenText, TranscriptLine};
 pub use timecode::Timecode;

@@ -17,6 +17,18 @@ pub struct TranscriptLine {
     pub source: String,
 }
 
+/// One run of on-screen text (a slate, a lower third, a sign) with the interval it is on
+/// screen: from the first sampled frame it was read on to the last, so a hit on it plays
+/// from where the text appears, not from the start of its shot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ScreenText {
+    /// Seconds from the start of the file.
+    pub start: f64,
+    pub end: f64,
+    /// The text as read, one line per text box, top to bottom.
+    pub text: String,
+}
+
 /// One sampled frame of a moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameRecord {
@@ -54,6 +66,9 @@ pub struct AssetRecord {
     pub moments: Vec<MomentRecord>,
     /// The full transcript of the asset, each line once.
     pub transcript: Vec<TranscriptLine>,
+    /// On-screen text with the interval each is on screen, in time order.
+    #[serde(default)]
+    pub screen_text: Vec<ScreenText>,
     /// Name of the embedding model the frame vectors come from, if any.
     pub embedding_model: Option<String>,
     /// Non-fatal problems met while indexing (a malformed sidecar, a model that failed).

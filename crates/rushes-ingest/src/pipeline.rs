@@ -505,6 +505,7 @@ fn index_file(
         asset,
         moments,
         transcript,
+        screen_text: Vec::new(),
         embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
         warnings: warnings.clone(),
     };

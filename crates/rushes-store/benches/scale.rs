@@ -213,6 +213,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             asset,
             moments,
             transcript: Vec::new(),
+            screen_text: Vec::new(),
             embedding_model: Some("bench-512".into()),
             warnings: Vec::new(),
         });

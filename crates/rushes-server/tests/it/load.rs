@@ -124,6 +124,7 @@ fn keep_committing(library: &Library, stop: &AtomicBool) -> Result<usize, BoxErr
             asset,
             moments: Vec::new(),
             transcript: Vec::new(),
+            screen_text: Vec::new(),
             embedding_model: None,
             warnings: Vec::new(),
         })?;

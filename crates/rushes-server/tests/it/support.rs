@@ -168,6 +168,7 @@ pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
             moment(2.0, 4.0, slate_frames_b, "SCENE 42 TAKE 3"),
         ],
         transcript: Vec::new(),
+        screen_text: Vec::new(),
         embedding_model: None,
         warnings: Vec::new(),
     })?;
@@ -176,6 +177,7 @@ pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
         asset: avi.clone(),
         moments: vec![moment(0.0, 2.0, avi_frames, "corridor")],
         transcript: Vec::new(),
+        screen_text: Vec::new(),
         embedding_model: None,
         warnings: Vec::new(),
     })?;

@@ -92,6 +92,7 @@ pub fn record(asset: Asset, shots: usize, shot_length: f64) -> AssetRecord {
         asset,
         moments,
         transcript: Vec::new(),
+        screen_text: Vec::new(),
         embedding_model: None,
         warnings: Vec::new(),
     }
