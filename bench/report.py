@@ -80,6 +80,8 @@ def judge(r: dict) -> tuple[str, str]:
         problems.append(f"text differs from RapidOCR on {text['frames'] - text['same']} of {text['frames']} keyframes")
     if r["key"] == "ocr" and not text:
         problems.append("ours printed no text to compare")
+    if r["key"] == "screen_text" and r.get("timely_share", 100.0) < 100.0:
+        problems.append(f"{r['timely_share']:.0f}% of hits start within 1 s of their overlay (target 100%)")
     return ("fail", "; ".join(problems)) if problems else ("pass", "")
 
 

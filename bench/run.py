@@ -29,6 +29,7 @@ from measure import NotMeasured, Timing, repeat_command, run_bench_target, run_c
 from ocr_text import ocr_text_check, ocr_text_note  # noqa: E402
 import e2e_facts  # noqa: E402
 import speech_rows  # noqa: E402
+from screen_text_row import screen_text_row  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
@@ -39,9 +40,9 @@ THREADS = 2
 
 MODES = {
     "quick": {"reel_seconds": 48, "runs": 3, "warmup": 1, "moments": 100_000, "stills": 10_000, "keyframes": 6,
-              "cold_runs": 10},
+              "cold_runs": 10, "text_overlays": 8},
     "full": {"reel_seconds": 180, "runs": 5, "warmup": 1, "moments": 1_000_000, "stills": 10_000, "keyframes": 16,
-             "cold_runs": 20},
+             "cold_runs": 20, "text_overlays": 24},
 }
 
 
@@ -555,7 +556,8 @@ class Bench:
                  ("ocr", self.ocr), ("query", self.query_latency), ("cold", self.cold_start),
                  ("vad", lambda: speech_rows.vad_row(self, row, figure, WORK)),
                  ("whisper", lambda: speech_rows.whisper_row(self, row, figure, WORK, REPO, PYTHON)),
-                 ("caption", lambda: speech_rows.caption_row(self, row, figure, WORK, REPO, PYTHON, self.keyframes))]
+                 ("caption", lambda: speech_rows.caption_row(self, row, figure, WORK, REPO, PYTHON, self.keyframes)),
+                 ("screen_text", lambda: screen_text_row(self, row, WORK, REPO, RUSHES, self.cfg["text_overlays"]))]
         for name, step in steps:
             if only and name not in only:
                 continue
@@ -614,7 +616,8 @@ def machine() -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=sorted(MODES))
-    parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold,vad,whisper,caption")
+    parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold,vad,whisper,caption,"
+                                       "screen_text")
     args = parser.parse_args()
     bench = Bench(args.mode)
     started = time.time()

@@ -290,11 +290,18 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
     let Some(detail) = index.asset_detail(&id)? else {
         bail!("no asset with id {id} in the index");
     };
+    let screen_text = index.screen_text(&id)?;
+    let mut value = serde_json::to_value(&detail)?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert(
+            String::from("screen_text"),
+            serde_json::to_value(&screen_text)?,
+        );
+    }
     if args.json {
-        output::print_json(&detail)?;
+        output::print_json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let value = serde_json::to_value(&detail)?;
     let mut stdout = std::io::stdout().lock();
     if let Some(asset) = value.get("asset") {
         writeln!(stdout, "{}", output::printable(&value_text(&asset["path"])))?;
@@ -324,6 +331,22 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
                 "  {}–{}  {text}",
                 output::clock(start),
                 output::clock(end)
+            )?;
+        }
+    }
+    if !screen_text.is_empty() {
+        writeln!(stdout, "on-screen text: {}", screen_text.len())?;
+        for run in &screen_text {
+            let lines: Vec<&str> = run.text.lines().map(str::trim).collect();
+            let text: String = output::printable(&lines.join(" / "))
+                .chars()
+                .take(100)
+                .collect();
+            writeln!(
+                stdout,
+                "  {}–{}  {text}",
+                output::clock(run.start),
+                output::clock(run.end)
             )?;
         }
     }

@@ -12,6 +12,7 @@ mod models;
 mod moments;
 mod pipeline;
 mod progress;
+mod screen_text;
 mod searcher;
 mod speech;
 mod stage_times;

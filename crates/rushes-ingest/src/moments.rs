@@ -1,7 +1,8 @@
-//! Turning shots, sampled frames and transcript lines into moments: the time ranges a
-//! search returns. A long shot is split so that a hit plays near the right second.
+//! Turning shots, sampled frames, on-screen text runs and transcript lines into moments: the
+//! time ranges a search returns. A long shot is split so that a hit plays near the right
+//! second.
 
-use rushes_core::{FrameRecord, MomentRecord, TranscriptLine};
+use rushes_core::{FrameRecord, MomentRecord, ScreenText, TranscriptLine};
 
 /// What the pipeline learnt about one sampled frame.
 #[derive(Debug, Clone, Default)]
@@ -10,7 +11,6 @@ pub struct FrameFacts {
     pub thumbnail: Option<String>,
     pub embedding: Option<Vec<f32>>,
     pub tags: Vec<(String, f32)>,
-    pub ocr_lines: Vec<String>,
 }
 
 /// Splits `[start, end]` into equal parts no longer than `max_len` seconds.
@@ -37,10 +37,12 @@ fn split_range(start: f64, end: f64, max_len: f64) -> Vec<(f64, f64)> {
 
 /// Builds moments from shot ranges. Frames are assigned to the range they fall in (the last
 /// range takes its end point too); a range with no frame borrows the nearest frame's
-/// thumbnail so every moment has a picture.
+/// thumbnail so every moment has a picture. A moment's OCR text is the lines of the
+/// on-screen text runs overlapping it, each once.
 pub fn build_moments(
     shots: &[(f64, f64)],
     frames: &[FrameFacts],
+    screen_text: &[ScreenText],
     transcript: &[TranscriptLine],
     max_len: f64,
 ) -> Vec<MomentRecord> {
@@ -70,8 +72,13 @@ pub fn build_moments(
                         None => tags.push((tag.clone(), *score)),
                     }
                 }
-                for line in &frame.ocr_lines {
-                    if !ocr_lines.contains(&line.as_str()) {
+            }
+            // A still's moment and its text are both the instant 0–0.
+            for run in screen_text.iter().filter(|run| {
+                run.start < end.max(start + 0.001) && run.end.max(run.start + 0.001) > start
+            }) {
+                for line in run.text.lines() {
+                    if !ocr_lines.contains(&line) {
                         ocr_lines.push(line);
                     }
                 }
@@ -114,28 +121,27 @@ fn nearest_frame(frames: &[FrameFacts], time: f64) -> Option<&FrameFacts> {
 mod tests {
     use super::*;
 
-    fn frame(time: f64, ocr: &str) -> FrameFacts {
+    fn frame(time: f64) -> FrameFacts {
         FrameFacts {
             time,
             thumbnail: Some(format!("t/{}.jpg", (time * 1000.0) as u64)),
-            ocr_lines: if ocr.is_empty() {
-                vec![]
-            } else {
-                vec![ocr.to_string()]
-            },
             ..FrameFacts::default()
+        }
+    }
+
+    fn on_screen(start: f64, end: f64, text: &str) -> ScreenText {
+        ScreenText {
+            start,
+            end,
+            text: text.to_string(),
         }
     }
 
     #[test]
     fn long_shots_are_split_and_frames_land_in_their_part() {
-        let frames = [
-            frame(0.0, ""),
-            frame(2.0, ""),
-            frame(12.0, "SCENE 42"),
-            frame(20.0, ""),
-        ];
-        let moments = build_moments(&[(0.0, 24.0)], &frames, &[], 10.0);
+        let frames = [frame(0.0), frame(2.0), frame(12.0), frame(20.0)];
+        let slate = [on_screen(12.0, 13.0, "SCENE 42")];
+        let moments = build_moments(&[(0.0, 24.0)], &frames, &slate, &[], 10.0);
         assert_eq!(moments.len(), 3);
         assert_eq!((moments[1].start, moments[1].end), (8.0, 16.0));
         assert_eq!(moments[1].ocr_text, "SCENE 42");
@@ -151,7 +157,7 @@ mod tests {
             text: "coffee spill".into(),
             source: "srt".into(),
         };
-        let moments = build_moments(&[(0.0, 5.0), (5.0, 9.0)], &[frame(0.0, "")], &[line], 10.0);
+        let moments = build_moments(&[(0.0, 5.0), (5.0, 9.0)], &[frame(0.0)], &[], &[line], 10.0);
         assert_eq!(moments[0].transcript.len(), 1);
         assert_eq!(moments[1].transcript.len(), 1);
         // The second moment has no frame of its own and borrows the nearest thumbnail.
@@ -160,9 +166,23 @@ mod tests {
 
     #[test]
     fn a_still_is_one_moment_with_its_frame() {
-        let moments = build_moments(&[(0.0, 0.0)], &[frame(0.0, "CALL SHEET")], &[], 10.0);
+        let sheet = [on_screen(0.0, 0.0, "CALL SHEET")];
+        let moments = build_moments(&[(0.0, 0.0)], &[frame(0.0)], &sheet, &[], 10.0);
         assert_eq!(moments.len(), 1);
         assert_eq!(moments[0].frames.len(), 1);
         assert_eq!(moments[0].ocr_text, "CALL SHEET");
+    }
+
+    #[test]
+    fn text_between_samples_is_the_moment_text_of_every_moment_it_overlaps() {
+        // A lower third from 9.5 to 10.5 s across the split of a 20 s shot, read only on
+        // text-gate frames (no sampled frame carries it).
+        let third = [on_screen(9.5, 10.5, "MARIA LOPEZ\nGAFFER")];
+        let moments = build_moments(&[(0.0, 20.0)], &[frame(0.0)], &third, &[], 10.0);
+        assert_eq!(moments[0].ocr_text, "MARIA LOPEZ\nGAFFER");
+        assert_eq!(moments[1].ocr_text, "MARIA LOPEZ\nGAFFER");
+        let far = [on_screen(15.0, 16.0, "EXIT")];
+        let moments = build_moments(&[(0.0, 20.0)], &[frame(0.0)], &far, &[], 10.0);
+        assert_eq!(moments[0].ocr_text, "");
     }
 }

@@ -10,7 +10,7 @@ use image::RgbImage;
 use rushes_core::{
     Asset, AssetId, AssetKind, AssetRecord, MediaInfo, RunState, TranscriptLine, content_hash,
 };
-use rushes_media::{SampledFrame, SamplingConfig};
+use rushes_media::{FrameUse, SampledFrame, SamplingConfig};
 use rushes_store::Index;
 use tracing::{debug, info, warn};
 
@@ -20,12 +20,17 @@ use crate::faces::FaceCollector;
 use crate::models::{ModelSet, ModelSetConfig};
 use crate::moments::{FrameFacts, build_moments};
 use crate::progress::ProgressFile;
+use crate::screen_text::ScreenTextRuns;
 use crate::speech::{SpeechConfig, SpeechTranscriber, add_speech};
 use crate::stage_times::{Stage, StageTimes};
 use crate::walk::{Candidate, walk_roots};
 
 /// OCR lines the recogniser is less sure of than this are noise (texture read as glyphs).
 const MIN_OCR_SCORE: f32 = 0.6;
+/// Seconds between the frames OCR's text gate sees at least (`SamplingConfig::text_interval`):
+/// text on screen for this long is seen once or more, and its hit starts at most this late
+/// (crates/rushes-ingest/README.md has the measurements behind the choice).
+pub const TEXT_GATE_INTERVAL: f64 = 1.0;
 
 /// Settings of an index run.
 #[derive(Debug, Clone)]
@@ -39,8 +44,6 @@ pub struct IngestConfig {
     pub audio_moment_len: f64,
     pub thumb_width: u32,
     pub thumb_max_bytes: usize,
-    /// Run OCR on the first frame of every shot and on every Nth sampled frame inside it.
-    pub ocr_every: usize,
     /// Commit after this many changed files (and at least every `commit_interval`).
     pub commit_every: usize,
     pub commit_interval: Duration,
@@ -60,13 +63,15 @@ impl IngestConfig {
     pub fn new(roots: Vec<PathBuf>) -> IngestConfig {
         IngestConfig {
             roots,
-            sampling: SamplingConfig::default(),
+            sampling: SamplingConfig {
+                text_interval: TEXT_GATE_INTERVAL,
+                ..SamplingConfig::default()
+            },
             models: ModelSetConfig::default(),
             moment_max_len: 10.0,
             audio_moment_len: 30.0,
             thumb_width: 320,
             thumb_max_bytes: 20_000,
-            ocr_every: 4,
             commit_every: 16,
             commit_interval: Duration::from_secs(10),
             prune: true,
@@ -448,7 +453,12 @@ fn index_file(
         &index.thumbs_dir(),
         &id_text,
     );
-    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text);
+    let text_step = match candidate.kind {
+        AssetKind::Video if config.sampling.text_interval > 0.0 => config.sampling.text_interval,
+        AssetKind::Video => config.sampling.interval,
+        AssetKind::Image | AssetKind::Audio => 0.0,
+    };
+    let mut work = FileWork::new(models, config, &thumbs_dir, &id_text, text_step);
     work.captions = captions;
 
     let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
@@ -478,6 +488,7 @@ fn index_file(
                 time: 0.0,
                 shot: 0,
                 image,
+                used_for: FrameUse::Sample,
             };
             faces.take_frame(still.time, still.shot, &still.image);
             work.take_frames(&[still]);
@@ -488,7 +499,18 @@ fn index_file(
     warnings.append(&mut work.warnings);
     warnings.append(&mut faces.warnings);
     let found_faces = std::mem::take(&mut faces.found);
-    let mut moments = build_moments(&shots, &work.frames, &transcript, config.moment_max_len);
+    let screen_text = std::mem::replace(&mut work.screen_text, ScreenTextRuns::new(0.0)).finish(
+        media
+            .duration
+            .filter(|_| candidate.kind == AssetKind::Video),
+    );
+    let mut moments = build_moments(
+        &shots,
+        &work.frames,
+        &screen_text,
+        &transcript,
+        config.moment_max_len,
+    );
     let captions = work.captions.caption_moments(&mut moments);
     warnings.append(&mut work.captions.warnings);
     let moment_count = moments.len();
@@ -505,7 +527,7 @@ fn index_file(
         asset,
         moments,
         transcript,
-        screen_text: Vec::new(),
+        screen_text,
         embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
         warnings: warnings.clone(),
     };
@@ -598,7 +620,7 @@ fn analyze_with_models(
             std::sync::mpsc::sync_channel::<Arc<Vec<SampledFrame>>>(BATCHES_AHEAD);
         let face_worker = scope.spawn(move || {
             for batch in face_batches {
-                for frame in batch.iter() {
+                for frame in batch.iter().filter(|frame| frame.is_sample()) {
                     faces.take_frame(frame.time, frame.shot, &frame.image);
                 }
             }
@@ -639,8 +661,8 @@ struct FileWork<'a> {
     embedded: bool,
     visual_failed: bool,
     ocr_failed: bool,
-    last_shot: Option<usize>,
-    frames_in_shot: usize,
+    /// On-screen text of every gated frame (samples and text-gate frames), merged into runs.
+    screen_text: ScreenTextRuns,
     times: StageTimes,
 }
 
@@ -650,6 +672,7 @@ impl<'a> FileWork<'a> {
         config: &'a IngestConfig,
         thumbs_dir: &'a Path,
         asset_id: &'a str,
+        text_step: f64,
     ) -> Self {
         FileWork {
             models,
@@ -662,13 +685,59 @@ impl<'a> FileWork<'a> {
             embedded: false,
             visual_failed: false,
             ocr_failed: false,
-            last_shot: None,
-            frames_in_shot: 0,
+            screen_text: ScreenTextRuns::new(text_step),
             times: StageTimes::for_one_file(),
         }
     }
 
+    /// Every frame goes through OCR (its cheap gate first) in time order; the other models
+    /// and thumbnails take the samples only.
     fn take_frames(&mut self, batch: &[SampledFrame]) {
+        for frame in batch {
+            self.read_text(frame);
+        }
+        if batch.iter().all(SampledFrame::is_sample) {
+            self.take_samples(batch);
+        } else {
+            let samples: Vec<SampledFrame> = batch
+                .iter()
+                .filter(|frame| frame.is_sample())
+                .cloned()
+                .collect();
+            self.take_samples(&samples);
+        }
+    }
+
+    /// On-screen text of one frame into the runs. Frames come in time order, so text held
+    /// unchanged since the frame before is not read again (`OcrEngine::read_in_sequence`).
+    fn read_text(&mut self, frame: &SampledFrame) {
+        if self.ocr_failed {
+            return;
+        }
+        self.times.ocr_runs += 1;
+        let models = &mut *self.models;
+        match self
+            .times
+            .time(Stage::Ocr, || models.read_text(&frame.image))
+        {
+            Ok(lines) => {
+                let lines: Vec<String> = lines
+                    .into_iter()
+                    .filter(|line| {
+                        line.score >= MIN_OCR_SCORE && line.text.trim().chars().count() >= 2
+                    })
+                    .map(|line| line.text)
+                    .collect();
+                self.screen_text.push(frame.time, &lines);
+            }
+            Err(error) => {
+                self.ocr_failed = true;
+                self.warnings.push(format!("OCR failed: {error}"));
+            }
+        }
+    }
+
+    fn take_samples(&mut self, batch: &[SampledFrame]) {
         if batch.is_empty() {
             return;
         }
@@ -714,39 +783,6 @@ impl<'a> FileWork<'a> {
                     None
                 }
             };
-            let new_shot = self.last_shot != Some(frame.shot);
-            if new_shot {
-                self.last_shot = Some(frame.shot);
-                self.frames_in_shot = 0;
-            }
-            let run_ocr = !self.ocr_failed
-                && (new_shot
-                    || (self.config.ocr_every > 0
-                        && self.frames_in_shot.is_multiple_of(self.config.ocr_every)));
-            self.frames_in_shot += 1;
-            let ocr_lines = if run_ocr {
-                self.times.ocr_runs += 1;
-                let models = &mut *self.models;
-                match self
-                    .times
-                    .time(Stage::Ocr, || models.read_text(&frame.image))
-                {
-                    Ok(lines) => lines
-                        .into_iter()
-                        .filter(|line| {
-                            line.score >= MIN_OCR_SCORE && line.text.trim().chars().count() >= 2
-                        })
-                        .map(|line| line.text)
-                        .collect(),
-                    Err(error) => {
-                        self.ocr_failed = true;
-                        self.warnings.push(format!("OCR failed: {error}"));
-                        Vec::new()
-                    }
-                }
-            } else {
-                Vec::new()
-            };
             let (embedding, tags) = match &visual {
                 Some((embeddings, tags)) => {
                     self.embedded = true;
@@ -762,7 +798,6 @@ impl<'a> FileWork<'a> {
                 thumbnail,
                 embedding,
                 tags,
-                ocr_lines,
             });
         }
     }

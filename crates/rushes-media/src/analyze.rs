@@ -35,6 +35,11 @@ pub struct SamplingConfig {
     /// Decoder threads; 0: one per core (ffmpeg's own choice, one more than the cores,
     /// costs H.264 about a fifth more CPU in frame-thread overhead for no gain in speed).
     pub decode_threads: usize,
+    /// Seconds between text-gate frames (`FrameUse::TextGate`): the first frame of every
+    /// step this long that is not a sample anyway is sent too, at the samples' size, so
+    /// OCR's cheap gate sees text held on screen for a second even between samples.
+    /// 0: off (only samples).
+    pub text_interval: f64,
 }
 
 impl Default for SamplingConfig {
@@ -46,6 +51,7 @@ impl Default for SamplingConfig {
             min_shot_len: 0.6,
             batch_size: 16,
             decode_threads: 0,
+            text_interval: 0.0,
         }
     }
 }
@@ -57,6 +63,16 @@ pub struct Shot {
     pub end: f64,
 }
 
+/// Why a frame was sent to the models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrameUse {
+    /// A sampled frame (a shot's first, then one every `interval`): every model sees it.
+    #[default]
+    Sample,
+    /// A frame between samples, one every `text_interval`, for OCR's text gate only.
+    TextGate,
+}
+
 /// A decoded frame chosen for the models.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SampledFrame {
@@ -66,6 +82,15 @@ pub struct SampledFrame {
     pub shot: usize,
     /// Upright, longest side at most `max_side`.
     pub image: RgbImage,
+    /// A sample for every model, or a text-gate frame.
+    pub used_for: FrameUse,
+}
+
+impl SampledFrame {
+    /// Whether every model looks at this frame (not only the text gate).
+    pub fn is_sample(&self) -> bool {
+        self.used_for == FrameUse::Sample
+    }
 }
 
 /// Decodes the video once; calls `on_batch` with frames as they come (the first frame of
@@ -113,7 +138,7 @@ fn decode_and_cut(
     let (width, height) = output_size(info, config.max_side)?;
     let (detect_width, detect_height) = detection_size(info)?;
     let frame_rate = info.frame_rate.filter(|r| *r > 0.0).unwrap_or(25.0);
-    let grid = SampleGrid::new(config.interval);
+    let grid = SampleGrid::new(config.interval, config.text_interval);
     let sampling = output == Output::ShotsAndSamples;
 
     let sample_pipe = if sampling {
@@ -340,19 +365,27 @@ impl FramePositions {
 pub(crate) struct SampleGrid {
     /// `None` when steady sampling is off (interval ≤ 0 or not finite).
     interval: Option<f64>,
+    /// The text gate's steps (`SamplingConfig::text_interval`); `None` when off.
+    text_interval: Option<f64>,
 }
 
 impl SampleGrid {
-    fn new(interval: f64) -> SampleGrid {
+    fn new(interval: f64, text_interval: f64) -> SampleGrid {
+        let positive = |value: f64| (value.is_finite() && value > 0.0).then_some(value);
         SampleGrid {
-            interval: (interval.is_finite() && interval > 0.0).then_some(interval),
+            interval: positive(interval),
+            text_interval: positive(text_interval),
         }
     }
 
     /// The step a timestamp (microseconds, ffmpeg's `t` after `settb=AVTB`) falls in.
     fn step(&self, pts: i64) -> Option<f64> {
-        let interval = self.interval?;
-        Some((pts as f64 * (1.0 / 1_000_000.0) / interval).floor())
+        step_of(self.interval?, pts)
+    }
+
+    /// The text-gate step a timestamp falls in.
+    fn text_step(&self, pts: i64) -> Option<f64> {
+        step_of(self.text_interval?, pts)
     }
 
     /// ffmpeg `select` expression for the frames the sample output carries: the first frame,
@@ -366,13 +399,18 @@ impl SampleGrid {
             String::from("isnan(t)"),
             format!("gt(scene\\,{SCENE_CANDIDATE})"),
         ];
-        if let Some(interval) = self.interval {
+        for interval in [self.interval, self.text_interval].into_iter().flatten() {
             terms.push(format!(
                 "gt(floor(t/{interval})\\,floor(prev_t/{interval}))"
             ));
         }
         format!("select='{}'", terms.join("+"))
     }
+}
+
+/// The `interval`-long step of the timeline a timestamp (microseconds) falls in.
+fn step_of(interval: f64, pts: i64) -> Option<f64> {
+    Some((pts as f64 * (1.0 / 1_000_000.0) / interval).floor())
 }
 
 /// ffmpeg scene score (0-1) above which a frame goes to the sample output as a possible cut.
@@ -425,6 +463,8 @@ struct FrameDecision {
     time: f64,
     shot: usize,
     wanted: bool,
+    /// Not wanted, but the first frame of a text-gate step.
+    text_gate: bool,
 }
 
 /// Cuts and sample choices from the detection stream, matched with the frames of the
@@ -439,6 +479,7 @@ struct SamplePlan<'a> {
     origin: Option<i64>,
     previous_time: Option<f64>,
     previous_step: Option<f64>,
+    previous_text_step: Option<f64>,
     shot_start: f64,
     last_wanted: Option<f64>,
     shots: Vec<Shot>,
@@ -466,6 +507,7 @@ impl<'a> SamplePlan<'a> {
             origin: None,
             previous_time: None,
             previous_step: None,
+            previous_text_step: None,
             shot_start: 0.0,
             last_wanted: None,
             shots: Vec::new(),
@@ -526,6 +568,14 @@ impl<'a> SamplePlan<'a> {
         if wanted {
             self.last_wanted = Some(time);
         }
+        let text_step = pts.and_then(|pts| self.grid.text_step(pts));
+        let new_text_step = match (text_step, self.previous_text_step) {
+            (Some(step), Some(previous)) => step > previous,
+            _ => false,
+        };
+        if text_step.is_some() {
+            self.previous_text_step = text_step;
+        }
         if !self.sampling {
             return;
         }
@@ -534,6 +584,7 @@ impl<'a> SamplePlan<'a> {
             time,
             shot: self.shots.len(),
             wanted,
+            text_gate: new_text_step && !wanted,
         });
     }
 
@@ -603,9 +654,13 @@ impl<'a> SamplePlan<'a> {
             }
         };
         let owed = self.owed_shot.take();
-        if !(decision.wanted || owed == Some(decision.shot)) {
+        let used_for = if decision.wanted || owed == Some(decision.shot) {
+            FrameUse::Sample
+        } else if decision.text_gate {
+            FrameUse::TextGate
+        } else {
             return Ok(None);
-        }
+        };
         let (width, height) = self.size;
         let image = RgbImage::from_raw(width, height, sample.pixels).ok_or_else(|| {
             MediaError::ToolFailed {
@@ -617,6 +672,7 @@ impl<'a> SamplePlan<'a> {
             time: decision.time,
             shot: decision.shot,
             image,
+            used_for,
         }))
     }
 

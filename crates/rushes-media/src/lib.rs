@@ -17,7 +17,9 @@ mod thumbnail;
 mod tools;
 mod transcript;
 
-pub use analyze::{SampledFrame, SamplingConfig, Shot, analyze_video, detect_shots, frame_at};
+pub use analyze::{
+    FrameUse, SampledFrame, SamplingConfig, Shot, analyze_video, detect_shots, frame_at,
+};
 pub use audio::{AudioSamples, decode_audio};
 pub use error::MediaError;
 pub use export::{Crop, ExportOptions, export_clip};

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, MediaInfo, TranscriptLine};
+use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, MediaInfo, ScreenText, TranscriptLine};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 
 use crate::StoreError;
@@ -112,7 +112,20 @@ CREATE TABLE stale_frames (
 );
 "#,
     crate::workflow::WORKFLOW_MIGRATION,
+    SCREEN_TEXT_MIGRATION,
 ];
+
+/// On-screen text with the interval it is on screen (`AssetRecord::screen_text`): the
+/// text index gives each moment the runs overlapping it, and a hit on one plays from it.
+const SCREEN_TEXT_MIGRATION: &str = r#"
+CREATE TABLE screen_texts (
+    asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX screen_texts_by_asset ON screen_texts(asset_id, start);
+"#;
 
 /// The catalog schema this rushes writes: how many migrations have run (`PRAGMA user_version`).
 pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -188,6 +201,8 @@ pub struct MomentRow {
     /// Hand notes of its asset and of ranges overlapping it.
     pub notes: Vec<String>,
     pub transcript: Vec<TranscriptLine>,
+    /// On-screen text runs overlapping the moment, each with its own interval.
+    pub screen_text: Vec<ScreenText>,
 }
 
 /// A frame written for an asset, to be added to the vector index.
@@ -455,6 +470,7 @@ impl Catalog {
         let mut tag_statement = self
             .connection
             .prepare_cached("SELECT tag FROM tags WHERE moment_id = ?1 ORDER BY score DESC")?;
+        let mut screen_texts: HashMap<String, Vec<ScreenText>> = HashMap::new();
         for &moment_id in ids {
             let row = moment_statement
                 .query_row([moment_id], |row| {
@@ -500,6 +516,18 @@ impl Catalog {
             tags.extend(hand_text.tags_within(start, end));
             let transcript: Vec<TranscriptLine> =
                 serde_json::from_str(&transcript_json).unwrap_or_default();
+            if !screen_texts.contains_key(&asset_id) {
+                screen_texts.insert(asset_id.clone(), self.screen_text(&asset_id)?);
+            }
+            let screen_text = screen_texts
+                .get(&asset_id)
+                .map(|runs| {
+                    runs.iter()
+                        .filter(|run| overlaps((run.start, run.end), (start, end)))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
             found.insert(
                 moment_id,
                 MomentRow {
@@ -517,10 +545,26 @@ impl Catalog {
                     tags,
                     notes: hand_text.notes_within(start, end),
                     transcript,
+                    screen_text,
                 },
             );
         }
         Ok(found)
+    }
+
+    /// The asset's on-screen text runs in time order.
+    pub fn screen_text(&self, asset_id: &str) -> Result<Vec<ScreenText>, StoreError> {
+        self.rows(
+            "SELECT start, end, text FROM screen_texts WHERE asset_id = ?1 ORDER BY start, rowid",
+            [asset_id],
+            |row| {
+                Ok(ScreenText {
+                    start: row.get(0)?,
+                    end: row.get(1)?,
+                    text: row.get(2)?,
+                })
+            },
+        )
     }
 
     #[allow(clippy::type_complexity)]
@@ -764,6 +808,13 @@ fn write_asset_rows(
         .prepare_cached("INSERT INTO transcript_lines (asset_id, start, end, text, source) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![asset.id.as_str(), line.start, line.end, line.text, line.source])?;
     }
+    for text in &record.screen_text {
+        transaction
+            .prepare_cached(
+                "INSERT INTO screen_texts (asset_id, start, end, text) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![asset.id.as_str(), text.start, text.end, text.text])?;
+    }
     let model = record.embedding_model.clone().unwrap_or_default();
     for (ordinal, moment) in record.moments.iter().enumerate() {
         let transcript_json =
@@ -856,6 +907,12 @@ fn delete_asset_rows(
         .prepare_cached("DELETE FROM assets WHERE id = ?1")?
         .execute([id])?;
     Ok(removed)
+}
+
+/// Whether an on-screen text run shares time with a moment. A still's moment and its text
+/// are both the instant 0–0, so each end counts as at least a millisecond long.
+pub(crate) fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
+    run.0 < moment.1.max(moment.0 + 0.001) && run.1.max(run.0 + 0.001) > moment.0
 }
 
 const ASSET_COLUMNS: &str = "SELECT id, path, kind, size, mtime, content_hash, media_json, pending, display_path, captured_at, duration FROM assets";

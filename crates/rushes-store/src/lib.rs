@@ -472,6 +472,11 @@ impl Index {
         })
     }
 
+    /// The asset's on-screen text runs, each with the interval it is on screen, in time order.
+    pub fn screen_text(&self, id: &AssetId) -> Result<Vec<rushes_core::ScreenText>, StoreError> {
+        self.catalog()?.screen_text(id.as_str())
+    }
+
     pub fn asset_detail(&self, id: &AssetId) -> Result<Option<AssetDetail>, StoreError> {
         let catalog = self.catalog()?;
         let Some(asset) = catalog.asset(id.as_str())? else {

@@ -364,8 +364,21 @@ impl Highlighter {
             .join(", ");
         let name_text = row.display_path.clone();
         let metadata_text = metadata_of(row);
+        // On-screen text: the first matching run gives the window, so the hit plays from
+        // where the text appears (a slate held into a long take), not from the shot's start.
+        let mut screen_window = None;
+        if let Some(generator) = self.generator(TextField::Ocr) {
+            for run in &row.screen_text {
+                let found = generator.snippet(&run.text);
+                if !found.highlighted().is_empty() {
+                    screen_window = Some((run.start, run.end));
+                    break;
+                }
+            }
+        }
+        let ocr_text = crate::text::ocr_text(row);
         let others = [
-            (TextField::Ocr, Signal::Ocr, row.ocr_text.as_str()),
+            (TextField::Ocr, Signal::Ocr, ocr_text.as_str()),
             (
                 TextField::Caption,
                 Signal::Caption,
@@ -404,7 +417,9 @@ impl Highlighter {
         let on_screen = signals
             .iter()
             .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
-        if let Some(line) = transcript_window
+        if let Some(run) = screen_window {
+            window = run;
+        } else if let Some(line) = transcript_window
             && !on_screen
         {
             window = line;

@@ -299,7 +299,7 @@ impl TextIndex {
             .map(|line| line.text.as_str())
             .collect();
         doc.add_text(f.text(TextField::Transcript), transcript.join("\n"));
-        doc.add_text(f.text(TextField::Ocr), &moment.ocr_text);
+        doc.add_text(f.text(TextField::Ocr), ocr_text(moment));
         doc.add_text(f.text(TextField::Tags), moment.tags.join("\n"));
         doc.add_text(f.text(TextField::Tags), moment.notes.join("\n"));
         doc.add_text(
@@ -660,6 +660,28 @@ fn name_text(display_path: &str) -> String {
         parts.push(stem.to_string_lossy().into_owned());
     }
     parts.join(" ")
+}
+
+/// The moment's on-screen text: its own OCR text, then every line of the screen-text runs
+/// overlapping it that the OCR text lacks (ingest writes the same lines into both; an
+/// older catalog has only the first).
+pub(crate) fn ocr_text(moment: &MomentRow) -> String {
+    let mut text = moment.ocr_text.clone();
+    for line in moment
+        .screen_text
+        .iter()
+        .flat_map(|run| run.text.lines())
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+    {
+        if !text.lines().any(|known| known.trim() == line) {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(line);
+        }
+    }
+    text
 }
 
 fn metadata_text(asset: &rushes_core::Asset) -> String {

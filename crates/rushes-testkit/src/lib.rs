@@ -105,6 +105,129 @@ pub fn colour_shots_clip(
     ffmpeg(&args)
 }
 
+/// DejaVu fonts (Debian's `fonts-dejavu-core`) for text drawn on clips.
+pub const DEJAVU_SANS: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+pub const DEJAVU_SANS_BOLD: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+pub const DEJAVU_SERIF: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf";
+pub const DEJAVU_MONO: &str = "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf";
+
+/// Text drawn over part of a clip (a slate, a lower third, a sign held up).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TextOverlay {
+    /// What is written; `\n` starts another line.
+    pub text: String,
+    /// Seconds from the clip's start when it appears, and for how long it stays.
+    pub start: f64,
+    pub seconds: f64,
+    /// A font file (`DEJAVU_SANS` …) and its size in pixels.
+    pub font: &'static str,
+    pub size: u32,
+    /// Top-left corner of the text's layer in the frame, in pixels.
+    pub x: u32,
+    pub y: u32,
+    /// ffmpeg colours: the text's, and the box behind it (`None`: no box).
+    pub colour: String,
+    pub boxed: Option<String>,
+    /// Clockwise tilt in degrees (0: level).
+    pub degrees: f64,
+}
+
+/// Makes a clip at `output` of the first `seconds` of `source` with `overlays` drawn on it,
+/// each shown from its start for its length (frames in `[start, start + seconds)`), encoded
+/// with `encoder`. Level text is ffmpeg's `drawtext`; tilted text is drawn on a transparent
+/// layer, turned with `rotate` and laid over the picture. Texts go through files beside
+/// `output`, so no escaping is needed.
+pub fn text_overlay_clip(
+    source: &Path,
+    seconds: f64,
+    overlays: &[TextOverlay],
+    output: &Path,
+    encoder: &[&str],
+) -> Result<(), TestError> {
+    let folder = output.parent().unwrap_or(Path::new("."));
+    let stem = output
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut inputs: Vec<String> = vec![
+        String::from("-t"),
+        format!("{seconds}"),
+        String::from("-i"),
+        path_str(source).to_string(),
+    ];
+    let mut chains: Vec<String> = Vec::new();
+    let mut current = String::from("0:v");
+    for (number, overlay) in overlays.iter().enumerate() {
+        let text_file = folder.join(format!("{stem}.text{number}.txt"));
+        std::fs::write(&text_file, &overlay.text)?;
+        let shown = format!(
+            "gte(t,{start})*lt(t,{end})",
+            start = overlay.start,
+            end = overlay.start + overlay.seconds
+        );
+        let boxing = match &overlay.boxed {
+            Some(colour) => format!(":box=1:boxcolor={colour}:boxborderw={}", overlay.size / 4),
+            None => String::new(),
+        };
+        let drawtext = |x: &str, y: &str| {
+            format!(
+                "drawtext=fontfile={font}:textfile={file}:fontsize={size}:fontcolor={colour}\
+                 :line_spacing={spacing}:x={x}:y={y}{boxing}",
+                font = overlay.font,
+                file = path_str(&text_file),
+                size = overlay.size,
+                colour = overlay.colour,
+                spacing = overlay.size / 3,
+            )
+        };
+        let next = format!("v{number}");
+        if overlay.degrees == 0.0 {
+            chains.push(format!(
+                "[{current}]{draw}:enable='{shown}'[{next}]",
+                draw = drawtext(&overlay.x.to_string(), &overlay.y.to_string()),
+            ));
+        } else {
+            let lines = overlay.text.lines().count().max(1) as u32;
+            let longest = overlay.text.lines().map(str::len).max().unwrap_or(1) as u32;
+            let width = (longest * overlay.size * 3 / 4 + overlay.size) & !1;
+            let height = (width / 4 + lines * overlay.size * 3 / 2 + overlay.size) & !1;
+            inputs.extend([
+                String::from("-f"),
+                String::from("lavfi"),
+                String::from("-t"),
+                format!("{seconds}"),
+                String::from("-i"),
+                format!("color=c=black@0.0:s={width}x{height},format=rgba"),
+            ]);
+            let layer_input = input_count(&inputs) - 1;
+            chains.push(format!(
+                "[{layer_input}:v]{draw},rotate=a={radians}:c=none[t{number}];\
+                 [{current}][t{number}]overlay=x={x}:y={y}:enable='{shown}'[{next}]",
+                draw = drawtext("(w-text_w)/2", "(h-text_h)/2"),
+                radians = overlay.degrees.to_radians(),
+                x = overlay.x,
+                y = overlay.y,
+            ));
+        }
+        current = next;
+    }
+    let graph = if chains.is_empty() {
+        String::from("[0:v]null[out]")
+    } else {
+        format!("{};[{current}]null[out]", chains.join(";"))
+    };
+    let mut args: Vec<&str> = inputs.iter().map(String::as_str).collect();
+    args.extend(["-filter_complex", &graph, "-map", "[out]", "-an"]);
+    args.extend(encoder);
+    args.push(path_str(output));
+    ffmpeg(&args)
+}
+
+/// How many inputs (`-i`) an ffmpeg argument list has.
+fn input_count(arguments: &[String]) -> usize {
+    arguments.iter().filter(|a| *a == "-i").count()
+}
+
 /// The container duration ffprobe reads from `path`, or `None` when it cannot read one
 /// (not media, truncated, still being written).
 pub fn ffprobe_duration(path: &Path) -> Option<f64> {

@@ -1,7 +1,9 @@
 //! One-pass shot detection and frame sampling on a reel cut together from real footage.
 
 use rushes_core::AssetKind;
-use rushes_media::{SampledFrame, SamplingConfig, analyze_video, frame_at, probe, write_thumbnail};
+use rushes_media::{
+    FrameUse, SampledFrame, SamplingConfig, analyze_video, frame_at, probe, write_thumbnail,
+};
 use rushes_testkit::X264_FAST;
 
 use crate::common::{
@@ -96,6 +98,54 @@ fn finds_both_cuts_of_the_reel_within_one_frame() -> TestResult {
             .iter()
             .all(|f| f.image.width() == 384 && f.image.height() == 288)
     );
+    Ok(())
+}
+
+#[test]
+fn text_gate_frames_fill_every_second_the_samples_leave_out() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let reel = make_reel(dir.path())?;
+    let info = probe(&reel, AssetKind::Video)?;
+    let config = SamplingConfig {
+        text_interval: 1.0,
+        ..SamplingConfig::default()
+    };
+    let mut frames: Vec<SampledFrame> = Vec::new();
+    analyze_video(&reel, &info, &config, &mut |batch| {
+        frames.extend(batch);
+        Ok(())
+    })?;
+    let samples: Vec<f64> = frames
+        .iter()
+        .filter(|f| f.is_sample())
+        .map(|f| f.time)
+        .collect();
+    let gate: Vec<f64> = frames
+        .iter()
+        .filter(|f| f.used_for == FrameUse::TextGate)
+        .map(|f| f.time)
+        .collect();
+    // The samples stay the default plan's: shot starts 0, 3, 5 and the grid's 2, 4, 6.
+    assert_eq!(samples.len(), 6, "{samples:?}");
+    // The gate's frames are the whole seconds no sample is on.
+    assert_eq!(gate.len(), 2, "{gate:?}");
+    assert!(
+        (gate[0] - 1.0).abs() < 0.05 && (gate[1] - 7.0).abs() < 0.05,
+        "{gate:?}"
+    );
+    // So the gate sees a frame in every second of the file, in time order, at full size.
+    for second in 0..8 {
+        let second = f64::from(second);
+        assert!(
+            frames
+                .iter()
+                .any(|f| f.time > second - 1e-6 && f.time < second + 1.0),
+            "no frame in second {second}: {frames:?}",
+            frames = frames.iter().map(|f| f.time).collect::<Vec<_>>()
+        );
+    }
+    assert!(frames.windows(2).all(|pair| pair[0].time < pair[1].time));
+    assert!(frames.iter().all(|f| f.image.width() == 384));
     Ok(())
 }
 

@@ -6,6 +6,7 @@ mod lifecycle;
 mod people;
 mod query_properties;
 mod reindex;
+mod screen_text;
 mod support;
 mod text_search;
 mod tokenizer;
