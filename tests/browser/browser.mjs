@@ -66,13 +66,14 @@ export function freeLocalPort() {
 }
 
 /**
- * `rushes serve` on an index of a test's own, on a free loopback port. Resolves once
+ * `rushes serve` on an index of a test's own (with extra environment `env`, e.g. another
+ * RUSHES_MODELS), on a free loopback port. Resolves once
  * `/api/status` answers, with `{ base, stop }`.
  */
-export async function serveOwnIndex(rushes, index, cwd) {
+export async function serveOwnIndex(rushes, index, cwd, env = {}) {
   const port = await freeLocalPort();
   const base = `http://127.0.0.1:${port}`;
-  const server = spawn(rushes, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], { cwd, stdio: 'ignore' });
+  const server = spawn(rushes, ['serve', '--index', index, '--addr', `127.0.0.1:${port}`], { cwd, stdio: 'ignore', env: { ...process.env, ...env } });
   const stop = () => { if (server.exitCode === null) server.kill('SIGTERM'); };
   for (let attempt = 0; attempt < 150; attempt += 1) {
     try {

@@ -135,12 +135,16 @@ test('name, find, follow a face chip, merge, split and forget people', async () 
   await page.waitForFunction(() => document.querySelector('#player').open && document.querySelector('#player-video').readyState >= 2, null, { timeout: 20000 });
   await page.keyboard.press('Escape');
 
-  // Merge Messi into Eileen, choosing a new name in the prompt that shows both names: one
-  // person with all the faces, under that name; Messi's card is gone.
+  // Merge Messi into Eileen, choosing a new name in the page's choice (no browser prompt)
+  // that shows both names: one person with all the faces, under that name; Messi's card is gone.
   await page.selectOption('.merge-select', String(messi.id));
-  let mergePrompt = '';
-  page.once('dialog', (dialog) => { mergePrompt = dialog.message(); dialog.accept('Eileen Collins'); });
+  const option = await page.$eval(`.merge-select option[value="${messi.id}"]`, (o) => o.textContent);
+  assert.match(option, /\(\d+ faces?\)$/);
+  assert.ok(!/\(1 faces\)/.test(option), option);
   await page.click('.merge-form button');
+  const mergePrompt = await page.textContent('.merge-choice legend');
+  await page.fill('.merge-choice .merge-name', 'Eileen Collins');
+  await page.click('.merge-choice .merge-confirm');
   await page.waitForFunction(() => document.querySelector('.person-title')?.textContent === 'Eileen Collins');
   assert.ok(mergePrompt.includes('Eileen (astronaut)') && mergePrompt.includes(`Person ${messi.id}`), mergePrompt);
   const merged = astronaut.faces + messi.faces;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Browser tests of the rushes web UI on real footage.
-#   tests/browser/run.sh              run the tests (node --test, Debian chromium)
-#   tests/browser/run.sh screenshot   only save artifacts/results.png
+#   tests/browser/run.sh                  run the tests (node --test, Debian chromium)
+#   tests/browser/run.sh test NAME...     run only NAME.test.mjs (e.g. player layout)
+#   tests/browser/run.sh screenshot       save a picture of each view at 1280×720 and 390×844
+#                                         in artifacts/ (<view>-<width>.png)
 # Builds nothing: expects target/debug/rushes (the Makefile builds it) and node_modules
 # (scripts/setup.sh test runs `npm ci` here). Makes a footage folder from opencv-doc with
 # tests/fixtures/make-footage.sh plus a short MPEG-4 AVI, indexes it into a temp index,
@@ -10,6 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 mode=${1:-test}
+shift || true
 rushes=$root/target/debug/rushes
 say() { printf '[browser] %s\n' "$*" >&2; }
 
@@ -73,7 +76,13 @@ status=0
 if [ "$mode" = "screenshot" ]; then
   node "$here/screenshot.mjs" || status=$?
 else
-  node --test --test-concurrency=1 "$here"/*.test.mjs || status=$?
+  if [ $# -gt 0 ]; then
+    files=()
+    for name in "$@"; do files+=("$here/$name.test.mjs"); done
+  else
+    files=("$here"/*.test.mjs)
+  fi
+  node --test --test-concurrency=1 "${files[@]}" || status=$?
 fi
 if [ $status -ne 0 ]; then
   say "server log:"

@@ -4,14 +4,18 @@
 
 import { ApiError, assetDetail, getJson, postImage } from './api.js';
 import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetNodes, toggleFilter } from './format.js';
+import { sourceClock } from './timecode.js';
 import * as player from './player.js';
-import { renderAsset, renderLibrary } from './library.js';
+import { renderAsset, renderLibrary, renderScenes, slateChip } from './library.js';
 import { faceChips, showPeopleMatched, renderPeople, renderPerson } from './people.js';
 import { watchProgress } from './progress.js';
 import * as workflow from './workflow.js';
 
 const PAGE = 60;
 const DEBOUNCE_MS = 250;
+// A word being typed may be half a filter (`kind:vi`): its parse error waits for this pause
+// (or Enter) before it shows, and the results it would replace stay.
+const ERROR_PAUSE_MS = 1500;
 
 const form = document.getElementById('search-form');
 const input = document.getElementById('q');
@@ -27,9 +31,14 @@ const assetView = document.getElementById('asset-view');
 const libraryView = document.getElementById('library-view');
 const collectionsView = document.getElementById('collections-view');
 const peopleView = document.getElementById('people-view');
+const notFoundView = document.getElementById('notfound-view');
 const imageQuery = document.getElementById('image-query');
 const imageFileInput = document.getElementById('image-file');
 const dropOverlay = document.getElementById('drop-overlay');
+
+const welcome = document.getElementById('welcome');
+const imagePick = document.getElementById('image-pick');
+const typingHint = document.getElementById('typing-hint');
 
 const state = {
   hits: [],
@@ -39,6 +48,10 @@ const state = {
   controller: null,
   mode: 'text', // text | image | similar
   imageFile: null,
+  // Why visual search (More like this, Image…) is off, from /api/status; null when on.
+  visualOff: null,
+  // The next search comes from typing (not Enter, a link or Back): a half-typed filter waits.
+  typing: false,
 };
 
 // ---------------------------------------------------------------- messages
@@ -72,6 +85,7 @@ function currentParams() {
 }
 
 function showView(name) {
+  notFoundView.hidden = name !== 'notfound';
   searchView.hidden = name !== 'search';
   assetView.hidden = name !== 'asset';
   libraryView.hidden = name !== 'library';
@@ -93,7 +107,7 @@ async function route() {
   if (params.has('asset')) {
     showView('asset');
     showMessage('');
-    await renderAsset(assetView, params.get('asset'), Number(params.get('t')) || 0, { play: playItem, showMessage, explain });
+    await renderAsset(assetView, params.get('asset'), Number(params.get('t')) || 0, { play: playItem, showMessage, explain, visualOff: () => state.visualOff });
     return;
   }
   if (params.has('collection')) {
@@ -120,10 +134,20 @@ async function route() {
     await renderPeople(peopleView, { showMessage, explain });
     return;
   }
+  if (params.get('view') === 'library' && params.get('by') === 'scene') {
+    showView('library');
+    showMessage('');
+    await renderScenes(libraryView, { showMessage, explain, play: playItem });
+    return;
+  }
   if (params.get('view') === 'library') {
     showView('library');
     showMessage('');
     await renderLibrary(libraryView, params.get('folder') || '', { showMessage, explain, navigate });
+    return;
+  }
+  if (location.pathname !== '/' && location.pathname !== '/index.html') {
+    showNotFound();
     return;
   }
   showView('search');
@@ -138,8 +162,25 @@ async function route() {
   } else {
     state.mode = 'text';
     imageQuery.hidden = true;
-    await runSearch(q, false);
+    const typing = state.typing;
+    state.typing = false;
+    await runSearch(q, false, typing);
   }
+  showWelcome(q);
+}
+
+/** The UI's own page for a URL it does not know (the server hands every page URL to the UI). */
+function showNotFound() {
+  showView('notfound');
+  showMessage('');
+  notFoundView.replaceChildren(
+    el('h1', { text: 'Page not found' }),
+    el('p', { class: 'muted' }, 'Nothing lives at ', el('code', { text: location.pathname }), '.'),
+    el('p', {}, el('a', { href: '/', 'data-nav': '', text: 'Search footage' }), ' · ',
+      el('a', { href: '/?view=library', 'data-nav': '', text: 'Library' }), ' · ',
+      el('a', { href: '/?view=collections', 'data-nav': '', text: 'Collections' })),
+  );
+  document.title = 'Not found — rushes';
 }
 
 // ---------------------------------------------------------------- searching
@@ -155,28 +196,48 @@ function markResults(stateName, q) {
   results.dataset.query = q ?? '';
 }
 
-async function runSearch(q, append) {
+let errorTimer = 0;
+
+async function runSearch(q, append, typing = false) {
   const signal = newRequest();
+  clearTimeout(errorTimer);
   markResults('loading', q);
   if (!append) state.offset = 0;
   const sort = sortSelect.value;
   try {
-    const [page] = await Promise.all([
+    // The facets come in the same step as the results, so both always describe one query.
+    const [page, facets] = await Promise.all([
       getJson('/api/search', { q, limit: PAGE, offset: state.offset, sort }, signal),
       append ? null : loadFacets(q, signal),
     ]);
+    typingHint.hidden = true;
     showMessage('');
+    if (facets) renderFacets(facets, q);
     showHits(page, append, q);
     markResults('ready', q);
   } catch (error) {
     if (error.name === 'AbortError') return;
-    showMessage(explain(error), 'error');
-    markResults('error', q);
-    if (!append) {
-      results.replaceChildren();
-      count.textContent = '';
-      moreButton.hidden = true;
+    if (typing && error instanceof ApiError && error.code === 'bad_query') {
+      // Probably half a word (`kind:vi`): keep the results and facets, say so quietly, and
+      // show the error only if the typing stops here.
+      typingHint.hidden = false;
+      typingHint.textContent = 'Finish the word… (Enter checks it now)';
+      markResults('incomplete', q);
+      errorTimer = setTimeout(() => showSearchFailure(error, q, append), ERROR_PAUSE_MS);
+      return;
     }
+    showSearchFailure(error, q, append);
+  }
+}
+
+function showSearchFailure(error, q, append) {
+  typingHint.hidden = true;
+  showMessage(explain(error), 'error');
+  markResults('error', q);
+  if (!append) {
+    results.replaceChildren();
+    count.textContent = '';
+    moreButton.hidden = true;
   }
 }
 
@@ -266,7 +327,7 @@ function thumbUrl(path) {
 
 function itemFor(hit) {
   const info = state.assets[hit.asset.id] || {};
-  return { ...hit, playback: info.playback, timecode: hit.timecode };
+  return { ...hit, playback: info.playback, frameRate: info.frame_rate, startTimecode: info.start_timecode };
 }
 
 /** Whether two texts read the same, whitespace aside. */
@@ -287,7 +348,11 @@ function card(hit, index) {
   const length = hit.end - hit.start;
   const thumb = el('div', { class: 'thumb' },
     thumbnail ? img : el('div', { class: 'no-thumb', text: hit.asset.kind }),
-    el('span', { class: 'badge tc mono', text: hit.timecode || formatTime(hit.start) }),
+    hit.asset.kind === 'image' ? null : el('span', {
+      class: 'badge tc mono',
+      title: hit.timecode ? 'Source timecode of the moment' : 'Time in the file (it has no source timecode)',
+      text: hit.timecode || formatTime(hit.start),
+    }),
     hit.asset.kind !== 'image' && length > 0 ? el('span', { class: 'badge dur mono', text: formatDuration(length) }) : null,
     el('div', { class: 'scrub' }, el('div', { class: 'scrub-bar' })),
   );
@@ -315,16 +380,21 @@ function card(hit, index) {
     el('div', { class: 'folder', title: folderOf(hit.asset.path), text: shortFolder(info.folder || folderOf(hit.asset.path)) }),
     el('div', { class: 'line' },
       el('span', { class: 'mono when', text: `${formatTime(hit.start)} – ${formatTime(hit.end)}` }),
+      slateChip(hit.slate),
       info.playback && !info.playback.native ? el('span', { class: 'chip proxy', title: info.playback.reason || '', text: 'proxy' }) : null),
     signals,
+    (hit.missing || []).length ? el('p', {
+      class: 'missing',
+      title: 'The query words this moment does not contain: check it is the take you want',
+      text: `no match for: ${hit.missing.join(', ')}`,
+    }) : null,
     faceChips(hit.people, navigate),
     caption,
     hit.snippet && !captionInSnippet ? snippet : null,
+    (hit.hand_tags || []).length ? el('div', { class: 'hand-tags' }, hit.hand_tags.map((t) => el('span', { class: 'chip tag', title: 'your tag', text: t }))) : null,
+    (hit.notes || []).length ? el('p', { class: 'card-note', title: 'your note' }, hit.notes.join(' · ')) : null,
     el('div', { class: 'actions' },
-      el('button', { type: 'button', class: 'link similar', text: 'More like this', onclick: (event) => {
-        event.stopPropagation();
-        navigate(`/?similar=${encodeURIComponent(hit.asset.id)}&t=${(hit.start + hit.end) / 2}`);
-      } }),
+      similarButton(hit),
       el('a', { class: 'link', href: `/?asset=${encodeURIComponent(hit.asset.id)}&t=${hit.start}`, 'data-nav': '', text: 'Asset', onclick: (event) => event.stopPropagation() }),
     ),
   ));
@@ -333,15 +403,39 @@ function card(hit, index) {
   return article;
 }
 
-/** Frames of an asset inside [start, end], from the asset detail. */
+/** "More like this": a search for frames that look like the moment's, or why it is off. */
+function similarButton(hit) {
+  return el('button', {
+    type: 'button',
+    class: 'link similar',
+    text: 'More like this',
+    'aria-disabled': state.visualOff ? 'true' : null,
+    title: state.visualOff ? `Off: ${state.visualOff}` : 'Moments that look like this one',
+    onclick: (event) => {
+      event.stopPropagation();
+      if (state.visualOff) {
+        visualOffMessage('“More like this”');
+        return;
+      }
+      navigate(`/?similar=${encodeURIComponent(hit.asset.id)}&t=${(hit.start + hit.end) / 2}`);
+    },
+  });
+}
+
+/**
+ * Frames of an asset inside [start, end], from the asset detail: the server lists them at
+ * the top level (`frames`); per-moment lists are read too, in case an older server sends them.
+ */
 export function framesIn(detail, start, end) {
+  const all = [...(detail.frames || []), ...(detail.moments || []).flatMap((m) => m.frames || [])];
+  const seen = new Set();
   const frames = [];
-  for (const moment of detail.moments || []) {
-    for (const frame of moment.frames || []) {
-      const time = frame.time ?? frame.t;
-      const url = thumbUrl(frame.thumbnail);
-      if (url && time >= start - 0.01 && time <= end + 0.01) frames.push({ time, url });
-    }
+  for (const frame of all) {
+    const time = frame.time ?? frame.t;
+    const url = thumbUrl(frame.thumbnail);
+    if (!url || seen.has(url) || !(time >= start - 0.01 && time <= end + 0.01)) continue;
+    seen.add(url);
+    frames.push({ time, url });
   }
   frames.sort((a, b) => a.time - b.time);
   return frames;
@@ -376,7 +470,7 @@ function attachScrub(article, img, hit, original) {
 
 // ---------------------------------------------------------------- facets
 
-const FACET_TITLES = { kind: 'Kind', folder: 'Folder', camera: 'Camera', date: 'Date', tag: 'Tag' };
+const FACET_TITLES = { kind: 'Kind', folder: 'Folder', camera: 'Camera', date: 'Date', tag: 'Tag', scene: 'Scene', take: 'Take' };
 
 /** Accepts {kind: [{value, count}]} or {kinds: {video: 3}} style answers. */
 function facetGroups(answer) {
@@ -398,14 +492,14 @@ function facetGroups(answer) {
   return groups;
 }
 
+/** The facet groups of `q`, or [] when the facets cannot be read (the results still show). */
 async function loadFacets(q, signal) {
   try {
-    const answer = await getJson('/api/facets', { q }, signal);
-    renderFacets(facetGroups(answer), q);
+    return facetGroups(await getJson('/api/facets', { q }, signal));
   } catch (error) {
     if (error.name === 'AbortError') throw error;
     if (error instanceof ApiError && error.code === 'bad_query') throw error;
-    facetsBox.replaceChildren();
+    return [];
   }
 }
 
@@ -449,9 +543,27 @@ function submitQuery() {
   navigate(urlForQuery());
 }
 
+// The query language's filter keys: a last word that could still become `key:value` waits.
+const FILTER_KEYS = ['kind', 'folder', 'camera', 'tag', 'date', 'duration', 'asset', 'person', 'scene', 'take', 'roll'];
+const INCOMPLETE_PAUSE_MS = 900;
+
+/** Whether the word being typed is probably half a filter (`ki`, `kind:`, `tag:"red`). */
+function halfFilter(text) {
+  if (/\s$/.test(text)) return false;
+  const last = text.split(/\s+/).pop().replace(/^-/, '').toLowerCase();
+  if (!last) return false;
+  if ((last.match(/"/g) || []).length % 2 === 1) return true;
+  if (/^[a-z]+:$/.test(last)) return true;
+  return /^[a-z]+$/.test(last) && FILTER_KEYS.some((key) => key.startsWith(last) && key !== last);
+}
+
 input.addEventListener('input', () => {
   clearTimeout(debounceTimer);
-  debounceTimer = setTimeout(submitQuery, DEBOUNCE_MS);
+  clearTimeout(errorTimer);
+  debounceTimer = setTimeout(() => {
+    state.typing = true;
+    submitQuery();
+  }, halfFilter(input.value) ? INCOMPLETE_PAUSE_MS : DEBOUNCE_MS);
 });
 form.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -466,21 +578,109 @@ document.getElementById('export-results').addEventListener('click', () => {
 document.addEventListener('player-item', (event) => workflow.attach(event.detail));
 moreButton.addEventListener('click', () => runSearch(currentParams().get('q') || '', true));
 
+// ---------------------------------------------------------------- first screen and status
+
+let status = null;
+
+const KIND_NAMES = { video: ['video', 'videos'], audio: ['audio file', 'audio files'], image: ['still', 'stills'] };
+
+function kindCount(kind, n) {
+  const [one, many] = KIND_NAMES[kind] || [kind, kind];
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What is off, each with its one command: visual search, and whatever else the server lists. */
+function offNotices() {
+  if (!status) return [];
+  const notices = [];
+  if (status.visual_search_notice) notices.push(status.visual_search_notice);
+  for (const entry of Array.isArray(status.notices) ? status.notices : []) {
+    const text = typeof entry === 'string' ? entry : entry && (entry.notice || entry.message);
+    if (text && !notices.includes(text)) notices.push(text);
+  }
+  return notices;
+}
+
+/** The first screen (no query): what is indexed, what is off and how to turn it on. */
+function showWelcome(q) {
+  if (!status || q.trim() || state.mode !== 'text') {
+    welcome.hidden = true;
+    return;
+  }
+  const index = status.index || {};
+  const kinds = Object.entries(index.assets_by_kind || {}).filter(([, n]) => n > 0).map(([kind, n]) => kindCount(kind, n));
+  const indexed = index.assets
+    ? `Indexed: ${kinds.join(', ')} — ${index.moments} moment${index.moments === 1 ? '' : 's'}.`
+    : 'Nothing indexed yet.';
+  welcome.replaceChildren(
+    el('h2', { class: 'welcome-title', text: 'Search your footage' }),
+    el('p', { class: 'welcome-indexed', text: indexed }),
+    index.assets ? null : el('p', {}, 'Index a folder of footage: ', el('code', { text: 'rushes index <FOLDER>' }), ', then reload.'),
+    offNotices().length ? el('ul', { class: 'welcome-off' }, offNotices().map((text) => el('li', {}, commandNodes(text)))) : null,
+    index.assets ? el('p', { class: 'muted welcome-tips' }, 'Type words, on-screen text or filters (', el('code', { text: 'kind:video' }), ', ',
+      el('code', { text: 'tag:' }), ', ', el('code', { text: 'camera:' }), ', ', el('code', { text: 'date:' }), ', ', el('code', { text: 'scene:42' }), ', ', el('code', { text: 'take:3' }), '). ',
+      el('kbd', { text: '/' }), ' focuses the search; arrows and Enter play a result.') : null,
+  );
+  welcome.hidden = false;
+}
+
+/** A notice with its `command` in backticks shown as code. */
+function commandNodes(text) {
+  return String(text).split(/(`[^`]+`)/).filter(Boolean)
+    .map((part) => (part.startsWith('`') && part.endsWith('`') ? el('code', { text: part.slice(1, -1) }) : part));
+}
+
+/** Marks the visual-search buttons as off, with the reason and the command as their title. */
+function applyVisualState() {
+  const off = state.visualOff;
+  imagePick.setAttribute('aria-disabled', off ? 'true' : 'false');
+  imagePick.title = off ? `Image search is off: ${off}` : 'Search by an image (or drop one anywhere)';
+  for (const button of results.querySelectorAll('.similar')) {
+    if (off) button.setAttribute('aria-disabled', 'true');
+    else button.removeAttribute('aria-disabled');
+    button.title = off ? `Off: ${off}` : 'Moments that look like this one';
+  }
+}
+
+async function loadStatus() {
+  try {
+    status = await getJson('/api/status');
+  } catch {
+    return;
+  }
+  state.visualOff = status.visual_search_notice || null;
+  document.body.dataset.visual = state.visualOff ? 'off' : 'on';
+  applyVisualState();
+  if (!searchView.hidden) showWelcome(currentParams().get('q') || '');
+}
+
+function visualOffMessage(what) {
+  showMessage(`${what} needs visual search, which is off: ${state.visualOff}`, 'info');
+}
+
 // ---------------------------------------------------------------- image search
 
 function searchByImage(file) {
+  if (state.visualOff) {
+    visualOffMessage('Searching by an image');
+    return;
+  }
   if (!file || !file.type.startsWith('image/')) {
     showMessage('Drop an image file (JPEG, PNG, WebP) to search by it.', 'error');
     return;
   }
   state.imageFile = file;
   state.mode = 'image';
+  welcome.hidden = true;
   history.pushState(null, '', '/?image=1');
   showView('search');
   runImage(file);
 }
 
-document.getElementById('image-pick').addEventListener('click', () => imageFileInput.click());
+imagePick.addEventListener('click', () => {
+  if (state.visualOff) visualOffMessage('Searching by an image');
+  else imageFileInput.click();
+});
 imageFileInput.addEventListener('change', () => {
   if (imageFileInput.files && imageFileInput.files[0]) searchByImage(imageFileInput.files[0]);
   imageFileInput.value = '';
@@ -581,6 +781,8 @@ document.addEventListener('player-closed', () => {
 watchProgress({
   onFinished: () => {
     if (!searchView.hidden && state.mode === 'text') runSearch(currentParams().get('q') || '', false);
+    loadStatus();
   },
 });
 route();
+loadStatus();

@@ -11,11 +11,34 @@ export function formatTime(seconds) {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${secText}` : `${m}:${secText}`;
 }
 
-/** A duration such as 4.2 s or 1:05. */
+/** A duration in the same form as a time in a file (0:04.2, 1:05.0, 1:02:03), so badges read alike. */
 export function formatDuration(seconds) {
   if (!Number.isFinite(seconds)) return '';
-  if (seconds < 10) return `${seconds.toFixed(1)} s`;
-  return formatTime(seconds).replace(/\.\d$/, '');
+  return formatTime(seconds);
+}
+
+/** Bytes as 812 KB, 12.4 MB, 3.1 GB. */
+export function formatBytes(bytes) {
+  if (!Number.isFinite(bytes) || bytes < 0) return '';
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} bytes` : `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
+}
+
+/** An ISO date-time as "1 Mar 2025, 09:30" in the reader's locale (UTC), or '' when unreadable. */
+export function formatDate(iso, withTime = true) {
+  if (!iso) return '';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const options = withTime
+    ? { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }
+    : { dateStyle: 'medium', timeZone: 'UTC' };
+  return date.toLocaleString(undefined, options) + (withTime ? ' UTC' : '');
 }
 
 export function fileName(path) {

@@ -18,8 +18,12 @@ function labelOf(person) {
   return person.label || person.name || `Person ${person.id}`;
 }
 
+/** "1 face", "3 faces". */
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 function counts(person) {
-  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
   return `${plural(person.faces, 'face')} · ${plural(person.moments, 'moment')} · ${plural(person.assets, 'file')}`;
 }
 
@@ -187,21 +191,33 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
   const others = (everyone.people || []).filter((other) => other.id !== person.id);
   const mergeSelect = el('select', { class: 'merge-select', 'aria-label': 'Person to merge into this one' },
     el('option', { value: '', text: 'Merge someone into this person…' }),
-    others.map((other) => el('option', { value: String(other.id), text: `${labelOf(other)} (${other.faces} faces)` })));
+    others.map((other) => el('option', { value: String(other.id), text: `${labelOf(other)} (${plural(other.faces, 'face')})` })));
+  const mergeChoice = el('div', { class: 'merge-choice-box' });
   const mergeForm = el('form', { class: 'wf-row merge-form', onsubmit: (event) => {
     event.preventDefault();
     const from = Number(mergeSelect.value);
     const other = others.find((candidate) => candidate.id === from);
     if (!other) return;
-    // The user chooses the merged person's name: this one's, the other's, or a new one.
+    // The user chooses the merged person's name, in the page: this one's, the other's, or a new one.
     const otherLabel = labelOf(other);
-    const name = window.prompt(
-      `Merge ${otherLabel} into ${label}. Name of the merged person: "${label}", "${otherLabel}", or type another.`,
-      person.name || other.name || '',
-    );
-    if (name === null) return;
-    sendJson('POST', `/api/people/${person.id}/merge`, { from, name: name.trim() }).then(reload).catch(fail);
-  } }, mergeSelect, el('button', { type: 'submit', class: 'button', text: 'Merge' }));
+    const typed = el('input', { type: 'text', class: 'merge-name', maxlength: '200', 'aria-label': 'Another name', placeholder: 'another name' });
+    const choices = [[person.name || '', label], [other.name || '', otherLabel]]
+      .filter(([, shown], i, all) => all.findIndex(([, s]) => s === shown) === i);
+    const radios = choices.map(([value, shown], i) => el('label', { class: 'merge-option' },
+      el('input', { type: 'radio', name: 'merge-name', value, checked: i === 0 }), ` ${shown}`));
+    const another = el('label', { class: 'merge-option' }, el('input', { type: 'radio', name: 'merge-name', value: '\u0000typed', class: 'merge-typed' }), ' ', typed);
+    typed.addEventListener('focus', () => { another.querySelector('input').checked = true; });
+    mergeChoice.replaceChildren(el('fieldset', { class: 'merge-choice' },
+      el('legend', { text: `Merge ${otherLabel} into ${label}: name of the merged person` }),
+      radios, another,
+      el('div', { class: 'wf-row' },
+        el('button', { type: 'button', class: 'button merge-confirm', text: 'Merge now', onclick: () => {
+          const picked = mergeChoice.querySelector('input[name="merge-name"]:checked');
+          const name = picked && picked.value === '\u0000typed' ? typed.value : (picked ? picked.value : '');
+          sendJson('POST', `/api/people/${person.id}/merge`, { from, name: name.trim() }).then(reload).catch(fail);
+        } }),
+        el('button', { type: 'button', class: 'button merge-cancel', text: 'Cancel', onclick: () => mergeChoice.replaceChildren() }))));
+  } }, mergeSelect, el('button', { type: 'submit', class: 'button', text: 'Merge…' }));
 
   const forgetButton = el('button', { type: 'button', class: 'button danger forget-person', text: 'Forget this person…', onclick: () => {
     const sure = window.confirm(`Forget ${label} for good? Their faces, face embeddings, face thumbnails and name are deleted from the index permanently. This cannot be undone.`);
@@ -272,7 +288,7 @@ export async function renderPerson(view, id, { showMessage, explain, navigate, p
         el('a', { class: 'link', href: `/?q=${encodeURIComponent(personQuery(person.id))}`, 'data-nav': '', text: 'Search moments with this person' }))),
     renameForm,
     // `append` would write a null as the text "null".
-    ...(others.length ? [mergeForm] : []),
+    ...(others.length ? [mergeForm, mergeChoice] : []),
     el('div', { class: 'wf-row' }, forgetButton),
     status,
     momentsHead,
