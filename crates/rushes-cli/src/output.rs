@@ -126,9 +126,16 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
         } else {
             hit.signals.iter().map(|s| s.as_str().to_string()).collect()
         };
+        // Words the hit lacks ("scene 42 take 5" finding TAKE 3): a wrong-take warning.
+        let missing = if hit.missing.is_empty() {
+            String::new()
+        } else {
+            let words: Vec<String> = hit.missing.iter().map(|w| printable(w)).collect();
+            format!("  (no match for: {})", words.join(", "))
+        };
         writeln!(
             stdout,
-            "{:>3}. {}  {}–{}  [{}]  {:.3}",
+            "{:>3}. {}  {}–{}  [{}]  {:.3}{missing}",
             rank + 1,
             printable(&hit.asset.path),
             clock(hit.start),

@@ -60,6 +60,11 @@ pub struct Hit {
     /// they apply to it (`camera:A001`, `tag:stunt`, `person:Lionel Messi`); empty otherwise.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<String>,
+    /// The query's words (or phrases) this hit's text does not contain, as written: "scene 42
+    /// take 5" finding "SCENE 42 TAKE 3" has `["5"]`. Empty when every word matched or the
+    /// hit matched no text at all (a visual-only or filter-only hit).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
 }
 
 /// The answer to a query.

@@ -1,5 +1,6 @@
-//! CMX3600 edit decision lists: one video cut event per item, source timecodes from each
-//! file, record timecodes laid end to end from 01:00:00:00 at the first item's rate.
+//! CMX3600 edit decision lists: one cut event per item (a video event, or an audio event for
+//! a file with sound and no picture), source timecodes from each file, record timecodes laid
+//! end to end from 01:00:00:00 at the first item's rate.
 
 use std::fmt::Write;
 
@@ -64,9 +65,10 @@ pub fn render_edl(title: &str, items: &[ExportItem]) -> Result<String, ExportErr
         let _ = writeln!(text);
         let _ = writeln!(
             text,
-            "{:03}  {:<8} V     C        {source_in} {source_out} {record_in} {record_out}",
+            "{:03}  {:<8} {:<6}C        {source_in} {source_out} {record_in} {record_out}",
             number + 1,
             item.reel_name(),
+            track(item),
         );
         let _ = writeln!(text, "* FROM CLIP NAME: {}", one_line(&item.name));
         if source_in.drop_frame != record_drop {
@@ -85,6 +87,20 @@ pub fn render_edl(title: &str, items: &[ExportItem]) -> Result<String, ExportErr
         }
     }
     Ok(text)
+}
+
+/// The event's track column: `V` for picture; for a sound-only file (an interview on a
+/// separate recorder) `A` (mono, channel 1) or `AA` (channels 1 and 2).
+fn track(item: &ExportItem) -> &'static str {
+    let media = &item.media;
+    if media.video_codec.is_some() || media.width.is_some() || media.audio_codec.is_none() {
+        return "V";
+    }
+    if media.audio_channels == Some(1) {
+        "A"
+    } else {
+        "AA"
+    }
 }
 
 fn one_line(text: &str) -> String {

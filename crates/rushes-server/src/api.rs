@@ -12,7 +12,9 @@ use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
 use axum::http::{Uri, header};
 use rushes_core::{Asset, AssetId, Hit, MediaInfo, PersonFilterMatch, RunProgress, Timecode};
-use rushes_store::{AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest, Sort};
+use rushes_store::{
+    Annotation, AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest, Sort,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Engine, store_error};
@@ -60,6 +62,12 @@ pub struct HitView {
     pub hit: Hit,
     /// Source timecode of the hit's start, when the file has a start timecode.
     pub timecode: Option<String>,
+    /// Hand tags on the whole file or on a range overlapping the hit, for its card.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub hand_tags: Vec<String>,
+    /// Hand notes on the whole file or on a range overlapping the hit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// What the UI shows about an asset next to its hits and in the library.
@@ -77,6 +85,10 @@ pub struct AssetSummary {
     pub camera: Option<String>,
     pub creation_time: Option<String>,
     pub start_timecode: Option<String>,
+    /// Frames per second from the probe, for frame steps and the running timecode.
+    pub frame_rate: Option<f64>,
+    /// Bytes on disk.
+    pub size: u64,
     pub playback: Playback,
 }
 
@@ -109,6 +121,8 @@ impl AssetSummary {
             camera,
             creation_time: media.creation_time.clone(),
             start_timecode: media.start_timecode.clone(),
+            frame_rate: media.frame_rate.filter(|fps| fps.is_finite() && *fps > 0.0),
+            size: asset.size,
             playback: playback_for(asset),
         }
     }
@@ -131,10 +145,13 @@ pub(crate) fn search_page(
     limit: usize,
 ) -> Result<SearchPage, ApiError> {
     let mut assets: BTreeMap<String, Asset> = BTreeMap::new();
+    let mut annotations: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
     for hit in &response.hits {
         if !assets.contains_key(hit.asset.id.as_str())
             && let Some(asset) = engine.index().asset(&hit.asset.id).map_err(store_error)?
         {
+            let notes = engine.index().annotations(&asset.id).map_err(store_error)?;
+            annotations.insert(asset.id.to_string(), notes);
             assets.insert(asset.id.to_string(), asset);
         }
     }
@@ -145,7 +162,33 @@ pub(crate) fn search_page(
             let timecode = assets
                 .get(hit.asset.id.as_str())
                 .and_then(|asset| source_timecode(&asset.media, hit.start));
-            HitView { hit, timecode }
+            let mut hand_tags: Vec<String> = Vec::new();
+            let mut notes: Vec<String> = Vec::new();
+            let touching = annotations
+                .get(hit.asset.id.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|a| {
+                    a.range
+                        .as_ref()
+                        .is_none_or(|range| range.start < hit.end && hit.start < range.end)
+                });
+            for annotation in touching {
+                for tag in &annotation.tags {
+                    if !hand_tags.contains(tag) {
+                        hand_tags.push(tag.clone());
+                    }
+                }
+                if !annotation.note.trim().is_empty() {
+                    notes.push(annotation.note.clone());
+                }
+            }
+            HitView {
+                hit,
+                timecode,
+                hand_tags,
+                notes,
+            }
         })
         .collect();
     Ok(SearchPage {

@@ -10,7 +10,9 @@ use rust_embed::RustEmbed;
 struct WebAssets;
 
 /// Serves `GET /` and the UI's files. The UI keeps its views in the query string
-/// (`/?q=`, `/?asset=`, `/?view=library`), so any other path is a plain 404.
+/// (`/?q=`, `/?asset=`, `/?view=library`): any other page URL (a last segment without a
+/// file extension) is a 404 whose body is the UI, which shows its own not-found view; a
+/// missing file (`/js/nope.js`) is a plain 404.
 pub async fn serve_web(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
@@ -18,6 +20,12 @@ pub async fn serve_web(uri: Uri) -> Response {
         && let Some(response) = embedded(path)
     {
         return response;
+    }
+    let last = path.rsplit('/').next().unwrap_or_default();
+    if !last.contains('.')
+        && let Some(page) = embedded("index.html")
+    {
+        return (StatusCode::NOT_FOUND, page).into_response();
     }
     (StatusCode::NOT_FOUND, "not found").into_response()
 }

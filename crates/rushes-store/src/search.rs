@@ -9,6 +9,7 @@ use rushes_core::{Hit, HitAsset, SearchResponse, Signal};
 use tantivy::Searcher;
 use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
+use tantivy::tokenizer::TextAnalyzer;
 
 use crate::catalog::MomentRow;
 use crate::fusion::{Branch, Fused, Fusion};
@@ -307,6 +308,10 @@ fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize, score_share: f
 /// and produce the highlighted snippets.
 struct Highlighter {
     fields: Vec<(TextField, SnippetGenerator)>,
+    /// Each positive word or phrase as written, with its analyzed tokens: a hit whose
+    /// highlighted words lack one of them reports it as `missing`.
+    words: Vec<(String, Vec<String>)>,
+    analyzer: Option<TextAnalyzer>,
 }
 
 impl Highlighter {
@@ -318,6 +323,15 @@ impl Highlighter {
             .cloned()
             .collect();
         let mut fields = Vec::new();
+        let analyzer = index.text.analyzer(TextField::Ocr).ok();
+        let words = match analyzer.clone() {
+            Some(mut analyzer) => positive
+                .iter()
+                .map(|term| (term.text.clone(), analyzed(&mut analyzer, &term.text)))
+                .filter(|(_, tokens)| !tokens.is_empty())
+                .collect(),
+            None => Vec::new(),
+        };
         if let Some(words) = index.text.build_query(&positive, &[], false)? {
             for field in TextField::ALL {
                 let mut generator =
@@ -326,7 +340,31 @@ impl Highlighter {
                 fields.push((field, generator));
             }
         }
-        Ok(Highlighter { fields })
+        Ok(Highlighter {
+            fields,
+            words,
+            analyzer,
+        })
+    }
+
+    /// The query words (as written) that none of `texts` contains, compared as the index
+    /// analyses them (case, accents and word endings aside).
+    fn missing(&self, texts: &[&str]) -> Vec<String> {
+        let Some(mut analyzer) = self.analyzer.clone() else {
+            return Vec::new();
+        };
+        if self.words.is_empty() {
+            return Vec::new();
+        }
+        let found: HashSet<String> = texts
+            .iter()
+            .flat_map(|text| analyzed(&mut analyzer, text))
+            .collect();
+        self.words
+            .iter()
+            .filter(|(_, tokens)| !tokens.iter().all(|token| found.contains(token)))
+            .map(|(written, _)| written.clone())
+            .collect()
     }
 
     fn generator(&self, field: TextField) -> Option<&SnippetGenerator> {
@@ -425,6 +463,14 @@ impl Highlighter {
             window = line;
         }
         signals.sort();
+        // Only a hit that matched words can lack some (a visual-only hit matched none).
+        let missing = if signals.iter().any(|s| *s != Signal::Visual) {
+            let mut texts: Vec<&str> = others.iter().map(|(_, _, text)| *text).collect();
+            texts.extend(row.transcript.iter().map(|line| line.text.as_str()));
+            self.missing(&texts)
+        } else {
+            Vec::new()
+        };
         let snippet = snippet.unwrap_or_else(|| plain_snippet(row));
         let score = if best_possible > 0.0 {
             (standing.score / best_possible).min(1.0)
@@ -452,6 +498,7 @@ impl Highlighter {
                     .map(str::to_owned),
                 people: Vec::new(),
                 filters: Vec::new(),
+                missing,
             },
             captured_at: row.captured_at,
         }
@@ -489,6 +536,16 @@ fn plain_snippet(row: &MomentRow) -> String {
         .unwrap_or("");
     let short: String = text.chars().take(SNIPPET_CHARS).collect();
     html_escape(&short)
+}
+
+/// Tokens of `text` by `analyzer` (lowercased, folded, stemmed as the index stores them).
+fn analyzed(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push(token.text.clone());
+    }
+    tokens
 }
 
 /// The highlighted HTML of a short text in full (a transcript line, a slate), or the

@@ -332,6 +332,11 @@ impl TextIndex {
         doc
     }
 
+    /// The analyzer of a searchable field, to compare a query's words with matched words.
+    pub(crate) fn analyzer(&self, field: TextField) -> Result<TextAnalyzer, StoreError> {
+        Ok(self.index.tokenizer_for_field(self.fields.text(field))?)
+    }
+
     /// Tokens of `text` as the analyzer of `field` produces them.
     fn tokens(&self, field: Field, text: &str) -> Result<Vec<String>, StoreError> {
         let mut analyzer = self.index.tokenizer_for_field(field)?;

@@ -24,6 +24,8 @@ fn item(path: &str, fps: f64, start_timecode: Option<&str>, start: f64, end: f64
 struct Event3600 {
     number: u32,
     reel: String,
+    /// `V` for picture, `A`/`AA` for sound.
+    track: String,
     source_in: Timecode,
     source_out: Timecode,
     record_in: Timecode,
@@ -51,11 +53,12 @@ fn parse_edl(text: &str) -> (String, String, Vec<Event3600>) {
             columns[0],
             "event number in columns 1-3: {line:?}"
         );
-        assert_eq!((columns[2], columns[3]), ("V", "C"), "{line:?}");
+        assert_eq!(columns[3], "C", "{line:?}");
         let tc = |i: usize| columns[i].parse::<Timecode>().expect("timecode");
         events.push(Event3600 {
             number: columns[0].parse().expect("event number"),
             reel: columns[1].to_string(),
+            track: columns[2].to_string(),
             source_in: tc(4),
             source_out: tc(5),
             record_in: tc(6),
@@ -268,4 +271,32 @@ fn fcpxml_is_well_formed_with_formats_assets_and_a_spine_of_clips() {
     assert_eq!(clips[0].2["offset"], sequence["tcStart"]);
     assert_eq!(find("project")[0].2["name"], "Best <bits>");
     assert_eq!(DocumentFormat::Fcpxml.extension(), "fcpxml");
+}
+
+/// Regression: a WAV interview was listed as a video event; sound-only files are audio events.
+#[test]
+fn edl_lists_a_sound_only_file_as_an_audio_event() {
+    let mut wav = item("/shoot/day2/gaffer_interview.wav", 25.0, None, 1.0, 4.0);
+    wav.media.width = None;
+    wav.media.height = None;
+    wav.media.audio_codec = Some("pcm_s16le".into());
+    wav.media.audio_channels = Some(1);
+    let mut stereo = wav.clone();
+    stereo.media.audio_channels = Some(2);
+    let mut clip = item(
+        "/shoot/day1/A001_C001.mov",
+        25.0,
+        Some("01:00:00:00"),
+        0.0,
+        2.0,
+    );
+    clip.media.video_codec = Some("h264".into());
+    clip.media.audio_codec = Some("aac".into());
+    let text = render_edl("mixed", &[clip, wav, stereo]).expect("edl");
+    let (_, _, events) = parse_edl(&text);
+    let tracks: Vec<&str> = events.iter().map(|e| e.track.as_str()).collect();
+    assert_eq!(tracks, ["V", "A", "AA"], "{text}");
+    // The audio event keeps its source range (00:00:01:00 to 00:00:04:00 at 25).
+    assert_eq!(events[1].source_in.to_string(), "00:00:01:00");
+    assert_eq!(events[1].source_out.to_string(), "00:00:04:00");
 }

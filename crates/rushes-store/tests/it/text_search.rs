@@ -228,3 +228,23 @@ fn paging_with_offset_continues_where_the_first_page_ended() -> TestResult {
     assert_eq!(page2.hits, all.hits[2..4].to_vec());
     Ok(())
 }
+
+/// Regression: "scene 42 take 5" found "SCENE 42 TAKE 3" without a word saying that "5"
+/// did not match (a wrong-take risk); the hit now lists the query words it lacks.
+#[test]
+fn a_hit_lists_the_query_words_it_does_not_contain() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let mut slate = record(video("/footage/day1/A001_C003.mov", 20.0), 2, 10.0);
+    slate.moments[0].ocr_text = "SCENE 42 TAKE 3".into();
+    index.put_asset(&slate)?;
+    index.commit()?;
+
+    let response = search(&index, "scene 42 take 5")?;
+    let first = response.hits.first().ok_or("no hit")?;
+    assert_eq!(first.missing, ["5"], "{first:?}");
+    // Every word found (case and word endings aside): nothing is missing.
+    let exact = search(&index, "Scenes 42 take 3")?;
+    let first = exact.hits.first().ok_or("no hit")?;
+    assert!(first.missing.is_empty(), "{:?}", first.missing);
+    Ok(())
+}
