@@ -9,7 +9,10 @@ const SIZES = [{ width: 1280, height: 720 }, { width: 390, height: 844 }];
 const COLLECTION = 'screenshot picks';
 
 async function thumbsLoaded(page) {
-  await page.waitForFunction(() => [...document.querySelectorAll('img')].every((img) => img.complete), null, { timeout: 20000 });
+  // Lazy images below the fold never load: only the ones on screen count.
+  await page.waitForFunction(() => [...document.querySelectorAll('img')]
+    .filter((img) => { const r = img.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && r.width > 0; })
+    .every((img) => img.complete), null, { timeout: 20000 });
 }
 
 async function api(method, url, body) {

@@ -612,7 +612,8 @@ function showWelcome(q) {
   const indexed = index.assets
     ? `Indexed: ${kinds.join(', ')} — ${index.moments} moment${index.moments === 1 ? '' : 's'}.`
     : 'Nothing indexed yet.';
-  welcome.replaceChildren(
+  // replaceChildren would print a null as "null": the lines that do not apply are left out.
+  welcome.replaceChildren(...[
     el('h2', { class: 'welcome-title', text: 'Search your footage' }),
     el('p', { class: 'welcome-indexed', text: indexed }),
     index.assets ? null : el('p', {}, 'Index a folder of footage: ', el('code', { text: 'rushes index <FOLDER>' }), ', then reload.'),
@@ -620,7 +621,7 @@ function showWelcome(q) {
     index.assets ? el('p', { class: 'muted welcome-tips' }, 'Type words, on-screen text or filters (', el('code', { text: 'kind:video' }), ', ',
       el('code', { text: 'tag:' }), ', ', el('code', { text: 'camera:' }), ', ', el('code', { text: 'date:' }), ', ', el('code', { text: 'scene:42' }), ', ', el('code', { text: 'take:3' }), '). ',
       el('kbd', { text: '/' }), ' focuses the search; arrows and Enter play a result.') : null,
-  );
+  ].filter(Boolean));
   welcome.hidden = false;
 }
 

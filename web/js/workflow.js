@@ -124,7 +124,7 @@ async function collect(name) {
 
 function buildPanel() {
   const tagInput = el('input', { type: 'text', class: 'field tag-input', placeholder: 'add a tag', maxlength: '100', 'aria-label': 'Tag' });
-  const noteInput = el('textarea', { class: 'field note', rows: '2', placeholder: 'note on this range', maxlength: '10000', 'aria-label': 'Note' });
+  const noteInput = el('textarea', { class: 'field note', rows: '2', placeholder: 'note', maxlength: '10000', 'aria-label': 'Note' });
   const collectionInput = el('input', { type: 'text', class: 'field collection-input', list: 'collection-names', placeholder: 'collection name', maxlength: '200', 'aria-label': 'Collection' });
   noteInput.addEventListener('input', () => { warnedUnsaved = false; });
   panel.replaceChildren(
