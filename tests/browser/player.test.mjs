@@ -129,16 +129,17 @@ test('in and out marks: a tag, a collection entry and an EDL export carry the tr
   assert.ok(tagged && tagged.range, JSON.stringify(annotations));
   assert.ok(Math.abs(tagged.range.start - 1.2) < 1e-6 && Math.abs(tagged.range.end - 2.1) < 1e-6, JSON.stringify(tagged.range));
 
-  await page.fill('#player-workflow .collection-input', 'trimmed picks');
+  const collection = `trimmed picks ${Date.now()}`; // a new one, also on an index used before
+  await page.fill('#player-workflow .collection-input', collection);
   await page.click('#player-workflow .collect-form button');
-  await page.waitForFunction(() => document.querySelector('#player-workflow .wf-status').textContent === 'Added to trimmed picks');
+  await page.waitForFunction((name) => document.querySelector('#player-workflow .wf-status').textContent === `Added to ${name}`, collection);
   // The same range again: it is already there.
   await page.click('#player-workflow .collect-form button');
-  await page.waitForFunction(() => document.querySelector('#player-workflow .wf-status').textContent === 'Already in trimmed picks');
+  await page.waitForFunction((name) => document.querySelector('#player-workflow .wf-status').textContent === `Already in ${name}`, collection);
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => !document.querySelector('#player').open);
 
-  await page.goto(`${BASE}/?collection=${encodeURIComponent('trimmed picks')}`);
+  await page.goto(`${BASE}/?collection=${encodeURIComponent(collection)}`);
   await page.waitForSelector('.collection-item');
   assert.equal(await page.locator('.collection-item').count(), 1);
   assert.match(await page.textContent('.collection-item .source-range'), /01:00:01:02 – 01:00:02:01/);

@@ -61,8 +61,11 @@ function renderAnnotations(list, keepNote = false) {
     }
   }
   const note = isStill(current) ? whole : here;
+  // A note being written stays in the box (for the new range); a saved one gives way to the
+  // new range's own note.
+  const writing = keepNote && noteUnsaved();
   savedNote = note ? note.note : '';
-  if (!keepNote || !noteUnsaved()) noteBox().value = savedNote;
+  if (!writing) noteBox().value = savedNote;
   showScope();
 }
 
