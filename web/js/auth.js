@@ -50,6 +50,20 @@ export const sessionReady = (async () => {
   }
 })();
 
+// The session cookie lasts 12 hours and ends when the server restarts: renew it while the
+// page is open, and when it is shown again, so thumbnails and media keep loading.
+const SESSION_RENEW_MS = 60 * 60 * 1000;
+
+function renewSession() {
+  const token = storedToken();
+  if (token) openSession(token).catch(() => {});
+}
+
+setInterval(renewSession, SESSION_RENEW_MS);
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'visible') renewSession();
+});
+
 function buildDialog() {
   const dialog = document.createElement('dialog');
   dialog.id = 'auth-dialog';

@@ -142,8 +142,8 @@ pub struct SearchArgs {
     /// Search by an image instead of (or as well as) text.
     #[arg(long, value_name = "FILE")]
     pub image: Option<PathBuf>,
-    /// How many hits.
-    #[arg(long, short = 'n', default_value_t = 20)]
+    /// How many hits (1 to 200, as the API allows).
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = hit_limit)]
     pub limit: usize,
     /// At most this many hits from one file (0: no limit).
     #[arg(long, default_value_t = 3)]
@@ -163,7 +163,8 @@ pub struct SimilarArgs {
     pub target: String,
     #[command(flatten)]
     pub location: IndexLocation,
-    #[arg(long, short = 'n', default_value_t = 20)]
+    /// How many hits (1 to 200, as the API allows).
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = hit_limit)]
     pub limit: usize,
     #[arg(long)]
     pub json: bool,
@@ -208,6 +209,30 @@ pub struct ServeArgs {
     /// --addr gets a random token, printed once; loopback stays open.
     #[arg(long, env = "RUSHES_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Also answer requests addressed to this name (repeatable; the env var takes a
+    /// comma-separated list), e.g. a reverse proxy's or the machine's name. localhost,
+    /// loopback addresses and the --addr address are always accepted; any other name gets
+    /// 421, so that a web page cannot reach the server by rebinding its own name.
+    #[arg(
+        long = "allow-host",
+        value_name = "NAME",
+        env = "RUSHES_ALLOW_HOSTS",
+        value_delimiter = ',',
+        value_parser = allowed_host
+    )]
+    pub allow_hosts: Vec<rushes_server::AllowedHost>,
+}
+
+/// `--limit` of search and similar: the API's rule (`rushes_server::check_result_limit`).
+fn hit_limit(text: &str) -> Result<usize, String> {
+    let limit = text
+        .parse::<usize>()
+        .map_err(|_| format!("{text:?} is not a whole number"))?;
+    rushes_server::check_result_limit(limit, rushes_server::MAX_LIMIT)
+}
+
+fn allowed_host(text: &str) -> Result<rushes_server::AllowedHost, String> {
+    rushes_server::AllowedHost::new(text).map_err(|error| error.to_string())
 }
 
 #[derive(Debug, Subcommand)]

@@ -160,7 +160,7 @@ fn search(args: SearchArgs, models_dir: PathBuf) -> Result<ExitCode> {
     let searcher = open_searcher(&args.location.index, models_dir, !args.no_visual)?;
     let request = SearchRequest {
         query: args.query.clone(),
-        limit: args.limit.clamp(1, 1000),
+        limit: args.limit,
         per_asset: args.per_asset,
         ..SearchRequest::default()
     };
@@ -200,7 +200,7 @@ fn similar(args: SimilarArgs, models_dir: PathBuf) -> Result<ExitCode> {
     };
     let searcher = open_searcher(&args.location.index, models_dir, true)?;
     let request = SearchRequest {
-        limit: args.limit.clamp(1, 1000),
+        limit: args.limit,
         ..SearchRequest::default()
     };
     let response = searcher.similar(&id, seconds, &request)?;
@@ -372,6 +372,7 @@ fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
             models: model_config(models_dir, 2, true, false),
         },
         access_token,
+        allowed_hosts: args.allow_hosts,
         ..rushes_server::ServerConfig::default()
     };
     let state =

@@ -138,6 +138,25 @@ fn serialize_path_lossy<S: serde::Serializer>(path: &Path, out: S) -> Result<S::
     out.serialize_str(&path.to_string_lossy())
 }
 
+/// A file's modification time in whole seconds since the Unix epoch, as [`Asset::mtime`]
+/// records it (0 when the file system does not say).
+pub fn mtime_seconds(metadata: &std::fs::Metadata) -> i64 {
+    metadata
+        .modified()
+        .ok()
+        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|duration| duration.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl Asset {
+    /// Whether the file `metadata` describes (a symbolic link followed) is still the one
+    /// indexed: same size and modification time.
+    pub fn matches_file(&self, metadata: &std::fs::Metadata) -> bool {
+        metadata.is_file() && metadata.len() == self.size && mtime_seconds(metadata) == self.mtime
+    }
+}
+
 /// Bytes read from each end of a file by [`content_hash`].
 const HASH_WINDOW: u64 = 1 << 20;
 

@@ -9,7 +9,7 @@ pub mod progress;
 pub mod record;
 pub mod timecode;
 
-pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash};
+pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash, mtime_seconds};
 pub use face::{FaceRect, PersonInMoment};
 pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};

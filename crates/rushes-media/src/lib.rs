@@ -26,7 +26,10 @@ pub use export::{Crop, ExportOptions, export_clip};
 pub use probe::{ffmpeg_version, media_info_from_ffprobe, probe};
 pub use shots::ShotDetector;
 pub use sniff::{kind_from_extension, sniff};
-pub use still::{ExifFacts, apply_orientation, load_still, read_exif};
+pub use still::{
+    ExifFacts, MAX_STILL_PIXELS, apply_orientation, check_still_dimensions, decode_image_bytes,
+    load_still, read_exif,
+};
 pub use thumbnail::{encode_thumbnail, write_thumbnail};
 pub use transcript::{
     ParsedSubtitles, extract_subtitle_streams, find_sidecars, parse_subtitles, read_sidecar,

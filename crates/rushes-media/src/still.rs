@@ -4,11 +4,62 @@
 use std::io::{BufReader, Cursor};
 use std::path::Path;
 
-use image::{DynamicImage, ImageFormat, ImageReader, RgbImage};
+use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader, RgbImage};
 use rushes_core::MediaInfo;
 
 use crate::MediaError;
 use crate::tools::{PROBE_TIMEOUT, ffmpeg_command, run_with_timeout};
+
+/// Most pixels a still may declare. A header that claims more is refused before anything
+/// is decoded — in indexing (probing and loading a still) and in image search (an upload) —
+/// so a few bytes claiming 11000×11000 pixels (363 MB decoded) cannot take the memory.
+/// 100 × 2^20 (104.9 MP) still takes the largest camera stills (a Fujifilm GFX100's 102 MP).
+pub const MAX_STILL_PIXELS: u64 = 100 << 20;
+
+/// Refuses declared dimensions over [`MAX_STILL_PIXELS`] (a decompression bomb, or a
+/// header that lies).
+pub fn check_still_dimensions(width: u32, height: u32) -> Result<(), MediaError> {
+    let pixels = u64::from(width) * u64::from(height);
+    if pixels > MAX_STILL_PIXELS {
+        return Err(MediaError::ImplausibleMetadata(format!(
+            "{width}×{height} pixels declared (at most {} megapixels are decoded)",
+            MAX_STILL_PIXELS >> 20
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes what `reader` holds after checking the dimensions its header declares, so that
+/// nothing is allocated for an image over [`MAX_STILL_PIXELS`]; the image crate's own
+/// allocation budget (as `ImageReader::decode` applies it) holds too.
+fn decode_checked<R: std::io::BufRead + std::io::Seek>(
+    reader: ImageReader<R>,
+    path: &Path,
+) -> Result<DynamicImage, MediaError> {
+    let decoder = reader.into_decoder().map_err(|e| image_error(path, e))?;
+    let (width, height) = decoder.dimensions();
+    check_still_dimensions(width, height)?;
+    image::Limits::default()
+        .reserve(decoder.total_bytes())
+        .map_err(|e| image_error(path, e))?;
+    DynamicImage::from_decoder(decoder).map_err(|e| image_error(path, e))
+}
+
+/// Decodes an image held in memory (an upload to image search) to RGB, refusing one whose
+/// header declares more than [`MAX_STILL_PIXELS`] before decoding it. Not an image:
+/// [`MediaError::Unsupported`] or [`MediaError::Corrupt`]; too many pixels:
+/// [`MediaError::ImplausibleMetadata`].
+pub fn decode_image_bytes(bytes: &[u8]) -> Result<RgbImage, MediaError> {
+    let reader = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| MediaError::Corrupt(e.to_string()))?;
+    if reader.format().is_none() {
+        return Err(MediaError::Unsupported(String::from(
+            "image format not recognised",
+        )));
+    }
+    Ok(decode_checked(reader, Path::new("the uploaded image"))?.into_rgb8())
+}
 
 /// What EXIF says about a still.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -29,6 +80,7 @@ pub(crate) fn probe_still(path: &Path) -> Result<MediaInfo, MediaError> {
         let reader = open_reader(path)?;
         let format = reader.format();
         let (width, height) = reader.into_dimensions().map_err(|e| image_error(path, e))?;
+        check_still_dimensions(width, height)?;
         let name = format.map(|f| f.extensions_str().first().copied().unwrap_or("image"));
         (name.unwrap_or("image").to_string(), width, height)
     };
@@ -62,9 +114,7 @@ pub fn load_still(path: &Path, max_side: u32) -> Result<RgbImage, MediaError> {
     let mut image = if is_heif(path)? {
         decode_heif_with_ffmpeg(path)? // ffmpeg applies the container's rotation itself
     } else {
-        let decoded = open_reader(path)?
-            .decode()
-            .map_err(|e| image_error(path, e))?;
+        let decoded = decode_checked(open_reader(path)?, path)?;
         apply_orientation(decoded, read_exif(path).orientation)
     };
     if max_side > 0 && image.width().max(image.height()) > max_side {

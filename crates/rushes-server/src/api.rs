@@ -225,11 +225,7 @@ pub(crate) fn check_limit(
 ) -> Result<usize, ApiError> {
     match limit {
         None => Ok(default),
-        Some(0) => Err(ApiError::bad_request("limit must be at least 1")),
-        Some(n) if n > max => Err(ApiError::bad_request(format!(
-            "limit must be at most {max}"
-        ))),
-        Some(n) => Ok(n),
+        Some(n) => crate::check_result_limit(n, max).map_err(ApiError::bad_request),
     }
 }
 
@@ -298,8 +294,35 @@ pub struct ImageParams {
     q: String,
 }
 
+/// How an image upload is sent: the only two `Content-Type`s image search reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Upload {
+    /// `multipart/form-data`: the image is the form's first file (or its `image` field).
+    Form,
+    /// `image/*`: the body is the image.
+    Image,
+}
+
+/// The kind of upload a `Content-Type` names, if image search reads it. Anything else
+/// (text/plain, which a page of another site may send without asking first) is refused.
+fn upload_kind(content_type: Option<&axum::http::HeaderValue>) -> Option<Upload> {
+    let value = content_type?.to_str().ok()?;
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let (kind, subtype) = essence.split_once('/')?;
+    if kind.eq_ignore_ascii_case("multipart") && subtype.eq_ignore_ascii_case("form-data") {
+        Some(Upload::Form)
+    } else if kind.eq_ignore_ascii_case("image") && !subtype.is_empty() {
+        Some(Upload::Image)
+    } else {
+        None
+    }
+}
+
 /// `POST /api/search/image`: a multipart form with an image file, or the image as the raw
-/// body. Optional `q` (filters) and `limit` in the query string.
+/// body with an `image/*` type. Optional `q` (filters) and `limit` in the query string.
+/// Answers "visual search off" before reading the body, and refuses an image whose header
+/// declares more pixels than indexing decodes ([`rushes_media::MAX_STILL_PIXELS`]) before
+/// decoding it.
 pub async fn search_image(
     State(state): State<AppState>,
     params: Result<Query<ImageParams>, QueryRejection>,
@@ -308,20 +331,24 @@ pub async fn search_image(
     let Query(params) = params?;
     check_query(&params.q)?;
     let limit = check_limit(params.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
-    let is_multipart = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| value.starts_with("multipart/form-data"));
-    let bytes = if is_multipart {
-        let mut form = Multipart::from_request(request, &state)
-            .await
-            .map_err(|rejection| {
-                ApiError::new(rejection.status(), "bad_request", rejection.body_text())
-            })?;
-        first_file(&mut form).await?
-    } else {
-        Bytes::from_request(request, &state).await?
+    if let Some(notice) = state.engine().visual_notice() {
+        return Err(crate::engine::visual_off(notice));
+    }
+    let bytes = match upload_kind(request.headers().get(header::CONTENT_TYPE)) {
+        Some(Upload::Form) => {
+            let mut form = Multipart::from_request(request, &state)
+                .await
+                .map_err(|rejection| {
+                    ApiError::new(rejection.status(), "bad_request", rejection.body_text())
+                })?;
+            first_file(&mut form).await?
+        }
+        Some(Upload::Image) => Bytes::from_request(request, &state).await?,
+        None => {
+            return Err(ApiError::unsupported_media(
+                "send the image as multipart/form-data or with an image/* Content-Type",
+            ));
+        }
     };
     if bytes.is_empty() {
         return Err(ApiError::bad_request("no image in the request"));
@@ -332,16 +359,22 @@ pub async fn search_image(
         ..SearchRequest::default()
     };
     let page = blocking(&state, move |engine| {
-        let image = image::load_from_memory(&bytes)
-            .map_err(|error| {
-                ApiError::unsupported_media(format!("not an image this server can read: {error}"))
-            })?
-            .to_rgb8();
+        let image = rushes_media::decode_image_bytes(&bytes).map_err(upload_error)?;
         let response = engine.search_image(&image, &search)?;
         search_page(engine, response, 0, limit)
     })
     .await?;
     Ok(Json(page))
+}
+
+/// An upload that does not decode: 413 when it declares too many pixels, else 415.
+fn upload_error(error: rushes_media::MediaError) -> ApiError {
+    match error {
+        rushes_media::MediaError::ImplausibleMetadata(reason) => {
+            ApiError::too_large(format!("the image is too large to search by: {reason}"))
+        }
+        other => ApiError::unsupported_media(format!("not an image this server can read: {other}")),
+    }
 }
 
 /// The bytes of the first file field (or the field named `image`) of a form.

@@ -75,7 +75,7 @@ fn ingest_error(error: IngestError) -> ApiError {
     }
 }
 
-fn visual_off(message: &str) -> ApiError {
+pub(crate) fn visual_off(message: &str) -> ApiError {
     ApiError::new(
         axum::http::StatusCode::CONFLICT,
         "visual_search_off",

@@ -25,6 +25,8 @@ pub enum ServerError {
     },
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    #[error("cannot set up access control: {0}")]
+    Access(crate::auth::AccessTokenError),
 }
 
 /// An error answered to an HTTP client: a status, a stable machine-readable code and a

@@ -10,11 +10,12 @@ mod events;
 mod jobs;
 mod media;
 mod people_api;
+mod site;
 mod thumbs;
 mod web;
 mod workflow_api;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,15 +28,28 @@ use rushes_core::{Asset, AssetId};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
-pub use auth::{AccessToken, AccessTokenError, SESSION_COOKIE, needs_token, token_for};
+pub use auth::{
+    AccessToken, AccessTokenError, SESSION_COOKIE, SESSION_SECONDS, needs_token, token_for,
+};
 pub use engine::EngineConfig;
 pub use error::{ApiError, ServerError};
 pub use media::{Playback, playback_for};
+pub use site::{AllowedHost, AllowedHostError};
 
 /// Longest query string accepted, in bytes.
 pub const MAX_QUERY_BYTES: usize = 1024;
-/// Most hits one search request may ask for.
+/// Most hits one search request may ask for, from the API (`limit=`) or the CLI (`--limit`).
 pub const MAX_LIMIT: usize = 200;
+
+/// Checks a requested number of results: at least 1, at most `max`. One rule, with one
+/// message, for the API (`limit=`, answered 400) and the CLI (`rushes search --limit`).
+pub fn check_result_limit(limit: usize, max: usize) -> Result<usize, String> {
+    match limit {
+        0 => Err(String::from("limit must be at least 1")),
+        n if n > max => Err(format!("limit must be at most {max}")),
+        n => Ok(n),
+    }
+}
 /// Largest image accepted by `POST /api/search/image`.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
@@ -55,6 +69,9 @@ pub struct ServerConfig {
     pub engine: engine::EngineConfig,
     /// The token every data request must carry; `None` leaves the server open (loopback).
     pub access_token: Option<AccessToken>,
+    /// Names accepted in `Host` besides localhost, loopback addresses and the address
+    /// listened on (`--allow-host`: a reverse proxy's name, the machine's name).
+    pub allowed_hosts: Vec<AllowedHost>,
 }
 
 impl Default for ServerConfig {
@@ -65,6 +82,7 @@ impl Default for ServerConfig {
             ffmpeg: PathBuf::from("ffmpeg"),
             engine: engine::EngineConfig::default(),
             access_token: None,
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -78,6 +96,10 @@ pub struct AppState {
     config: Arc<ServerConfig>,
     index_dir: Arc<PathBuf>,
     exports: Arc<jobs::ExportJobs>,
+    /// The address the server listens on, once bound: `Host` may name it.
+    listening_on: Option<IpAddr>,
+    /// The token and session key, when the server needs a token.
+    access: Option<Arc<auth::Access>>,
 }
 
 impl AppState {
@@ -86,6 +108,12 @@ impl AppState {
         if !index_dir.is_dir() {
             return Err(ServerError::IndexMissing(index_dir));
         }
+        let access = match &config.access_token {
+            Some(token) => Some(Arc::new(
+                auth::Access::new(token.clone()).map_err(ServerError::Access)?,
+            )),
+            None => None,
+        };
         let engine = engine::Engine::open(&index_dir, &config.engine)?;
         let proxies = media::ProxyCache::new(index_dir.join("proxies"), config.ffmpeg.clone());
         Ok(AppState {
@@ -94,7 +122,16 @@ impl AppState {
             config: Arc::new(config),
             exports: jobs::jobs_for(&index_dir),
             index_dir: Arc::new(index_dir),
+            listening_on: None,
+            access,
         })
+    }
+
+    /// The same state for a server listening on `ip`, which requests may then name in
+    /// `Host` ([`serve`] sets it once bound; on 0.0.0.0 or [::] any address is accepted).
+    pub fn listening_on(mut self, ip: IpAddr) -> AppState {
+        self.listening_on = Some(ip);
+        self
     }
 
     pub fn index_dir(&self) -> &Path {
@@ -137,7 +174,8 @@ impl AppState {
     }
 }
 
-/// The whole HTTP surface: `/api/*`, `/media/*`, `/thumbs/*` and the web UI.
+/// The whole HTTP surface: `/api/*`, `/media/*`, `/thumbs/*` and the web UI. Every request
+/// must name this server in `Host` and must not be a cross-site write (`site.rs`).
 pub fn router(state: AppState) -> Router {
     let timeout = TimeoutLayer::with_status_code(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -192,7 +230,7 @@ pub fn router(state: AppState) -> Router {
         .route("/faces/{id}/split", post(people_api::split_face))
         .route(
             "/session",
-            post(auth::create_session).with_state(state.config.access_token.clone()),
+            post(auth::create_session).with_state(state.access.clone()),
         )
         .fallback(api::unknown_endpoint)
         .layer(timeout)
@@ -209,8 +247,14 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(web::serve_web)
         .layer(axum::middleware::from_fn_with_state(
-            state.config.access_token.clone(),
+            state.access.clone(),
             auth::require_token,
+        ))
+        // Outside the token check: a misdirected or cross-site request is refused before
+        // anything else is looked at.
+        .layer(axum::middleware::from_fn_with_state(
+            site::SiteGuard::new(state.listening_on, &state.config.allowed_hosts),
+            site::check_site,
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -242,7 +286,7 @@ pub async fn serve(state: AppState, addr: SocketAddr) -> Result<(), ServerError>
         "rushes is serving {} at http://{bound}/",
         state.index_dir().display()
     );
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state.listening_on(bound.ip())))
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(ServerError::Serve)?;

@@ -4,6 +4,11 @@
 //! files a browser can play natively, and serves a playable file whose container timeline
 //! starts late (an MP4 with an edit list or `-output_ts_offset`) as a copy remuxed to start
 //! at 0, so the player's `currentTime` counts from the first frame as moment times do.
+//!
+//! Nothing is served from a source that is no longer the file indexed (its size or
+//! modification time differ, or a symbolic link now points at something else): 409
+//! `changed_since_indexed`. A Range of several parts or of a unit other than bytes is
+//! ignored (200 with the whole file, as RFC 9110 allows) rather than refused.
 
 use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
@@ -11,7 +16,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::extract::{FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::{Asset, AssetId, AssetKind, MediaInfo};
 use serde::Serialize;
@@ -109,7 +114,7 @@ pub async fn get_original(
     RequestedAsset(asset): RequestedAsset,
     request: Request,
 ) -> Result<Response, ApiError> {
-    still_on_disk(&asset)?;
+    unchanged_since_indexed(&asset).await?;
     if asset.kind == AssetKind::Video && state.proxies().starts_late(&asset).await {
         let rebased = state
             .proxies()
@@ -118,6 +123,9 @@ pub async fn get_original(
         return serve_file(&rebased, request).await;
     }
     let mut response = serve_file(&asset.path, request).await?;
+    // Checked again once the file is open: a swap between the first check and the open
+    // would otherwise be served.
+    unchanged_since_indexed(&asset).await?;
     // `.mov` is the same ISO media family as mp4; browsers play it when told so.
     if asset
         .path
@@ -141,7 +149,7 @@ pub async fn get_proxy(
             "stills have no proxy; use the thumbnail",
         ));
     }
-    still_on_disk(&asset)?;
+    unchanged_since_indexed(&asset).await?;
     let proxy = state
         .proxies()
         .ensure_made(&asset, ProxyRecipe::Transcode)
@@ -149,18 +157,53 @@ pub async fn get_proxy(
     serve_file(&proxy, request).await
 }
 
-/// 404 when the asset's file is gone from where the index last saw it.
-fn still_on_disk(asset: &Asset) -> Result<(), ApiError> {
-    if asset.path.is_file() {
+/// 404 when the asset's file is gone from where the index last saw it; 409 when what is
+/// there now (a symbolic link followed: what would be served) is not the file indexed.
+async fn unchanged_since_indexed(asset: &Asset) -> Result<(), ApiError> {
+    let metadata = match tokio::fs::metadata(&asset.path).await {
+        Ok(metadata) => metadata,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ApiError::not_found(format!(
+                "the file is no longer at {}",
+                asset.path.display()
+            )));
+        }
+        Err(error) => {
+            return Err(ApiError::internal(
+                "reading the media file's metadata",
+                error,
+            ));
+        }
+    };
+    if asset.matches_file(&metadata) {
         return Ok(());
     }
-    Err(ApiError::not_found(format!(
-        "the file is no longer at {}",
-        asset.path.display()
-    )))
+    tracing::warn!(path = %asset.path.display(), "not serving a file that changed since it was indexed");
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "changed_since_indexed",
+        format!(
+            "{} changed since it was indexed (size or modification time differ): run rushes index",
+            asset.path.display()
+        ),
+    ))
 }
 
-async fn serve_file(path: &FsPath, request: Request) -> Result<Response, ApiError> {
+/// Drops a Range header that asks for several ranges or for a unit other than bytes:
+/// RFC 9110 lets a server ignore it and send the whole file (200), which every client
+/// understands, where `ServeFile` would refuse it (416). A single byte range stays.
+fn ignore_unsupported_range(request: &mut Request) {
+    let supported = request.headers().get(header::RANGE).is_none_or(|value| {
+        let value = value.as_bytes();
+        value.len() > 6 && value[..6].eq_ignore_ascii_case(b"bytes=") && !value.contains(&b',')
+    });
+    if !supported {
+        request.headers_mut().remove(header::RANGE);
+    }
+}
+
+async fn serve_file(path: &FsPath, mut request: Request) -> Result<Response, ApiError> {
+    ignore_unsupported_range(&mut request);
     let response = ServeFile::new(path)
         .oneshot(request)
         .await

@@ -62,3 +62,38 @@ fn collection_listings_explain_their_options() {
         );
     }
 }
+
+// Regression (issue 18): `rushes search --limit 0` silently meant 1 while the API answers
+// `limit=0` with 400. One rule, one bound (rushes_server::MAX_LIMIT), one message.
+#[test]
+fn a_limit_of_0_or_over_the_api_maximum_is_refused_as_the_api_refuses_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let index = dir.path().join("index");
+    let index = index.to_str().expect("utf-8");
+    let over = (rushes_server::MAX_LIMIT + 1).to_string();
+    for (args, message) in [
+        (
+            vec!["search", "crowd", "--limit", "0"],
+            "limit must be at least 1",
+        ),
+        (
+            vec!["search", "crowd", "-n", over.as_str()],
+            "limit must be at most 200",
+        ),
+        (
+            vec!["similar", "0123456789abcdef", "-n", "0"],
+            "limit must be at least 1",
+        ),
+        (
+            vec!["search", "crowd", "--limit=lots"],
+            "is not a whole number",
+        ),
+    ] {
+        let mut args = args;
+        args.extend(["--index", index]);
+        let output = rushes(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: {stderr}");
+    }
+}

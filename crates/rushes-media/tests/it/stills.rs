@@ -140,3 +140,47 @@ fn heic_that_ffmpeg_cannot_decode_is_a_clear_unsupported_error() -> TestResult {
     }
     Ok(())
 }
+
+// Regression (issue 18): an upload declaring 11000×11000 pixels in a few hundred bytes was
+// decoded whole (750 MB) before image search answered. The declared size is checked first:
+// decoding this PNG would allocate the image and then fail on its short data (`Corrupt`),
+// so `ImplausibleMetadata` proves nothing was decoded.
+#[test]
+fn an_image_declaring_too_many_pixels_is_refused_before_it_is_decoded() -> TestResult {
+    let bomb = rushes_testkit::png_declaring(11_000, 11_000);
+    assert!(bomb.len() < 100);
+    match rushes_media::decode_image_bytes(&bomb) {
+        Err(MediaError::ImplausibleMetadata(reason)) => {
+            assert!(reason.contains("11000×11000"), "{reason}");
+        }
+        other => panic!("expected a refusal of the declared size, got {other:?}"),
+    }
+    // Indexing refuses the same file by the same cap, before decoding.
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("bomb.png");
+    std::fs::write(&path, &bomb)?;
+    assert!(matches!(
+        probe(&path, AssetKind::Image),
+        Err(MediaError::ImplausibleMetadata(_))
+    ));
+    assert!(matches!(
+        load_still(&path, 960),
+        Err(MediaError::ImplausibleMetadata(_))
+    ));
+    // The cap itself: the largest camera stills pass, one pixel more does not.
+    assert!(rushes_media::check_still_dimensions(11_648, 8_736).is_ok());
+    let side = 10_240u32;
+    assert!(u64::from(side) * u64::from(side) == rushes_media::MAX_STILL_PIXELS);
+    assert!(rushes_media::check_still_dimensions(side, side).is_ok());
+    assert!(rushes_media::check_still_dimensions(side, side + 1).is_err());
+    // A small image within the cap decodes.
+    let mut png = Vec::new();
+    upright_card().write_to(&mut Cursor::new(&mut png), ImageFormat::Png)?;
+    let decoded = rushes_media::decode_image_bytes(&png)?;
+    assert_eq!(decoded.dimensions(), upright_card().dimensions());
+    assert!(matches!(
+        rushes_media::decode_image_bytes(b"hello, not a picture"),
+        Err(MediaError::Unsupported(_))
+    ));
+    Ok(())
+}

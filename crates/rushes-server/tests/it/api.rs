@@ -306,32 +306,97 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
     )
     .await?;
 
+    // Regression (issue 18): with visual search off, every upload is answered so before
+    // its body is read — a body that fails when read proves it was not.
     let jpeg = slate_frame_jpeg(&library)?;
-    let request = Request::post("/api/search/image")
-        .header(header::CONTENT_TYPE, "image/jpeg")
-        .body(Body::from(jpeg))?;
-    assert_error(
-        send(&state, request).await?,
-        StatusCode::CONFLICT,
-        "visual_search_off",
-    )
-    .await?;
+    let unreadable = || {
+        Body::from_stream(tokio_stream::iter([Err::<Vec<u8>, std::io::Error>(
+            std::io::Error::other("the body was read"),
+        )]))
+    };
+    for (content_type, body) in [
+        ("image/jpeg", Body::from(jpeg)),
+        ("image/png", unreadable()),
+        ("text/plain", unreadable()),
+    ] {
+        let request = Request::post("/api/search/image")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(body)?;
+        assert_error(
+            send(&state, request).await?,
+            StatusCode::CONFLICT,
+            "visual_search_off",
+        )
+        .await?;
+    }
+    Ok(())
+}
 
-    let not_an_image =
-        Request::post("/api/search/image").body(Body::from("hello, not a picture"))?;
+// Regression (issue 18): image search took any content type (text/plain too, which needs
+// no preflight) and decoded whatever it got: a 353 KB PNG declaring 11000×11000 pixels took
+// the server from 44 MB to 750 MB. Only multipart or image/* is read, and the declared size
+// is checked against indexing's cap (rushes_media::MAX_STILL_PIXELS) before decoding.
+#[tokio::test]
+async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap() -> TestResult {
+    let library = library()?;
+    let state = crate::support::visual_state(&library)?;
+    let upload = |content_type: &str, body: Vec<u8>| {
+        Request::post("/api/search/image")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+    };
+    // A real frame searches.
+    let jpeg = slate_frame_jpeg(&library)?;
+    let response = send(&state, upload("image/jpeg", jpeg.clone())?).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(crate::support::json(response).await?["hits"].is_array());
+
+    for content_type in [
+        "text/plain",
+        "application/octet-stream",
+        "application/x-www-form-urlencoded",
+        "imagex/png",
+    ] {
+        let message = assert_error(
+            send(&state, upload(content_type, jpeg.clone())?).await?,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media",
+        )
+        .await?;
+        assert!(message.contains("image/*"), "{content_type}: {message}");
+    }
+    let missing = Request::post("/api/search/image").body(Body::from(jpeg))?;
+    assert_eq!(
+        send(&state, missing).await?.status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     assert_error(
-        send(&state, not_an_image).await?,
+        send(
+            &state,
+            upload("image/png", b"hello, not a picture".to_vec())?,
+        )
+        .await?,
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media",
     )
     .await?;
 
+    // A PNG of a few dozen bytes declaring 11000×11000 pixels: refused by its header. Had
+    // it been decoded, the short image data would have failed as corrupt (415) after
+    // allocating 363 MB; 413 with the declared size says it never got that far.
+    let bomb = rushes_testkit::png_declaring(11_000, 11_000);
+    assert!(bomb.len() < 100);
+    let message = assert_error(
+        send(&state, upload("image/png", bomb)?).await?,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    )
+    .await?;
+    assert!(message.contains("11000×11000"), "{message}");
+
     let huge = vec![0u8; rushes_server::MAX_UPLOAD_BYTES + 1024];
-    let too_large = Request::post("/api/search/image")
-        .header(header::CONTENT_TYPE, "image/jpeg")
-        .body(Body::from(huge))?;
     assert_error(
-        send(&state, too_large).await?,
+        send(&state, upload("image/jpeg", huge)?).await?,
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_large",
     )
@@ -342,7 +407,7 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
 #[tokio::test]
 async fn image_search_accepts_a_multipart_form() -> TestResult {
     let library = library()?;
-    let state = state(&library)?;
+    let state = crate::support::visual_state(&library)?;
     let jpeg = slate_frame_jpeg(&library)?;
     let boundary = "rushes-test-boundary";
     let mut body = format!(
@@ -357,13 +422,9 @@ async fn image_search_accepts_a_multipart_form() -> TestResult {
             format!("multipart/form-data; boundary={boundary}"),
         )
         .body(Body::from(body))?;
-    // The form is read and the image decoded; this index has no vectors, so the answer is
-    // the visual-search-off explanation rather than a form or decoding error.
-    assert_error(
-        send(&state, request).await?,
-        StatusCode::CONFLICT,
-        "visual_search_off",
-    )
-    .await?;
+    // The form is read, the image decoded and searched with.
+    let response = send(&state, request).await?;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(crate::support::json(response).await?["hits"].is_array());
     Ok(())
 }

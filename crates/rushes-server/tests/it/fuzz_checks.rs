@@ -4,7 +4,7 @@
 //! answers 200 or a 4xx with the JSON error shape, never a 5xx.
 
 use axum::body::Body;
-use axum::http::{Request, Uri};
+use axum::http::{Request, Uri, header};
 use rushes_server::{AppState, router};
 use tower::ServiceExt;
 
@@ -37,7 +37,10 @@ pub async fn check_search_query_string(state: &AppState, bytes: &[u8]) {
     let Ok(uri) = format!("/api/search?{query}").parse::<Uri>() else {
         return;
     };
-    let Ok(request) = Request::get(uri).body(Body::empty()) else {
+    let Ok(request) = Request::get(uri)
+        .header(header::HOST, "localhost")
+        .body(Body::empty())
+    else {
         return;
     };
     let Ok(response) = router(state.clone()).oneshot(request).await;

@@ -217,9 +217,9 @@ async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_fram
     ])?;
     let late_start: f64 = probe(&late, &["-show_entries", "format=start_time"])?.parse()?;
     assert!(late_start > 9.9, "the remade file starts at {late_start} s");
-    std::fs::rename(&late, &library.slate.path)?;
+    let late_asset = crate::support::add_mp4(&library, &late, 4.0)?;
 
-    let uri = format!("/media/{}", library.slate.id);
+    let uri = format!("/media/{}", late_asset.id);
     let response = get(&state, &uri).await?;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.headers()[header::CONTENT_TYPE], "video/mp4");
@@ -246,7 +246,7 @@ async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_fram
     };
     assert_eq!(
         frames(&served)?,
-        frames(&library.slate.path)?,
+        frames(&late)?,
         "remuxed, not re-encoded or cut"
     );
     assert_eq!(probe_codec(&served)?, "h264");
@@ -276,4 +276,81 @@ async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once() -> TestR
     assert_eq!(probe_codec(&proxies[0])?, "h264");
 
     first_ten_bytes_by_range(&state, &uri).await
+}
+
+// Regression (issue 18): /media served whatever was at the indexed path now, following
+// symbolic links, so a file replaced after indexing (even by a link to a system file) was
+// served as the asset. Now: 409 until `rushes index` has seen the new file.
+#[tokio::test]
+async fn a_file_changed_since_it_was_indexed_is_not_served() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let slate = format!("/media/{}", library.slate.id);
+    assert_eq!(get(&state, &slate).await?.status(), StatusCode::OK);
+
+    // The file swapped for a symbolic link to another file.
+    std::fs::remove_file(&library.slate.path)?;
+    std::os::unix::fs::symlink("/etc/passwd", &library.slate.path)?;
+    // The file rewritten in place: same bytes plus one, then same size with a new time.
+    let mut avi_bytes = std::fs::read(&library.avi.path)?;
+    avi_bytes.push(0);
+    std::fs::write(&library.avi.path, &avi_bytes)?;
+    let avi = format!("/media/{}", library.avi.id);
+    for uri in [
+        slate.clone(),
+        avi.clone(),
+        format!("{avi}/proxy"),
+        format!("/media/{}/proxy", library.slate.id),
+    ] {
+        let message =
+            get_error(&state, &uri, StatusCode::CONFLICT, "changed_since_indexed").await?;
+        assert!(message.contains("run rushes index"), "{uri}: {message}");
+    }
+    avi_bytes.pop();
+    std::fs::write(&library.avi.path, &avi_bytes)?;
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&library.avi.path)?
+        .set_modified(later)?;
+    get_error(&state, &avi, StatusCode::CONFLICT, "changed_since_indexed").await?;
+    // Nothing was made from a changed source.
+    assert!(!library.index.join("proxies").exists());
+    Ok(())
+}
+
+// Regression (issue 18): several byte ranges or an unknown unit got 416; RFC 9110 lets a
+// server ignore such a Range, and every client understands the whole file (200).
+#[tokio::test]
+async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let uri = format!("/media/{}", library.slate.id);
+    let size = std::fs::metadata(&library.slate.path)?.len();
+    for range in ["bytes=0-9,20-29", "bytes=0-0, 5-5", "items=0-5", "Bytes0-5"] {
+        let request = Request::get(uri.as_str())
+            .header(header::RANGE, range)
+            .body(Body::empty())?;
+        let response = send(&state, request).await?;
+        assert_eq!(response.status(), StatusCode::OK, "{range}");
+        assert!(
+            response.headers().get(header::CONTENT_RANGE).is_none(),
+            "{range}"
+        );
+        assert_eq!(body_bytes(response).await?.len() as u64, size, "{range}");
+    }
+    // One satisfiable byte range is still a part; one beyond the end still 416.
+    for (range, status) in [
+        ("bytes=10-19".to_string(), StatusCode::PARTIAL_CONTENT),
+        (
+            format!("bytes={}-", size + 10),
+            StatusCode::RANGE_NOT_SATISFIABLE,
+        ),
+    ] {
+        let request = Request::get(uri.as_str())
+            .header(header::RANGE, range.as_str())
+            .body(Body::empty())?;
+        assert_eq!(send(&state, request).await?.status(), status, "{range}");
+    }
+    Ok(())
 }

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use axum::body::Body;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use rushes_core::{
     Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, content_hash,
 };
@@ -37,7 +37,7 @@ fn asset(
         path: path.to_path_buf(),
         kind,
         size: metadata.len(),
-        mtime: 0,
+        mtime: rushes_core::mtime_seconds(&metadata),
         content_hash: content_hash(path)?,
         media,
     })
@@ -88,6 +88,42 @@ fn moment(start: f64, end: f64, frames: Vec<FrameRecord>, ocr_text: &str) -> Mom
         frames,
         ..MomentRecord::default()
     }
+}
+
+/// What `rushes index` hands the store for `asset` with these moments and nothing else.
+fn record(asset: &Asset, moments: Vec<MomentRecord>) -> AssetRecord {
+    AssetRecord {
+        asset: asset.clone(),
+        moments,
+        transcript: Vec::new(),
+        screen_text: Vec::new(),
+        embedding_model: None,
+        warnings: Vec::new(),
+    }
+}
+
+/// Indexes one more H.264/AAC mp4 of `library` as the file is now: one moment over its
+/// `duration` seconds, no frames.
+pub fn add_mp4(
+    library: &Library,
+    path: &Path,
+    duration: f64,
+) -> Result<Asset, Box<dyn std::error::Error>> {
+    let added = asset(
+        path,
+        AssetKind::Video,
+        MediaInfo {
+            container: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
+            duration: Some(duration),
+            video_codec: Some("h264".into()),
+            audio_codec: Some("aac".into()),
+            ..MediaInfo::default()
+        },
+    )?;
+    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
+    store.put_asset(&record(&added, vec![moment(0.0, duration, Vec::new(), "")]))?;
+    store.commit()?;
+    Ok(added)
 }
 
 pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
@@ -161,26 +197,18 @@ pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
     let store = Index::open(&index, OpenMode::ReadWrite)?;
     let slate_frames_a = frames(&index, &slate_path, &slate.id, &[0.0, 1.0])?;
     let slate_frames_b = frames(&index, &slate_path, &slate.id, &[2.0, 3.0])?;
-    store.put_asset(&AssetRecord {
-        asset: slate.clone(),
-        moments: vec![
+    store.put_asset(&record(
+        &slate,
+        vec![
             moment(0.0, 2.0, slate_frames_a, "ROLLING"),
             moment(2.0, 4.0, slate_frames_b, "SCENE 42 TAKE 3"),
         ],
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
-    })?;
+    ))?;
     let avi_frames = frames(&index, &avi_path, &avi.id, &[0.5])?;
-    store.put_asset(&AssetRecord {
-        asset: avi.clone(),
-        moments: vec![moment(0.0, 2.0, avi_frames, "corridor")],
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
-    })?;
+    store.put_asset(&record(
+        &avi,
+        vec![moment(0.0, 2.0, avi_frames, "corridor")],
+    ))?;
     store.commit()?;
     drop(store);
     Ok(Library {
@@ -200,6 +228,37 @@ pub fn state(library: &Library) -> Result<AppState, Box<dyn std::error::Error>> 
     Ok(AppState::new(library.index.clone(), config)?)
 }
 
+/// A server of `library` with visual search on: the AVI's frame gets a vector of the
+/// colour-only CLIP stand-in (`tests/fixtures/models/clip-fixture`), which the server loads.
+pub fn visual_state(library: &Library) -> Result<AppState, Box<dyn std::error::Error>> {
+    let mut unit = vec![0.0f32; 512];
+    unit[0] = 1.0;
+    let frame = FrameRecord {
+        time: 0.5,
+        thumbnail: None,
+        embedding: Some(unit),
+    };
+    let mut with_vector = record(
+        &library.avi,
+        vec![moment(0.0, 2.0, vec![frame], "corridor")],
+    );
+    with_vector.embedding_model = Some("clip-fixture".to_string());
+    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
+    store.put_asset(&with_vector)?;
+    store.commit()?;
+    drop(store);
+    let config = ServerConfig {
+        engine: rushes_server::EngineConfig {
+            models: rushes_ingest::ModelSetConfig {
+                models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
+                ..rushes_ingest::ModelSetConfig::default()
+            },
+        },
+        ..ServerConfig::default()
+    };
+    Ok(AppState::new(library.index.clone(), config)?)
+}
+
 pub async fn get(
     state: &AppState,
     uri: &str,
@@ -207,7 +266,22 @@ pub async fn get(
     send(state, Request::get(uri).body(Body::empty())?).await
 }
 
+/// Sends `request` as a browser or curl on the same machine would: with `Host: localhost`
+/// unless the request names a host itself.
 pub async fn send(
+    state: &AppState,
+    mut request: Request<Body>,
+) -> Result<Response<Body>, Box<dyn std::error::Error>> {
+    if !request.headers().contains_key(header::HOST) {
+        request
+            .headers_mut()
+            .insert(header::HOST, HeaderValue::from_static("localhost:7878"));
+    }
+    send_as_is(state, request).await
+}
+
+/// Sends `request` without adding anything (no `Host` unless it has one).
+pub async fn send_as_is(
     state: &AppState,
     request: Request<Body>,
 ) -> Result<Response<Body>, Box<dyn std::error::Error>> {
