@@ -115,8 +115,13 @@ fn print_people_matched(out: &mut impl Write, response: &SearchResponse) -> io::
 pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
     print_people_matched(&mut stdout, response)?;
+    if let Some(notice) = &response.notice {
+        writeln!(stdout, "{}", printable(notice))?;
+    }
     if response.hits.is_empty() {
-        writeln!(stdout, "no moments match {:?}", response.query)?;
+        if response.notice.is_none() {
+            writeln!(stdout, "no moments match {:?}", response.query)?;
+        }
         return Ok(());
     }
     for (rank, hit) in response.hits.iter().enumerate() {

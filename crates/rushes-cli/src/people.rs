@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use rushes_store::{Index, OpenMode};
+use rushes_store::{Index, OpenMode, StoreError};
 use serde_json::{Value, json};
 
 use crate::args::{IndexLocation, ListingOptions};
@@ -201,13 +201,21 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
             );
         }
         PeopleCommand::Split { face, options } => {
-            let person = open(&options.location, OpenMode::ReadWrite)?.split_face(face)?;
-            let human = format!("face {face} is now person {person}");
-            return report(
-                options.json,
-                json!({"face": face, "person": person}),
-                &human,
-            );
+            let index = open(&options.location, OpenMode::ReadWrite)?;
+            return match index.split_face(face) {
+                Ok(person) => report(
+                    options.json,
+                    json!({"face": face, "person": person, "split": true}),
+                    &format!("face {face} is now person {person}"),
+                ),
+                // A person's only face: nothing to split, and the name stays. Not an error.
+                Err(lone @ StoreError::LoneFace { person, .. }) => report(
+                    options.json,
+                    json!({"face": face, "person": person, "split": false, "message": lone.to_string()}),
+                    &lone.to_string(),
+                ),
+                Err(other) => Err(other.into()),
+            };
         }
         PeopleCommand::Forget { person, options } => {
             open(&options.location, OpenMode::ReadWrite)?.forget_person(person)?;

@@ -80,24 +80,24 @@ pub fn tag(args: TagArgs) -> Result<ExitCode> {
     if args.tags.is_empty() && args.note.is_none() {
         bail!("give tags to add (or --remove) or a --note");
     }
-    if args.remove {
-        index.remove_hand_tags(&id, range, &args.tags)?;
-    } else if !args.tags.is_empty() {
-        index.add_hand_tags(&id, range, &args.tags)?;
-    }
-    if let Some(note) = &args.note {
-        index.set_note(&id, range, note)?;
-    }
+    // One checked edit: a bad note does not leave the tags beside it half-written.
+    let (add, remove): (&[String], &[String]) = if args.remove {
+        (&[], &args.tags)
+    } else {
+        (&args.tags, &[])
+    };
+    index.annotate(&id, range, add, remove, args.note.as_deref())?;
     let mut stdout = std::io::stdout().lock();
+    // Tags and notes are escaped (an older index may hold control characters in them).
     for annotation in index.annotations(&id)? {
         write!(
             stdout,
             "{id} {}: {}",
             range_text(annotation.range),
-            annotation.tags.join(", ")
+            output::printable(&annotation.tags.join(", "))
         )?;
         if !annotation.note.is_empty() {
-            write!(stdout, " — {}", annotation.note)?;
+            write!(stdout, " — {}", output::printable(&annotation.note))?;
         }
         writeln!(stdout)?;
     }
@@ -132,7 +132,11 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
                 let (target, range) = parse_target(entry)?;
                 let id = resolve_asset(&index, target)?;
                 index.add_to_collection(&name, &id, range, note.as_deref().unwrap_or(""))?;
-                eprintln!("added {entry} to {name}");
+                eprintln!(
+                    "added {} to {}",
+                    output::printable(entry),
+                    output::printable(&name)
+                );
             }
         }
         CollectionCommand::Remove {
@@ -143,7 +147,7 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             let index = open_read_write(&location.index)?;
             let item = item_at(&index, &name, position)?;
             index.remove_from_collection(&name, item)?;
-            eprintln!("removed entry {position} from {name}");
+            eprintln!("removed entry {position} from {}", output::printable(&name));
         }
         CollectionCommand::Move {
             name,
@@ -154,7 +158,7 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             let index = open_read_write(&location.index)?;
             let item = item_at(&index, &name, from)?;
             index.move_in_collection(&name, item, to.saturating_sub(1))?;
-            eprintln!("moved entry {from} of {name} to {to}");
+            eprintln!("moved entry {from} of {} to {to}", output::printable(&name));
         }
         CollectionCommand::Rename {
             name,
@@ -162,11 +166,15 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             location,
         } => {
             open_read_write(&location.index)?.rename_collection(&name, &new_name)?;
-            eprintln!("renamed {name} to {new_name}");
+            eprintln!(
+                "renamed {} to {}",
+                output::printable(&name),
+                output::printable(&new_name)
+            );
         }
         CollectionCommand::Delete { name, location } => {
             open_read_write(&location.index)?.delete_collection(&name)?;
-            eprintln!("deleted {name}");
+            eprintln!("deleted {}", output::printable(&name));
         }
         CollectionCommand::List { listing } => {
             let collections = open_read_only(&listing.location.index)?.collections()?;
@@ -175,7 +183,8 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             } else {
                 let mut stdout = std::io::stdout().lock();
                 for collection in collections {
-                    writeln!(stdout, "{}\t{} entries", collection.name, collection.items)?;
+                    let name = output::printable(&collection.name);
+                    writeln!(stdout, "{name}\t{} entries", collection.items)?;
                 }
             }
         }
@@ -218,7 +227,12 @@ fn show_collection(index: &Index, name: &str, json: bool) -> Result<()> {
         return Ok(());
     }
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{}: {} entries", collection.name, rows.len())?;
+    writeln!(
+        stdout,
+        "{}: {} entries",
+        output::printable(&collection.name),
+        rows.len()
+    )?;
     for (position, (item, asset, start, end)) in rows.iter().enumerate() {
         write!(
             stdout,
@@ -227,10 +241,10 @@ fn show_collection(index: &Index, name: &str, json: bool) -> Result<()> {
             asset.id,
             output::clock(*start),
             output::clock(*end),
-            asset.path.display()
+            output::printable(&asset.path.to_string_lossy())
         )?;
         if !item.note.is_empty() {
-            write!(stdout, "  — {}", item.note)?;
+            write!(stdout, "  — {}", output::printable(&item.note))?;
         }
         writeln!(stdout)?;
     }

@@ -76,6 +76,10 @@ pub struct SearchResponse {
     /// people (`person:Lionel`) says so; empty when the query has no `person:` filter.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub people_matched: Vec<PersonFilterMatch>,
+    /// Why nothing matches when no word of the query can be searched for (each one vanishes
+    /// in tokenizing: a word of 48 letters or more, `((((`, `""`); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
 }
 
 /// One `person:` filter and the people it matched (none when nobody matches).

@@ -18,7 +18,7 @@ pub use edl::render_edl;
 pub use error::ExportError;
 pub use fcpxml::render_fcpxml;
 pub use item::{ExportItem, FrameRate};
-pub use markers::render_markers_csv;
+pub use markers::{render_markers_csv, spreadsheet_text_cell};
 pub use rushes_media::Crop;
 pub use selection::Selection;
 

@@ -2,9 +2,10 @@
 //! store, committing every few files so an interrupted run loses at most the files since the
 //! last commit, and reporting every per-file problem as an event instead of stopping.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use image::RgbImage;
 use rushes_core::{
@@ -143,7 +144,24 @@ enum FileError {
     Failed(String),
     /// Something that will fail for every file (the store broke): stop the run.
     Fatal(IngestError),
+    /// The file's size, modification time or inode moved while it was read: what was built
+    /// may mix two versions of it, so it is not stored (the run tries it once more).
+    Changed,
 }
+
+impl FileError {
+    /// Why the file is not indexed, or the error that stops the run.
+    fn into_reason(self) -> Result<String, IngestError> {
+        match self {
+            FileError::Failed(reason) => Ok(reason),
+            FileError::Changed => Ok(CHANGED_WHILE_INDEXING.to_string()),
+            FileError::Fatal(error) => Err(error),
+        }
+    }
+}
+
+/// Why a file that kept changing while it was read was not indexed.
+const CHANGED_WHILE_INDEXING: &str = "changed while it was being indexed (twice); run `rushes index` again once it is finished (still being copied or recorded?)";
 
 impl From<rushes_store::StoreError> for FileError {
     fn from(error: rushes_store::StoreError) -> FileError {
@@ -170,6 +188,9 @@ enum FileOutcome {
         captions: usize,
         speech_lines: usize,
         warnings: Vec<String>,
+        /// Problems with sidecar transcripts, by sidecar: one sidecar may serve several
+        /// media files (`clip.mov` and `clip.wav`), and the run says so once.
+        sidecar_warnings: Vec<(PathBuf, String)>,
     },
     Unchanged,
     Moved {
@@ -207,12 +228,21 @@ pub fn run(
             reason: reason.clone(),
         });
     }
+    for folder in &walked.index_folders {
+        let notice = format!(
+            "skipped {}: it is a rushes index (its thumbnails are not footage)",
+            folder.display()
+        );
+        on_event(&Event::Notice(notice.clone()));
+        summary.notices.push(notice);
+    }
+    let mut earlier_failures = clear_failures_of_vanished_files(index, &config.roots, &walked)?;
 
     let mut models = ModelSet::load(&config.models)?;
     for notice in &models.notices {
         on_event(&Event::Notice(notice.clone()));
     }
-    summary.notices = models.notices.clone();
+    summary.notices.extend(models.notices.iter().cloned());
     let (mut speech, speech_notices) = SpeechTranscriber::load(&config.speech, &config.models)?;
     for notice in speech_notices {
         on_event(&Event::Notice(notice.clone()));
@@ -233,6 +263,7 @@ pub fn run(
 
     let mut pending = 0usize;
     let mut last_commit = Instant::now();
+    let mut warned_sidecars: HashSet<PathBuf> = HashSet::new();
     for (position, candidate) in walked.candidates.iter().enumerate() {
         progress.snapshot_mut().current = Some(candidate.path.display().to_string());
         progress.publish(false);
@@ -240,25 +271,43 @@ pub fn run(
             position,
             path: candidate.path.clone(),
         });
-        let faces = face_engine.as_mut();
-        let captions = KeyframeCaptions::new(captioner.as_mut(), config.moment_max_len);
-        match index_file(
-            index,
-            &mut models,
-            speech.as_mut(),
-            faces,
-            captions,
-            config,
-            candidate,
-        ) {
+        // A file that changes while it is read is read once more, then failed.
+        let mut outcome = Err(FileError::Changed);
+        for _attempt in 0..2 {
+            let faces = face_engine.as_mut();
+            let captions = KeyframeCaptions::new(captioner.as_mut(), config.moment_max_len);
+            outcome = index_file(
+                index,
+                &mut models,
+                speech.as_mut(),
+                faces,
+                captions,
+                config,
+                candidate,
+            );
+            if !matches!(outcome, Err(FileError::Changed)) {
+                break;
+            }
+            debug!(path = %candidate.path.display(), "changed while it was being indexed");
+        }
+        // Indexed, unchanged or moved: a failure recorded for it earlier is over.
+        if outcome.is_ok() && earlier_failures.remove(&candidate.path) {
+            index.clear_failure(&candidate.path)?;
+        }
+        match outcome {
             Ok(FileOutcome::Indexed {
                 moments,
                 faces,
                 captions,
                 speech_lines,
-                warnings,
+                mut warnings,
+                sidecar_warnings,
             }) => {
-                index.clear_failure(&candidate.path)?;
+                for (sidecar, warning) in sidecar_warnings {
+                    if warned_sidecars.insert(sidecar) {
+                        warnings.push(warning);
+                    }
+                }
                 summary.indexed += 1;
                 summary.moments += moments;
                 summary.faces += faces;
@@ -291,22 +340,24 @@ pub fn run(
                     to: candidate.path.clone(),
                 });
             }
-            Err(FileError::Failed(reason)) => {
-                warn!(path = %candidate.path.display(), %reason, "not indexed");
-                index.record_failure(&candidate.path, &reason)?;
-                pending += 1;
-                summary.failed += 1;
-                progress.push_failure(&candidate.path, &reason);
-                on_event(&Event::FileFailed {
-                    path: candidate.path.clone(),
-                    reason,
-                });
-            }
-            Err(FileError::Fatal(error)) => {
-                progress.snapshot_mut().state = RunState::Failed;
-                progress.publish(true);
-                return Err(error);
-            }
+            Err(error) => match error.into_reason() {
+                Ok(reason) => {
+                    warn!(path = %candidate.path.display(), %reason, "not indexed");
+                    index.record_failure(&candidate.path, &reason)?;
+                    pending += 1;
+                    summary.failed += 1;
+                    progress.push_failure(&candidate.path, &reason);
+                    on_event(&Event::FileFailed {
+                        path: candidate.path.clone(),
+                        reason,
+                    });
+                }
+                Err(error) => {
+                    progress.snapshot_mut().state = RunState::Failed;
+                    progress.publish(true);
+                    return Err(error);
+                }
+            },
         }
         if pending >= config.commit_every
             || (pending > 0 && last_commit.elapsed() >= config.commit_interval)
@@ -319,6 +370,14 @@ pub fn run(
 
     if config.prune {
         summary.removed = prune_missing(index, &config.roots, on_event)?;
+        let inside = remove_assets_inside_indexes(index, &walked.index_folders)?;
+        if inside > 0 {
+            let notice = format!(
+                "removed {inside} assets an earlier run took from inside a rushes index (its own thumbnails)"
+            );
+            on_event(&Event::Notice(notice.clone()));
+            summary.notices.push(notice);
+        }
     }
     index.commit()?;
     remove_orphan_thumbnails(index)?;
@@ -356,6 +415,65 @@ fn prune_missing(
         }
     }
     Ok(removed)
+}
+
+/// Removes assets that are an index's own thumbnails or proxies: an earlier rushes indexed
+/// them when the index was below a root (`rushes index .` with `./index`).
+fn remove_assets_inside_indexes(
+    index: &Index,
+    index_folders: &[PathBuf],
+) -> Result<usize, IngestError> {
+    let own_folders: Vec<PathBuf> = index_folders
+        .iter()
+        .flat_map(|folder| {
+            rushes_store::MEDIA_LIKE_PARTS
+                .iter()
+                .map(move |part| folder.join(part))
+        })
+        .collect();
+    if own_folders.is_empty() {
+        return Ok(0);
+    }
+    let mut removed = 0;
+    for asset in index.assets()? {
+        if own_folders
+            .iter()
+            .any(|folder| asset.path.starts_with(folder))
+        {
+            index.remove_asset(&asset.id)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// Clears the recorded failures of files below the roots that this walk no longer found
+/// (deleted, renamed, no longer media): `rushes status` would list them forever. Returns
+/// the failures still recorded below the roots, so that a file that now indexes, or is
+/// unchanged or moved, has its failure cleared without a lookup per file.
+fn clear_failures_of_vanished_files(
+    index: &Index,
+    roots: &[PathBuf],
+    walked: &crate::walk::WalkOutcome,
+) -> Result<HashSet<PathBuf>, IngestError> {
+    let found: HashSet<&Path> = walked
+        .candidates
+        .iter()
+        .map(|candidate| candidate.path.as_path())
+        .chain(walked.problems.iter().map(|(path, _)| path.as_path()))
+        .collect();
+    let mut kept = HashSet::new();
+    for path in index.failed_paths()? {
+        if !roots.iter().any(|root| path.starts_with(root)) {
+            continue;
+        }
+        if found.contains(path.as_path()) {
+            kept.insert(path);
+        } else {
+            index.clear_failure(&path)?;
+        }
+    }
+    Ok(kept)
 }
 
 /// Removes thumbnail folders of assets the catalog does not hold: a run killed while a file's
@@ -412,6 +530,8 @@ fn index_file(
     {
         return Ok(FileOutcome::Unchanged);
     }
+    // Compared with the file after the work: a record is never built from two versions.
+    let before = FileVersion::of(&candidate.path)?;
     let hash = content_hash(&candidate.path)
         .map_err(|error| FileError::Failed(format!("cannot read: {error}")))?;
 
@@ -461,7 +581,8 @@ fn index_file(
     let mut work = FileWork::new(models, config, &thumbs_dir, &id_text, text_step);
     work.captions = captions;
 
-    let (mut transcript, mut warnings) = read_transcripts(&candidate.path, &media);
+    let (mut transcript, mut warnings, sidecar_warnings) =
+        read_transcripts(&candidate.path, &media);
     let speech_lines = add_speech(
         speech,
         &candidate.path,
@@ -514,12 +635,15 @@ fn index_file(
     let captions = work.captions.caption_moments(&mut moments);
     warnings.append(&mut work.captions.warnings);
     let moment_count = moments.len();
+    if FileVersion::of(&candidate.path)? != before {
+        return Err(FileError::Changed);
+    }
     let asset = Asset {
         id,
         path: candidate.path.clone(),
         kind: candidate.kind,
-        size: candidate.size,
-        mtime: candidate.mtime,
+        size: before.size,
+        mtime: before.mtime,
         content_hash: hash,
         media,
     };
@@ -529,7 +653,11 @@ fn index_file(
         transcript,
         screen_text,
         embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
-        warnings: warnings.clone(),
+        warnings: warnings
+            .iter()
+            .chain(sidecar_warnings.iter().map(|(_, warning)| warning))
+            .cloned()
+            .collect(),
     };
     crate::faces::put_asset_with_faces(
         index,
@@ -542,7 +670,35 @@ fn index_file(
         captions,
         speech_lines,
         warnings,
+        sidecar_warnings,
     })
+}
+
+/// What a stat says of one version of a file: size, modification time (to the nanosecond,
+/// and in whole seconds as the catalog keeps it) and inode (a file replaced by a rename).
+#[derive(Debug, PartialEq)]
+struct FileVersion {
+    size: u64,
+    modified: Option<SystemTime>,
+    mtime: i64,
+    inode: u64,
+}
+
+impl FileVersion {
+    fn of(path: &Path) -> Result<FileVersion, FileError> {
+        let metadata = std::fs::metadata(path)
+            .map_err(|error| FileError::Failed(format!("cannot read: {error}")))?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&metadata);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Ok(FileVersion {
+            size: metadata.len(),
+            modified: metadata.modified().ok(),
+            mtime: crate::walk::mtime_seconds(&metadata),
+            inode,
+        })
+    }
 }
 
 fn audio_ranges(duration: Option<f64>, chunk: f64) -> Vec<(f64, f64)> {
@@ -562,10 +718,15 @@ fn audio_ranges(duration: Option<f64>, chunk: f64) -> Vec<(f64, f64)> {
 }
 
 /// Sidecar transcripts win over subtitle streams inside the container. Problems with
-/// either are warnings, never a failed file.
-fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec<String>) {
+/// either are warnings, never a failed file; a sidecar's come with its path (several media
+/// files may share it).
+fn read_transcripts(
+    path: &Path,
+    media: &MediaInfo,
+) -> (Vec<TranscriptLine>, Vec<String>, Vec<(PathBuf, String)>) {
     let mut lines = Vec::new();
     let mut warnings = Vec::new();
+    let mut sidecar_warnings = Vec::new();
     for sidecar in rushes_media::find_sidecars(path) {
         match rushes_media::read_sidecar(&sidecar) {
             Ok(mut found) => lines.append(&mut found),
@@ -574,7 +735,8 @@ fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec
                 if let Some(recovered) = error.recovered_lines() {
                     lines.extend_from_slice(recovered);
                 }
-                warnings.push(format!("transcript {}: {error}", sidecar.display()));
+                let warning = format!("transcript {}: {error}", sidecar.display());
+                sidecar_warnings.push((sidecar, warning));
             }
         }
     }
@@ -586,7 +748,7 @@ fn read_transcripts(path: &Path, media: &MediaInfo) -> (Vec<TranscriptLine>, Vec
         }
     }
     lines.sort_by(|a, b| a.start.total_cmp(&b.start));
-    (lines, warnings)
+    (lines, warnings, sidecar_warnings)
 }
 
 /// Batches decoded ahead of the models at most: decode never runs further ahead than this,

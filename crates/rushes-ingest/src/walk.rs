@@ -1,5 +1,6 @@
 //! Walking the roots a user names: every media file below them, found by content as well as
-//! by extension, with unreadable folders and symlink loops reported rather than fatal.
+//! by extension, with unreadable folders, symlink loops and media-named FIFOs or devices
+//! reported rather than fatal. Never walks into a rushes index folder (its own thumbnails).
 
 use std::path::{Path, PathBuf};
 
@@ -15,11 +16,13 @@ pub struct Candidate {
     pub mtime: i64,
 }
 
-/// What a walk found: the media files, and the places it could not read with a reason.
+/// What a walk found: the media files, the places it could not read with a reason, and the
+/// rushes index folders it left alone.
 #[derive(Debug, Default)]
 pub struct WalkOutcome {
     pub candidates: Vec<Candidate>,
     pub problems: Vec<(PathBuf, String)>,
+    pub index_folders: Vec<PathBuf>,
 }
 
 /// Names that are never footage: sidecars and the litter cameras and OSes leave.
@@ -105,8 +108,21 @@ fn has_media_extension(path: &Path) -> bool {
 pub fn walk_roots(roots: &[PathBuf]) -> WalkOutcome {
     let mut outcome = WalkOutcome::default();
     let mut seen = std::collections::HashSet::new();
+    let mut index_folders = Vec::new();
     for root in roots {
-        for entry in WalkDir::new(root).follow_links(true).sort_by_file_name() {
+        let walk = WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| {
+                let is_index =
+                    entry.file_type().is_dir() && rushes_store::is_index_dir(entry.path());
+                if is_index && !index_folders.iter().any(|found| found == entry.path()) {
+                    index_folders.push(entry.path().to_path_buf());
+                }
+                !is_index
+            });
+        for entry in walk {
             let entry = match entry {
                 Ok(entry) => entry,
                 Err(error) => {
@@ -126,7 +142,17 @@ pub fn walk_roots(roots: &[PathBuf]) -> WalkOutcome {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() || is_obviously_not_media(entry.path()) {
+            if is_obviously_not_media(entry.path()) {
+                continue;
+            }
+            if !entry.file_type().is_file() {
+                // Opening a FIFO named like media would block the run; say what it is.
+                if let Some(what) = special_file_kind(entry.file_type())
+                    && has_media_extension(entry.path())
+                {
+                    let reason = format!("not a regular file ({what}); skipped");
+                    outcome.problems.push((entry.path().to_path_buf(), reason));
+                }
                 continue;
             }
             let path = entry.path().to_path_buf();
@@ -163,14 +189,32 @@ pub fn walk_roots(roots: &[PathBuf]) -> WalkOutcome {
             });
         }
     }
+    outcome.index_folders = index_folders;
     outcome
 }
 
-pub(crate) fn mtime_seconds(metadata: &std::fs::Metadata) -> i64 {
-    metadata
-        .modified()
-        .ok()
-        .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
-        .map(|duration| duration.as_secs() as i64)
-        .unwrap_or(0)
+/// What a file that is neither a regular file nor a folder is (FIFO, socket, device).
+#[cfg(unix)]
+fn special_file_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_file() || file_type.is_dir() {
+        None
+    } else if file_type.is_fifo() {
+        Some("FIFO")
+    } else if file_type.is_socket() {
+        Some("socket")
+    } else if file_type.is_char_device() {
+        Some("character device")
+    } else if file_type.is_block_device() {
+        Some("block device")
+    } else {
+        Some("special file")
+    }
 }
+
+#[cfg(not(unix))]
+fn special_file_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+    (!file_type.is_file() && !file_type.is_dir()).then_some("special file")
+}
+
+pub(crate) use rushes_core::mtime_seconds;

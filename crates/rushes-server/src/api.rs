@@ -50,6 +50,10 @@ pub struct SearchPage {
     /// Who each `person:` filter matched (several for `person:Lionel`; none for a stranger).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub people_matched: Vec<PersonFilterMatch>,
+    /// Why nothing matches a query none of whose words can be searched for (`((((`, a
+    /// word of 48 letters or more); absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
     pub hits: Vec<HitView>,
     pub assets: BTreeMap<String, AssetSummary>,
     pub offset: usize,
@@ -194,6 +198,7 @@ pub(crate) fn search_page(
     Ok(SearchPage {
         query: response.query,
         people_matched: response.people_matched,
+        notice: response.notice,
         hits,
         assets: assets
             .iter()

@@ -124,15 +124,14 @@ pub async fn annotate(
         return Err(ApiError::bad_request("at most 100 tags per request"));
     }
     let annotations = with_writer(&state, move |index| {
-        if !request.add.is_empty() {
-            index.add_hand_tags(&id, range, &request.add)?;
-        }
-        if !request.remove.is_empty() {
-            index.remove_hand_tags(&id, range, &request.remove)?;
-        }
-        if let Some(note) = &request.note {
-            index.set_note(&id, range, note)?;
-        }
+        // Checked whole before anything is written: a bad note leaves the tags unwritten.
+        index.annotate(
+            &id,
+            range,
+            &request.add,
+            &request.remove,
+            request.note.as_deref(),
+        )?;
         index.annotations(&id)
     })
     .await?;

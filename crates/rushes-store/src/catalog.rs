@@ -693,6 +693,13 @@ impl Catalog {
         Ok(())
     }
 
+    /// The paths of every recorded failure, as the file system spells them.
+    pub fn failed_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
+        self.rows("SELECT path FROM failures", [], |row| {
+            Ok(path_from_bytes(&row.get::<_, Vec<u8>>(0)?))
+        })
+    }
+
     pub fn failures(&self) -> Result<Vec<FailureRow>, StoreError> {
         self.rows(
             "SELECT display_path, reason, at FROM failures ORDER BY at DESC, display_path",

@@ -28,6 +28,12 @@ pub enum StoreError {
     /// A request the store refuses: a bad time range, an empty tag, a taken name.
     #[error("{0}")]
     Invalid(String),
+    /// Splitting a person's only face out would change nothing (and used to leave the face
+    /// in a new, unnamed person): nothing is done.
+    #[error(
+        "face {face} is the only face of person {person}: splitting it would change nothing, so nothing was done (the person keeps their name)"
+    )]
+    LoneFace { face: i64, person: i64 },
     #[error("index at {} is damaged: {message}", path.display())]
     Corrupt { path: PathBuf, message: String },
     #[error("I/O error on {}: {source}", path.display())]
@@ -56,6 +62,7 @@ impl StoreError {
                 | StoreError::DimensionMismatch { .. }
                 | StoreError::NotFound(_)
                 | StoreError::Invalid(_)
+                | StoreError::LoneFace { .. }
                 | StoreError::ReadOnly
         )
     }

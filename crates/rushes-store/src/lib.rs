@@ -42,6 +42,17 @@ pub use crate::written_format::WrittenFormat;
 /// Name of the lock file a writer holds.
 pub const LOCK_FILE: &str = "index.lock";
 
+/// True when `dir` is a rushes index folder: it holds the catalog and the manifest the
+/// store writes there. Ingest never walks into one (its thumbnails are not footage).
+pub fn is_index_dir(dir: &Path) -> bool {
+    dir.join(CATALOG_FILE).is_file() && dir.join(manifest::MANIFEST_FILE).is_file()
+}
+
+/// The folders of an index whose files look like footage: JPEG thumbnails (`thumbs/`) and
+/// the server's stream-copied MP4 proxies (`proxies/`). An asset there is the index's own
+/// file, indexed by mistake.
+pub const MEDIA_LIKE_PARTS: [&str; 2] = ["thumbs", "proxies"];
+
 /// How an index is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OpenMode {
@@ -418,6 +429,11 @@ impl Index {
     pub fn clear_failure(&self, path: &Path) -> Result<(), StoreError> {
         self.require_writer()?;
         self.catalog()?.clear_failure(path)
+    }
+
+    /// The paths of the files whose failures are recorded (`status` lists them with reasons).
+    pub fn failed_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
+        self.catalog()?.failed_paths()
     }
 
     /// Starts an index run in the catalog's `runs` table; returns its id.

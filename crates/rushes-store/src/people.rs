@@ -603,6 +603,7 @@ impl Index {
             return Err(no_person(person));
         }
         let name = name.trim();
+        crate::workflow::check_label(name, "a name")?;
         connection.execute(
             "UPDATE people SET name = ?1 WHERE id = ?2",
             params![(!name.is_empty()).then_some(name), person],
@@ -620,6 +621,9 @@ impl Index {
             return Err(StoreError::Invalid(String::from(
                 "cannot merge a person into themselves",
             )));
+        }
+        if let Some(name) = name {
+            crate::workflow::check_label(name.trim(), "a name")?;
         }
         let catalog = self.catalog()?;
         for person in [into, from] {
@@ -650,7 +654,8 @@ impl Index {
     }
 
     /// Moves one face out of its person into a new, unnamed person of its own; returns the
-    /// new person's id.
+    /// new person's id. A person's only face stays where it is (`LoneFace`): a split would
+    /// only trade the person, and their name, for an unnamed copy.
     pub fn split_face(&self, face: i64) -> Result<i64, StoreError> {
         self.require_writer()?;
         let catalog = self.catalog()?;
@@ -671,6 +676,17 @@ impl Index {
                 "no face {face} in this index; `rushes people show <id>` lists a person's faces"
             )));
         };
+        let faces_of_person: i64 = catalog.connection().query_row(
+            "SELECT COUNT(*) FROM faces WHERE person_id = ?1",
+            [old_person],
+            |row| row.get(0),
+        )?;
+        if faces_of_person <= 1 {
+            return Err(StoreError::LoneFace {
+                face,
+                person: old_person,
+            });
+        }
         let transaction = catalog.connection().unchecked_transaction()?;
         transaction.execute(
             "INSERT INTO people (name, centroid, centroid_faces, created_at) VALUES (NULL, ?1, 1, ?2)",

@@ -544,6 +544,65 @@ pub fn parse_seconds(text: &str) -> Option<f64> {
     total.is_finite().then_some(total)
 }
 
+/// Why nothing can match a query none of whose words can be searched for: every word or
+/// phrase vanishes in tokenizing (a word of 48 letters or more, `((((`), or the query holds
+/// only empty quotes and dashes (`""""`, `-`). Such a query used to list the whole library
+/// as if it were empty. `searchable` says whether a term leaves any token in the index's
+/// analyzer (the store asks its text index). `None`: the query can be searched for (a
+/// blank query or one of only filters is a listing, on purpose).
+pub fn unsearchable_notice<E>(
+    text: &str,
+    query: &Query,
+    mut searchable: impl FnMut(&TextTerm) -> Result<bool, E>,
+) -> Result<Option<String>, E> {
+    let positive: Vec<&TextTerm> = query.terms.iter().filter(|t| !t.excluded).collect();
+    if positive.is_empty() {
+        // Only filters and exclusions: a listing, unless nothing at all is left of the text.
+        if text.trim().is_empty() || !query.filters.is_empty() {
+            return Ok(None);
+        }
+        for term in query.terms.iter() {
+            if searchable(term)? {
+                return Ok(None);
+            }
+        }
+    } else {
+        for term in &positive {
+            if searchable(term)? {
+                return Ok(None);
+            }
+        }
+    }
+    let reasons: Vec<String> = query
+        .terms
+        .iter()
+        .map(|term| {
+            let shown: String = term.text.chars().take(16).collect();
+            let shown = if shown.len() < term.text.len() {
+                format!("\"{shown}…\"")
+            } else {
+                format!("\"{shown}\"")
+            };
+            if term.text.chars().any(char::is_alphanumeric) {
+                format!(
+                    "{shown} is too long to be a word ({} characters; words of 48 or more are not indexed)",
+                    term.text.chars().count()
+                )
+            } else {
+                format!("{shown} has no letters or digits")
+            }
+        })
+        .collect();
+    let why = if reasons.is_empty() {
+        String::from("the query holds no words, only quotes or dashes")
+    } else {
+        reasons.join("; ")
+    };
+    Ok(Some(format!(
+        "nothing matches: no word of the query can be searched for ({why})"
+    )))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -40,6 +40,14 @@ const FACET_CAP: usize = 20_000;
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
     let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
+    if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
+        return Ok(SearchResponse {
+            query: request.query.clone(),
+            hits: Vec::new(),
+            people_matched,
+            notice: Some(notice),
+        });
+    }
     let searcher = index.text.searcher();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
@@ -193,6 +201,26 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
         query: request.query.clone(),
         hits,
         people_matched,
+        notice: None,
+    })
+}
+
+/// Why nothing matches a query whose words all vanish in the text index's analyzer (see
+/// [`query::unsearchable_notice`]); such a query must not list the whole library.
+fn unsearchable_notice(
+    index: &Index,
+    text: &str,
+    query: &Query,
+) -> Result<Option<String>, StoreError> {
+    query::unsearchable_notice(text, query, |term| {
+        let positive = query::TextTerm {
+            excluded: false,
+            ..term.clone()
+        };
+        let words = index
+            .text
+            .build_query(std::slice::from_ref(&positive), &[], true)?;
+        Ok(words.is_some())
     })
 }
 
@@ -590,6 +618,9 @@ pub fn html_escape(text: &str) -> String {
 pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreError> {
     let mut query = query::parse(&request.query)?;
     crate::person_filter::resolve_person_filters(index, &mut query)?;
+    if unsearchable_notice(index, &request.query, &query)?.is_some() {
+        return Ok(Facets::default());
+    }
     let searcher = index.text.searcher();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,

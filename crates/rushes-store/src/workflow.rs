@@ -4,10 +4,13 @@
 //! asset id survives re-indexing and moves, so the annotations do too. Tags and notes reach
 //! the text index through the moments whose time they overlap (`tag:blooper`).
 //! Machine tags, moments and search are not here (see `catalog`, `text`, `search`).
+//! Hand text is checked here once for every caller (CLI, API): no control characters in a
+//! tag, a collection or a person's name ([`check_label`]); a note may hold line breaks and
+//! tabs; a range must lie within its asset's duration.
 
 use std::collections::BTreeMap;
 
-use rushes_core::AssetId;
+use rushes_core::{Asset, AssetId, AssetKind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -89,6 +92,10 @@ impl TimeRange {
     }
 }
 
+/// How far past an asset's probed duration a range may end: players, frame times and
+/// container durations disagree by a frame or two.
+pub const RANGE_END_TOLERANCE: f64 = 0.5;
+
 /// A range as stored: whole assets as `(0, 0)`.
 fn stored(range: Option<TimeRange>) -> (f64, f64) {
     range.map_or((0.0, 0.0), |r| (r.start, r.end))
@@ -140,8 +147,41 @@ fn clean_collection_name(name: &str) -> Result<String, StoreError> {
     trimmed_within(name, 200, "a collection name")
 }
 
-/// `text` trimmed, if it then has 1 to `max_chars` characters; else a user error naming
-/// `what`.
+/// Refuses control characters (newlines, tabs, NUL, terminal escapes) in a label shown on
+/// one line and matched whole: a tag (`tag:` could never find one holding a newline), a
+/// collection name, a person's name. `what` names it in the message ("a tag").
+pub fn check_label(text: &str, what: &str) -> Result<(), StoreError> {
+    if text.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(format!(
+            "{what} cannot hold control characters (newlines, tabs, NUL)"
+        )));
+    }
+    Ok(())
+}
+
+/// A note trimmed, with Windows line ends made `\n`: it may hold line breaks and tabs, but
+/// no other control characters (NUL, escapes, a lone carriage return), nor more than
+/// 10000 characters.
+fn clean_note(note: &str) -> Result<String, StoreError> {
+    let note = note.trim().replace("\r\n", "\n");
+    if note.chars().count() > 10_000 {
+        return Err(StoreError::Invalid(
+            "a note may have at most 10000 characters".into(),
+        ));
+    }
+    if note
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(StoreError::Invalid(
+            "a note cannot hold control characters other than line breaks and tabs".into(),
+        ));
+    }
+    Ok(note)
+}
+
+/// `text` trimmed, if it then has 1 to `max_chars` characters and no control character;
+/// else a user error naming `what`.
 fn trimmed_within(text: &str, max_chars: usize, what: &str) -> Result<String, StoreError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > max_chars {
@@ -149,7 +189,52 @@ fn trimmed_within(text: &str, max_chars: usize, what: &str) -> Result<String, St
             "{what} must have 1 to {max_chars} characters"
         )));
     }
+    check_label(text, what)?;
     Ok(text.to_string())
+}
+
+/// Refuses a range that does not lie within `asset`: a still has no time range (its hand
+/// work is on the whole image), and a range must end by the asset's duration (the end of its
+/// last moment when the probe found none), give or take [`RANGE_END_TOLERANCE`].
+fn check_range_within(
+    catalog: &Catalog,
+    asset: &Asset,
+    range: Option<TimeRange>,
+) -> Result<(), StoreError> {
+    let Some(range) = range else {
+        return Ok(());
+    };
+    if asset.kind == AssetKind::Image {
+        return Err(StoreError::Invalid(format!(
+            "{} is a still: it has no time range; tag or collect the whole image",
+            asset.id
+        )));
+    }
+    let probed = asset
+        .media
+        .duration
+        .filter(|seconds| seconds.is_finite() && *seconds > 0.0);
+    let length = match probed {
+        Some(seconds) => Some(seconds),
+        None => catalog
+            .connection()
+            .query_row(
+                "SELECT MAX(end) FROM moments WHERE asset_id = ?1",
+                [asset.id.as_str()],
+                |row| row.get::<_, Option<f64>>(0),
+            )
+            .optional()?
+            .flatten(),
+    };
+    match length {
+        Some(length) if range.end > length + RANGE_END_TOLERANCE => {
+            Err(StoreError::Invalid(format!(
+                "{:?}-{:?} ends after the file does ({length:.3} s long)",
+                range.start, range.end
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A hand tag or note with its time range, as the text index sees it.
@@ -300,11 +385,17 @@ impl Catalog {
 }
 
 impl Index {
-    fn require_asset(&self, catalog: &Catalog, id: &AssetId) -> Result<(), StoreError> {
-        if catalog.asset(id.as_str())?.is_none() {
+    /// Refuses an asset the index does not hold, and a range that does not lie within it.
+    fn require_asset(
+        &self,
+        catalog: &Catalog,
+        id: &AssetId,
+        range: Option<TimeRange>,
+    ) -> Result<(), StoreError> {
+        let Some(asset) = catalog.asset(id.as_str())? else {
             return Err(StoreError::NotFound(format!("no asset {id} in this index")));
-        }
-        Ok(())
+        };
+        check_range_within(catalog, &asset, range)
     }
 
     /// Re-derives the asset's text documents (its hand tags and notes changed) and commits.
@@ -322,22 +413,7 @@ impl Index {
         range: Option<TimeRange>,
         tags: &[String],
     ) -> Result<(), StoreError> {
-        self.require_writer()?;
-        let tags = tags
-            .iter()
-            .map(|t| clean_tag(t))
-            .collect::<Result<Vec<_>, _>>()?;
-        let mut catalog = self.catalog()?;
-        self.require_asset(&catalog, id)?;
-        let (start, end) = stored(range);
-        for tag in &tags {
-            catalog.connection().execute(
-                "INSERT OR IGNORE INTO hand_tags (asset_id, start, end, tag, added_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id.as_str(), start, end, tag, now_seconds()],
-            )?;
-        }
-        self.refresh_text(&mut catalog, id)
+        self.annotate(id, range, tags, &[], None)
     }
 
     /// Removes hand tags from an asset or a range of it (exactly that range). Commits.
@@ -347,16 +423,7 @@ impl Index {
         range: Option<TimeRange>,
         tags: &[String],
     ) -> Result<(), StoreError> {
-        self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        let (start, end) = stored(range);
-        for tag in tags {
-            catalog.connection().execute(
-                "DELETE FROM hand_tags WHERE asset_id = ?1 AND start = ?2 AND end = ?3 AND tag = ?4",
-                params![id.as_str(), start, end, tag.trim()],
-            )?;
-        }
-        self.refresh_text(&mut catalog, id)
+        self.annotate(id, range, &[], tags, None)
     }
 
     /// Sets the note of an asset or a range of it; an empty note removes it. Commits.
@@ -366,30 +433,68 @@ impl Index {
         range: Option<TimeRange>,
         note: &str,
     ) -> Result<(), StoreError> {
+        self.annotate(id, range, &[], &[], Some(note))
+    }
+
+    /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
+    /// asset or a range of it, in one transaction and one commit. Everything is checked
+    /// first (tags, note, that the range lies within the asset), so a refused request writes
+    /// nothing. Removing needs no valid range: a range an older rushes accepted can be
+    /// cleaned up.
+    pub fn annotate(
+        &self,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        add: &[String],
+        remove: &[String],
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.require_writer()?;
-        if note.chars().count() > 10_000 {
-            return Err(StoreError::Invalid(
-                "a note may have at most 10000 characters".into(),
-            ));
-        }
+        let add = add
+            .iter()
+            .map(|t| clean_tag(t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let note = note.map(clean_note).transpose()?;
         let mut catalog = self.catalog()?;
-        self.require_asset(&catalog, id)?;
+        let adds_text = !add.is_empty() || note.as_deref().is_some_and(|n| !n.is_empty());
+        self.require_asset(&catalog, id, range.filter(|_| adds_text))?;
+        if add.is_empty() && remove.is_empty() && note.is_none() {
+            return Ok(());
+        }
         let (start, end) = stored(range);
-        let note = note.trim();
-        if note.is_empty() {
-            catalog.connection().execute(
-                "DELETE FROM hand_notes WHERE asset_id = ?1 AND start = ?2 AND end = ?3",
-                params![id.as_str(), start, end],
-            )?;
-        } else {
-            catalog.connection().execute(
-                "INSERT INTO hand_notes (asset_id, start, end, note, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(asset_id, start, end) DO UPDATE SET note = excluded.note,
-                    updated_at = excluded.updated_at",
-                params![id.as_str(), start, end, note, now_seconds()],
+        let transaction = catalog.connection().unchecked_transaction()?;
+        for tag in &add {
+            transaction.execute(
+                "INSERT OR IGNORE INTO hand_tags (asset_id, start, end, tag, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id.as_str(), start, end, tag, now_seconds()],
             )?;
         }
+        for tag in remove {
+            transaction.execute(
+                "DELETE FROM hand_tags WHERE asset_id = ?1 AND start = ?2 AND end = ?3 AND tag = ?4",
+                params![id.as_str(), start, end, tag.trim()],
+            )?;
+        }
+        match note.as_deref() {
+            None => {}
+            Some("") => {
+                transaction.execute(
+                    "DELETE FROM hand_notes WHERE asset_id = ?1 AND start = ?2 AND end = ?3",
+                    params![id.as_str(), start, end],
+                )?;
+            }
+            Some(note) => {
+                transaction.execute(
+                    "INSERT INTO hand_notes (asset_id, start, end, note, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(asset_id, start, end) DO UPDATE SET note = excluded.note,
+                        updated_at = excluded.updated_at",
+                    params![id.as_str(), start, end, note, now_seconds()],
+                )?;
+            }
+        }
+        transaction.commit()?;
         self.refresh_text(&mut catalog, id)
     }
 
@@ -491,10 +596,14 @@ impl Index {
         range: Option<TimeRange>,
         note: &str,
     ) -> Result<CollectionItem, StoreError> {
-        self.create_collection(name)?;
+        let note = clean_note(note)?;
         let name = clean_collection_name(name)?;
+        {
+            let catalog = self.catalog()?;
+            self.require_asset(&catalog, id, range)?;
+        }
+        self.create_collection(&name)?;
         let catalog = self.catalog()?;
-        self.require_asset(&catalog, id)?;
         let collection = catalog.collection_id(&name)?;
         let (start, end) = stored(range);
         let existing: Option<i64> = catalog
@@ -508,10 +617,10 @@ impl Index {
             .optional()?;
         let item_id = match existing {
             Some(item_id) => {
-                if !note.trim().is_empty() {
+                if !note.is_empty() {
                     catalog.connection().execute(
                         "UPDATE collection_items SET note = ?1 WHERE id = ?2",
-                        params![note.trim(), item_id],
+                        params![note, item_id],
                     )?;
                 }
                 item_id
@@ -521,7 +630,7 @@ impl Index {
                     "INSERT INTO collection_items (collection_id, position, asset_id, start, end, note, added_at)
                      VALUES (?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM collection_items
                                   WHERE collection_id = ?1), ?2, ?3, ?4, ?5, ?6)",
-                    params![collection, id.as_str(), start, end, note.trim(), now_seconds()],
+                    params![collection, id.as_str(), start, end, note, now_seconds()],
                 )?;
                 catalog.connection().last_insert_rowid()
             }
@@ -530,7 +639,7 @@ impl Index {
             id: item_id,
             asset: id.clone(),
             range,
-            note: note.trim().to_string(),
+            note,
         })
     }
 

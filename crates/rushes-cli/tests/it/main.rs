@@ -12,6 +12,7 @@ mod journey;
 mod people;
 mod reindex;
 mod reliability;
+mod safety;
 mod screen_text;
 mod search_listing;
 mod speech;

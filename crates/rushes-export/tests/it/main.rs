@@ -4,3 +4,4 @@
 mod clips;
 mod documents;
 mod probed;
+mod spreadsheet;

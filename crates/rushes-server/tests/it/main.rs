@@ -4,6 +4,7 @@
 mod api;
 mod fuzz_checks;
 mod fuzz_corpus;
+mod hand_input;
 mod load;
 mod media;
 mod people;

@@ -2,6 +2,7 @@
 //! written to a fresh index in a temp dir, then searched the way the CLI and server do.
 
 mod filters;
+mod hand_input;
 mod lifecycle;
 mod people;
 mod query_properties;

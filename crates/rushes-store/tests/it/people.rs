@@ -574,3 +574,80 @@ fn a_person_through_a_long_run_of_shots_is_one_whole_hit_on_any_page_and_counted
     );
     Ok(())
 }
+
+/// Regression: splitting a person's only face made a new, unnamed person of it, and the
+/// name was gone. It is a no-op now, said with a typed user error.
+#[test]
+fn splitting_a_persons_only_face_changes_nothing_and_keeps_their_name() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let take = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    index.put_asset(&take)?;
+    index.commit()?;
+    let ids = index.replace_faces(
+        take.asset.id.as_str(),
+        &take.asset.content_hash,
+        &[face(12.0, face_of(0, 0.1)), face(25.0, face_of(9, 0.0))],
+        &nearest,
+    )?;
+    let ben = ids[1];
+    assert_ne!(ids[0], ben, "two people");
+    index.name_person(ben, "Ben (boom operator)")?;
+    let lone = index.person_faces(ben)?[0].id;
+
+    let refused = index.split_face(lone);
+    assert!(
+        matches!(refused, Err(rushes_store::StoreError::LoneFace { face, person }) if face == lone && person == ben),
+        "{refused:?}"
+    );
+    let message = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(
+        message.contains("only face of person") && message.contains("keeps their name"),
+        "{message}"
+    );
+    let people = index.people()?;
+    assert_eq!(people.len(), 2, "no new person");
+    let still_ben = index.person(ben)?.ok_or("Ben is gone")?;
+    assert_eq!(still_ben.name.as_deref(), Some("Ben (boom operator)"));
+    assert_eq!(still_ben.faces, 1);
+    assert_eq!(
+        hit_windows(&search(&index, "person:Ben")?),
+        vec![("A001_C001.mov".to_string(), 20.0, 30.0)]
+    );
+    Ok(())
+}
+
+/// A person's name holds no control characters, from any caller (the server checked them,
+/// the CLI did not): `people list` printed them raw.
+#[test]
+fn a_person_name_with_control_characters_is_refused() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let take = record(video("/footage/day1/A001_C001.mov", 30.0), 3, 10.0);
+    index.put_asset(&take)?;
+    index.commit()?;
+    let ids = index.replace_faces(
+        take.asset.id.as_str(),
+        &take.asset.content_hash,
+        &[face(2.0, face_of(0, 0.1)), face(12.0, face_of(4, 0.0))],
+        &nearest,
+    )?;
+    index.name_person(ids[0], "Maria")?;
+    for bad in ["Ma\nria", "Maria\0", "\u{1b}[2JMaria"] {
+        let refused = index.name_person(ids[0], bad);
+        assert!(
+            refused.as_ref().is_err_and(|e| e.is_user_error()
+                && e.to_string() == "a name cannot hold control characters (newlines, tabs, NUL)"),
+            "{bad:?}: {refused:?}"
+        );
+        assert!(index.merge_people(ids[0], ids[1], Some(bad)).is_err());
+    }
+    assert_eq!(
+        index.people()?.len(),
+        2,
+        "the refused merges changed nothing"
+    );
+    assert_eq!(
+        index.person(ids[0])?.and_then(|p| p.name).as_deref(),
+        Some("Maria")
+    );
+    Ok(())
+}
