@@ -6,15 +6,18 @@ INDEX ?= index
 ADDR ?= 127.0.0.1:7878
 RUSHES := target/release/rushes
 
-.PHONY: run setup build index serve demo test test-rust test-browser lint bench bench-quick fuzz stress screenshot clean
+.PHONY: run setup build models index serve demo test test-rust test-browser lint bench bench-quick fuzz stress screenshot clean
 
-run: setup build demo index serve ## install what is missing, build, index FOOTAGE, serve
+run: setup build models demo index serve ## install what is missing, build, fetch the default models if online, index FOOTAGE, serve
 
 setup:
 	scripts/setup.sh run
 
 build:
 	$(CARGO) build --release --locked -p rushes-cli
+
+models: ## the models for speech, visual search and captions when online; offline, one line says what stays off
+	$(RUSHES) models fetch --defaults --if-online
 
 demo: ## a small demo set of real footage from Debian's opencv-doc
 	@if [ "$(FOOTAGE)" = "demo" ]; then scripts/make-demo.sh demo; fi

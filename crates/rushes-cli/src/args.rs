@@ -243,7 +243,19 @@ pub enum ModelsCommand {
         json: bool,
     },
     /// Download a model's files, check their sha256 and install them.
-    Fetch { name: String },
+    Fetch {
+        /// Manifest names (see `rushes models list`).
+        #[arg(required_unless_present = "defaults")]
+        names: Vec<String>,
+        /// Also fetch the models that turn on speech transcription, visual search and
+        /// captions (whisper-tiny, clip-vit-b32, florence2-base).
+        #[arg(long)]
+        defaults: bool,
+        /// When offline, say in one line what stays off and exit 0 (for `make run`); gives
+        /// up on a server after a 5 s connect timeout.
+        #[arg(long)]
+        if_online: bool,
+    },
     /// Check installed files against their manifest.
     Verify { name: Option<String> },
 }

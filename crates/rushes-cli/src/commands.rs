@@ -407,27 +407,11 @@ fn models(command: ModelsCommand, models_dir: PathBuf) -> Result<ExitCode> {
                 }
             }
         }
-        ModelsCommand::Fetch { name } => {
-            let bar = if std::io::stderr().is_terminal() {
-                ProgressBar::new(0)
-            } else {
-                ProgressBar::hidden()
-            };
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            store
-                .fetch(&name, &mut |done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
-                })
-                .with_context(|| format!("while fetching model {name}"))?;
-            bar.finish_and_clear();
-            eprintln!("{name}: installed and verified");
-        }
+        ModelsCommand::Fetch {
+            names,
+            defaults,
+            if_online,
+        } => return fetch_models(store, names, defaults, if_online),
         ModelsCommand::Verify { name } => {
             let names = match name {
                 Some(name) => vec![name],
@@ -445,6 +429,81 @@ fn models(command: ModelsCommand, models_dir: PathBuf) -> Result<ExitCode> {
             }
             if failed {
                 return Ok(ExitCode::from(1));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `rushes models fetch`: each named model (and the defaults with `--defaults`) that is not
+/// installed yet, with a progress bar. With `--if-online`, being offline is not an error: one
+/// line says which features stay off and the command that turns them on.
+fn fetch_models(
+    store: ModelStore,
+    mut names: Vec<String>,
+    defaults: bool,
+    if_online: bool,
+) -> Result<ExitCode> {
+    use rushes_models::defaults::{DEFAULT_MODELS, features_off_line, missing_defaults};
+    let store = if if_online {
+        store.with_connect_timeout(std::time::Duration::from_secs(5))
+    } else {
+        store
+    };
+    if defaults {
+        let missing = missing_defaults(&store);
+        names.extend(
+            DEFAULT_MODELS
+                .iter()
+                .filter(|model| missing.contains(model))
+                .map(|model| model.name.to_string()),
+        );
+    }
+    for name in names {
+        let bar = if std::io::stderr().is_terminal() {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{prefix} {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.set_prefix(name.clone());
+        eprintln!("fetching {name}");
+        let fetched = store.fetch(&name, &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        });
+        bar.finish_and_clear();
+        match fetched {
+            Ok(()) => eprintln!("{name}: installed and verified"),
+            Err(error) if if_online => {
+                // The rest come from the same hosts: when offline, stop at the first.
+                let offline = matches!(error, rushes_models::ModelError::Offline { .. });
+                if offline {
+                    tracing::debug!(%error, "offline");
+                } else {
+                    eprintln!("{name}: not fetched: {error}");
+                }
+                let line = defaults
+                    .then(|| features_off_line(&missing_defaults(&store)))
+                    .flatten()
+                    .unwrap_or_else(|| {
+                        format!(
+                            "{name} is not installed; fetch it with: rushes models fetch {name}"
+                        )
+                    });
+                if offline {
+                    eprintln!("offline: {line}");
+                    return Ok(ExitCode::SUCCESS);
+                }
+                eprintln!("{line}");
+            }
+            Err(error) => {
+                return Err(error).with_context(|| format!("while fetching model {name}"));
             }
         }
     }

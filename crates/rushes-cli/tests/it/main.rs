@@ -4,6 +4,7 @@
 mod captions;
 mod command_line;
 mod crash_edits;
+mod first_run;
 mod footage;
 mod fusion;
 mod hostile;
