@@ -285,7 +285,7 @@ impl ImageEmbedder for ClipImageEncoder {
 /// Resize (shortest side + centre crop, or stretch), scale to 0..1, normalise per channel,
 /// NCHW. The Catmull-Rom resize runs on `fast_image_resize`'s SIMD convolution; cropping is
 /// part of the resize, so the columns the crop drops are never filtered.
-pub(crate) fn preprocess_images(
+pub fn preprocess_images(
     images: &[RgbImage],
     spec: &ImageEncoderSpec,
 ) -> Result<Array4<f32>, ModelError> {
@@ -311,12 +311,29 @@ pub(crate) fn preprocess_images(
         let mut options =
             ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom));
         if spec.preprocess.resize != "stretch" {
-            let short = width.min(height);
+            // As CLIP's image processor does it: the shortest side to `size` (the long side
+            // truncated to whole pixels), then a centred size × size crop at a whole-pixel
+            // offset of that resized image; here as the same window of the source, so only
+            // the kept pixels are filtered. (Cropping the source's central square instead
+            // shifts the window by a fraction of a pixel: up to 37 levels apart at edges.)
+            let (resized_width, resized_height) = if width <= height {
+                (
+                    size,
+                    (u64::from(size) * u64::from(height) / u64::from(width)) as u32,
+                )
+            } else {
+                (
+                    (u64::from(size) * u64::from(width) / u64::from(height)) as u32,
+                    size,
+                )
+            };
+            let scale_x = f64::from(width) / f64::from(resized_width);
+            let scale_y = f64::from(height) / f64::from(resized_height);
             options = options.crop(
-                f64::from((width - short) / 2),
-                f64::from((height - short) / 2),
-                f64::from(short),
-                f64::from(short),
+                f64::from((resized_width - size) / 2) * scale_x,
+                f64::from((resized_height - size) / 2) * scale_y,
+                f64::from(size) * scale_x,
+                f64::from(size) * scale_y,
             );
         }
         resizer

@@ -6,6 +6,7 @@ mod caption;
 mod clip;
 mod common;
 mod ocr;
+mod processors;
 mod reference;
 mod runtime;
 mod sentence;

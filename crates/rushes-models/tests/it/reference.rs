@@ -47,3 +47,31 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
     let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
     dot / (norm(a) * norm(b))
 }
+
+/// Reads a file of raw little-endian f32 values.
+pub fn read_f32(path: &Path) -> Vec<f32> {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+/// Writes values as raw little-endian f32.
+pub fn write_f32(path: &Path, values: &[f32]) {
+    let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+}
+
+/// Largest and mean absolute difference of two equally long slices.
+pub fn differences(ours: &[f32], theirs: &[f32]) -> (f32, f32) {
+    assert_eq!(ours.len(), theirs.len(), "tensor sizes differ");
+    let mut largest = 0.0f32;
+    let mut sum = 0.0f64;
+    for (a, b) in ours.iter().zip(theirs) {
+        let d = (a - b).abs();
+        largest = largest.max(d);
+        sum += f64::from(d);
+    }
+    (largest, (sum / ours.len() as f64) as f32)
+}
