@@ -1,7 +1,8 @@
 //! PP-OCR text detection: image -> DB probability map -> text boxes. Pre-processing
 //! (bilinear resize as cv2 to multiples of 32, BGR, mean/std 0.5) and DB post-processing (binarise,
 //! dilate, connected regions, box score, unclip, sort) as RapidOCR 1.4.4 configures them.
-//! Boxes are axis-aligned: rushes reads horizontal burned-in and slate text.
+//! Boxes are axis-aligned; a box around a tilted line (a slate held at an angle) carries the
+//! line's tilt, measured from its region, so the reader can level the crop.
 
 use image::RgbImage;
 use ndarray::{Array4, ArrayView2};
@@ -47,6 +48,9 @@ pub struct TextBox {
     pub x1: f32,
     pub y1: f32,
     pub score: f32,
+    /// Tilt of the text line in radians, clockwise (y grows downwards); 0 for level text and
+    /// for regions too short or too tilted to be one line of text.
+    pub angle: f32,
 }
 
 /// Size the detector sees: the shorter side raised to `limit_side_len` (the longer capped at
@@ -110,11 +114,15 @@ pub fn boxes_from_map(
     let scale_x = width as f32 / cols as f32;
     let scale_y = height as f32 / rows as f32;
     let mut boxes = Vec::new();
-    for region in regions(&mask, rows, cols)
+    for region in regions(&mask, map, rows, cols)
         .into_iter()
         .take(params.max_candidates)
     {
-        let (x0, y0, x1, y1) = region;
+        let Region {
+            bounds: (x0, y0, x1, y1),
+            angle,
+            mean_probability,
+        } = region;
         // Like cv2.minAreaRect over the region's contour: the box runs through the centres
         // of its edge pixels, so a region one pixel wide has width 0.
         let (w, h) = ((x1 - x0) as f32, (y1 - y0) as f32);
@@ -122,7 +130,13 @@ pub fn boxes_from_map(
             continue;
         }
         let window = map.slice(ndarray::s![y0..=y1, x0..=x1]);
-        let score = window.mean().unwrap_or(0.0);
+        // A tilted line fills little of its box: its score is over its own pixels, as
+        // RapidOCR scores the rotated polygon.
+        let score = if angle == 0.0 {
+            window.mean().unwrap_or(0.0)
+        } else {
+            mean_probability
+        };
         if score < params.box_threshold {
             continue;
         }
@@ -147,6 +161,7 @@ pub fn boxes_from_map(
             x1: clamp((ux1 * scale_x).round_ties_even(), width),
             y1: clamp((uy1 * scale_y).round_ties_even(), height),
             score,
+            angle,
         };
         if text_box.x1 - text_box.x0 > 3.0 && text_box.y1 - text_box.y0 > 3.0 {
             boxes.push(text_box);
@@ -156,8 +171,51 @@ pub fn boxes_from_map(
     boxes
 }
 
-/// Bounding boxes (x0, y0, x1, y1 inclusive) of 8-connected regions of `mask`.
-fn regions(mask: &[bool], rows: usize, cols: usize) -> Vec<(usize, usize, usize, usize)> {
+/// Tilts (degrees) between these read as a tilted line; below, level text; above, not a line.
+const MIN_TILT_DEGREES: f64 = 3.0;
+const MAX_TILT_DEGREES: f64 = 30.0;
+/// A region is a line of text when its long axis is at least this many times its short one
+/// (variance ratio, so the square of the length ratio).
+const LINE_ELONGATION: f64 = 9.0;
+
+/// An 8-connected region of the text mask.
+struct Region {
+    /// x0, y0, x1, y1, inclusive.
+    bounds: (usize, usize, usize, usize),
+    /// Tilt of its long axis (see `TextBox::angle`).
+    angle: f32,
+    /// Mean text probability over its own pixels.
+    mean_probability: f32,
+}
+
+/// The tilt of a region from its pixels' second moments, when it is a tilted line.
+fn line_tilt(count: f64, sums: [f64; 5]) -> f32 {
+    let [sx, sy, sxx, syy, sxy] = sums;
+    if count < 2.0 {
+        return 0.0;
+    }
+    let (mx, my) = (sx / count, sy / count);
+    let (cxx, cyy, cxy) = (
+        sxx / count - mx * mx,
+        syy / count - my * my,
+        sxy / count - mx * my,
+    );
+    let spread = ((cxx - cyy) * (cxx - cyy) + 4.0 * cxy * cxy).sqrt();
+    let (major, minor) = ((cxx + cyy + spread) / 2.0, (cxx + cyy - spread) / 2.0);
+    if minor <= 0.0 || major / minor < LINE_ELONGATION {
+        return 0.0;
+    }
+    let angle = 0.5 * (2.0 * cxy).atan2(cxx - cyy);
+    let degrees = angle.to_degrees().abs();
+    if (MIN_TILT_DEGREES..=MAX_TILT_DEGREES).contains(&degrees) {
+        angle as f32
+    } else {
+        0.0
+    }
+}
+
+/// The 8-connected regions of `mask`, with their bounds and tilt.
+fn regions(mask: &[bool], map: ArrayView2<f32>, rows: usize, cols: usize) -> Vec<Region> {
     let mut seen = vec![false; mask.len()];
     let mut found = Vec::new();
     let mut stack = Vec::new();
@@ -168,8 +226,17 @@ fn regions(mask: &[bool], rows: usize, cols: usize) -> Vec<(usize, usize, usize,
         seen[start] = true;
         stack.push(start);
         let (mut x0, mut y0, mut x1, mut y1) = (cols, rows, 0, 0);
+        let mut count = 0.0f64;
+        let mut sums = [0.0f64; 5];
+        let mut probability = 0.0f64;
         while let Some(index) = stack.pop() {
             let (y, x) = (index / cols, index % cols);
+            let (fx, fy) = (x as f64, y as f64);
+            count += 1.0;
+            probability += f64::from(map[[y, x]]);
+            for (sum, value) in sums.iter_mut().zip([fx, fy, fx * fx, fy * fy, fx * fy]) {
+                *sum += value;
+            }
             x0 = x0.min(x);
             y0 = y0.min(y);
             x1 = x1.max(x);
@@ -188,7 +255,11 @@ fn regions(mask: &[bool], rows: usize, cols: usize) -> Vec<(usize, usize, usize,
                 }
             }
         }
-        found.push((x0, y0, x1, y1));
+        found.push(Region {
+            bounds: (x0, y0, x1, y1),
+            angle: line_tilt(count, sums),
+            mean_probability: (probability / count.max(1.0)) as f32,
+        });
     }
     found
 }
@@ -234,6 +305,25 @@ mod tests {
         );
         // The right blob spans x 60..90 in the map = 120..180 in the image, grown outward.
         assert!(boxes[1].x0 < 120.0 && boxes[1].x1 > 180.0, "{boxes:?}");
+    }
+
+    #[test]
+    fn a_tilted_line_gets_its_tilt_and_a_level_one_none() {
+        let mut map = Array2::<f32>::zeros((120, 200));
+        // A band 6 px thick running 100 px to the right and 17 px down: 9.6° clockwise.
+        for x in 40..140usize {
+            let centre = 40.0 + (x - 40) as f32 * 0.17;
+            for y in 0..120usize {
+                if (y as f32 - centre).abs() <= 3.0 {
+                    map[[y, x]] = 0.9;
+                }
+            }
+        }
+        map.slice_mut(ndarray::s![100..106, 20..120]).fill(0.9);
+        let boxes = boxes_from_map(map.view(), 200, 120, &DbParams::default());
+        assert_eq!(boxes.len(), 2, "{boxes:?}");
+        assert!((boxes[0].angle.to_degrees() - 9.6).abs() < 1.0, "{boxes:?}");
+        assert_eq!(boxes[1].angle, 0.0, "{boxes:?}");
     }
 
     #[test]

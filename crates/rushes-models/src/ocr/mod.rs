@@ -459,8 +459,14 @@ fn aspect(image: &RgbImage) -> f32 {
     image.width() as f32 / image.height().max(1) as f32
 }
 
-/// The box's pixels; tall crops (height ≥ 1.5 × width) are turned to lie horizontally.
+/// The box's pixels, levelled when the box carries a tilt; tall crops (height ≥ 1.5 × width)
+/// are turned to lie horizontally.
 fn crop(image: &RgbImage, text_box: &TextBox) -> RgbImage {
+    if text_box.angle != 0.0
+        && let Some(levelled) = level_crop(image, text_box)
+    {
+        return levelled;
+    }
     let x0 = (text_box.x0.floor().max(0.0) as u32).min(image.width() - 1);
     let y0 = (text_box.y0.floor().max(0.0) as u32).min(image.height() - 1);
     let x1 = (text_box.x1.ceil() as u32).clamp(x0 + 1, image.width());
@@ -471,4 +477,46 @@ fn crop(image: &RgbImage, text_box: &TextBox) -> RgbImage {
     } else {
         cropped
     }
+}
+
+/// The tilted line inside an axis-aligned box, sampled along its own axes (bilinear) so it
+/// lies level: the box holds a line of length L and thickness T at angle a, with
+/// W = L·cos a + T·sin a and H = L·sin a + T·cos a. `None` when those give no line.
+fn level_crop(image: &RgbImage, text_box: &TextBox) -> Option<RgbImage> {
+    let angle = f64::from(text_box.angle);
+    let (cos, sin) = (angle.cos(), angle.sin().abs());
+    let width = f64::from(text_box.x1 - text_box.x0);
+    let height = f64::from(text_box.y1 - text_box.y0);
+    let determinant = cos * cos - sin * sin;
+    if determinant <= 0.1 {
+        return None;
+    }
+    let length = (width * cos - height * sin) / determinant;
+    let thickness = (height * cos - width * sin) / determinant;
+    if length < 4.0 || thickness < 4.0 {
+        return None;
+    }
+    let (out_width, out_height) = (length.round() as u32, thickness.round() as u32);
+    let centre_x = f64::from(text_box.x0 + text_box.x1) / 2.0;
+    let centre_y = f64::from(text_box.y0 + text_box.y1) / 2.0;
+    let (along_x, along_y) = (angle.cos(), angle.sin());
+    let last_x = f64::from(image.width().saturating_sub(1));
+    let last_y = f64::from(image.height().saturating_sub(1));
+    Some(RgbImage::from_fn(out_width, out_height, |u, v| {
+        let du = f64::from(u) + 0.5 - length / 2.0;
+        let dv = f64::from(v) + 0.5 - thickness / 2.0;
+        let x = (centre_x + du * along_x - dv * along_y).clamp(0.0, last_x);
+        let y = (centre_y + du * along_y + dv * along_x).clamp(0.0, last_y);
+        let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+        let (x1, y1) = ((x0 + 1).min(last_x as u32), (y0 + 1).min(last_y as u32));
+        let (fx, fy) = (x - f64::from(x0), y - f64::from(y0));
+        let mut pixel = [0u8; 3];
+        for (channel, value) in pixel.iter_mut().enumerate() {
+            let at = |px: u32, py: u32| f64::from(image.get_pixel(px, py)[channel]);
+            let top = at(x0, y0) * (1.0 - fx) + at(x1, y0) * fx;
+            let bottom = at(x0, y1) * (1.0 - fx) + at(x1, y1) * fx;
+            *value = (top * (1.0 - fy) + bottom * fy).round().clamp(0.0, 255.0) as u8;
+        }
+        image::Rgb(pixel)
+    }))
 }

@@ -107,6 +107,7 @@ mod tests {
             x1,
             y1,
             score: 0.9,
+            angle: 0.0,
         }
     }
 
