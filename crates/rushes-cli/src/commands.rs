@@ -291,6 +291,7 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
         bail!("no asset with id {id} in the index");
     };
     let screen_text = index.screen_text(&id)?;
+    let detail_slates = detail.slates.clone();
     let mut value = serde_json::to_value(&detail)?;
     if let Some(object) = value.as_object_mut() {
         object.insert(
@@ -334,6 +335,18 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
             )?;
         }
     }
+    if !detail_slates.is_empty() {
+        writeln!(stdout, "slates: {}", detail_slates.len())?;
+        for span in &detail_slates {
+            writeln!(
+                stdout,
+                "  {}–{}  {}",
+                output::clock(span.start),
+                output::clock(span.end),
+                output::printable(&slate_line(span))
+            )?;
+        }
+    }
     if !screen_text.is_empty() {
         writeln!(stdout, "on-screen text: {}", screen_text.len())?;
         for run in &screen_text {
@@ -351,6 +364,31 @@ fn show(args: ShowArgs) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One slate for `rushes show`: `Sc 42A · Tk 3  (roll A007, camera A, tail slate)`.
+fn slate_line(span: &rushes_core::SlateSpan) -> String {
+    let slate = &span.slate;
+    let mut others: Vec<String> = slate
+        .fields()
+        .into_iter()
+        // The label already says scene and take, or the roll when neither was read.
+        .filter(|(name, _)| {
+            let in_label = matches!(*name, "scene" | "take")
+                || (*name == "roll" && slate.scene.is_none() && slate.take.is_none());
+            !in_label
+        })
+        .map(|(name, value)| format!("{} {value}", name.replace('_', " ")))
+        .collect();
+    if span.tail {
+        others.push("tail slate".to_string());
+    }
+    let label = slate.label().unwrap_or_default();
+    match (label.is_empty(), others.is_empty()) {
+        (_, true) => label,
+        (true, false) => others.join(", "),
+        (false, false) => format!("{label}  ({})", others.join(", ")),
+    }
 }
 
 fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {

@@ -138,9 +138,16 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
             let words: Vec<String> = hit.missing.iter().map(|w| printable(w)).collect();
             format!("  (no match for: {})", words.join(", "))
         };
+        // The slate the hit starts in: "Sc 42A · Tk 3".
+        let slate = hit
+            .slate
+            .as_ref()
+            .and_then(rushes_core::Slate::label)
+            .map(|label| format!("  {}", printable(&label)))
+            .unwrap_or_default();
         writeln!(
             stdout,
-            "{:>3}. {}  {}–{}  [{}]  {:.3}{missing}",
+            "{:>3}. {}  {}–{}  [{}]  {:.3}{slate}{missing}",
             rank + 1,
             printable(&hit.asset.path),
             clock(hit.start),

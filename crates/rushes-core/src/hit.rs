@@ -65,6 +65,9 @@ pub struct Hit {
     /// hit matched no text at all (a visual-only or filter-only hit).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
+    /// The slate whose stretch of the file the hit starts in (scene, take, roll, camera…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slate: Option<crate::Slate>,
 }
 
 /// The answer to a query.

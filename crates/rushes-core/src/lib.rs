@@ -7,6 +7,7 @@ pub mod face;
 pub mod hit;
 pub mod progress;
 pub mod record;
+pub mod slate;
 pub mod timecode;
 
 pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash, mtime_seconds};
@@ -14,4 +15,5 @@ pub use face::{FaceRect, PersonInMoment};
 pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
 pub use record::{AssetRecord, FrameRecord, MomentRecord, ScreenText, TranscriptLine};
+pub use slate::{Slate, SlateSound, SlateSpan};
 pub use timecode::Timecode;

@@ -69,6 +69,9 @@ pub struct AssetRecord {
     /// On-screen text with the interval each is on screen, in time order.
     #[serde(default)]
     pub screen_text: Vec<ScreenText>,
+    /// Slates read in the screen text, each with the stretch of the file it applies to.
+    #[serde(default)]
+    pub slates: Vec<crate::SlateSpan>,
     /// Name of the embedding model the frame vectors come from, if any.
     pub embedding_model: Option<String>,
     /// Non-fatal problems met while indexing (a malformed sidecar, a model that failed).

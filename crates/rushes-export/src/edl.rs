@@ -85,6 +85,14 @@ pub fn render_edl(title: &str, items: &[ExportItem]) -> Result<String, ExportErr
         if !item.notes.trim().is_empty() {
             let _ = writeln!(text, "* COMMENT: {}", one_line(&item.notes));
         }
+        if let Some(slate) = item
+            .slate
+            .as_ref()
+            .map(slate_comment)
+            .filter(|c| !c.is_empty())
+        {
+            let _ = writeln!(text, "* {}", one_line(&slate));
+        }
     }
     Ok(text)
 }
@@ -101,6 +109,22 @@ fn track(item: &ExportItem) -> &'static str {
     } else {
         "AA"
     }
+}
+
+/// The slate as an EDL comment's text: `SCENE: 42A TAKE: 3 ROLL: A007 CAMERA: A`, with the
+/// fields that were read.
+fn slate_comment(slate: &rushes_core::Slate) -> String {
+    let fields = [
+        ("SCENE", &slate.scene),
+        ("TAKE", &slate.take),
+        ("ROLL", &slate.roll),
+        ("CAMERA", &slate.camera),
+    ];
+    let parts: Vec<String> = fields
+        .into_iter()
+        .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}: {value}")))
+        .collect();
+    parts.join(" ")
 }
 
 fn one_line(text: &str) -> String {

@@ -151,14 +151,16 @@ pub fn render_fcpxml(title: &str, items: &[ExportItem]) -> Result<String, Export
             sequence_rate.rational_seconds(length),
             tc_format(item.start_timecode().drop_frame),
         );
-        if item.notes.trim().is_empty() && item.tags.is_empty() {
+        let slate_keywords = item.slate.as_ref().map(slate_keywords).unwrap_or_default();
+        let slate_metadata = item.slate.as_ref().map(slate_metadata).unwrap_or_default();
+        if item.notes.trim().is_empty() && item.tags.is_empty() && slate_metadata.is_empty() {
             let _ = writeln!(clips, "/>");
         } else {
             let _ = writeln!(clips, ">");
             if !item.notes.trim().is_empty() {
                 let _ = writeln!(clips, "              <note>{}</note>", escape(&item.notes));
             }
-            for tag in &item.tags {
+            for tag in item.tags.iter().chain(&slate_keywords) {
                 let _ = writeln!(
                     clips,
                     r#"              <keyword start="{}" duration="{}" value="{}"/>"#,
@@ -166,6 +168,18 @@ pub fn render_fcpxml(title: &str, items: &[ExportItem]) -> Result<String, Export
                     rate.rational_seconds(last_frame - first_frame),
                     escape(tag)
                 );
+            }
+            // Final Cut Pro's own Scene, Take, Reel and Camera Angle fields.
+            if !slate_metadata.is_empty() {
+                let _ = writeln!(clips, "              <metadata>");
+                for (key, value) in &slate_metadata {
+                    let _ = writeln!(
+                        clips,
+                        r#"                <md key="com.apple.proapps.studio.{key}" value="{}"/>"#,
+                        escape(value)
+                    );
+                }
+                let _ = writeln!(clips, "              </metadata>");
             }
             let _ = writeln!(clips, "            </asset-clip>");
         }
@@ -193,6 +207,27 @@ pub fn render_fcpxml(title: &str, items: &[ExportItem]) -> Result<String, Export
     let _ = writeln!(xml, "  </library>");
     let _ = writeln!(xml, "</fcpxml>");
     Ok(xml)
+}
+
+/// Keywords for a slate's scene and take (`Scene 42A`, `Take 3`), so the clip is found by
+/// them in the browser.
+fn slate_keywords(slate: &rushes_core::Slate) -> Vec<String> {
+    let scene = slate.scene.as_ref().map(|scene| format!("Scene {scene}"));
+    let take = slate.take.as_ref().map(|take| format!("Take {take}"));
+    scene.into_iter().chain(take).collect()
+}
+
+/// A slate's fields under Final Cut Pro's metadata keys (`scene`, `take`, `reel`, `angle`).
+fn slate_metadata(slate: &rushes_core::Slate) -> Vec<(&'static str, String)> {
+    [
+        ("scene", &slate.scene),
+        ("take", &slate.take),
+        ("reel", &slate.roll),
+        ("angle", &slate.camera),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| value.clone().map(|value| (key, value)))
+    .collect()
 }
 
 /// Text safe inside an XML attribute or element.

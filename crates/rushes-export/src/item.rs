@@ -102,6 +102,8 @@ pub struct ExportItem {
     pub name: String,
     pub notes: String,
     pub tags: Vec<String>,
+    /// The slate the range starts in (scene, take, roll, camera), when one was read.
+    pub slate: Option<rushes_core::Slate>,
 }
 
 impl ExportItem {
@@ -119,6 +121,7 @@ impl ExportItem {
             name,
             notes: String::new(),
             tags: Vec::new(),
+            slate: None,
         }
     }
 

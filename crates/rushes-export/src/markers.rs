@@ -8,7 +8,10 @@ use rushes_core::timecode::Timecode;
 use crate::{ExportError, ExportItem};
 
 /// The header row; editors map these columns on import.
-pub const MARKER_COLUMNS: [&str; 7] = ["Name", "In", "Out", "Duration", "Notes", "Tags", "File"];
+/// The slate columns come last, so importers mapping the first seven by position still work.
+pub const MARKER_COLUMNS: [&str; 11] = [
+    "Name", "In", "Out", "Duration", "Notes", "Tags", "File", "Scene", "Take", "Roll", "Camera",
+];
 
 /// One header line and one line per item, RFC 4180 quoting, CRLF line ends.
 pub fn render_markers_csv(items: &[ExportItem]) -> Result<String, ExportError> {
@@ -31,11 +34,24 @@ pub fn render_markers_csv(items: &[ExportItem]) -> Result<String, ExportError> {
             spreadsheet_text_cell(&item.notes),
             spreadsheet_text_cell(&item.tags.join("; ")),
             spreadsheet_text_cell(&item.path.display().to_string()),
+            slate_cell(item, |slate| &slate.scene),
+            slate_cell(item, |slate| &slate.take),
+            slate_cell(item, |slate| &slate.roll),
+            slate_cell(item, |slate| &slate.camera),
         ];
         text.push_str(&cells.join(","));
         text.push_str("\r\n");
     }
     Ok(text)
+}
+
+/// One slate field of an item as a text cell (empty without a slate or the field).
+fn slate_cell(item: &ExportItem, field: impl Fn(&rushes_core::Slate) -> &Option<String>) -> String {
+    let value = item
+        .slate
+        .as_ref()
+        .and_then(|slate| field(slate).as_deref());
+    spreadsheet_text_cell(value.unwrap_or(""))
 }
 
 /// Characters that make a spreadsheet read a cell as a formula (or, for tab and carriage

@@ -56,7 +56,13 @@ impl Selection {
         if !note.trim().is_empty() {
             notes.insert(0, note.trim().to_string());
         }
+        let slates = index.asset_slates(asset.id.as_str())?;
         let mut item = ExportItem::new(&asset.path, asset.media, start, end);
+        item.slate = slates
+            .iter()
+            .rev()
+            .find(|span| span.start <= start && start < span.end)
+            .map(|span| span.slate.clone());
         item.tags = tags;
         item.notes = notes.join("; ");
         self.items.push(item);

@@ -647,11 +647,12 @@ fn index_file(
         content_hash: hash,
         media,
     };
-    let record = AssetRecord {
+    let mut record = AssetRecord {
         asset,
         moments,
         transcript,
         screen_text,
+        slates: Vec::new(),
         embedding_model: work.embedded.then(|| models.clip_name.clone()).flatten(),
         warnings: warnings
             .iter()
@@ -659,6 +660,8 @@ fn index_file(
             .cloned()
             .collect(),
     };
+    // Slates are read from the on-screen text, each with the stretch of the file it names.
+    record.slates = rushes_slate::slate_spans(&record.screen_text, record.asset.media.duration);
     crate::faces::put_asset_with_faces(
         index,
         &record,

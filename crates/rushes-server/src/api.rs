@@ -524,6 +524,8 @@ pub struct AssetPage {
     pub summary: AssetSummary,
     pub playback: Playback,
     pub frames: Vec<FrameThumb>,
+    /// Slates read in the asset with the stretch each names (the player shows "Sc · Tk").
+    pub slates: Vec<rushes_core::SlateSpan>,
 }
 
 /// The thumbnails ingest wrote for an asset (`thumbs/<id>/<millis>.jpg`), by time.
@@ -561,6 +563,7 @@ pub async fn asset_detail(
             asset,
             moments,
             user_tags,
+            slates,
         }) = engine.index().asset_detail(&id).map_err(store_error)?
         else {
             return Err(ApiError::not_found(format!("no asset {id} in the index")));
@@ -579,6 +582,7 @@ pub async fn asset_detail(
             asset,
             moments,
             user_tags,
+            slates,
         })
     })
     .await?;
@@ -591,7 +595,22 @@ pub struct FacetParams {
     q: String,
 }
 
-/// `GET /api/facets?q=`: counts of matching assets by kind, folder, camera and tag.
+/// `GET /api/slates`: every slated clip by scene, then take (the Library's scene view).
+pub async fn scene_library(State(state): State<AppState>) -> Result<Json<SceneLibrary>, ApiError> {
+    let scenes = blocking(&state, move |engine| {
+        engine.index().scene_library().map_err(store_error)
+    })
+    .await?;
+    Ok(Json(SceneLibrary { scenes }))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SceneLibrary {
+    pub scenes: Vec<rushes_store::slates::SceneGroup>,
+}
+
+/// `GET /api/facets?q=`: counts of matching assets by kind, folder, camera, tag, and the
+/// scenes and takes their slates name.
 pub async fn facets(
     State(state): State<AppState>,
     params: Result<Query<FacetParams>, QueryRejection>,

@@ -191,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets", get(api::list_assets))
         .route("/assets/{id}", get(api::asset_detail))
         .route("/facets", get(api::facets))
+        .route("/slates", get(api::scene_library))
         .route("/status", get(api::status))
         .route(
             "/assets/{id}/annotations",

@@ -214,6 +214,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             moments,
             transcript: Vec::new(),
             screen_text: Vec::new(),
+            slates: Vec::new(),
             embedding_model: Some("bench-512".into()),
             warnings: Vec::new(),
         });

@@ -113,6 +113,7 @@ CREATE TABLE stale_frames (
 "#,
     crate::workflow::WORKFLOW_MIGRATION,
     SCREEN_TEXT_MIGRATION,
+    crate::slates::SLATES_MIGRATION,
 ];
 
 /// On-screen text with the interval it is on screen (`AssetRecord::screen_text`): the
@@ -296,6 +297,11 @@ impl Catalog {
 
     pub fn connection(&self) -> &Connection {
         &self.connection
+    }
+
+    /// The connection, to open a transaction on (`slates::rederive_slates`).
+    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
+        &mut self.connection
     }
 
     /// Writes an asset and its moments as pending, replacing any earlier version of it
@@ -822,6 +828,7 @@ fn write_asset_rows(
             )?
             .execute(params![asset.id.as_str(), text.start, text.end, text.text])?;
     }
+    crate::slates::write_slates(transaction, asset.id.as_str(), &record.slates)?;
     let model = record.embedding_model.clone().unwrap_or_default();
     for (ordinal, moment) in record.moments.iter().enumerate() {
         let transcript_json =

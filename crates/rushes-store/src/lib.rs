@@ -15,6 +15,7 @@ pub mod person_filter;
 pub mod query;
 pub mod rebuild;
 mod search;
+pub mod slates;
 pub mod text;
 mod tokenizer;
 pub mod vectors;
@@ -163,6 +164,9 @@ pub struct AssetDetail {
     pub asset: Asset,
     pub moments: Vec<MomentDetail>,
     pub user_tags: Vec<String>,
+    /// The slates read in the asset, each with the stretch of the file it names.
+    #[serde(default)]
+    pub slates: Vec<rushes_core::SlateSpan>,
 }
 
 /// One facet value and how many assets have it among the matches.
@@ -181,6 +185,11 @@ pub struct Facets {
     pub folder: Vec<FacetCount>,
     pub camera: Vec<FacetCount>,
     pub tag: Vec<FacetCount>,
+    /// Matching assets by the scenes and takes their slates name.
+    #[serde(default)]
+    pub scene: Vec<FacetCount>,
+    #[serde(default)]
+    pub take: Vec<FacetCount>,
 }
 
 /// An open index folder. `Send + Sync`; every method takes `&self`.
@@ -535,10 +544,12 @@ impl Index {
                 }
             })
             .collect();
+        let slates = self.asset_slates(asset.id.as_str())?;
         Ok(Some(AssetDetail {
             asset,
             moments,
             user_tags,
+            slates,
         }))
     }
 

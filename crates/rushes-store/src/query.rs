@@ -7,8 +7,9 @@ use std::fmt;
 use rushes_core::{AssetId, AssetKind};
 
 /// Filter names the parser understands, in the order error messages list them.
-pub const KNOWN_FILTERS: [&str; 8] = [
-    "kind", "folder", "camera", "tag", "date", "duration", "asset", "person",
+pub const KNOWN_FILTERS: [&str; 11] = [
+    "kind", "folder", "camera", "tag", "date", "duration", "asset", "person", "scene", "take",
+    "roll",
 ];
 
 /// A malformed query: where it went wrong (byte offset into the query) and why.
@@ -73,6 +74,40 @@ pub enum Filter {
     Duration(DurationRange),
     Asset(AssetId),
     Person(PersonFilter),
+    /// `scene:42A`, `take:3`, `roll:A007`; a `camera:` filter becomes one when slates name
+    /// that camera letter (the store decides, see `slates`).
+    Slate(SlateFilter),
+}
+
+/// Which slate field a slate filter looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlateField {
+    Scene,
+    Take,
+    Roll,
+    Camera,
+}
+
+impl SlateField {
+    pub fn name(self) -> &'static str {
+        match self {
+            SlateField::Scene => "scene",
+            SlateField::Take => "take",
+            SlateField::Roll => "roll",
+            SlateField::Camera => "camera",
+        }
+    }
+}
+
+/// A filter on a slate field. The store fills `spans` (asset id, start, end) with the slate
+/// spans it matches and `moments` with the moments they overlap before the text index
+/// applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlateFilter {
+    pub field: SlateField,
+    pub value: String,
+    pub spans: Vec<(String, f64, f64)>,
+    pub moments: Vec<u64>,
 }
 
 /// `person:"Maria"`: moments showing a person (by name, or id). The store fills `moments`
@@ -96,6 +131,7 @@ impl Filter {
             Filter::Duration(_) => "duration",
             Filter::Asset(_) => "asset",
             Filter::Person(_) => "person",
+            Filter::Slate(slate) => slate.field.name(),
         }
     }
 }
@@ -344,6 +380,16 @@ fn parse_filter(
         "person" => Ok(Filter::Person(PersonFilter {
             who: value.to_string(),
             people: Vec::new(),
+            moments: Vec::new(),
+        })),
+        "scene" | "take" | "roll" => Ok(Filter::Slate(SlateFilter {
+            field: match name {
+                "scene" => SlateField::Scene,
+                "take" => SlateField::Take,
+                _ => SlateField::Roll,
+            },
+            value: value.to_string(),
+            spans: Vec::new(),
             moments: Vec::new(),
         })),
         "asset" => AssetId::parse(value)
@@ -731,7 +777,7 @@ mod tests {
             error,
             Some((
                 6,
-                "unknown filter \"foo:\"; known: kind, folder, camera, tag, date, duration, asset, person"
+                "unknown filter \"foo:\"; known: kind, folder, camera, tag, date, duration, asset, person, scene, take, roll"
             ))
         );
     }

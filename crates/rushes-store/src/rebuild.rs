@@ -3,7 +3,8 @@
 //! ones (`text.next/`, `vectors.next/`) and swapped in afterwards, so a run killed while
 //! building leaves the old indexes in use. A `reindex.swap` marker, written once both are
 //! complete, makes the swap itself resumable: a writer that finds it finishes the swap.
-//! Does not touch the catalog's content, thumbnails or the manifest's format version.
+//! Does not touch the catalog's content (but for the slates, read again from the stored
+//! screen text), thumbnails or the manifest's format version.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -151,6 +152,8 @@ pub fn reindex(
         catalog.delete_asset(&id, false)?;
         summary.dropped_pending += 1;
     }
+    // Slates are read again from the stored screen text, so a better parser applies.
+    crate::slates::rederive_slates(&mut catalog)?;
 
     if build_text(dir, &catalog, &mut summary, &mut progress)?.is_break()
         || build_vectors(dir, &catalog, &mut summary, &mut progress)?.is_break()

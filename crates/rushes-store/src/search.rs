@@ -40,6 +40,8 @@ const FACET_CAP: usize = 20_000;
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
     let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
+    crate::slates::resolve_slate_filters(index, &mut query)?;
+    let slate_windows = crate::slates::matched_windows(&query);
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
         return Ok(SearchResponse {
             query: request.query.clone(),
@@ -144,10 +146,15 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     });
     order.truncate(pool);
     let ids: Vec<i64> = order.iter().map(|(id, _)| **id).collect();
-    let rows = {
+    let (rows, asset_slates) = {
         let catalog = index.catalog()?;
         let _snapshot = catalog.begin_read()?;
-        catalog.moments(&ids)?
+        let rows = catalog.moments(&ids)?;
+        let mut assets: Vec<&str> = rows.values().map(|row| row.asset.id.as_str()).collect();
+        assets.sort_unstable();
+        assets.dedup();
+        let slates = crate::slates::spans_of(catalog.connection(), &assets)?;
+        (rows, slates)
     };
 
     let highlighter = Highlighter::new(index, &searcher, &query)?;
@@ -166,7 +173,14 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
         let Some(row) = rows.get(moment_id) else {
             continue;
         };
-        let built = highlighter.build(row, standing, best_possible);
+        let mut built = highlighter.build(row, standing, best_possible);
+        let asset = row.asset.id.as_str();
+        with_slate(
+            &mut built.hit,
+            slate_windows.get(asset).map(Vec::as_slice),
+            asset_slates.get(asset).map(Vec::as_slice),
+            listing,
+        );
         merge_or_push(&mut hits, built, cap, merge_score_share);
     }
     match (request.sort, listing) {
@@ -298,10 +312,13 @@ struct Built {
 fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize, score_share: f32) {
     let same_asset = |existing: &&mut Built| existing.hit.asset.id == built.hit.asset.id;
     let touching = hits.iter_mut().filter(same_asset).find(|existing| {
-        windows_touch(
-            (existing.hit.start, existing.hit.end),
-            (built.hit.start, built.hit.end),
-        ) && built.hit.score >= existing.hit.score * score_share
+        // Two takes are two hits, however close.
+        existing.hit.slate == built.hit.slate
+            && windows_touch(
+                (existing.hit.start, existing.hit.end),
+                (built.hit.start, built.hit.end),
+            )
+            && built.hit.score >= existing.hit.score * score_share
     });
     if let Some(existing) = touching {
         let hit = &mut existing.hit;
@@ -527,10 +544,43 @@ impl Highlighter {
                 people: Vec::new(),
                 filters: Vec::new(),
                 missing,
+                slate: None,
             },
             captured_at: row.captured_at,
         }
     }
+}
+
+/// Gives a hit its slate: the window of the matched slate span it lies in (a filter-only
+/// listing covers the whole span; with words the moment stays, cut to the span), and the
+/// fields of the slate span it starts in.
+fn with_slate(
+    hit: &mut Hit,
+    matched: Option<&[(f64, f64)]>,
+    spans: Option<&[rushes_core::SlateSpan]>,
+    listing: bool,
+) {
+    if let Some(window) = matched.and_then(|windows| {
+        windows
+            .iter()
+            .find(|(start, end)| *start <= hit.start && hit.start < *end)
+            .or_else(|| {
+                windows
+                    .iter()
+                    .find(|(start, end)| hit.start < *end && *start < hit.end)
+            })
+    }) {
+        if listing {
+            (hit.start, hit.end) = *window;
+        } else {
+            hit.start = hit.start.max(window.0);
+            hit.end = hit.end.min(window.1).max(hit.start);
+        }
+    }
+    hit.slate = spans
+        .and_then(|spans| crate::slates::span_at(spans, hit.start))
+        .map(|span| span.slate.clone())
+        .filter(|slate| !slate.is_empty());
 }
 
 fn metadata_of(row: &MomentRow) -> String {
@@ -621,6 +671,7 @@ pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreErr
     if unsearchable_notice(index, &request.query, &query)?.is_some() {
         return Ok(Facets::default());
     }
+    crate::slates::resolve_slate_filters(index, &mut query)?;
     let searcher = index.text.searcher();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,
@@ -648,12 +699,16 @@ pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreErr
             add(&mut tag, value);
         }
     }
+    let matched_assets: HashSet<&str> = kind.values().flatten().map(String::as_str).collect();
+    let (scene, take) = crate::slates::scene_and_take_counts(index, &query, &matched_assets)?;
     Ok(Facets {
         moments: total as u64,
         kind: counts(kind),
         folder: counts(folder),
         camera: counts(camera),
         tag: counts(tag),
+        scene: counts(scene),
+        take: counts(take),
     })
 }
 

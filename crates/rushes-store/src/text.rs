@@ -376,6 +376,25 @@ impl TextIndex {
             .then(|| Box::new(BooleanQuery::new(per_field)) as Box<dyn Query>))
     }
 
+    /// Moments of a camera whose make or model holds `camera`'s words.
+    fn camera_query(&self, camera: &str) -> Result<Box<dyn Query>, StoreError> {
+        let field = self.fields.camera;
+        let tokens = self.tokens(field, camera)?;
+        Ok(match tokens.len() {
+            0 => Box::new(tantivy::query::EmptyQuery),
+            1 => Box::new(TermQuery::new(
+                Term::from_field_text(field, &tokens[0]),
+                IndexRecordOption::Basic,
+            )),
+            _ => Box::new(PhraseQuery::new(
+                tokens
+                    .iter()
+                    .map(|t| Term::from_field_text(field, t))
+                    .collect(),
+            )),
+        })
+    }
+
     fn filter_query(&self, filter: &Filter) -> Result<Box<dyn Query>, StoreError> {
         let f = &self.fields;
         let exact = |field: Field, text: &str| -> Box<dyn Query> {
@@ -395,17 +414,22 @@ impl TextIndex {
             )),
             Filter::Tag(tag) => exact(f.tag, &tag.trim().to_lowercase()),
             Filter::Folder(folder) => exact(f.folder, &normalise_folder(folder)),
-            Filter::Camera(camera) => {
-                let tokens = self.tokens(f.camera, camera)?;
-                match tokens.len() {
-                    0 => Box::new(tantivy::query::EmptyQuery),
-                    1 => exact(f.camera, &tokens[0]),
-                    _ => Box::new(PhraseQuery::new(
-                        tokens
-                            .iter()
-                            .map(|t| Term::from_field_text(f.camera, t))
-                            .collect(),
-                    )),
+            Filter::Camera(camera) => self.camera_query(camera)?,
+            Filter::Slate(slate) => {
+                let moments: Box<dyn Query> = Box::new(tantivy::query::TermSetQuery::new(
+                    slate
+                        .moments
+                        .iter()
+                        .map(|id| Term::from_field_u64(f.moment_id, *id)),
+                ));
+                if slate.field == crate::query::SlateField::Camera {
+                    // `camera:A`: the slates of camera A, or a camera whose name says A.
+                    Box::new(BooleanQuery::new(vec![
+                        (Occur::Should, moments),
+                        (Occur::Should, self.camera_query(&slate.value)?),
+                    ]))
+                } else {
+                    moments
                 }
             }
             Filter::Date(range) => Box::new(RangeQuery::new(

@@ -16,6 +16,7 @@ mod reliability;
 mod safety;
 mod screen_text;
 mod search_listing;
+mod slates;
 mod speech;
 mod visual;
 mod workflows;

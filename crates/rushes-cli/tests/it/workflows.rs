@@ -112,7 +112,10 @@ fn export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles() {
     );
     let csv = std::fs::read_to_string(&written[0]).expect("read csv");
     let rows: Vec<&str> = csv.lines().collect();
-    assert_eq!(rows[0], "Name,In,Out,Duration,Notes,Tags,File");
+    assert_eq!(
+        rows[0],
+        "Name,In,Out,Duration,Notes,Tags,File,Scene,Take,Roll,Camera"
+    );
     assert_eq!(rows.len(), 2, "{csv}");
     assert!(
         rows[1].starts_with(&format!(

@@ -162,10 +162,13 @@ fn csv_markers_have_a_header_and_quoted_source_timecodes() {
     slate.tags = vec!["slate".into(), "blooper".into()];
     let text = render_markers_csv(&[slate]).expect("csv");
     let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert_eq!(lines[0], "Name,In,Out,Duration,Notes,Tags,File");
+    assert_eq!(
+        lines[0],
+        "Name,In,Out,Duration,Notes,Tags,File,Scene,Take,Roll,Camera"
+    );
     assert_eq!(
         lines[1],
-        "\"Slate, take 3\",10:00:01:00,10:00:03:00,00:00:02:00,\"director says \"\"print\"\"\",\"slate; blooper\",/a/A001_C003_slate.mov"
+        "\"Slate, take 3\",10:00:01:00,10:00:03:00,00:00:02:00,\"director says \"\"print\"\"\",\"slate; blooper\",/a/A001_C003_slate.mov,,,,"
     );
 }
 

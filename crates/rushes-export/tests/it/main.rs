@@ -4,4 +4,5 @@
 mod clips;
 mod documents;
 mod probed;
+mod slates;
 mod spreadsheet;

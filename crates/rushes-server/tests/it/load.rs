@@ -125,6 +125,7 @@ fn keep_committing(library: &Library, stop: &AtomicBool) -> Result<usize, BoxErr
             moments: Vec::new(),
             transcript: Vec::new(),
             screen_text: Vec::new(),
+            slates: Vec::new(),
             embedding_model: None,
             warnings: Vec::new(),
         })?;

@@ -97,6 +97,7 @@ fn record(asset: &Asset, moments: Vec<MomentRecord>) -> AssetRecord {
         moments,
         transcript: Vec::new(),
         screen_text: Vec::new(),
+        slates: Vec::new(),
         embedding_model: None,
         warnings: Vec::new(),
     }

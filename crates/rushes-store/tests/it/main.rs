@@ -8,6 +8,7 @@ mod people;
 mod query_properties;
 mod reindex;
 mod screen_text;
+mod slates;
 mod support;
 mod text_search;
 mod tokenizer;

@@ -93,6 +93,7 @@ pub fn record(asset: Asset, shots: usize, shot_length: f64) -> AssetRecord {
         moments,
         transcript: Vec::new(),
         screen_text: Vec::new(),
+        slates: Vec::new(),
         embedding_model: None,
         warnings: Vec::new(),
     }

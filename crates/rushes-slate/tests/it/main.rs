@@ -1,0 +1,5 @@
+//! Integration tests of rushes-slate: the table of noisy OCR strings, spans, and properties.
+
+mod properties;
+mod spans;
+mod table;
