@@ -97,20 +97,6 @@ pub fn render_edl(title: &str, items: &[ExportItem]) -> Result<String, ExportErr
     Ok(text)
 }
 
-/// The event's track column: `V` for picture; for a sound-only file (an interview on a
-/// separate recorder) `A` (mono, channel 1) or `AA` (channels 1 and 2).
-fn track(item: &ExportItem) -> &'static str {
-    let media = &item.media;
-    if media.video_codec.is_some() || media.width.is_some() || media.audio_codec.is_none() {
-        return "V";
-    }
-    if media.audio_channels == Some(1) {
-        "A"
-    } else {
-        "AA"
-    }
-}
-
 /// The slate as an EDL comment's text: `SCENE: 42A TAKE: 3 ROLL: A007 CAMERA: A`, with the
 /// fields that were read.
 fn slate_comment(slate: &rushes_core::Slate) -> String {
@@ -125,6 +111,20 @@ fn slate_comment(slate: &rushes_core::Slate) -> String {
         .filter_map(|(name, value)| value.as_ref().map(|value| format!("{name}: {value}")))
         .collect();
     parts.join(" ")
+}
+
+/// The event's track column: `V` for picture; for a sound-only file (an interview on a
+/// separate recorder) `A` (mono, channel 1) or `AA` (channels 1 and 2).
+fn track(item: &ExportItem) -> &'static str {
+    let media = &item.media;
+    if media.video_codec.is_some() || media.width.is_some() || media.audio_codec.is_none() {
+        return "V";
+    }
+    if media.audio_channels == Some(1) {
+        "A"
+    } else {
+        "AA"
+    }
 }
 
 fn one_line(text: &str) -> String {

@@ -119,13 +119,13 @@ CREATE TABLE stale_frames (
 /// On-screen text with the interval it is on screen (`AssetRecord::screen_text`): the
 /// text index gives each moment the runs overlapping it, and a hit on one plays from it.
 const SCREEN_TEXT_MIGRATION: &str = r#"
-CREATE TABLE screen_texts (
+CREATE TABLE IF NOT EXISTS screen_texts (
     asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
     start REAL NOT NULL,
     end REAL NOT NULL,
     text TEXT NOT NULL
 );
-CREATE INDEX screen_texts_by_asset ON screen_texts(asset_id, start);
+CREATE INDEX IF NOT EXISTS screen_texts_by_asset ON screen_texts(asset_id, start);
 "#;
 
 /// The catalog schema this rushes writes: how many migrations have run (`PRAGMA user_version`).

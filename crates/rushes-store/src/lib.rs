@@ -544,6 +544,8 @@ impl Index {
                 }
             })
             .collect();
+        // The catalog lock is not re-entrant: release it before asset_slates takes it.
+        drop(catalog);
         let slates = self.asset_slates(asset.id.as_str())?;
         Ok(Some(AssetDetail {
             asset,

@@ -40,8 +40,6 @@ const FACET_CAP: usize = 20_000;
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
     let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
-    crate::slates::resolve_slate_filters(index, &mut query)?;
-    let slate_windows = crate::slates::matched_windows(&query);
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
         return Ok(SearchResponse {
             query: request.query.clone(),
@@ -50,6 +48,8 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
             notice: Some(notice),
         });
     }
+    crate::slates::resolve_slate_filters(index, &mut query)?;
+    let slate_windows = crate::slates::matched_windows(&query);
     let searcher = index.text.searcher();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
@@ -543,8 +543,8 @@ impl Highlighter {
                     .map(str::to_owned),
                 people: Vec::new(),
                 filters: Vec::new(),
-                missing,
                 slate: None,
+                missing,
             },
             captured_at: row.captured_at,
         }

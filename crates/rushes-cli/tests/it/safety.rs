@@ -502,7 +502,7 @@ fn splitting_a_persons_only_face_changes_nothing_and_says_so() {
     assert!(
         people(index)
             .iter()
-            .any(|p| p["id"].to_string() == person && p["name"] == "Lionel"),
+            .any(|p| p["id"].to_string().as_str() == person.as_str() && p["name"] == "Lionel"),
         "the name stays"
     );
 }

@@ -11,7 +11,10 @@ fn text(start: f64, end: f64, text: &str) -> ScreenText {
     }
 }
 
-fn summary(spans: &[SlateSpan]) -> Vec<(f64, f64, Option<&str>, Option<&str>, bool)> {
+/// A span's start, end, scene, take and whether a tail slate gave it.
+type Summary<'a> = (f64, f64, Option<&'a str>, Option<&'a str>, bool);
+
+fn summary(spans: &[SlateSpan]) -> Vec<Summary<'_>> {
     spans
         .iter()
         .map(|span| {

@@ -44,10 +44,10 @@ fn dailies() -> Result<(tempfile::TempDir, Index), Box<dyn std::error::Error>> {
     Ok((dir, index))
 }
 
-fn windows(
-    index: &Index,
-    query: &str,
-) -> Result<Vec<(String, f64, f64)>, Box<dyn std::error::Error>> {
+/// A hit's file name, start and end.
+type Window = (String, f64, f64);
+
+fn windows(index: &Index, query: &str) -> Result<Vec<Window>, Box<dyn std::error::Error>> {
     let mut windows = hit_windows(&index.search(&SearchRequest {
         sort: Sort::Path,
         ..SearchRequest::new(query)
@@ -56,7 +56,7 @@ fn windows(
     Ok(windows)
 }
 
-fn window(name: &str, start: f64, end: f64) -> (String, f64, f64) {
+fn window(name: &str, start: f64, end: f64) -> Window {
     (name.to_string(), start, end)
 }
 
