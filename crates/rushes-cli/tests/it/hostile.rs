@@ -26,46 +26,10 @@ fn ffmpeg(args: &[&str]) {
     assert!(status.success(), "ffmpeg {args:?} failed");
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut crc = 0xffff_ffffu32;
-    for &byte in bytes {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
-fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
-    let mut chunk = (data.len() as u32).to_be_bytes().to_vec();
-    chunk.extend_from_slice(kind);
-    chunk.extend_from_slice(data);
-    let mut covered = kind.to_vec();
-    covered.extend_from_slice(data);
-    chunk.extend_from_slice(&crc32(&covered).to_be_bytes());
-    chunk
-}
-
-/// A valid-looking PNG header declaring 100000×100000 RGBA pixels (40 GB decoded) over a
-/// few bytes of data.
+/// A valid-looking PNG header declaring 100000×100000 pixels (30 GB decoded) over a few
+/// bytes of data.
 fn png_bomb(path: &Path) {
-    let mut header = 100_000u32.to_be_bytes().to_vec();
-    header.extend_from_slice(&100_000u32.to_be_bytes());
-    header.extend_from_slice(&[8, 6, 0, 0, 0]);
-    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-    png.extend(png_chunk(b"IHDR", &header));
-    // A stored (uncompressed) zlib block of zero bytes: the rows would all be filter 0.
-    png.extend(png_chunk(
-        b"IDAT",
-        &[0x78, 0x01, 0x01, 0x00, 0x01, 0xff, 0xfe, 0x00],
-    ));
-    png.extend(png_chunk(b"IEND", &[]));
-    std::fs::write(path, png).expect("write png bomb");
+    std::fs::write(path, rushes_testkit::png_declaring(100_000, 100_000)).expect("write png bomb");
 }
 
 /// messi5.jpg with its frame header rewritten to claim 65500×65500 pixels.
