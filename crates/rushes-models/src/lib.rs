@@ -20,7 +20,9 @@ pub mod vad;
 pub mod whisper;
 
 pub use caption::Captioner;
-pub use clip::{ClipImageEncoder, ClipModel, ClipTextEncoder, ImageEmbedder, TextEmbedder};
+pub use clip::{
+    ClipImageEncoder, ClipModel, ClipTextEncoder, ClipTokenizer, ImageEmbedder, TextEmbedder,
+};
 pub use error::ModelError;
 pub use manifest::Manifest;
 pub use ocr::{OcrEngine, OcrLine};

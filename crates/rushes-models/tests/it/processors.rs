@@ -1,15 +1,16 @@
 //! Our pre-processing held to the reference implementations' own processors (transformers,
 //! no torch, run in .venv by tests/fixtures/models/reference_processors.py): Whisper's
 //! log-mel features against `WhisperFeatureExtractor` on espeak-ng speech, CLIP's pixel
-//! tensor against `CLIPImageProcessor` on real photos. Inputs go to Python and results come
+//! tensor against `CLIPImageProcessor` on real photos, CLIP's token ids against
+//! `CLIPTokenizer` built from the real CLIP BPE. Inputs go to Python and results come
 //! back as raw little-endian f32 files in a temp folder.
 
 use std::path::Path;
 use std::process::Command;
 
-use rushes_models::Manifest;
 use rushes_models::clip::preprocess_images;
 use rushes_models::whisper::MelExtractor;
+use rushes_models::{ClipTokenizer, Manifest};
 
 use crate::common::{opencv_data, repo_root};
 use crate::reference::{differences, read_f32, run_python, write_f32};
@@ -97,5 +98,97 @@ fn clip_pixels_match_the_clip_image_processor() {
             "{}: max {largest}, mean {mean}",
             photo.display()
         );
+    }
+}
+
+/// The prompts CLIP sees: every tagger prompt of the BTS vocabulary (templates × concepts and
+/// the neutral prompts), and queries as users type them.
+fn clip_prompts() -> Vec<String> {
+    let vocabulary: toml::Table = toml::from_str(
+        &std::fs::read_to_string(repo_root().join("models/vocab/bts.toml")).expect("vocabulary"),
+    )
+    .expect("vocabulary parses");
+    let strings = |key: &str| -> Vec<String> {
+        vocabulary[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("{key} is a list"))
+            .iter()
+            .map(|value| match value {
+                toml::Value::String(text) => text.clone(),
+                toml::Value::Table(table) => table["name"].as_str().expect("concept name").into(),
+                other => panic!("{key}: unexpected {other}"),
+            })
+            .collect()
+    };
+    let mut prompts = strings("neutral");
+    for template in strings("templates") {
+        for concept in strings("concepts") {
+            prompts.push(template.replace("{}", &concept));
+        }
+    }
+    prompts.extend(
+        [
+            "Scene 42, take 3!",
+            "SC 17B TK 4 ROLL A012",
+            "the gaffer\u{2019}s rig just went dark",
+            "don't   SPILL the coffee",
+            "it's the DoP's call, we're rolling",
+            "caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e",
+            "\u{62cd}\u{6444}\u{73b0}\u{573a}",
+            "stunt rigging \u{1f3ac}",
+            "<|endoftext|> hello",
+            "  \tleading and trailing\n ",
+            "",
+        ]
+        .map(String::from),
+    );
+    // Longer than 77 tokens: truncated to the context with the end token kept last.
+    prompts.push(["boom operator"; 60].join(" "));
+    prompts
+}
+
+#[test]
+fn clip_token_ids_match_the_clip_tokenizer() {
+    let manifest = Manifest::load(&repo_root().join("models/clip-vit-b32.toml")).expect("manifest");
+    let spec = manifest.text_encoder.expect("text encoder");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let prompts = clip_prompts();
+    let prompts_path = dir.path().join("prompts.json");
+    std::fs::write(&prompts_path, serde_json::to_vec(&prompts).expect("json")).expect("write");
+    run_python(
+        SCRIPT,
+        &[Path::new("clip-tokens"), &prompts_path, dir.path()],
+    );
+    let theirs: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ids.json")).expect("ids.json"))
+            .expect("ids.json parses");
+    let texts: Vec<&str> = prompts.iter().map(String::as_str).collect();
+    // The tokenizer file transformers writes (the kind the model hub ships for CLIP, which
+    // users fetch) and the one make_clip_fixture.py writes for the test fixture.
+    for source in ["transformers", "fixture"] {
+        let tokenizer = ClipTokenizer::open(&dir.path().join(source).join("tokenizer.json"), &spec)
+            .unwrap_or_else(|e| panic!("{source}: {e}"));
+        let (ids, mask) = tokenizer.encode(&texts).expect("encode");
+        assert_eq!(ids.dim(), (prompts.len(), spec.context_length));
+        for (row, prompt) in prompts.iter().enumerate() {
+            let expected = |key: &str| -> Vec<i64> {
+                theirs[key][row]
+                    .as_array()
+                    .expect("row")
+                    .iter()
+                    .map(|id| id.as_i64().expect("id"))
+                    .collect()
+            };
+            assert_eq!(
+                ids.row(row).to_vec(),
+                expected("input_ids"),
+                "{source}: ids of {prompt:?}"
+            );
+            assert_eq!(
+                mask.row(row).to_vec(),
+                expected("attention_mask"),
+                "{source}: mask of {prompt:?}"
+            );
+        }
     }
 }
