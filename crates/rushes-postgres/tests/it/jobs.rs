@@ -179,3 +179,47 @@ fn a_failed_or_changed_file_is_queued_again_and_an_unchanged_done_one_is_not()
     assert_eq!(again, [files[0].path.clone(), files[1].path.clone()]);
     Ok(())
 }
+
+#[test]
+fn a_worker_killed_mid_file_leaves_no_rows_and_the_file_is_done_again_once() -> Result<(), TestError>
+{
+    let (mut client, url) = fresh_library()?;
+    enqueue(&mut client, &found(1))?;
+    let short = Duration::from_millis(300);
+    let mut dying_client = rushes_postgres::connect(&url)?;
+    let dying = claim(&mut dying_client, "killed", short)?.ok_or("no job to claim")?;
+    let write_asset = |client: &mut rushes_postgres::Transaction<'_>| {
+        client.execute(
+            "INSERT INTO assets (id, path, display_path, kind, size, mtime, content_hash,
+                 media, captured_at, duration, indexed_at)
+             VALUES ('hash-1', $1, 'clip000.mov', 'video', 1000, 0, 'hash-1', '{}', 0, 60, 0)",
+            &[&b"/footage/day1/clip000.mov".as_slice()],
+        )
+    };
+    let mut transaction = dying_client.transaction()?;
+    write_asset(&mut transaction)?;
+    // Killed before commit: the connection goes away with the transaction open.
+    std::mem::forget(transaction);
+    drop(dying_client);
+    std::thread::sleep(short + Duration::from_millis(200));
+    let assets: i64 = client.query_one("SELECT count(*) FROM assets", &[])?.get(0);
+    assert_eq!(assets, 0, "the killed worker's rows were not rolled back");
+
+    let taker = claim(&mut client, "survivor", LEASE)?.ok_or("the job was not released")?;
+    assert_eq!((taker.job, taker.attempt), (dying.job, 2));
+    let mut transaction = client.transaction()?;
+    write_asset(&mut transaction)?;
+    finish(&mut transaction, &taker, &Outcome::Done)?;
+    transaction.commit()?;
+    assert!(claim(&mut client, "survivor", LEASE)?.is_none());
+    let assets: i64 = client.query_one("SELECT count(*) FROM assets", &[])?.get(0);
+    assert_eq!(assets, 1);
+    assert_eq!(
+        status(&mut client)?,
+        QueueStatus {
+            done: 1,
+            ..QueueStatus::default()
+        }
+    );
+    Ok(())
+}
