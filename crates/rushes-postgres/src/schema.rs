@@ -188,7 +188,9 @@ CREATE INDEX thumbnails_by_asset ON thumbnails (asset_id);
 /// Step 2: full-text search as close to the Tantivy analyzer (`rushes_text_v2`) as
 /// PostgreSQL allows. Tantivy splits on non-alphanumerics and between letters and digits,
 /// drops words over 48 bytes, lowercases, folds accents and stems (Snowball English).
-/// Here: `rushes_words` puts a space between letters and digits (`TAKE3` → `TAKE 3`),
+/// Here: `rushes_words` puts a space between letters and digits (`TAKE3` → `TAKE 3`; a
+/// letter is anything not a digit, space or ASCII punctuation, so `été2024` splits under
+/// any collation, where `[[:alpha:]]` is ASCII-only in the C locale),
 /// the `rushes_text` configuration maps every word through `unaccent` then a Snowball
 /// English stemmer *without* stop words (Tantivy keeps `the`, so does this). Differences
 /// that remain: PostgreSQL's parser keeps some tokens whole that Tantivy splits (e-mail
@@ -208,8 +210,8 @@ ALTER TEXT SEARCH CONFIGURATION rushes_text
 CREATE FUNCTION rushes_words(input TEXT) RETURNS TEXT
     LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
     RETURN regexp_replace(
-        regexp_replace(input, '([[:alpha:]])([[:digit:]])', '\1 \2', 'g'),
-        '([[:digit:]])([[:alpha:]])', '\1 \2', 'g');
+        regexp_replace(input, '([^0-9[:space:][:punct:]])([0-9])', '\1 \2', 'g'),
+        '([0-9])([^0-9[:space:][:punct:]])', '\1 \2', 'g');
 CREATE FUNCTION rushes_tsvector(input TEXT) RETURNS tsvector
     LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
     RETURN to_tsvector('rushes_text'::regconfig, rushes_words(input));
@@ -290,11 +292,12 @@ CREATE TABLE path_prefixes (
 /// Creates the extensions when missing, then applies every migration not yet applied.
 /// Returns the schema version. Safe to run again and from several machines at once.
 pub fn migrate(client: &mut Client) -> Result<i32, PostgresError> {
-    for extension in EXTENSIONS {
-        ensure_extension(client, extension)?;
-    }
     let mut transaction = client.transaction()?;
+    // Under the lock: two machines creating an extension at once would collide.
     transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    for extension in EXTENSIONS {
+        ensure_extension(&mut transaction, extension)?;
+    }
     transaction.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_version (
             version INTEGER PRIMARY KEY,
@@ -350,7 +353,10 @@ fn current_version(client: &mut impl postgres::GenericClient) -> Result<i32, Pos
 
 /// Creates `extension` unless the database has it; the errors say what an administrator
 /// must do when the server lacks it or the user may not create it.
-fn ensure_extension(client: &mut Client, extension: &str) -> Result<(), PostgresError> {
+fn ensure_extension(
+    client: &mut impl postgres::GenericClient,
+    extension: &str,
+) -> Result<(), PostgresError> {
     let row = client.query_one(
         "SELECT current_database(),
                 EXISTS (SELECT 1 FROM pg_extension WHERE extname = $1),

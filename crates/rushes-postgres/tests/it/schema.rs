@@ -64,6 +64,28 @@ fn an_empty_database_is_migrated_to_the_current_schema_and_a_rerun_changes_nothi
 }
 
 #[test]
+fn machines_opening_an_empty_library_at_once_migrate_it_once() -> Result<(), TestError> {
+    let url = shared_server()?.fresh_database()?;
+    let openers: Vec<_> = (0..3)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || rushes_postgres::open(&url).map(|_| ()))
+        })
+        .collect();
+    for opener in openers {
+        opener.join().map_err(|_| "an opener panicked")??;
+    }
+    let mut client = rushes_postgres::connect(&url)?;
+    let steps: Vec<i32> = client
+        .query("SELECT version FROM schema_version ORDER BY version", &[])?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(steps, (1..=SCHEMA_VERSION).collect::<Vec<_>>());
+    Ok(())
+}
+
+#[test]
 fn a_schema_newer_than_this_rushes_is_refused() -> Result<(), TestError> {
     let (mut client, url) = fresh_library()?;
     client.execute(

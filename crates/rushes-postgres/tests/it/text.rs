@@ -8,8 +8,10 @@ fn words_are_split_between_letters_and_digits_folded_and_stemmed_and_stop_words_
 -> Result<(), TestError> {
     let (mut client, _url) = fresh_library()?;
     assert_eq!(
-        analysed_words(&mut client, "SCENE42 TAKE3 The Café rigging")?,
-        ["scene", "42", "take", "3", "the", "cafe", "rig"]
+        analysed_words(&mut client, "SCENE42 TAKE3 The Café rigging ÉTÉ2024")?,
+        [
+            "scene", "42", "take", "3", "the", "cafe", "rig", "ete", "2024"
+        ]
     );
     Ok(())
 }
