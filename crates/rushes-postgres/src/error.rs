@@ -1,0 +1,58 @@
+//! The crate's typed errors: what went wrong, in words a user or an administrator can act on.
+
+/// Every failure of the PostgreSQL backend.
+#[derive(Debug, thiserror::Error)]
+pub enum PostgresError {
+    #[error("not a PostgreSQL URL ({url}): expected postgres://user@host:port/database")]
+    BadUrl { url: String },
+    #[error("cannot connect to {url}: {source}")]
+    Connect {
+        url: String,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error(
+        "the database user may not create the `{extension}` extension in database \
+         `{database}`: an administrator (a superuser) must run `CREATE EXTENSION {extension};` \
+         in that database once, then run rushes again"
+    )]
+    ExtensionNotAllowed { extension: String, database: String },
+    #[error(
+        "the PostgreSQL server has no `{extension}` extension installed: install it on the \
+         server (pgvector 0.8 or newer for `vector`; `unaccent` ships with PostgreSQL's \
+         contrib), then run rushes again"
+    )]
+    ExtensionNotInstalled { extension: String },
+    #[error(
+        "the database's schema is version {found}, newer than this rushes knows ({known}): \
+         upgrade rushes"
+    )]
+    SchemaTooNew { found: i32, known: i32 },
+    #[error("schema migration {number} failed: {source}")]
+    Migration {
+        number: i32,
+        #[source]
+        source: postgres::Error,
+    },
+    #[error("unknown embedding model `{model}`: register it with its dimension first")]
+    UnknownModel { model: String },
+    #[error("a {got}-dimension vector for model `{model}`, which has {expected}")]
+    Dimensions {
+        model: String,
+        expected: i32,
+        got: usize,
+    },
+    #[error("an embedding model needs 1 to 2000 dimensions (pgvector's HNSW limit), not {dim}")]
+    BadDimension { dim: usize },
+    #[error(
+        "job {job} is no longer claimed by worker `{worker}`: its lease ran out and the job was \
+         taken over or finished"
+    )]
+    LeaseLost { job: i64, worker: String },
+    #[error("a path prefix must be an absolute path: {prefix:?}")]
+    BadPrefix { prefix: String },
+    #[error("a library path must be UTF-8 text: {path}")]
+    NotUtf8 { path: String },
+    #[error("database error: {0}")]
+    Query(#[from] postgres::Error),
+}

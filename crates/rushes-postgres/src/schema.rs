@@ -1,0 +1,387 @@
+//! The library's schema in PostgreSQL and its migrations: one ordered list, applied in one
+//! transaction each under an advisory lock (two machines starting at once migrate once), a
+//! `schema_version` row per applied step. Also owns the extensions the schema needs
+//! (`vector`, `unaccent`) and the clear error when the database user may not create them.
+//!
+//! The tables mirror the SQLite catalog of `rushes-store` (assets, moments, frames, tags,
+//! transcript, screen texts, slates, hand tags and notes, collections, people and faces,
+//! runs and failures), with PostgreSQL's types: JSONB for the JSON columns, BOOLEAN for
+//! flags, identity columns for ids. Columns SQLite calls `start`/`end` are `start_time` /
+//! `end_time` here (`END` is reserved in PostgreSQL).
+
+use postgres::Client;
+use postgres::error::SqlState;
+
+use crate::PostgresError;
+
+/// Every schema step, in order; `schema_version` holds the number of the last one applied.
+const MIGRATIONS: &[&str] = &[CATALOG, TEXT_SEARCH, VECTORS, WORKERS];
+
+/// The schema version this rushes writes.
+pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// Key of the advisory lock held while migrating (any constant unique to rushes).
+const MIGRATION_LOCK: i64 = 0x7275_7368_6573_0001;
+
+/// The extensions the schema uses: pgvector's `vector` (not trusted: a superuser or an
+/// administrator creates it) and `unaccent` (trusted: the database owner may).
+const EXTENSIONS: [&str; 2] = ["vector", "unaccent"];
+
+/// Step 1: the catalog, as the SQLite catalog holds it after its four migrations plus the
+/// people tables.
+const CATALOG: &str = r#"
+CREATE TABLE assets (
+    id TEXT PRIMARY KEY,
+    -- The path in library form (see path_prefixes): the same file has the same path from
+    -- every machine.
+    path BYTEA NOT NULL UNIQUE,
+    display_path TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    mtime BIGINT NOT NULL,
+    content_hash TEXT NOT NULL,
+    media JSONB NOT NULL,
+    captured_at BIGINT NOT NULL,
+    duration DOUBLE PRECISION NOT NULL,
+    embedding_model TEXT,
+    warnings JSONB NOT NULL DEFAULT '[]',
+    pending BOOLEAN NOT NULL DEFAULT true,
+    indexed_at BIGINT NOT NULL
+);
+CREATE INDEX assets_by_hash ON assets (content_hash);
+CREATE INDEX assets_pending ON assets (pending) WHERE pending;
+CREATE TABLE moments (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    keyframe DOUBLE PRECISION NOT NULL,
+    thumbnail TEXT,
+    ocr_text TEXT NOT NULL,
+    caption TEXT,
+    transcript JSONB NOT NULL
+);
+CREATE INDEX moments_by_asset ON moments (asset_id, ordinal);
+CREATE TABLE frames (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    moment_id BIGINT NOT NULL REFERENCES moments (id) ON DELETE CASCADE,
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    time DOUBLE PRECISION NOT NULL,
+    thumbnail TEXT
+);
+CREATE INDEX frames_by_moment ON frames (moment_id);
+CREATE INDEX frames_by_asset ON frames (asset_id, time);
+CREATE TABLE tags (
+    moment_id BIGINT NOT NULL REFERENCES moments (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    score REAL NOT NULL
+);
+CREATE INDEX tags_by_moment ON tags (moment_id);
+CREATE TABLE transcript_lines (
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    text TEXT NOT NULL,
+    source TEXT NOT NULL
+);
+CREATE INDEX transcript_by_asset ON transcript_lines (asset_id, start_time);
+CREATE TABLE screen_texts (
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX screen_texts_by_asset ON screen_texts (asset_id, start_time);
+CREATE TABLE slates (
+    asset_id TEXT NOT NULL REFERENCES assets (id) ON DELETE CASCADE,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    seen_start DOUBLE PRECISION NOT NULL,
+    seen_end DOUBLE PRECISION NOT NULL,
+    tail BOOLEAN NOT NULL DEFAULT false,
+    scene TEXT,
+    take TEXT,
+    roll TEXT,
+    camera TEXT,
+    slate JSONB NOT NULL
+);
+CREATE INDEX slates_by_asset ON slates (asset_id, start_time);
+-- Hand annotations survive a re-index of their asset (no foreign key, as in SQLite).
+-- Whole-asset annotations and items have start_time = end_time = 0.
+CREATE TABLE hand_tags (
+    asset_id TEXT NOT NULL,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    tag TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    PRIMARY KEY (asset_id, start_time, end_time, tag)
+);
+CREATE TABLE hand_notes (
+    asset_id TEXT NOT NULL,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    note TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (asset_id, start_time, end_time)
+);
+CREATE TABLE collection_names (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE collection_items (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    collection_id BIGINT NOT NULL REFERENCES collection_names (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    asset_id TEXT NOT NULL,
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    added_at BIGINT NOT NULL
+);
+CREATE INDEX collection_items_in_order ON collection_items (collection_id, position);
+CREATE TABLE people (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name TEXT,
+    centroid_faces INTEGER NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE faces (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    asset_id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    time DOUBLE PRECISION NOT NULL,
+    x INTEGER NOT NULL,
+    y INTEGER NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    sharpness REAL NOT NULL,
+    person_id BIGINT NOT NULL REFERENCES people (id),
+    thumbnail TEXT
+);
+CREATE INDEX faces_by_asset ON faces (asset_id, time);
+CREATE INDEX faces_by_person ON faces (person_id);
+CREATE INDEX faces_by_content ON faces (content_hash, time);
+CREATE TABLE failures (
+    path BYTEA PRIMARY KEY,
+    display_path TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at BIGINT NOT NULL
+);
+CREATE TABLE runs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    started_at BIGINT NOT NULL,
+    finished_at BIGINT,
+    files_done INTEGER NOT NULL DEFAULT 0,
+    files_failed INTEGER NOT NULL DEFAULT 0
+);
+-- Thumbnails live in the database, so every machine serving the library reaches them.
+CREATE TABLE thumbnails (
+    name TEXT PRIMARY KEY,
+    asset_id TEXT NOT NULL,
+    jpeg BYTEA NOT NULL
+);
+CREATE INDEX thumbnails_by_asset ON thumbnails (asset_id);
+"#;
+
+/// Step 2: full-text search as close to the Tantivy analyzer (`rushes_text_v2`) as
+/// PostgreSQL allows. Tantivy splits on non-alphanumerics and between letters and digits,
+/// drops words over 48 bytes, lowercases, folds accents and stems (Snowball English).
+/// Here: `rushes_words` puts a space between letters and digits (`TAKE3` → `TAKE 3`; a
+/// letter is anything not a digit, space or ASCII punctuation, so `été2024` splits under
+/// any collation, where `[[:alpha:]]` is ASCII-only in the C locale),
+/// the `rushes_text` configuration maps every word through `unaccent` then a Snowball
+/// English stemmer *without* stop words (Tantivy keeps `the`, so does this). Differences
+/// that remain: PostgreSQL's parser keeps some tokens whole that Tantivy splits (e-mail
+/// addresses, URLs, file paths, `1.5` as one number) and drops words over 2047 bytes
+/// rather than 48.
+///
+/// Each moment has one row of text per field; `document` weighs the fields as the text
+/// index boosts them: transcript, OCR and caption A (1.0), tags B (0.9), name C (0.8),
+/// metadata D (0.5) — `ts_rank` with `{0.5, 0.8, 0.9, 1.0}`.
+const TEXT_SEARCH: &str = r#"
+CREATE TEXT SEARCH DICTIONARY rushes_english_stem (TEMPLATE = snowball, Language = english);
+CREATE TEXT SEARCH CONFIGURATION rushes_text (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION rushes_text
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part,
+        numword, numhword, hword_numpart
+    WITH unaccent, rushes_english_stem;
+CREATE FUNCTION rushes_words(input TEXT) RETURNS TEXT
+    LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
+    RETURN regexp_replace(
+        regexp_replace(input, '([^0-9[:space:][:punct:]])([0-9])', '\1 \2', 'g'),
+        '([0-9])([^0-9[:space:][:punct:]])', '\1 \2', 'g');
+CREATE FUNCTION rushes_tsvector(input TEXT) RETURNS tsvector
+    LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
+    RETURN to_tsvector('rushes_text'::regconfig, rushes_words(input));
+CREATE FUNCTION rushes_tsquery(input TEXT) RETURNS tsquery
+    LANGUAGE SQL IMMUTABLE STRICT PARALLEL SAFE
+    RETURN websearch_to_tsquery('rushes_text'::regconfig, rushes_words(input));
+CREATE TABLE moment_texts (
+    moment_id BIGINT PRIMARY KEY REFERENCES moments (id) ON DELETE CASCADE,
+    transcript TEXT NOT NULL DEFAULT '',
+    ocr TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '',
+    caption TEXT NOT NULL DEFAULT '',
+    name TEXT NOT NULL DEFAULT '',
+    metadata TEXT NOT NULL DEFAULT '',
+    document tsvector GENERATED ALWAYS AS (
+        setweight(rushes_tsvector(transcript || ' ' || ocr || ' ' || caption), 'A')
+        || setweight(rushes_tsvector(tags), 'B')
+        || setweight(rushes_tsvector(name), 'C')
+        || setweight(rushes_tsvector(metadata), 'D')
+    ) STORED
+);
+CREATE INDEX moment_texts_document ON moment_texts USING gin (document);
+"#;
+
+/// Step 3: vectors in pgvector, keyed by model. One `vector` column of any dimension per
+/// table; each model gets a partial HNSW index over its rows cast to its dimension
+/// (`crate::vectors::register_model`), the way pgvector indexes mixed dimensions. Cosine
+/// distance on L2-normalised vectors, as the usearch indexes.
+const VECTORS: &str = r#"
+CREATE TABLE embedding_models (
+    name TEXT PRIMARY KEY,
+    dim INTEGER NOT NULL CHECK (dim BETWEEN 1 AND 2000),
+    last_used BIGINT NOT NULL
+);
+CREATE TABLE frame_vectors (
+    frame_id BIGINT NOT NULL REFERENCES frames (id) ON DELETE CASCADE,
+    model TEXT NOT NULL REFERENCES embedding_models (name),
+    embedding vector NOT NULL,
+    -- Not (model, frame_id): a b-tree led by the model would compete with the model's
+    -- HNSW index for nearest-neighbour queries.
+    PRIMARY KEY (frame_id, model)
+);
+-- dlib's face embeddings are 128-d, always.
+ALTER TABLE people ADD COLUMN centroid vector(128) NOT NULL;
+ALTER TABLE faces ADD COLUMN embedding vector(128) NOT NULL;
+CREATE INDEX faces_embedding ON faces USING hnsw (embedding vector_l2_ops);
+"#;
+
+/// Step 4: the index workers' job queue and the path-prefix map (`crate::jobs`,
+/// `crate::paths`).
+const WORKERS: &str = r#"
+CREATE TABLE index_jobs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The root the walk started from and the file, both in library form.
+    root TEXT NOT NULL,
+    path TEXT NOT NULL UNIQUE,
+    size BIGINT NOT NULL,
+    mtime BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'claimed', 'done', 'failed')),
+    worker TEXT,
+    lease_until TIMESTAMPTZ,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    enqueued_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    finished_at TIMESTAMPTZ,
+    CHECK ((state = 'claimed') = (worker IS NOT NULL AND lease_until IS NOT NULL))
+);
+-- What a claim scans: queued jobs and claims whose lease may have run out, in order.
+CREATE INDEX index_jobs_open ON index_jobs (id) WHERE state IN ('queued', 'claimed');
+CREATE TABLE path_prefixes (
+    machine TEXT NOT NULL,
+    library_prefix TEXT NOT NULL,
+    local_prefix TEXT NOT NULL,
+    PRIMARY KEY (machine, library_prefix)
+);
+"#;
+
+/// Creates the extensions when missing, then applies every migration not yet applied.
+/// Returns the schema version. Safe to run again and from several machines at once.
+pub fn migrate(client: &mut Client) -> Result<i32, PostgresError> {
+    let mut transaction = client.transaction()?;
+    // Under the lock: two machines creating an extension at once would collide.
+    transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    for extension in EXTENSIONS {
+        ensure_extension(&mut transaction, extension)?;
+    }
+    transaction.batch_execute(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+            version INTEGER PRIMARY KEY,
+            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+        )",
+    )?;
+    let found = current_version(&mut transaction)?;
+    if found > SCHEMA_VERSION {
+        return Err(PostgresError::SchemaTooNew {
+            found,
+            known: SCHEMA_VERSION,
+        });
+    }
+    transaction.commit()?;
+    for (number, step) in (1..).zip(MIGRATIONS) {
+        if number <= found {
+            continue;
+        }
+        let mut transaction = client.transaction()?;
+        transaction.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+        // Another machine may have applied it while we waited for the lock.
+        if current_version(&mut transaction)? >= number {
+            continue;
+        }
+        transaction
+            .batch_execute(step)
+            .map_err(|source| PostgresError::Migration { number, source })?;
+        transaction.execute(
+            "INSERT INTO schema_version (version) VALUES ($1)",
+            &[&number],
+        )?;
+        transaction.commit()?;
+    }
+    Ok(SCHEMA_VERSION)
+}
+
+/// The last migration applied, 0 for an empty database.
+pub fn schema_version(client: &mut Client) -> Result<i32, PostgresError> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('schema_version') IS NOT NULL", &[])?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    current_version(client)
+}
+
+fn current_version(client: &mut impl postgres::GenericClient) -> Result<i32, PostgresError> {
+    Ok(client
+        .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])?
+        .get(0))
+}
+
+/// Creates `extension` unless the database has it; the errors say what an administrator
+/// must do when the server lacks it or the user may not create it.
+fn ensure_extension(
+    client: &mut impl postgres::GenericClient,
+    extension: &str,
+) -> Result<(), PostgresError> {
+    let row = client.query_one(
+        "SELECT current_database(),
+                EXISTS (SELECT 1 FROM pg_extension WHERE extname = $1),
+                EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = $1)",
+        &[&extension],
+    )?;
+    let (database, installed, available): (String, bool, bool) =
+        (row.get(0), row.get(1), row.get(2));
+    if installed {
+        return Ok(());
+    }
+    if !available {
+        return Err(PostgresError::ExtensionNotInstalled {
+            extension: extension.to_string(),
+        });
+    }
+    // The name comes from EXTENSIONS, never from input.
+    match client.batch_execute(&format!("CREATE EXTENSION IF NOT EXISTS {extension}")) {
+        Ok(()) => Ok(()),
+        Err(error) if error.code() == Some(&SqlState::INSUFFICIENT_PRIVILEGE) => {
+            Err(PostgresError::ExtensionNotAllowed {
+                extension: extension.to_string(),
+                database,
+            })
+        }
+        Err(error) => Err(error.into()),
+    }
+}

