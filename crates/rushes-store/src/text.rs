@@ -23,7 +23,7 @@ use tantivy::{
     DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
-use crate::StoreError;
+use crate::error::StoreError;
 use crate::tokenizer::LetterDigitTokenizer;
 
 /// Boolean clauses of a Tantivy query.

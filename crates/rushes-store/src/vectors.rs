@@ -11,8 +11,8 @@ use std::time::SystemTime;
 
 use usearch::ffi::{IndexOptions, MetricKind, ScalarKind};
 
-use crate::StoreError;
 use crate::catalog::{FrameVector, normalised};
+use crate::error::StoreError;
 
 const CONNECTIVITY: usize = 16;
 /// Candidates kept while linking a new vector: 64 builds about twice as fast as usearch's

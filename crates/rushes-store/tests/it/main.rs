@@ -7,6 +7,7 @@ mod lifecycle;
 mod people;
 mod query_properties;
 mod reindex;
+mod schema;
 mod screen_text;
 mod slates;
 mod support;
