@@ -13,22 +13,23 @@ use rushes_core::{AssetId, AssetRecord};
 use crate::catalog::{Catalog, CatalogTransaction, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
-use crate::text::TextIndex;
-use crate::vectors::VectorStore;
+use crate::seams::{TextIndex, VectorIndex};
+use crate::text::TantivyText;
 
 pub(crate) struct Engines {
     dir: PathBuf,
     catalog: Mutex<Catalog>,
-    pub(crate) text: TextIndex,
-    pub(crate) vectors: VectorStore,
+    /// Concrete: search's snippets still read Tantivy's own (see the crate README).
+    pub(crate) text: TantivyText,
+    pub(crate) vectors: Box<dyn VectorIndex>,
 }
 
 impl Engines {
     pub(crate) fn new(
         dir: &Path,
         catalog: Catalog,
-        text: TextIndex,
-        vectors: VectorStore,
+        text: TantivyText,
+        vectors: Box<dyn VectorIndex>,
     ) -> Engines {
         Engines {
             dir: dir.to_path_buf(),

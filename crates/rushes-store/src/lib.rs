@@ -22,6 +22,7 @@ pub mod person_filter;
 pub mod query;
 pub mod rebuild;
 mod request;
+pub mod seams;
 mod search;
 pub mod slates;
 pub mod text;
@@ -44,8 +45,9 @@ use crate::lock::take_lock;
 use crate::people::{
     FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
 };
+use crate::seams::TextIndex;
 use crate::slates::{SceneGroup, StoredSpan};
-use crate::text::TextIndex;
+use crate::text::TantivyText;
 use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
 use crate::vectors::VectorStore;
 
@@ -138,12 +140,12 @@ impl Index {
         };
         manifest::check(dir, read_only)?;
         let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
-        let text = TextIndex::open(&rebuild::readable_part(dir, "text"), read_only)?;
+        let text = TantivyText::open(&rebuild::readable_part(dir, "text"), read_only)?;
         let vectors = VectorStore::new(&rebuild::readable_part(dir, "vectors"), read_only);
         let index = Index {
             dir: dir.to_path_buf(),
             mode,
-            engines: Engines::new(dir, catalog, text, vectors),
+            engines: Engines::new(dir, catalog, text, Box::new(vectors)),
             thumbnails: ThumbnailFolder::new(dir),
             _lock: lock,
         };

@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use crate::catalog::{CATALOG_FILE, Catalog, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
-use crate::text::TextIndex;
+use crate::seams::{TextIndex, VectorIndex};
+use crate::text::TantivyText;
 use crate::vectors::VectorStore;
 
 /// Written when the new indexes are complete; removed when they are in place.
@@ -186,7 +187,7 @@ fn build_text(
 ) -> Result<ControlFlow<()>, StoreError> {
     let folder = next_dir(dir, "text");
     remove_dir_if_present(&folder)?;
-    let text = TextIndex::open(&folder, false)?;
+    let text = TantivyText::open(&folder, false)?;
     let ids = catalog.assets().all_asset_ids()?;
     let total = ids.len() as u64;
     let mut report = |done: usize| {

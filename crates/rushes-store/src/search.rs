@@ -19,7 +19,8 @@ use crate::fusion::{Branch, Fused, Fusion};
 use crate::hit_windows::windows_touch;
 use crate::query::{self, Query};
 use crate::request::{FacetCount, Facets, SearchRequest, Sort};
-use crate::text::{TextField, TextIndex, TextOrder};
+use crate::seams::{TextIndex, TextOrder};
+use crate::text::TextField;
 use crate::thumbnails::thumbnail_url;
 const SNIPPET_CHARS: usize = 200;
 /// Frames less similar to the query than the best frame by more than this are not hits:
@@ -45,7 +46,7 @@ pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse
     }
     crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
     let slate_windows = crate::slates::matched_windows(&query);
-    let searcher = index.text.searcher();
+    let searcher = index.text.snapshot();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
     // A `person:` filter's moments are ranked all (up to the cap): a long run of them is then
@@ -88,7 +89,7 @@ pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse
     if !vectors.is_empty() {
         let model = index.embedding_model()?;
         if let Some((model, _)) = model {
-            let restriction = (!TextIndex::is_unrestricted(&query.terms, &query.filters))
+            let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
                 .then(|| index.text.restriction_query(&query.terms, &query.filters))
                 .transpose()?;
             for vector in vectors {
@@ -667,7 +668,7 @@ pub fn facets(index: &Engines, request: &SearchRequest) -> Result<Facets, StoreE
         return Ok(Facets::default());
     }
     crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
-    let searcher = index.text.searcher();
+    let searcher = index.text.snapshot();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,
         None => index.text.restriction_query(&query.terms, &query.filters)?,

@@ -45,8 +45,6 @@ pub struct FrameThumbnail {
 /// Where an index keeps its thumbnails. Relative paths are checked by the caller (the server
 /// validates every segment) and never leave the store.
 pub trait ThumbnailStore: Send + Sync {
-    /// The bytes of a thumbnail; `None` when there is none.
-    fn read(&self, relative: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// The frame thumbnails of an asset, by time.
     fn frames_of(&self, asset: &AssetId) -> Result<Vec<FrameThumbnail>, StoreError>;
     /// Removes an asset's frame thumbnails (it is about to be indexed again).
@@ -113,15 +111,6 @@ impl ThumbnailFolder {
 }
 
 impl ThumbnailStore for ThumbnailFolder {
-    fn read(&self, relative: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let path = self.path_of(relative);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(StoreError::io(&path)(error)),
-        }
-    }
-
     fn frames_of(&self, asset: &AssetId) -> Result<Vec<FrameThumbnail>, StoreError> {
         let Ok(entries) = std::fs::read_dir(self.root.join(asset.as_str())) else {
             return Ok(Vec::new());

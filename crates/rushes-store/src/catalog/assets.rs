@@ -72,6 +72,18 @@ pub struct AssetWrite {
     pub replaced: Vec<String>,
 }
 
+/// The columns of one `moments` row.
+struct MomentColumns {
+    asset_id: String,
+    start: f64,
+    end: f64,
+    keyframe: f64,
+    thumbnail: Option<String>,
+    ocr_text: String,
+    caption: Option<String>,
+    transcript_json: String,
+}
+
 /// Assets and moments, on the catalog's connection or one transaction of it.
 pub struct Assets<'c> {
     db: &'c Connection,
@@ -129,14 +141,14 @@ impl<'c> Assets<'c> {
         Ok(changed > 0)
     }
 
-    /// The one asset matching `condition` (an SQL `WHERE` clause over `params`), if any.
+    /// The asset matching `condition` (an SQL `WHERE` clause over `params` naming a unique
+    /// column), if any.
     fn asset_where(
         &self,
         condition: &str,
         params: impl rusqlite::Params,
     ) -> Result<Option<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE {condition}");
-        Ok(self.db.query_row(&sql, params, asset_from_row).optional()?)
+        Ok(self.assets_where(condition, params)?.into_iter().next())
     }
 
     /// Every asset matching `condition` (an SQL `WHERE` clause over `params`), by path.
@@ -211,31 +223,22 @@ impl<'c> Assets<'c> {
         for &moment_id in ids {
             let row = moment_statement
                 .query_row([moment_id], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, f64>(1)?,
-                        row.get::<_, f64>(2)?,
-                        row.get::<_, f64>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, Option<String>>(6)?,
-                        row.get::<_, String>(7)?,
-                    ))
+                    Ok(MomentColumns {
+                        asset_id: row.get(0)?,
+                        start: row.get(1)?,
+                        end: row.get(2)?,
+                        keyframe: row.get(3)?,
+                        thumbnail: row.get(4)?,
+                        ocr_text: row.get(5)?,
+                        caption: row.get(6)?,
+                        transcript_json: row.get(7)?,
+                    })
                 })
                 .optional()?;
-            let Some((
-                asset_id,
-                start,
-                end,
-                keyframe,
-                thumbnail,
-                ocr_text,
-                caption,
-                transcript_json,
-            )) = row
-            else {
+            let Some(columns) = row else {
                 continue;
             };
+            let (asset_id, start, end) = (columns.asset_id, columns.start, columns.end);
             if !assets.contains_key(&asset_id) {
                 let Some(entry) = self.asset_entry(&asset_id)? else {
                     continue;
@@ -252,7 +255,7 @@ impl<'c> Assets<'c> {
                 .collect::<Result<Vec<_>, _>>()?;
             tags.extend(hand_text.tags_within(start, end));
             let transcript: Vec<TranscriptLine> =
-                serde_json::from_str(&transcript_json).unwrap_or_default();
+                serde_json::from_str(&columns.transcript_json).unwrap_or_default();
             if !screen_texts.contains_key(&asset_id) {
                 screen_texts.insert(asset_id.clone(), self.screen_text(&asset_id)?);
             }
@@ -275,10 +278,10 @@ impl<'c> Assets<'c> {
                     duration: *duration,
                     start,
                     end,
-                    keyframe,
-                    thumbnail,
-                    ocr_text,
-                    caption,
+                    keyframe: columns.keyframe,
+                    thumbnail: columns.thumbnail,
+                    ocr_text: columns.ocr_text,
+                    caption: columns.caption,
                     tags,
                     notes: hand_text.notes_within(start, end),
                     transcript,

@@ -75,15 +75,11 @@ impl<'c> Runs<'c> {
         Ok(self.db.last_insert_rowid())
     }
 
-    pub fn finish_run(
-        &self,
-        run: i64,
-        files_done: u64,
-        files_failed: u64,
-    ) -> Result<(), StoreError> {
+    /// Records when a run ended and how many files it indexed and failed.
+    pub fn finish_run(&self, run: i64, done: u64, failed: u64) -> Result<(), StoreError> {
         self.db.execute(
             "UPDATE runs SET finished_at = ?2, files_done = ?3, files_failed = ?4 WHERE id = ?1",
-            params![run, now_seconds(), files_done as i64, files_failed as i64],
+            params![run, now_seconds(), done as i64, failed as i64],
         )?;
         Ok(())
     }

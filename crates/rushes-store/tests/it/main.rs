@@ -12,6 +12,7 @@ mod screen_text;
 mod slates;
 mod support;
 mod text_search;
+mod thumbnails;
 mod tokenizer;
 mod variety;
 mod visual;
