@@ -10,10 +10,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use rushes_core::{AssetId, AssetRecord};
 
+use crate::catalog::faces::FacesWritten;
 use crate::catalog::{Catalog, CatalogTransaction, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
-use crate::seams::{TextIndex, VectorIndex};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex};
 use crate::text::TantivyText;
 
 pub(crate) struct Engines {
@@ -85,7 +86,7 @@ impl Engines {
     /// Writes assets with their moments, frames and vectors, replacing any earlier version
     /// of each, in one catalog transaction with `also` run inside it (an asset's faces), one
     /// text-index batch and one vector batch. Staged: searches see them after `commit()`.
-    pub(crate) fn put_assets_then<T>(
+    fn put_assets_then<T>(
         &self,
         records: &[AssetRecord],
         also: impl FnOnce(&CatalogTransaction<'_>) -> Result<T, StoreError>,
@@ -151,9 +152,45 @@ impl Engines {
         }
     }
 
-    /// Records that an asset now lives at `new_path`, keeping its id, hand work and
-    /// collections. Commits.
-    pub(crate) fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
+    /// Re-derives an asset's text documents from the catalog (its hand tags, notes or path
+    /// changed) and commits.
+    pub(crate) fn refresh_text(&self, catalog: &Catalog, id: &AssetId) -> Result<(), StoreError> {
+        let moments = catalog.assets().asset_moments(id.as_str())?;
+        self.text.put_asset(id.as_str(), &moments)?;
+        self.commit_locked(catalog)
+    }
+
+    fn commit_locked(&self, catalog: &Catalog) -> Result<(), StoreError> {
+        self.text.commit()?;
+        self.vectors.save()?;
+        catalog.finish_commit()?;
+        let models = catalog.assets().embedding_models()?;
+        manifest::write(&self.dir, &models)?;
+        Ok(())
+    }
+}
+
+impl AssetWrites for Engines {
+    fn put_assets(
+        &self,
+        records: &[AssetRecord],
+        faces: Option<FacesToWrite<'_>>,
+    ) -> Result<FacesWritten, StoreError> {
+        self.put_assets_then(records, |transaction| {
+            let (Some(faces), [record]) = (faces, records) else {
+                return Ok(FacesWritten::default());
+            };
+            let asset = &record.asset;
+            transaction.faces().write(
+                asset.id.as_str(),
+                &asset.content_hash,
+                faces.faces,
+                faces.choose_person,
+            )
+        })
+    }
+
+    fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
         let catalog = self.catalog()?;
         if !catalog.assets().move_asset(id.as_str(), new_path)? {
             return Err(StoreError::NotFound(format!("no asset {id} in this index")));
@@ -161,8 +198,7 @@ impl Engines {
         self.refresh_text(&catalog, id)
     }
 
-    /// Deletes an asset from all three engines with its hand work and faces. Commits.
-    pub(crate) fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError> {
+    fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError> {
         let catalog = self.catalog()?;
         if catalog.assets().asset_any_state(id.as_str())?.is_none() {
             return Err(StoreError::NotFound(format!("no asset {id} in this index")));
@@ -173,27 +209,8 @@ impl Engines {
         self.commit_locked(&catalog)
     }
 
-    /// Re-derives an asset's text documents from the catalog (its hand tags, notes or path
-    /// changed) and commits.
-    pub(crate) fn refresh_text(&self, catalog: &Catalog, id: &AssetId) -> Result<(), StoreError> {
-        let moments = catalog.assets().asset_moments(id.as_str())?;
-        self.text.put_asset(id.as_str(), &moments)?;
-        self.commit_locked(catalog)
-    }
-
-    /// Makes everything staged since the last commit visible: the text commit, then the
-    /// vector files, then the catalog marks the assets done.
-    pub(crate) fn commit(&self) -> Result<(), StoreError> {
+    fn commit(&self) -> Result<(), StoreError> {
         let catalog = self.catalog()?;
         self.commit_locked(&catalog)
-    }
-
-    fn commit_locked(&self, catalog: &Catalog) -> Result<(), StoreError> {
-        self.text.commit()?;
-        self.vectors.save()?;
-        catalog.finish_commit()?;
-        let models = catalog.assets().embedding_models()?;
-        manifest::write(&self.dir, &models)?;
-        Ok(())
     }
 }

@@ -45,7 +45,7 @@ use crate::lock::take_lock;
 use crate::people::{
     FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
 };
-use crate::seams::TextIndex;
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex};
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::text::TantivyText;
 use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
@@ -216,7 +216,8 @@ impl Index {
     /// benchmarks; staged like `put_asset`.
     pub fn put_assets(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
         self.require_writer()?;
-        self.engines.put_assets_then(records, |_| Ok(()))
+        self.engines.put_assets(records, None)?;
+        Ok(())
     }
 
     /// Records that an asset now lives at `new_path`, keeping its id, user tags and
@@ -514,17 +515,13 @@ impl Index {
         choose_person: &PersonChooser,
     ) -> Result<Vec<i64>, StoreError> {
         self.require_writer()?;
-        let asset = &record.asset;
-        let written =
-            self.engines
-                .put_assets_then(std::slice::from_ref(record), |transaction| {
-                    transaction.faces().write(
-                        asset.id.as_str(),
-                        &asset.content_hash,
-                        faces,
-                        choose_person,
-                    )
-                })?;
+        let written = self.engines.put_assets(
+            std::slice::from_ref(record),
+            Some(FacesToWrite {
+                faces,
+                choose_person,
+            }),
+        )?;
         self.thumbnails.remove(&written.stale_thumbnails);
         Ok(written.persons)
     }

@@ -11,9 +11,19 @@
 //! (the catalog marks the asset done last, so a crash between is repaired from the catalog),
 //! and both can be rebuilt from the catalog (`rebuild`). Moment and frame ids are the
 //! catalog's; neither index stores text or vectors another engine could not get back.
+//!
+//! [`AssetWrites`] is the write path as one seam: everything indexing one file writes (its
+//! catalog rows, text documents, vectors and faces) goes in through one call, so an engine
+//! holding all of them in one database commits them in one transaction; the local engine
+//! (`engines::Engines`) stages the catalog rows as pending, the text documents and the
+//! vectors, and `commit` makes them visible in an order a crash can be repaired from.
 
 use std::collections::HashSet;
+use std::path::Path;
 
+use rushes_core::{AssetId, AssetRecord};
+
+use crate::catalog::faces::{FacesWritten, NewFace, PersonChooser};
 use crate::catalog::{FrameVector, MomentRow};
 use crate::error::StoreError;
 use crate::query::{FilterClause, TextTerm};
@@ -133,4 +143,31 @@ pub trait VectorIndex: Send + Sync {
     fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError>;
     /// How many live vectors a model has.
     fn len(&self, model: &str) -> Result<usize, StoreError>;
+}
+
+/// The faces to write with an asset: found by ingest, each given a person by
+/// `choose_person` unless the same face was seen there before.
+pub struct FacesToWrite<'a> {
+    pub faces: &'a [NewFace],
+    pub choose_person: &'a PersonChooser,
+}
+
+/// The write path of a storage engine, per asset. Implementations are `&self + Sync` (an
+/// engine holding a connection pool takes a connection per call).
+pub trait AssetWrites: Send + Sync {
+    /// Writes assets with their moments, frames, vectors and (for one asset) its faces,
+    /// replacing any earlier version of each (same id or same path), as one unit: all of it
+    /// or none. Visible to searches after `commit`. Returns what writing the faces did.
+    fn put_assets(
+        &self,
+        records: &[AssetRecord],
+        faces: Option<FacesToWrite<'_>>,
+    ) -> Result<FacesWritten, StoreError>;
+    /// Records that an asset now lives at `new_path`, keeping its id, hand work and
+    /// collections. Commits.
+    fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError>;
+    /// Deletes an asset with its hand work and faces. Commits.
+    fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError>;
+    /// Makes everything written since the last commit visible.
+    fn commit(&self) -> Result<(), StoreError>;
 }

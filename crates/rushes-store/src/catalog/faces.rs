@@ -149,6 +149,7 @@ fn no_person(person: i64) -> StoreError {
 
 /// What writing an asset's faces did: each face's person, in order, and the earlier face
 /// thumbnails no new face uses (deleted once the rows are gone).
+#[derive(Debug, Default)]
 pub struct FacesWritten {
     pub persons: Vec<i64>,
     pub stale_thumbnails: Vec<String>,
