@@ -1,6 +1,6 @@
 //! The seams another storage engine plugs into, beside the catalog's repositories: the
-//! text index ([`TextIndex`], Tantivy's [`crate::text::TantivyText`] today), the vector
-//! index ([`VectorIndex`], usearch's [`crate::vectors::VectorStore`]) and the thumbnail
+//! text index ([`TextIndex`], `TantivyText` in `text.rs` today), the vector
+//! index ([`VectorIndex`], `VectorStore` in `vectors.rs`) and the thumbnail
 //! store ([`ThumbnailStore`], the index folder's `thumbs/`).
 //!
 //! What fused search needs from them: the text index turns the query's words and filters
