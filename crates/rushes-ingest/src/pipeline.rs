@@ -476,28 +476,12 @@ fn clear_failures_of_vanished_files(
     Ok(kept)
 }
 
-/// Removes thumbnail folders of assets the catalog does not hold: a run killed while a file's
-/// thumbnails were written, before its catalog entry was committed, leaves one behind when
+/// Removes thumbnails of assets the catalog does not hold: a run killed while a file's
+/// thumbnails were written, before its catalog entry was committed, leaves some behind when
 /// that file has changed or gone by the next run. Runs after the final commit, under the
-/// index's writer lock; folders not named like an asset id are left alone.
+/// index's writer lock; the store's thumbnail store does it.
 fn remove_orphan_thumbnails(index: &Index) -> Result<(), IngestError> {
-    index.remove_orphan_face_thumbnails()?;
-    let thumbs = index.thumbs_dir();
-    let Ok(entries) = std::fs::read_dir(&thumbs) else {
-        return Ok(());
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(id) = name.to_str().and_then(AssetId::parse) else {
-            continue;
-        };
-        if index.asset(&id)?.is_none() {
-            let path = entry.path();
-            if let Err(error) = std::fs::remove_dir_all(&path) {
-                warn!(path = %path.display(), %error, "could not remove orphan thumbnails");
-            }
-        }
-    }
+    index.remove_orphan_thumbnails()?;
     Ok(())
 }
 
@@ -556,15 +540,11 @@ fn index_file(
     };
 
     let media = rushes_media::probe(&candidate.path, candidate.kind)?;
+    index
+        .thumbnails()
+        .remove_frames_of(&id)
+        .map_err(|error| FileError::Fatal(error.into()))?;
     let thumbs_dir = index.thumbs_dir().join(id.as_str());
-    if thumbs_dir.exists() {
-        std::fs::remove_dir_all(&thumbs_dir).map_err(|source| {
-            FileError::Fatal(IngestError::Io {
-                path: thumbs_dir.clone(),
-                source,
-            })
-        })?;
-    }
     let id_text = id.to_string();
     let looks_for_faces = face_engine.is_some();
     let mut faces = FaceCollector::new(

@@ -21,6 +21,7 @@ use crate::engine::{Engine, store_error};
 use crate::error::ApiError;
 use crate::media::{Playback, parse_asset_id, playback_for};
 use crate::{AppState, MAX_LIMIT, MAX_QUERY_BYTES};
+use rushes_store::thumbnails::{ThumbnailStore, thumbnail_url};
 
 /// Hits per page when the request does not say.
 const DEFAULT_LIMIT: usize = 50;
@@ -528,27 +529,19 @@ pub struct AssetPage {
     pub slates: Vec<rushes_core::SlateSpan>,
 }
 
-/// The thumbnails ingest wrote for an asset (`thumbs/<id>/<millis>.jpg`), by time.
-pub fn frame_thumbnails(thumbs_dir: &Path, id: &AssetId) -> Vec<FrameThumb> {
-    let Ok(entries) = std::fs::read_dir(thumbs_dir.join(id.as_str())) else {
-        return Vec::new();
-    };
-    let mut frames: Vec<FrameThumb> = entries
-        .flatten()
-        .filter_map(|entry| {
-            let name = entry.file_name().into_string().ok()?;
-            if !crate::thumbs::is_thumbnail_file_name(&name) {
-                return None;
-            }
-            let millis: u64 = name.strip_suffix(".jpg")?.parse().ok()?;
-            Some(FrameThumb {
-                time: millis as f64 / 1000.0,
-                thumbnail: format!("/thumbs/{id}/{name}"),
-            })
-        })
-        .collect();
-    frames.sort_by(|a, b| a.time.total_cmp(&b.time));
+/// The frame thumbnails of an asset, by time, from the index's thumbnail store.
+pub fn frame_thumbnails(thumbnails: &dyn ThumbnailStore, id: &AssetId) -> Vec<FrameThumb> {
+    let frames = thumbnails.frames_of(id).unwrap_or_else(|error| {
+        tracing::warn!(%id, %error, "frame thumbnails not listed");
+        Vec::new()
+    });
     frames
+        .into_iter()
+        .map(|frame| FrameThumb {
+            time: frame.time,
+            thumbnail: thumbnail_url(&frame.relative),
+        })
+        .collect()
 }
 
 pub async fn asset_detail(
@@ -557,7 +550,6 @@ pub async fn asset_detail(
 ) -> Result<Json<AssetPage>, ApiError> {
     let UrlPath(id) = segment?;
     let id = parse_asset_id(&id)?;
-    let thumbs_dir = state.thumbs_dir();
     let page = blocking(&state, move |engine| {
         let Some(AssetDetail {
             asset,
@@ -578,7 +570,7 @@ pub async fn asset_detail(
         Ok(AssetPage {
             summary: AssetSummary::of(&asset),
             playback: playback_for(&asset),
-            frames: frame_thumbnails(&thumbs_dir, &id),
+            frames: frame_thumbnails(engine.index().thumbnails(), &id),
             asset,
             moments,
             user_tags,

@@ -142,8 +142,10 @@ impl AppState {
         self.engine.clone()
     }
 
-    fn thumbs_dir(&self) -> PathBuf {
-        self.index_dir.join("thumbs")
+    /// The file of a thumbnail in the index's thumbnail store, by its path relative to the
+    /// store (checked by the caller): the files are served with Range and caching.
+    fn thumbnail_file(&self, relative: &str) -> PathBuf {
+        rushes_store::thumbnails::ThumbnailFolder::new(&self.index_dir).path_of(relative)
     }
 
     fn proxies(&self) -> &media::ProxyCache {

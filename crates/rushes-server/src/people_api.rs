@@ -329,11 +329,7 @@ pub async fn get_face_thumbnail(
     if !is_face_thumbnail_name(&file) {
         return Err(ApiError::bad_request("not a face thumbnail file name"));
     }
-    let path = state
-        .thumbs_dir()
-        .join(FACE_THUMBS_DIR)
-        .join(asset.as_str())
-        .join(&file);
+    let path = state.thumbnail_file(&format!("{FACE_THUMBS_DIR}/{asset}/{file}"));
     if !path.is_file() {
         return Err(ApiError::not_found("no such face thumbnail"));
     }

@@ -1,6 +1,6 @@
 //! `GET /thumbs/{asset_id}/{file}.jpg`: moment and frame thumbnails from the index's
-//! `thumbs/` folder. Both path segments are validated strictly so that no request can name
-//! a file outside that folder.
+//! thumbnail store (its files under the index's `thumbs/`). Both path segments are
+//! validated strictly so that no request can name a file outside that folder.
 
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, header};
@@ -12,12 +12,10 @@ use tower_http::services::ServeFile;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// True for `<digits>.jpg` with a sane length: the only thumbnail file names the indexer writes.
+/// True for `<digits>.jpg` with a sane length: the only thumbnail file names the indexer
+/// writes (the thumbnail store's rule).
 pub fn is_thumbnail_file_name(name: &str) -> bool {
-    let Some(stem) = name.strip_suffix(".jpg") else {
-        return false;
-    };
-    !stem.is_empty() && stem.len() <= 20 && stem.bytes().all(|b| b.is_ascii_digit())
+    rushes_store::thumbnails::is_frame_thumbnail_name(name)
 }
 
 pub async fn get_thumbnail(
@@ -30,7 +28,7 @@ pub async fn get_thumbnail(
     if !is_thumbnail_file_name(&file) {
         return Err(ApiError::bad_request("not a thumbnail file name"));
     }
-    let path = state.thumbs_dir().join(asset.as_str()).join(&file);
+    let path = state.thumbnail_file(&format!("{asset}/{file}"));
     if !path.is_file() {
         return Err(ApiError::not_found("no such thumbnail"));
     }

@@ -161,13 +161,8 @@ pub struct CollectionPage {
     pub items: Vec<CollectionItemView>,
 }
 
-fn collection_page(
-    state: &AppState,
-    index: &Index,
-    name: &str,
-) -> Result<CollectionPage, ApiError> {
+fn collection_page(index: &Index, name: &str) -> Result<CollectionPage, ApiError> {
     let collection = index.collection(name).map_err(store_error)?;
-    let thumbs_dir = state.thumbs_dir();
     let mut items = Vec::with_capacity(collection.items.len());
     for item in collection.items {
         let Some(asset) = index.asset(&item.asset).map_err(store_error)? else {
@@ -178,7 +173,7 @@ fn collection_page(
             None => (0.0, asset.media.duration.unwrap_or(0.0)),
         };
         let middle = (start + end) / 2.0;
-        let thumbnail = frame_thumbnails(&thumbs_dir, &asset.id)
+        let thumbnail = frame_thumbnails(index.thumbnails(), &asset.id)
             .into_iter()
             .min_by(|a, b| (a.time - middle).abs().total_cmp(&(b.time - middle).abs()))
             .map(|frame| frame.thumbnail);
@@ -229,11 +224,7 @@ pub async fn create_collection(
         }
     })
     .await?;
-    let reader_state = state.clone();
-    let page = with_reader(&state, move |index| {
-        collection_page(&reader_state, index, &name)
-    })
-    .await?;
+    let page = with_reader(&state, move |index| collection_page(index, &name)).await?;
     let status = if created {
         StatusCode::CREATED
     } else {
@@ -248,11 +239,7 @@ pub async fn show_collection(
     segment: Result<UrlPath<String>, PathRejection>,
 ) -> Result<Json<CollectionPage>, ApiError> {
     let UrlPath(name) = segment?;
-    let reader_state = state.clone();
-    let page = with_reader(&state, move |index| {
-        collection_page(&reader_state, index, &name)
-    })
-    .await?;
+    let page = with_reader(&state, move |index| collection_page(index, &name)).await?;
     Ok(Json(page))
 }
 
@@ -286,11 +273,7 @@ pub async fn update_collection(
         }
     })
     .await?;
-    let reader_state = state.clone();
-    let page = with_reader(&state, move |index| {
-        collection_page(&reader_state, index, &current)
-    })
-    .await?;
+    let page = with_reader(&state, move |index| collection_page(index, &current)).await?;
     Ok(Json(page))
 }
 

@@ -1,239 +1,101 @@
-//! The SQLite catalog, source of truth of an index: assets, moments, frames (with their
-//! embeddings), tags, transcripts, failures, runs and collections, with schema migrations
-//! (`PRAGMA user_version`) and WAL. The text and vector indexes are derived from it.
+//! The SQLite catalog, source of truth of an index, as repositories per table family over
+//! one connection: assets and moments (`assets`), hand tags and notes (`annotations`),
+//! collections (`collections`), people and faces (`faces`), runs and failures (`runs`),
+//! screen texts and slates (`slate_spans`). Every migration is in `schema`, in order. The
+//! connection never leaves this module: callers get a repository on it (one statement,
+//! committed alone) or a [`CatalogTransaction`] whose repositories all write, or read, in
+//! one transaction. The text and vector indexes are derived from the catalog.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
+pub mod annotations;
+pub mod assets;
+pub mod collections;
+pub mod faces;
+pub mod runs;
+pub mod schema;
+pub mod slate_spans;
+pub mod sql;
 
-use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, MediaInfo, ScreenText, TranscriptLine};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
+use std::path::Path;
 
-use crate::StoreError;
-use crate::workflow::HandText;
+use rusqlite::{Connection, OpenFlags};
+
+use crate::catalog::annotations::Annotations;
+use crate::catalog::assets::Assets;
+use crate::catalog::collections::Collections;
+use crate::catalog::faces::Faces;
+use crate::catalog::runs::Runs;
+use crate::catalog::slate_spans::SlateSpans;
+use crate::error::StoreError;
+
+pub use crate::catalog::assets::{AssetWrite, FrameVector, MomentRow};
+pub use crate::catalog::runs::FailureRow;
+pub use crate::catalog::schema::SCHEMA_VERSION;
+pub use crate::catalog::sql::{normalised, now_seconds};
 
 /// File name of the catalog inside an index folder.
 pub const CATALOG_FILE: &str = "catalog.sqlite";
 
-/// Schema migrations, applied in order; `PRAGMA user_version` counts how many ran.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE assets (
-    id TEXT PRIMARY KEY,
-    path BLOB NOT NULL UNIQUE,
-    display_path TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    size INTEGER NOT NULL,
-    mtime INTEGER NOT NULL,
-    content_hash TEXT NOT NULL,
-    media_json TEXT NOT NULL,
-    captured_at INTEGER NOT NULL,
-    duration REAL NOT NULL,
-    embedding_model TEXT,
-    warnings_json TEXT NOT NULL DEFAULT '[]',
-    pending INTEGER NOT NULL DEFAULT 1,
-    indexed_at INTEGER NOT NULL
-);
-CREATE INDEX assets_by_hash ON assets(content_hash);
-CREATE INDEX assets_pending ON assets(pending) WHERE pending = 1;
-CREATE TABLE moments (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
-    ordinal INTEGER NOT NULL,
-    start REAL NOT NULL,
-    end REAL NOT NULL,
-    keyframe REAL NOT NULL,
-    thumbnail TEXT,
-    ocr_text TEXT NOT NULL,
-    caption TEXT,
-    transcript_json TEXT NOT NULL
-);
-CREATE INDEX moments_by_asset ON moments(asset_id, ordinal);
-CREATE TABLE frames (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    moment_id INTEGER NOT NULL REFERENCES moments(id) ON DELETE CASCADE,
-    asset_id TEXT NOT NULL,
-    time REAL NOT NULL,
-    thumbnail TEXT,
-    model TEXT,
-    embedding BLOB
-);
-CREATE INDEX frames_by_moment ON frames(moment_id);
-CREATE INDEX frames_by_asset ON frames(asset_id, time);
-CREATE TABLE tags (
-    moment_id INTEGER NOT NULL REFERENCES moments(id) ON DELETE CASCADE,
-    tag TEXT NOT NULL,
-    score REAL NOT NULL
-);
-CREATE INDEX tags_by_moment ON tags(moment_id);
-CREATE TABLE user_tags (
-    asset_id TEXT NOT NULL,
-    tag TEXT NOT NULL,
-    added_at INTEGER NOT NULL,
-    PRIMARY KEY (asset_id, tag)
-);
-CREATE TABLE collections (
-    name TEXT NOT NULL,
-    asset_id TEXT NOT NULL,
-    added_at INTEGER NOT NULL,
-    PRIMARY KEY (name, asset_id)
-);
-CREATE TABLE transcript_lines (
-    asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
-    start REAL NOT NULL,
-    end REAL NOT NULL,
-    text TEXT NOT NULL,
-    source TEXT NOT NULL
-);
-CREATE INDEX transcript_by_asset ON transcript_lines(asset_id, start);
-CREATE TABLE failures (
-    path BLOB PRIMARY KEY,
-    display_path TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    at INTEGER NOT NULL
-);
-CREATE TABLE runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    started_at INTEGER NOT NULL,
-    finished_at INTEGER,
-    files_done INTEGER NOT NULL DEFAULT 0,
-    files_failed INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE embedding_models (
-    name TEXT PRIMARY KEY,
-    dim INTEGER NOT NULL,
-    last_used INTEGER NOT NULL
-);
--- Vector keys removed from the catalog whose removal from the vector files is not yet
--- saved; a crash before the save is repaired from here.
-CREATE TABLE stale_frames (
-    frame_id INTEGER PRIMARY KEY,
-    model TEXT NOT NULL
-);
-"#,
-    crate::workflow::WORKFLOW_MIGRATION,
-    SCREEN_TEXT_MIGRATION,
-    crate::slates::SLATES_MIGRATION,
-];
-
-/// On-screen text with the interval it is on screen (`AssetRecord::screen_text`): the
-/// text index gives each moment the runs overlapping it, and a hit on one plays from it.
-const SCREEN_TEXT_MIGRATION: &str = r#"
-CREATE TABLE IF NOT EXISTS screen_texts (
-    asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
-    start REAL NOT NULL,
-    end REAL NOT NULL,
-    text TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS screen_texts_by_asset ON screen_texts(asset_id, start);
-"#;
-
-/// The catalog schema this rushes writes: how many migrations have run (`PRAGMA user_version`).
-pub(crate) const SCHEMA_VERSION: usize = MIGRATIONS.len();
-
-pub fn now_seconds() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+mod sealed {
+    /// The connection or transaction repositories work on. Private to this module, so no
+    /// code outside the catalog can reach the connection.
+    pub trait Db {
+        fn db(&self) -> &rusqlite::Connection;
+    }
 }
 
-/// The raw bytes of a path, as stored in BLOB columns (exact on Unix, even non-UTF-8).
-pub fn path_bytes(path: &Path) -> Vec<u8> {
-    path.as_os_str().as_encoded_bytes().to_vec()
-}
-
-#[cfg(unix)]
-pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
-}
-
-#[cfg(not(unix))]
-pub fn path_from_bytes(bytes: &[u8]) -> PathBuf {
-    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
-}
-
-/// An L2-normalised embedding stored as little-endian f16.
-pub fn embedding_to_blob(vector: &[f32]) -> Vec<u8> {
-    vector
-        .iter()
-        .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
-        .collect()
-}
-
-pub fn embedding_from_blob(blob: &[u8]) -> Vec<f32> {
-    blob.chunks_exact(2)
-        .map(|pair| half::f16::from_le_bytes([pair[0], pair[1]]).to_f32())
-        .collect()
-}
-
-/// Seconds since the epoch of a capture time as probing reports it (`2025-03-01T10:00:00Z`,
-/// `2025:03:01 10:00:00` from EXIF, or a bare date); `None` when it cannot be read.
-pub fn parse_capture_time(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let date = text.get(0..10)?.replace(':', "-");
-    let day = crate::query::parse_day(&date)?;
-    let time = text.get(11..19).unwrap_or("00:00:00");
-    let mut parts = time.split(':').map(|p| p.parse::<i64>().ok());
-    let (hours, minutes, seconds) = match (parts.next(), parts.next(), parts.next()) {
-        (Some(Some(h)), Some(Some(m)), Some(Some(s))) => (h, m, s),
-        _ => (0, 0, 0),
-    };
-    Some(day + hours * 3600 + minutes * 60 + seconds)
-}
-
-/// One moment with everything the text index and a hit need.
-#[derive(Debug, Clone)]
-pub struct MomentRow {
-    pub moment_id: i64,
-    pub asset: Asset,
-    pub display_path: String,
-    pub captured_at: i64,
-    pub duration: f64,
-    pub start: f64,
-    pub end: f64,
-    pub keyframe: f64,
-    pub thumbnail: Option<String>,
-    pub ocr_text: String,
-    pub caption: Option<String>,
-    /// Auto tags of the moment, then the hand tags of its asset and of ranges overlapping it.
-    pub tags: Vec<String>,
-    /// Hand notes of its asset and of ranges overlapping it.
-    pub notes: Vec<String>,
-    pub transcript: Vec<TranscriptLine>,
-    /// On-screen text runs overlapping the moment, each with its own interval.
-    pub screen_text: Vec<ScreenText>,
-}
-
-/// A frame written for an asset, to be added to the vector index.
-#[derive(Debug, Clone)]
-pub struct FrameVector {
-    pub frame_id: u64,
-    pub model: String,
-    pub embedding: Vec<f32>,
-}
-
-/// What writing an asset changed: the vectors to add, the vector keys to drop.
-#[derive(Debug, Default)]
-pub struct AssetWrite {
-    pub added: Vec<FrameVector>,
-    pub removed: Vec<(u64, String)>,
-    /// Ids whose earlier rows were replaced (the asset's own, or another id at its path).
-    pub replaced: Vec<String>,
-}
-
-/// A file the indexer could not read.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FailureRow {
-    pub path: String,
-    pub reason: String,
-    /// Unix seconds.
-    pub at: i64,
+/// The repositories of every table family, on one connection or one transaction.
+pub trait Repositories: sealed::Db {
+    fn assets(&self) -> Assets<'_> {
+        Assets::on(self.db())
+    }
+    fn annotations(&self) -> Annotations<'_> {
+        Annotations::on(self.db())
+    }
+    fn collections(&self) -> Collections<'_> {
+        Collections::on(self.db())
+    }
+    fn faces(&self) -> Faces<'_> {
+        Faces::on(self.db())
+    }
+    fn runs(&self) -> Runs<'_> {
+        Runs::on(self.db())
+    }
+    fn slates(&self) -> SlateSpans<'_> {
+        SlateSpans::on(self.db())
+    }
 }
 
 pub struct Catalog {
     connection: Connection,
+}
+
+/// One transaction of the catalog: what its repositories write commits together, or not
+/// at all (dropped without `commit`, it rolls back). A read transaction is a snapshot.
+pub struct CatalogTransaction<'c> {
+    transaction: rusqlite::Transaction<'c>,
+}
+
+impl CatalogTransaction<'_> {
+    pub fn commit(self) -> Result<(), StoreError> {
+        self.transaction.commit()?;
+        Ok(())
+    }
+}
+
+impl Repositories for CatalogTransaction<'_> {}
+
+impl sealed::Db for CatalogTransaction<'_> {
+    fn db(&self) -> &Connection {
+        &self.transaction
+    }
+}
+
+impl Repositories for Catalog {}
+
+impl sealed::Db for Catalog {
+    fn db(&self) -> &Connection {
+        &self.connection
+    }
 }
 
 impl Catalog {
@@ -245,748 +107,69 @@ impl Catalog {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX
         };
-        let connection = Connection::open_with_flags(path, flags)?;
+        let mut connection = Connection::open_with_flags(path, flags)?;
         connection.busy_timeout(std::time::Duration::from_secs(10))?;
         connection.pragma_update(None, "foreign_keys", "ON")?;
-        let mut catalog = Catalog { connection };
         if read_only {
-            let version: i64 =
-                catalog
-                    .connection
-                    .pragma_query_value(None, "user_version", |row| row.get(0))?;
-            if version as usize > MIGRATIONS.len() {
-                return Err(StoreError::Corrupt {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "catalog schema {version} is newer than this rushes understands"
-                    ),
-                });
-            }
+            schema::check_not_newer(&connection, path)?;
         } else {
-            catalog
-                .connection
-                .pragma_update(None, "journal_mode", "WAL")?;
-            catalog
-                .connection
-                .pragma_update(None, "synchronous", "NORMAL")?;
-            catalog.migrate(path)?;
+            connection.pragma_update(None, "journal_mode", "WAL")?;
+            connection.pragma_update(None, "synchronous", "NORMAL")?;
+            schema::migrate(&mut connection, path)?;
         }
-        Ok(catalog)
+        Ok(Catalog { connection })
     }
 
-    fn migrate(&mut self, path: &Path) -> Result<(), StoreError> {
-        let version: i64 = self
-            .connection
-            .pragma_query_value(None, "user_version", |row| row.get(0))?;
-        let version = usize::try_from(version).unwrap_or(0);
-        if version > MIGRATIONS.len() {
-            return Err(StoreError::Corrupt {
-                path: path.to_path_buf(),
-                message: format!("catalog schema {version} is newer than this rushes understands"),
-            });
-        }
-        for (number, migration) in MIGRATIONS.iter().enumerate().skip(version) {
-            let transaction = self.connection.transaction()?;
-            transaction.execute_batch(migration)?;
-            transaction.pragma_update(None, "user_version", (number + 1) as i64)?;
-            transaction.commit()?;
-            tracing::debug!(version = number + 1, "catalog migrated");
-        }
-        Ok(())
+    /// Starts a transaction: its repositories' writes commit together.
+    pub fn write(&self) -> Result<CatalogTransaction<'_>, StoreError> {
+        Ok(CatalogTransaction {
+            transaction: self.connection.unchecked_transaction()?,
+        })
     }
 
-    pub fn connection(&self) -> &Connection {
-        &self.connection
+    /// Starts a read transaction: its repositories see one snapshot of the catalog.
+    pub fn begin_read(&self) -> Result<CatalogTransaction<'_>, StoreError> {
+        self.write()
     }
 
-    /// The connection, to open a transaction on (`slates::rederive_slates`).
-    pub(crate) fn connection_mut(&mut self) -> &mut Connection {
-        &mut self.connection
-    }
-
-    /// Writes an asset and its moments as pending, replacing any earlier version of it
-    /// (same id, or another id at the same path). Returns the vectors to add and drop.
-    pub fn write_asset(&mut self, record: &AssetRecord) -> Result<AssetWrite, StoreError> {
-        let mut writes = self.write_assets(std::slice::from_ref(record))?;
-        Ok(writes.pop().unwrap_or_default())
-    }
-
-    /// Writes several assets in one transaction with prepared statements (the bulk path).
-    /// One `AssetWrite` per record, in order.
-    pub fn write_assets(&mut self, records: &[AssetRecord]) -> Result<Vec<AssetWrite>, StoreError> {
-        self.write_assets_then(records, |_| Ok(()))
-            .map(|(writes, ())| writes)
-    }
-
-    /// [`Catalog::write_assets`], then `also` inside the same transaction: what it writes
-    /// (an asset's faces) commits, or is undone, with the assets.
-    pub fn write_assets_then<T>(
-        &mut self,
-        records: &[AssetRecord],
-        also: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<(Vec<AssetWrite>, T), StoreError> {
-        let transaction = self.connection.transaction()?;
-        let mut writes = Vec::with_capacity(records.len());
-        for record in records {
-            writes.push(write_asset_rows(&transaction, record)?);
-        }
-        let also = also(&transaction)?;
-        transaction.commit()?;
-        Ok((writes, also))
-    }
-
-    /// Deletes an asset's rows and its faces (and people left with none), keeping user tags
-    /// and collections unless `forget` is set, and returns its vector keys, which are
-    /// recorded as stale until the vectors are saved. Its face thumbnails are the caller's.
-    pub fn delete_asset(
-        &mut self,
-        id: &str,
-        forget: bool,
-    ) -> Result<Vec<(u64, String)>, StoreError> {
-        let transaction = self.connection.transaction()?;
-        let removed = delete_asset_rows(&transaction, id)?;
-        crate::people::delete_asset_faces(&transaction, id)?;
+    /// Deletes an asset's rows and its faces (and people left with none), keeping hand tags,
+    /// notes and collection entries unless `forget` is set, in one transaction. Returns its
+    /// vector keys, recorded as stale until the vectors are saved. Its thumbnails are the
+    /// caller's.
+    pub fn delete_asset(&self, id: &str, forget: bool) -> Result<Vec<(u64, String)>, StoreError> {
+        let transaction = self.write()?;
+        let removed = transaction.assets().delete(id)?;
+        transaction.faces().delete_of_asset(id)?;
         if forget {
-            Catalog::forget_hand_work(&transaction, id)?;
+            transaction.annotations().forget_asset(id)?;
+            transaction.collections().forget_asset(id)?;
         }
         transaction.commit()?;
         Ok(removed)
     }
 
-    /// Every row `sql` selects over `params`, each made a `T` by `from_row`.
-    fn rows<T>(
-        &self,
-        sql: &str,
-        params: impl rusqlite::Params,
-        from_row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, StoreError> {
-        let mut statement = self.connection.prepare(sql)?;
-        let rows = statement
-            .query_map(params, from_row)?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(rows)
-    }
-
-    pub fn pending_assets(&self) -> Result<Vec<String>, StoreError> {
-        self.rows("SELECT id FROM assets WHERE pending = 1", [], |row| {
-            row.get(0)
-        })
-    }
-
     /// Marks every pending asset done and forgets stale vector keys: called once the text
     /// and vector commits are on disk.
-    pub fn finish_commit(&mut self) -> Result<(), StoreError> {
-        let transaction = self.connection.transaction()?;
-        transaction.execute("UPDATE assets SET pending = 0 WHERE pending = 1", [])?;
-        transaction.execute("DELETE FROM stale_frames", [])?;
+    pub fn finish_commit(&self) -> Result<(), StoreError> {
+        let transaction = self.write()?;
+        transaction.assets().mark_committed()?;
+        transaction.commit()
+    }
+
+    /// Deletes a person and their faces leaving no copy in the catalog file or its
+    /// write-ahead log (`secure_delete`, then the WAL checkpointed and truncated). Returns
+    /// their face thumbnails, for the caller to delete.
+    pub fn forget_person(&self, person: i64) -> Result<Vec<String>, StoreError> {
+        self.faces().require_person(person)?;
+        let thumbnails = self.faces().thumbnails_of(person)?;
+        self.connection.pragma_update(None, "secure_delete", "ON")?;
+        let transaction = self.write()?;
+        transaction.faces().delete_person(person)?;
         transaction.commit()?;
-        Ok(())
-    }
-
-    pub fn stale_frames(&self) -> Result<Vec<(u64, String)>, StoreError> {
-        self.rows("SELECT frame_id, model FROM stale_frames", [], |row| {
-            Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
-        })
-    }
-
-    pub fn move_asset(&mut self, id: &str, new_path: &Path) -> Result<bool, StoreError> {
-        let changed = self.connection.execute(
-            "UPDATE assets SET path = ?2, display_path = ?3 WHERE id = ?1",
-            params![id, path_bytes(new_path), new_path.to_string_lossy()],
-        )?;
-        Ok(changed > 0)
-    }
-
-    /// The one asset matching `condition` (an SQL `WHERE` clause over `params`), if any.
-    fn asset_where(
-        &self,
-        condition: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Option<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE {condition}");
-        Ok(self
-            .connection
-            .query_row(&sql, params, asset_from_row)
-            .optional()?)
-    }
-
-    /// Every asset matching `condition` (an SQL `WHERE` clause over `params`), by path.
-    fn assets_where(
-        &self,
-        condition: &str,
-        params: impl rusqlite::Params,
-    ) -> Result<Vec<Asset>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE {condition} ORDER BY display_path");
-        self.rows(&sql, params, asset_from_row)
-    }
-
-    pub fn asset(&self, id: &str) -> Result<Option<Asset>, StoreError> {
-        self.asset_where("id = ?1 AND pending = 0", [id])
-    }
-
-    /// The asset even while it is pending (the writer's own view).
-    pub fn asset_any_state(&self, id: &str) -> Result<Option<Asset>, StoreError> {
-        self.asset_where("id = ?1", [id])
-    }
-
-    pub fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
-        self.asset_where("path = ?1 AND pending = 0", [path_bytes(path)])
-    }
-
-    pub fn assets_by_hash(&self, hash: &str) -> Result<Vec<Asset>, StoreError> {
-        self.assets_where("content_hash = ?1 AND pending = 0", [hash])
-    }
-
-    pub fn assets(&self) -> Result<Vec<Asset>, StoreError> {
-        self.assets_where("pending = 0", [])
-    }
-
-    /// All asset ids, pending or not (for rebuilding the derived indexes).
-    pub fn all_asset_ids(&self) -> Result<Vec<String>, StoreError> {
-        self.rows("SELECT id FROM assets ORDER BY id", [], |row| row.get(0))
-    }
-
-    /// The moments of one asset in time order, with everything the text index needs.
-    pub fn asset_moments(&self, id: &str) -> Result<Vec<MomentRow>, StoreError> {
-        let ids: Vec<i64> = {
-            let mut statement = self
-                .connection
-                .prepare("SELECT id FROM moments WHERE asset_id = ?1 ORDER BY ordinal")?;
-            statement
-                .query_map([id], |row| row.get(0))?
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        let mut rows = self.moments(&ids)?;
-        let mut ordered = Vec::with_capacity(ids.len());
-        for moment_id in ids {
-            if let Some(row) = rows.remove(&moment_id) {
-                ordered.push(row);
-            }
-        }
-        Ok(ordered)
-    }
-
-    /// Moments by id (those that no longer exist are left out).
-    pub fn moments(&self, ids: &[i64]) -> Result<HashMap<i64, MomentRow>, StoreError> {
-        let mut found = HashMap::with_capacity(ids.len());
-        let mut assets: HashMap<String, (Asset, String, i64, f64, HandText)> = HashMap::new();
-        let mut moment_statement = self.connection.prepare_cached(
-            "SELECT asset_id, start, end, keyframe, thumbnail, ocr_text, caption, transcript_json FROM moments WHERE id = ?1",
-        )?;
-        let mut tag_statement = self
-            .connection
-            .prepare_cached("SELECT tag FROM tags WHERE moment_id = ?1 ORDER BY score DESC")?;
-        let mut screen_texts: HashMap<String, Vec<ScreenText>> = HashMap::new();
-        for &moment_id in ids {
-            let row = moment_statement
-                .query_row([moment_id], |row| {
-                    Ok((
-                        row.get::<_, String>(0)?,
-                        row.get::<_, f64>(1)?,
-                        row.get::<_, f64>(2)?,
-                        row.get::<_, f64>(3)?,
-                        row.get::<_, Option<String>>(4)?,
-                        row.get::<_, String>(5)?,
-                        row.get::<_, Option<String>>(6)?,
-                        row.get::<_, String>(7)?,
-                    ))
-                })
-                .optional()?;
-            let Some((
-                asset_id,
-                start,
-                end,
-                keyframe,
-                thumbnail,
-                ocr_text,
-                caption,
-                transcript_json,
-            )) = row
-            else {
-                continue;
-            };
-            if !assets.contains_key(&asset_id) {
-                let Some(entry) = self.asset_entry(&asset_id)? else {
-                    continue;
-                };
-                assets.insert(asset_id.clone(), entry);
-            }
-            let Some((asset, display_path, captured_at, duration, hand_text)) =
-                assets.get(&asset_id)
-            else {
-                continue;
-            };
-            let mut tags: Vec<String> = tag_statement
-                .query_map([moment_id], |row| row.get(0))?
-                .collect::<Result<Vec<_>, _>>()?;
-            tags.extend(hand_text.tags_within(start, end));
-            let transcript: Vec<TranscriptLine> =
-                serde_json::from_str(&transcript_json).unwrap_or_default();
-            if !screen_texts.contains_key(&asset_id) {
-                screen_texts.insert(asset_id.clone(), self.screen_text(&asset_id)?);
-            }
-            let screen_text = screen_texts
-                .get(&asset_id)
-                .map(|runs| {
-                    runs.iter()
-                        .filter(|run| overlaps((run.start, run.end), (start, end)))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
-            found.insert(
-                moment_id,
-                MomentRow {
-                    moment_id,
-                    asset: asset.clone(),
-                    display_path: display_path.clone(),
-                    captured_at: *captured_at,
-                    duration: *duration,
-                    start,
-                    end,
-                    keyframe,
-                    thumbnail,
-                    ocr_text,
-                    caption,
-                    tags,
-                    notes: hand_text.notes_within(start, end),
-                    transcript,
-                    screen_text,
-                },
-            );
-        }
-        Ok(found)
-    }
-
-    /// The asset's on-screen text runs in time order.
-    pub fn screen_text(&self, asset_id: &str) -> Result<Vec<ScreenText>, StoreError> {
-        self.rows(
-            "SELECT start, end, text FROM screen_texts WHERE asset_id = ?1 ORDER BY start, rowid",
-            [asset_id],
-            |row| {
-                Ok(ScreenText {
-                    start: row.get(0)?,
-                    end: row.get(1)?,
-                    text: row.get(2)?,
-                })
-            },
-        )
-    }
-
-    #[allow(clippy::type_complexity)]
-    fn asset_entry(
-        &self,
-        id: &str,
-    ) -> Result<Option<(Asset, String, i64, f64, HandText)>, StoreError> {
-        let sql = format!("{ASSET_COLUMNS} WHERE id = ?1");
-        let found = self
-            .connection
-            .query_row(&sql, [id], |row| {
-                let asset = asset_from_row(row)?;
-                Ok((
-                    asset,
-                    row.get::<_, String>(8)?,
-                    row.get::<_, i64>(9)?,
-                    row.get::<_, f64>(10)?,
-                ))
-            })
-            .optional()?;
-        let Some((asset, display_path, captured_at, duration)) = found else {
-            return Ok(None);
-        };
-        Ok(Some((
-            asset,
-            display_path,
-            captured_at,
-            duration,
-            self.hand_text(id)?,
-        )))
-    }
-
-    /// Frame id to moment id, for the frames that still exist.
-    pub fn frame_moments(&self, frame_ids: &[u64]) -> Result<HashMap<u64, i64>, StoreError> {
-        let mut statement = self.connection.prepare_cached(
-            "SELECT f.moment_id FROM frames f JOIN assets a ON a.id = f.asset_id WHERE f.id = ?1 AND a.pending = 0",
-        )?;
-        let mut found = HashMap::with_capacity(frame_ids.len());
-        for &frame_id in frame_ids {
-            if let Some(moment_id) = statement
-                .query_row([frame_id as i64], |row| row.get::<_, i64>(0))
-                .optional()?
-            {
-                found.insert(frame_id, moment_id);
-            }
-        }
-        Ok(found)
-    }
-
-    /// The embedding of the sampled frame of an asset nearest to `seconds`.
-    pub fn nearest_frame_embedding(
-        &self,
-        id: &str,
-        seconds: f64,
-    ) -> Result<Option<Vec<f32>>, StoreError> {
-        let blob: Option<Vec<u8>> = self
-            .connection
-            .query_row(
-                "SELECT embedding FROM frames WHERE asset_id = ?1 AND embedding IS NOT NULL
-                 ORDER BY abs(time - ?2) LIMIT 1",
-                params![id, seconds],
-                |row| row.get(0),
-            )
-            .optional()?;
-        Ok(blob.map(|blob| embedding_from_blob(&blob)))
-    }
-
-    /// How many stored vectors a model has (pending assets included).
-    pub fn frame_vector_count(&self, model: &str) -> Result<u64, StoreError> {
-        let count: i64 = self.connection.query_row(
-            "SELECT count(*) FROM frames WHERE model = ?1 AND embedding IS NOT NULL",
-            [model],
-            |row| row.get(0),
-        )?;
-        Ok(count as u64)
-    }
-
-    /// Every stored vector of a model, for rebuilding its vector index.
-    pub fn frame_vectors(
-        &self,
-        model: &str,
-        mut each: impl FnMut(FrameVector) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
-        let mut statement = self.connection.prepare(
-            "SELECT id, embedding FROM frames WHERE model = ?1 AND embedding IS NOT NULL",
-        )?;
-        let mut rows = statement.query([model])?;
-        while let Some(row) = rows.next()? {
-            let frame_id = row.get::<_, i64>(0)? as u64;
-            let blob: Vec<u8> = row.get(1)?;
-            each(FrameVector {
-                frame_id,
-                model: model.to_string(),
-                embedding: embedding_from_blob(&blob),
-            })?;
-        }
-        Ok(())
-    }
-
-    /// Embedding models and their dimensions, most recently used first.
-    pub fn embedding_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        self.rows(
-            "SELECT name, dim FROM embedding_models ORDER BY last_used DESC, name",
-            [],
-            |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as usize)),
-        )
-    }
-
-    pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {
-        self.connection.execute(
-            "INSERT INTO failures (path, display_path, reason, at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(path) DO UPDATE SET reason = excluded.reason, at = excluded.at",
-            params![
-                path_bytes(path),
-                path.to_string_lossy(),
-                reason,
-                now_seconds()
-            ],
-        )?;
-        Ok(())
-    }
-
-    pub fn clear_failure(&self, path: &Path) -> Result<(), StoreError> {
+        // The WAL still holds the pages as they were; checkpoint them into the (securely
+        // overwritten) main file and truncate the log.
         self.connection
-            .execute("DELETE FROM failures WHERE path = ?1", [path_bytes(path)])?;
-        Ok(())
-    }
-
-    /// The paths of every recorded failure, as the file system spells them.
-    pub fn failed_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
-        self.rows("SELECT path FROM failures", [], |row| {
-            Ok(path_from_bytes(&row.get::<_, Vec<u8>>(0)?))
-        })
-    }
-
-    pub fn failures(&self) -> Result<Vec<FailureRow>, StoreError> {
-        self.rows(
-            "SELECT display_path, reason, at FROM failures ORDER BY at DESC, display_path",
-            [],
-            |row| {
-                Ok(FailureRow {
-                    path: row.get(0)?,
-                    reason: row.get(1)?,
-                    at: row.get(2)?,
-                })
-            },
-        )
-    }
-
-    /// Starts an index run and returns its id.
-    pub fn begin_run(&self) -> Result<i64, StoreError> {
-        self.connection
-            .execute("INSERT INTO runs (started_at) VALUES (?1)", [now_seconds()])?;
-        Ok(self.connection.last_insert_rowid())
-    }
-
-    pub fn finish_run(
-        &self,
-        run: i64,
-        files_done: u64,
-        files_failed: u64,
-    ) -> Result<(), StoreError> {
-        self.connection.execute(
-            "UPDATE runs SET finished_at = ?2, files_done = ?3, files_failed = ?4 WHERE id = ?1",
-            params![run, now_seconds(), files_done as i64, files_failed as i64],
-        )?;
-        Ok(())
-    }
-
-    /// Committed assets by kind, moments and frames.
-    pub fn counts(&self) -> Result<(HashMap<String, u64>, u64, u64), StoreError> {
-        let mut by_kind = HashMap::new();
-        let mut statement = self
-            .connection
-            .prepare("SELECT kind, count(*) FROM assets WHERE pending = 0 GROUP BY kind")?;
-        for row in statement.query_map([], |row| {
-            Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
-        })? {
-            let (kind, count) = row?;
-            by_kind.insert(kind, count as u64);
-        }
-        let moments: i64 = self.connection.query_row(
-            "SELECT count(*) FROM moments m JOIN assets a ON a.id = m.asset_id WHERE a.pending = 0",
-            [],
-            |row| row.get(0),
-        )?;
-        let frames: i64 = self.connection.query_row(
-            "SELECT count(*) FROM frames f JOIN assets a ON a.id = f.asset_id WHERE a.pending = 0",
-            [],
-            |row| row.get(0),
-        )?;
-        Ok((by_kind, moments as u64, frames as u64))
-    }
-
-    pub fn begin_read(&self) -> Result<rusqlite::Transaction<'_>, StoreError> {
-        Ok(self.connection.unchecked_transaction()?)
-    }
-}
-
-/// Writes one asset's rows as pending inside `transaction`, replacing any earlier version
-/// (same id, or another id at the same path). Returns the vectors to add and drop.
-fn write_asset_rows(
-    transaction: &Transaction<'_>,
-    record: &AssetRecord,
-) -> Result<AssetWrite, StoreError> {
-    let asset = &record.asset;
-    let bytes = path_bytes(&asset.path);
-    let mut write = AssetWrite::default();
-    let mut replaced: Vec<String> = vec![asset.id.as_str().to_string()];
-    let at_path: Option<String> = transaction
-        .prepare_cached("SELECT id FROM assets WHERE path = ?1")?
-        .query_row([&bytes], |row| row.get(0))
-        .optional()?;
-    replaced.extend(at_path.filter(|id| id != asset.id.as_str()));
-    for id in &replaced {
-        write.removed.extend(delete_asset_rows(transaction, id)?);
-    }
-    write.replaced = replaced;
-    let captured_at = asset
-        .media
-        .creation_time
-        .as_deref()
-        .and_then(parse_capture_time)
-        .unwrap_or(asset.mtime);
-    let media_json = serde_json::to_string(&asset.media).unwrap_or_else(|_| "{}".into());
-    let warnings_json = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
-    transaction
-        .prepare_cached("INSERT INTO assets (id, path, display_path, kind, size, mtime, content_hash, media_json,
-            captured_at, duration, embedding_model, warnings_json, pending, indexed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 1, ?13)")?
-        .execute(params![
-            asset.id.as_str(),
-            bytes,
-            asset.path.to_string_lossy(),
-            asset.kind.as_str(),
-            asset.size as i64,
-            asset.mtime,
-            asset.content_hash,
-            media_json,
-            captured_at,
-            asset.media.duration.unwrap_or(0.0),
-            record.embedding_model,
-            warnings_json,
-            now_seconds(),
-        ])?;
-    for line in &record.transcript {
-        transaction
-        .prepare_cached("INSERT INTO transcript_lines (asset_id, start, end, text, source) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![asset.id.as_str(), line.start, line.end, line.text, line.source])?;
-    }
-    for text in &record.screen_text {
-        transaction
-            .prepare_cached(
-                "INSERT INTO screen_texts (asset_id, start, end, text) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![asset.id.as_str(), text.start, text.end, text.text])?;
-    }
-    crate::slates::write_slates(transaction, asset.id.as_str(), &record.slates)?;
-    let model = record.embedding_model.clone().unwrap_or_default();
-    for (ordinal, moment) in record.moments.iter().enumerate() {
-        let transcript_json =
-            serde_json::to_string(&moment.transcript).unwrap_or_else(|_| "[]".into());
-        transaction
-        .prepare_cached("INSERT INTO moments (asset_id, ordinal, start, end, keyframe, thumbnail, ocr_text, caption, transcript_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)")?
-        .execute(params![
-                asset.id.as_str(),
-                ordinal as i64,
-                moment.start,
-                moment.end,
-                moment.keyframe,
-                moment.thumbnail,
-                moment.ocr_text,
-                moment.caption,
-                transcript_json
-            ])?;
-        let moment_id = transaction.last_insert_rowid();
-        for (tag, score) in &moment.tags {
-            transaction
-                .prepare_cached("INSERT INTO tags (moment_id, tag, score) VALUES (?1, ?2, ?3)")?
-                .execute(params![moment_id, tag, f64::from(*score)])?;
-        }
-        for frame in &moment.frames {
-            let embedding = frame
-                .embedding
-                .as_ref()
-                .filter(|_| !model.is_empty())
-                .map(|v| normalised(v));
-            transaction
-        .prepare_cached("INSERT INTO frames (moment_id, asset_id, time, thumbnail, model, embedding) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-        .execute(params![
-                    moment_id,
-                    asset.id.as_str(),
-                    frame.time,
-                    frame.thumbnail,
-                    embedding.as_ref().map(|_| model.as_str()),
-                    embedding.as_deref().map(embedding_to_blob)
-                ])?;
-            if let Some(embedding) = embedding {
-                let frame_id = transaction.last_insert_rowid() as u64;
-                write.added.push(FrameVector {
-                    frame_id,
-                    model: model.clone(),
-                    embedding,
-                });
-            }
-        }
-    }
-    if let Some(dim) = write.added.first().map(|frame| frame.embedding.len()) {
-        transaction
-            .prepare_cached(
-                "INSERT INTO embedding_models (name, dim, last_used) VALUES (?1, ?2, ?3)
-             ON CONFLICT(name) DO UPDATE SET last_used = excluded.last_used",
-            )?
-            .execute(params![model, dim as i64, now_seconds()])?;
-    }
-    Ok(write)
-}
-
-/// Deletes one asset's catalog rows; its frames' vector keys are returned and remembered
-/// in `stale_frames` until the vector files are saved without them.
-fn delete_asset_rows(
-    transaction: &Transaction<'_>,
-    id: &str,
-) -> Result<Vec<(u64, String)>, StoreError> {
-    let removed = {
-        let mut statement = transaction.prepare_cached(
-            "SELECT id, model FROM frames WHERE asset_id = ?1 AND embedding IS NOT NULL",
-        )?;
-        statement
-            .query_map([id], |row| {
-                Ok((
-                    row.get::<_, i64>(0)? as u64,
-                    row.get::<_, Option<String>>(1)?.unwrap_or_default(),
-                ))
-            })?
-            .collect::<Result<Vec<_>, _>>()?
-    };
-    for (frame_id, model) in &removed {
-        transaction
-            .prepare_cached("INSERT OR IGNORE INTO stale_frames (frame_id, model) VALUES (?1, ?2)")?
-            .execute(params![*frame_id as i64, model])?;
-    }
-    transaction
-        .prepare_cached("DELETE FROM frames WHERE asset_id = ?1")?
-        .execute([id])?;
-    transaction
-        .prepare_cached("DELETE FROM assets WHERE id = ?1")?
-        .execute([id])?;
-    Ok(removed)
-}
-
-/// Whether an on-screen text run shares time with a moment. A still's moment and its text
-/// are both the instant 0–0, so each end counts as at least a millisecond long.
-pub(crate) fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
-    run.0 < moment.1.max(moment.0 + 0.001) && run.1.max(run.0 + 0.001) > moment.0
-}
-
-const ASSET_COLUMNS: &str = "SELECT id, path, kind, size, mtime, content_hash, media_json, pending, display_path, captured_at, duration FROM assets";
-
-fn asset_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Asset> {
-    let id: String = row.get(0)?;
-    let path: Vec<u8> = row.get(1)?;
-    let kind: String = row.get(2)?;
-    let media_json: String = row.get(6)?;
-    Ok(Asset {
-        id: AssetId::parse(&id).unwrap_or_else(|| AssetId::from_path(Path::new(&id))),
-        path: path_from_bytes(&path),
-        kind: AssetKind::parse(&kind).unwrap_or(AssetKind::Video),
-        size: row.get::<_, i64>(3)? as u64,
-        mtime: row.get(4)?,
-        content_hash: row.get(5)?,
-        media: serde_json::from_str::<MediaInfo>(&media_json).unwrap_or_default(),
-    })
-}
-
-/// `vector` scaled to unit length (unchanged when it is all zeros).
-pub fn normalised(vector: &[f32]) -> Vec<f32> {
-    let norm = vector.iter().map(|v| v * v).sum::<f32>().sqrt();
-    if norm > 0.0 && norm.is_finite() {
-        vector.iter().map(|v| v / norm).collect()
-    } else {
-        vector.to_vec()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn capture_times_from_probe_and_exif_forms() {
-        assert_eq!(
-            parse_capture_time("2025-03-01T10:00:00.000000Z"),
-            Some(1_740_787_200 + 36_000)
-        );
-        assert_eq!(
-            parse_capture_time("2025:03:01 10:00:00"),
-            Some(1_740_787_200 + 36_000)
-        );
-        assert_eq!(parse_capture_time("2025-03-01"), Some(1_740_787_200));
-        assert_eq!(parse_capture_time("yesterday"), None);
-    }
-
-    #[test]
-    fn embeddings_round_trip_through_f16() {
-        let vector = normalised(&[3.0, 4.0, 0.0]);
-        let back = embedding_from_blob(&embedding_to_blob(&vector));
-        assert!((back[0] - 0.6).abs() < 1e-3 && (back[1] - 0.8).abs() < 1e-3);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn non_utf8_paths_round_trip_exactly() {
-        use std::os::unix::ffi::OsStrExt;
-        let path = Path::new(std::ffi::OsStr::from_bytes(b"/footage/caf\xe9.mov"));
-        assert_eq!(path_from_bytes(&path_bytes(path)), path);
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(thumbnails)
     }
 }

@@ -1,47 +1,65 @@
 //! rushes-store: the index folder. The SQLite catalog is the source of truth; the Tantivy
 //! text index and the usearch vector indexes are derived from it and can be rebuilt
-//! (`rebuild::reindex`). This module owns opening, locking, crash repair and the write
-//! path; `search` owns ranking, `query` the query language.
+//! (`rebuild::reindex`). This module is the facade: [`Index`] opens, locks and repairs an
+//! index and hands each call to the part that owns it — the catalog's repositories
+//! (`catalog`), the write path across the engines (`engines`), hand work (`workflow`),
+//! people (`people`), slates (`slates`), the thumbnail store (`thumbnails`), ranking
+//! (`search`) and the query language (`query`). No module imports this one back.
 //!
 //! Layout of an index folder: `catalog.sqlite`, `text/`, `vectors/<model>.usearch`,
 //! `thumbs/<asset_id>/…`, `rushes.toml`, `index.lock`.
 
 pub mod catalog;
+mod detail;
+mod engines;
 mod error;
 pub mod fusion;
+mod hit_windows;
+mod lock;
 pub mod manifest;
 pub mod people;
 pub mod person_filter;
 pub mod query;
 pub mod rebuild;
+mod request;
+pub mod seams;
 mod search;
 pub mod slates;
 pub mod text;
+pub mod thumbnails;
 mod tokenizer;
 pub mod vectors;
 pub mod workflow;
 pub mod written_format;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
-use rushes_core::{Asset, AssetId, AssetRecord, SearchResponse, Signal, TranscriptLine};
+use rushes_core::{Asset, AssetId, AssetRecord, PersonInMoment, SearchResponse, SlateSpan};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CATALOG_FILE, Catalog, FailureRow};
-use crate::text::TextIndex;
+use crate::catalog::{CATALOG_FILE, Catalog, FailureRow, Repositories};
+use crate::engines::Engines;
+use crate::lock::take_lock;
+use crate::people::{
+    FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
+};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex};
+use crate::slates::{SceneGroup, StoredSpan};
+use crate::text::TantivyText;
+use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
 use crate::vectors::VectorStore;
 
+pub use crate::detail::{AssetDetail, MomentDetail};
 pub use crate::error::StoreError;
 pub use crate::fusion::Fusion;
+pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
+pub use crate::request::{FacetCount, Facets, SearchRequest, Sort};
+pub use crate::thumbnails::thumbnail_url;
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
-
-/// Name of the lock file a writer holds.
-pub const LOCK_FILE: &str = "index.lock";
 
 /// True when `dir` is a rushes index folder: it holds the catalog and the manifest the
 /// store writes there. Ingest never walks into one (its thumbnails are not footage).
@@ -61,63 +79,6 @@ pub enum OpenMode {
     ReadWrite,
     /// Any number of readers, at any time, also while a writer commits.
     ReadOnly,
-}
-
-/// Order of search results.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Sort {
-    /// Best match first (newest first when the query has only filters).
-    #[default]
-    Relevance,
-    /// Newest capture date first.
-    Date,
-    /// By path, then time in the file.
-    Path,
-}
-
-/// A search: the query text, paging, optional query vectors for the visual branch, the
-/// most hits one asset may contribute, and the order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SearchRequest {
-    pub query: String,
-    pub limit: usize,
-    pub offset: usize,
-    /// The query text embedded by the index's text encoder (CLIP), for the visual branch.
-    pub text_vector: Option<Vec<f32>>,
-    /// An image embedding ("more like this"), for the visual branch.
-    pub image_vector: Option<Vec<f32>>,
-    /// At most this many hits per asset (0: no limit); ignored when the query names one asset.
-    pub per_asset: usize,
-    pub sort: Sort,
-    /// How the text and visual branches are fused (the measured default unless a caller,
-    /// such as the fusion evaluation, asks for another).
-    pub fusion: Fusion,
-}
-
-impl Default for SearchRequest {
-    fn default() -> SearchRequest {
-        SearchRequest {
-            query: String::new(),
-            limit: 20,
-            offset: 0,
-            text_vector: None,
-            image_vector: None,
-            per_asset: 3,
-            sort: Sort::Relevance,
-            fusion: Fusion::default(),
-        }
-    }
-}
-
-impl SearchRequest {
-    pub fn new(query: impl Into<String>) -> SearchRequest {
-        SearchRequest {
-            query: query.into(),
-            ..SearchRequest::default()
-        }
-    }
 }
 
 /// An embedding model whose vectors are in the index.
@@ -140,72 +101,20 @@ pub struct IndexStatus {
     pub size_on_disk: u64,
 }
 
-/// One moment of an asset, as `rushes show` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MomentDetail {
-    pub start: f64,
-    pub end: f64,
-    pub keyframe: f64,
-    /// URL path of the keyframe thumbnail (`/thumbs/...`).
-    pub thumbnail: Option<String>,
-    /// Which kinds of text the moment has (ocr, transcript, tag, caption).
-    pub signals: Vec<Signal>,
-    pub tags: Vec<String>,
-    /// OCR text and transcript lines, one per line.
-    pub text: String,
-    pub ocr: String,
-    pub transcript: Vec<TranscriptLine>,
-    pub caption: Option<String>,
-}
-
-/// Everything the index knows of one asset.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AssetDetail {
-    pub asset: Asset,
-    pub moments: Vec<MomentDetail>,
-    pub user_tags: Vec<String>,
-    /// The slates read in the asset, each with the stretch of the file it names.
-    #[serde(default)]
-    pub slates: Vec<rushes_core::SlateSpan>,
-}
-
-/// One facet value and how many assets have it among the matches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FacetCount {
-    pub value: String,
-    pub count: u64,
-}
-
-/// Counts of matching assets by kind, folder, camera and tag, for the UI.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Facets {
-    /// Matching moments.
-    pub moments: u64,
-    pub kind: Vec<FacetCount>,
-    pub folder: Vec<FacetCount>,
-    pub camera: Vec<FacetCount>,
-    pub tag: Vec<FacetCount>,
-    /// Matching assets by the scenes and takes their slates name.
-    #[serde(default)]
-    pub scene: Vec<FacetCount>,
-    #[serde(default)]
-    pub take: Vec<FacetCount>,
-}
-
 /// An open index folder. `Send + Sync`; every method takes `&self`.
 pub struct Index {
     dir: PathBuf,
     mode: OpenMode,
-    catalog: Mutex<Catalog>,
-    text: TextIndex,
-    vectors: VectorStore,
+    engines: Engines,
+    thumbnails: ThumbnailFolder,
     /// Held for the life of a ReadWrite index; the OS releases it if the process dies.
     _lock: Option<File>,
 }
 
 impl Index {
-    /// Opens an index. ReadWrite creates the folder if missing, takes the writer lock and
-    /// repairs what an interrupted run left pending; ReadOnly needs an existing index.
+    /// Opens an index. ReadWrite creates the folder if missing, takes the writer lock,
+    /// migrates the catalog and repairs what an interrupted run left pending; ReadOnly needs
+    /// an existing index.
     pub fn open(dir: &Path, mode: OpenMode) -> Result<Index, StoreError> {
         let read_only = mode == OpenMode::ReadOnly;
         // A file where the folder should be is the user's mistake, not a disk failure.
@@ -231,19 +140,18 @@ impl Index {
         };
         manifest::check(dir, read_only)?;
         let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
-        let text = TextIndex::open(&rebuild::readable_part(dir, "text"), read_only)?;
+        let text = TantivyText::open(&rebuild::readable_part(dir, "text"), read_only)?;
         let vectors = VectorStore::new(&rebuild::readable_part(dir, "vectors"), read_only);
         let index = Index {
             dir: dir.to_path_buf(),
             mode,
-            catalog: Mutex::new(catalog),
-            text,
-            vectors,
+            engines: Engines::new(dir, catalog, text, Box::new(vectors)),
+            thumbnails: ThumbnailFolder::new(dir),
             _lock: lock,
         };
         if !read_only {
-            index.repair()?;
-            index.import_legacy_collection_ranges()?;
+            index.engines.repair()?;
+            workflow::import_legacy_collection_ranges(&*index.engines.catalog()?, dir)?;
         }
         Ok(index)
     }
@@ -256,15 +164,15 @@ impl Index {
         self.mode
     }
 
-    /// `<index>/thumbs`, where ingest writes `<asset_id>/<millis>.jpg`.
-    pub fn thumbs_dir(&self) -> PathBuf {
-        self.dir.join("thumbs")
+    /// The index's thumbnail store.
+    pub fn thumbnails(&self) -> &dyn ThumbnailStore {
+        &self.thumbnails
     }
 
-    pub(crate) fn catalog(&self) -> Result<MutexGuard<'_, Catalog>, StoreError> {
-        self.catalog
-            .lock()
-            .map_err(|_| StoreError::Vector("catalog lock poisoned by a panic".into()))
+    /// `<index>/thumbs`, where ingest writes `<asset_id>/<millis>.jpg` (the local thumbnail
+    /// store's folder).
+    pub fn thumbs_dir(&self) -> PathBuf {
+        self.thumbnails.root().to_path_buf()
     }
 
     fn require_writer(&self) -> Result<(), StoreError> {
@@ -274,47 +182,27 @@ impl Index {
         }
     }
 
-    /// Undoes assets an interrupted run left pending (their text documents, vectors and
-    /// rows), and vector keys deleted from the catalog but not yet from the vector files.
-    fn repair(&self) -> Result<(), StoreError> {
-        let mut catalog = self.catalog()?;
-        let pending = catalog.pending_assets()?;
-        let stale = catalog.stale_frames()?;
-        if pending.is_empty() && stale.is_empty() {
-            return Ok(());
-        }
-        tracing::warn!(
-            assets = pending.len(),
-            "repairing an interrupted index run; those files will be indexed again"
-        );
-        self.vectors.remove(&stale)?;
-        for id in &pending {
-            // Its faces first, keeping the names they held for the rerun.
-            let transaction = catalog.connection().unchecked_transaction()?;
-            crate::people::delete_pending_asset_faces(&transaction, id)?;
-            transaction.commit()?;
-            let removed = catalog.delete_asset(id, false)?;
-            self.vectors.remove(&removed)?;
-            self.text.delete_asset(id)?;
-        }
-        self.commit_locked(&mut catalog)
+    fn catalog(&self) -> Result<std::sync::MutexGuard<'_, Catalog>, StoreError> {
+        self.engines.catalog()
     }
 
+    // ------------------------------------------------------------ assets and moments
+
     pub fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
-        self.catalog()?.asset(id.as_str())
+        self.catalog()?.assets().asset(id.as_str())
     }
 
     pub fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
-        self.catalog()?.asset_by_path(path)
+        self.catalog()?.assets().asset_by_path(path)
     }
 
     pub fn assets_by_hash(&self, content_hash: &str) -> Result<Vec<Asset>, StoreError> {
-        self.catalog()?.assets_by_hash(content_hash)
+        self.catalog()?.assets().assets_by_hash(content_hash)
     }
 
     /// Every committed asset, by path.
     pub fn assets(&self) -> Result<Vec<Asset>, StoreError> {
-        self.catalog()?.assets()
+        self.catalog()?.assets().all()
     }
 
     /// Writes an asset with its moments, frames and vectors, replacing any earlier version
@@ -327,246 +215,47 @@ impl Index {
     /// vector batch added from several threads. The bulk path for large imports and
     /// benchmarks; staged like `put_asset`.
     pub fn put_assets(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
-        self.put_assets_then(records, |_| Ok(()))
-    }
-
-    /// [`Index::put_assets`] with `also` run inside the assets' catalog transaction.
-    pub(crate) fn put_assets_then<T>(
-        &self,
-        records: &[AssetRecord],
-        also: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
-    ) -> Result<T, StoreError> {
         self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        for record in records {
-            self.check_dimensions(record)?;
-        }
-        let (writes, also) = catalog.write_assets_then(records, also)?;
-        let mut added = Vec::new();
-        let mut removed = Vec::new();
-        for (record, write) in records.iter().zip(writes) {
-            let id = record.asset.id.as_str();
-            for other in write.replaced.iter().filter(|other| other.as_str() != id) {
-                self.text.delete_asset(other)?;
-            }
-            let moments = catalog.asset_moments(id)?;
-            self.text.put_asset(id, &moments)?;
-            added.extend(write.added);
-            removed.extend(write.removed);
-        }
-        // An asset written twice in one batch: its first frames are already gone again.
-        let gone: HashSet<u64> = removed.iter().map(|(frame_id, _)| *frame_id).collect();
-        added.retain(|frame| !gone.contains(&frame.frame_id));
-        self.vectors.remove(&removed)?;
-        self.vectors.add(&added)?;
-        Ok(also)
-    }
-
-    fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
-        let Some(model) = &record.embedding_model else {
-            return Ok(());
-        };
-        let mut dims = record
-            .moments
-            .iter()
-            .flat_map(|m| &m.frames)
-            .filter_map(|f| f.embedding.as_ref())
-            .map(Vec::len);
-        let Some(first) = dims.next() else {
-            return Ok(());
-        };
-        if let Some(other) = dims.find(|d| *d != first) {
-            return Err(StoreError::DimensionMismatch {
-                model: model.clone(),
-                expected: first,
-                found: other,
-            });
-        }
-        match self.vectors.dimensions(model)? {
-            Some(expected) if expected != first => Err(StoreError::DimensionMismatch {
-                model: model.clone(),
-                expected,
-                found: first,
-            }),
-            _ => Ok(()),
-        }
+        self.engines.put_assets(records, None)?;
+        Ok(())
     }
 
     /// Records that an asset now lives at `new_path`, keeping its id, user tags and
     /// collections. Commits.
     pub fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
         self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        if !catalog.move_asset(id.as_str(), new_path)? {
-            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
-        }
-        let moments = catalog.asset_moments(id.as_str())?;
-        self.text.put_asset(id.as_str(), &moments)?;
-        self.commit_locked(&mut catalog)
+        self.engines.move_asset(id, new_path)
     }
 
     /// Deletes an asset and everything of it: text documents, vectors, catalog rows, user
-    /// tags, collection entries, faces (and people left with none), its `thumbs/<id>/` and
-    /// `thumbs/faces/<id>/` folders. Commits.
+    /// tags, collection entries, faces (and people left with none), and its thumbnails.
+    /// Commits.
     pub fn remove_asset(&self, id: &AssetId) -> Result<(), StoreError> {
         self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        if catalog.asset_any_state(id.as_str())?.is_none() {
-            return Err(StoreError::NotFound(format!("no asset {id} in this index")));
-        }
-        let removed = catalog.delete_asset(id.as_str(), true)?;
-        self.text.delete_asset(id.as_str())?;
-        self.vectors.remove(&removed)?;
-        self.commit_locked(&mut catalog)?;
-        let thumbs = self.thumbs_dir();
-        for folder in [
-            thumbs.join(id.as_str()),
-            thumbs.join(people::FACE_THUMBS_DIR).join(id.as_str()),
-        ] {
-            if folder.exists() {
-                std::fs::remove_dir_all(&folder).map_err(StoreError::io(&folder))?;
-            }
-        }
-        Ok(())
-    }
-
-    pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {
-        self.require_writer()?;
-        self.catalog()?.record_failure(path, reason)
-    }
-
-    pub fn clear_failure(&self, path: &Path) -> Result<(), StoreError> {
-        self.require_writer()?;
-        self.catalog()?.clear_failure(path)
-    }
-
-    /// The paths of the files whose failures are recorded (`status` lists them with reasons).
-    pub fn failed_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
-        self.catalog()?.failed_paths()
-    }
-
-    /// Starts an index run in the catalog's `runs` table; returns its id.
-    pub fn begin_run(&self) -> Result<i64, StoreError> {
-        self.require_writer()?;
-        self.catalog()?.begin_run()
-    }
-
-    pub fn finish_run(
-        &self,
-        run: i64,
-        files_done: u64,
-        files_failed: u64,
-    ) -> Result<(), StoreError> {
-        self.require_writer()?;
-        self.catalog()?.finish_run(run, files_done, files_failed)
+        self.engines.remove_asset(id)?;
+        self.thumbnails.remove_asset(id)
     }
 
     /// Makes everything staged since the last commit visible: the text commit, then the
     /// vector files, then the catalog marks the assets done.
     pub fn commit(&self) -> Result<(), StoreError> {
         self.require_writer()?;
-        let mut catalog = self.catalog()?;
-        self.commit_locked(&mut catalog)
-    }
-
-    fn commit_locked(&self, catalog: &mut Catalog) -> Result<(), StoreError> {
-        self.text.commit()?;
-        self.vectors.save()?;
-        catalog.finish_commit()?;
-        let models = catalog.embedding_models()?;
-        manifest::write(&self.dir, &models)?;
-        Ok(())
-    }
-
-    pub fn status(&self) -> Result<IndexStatus, StoreError> {
-        let catalog = self.catalog()?;
-        let (by_kind, moments, frames) = catalog.counts()?;
-        Ok(IndexStatus {
-            dir: self.dir.display().to_string(),
-            assets: by_kind.values().sum(),
-            assets_by_kind: by_kind.into_iter().collect(),
-            moments,
-            frames,
-            failures: catalog.failures()?,
-            embedding_models: catalog
-                .embedding_models()?
-                .into_iter()
-                .map(|(name, dim)| EmbeddingModel { name, dim })
-                .collect(),
-            size_on_disk: size_on_disk(&self.dir),
-        })
+        self.engines.commit()
     }
 
     /// The asset's on-screen text runs, each with the interval it is on screen, in time order.
     pub fn screen_text(&self, id: &AssetId) -> Result<Vec<rushes_core::ScreenText>, StoreError> {
-        self.catalog()?.screen_text(id.as_str())
+        self.catalog()?.assets().screen_text(id.as_str())
     }
 
     pub fn asset_detail(&self, id: &AssetId) -> Result<Option<AssetDetail>, StoreError> {
-        let catalog = self.catalog()?;
-        let Some(asset) = catalog.asset(id.as_str())? else {
-            return Ok(None);
-        };
-        let user_tags = catalog.user_tags(id.as_str())?;
-        let moments = catalog
-            .asset_moments(id.as_str())?
-            .into_iter()
-            .map(|row| {
-                let mut signals = Vec::new();
-                if !row.ocr_text.trim().is_empty() {
-                    signals.push(Signal::Ocr);
-                }
-                if !row.transcript.is_empty() {
-                    signals.push(Signal::Transcript);
-                }
-                if !row.tags.is_empty() {
-                    signals.push(Signal::Tag);
-                }
-                if row.caption.as_deref().is_some_and(|c| !c.trim().is_empty()) {
-                    signals.push(Signal::Caption);
-                }
-                let mut text_lines: Vec<&str> = Vec::new();
-                if !row.ocr_text.trim().is_empty() {
-                    text_lines.push(row.ocr_text.trim());
-                }
-                text_lines.extend(row.transcript.iter().map(|line| line.text.as_str()));
-                MomentDetail {
-                    start: row.start,
-                    end: row.end,
-                    keyframe: row.keyframe,
-                    thumbnail: row.thumbnail.as_deref().map(thumbnail_url),
-                    signals,
-                    text: text_lines.join("\n"),
-                    tags: row.tags,
-                    ocr: row.ocr_text,
-                    transcript: row.transcript,
-                    caption: row.caption,
-                }
-            })
-            .collect();
-        // The catalog lock is not re-entrant: release it before asset_slates takes it.
-        drop(catalog);
-        let slates = self.asset_slates(asset.id.as_str())?;
-        Ok(Some(AssetDetail {
-            asset,
-            moments,
-            user_tags,
-            slates,
-        }))
-    }
-
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-        search::search(self, request)
-    }
-
-    pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
-        search::facets(self, request)
+        detail::asset_detail(&*self.catalog()?, id)
     }
 
     /// Name and dimensions of the embedding model of this index's vectors (the most
     /// recently used one when there are several).
     pub fn embedding_model(&self) -> Result<Option<(String, usize)>, StoreError> {
-        Ok(self.catalog()?.embedding_models()?.into_iter().next())
+        self.engines.embedding_model()
     }
 
     /// The embedding of the sampled frame nearest to `seconds` in an asset ("more like this").
@@ -576,40 +265,377 @@ impl Index {
         seconds: f64,
     ) -> Result<Option<Vec<f32>>, StoreError> {
         self.catalog()?
+            .assets()
             .nearest_frame_embedding(id.as_str(), seconds)
     }
 
     /// Number of live vectors of an embedding model in the vector index.
     pub fn vector_count(&self, model: &str) -> Result<usize, StoreError> {
-        self.vectors.len(model)
+        self.engines.vectors.len(model)
     }
 
     /// Number of moment documents in the text index as the current reader sees it.
     pub fn text_documents(&self) -> u64 {
-        self.text.num_docs()
+        self.engines.text.num_docs()
     }
-}
 
-/// `/thumbs/<relative path>` for a thumbnail path stored relative to `thumbs/`.
-pub fn thumbnail_url(relative: &str) -> String {
-    format!("/thumbs/{}", relative.trim_start_matches('/'))
-}
+    pub fn status(&self) -> Result<IndexStatus, StoreError> {
+        let catalog = self.catalog()?;
+        let (by_kind, moments, frames) = catalog.assets().counts()?;
+        Ok(IndexStatus {
+            dir: self.dir.display().to_string(),
+            assets: by_kind.values().sum(),
+            assets_by_kind: by_kind.into_iter().collect(),
+            moments,
+            frames,
+            failures: catalog.runs().failures()?,
+            embedding_models: catalog
+                .assets()
+                .embedding_models()?
+                .into_iter()
+                .map(|(name, dim)| EmbeddingModel { name, dim })
+                .collect(),
+            size_on_disk: size_on_disk(&self.dir),
+        })
+    }
 
-pub(crate) fn take_lock(dir: &Path) -> Result<File, StoreError> {
-    let path = dir.join(LOCK_FILE);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(StoreError::io(&path))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
-            dir: dir.to_path_buf(),
-            lock: path,
-        }),
-        Err(std::fs::TryLockError::Error(source)) => Err(StoreError::Io { path, source }),
+    // ------------------------------------------------------------ runs and failures
+
+    pub fn record_failure(&self, path: &Path, reason: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.runs().record_failure(path, reason)
+    }
+
+    pub fn clear_failure(&self, path: &Path) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?.runs().clear_failure(path)
+    }
+
+    /// The paths of the files whose failures are recorded (`status` lists them with reasons).
+    pub fn failed_paths(&self) -> Result<Vec<PathBuf>, StoreError> {
+        self.catalog()?.runs().failed_paths()
+    }
+
+    /// Starts an index run in the catalog's `runs` table; returns its id.
+    pub fn begin_run(&self) -> Result<i64, StoreError> {
+        self.require_writer()?;
+        self.catalog()?.runs().begin_run()
+    }
+
+    pub fn finish_run(
+        &self,
+        run: i64,
+        files_done: u64,
+        files_failed: u64,
+    ) -> Result<(), StoreError> {
+        self.require_writer()?;
+        self.catalog()?
+            .runs()
+            .finish_run(run, files_done, files_failed)
+    }
+
+    // ------------------------------------------------------------ search
+
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+        search::search(&self.engines, request)
+    }
+
+    pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
+        search::facets(&self.engines, request)
+    }
+
+    // ------------------------------------------------------------ hand tags and notes
+
+    /// Adds hand tags to an asset or a range of it; searchable as `tag:<name>` on the
+    /// moments the range overlaps. Kept across moves and re-indexing. Commits.
+    pub fn add_hand_tags(
+        &self,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        tags: &[String],
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, tags, &[], None)
+    }
+
+    /// Removes hand tags from an asset or a range of it (exactly that range). Commits.
+    pub fn remove_hand_tags(
+        &self,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        tags: &[String],
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, &[], tags, None)
+    }
+
+    /// Sets the note of an asset or a range of it; an empty note removes it. Commits.
+    pub fn set_note(
+        &self,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        note: &str,
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, &[], &[], Some(note))
+    }
+
+    /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
+    /// asset or a range of it, in one transaction and one commit; a refused request writes
+    /// nothing (see `workflow::annotate`).
+    pub fn annotate(
+        &self,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        add: &[String],
+        remove: &[String],
+        note: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let catalog = self.catalog()?;
+        if workflow::annotate(&catalog, id, range, add, remove, note)? {
+            self.engines.refresh_text(&catalog, id)?;
+        }
+        Ok(())
+    }
+
+    /// Whole-asset hand tags of an asset.
+    pub fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError> {
+        self.catalog()?.annotations().user_tags(id.as_str())
+    }
+
+    /// The hand tags and notes of an asset, one entry per range (the whole asset first).
+    pub fn annotations(&self, id: &AssetId) -> Result<Vec<Annotation>, StoreError> {
+        workflow::annotations(&*self.catalog()?, id)
+    }
+
+    // ------------------------------------------------------------ collections
+
+    /// Every collection with its size, by name.
+    pub fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError> {
+        self.catalog()?.collections().summaries()
+    }
+
+    /// A collection's entries in order; `NotFound` when there is no such collection.
+    pub fn collection(&self, name: &str) -> Result<Collection, StoreError> {
+        workflow::collection(&*self.catalog()?, name)
+    }
+
+    /// Creates an empty collection (nothing happens if it exists).
+    pub fn create_collection(&self, name: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::create_collection(&*self.catalog()?, name)
+    }
+
+    /// Appends an asset or a range of it to a collection (created on first use), once:
+    /// adding the same range again returns the existing entry. Returns the entry.
+    pub fn add_to_collection(
+        &self,
+        name: &str,
+        id: &AssetId,
+        range: Option<TimeRange>,
+        note: &str,
+    ) -> Result<CollectionItem, StoreError> {
+        self.require_writer()?;
+        workflow::add_to_collection(&*self.catalog()?, name, id, range, note)
+    }
+
+    /// Removes one entry of a collection.
+    pub fn remove_from_collection(&self, name: &str, item: i64) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::remove_from_collection(&*self.catalog()?, name, item)
+    }
+
+    /// Moves one entry to `position` (0-based, clamped to the end).
+    pub fn move_in_collection(
+        &self,
+        name: &str,
+        item: i64,
+        position: usize,
+    ) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::move_in_collection(&*self.catalog()?, name, item, position)
+    }
+
+    /// Puts a collection's entries in the given order; `order` must name every entry once.
+    pub fn reorder_collection(&self, name: &str, order: &[i64]) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::reorder_collection(&*self.catalog()?, name, order)
+    }
+
+    /// Renames a collection; the new name must be free.
+    pub fn rename_collection(&self, name: &str, new_name: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::rename_collection(&*self.catalog()?, name, new_name)
+    }
+
+    /// Deletes a collection and its entries (not the assets).
+    pub fn delete_collection(&self, name: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        workflow::delete_collection(&*self.catalog()?, name)
+    }
+
+    // ------------------------------------------------------------ people and faces
+
+    /// Every person's id and centroid, for clustering new faces.
+    pub fn person_centroids(&self) -> Result<Vec<PersonCentroid>, StoreError> {
+        self.catalog()?.faces().centroids()
+    }
+
+    /// Replaces the faces of an asset with `faces`. A face seen before in the same content
+    /// (same time and place) goes back to its old person; any other goes to the person
+    /// `choose_person` picks from the current centroids, or starts a new person when it
+    /// picks none. Returns the person of each face, in order. Writes immediately.
+    pub fn replace_faces(
+        &self,
+        asset_id: &str,
+        content_hash: &str,
+        faces: &[NewFace],
+        choose_person: &PersonChooser,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.require_writer()?;
+        let written = {
+            let catalog = self.catalog()?;
+            let transaction = catalog.write()?;
+            let written =
+                transaction
+                    .faces()
+                    .write(asset_id, content_hash, faces, choose_person)?;
+            transaction.commit()?;
+            written
+        };
+        self.thumbnails.remove(&written.stale_thumbnails);
+        Ok(written.persons)
+    }
+
+    /// [`Index::put_asset`] and [`Index::replace_faces`] in one catalog transaction: the
+    /// asset's faces are written, and undone by a crash, with its rows. Staged like
+    /// `put_asset`; returns the person of each face.
+    pub fn put_asset_with_faces(
+        &self,
+        record: &AssetRecord,
+        faces: &[NewFace],
+        choose_person: &PersonChooser,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.require_writer()?;
+        let written = self.engines.put_assets(
+            std::slice::from_ref(record),
+            Some(FacesToWrite {
+                faces,
+                choose_person,
+            }),
+        )?;
+        self.thumbnails.remove(&written.stale_thumbnails);
+        Ok(written.persons)
+    }
+
+    /// Everyone with at least one face, most faces first.
+    pub fn people(&self) -> Result<Vec<PersonSummary>, StoreError> {
+        self.catalog()?.faces().people(None)
+    }
+
+    /// One person, as [`Index::people`] lists them; `None` when nobody has that id (or no
+    /// face left).
+    pub fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError> {
+        Ok(self.catalog()?.faces().people(Some(id))?.pop())
+    }
+
+    /// The faces of one person, by file and time.
+    pub fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
+        Ok(self.person_faces_page(person, 0, usize::MAX)?.faces)
+    }
+
+    /// A page of one person's faces (by file and time): at most `limit` from `offset` on,
+    /// with how many the person has in all.
+    pub fn person_faces_page(
+        &self,
+        person: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<FacesPage, StoreError> {
+        self.catalog()?.faces().faces_page(person, offset, limit)
+    }
+
+    /// Names a person (an empty name clears it).
+    pub fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError> {
+        self.require_writer()?;
+        people::name_person(&*self.catalog()?, person, name)
+    }
+
+    /// Moves every face of `from` into `into` and deletes `from` (see `people::merge_people`
+    /// for the name the merged person keeps).
+    pub fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError> {
+        self.require_writer()?;
+        people::merge_people(&*self.catalog()?, into, from, name)
+    }
+
+    /// Moves one face out of its person into a new, unnamed person of its own; returns the
+    /// new person's id. A person's only face stays where it is (`LoneFace`): a split would
+    /// only trade the person, and their name, for an unnamed copy.
+    pub fn split_face(&self, face: i64) -> Result<i64, StoreError> {
+        self.require_writer()?;
+        people::split_face(&*self.catalog()?, face)
+    }
+
+    /// Deletes a person for good: their faces, embeddings, centroid, name and face
+    /// thumbnails, leaving no copy in the catalog file or its write-ahead log.
+    pub fn forget_person(&self, person: i64) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let thumbnails = self.catalog()?.forget_person(person)?;
+        self.thumbnails.remove(&thumbnails);
+        Ok(())
+    }
+
+    /// Removes thumbnails no catalog row holds: those of assets the catalog does not hold (a
+    /// run killed before the asset committed), and face thumbnails none of the asset's faces
+    /// names. Also deletes people left with no face (named people a killed run kept, whose
+    /// file did not come back). Run by ingest after its final commit, under the writer lock.
+    pub fn remove_orphan_thumbnails(&self) -> Result<(), StoreError> {
+        self.require_writer()?;
+        let kept = {
+            let catalog = self.catalog()?;
+            catalog.faces().delete_faceless_people()?;
+            catalog.faces().committed_thumbnails()?
+        };
+        self.thumbnails
+            .remove_orphans(&kept, &|id| Ok(self.asset(id)?.is_some()))
+    }
+
+    /// [`Index::remove_orphan_thumbnails`], by the name ingest and the tests have called it.
+    pub fn remove_orphan_face_thumbnails(&self) -> Result<(), StoreError> {
+        self.remove_orphan_thumbnails()
+    }
+
+    /// The people `who` names (an id, a whole name or a run of its words), by id, each with
+    /// their representative face thumbnail.
+    pub fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        person_filter::people_named(&*self.catalog()?, who)
+    }
+
+    /// Ids of the moments whose time range shows any of `people`.
+    pub fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
+        self.catalog()?.faces().moments_showing(people)
+    }
+
+    // ------------------------------------------------------------ slates
+
+    /// Every slated clip grouped by scene, then take, in script order: the Library's scene
+    /// view, the way an editor walks dailies. Spans without a scene are left out.
+    pub fn scene_library(&self) -> Result<Vec<SceneGroup>, StoreError> {
+        slates::scene_library(&*self.catalog()?)
+    }
+
+    /// The slate spans of one asset, in time order (empty when it has none).
+    pub fn asset_slates(&self, asset_id: &str) -> Result<Vec<SlateSpan>, StoreError> {
+        Ok(self
+            .catalog()?
+            .slates()
+            .spans_of(&[asset_id])?
+            .remove(asset_id)
+            .unwrap_or_default())
+    }
+
+    /// Every slate span of the index with its asset, by asset then time (the Library's
+    /// scene → take view reads these).
+    pub fn all_slates(&self) -> Result<Vec<StoredSpan>, StoreError> {
+        self.catalog()?.slates().all()
     }
 }
 

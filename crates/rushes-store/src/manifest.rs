@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::StoreError;
+use crate::error::StoreError;
 
 pub const MANIFEST_FILE: &str = "rushes.toml";
 /// The index format this rushes writes; bumped when an index must be rebuilt to be read.

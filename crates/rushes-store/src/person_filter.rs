@@ -10,11 +10,10 @@
 use std::collections::HashMap;
 
 use rushes_core::{Hit, PersonFilterMatch, PersonInMoment};
-use rusqlite::params;
 
-use crate::people::{PERSON_THUMBNAIL_SQL, face_in_moment_sql, has_schema};
+use crate::catalog::{Catalog, Repositories};
+use crate::error::StoreError;
 use crate::query::{Filter, Query};
-use crate::{Index, StoreError, thumbnail_url};
 
 /// The lowercase words of a text: runs of letters and digits.
 fn words(text: &str) -> Vec<String> {
@@ -45,70 +44,31 @@ fn person_label(id: i64, name: Option<&str>) -> String {
     name.map_or_else(|| id.to_string(), str::to_string)
 }
 
-impl Index {
-    /// The people `who` names (an id, a whole name or a run of its words), by id, each with
-    /// their representative face thumbnail.
-    pub fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if !has_schema(connection)? {
-            return Ok(Vec::new());
-        }
-        let who = who.trim();
-        let mut statement = connection.prepare(&format!(
-            "SELECT p.id, p.name, {PERSON_THUMBNAIL_SQL} FROM people p ORDER BY p.id"
-        ))?;
-        let people = statement
-            .query_map([], |row| {
-                Ok(PersonInMoment {
-                    id: row.get(0)?,
-                    name: row.get(1)?,
-                    thumbnail: row
-                        .get::<_, Option<String>>(2)?
-                        .as_deref()
-                        .map(thumbnail_url),
-                })
-            })?
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(people
-            .into_iter()
-            .filter(|person| {
-                who == person.id.to_string()
-                    || person
-                        .name
-                        .as_deref()
-                        .is_some_and(|name| name_matches(name, who))
-            })
-            .collect())
-    }
-
-    /// Ids of the moments whose time range shows any of `people`.
-    pub fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
-        let catalog = self.catalog()?;
-        let connection = catalog.connection();
-        if people.is_empty() || !has_schema(connection)? {
-            return Ok(Vec::new());
-        }
-        // One query for every person: their ids go in as one JSON array.
-        let wanted = serde_json::Value::from(people.to_vec()).to_string();
-        let mut statement = connection.prepare(&format!(
-            "SELECT DISTINCT m.id FROM moments m JOIN faces f ON f.asset_id = m.asset_id
-             WHERE f.person_id IN (SELECT value FROM json_each(?1)) AND {}
-             ORDER BY m.id",
-            face_in_moment_sql("f.time", "m.start", "m.end")
-        ))?;
-        let moments = statement
-            .query_map(params![wanted], |row| row.get::<_, i64>(0))?
-            .map(|id| id.map(|id| id as u64))
-            .collect::<Result<Vec<u64>, _>>()?;
-        Ok(moments)
-    }
+/// The people `who` names (an id, a whole name or a run of its words), by id, each with
+/// their representative face thumbnail.
+pub(crate) fn people_named(
+    catalog: &Catalog,
+    who: &str,
+) -> Result<Vec<PersonInMoment>, StoreError> {
+    let who = who.trim();
+    Ok(catalog
+        .faces()
+        .everyone()?
+        .into_iter()
+        .filter(|person| {
+            who == person.id.to_string()
+                || person
+                    .name
+                    .as_deref()
+                    .is_some_and(|name| name_matches(name, who))
+        })
+        .collect())
 }
 
 /// Fills every `person:` filter with the people it names and the moments showing them (none
 /// when nobody matches, so the filter then matches nothing); returns what each filter matched.
 pub(crate) fn resolve_person_filters(
-    index: &Index,
+    catalog: &Catalog,
     query: &mut Query,
 ) -> Result<Vec<PersonFilterMatch>, StoreError> {
     let mut resolved: HashMap<String, (Vec<PersonInMoment>, Vec<u64>)> = HashMap::new();
@@ -118,9 +78,9 @@ pub(crate) fn resolve_person_filters(
             continue;
         };
         if !resolved.contains_key(&person.who) {
-            let people = index.people_named(&person.who)?;
+            let people = people_named(catalog, &person.who)?;
             let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-            let moments = index.moments_showing(&ids)?;
+            let moments = catalog.faces().moments_showing(&ids)?;
             matches.push(PersonFilterMatch {
                 who: person.who.clone(),
                 people: people.clone(),

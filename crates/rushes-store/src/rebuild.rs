@@ -9,10 +9,11 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use crate::StoreError;
-use crate::catalog::{CATALOG_FILE, Catalog};
+use crate::catalog::{CATALOG_FILE, Catalog, Repositories};
+use crate::error::StoreError;
 use crate::manifest;
-use crate::text::TextIndex;
+use crate::seams::{TextIndex, VectorIndex};
+use crate::text::TantivyText;
 use crate::vectors::VectorStore;
 
 /// Written when the new indexes are complete; removed when they are in place.
@@ -142,18 +143,20 @@ pub fn reindex(
             dir.display()
         )));
     }
-    let _lock = crate::take_lock(dir)?;
+    let _lock = crate::lock::take_lock(dir)?;
     finish_interrupted_swap(dir)?;
     manifest::check(dir, false)?;
-    let mut catalog = Catalog::open(&dir.join(CATALOG_FILE), false)?;
+    let catalog = Catalog::open(&dir.join(CATALOG_FILE), false)?;
     let mut summary = RebuildSummary::default();
     // Half-written assets of a killed index run: the next `rushes index` writes them again.
-    for id in catalog.pending_assets()? {
+    for id in catalog.assets().pending_assets()? {
         catalog.delete_asset(&id, false)?;
         summary.dropped_pending += 1;
     }
     // Slates are read again from the stored screen text, so a better parser applies.
-    crate::slates::rederive_slates(&mut catalog)?;
+    let transaction = catalog.write()?;
+    transaction.slates().rederive()?;
+    transaction.commit()?;
 
     if build_text(dir, &catalog, &mut summary, &mut progress)?.is_break()
         || build_vectors(dir, &catalog, &mut summary, &mut progress)?.is_break()
@@ -172,7 +175,7 @@ pub fn reindex(
     swap_in(dir)?;
     // Every vector key is rebuilt from the catalog: nothing is stale any more.
     catalog.finish_commit()?;
-    manifest::write(dir, &catalog.embedding_models()?)?;
+    manifest::write(dir, &catalog.assets().embedding_models()?)?;
     Ok(RebuildOutcome::Done(summary))
 }
 
@@ -184,8 +187,8 @@ fn build_text(
 ) -> Result<ControlFlow<()>, StoreError> {
     let folder = next_dir(dir, "text");
     remove_dir_if_present(&folder)?;
-    let text = TextIndex::open(&folder, false)?;
-    let ids = catalog.all_asset_ids()?;
+    let text = TantivyText::open(&folder, false)?;
+    let ids = catalog.assets().all_asset_ids()?;
     let total = ids.len() as u64;
     let mut report = |done: usize| {
         progress(&RebuildProgress {
@@ -198,7 +201,7 @@ fn build_text(
         return Ok(ControlFlow::Break(()));
     }
     for (done, id) in ids.iter().enumerate() {
-        let moments = catalog.asset_moments(id)?;
+        let moments = catalog.assets().asset_moments(id)?;
         summary.moments += moments.len() as u64;
         text.put_asset(id, &moments)?;
         if (done + 1) % TEXT_REPORT_EVERY == 0 && report(done + 1).is_break() {
@@ -220,8 +223,8 @@ fn build_vectors(
     remove_dir_if_present(&folder)?;
     std::fs::create_dir_all(&folder).map_err(StoreError::io(&folder))?;
     let vectors = VectorStore::new(&folder, false);
-    for (model, dimensions) in catalog.embedding_models()? {
-        let total = catalog.frame_vector_count(&model)?;
+    for (model, dimensions) in catalog.assets().embedding_models()? {
+        let total = catalog.assets().frame_vector_count(&model)?;
         let stage = format!("vectors {model}");
         let mut report = |done: u64| {
             progress(&RebuildProgress {
@@ -237,7 +240,7 @@ fn build_vectors(
         let mut batch = Vec::with_capacity(VECTOR_BATCH);
         let mut done = 0u64;
         let mut flow = ControlFlow::Continue(());
-        catalog.frame_vectors(&model, |frame| {
+        catalog.assets().frame_vectors(&model, |frame| {
             if flow.is_break() {
                 return Ok(());
             }

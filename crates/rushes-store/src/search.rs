@@ -11,22 +11,17 @@ use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
-use crate::catalog::MomentRow;
+use crate::catalog::faces::AssetRange;
+use crate::catalog::{MomentRow, Repositories};
+use crate::engines::Engines;
+use crate::error::StoreError;
 use crate::fusion::{Branch, Fused, Fusion};
-use crate::people::AssetRange;
+use crate::hit_windows::windows_touch;
 use crate::query::{self, Query};
-use crate::text::{TextField, TextIndex, TextOrder};
-use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnail_url};
-
-/// Hits of one asset closer than this (seconds) are merged into one window.
-const MERGE_GAP: f64 = 0.5;
-
-/// True when two time windows of one asset touch, so that search shows them as one hit:
-/// they overlap or lie within [`MERGE_GAP`] of each other. The People list counts a
-/// person's moments with the same rule (`people::joined_moment_counts`).
-pub(crate) fn windows_touch(a: (f64, f64), b: (f64, f64)) -> bool {
-    b.0 <= a.1 + MERGE_GAP && a.0 <= b.1 + MERGE_GAP
-}
+use crate::request::{FacetCount, Facets, SearchRequest, Sort};
+use crate::seams::{TextIndex, TextOrder};
+use crate::text::TextField;
+use crate::thumbnails::thumbnail_url;
 const SNIPPET_CHARS: usize = 200;
 /// Frames less similar to the query than the best frame by more than this are not hits:
 /// nearest-neighbour search always returns something, relevant or not.
@@ -37,9 +32,10 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 /// Moments read for facet counts at most.
 const FACET_CAP: usize = 20_000;
 
-pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
     let mut query = query::parse(&request.query)?;
-    let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
+    let people_matched =
+        crate::person_filter::resolve_person_filters(&*index.catalog()?, &mut query)?;
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
         return Ok(SearchResponse {
             query: request.query.clone(),
@@ -48,9 +44,9 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
             notice: Some(notice),
         });
     }
-    crate::slates::resolve_slate_filters(index, &mut query)?;
+    crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
     let slate_windows = crate::slates::matched_windows(&query);
-    let searcher = index.text.searcher();
+    let searcher = index.text.snapshot();
     let wanted = request.offset.saturating_add(request.limit);
     let per_asset = request.per_asset.max(1);
     // A `person:` filter's moments are ranked all (up to the cap): a long run of them is then
@@ -93,7 +89,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     if !vectors.is_empty() {
         let model = index.embedding_model()?;
         if let Some((model, _)) = model {
-            let restriction = (!TextIndex::is_unrestricted(&query.terms, &query.filters))
+            let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
                 .then(|| index.text.restriction_query(&query.terms, &query.filters))
                 .transpose()?;
             for vector in vectors {
@@ -148,12 +144,12 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
     let ids: Vec<i64> = order.iter().map(|(id, _)| **id).collect();
     let (rows, asset_slates) = {
         let catalog = index.catalog()?;
-        let _snapshot = catalog.begin_read()?;
-        let rows = catalog.moments(&ids)?;
+        let snapshot = catalog.begin_read()?;
+        let rows = snapshot.assets().moments(&ids)?;
         let mut assets: Vec<&str> = rows.values().map(|row| row.asset.id.as_str()).collect();
         assets.sort_unstable();
         assets.dedup();
-        let slates = crate::slates::spans_of(catalog.connection(), &assets)?;
+        let slates = snapshot.slates().spans_of(&assets)?;
         (rows, slates)
     };
 
@@ -222,7 +218,7 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
 /// Why nothing matches a query whose words all vanish in the text index's analyzer (see
 /// [`query::unsearchable_notice`]); such a query must not list the whole library.
 fn unsearchable_notice(
-    index: &Index,
+    index: &Engines,
     text: &str,
     query: &Query,
 ) -> Result<Option<String>, StoreError> {
@@ -239,7 +235,7 @@ fn unsearchable_notice(
 }
 
 /// Puts on each hit the people whose faces its time range shows.
-fn add_people(index: &Index, hits: &mut [Hit]) -> Result<(), StoreError> {
+fn add_people(index: &Engines, hits: &mut [Hit]) -> Result<(), StoreError> {
     let ranges: Vec<AssetRange<'_>> = hits
         .iter()
         .map(|hit| AssetRange {
@@ -250,7 +246,7 @@ fn add_people(index: &Index, hits: &mut [Hit]) -> Result<(), StoreError> {
         .collect();
     let people = {
         let catalog = index.catalog()?;
-        crate::people::people_in_ranges(catalog.connection(), &ranges)?
+        catalog.faces().in_ranges(&ranges)?
     };
     for (hit, people) in hits.iter_mut().zip(people) {
         hit.people = people;
@@ -261,7 +257,7 @@ fn add_people(index: &Index, hits: &mut [Hit]) -> Result<(), StoreError> {
 /// Nearest frames to `vector` → their moments with their best frame's similarity, best
 /// first, each once, restricted to the moments passing the query's filters.
 fn visual_branch(
-    index: &Index,
+    index: &Engines,
     searcher: &Searcher,
     model: &str,
     vector: &[f32],
@@ -276,7 +272,7 @@ fn visual_branch(
     };
     let matches = index.vectors.search(model, vector, count)?;
     let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
-    let frame_moments = index.catalog()?.frame_moments(&frame_ids)?;
+    let frame_moments = index.catalog()?.assets().frame_moments(&frame_ids)?;
     let mut seen = HashSet::new();
     let mut ranked: Vec<(i64, f32)> = Vec::new();
     for frame in &matches {
@@ -360,7 +356,7 @@ struct Highlighter {
 }
 
 impl Highlighter {
-    fn new(index: &Index, searcher: &Searcher, query: &Query) -> Result<Highlighter, StoreError> {
+    fn new(index: &Engines, searcher: &Searcher, query: &Query) -> Result<Highlighter, StoreError> {
         let positive: Vec<_> = query
             .terms
             .iter()
@@ -665,14 +661,14 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreError> {
+pub fn facets(index: &Engines, request: &SearchRequest) -> Result<Facets, StoreError> {
     let mut query = query::parse(&request.query)?;
-    crate::person_filter::resolve_person_filters(index, &mut query)?;
+    crate::person_filter::resolve_person_filters(&*index.catalog()?, &mut query)?;
     if unsearchable_notice(index, &request.query, &query)?.is_some() {
         return Ok(Facets::default());
     }
-    crate::slates::resolve_slate_filters(index, &mut query)?;
-    let searcher = index.text.searcher();
+    crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
+    let searcher = index.text.snapshot();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,
         None => index.text.restriction_query(&query.terms, &query.filters)?,
@@ -700,7 +696,8 @@ pub fn facets(index: &Index, request: &SearchRequest) -> Result<Facets, StoreErr
         }
     }
     let matched_assets: HashSet<&str> = kind.values().flatten().map(String::as_str).collect();
-    let (scene, take) = crate::slates::scene_and_take_counts(index, &query, &matched_assets)?;
+    let (scene, take) =
+        crate::slates::scene_and_take_counts(&*index.catalog()?, &query, &matched_assets)?;
     Ok(Facets {
         moments: total as u64,
         kind: counts(kind),

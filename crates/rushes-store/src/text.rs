@@ -1,4 +1,4 @@
-//! The Tantivy text index: one document per moment with its transcript, OCR text, tags,
+//! The Tantivy text index ([`TantivyText`], today's [`TextIndex`]): one document per moment with its transcript, OCR text, tags,
 //! caption, file and folder names and metadata, plus fast fields for filters and sorting.
 //! It stores no text of its own; the catalog holds it and hits are assembled from there.
 
@@ -23,7 +23,8 @@ use tantivy::{
     DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
-use crate::StoreError;
+use crate::error::StoreError;
+use crate::seams::{FacetDoc, TextIndex, TextOrder};
 use crate::tokenizer::LetterDigitTokenizer;
 
 /// Boolean clauses of a Tantivy query.
@@ -184,23 +185,15 @@ fn register_analyzers(index: &tantivy::Index) {
     index.tokenizers().register(PLAIN_ANALYZER, plain);
 }
 
-/// How search results are ordered by the text branch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TextOrder {
-    Score,
-    DateDescending,
-    Path,
-}
-
-pub struct TextIndex {
+pub struct TantivyText {
     index: tantivy::Index,
     reader: IndexReader,
     writer: Option<Mutex<IndexWriter>>,
     fields: Fields,
 }
 
-impl TextIndex {
-    pub fn open(dir: &Path, read_only: bool) -> Result<TextIndex, StoreError> {
+impl TantivyText {
+    pub fn open(dir: &Path, read_only: bool) -> Result<TantivyText, StoreError> {
         let exists = dir.join("meta.json").exists();
         let index = if exists {
             tantivy::Index::open_in_dir(dir)?
@@ -229,7 +222,7 @@ impl TextIndex {
                 index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?,
             ))
         };
-        Ok(TextIndex {
+        Ok(TantivyText {
             index,
             reader,
             writer,
@@ -241,51 +234,11 @@ impl TextIndex {
         &self.fields
     }
 
-    pub fn searcher(&self) -> Searcher {
-        self.reader.searcher()
-    }
-
     fn writer(&self) -> Result<std::sync::MutexGuard<'_, IndexWriter>, StoreError> {
         let writer = self.writer.as_ref().ok_or(StoreError::ReadOnly)?;
         writer
             .lock()
             .map_err(|_| StoreError::Vector("text index writer lock poisoned".into()))
-    }
-
-    /// Replaces the documents of an asset with `moments` (staged until `commit`).
-    pub fn put_asset(&self, asset_id: &str, moments: &[MomentRow]) -> Result<(), StoreError> {
-        let writer = self.writer()?;
-        writer.delete_term(Term::from_field_text(self.fields.asset_id, asset_id));
-        for moment in moments {
-            writer.add_document(self.document(moment))?;
-        }
-        Ok(())
-    }
-
-    pub fn delete_asset(&self, asset_id: &str) -> Result<(), StoreError> {
-        let writer = self.writer()?;
-        writer.delete_term(Term::from_field_text(self.fields.asset_id, asset_id));
-        Ok(())
-    }
-
-    pub fn delete_all(&self) -> Result<(), StoreError> {
-        self.writer()?.delete_all_documents()?;
-        Ok(())
-    }
-
-    pub fn commit(&self) -> Result<(), StoreError> {
-        self.writer()?.commit()?;
-        self.reader.reload()?;
-        Ok(())
-    }
-
-    pub fn rollback(&self) -> Result<(), StoreError> {
-        self.writer()?.rollback()?;
-        Ok(())
-    }
-
-    pub fn num_docs(&self) -> u64 {
-        self.reader.searcher().num_docs()
     }
 
     fn document(&self, moment: &MomentRow) -> TantivyDocument {
@@ -489,9 +442,63 @@ impl TextIndex {
         Ok(clauses)
     }
 
-    /// The full query of the text branch; `all_terms` requires every word (else any).
-    /// `None` when the query has no words to look for.
-    pub fn build_query(
+    fn moment_id(
+        &self,
+        searcher: &Searcher,
+        address: DocAddress,
+    ) -> Result<Option<i64>, StoreError> {
+        let column = searcher
+            .segment_reader(address.segment_ord)
+            .fast_fields()
+            .u64("moment_id")?;
+        Ok(column.first(address.doc_id).map(|id| id as i64))
+    }
+}
+
+impl TextIndex for TantivyText {
+    type Snapshot = Searcher;
+    type Query = dyn Query;
+
+    fn snapshot(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    fn put_asset(&self, asset_id: &str, moments: &[MomentRow]) -> Result<(), StoreError> {
+        let writer = self.writer()?;
+        writer.delete_term(Term::from_field_text(self.fields.asset_id, asset_id));
+        for moment in moments {
+            writer.add_document(self.document(moment))?;
+        }
+        Ok(())
+    }
+
+    fn delete_asset(&self, asset_id: &str) -> Result<(), StoreError> {
+        let writer = self.writer()?;
+        writer.delete_term(Term::from_field_text(self.fields.asset_id, asset_id));
+        Ok(())
+    }
+
+    fn delete_all(&self) -> Result<(), StoreError> {
+        self.writer()?.delete_all_documents()?;
+        Ok(())
+    }
+
+    fn commit(&self) -> Result<(), StoreError> {
+        self.writer()?.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn rollback(&self) -> Result<(), StoreError> {
+        self.writer()?.rollback()?;
+        Ok(())
+    }
+
+    fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn build_query(
         &self,
         terms: &[TextTerm],
         filters: &[FilterClause],
@@ -529,8 +536,7 @@ impl TextIndex {
         Ok(Some(Box::new(BooleanQuery::new(clauses))))
     }
 
-    /// Everything that passes the filters and exclusions (for listing and the visual branch).
-    pub fn restriction_query(
+    fn restriction_query(
         &self,
         terms: &[TextTerm],
         filters: &[FilterClause],
@@ -540,13 +546,7 @@ impl TextIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    /// True when the query restricts nothing (no filters, no exclusions).
-    pub fn is_unrestricted(terms: &[TextTerm], filters: &[FilterClause]) -> bool {
-        filters.is_empty() && !terms.iter().any(|t| t.excluded)
-    }
-
-    /// The best `limit` moments for `query` as (moment id, score), in `order`.
-    pub fn top_moments(
+    fn top_moments(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
@@ -584,20 +584,7 @@ impl TextIndex {
         Ok(moments)
     }
 
-    fn moment_id(
-        &self,
-        searcher: &Searcher,
-        address: DocAddress,
-    ) -> Result<Option<i64>, StoreError> {
-        let column = searcher
-            .segment_reader(address.segment_ord)
-            .fast_fields()
-            .u64("moment_id")?;
-        Ok(column.first(address.doc_id).map(|id| id as i64))
-    }
-
-    /// Which of `moment_ids` pass the query's filters and exclusions.
-    pub fn passing(
+    fn passing(
         &self,
         searcher: &Searcher,
         restriction: &dyn Query,
@@ -622,9 +609,7 @@ impl TextIndex {
         Ok(passing)
     }
 
-    /// Facet values of the documents matching `query`; at most `cap` documents are read.
-    /// Returns the total number of matching moments too.
-    pub fn facet_values(
+    fn facet_values(
         &self,
         searcher: &Searcher,
         query: &dyn Query,
@@ -661,16 +646,6 @@ impl TextIndex {
         }
         Ok((total, values))
     }
-}
-
-/// The facet values of one matching moment.
-#[derive(Debug, Clone)]
-pub struct FacetDoc {
-    pub asset_id: String,
-    pub kind: String,
-    pub folder: String,
-    pub camera: String,
-    pub tags: Vec<String>,
 }
 
 /// File name and folder names of a path, as words: `day1/A001_C003_take2.mov` →
@@ -804,6 +779,7 @@ mod tests {
     use super::*;
 
     #[test]
+
     fn folder_terms_cover_names_runs_and_absolute_ancestors() {
         let terms = folder_terms("/footage/Day1/cam-a/A001_C003_take2.mov");
         for expected in [
@@ -823,6 +799,7 @@ mod tests {
     }
 
     #[test]
+
     fn name_text_keeps_file_and_folder_names() {
         let text = name_text("/footage/day1/A001_C003_take2.mov");
         assert!(text.contains("day1") && text.contains("A001_C003_take2.mov"));

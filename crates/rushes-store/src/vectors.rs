@@ -11,8 +11,9 @@ use std::time::SystemTime;
 
 use usearch::ffi::{IndexOptions, MetricKind, ScalarKind};
 
-use crate::StoreError;
 use crate::catalog::{FrameVector, normalised};
+use crate::error::StoreError;
+use crate::seams::{FrameMatch, VectorIndex};
 
 const CONNECTIVITY: usize = 16;
 /// Candidates kept while linking a new vector: 64 builds about twice as fast as usearch's
@@ -104,13 +105,6 @@ fn add_batch(index: &usearch::Index, batch: &[&FrameVector]) -> Result<(), Store
                 .unwrap_or_else(|_| Err(StoreError::Vector("a vector add thread panicked".into())))
         })
     })
-}
-
-/// One nearest frame: its id and cosine similarity to the query.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FrameMatch {
-    pub frame_id: u64,
-    pub similarity: f32,
 }
 
 pub struct VectorStore {
@@ -208,19 +202,17 @@ impl VectorStore {
         );
         Ok(true)
     }
+}
 
-    /// The dimensions of a model's stored vectors, if it has any.
-    pub fn dimensions(&self, model: &str) -> Result<Option<usize>, StoreError> {
+impl VectorIndex for VectorStore {
+    fn dimensions(&self, model: &str) -> Result<Option<usize>, StoreError> {
         let mut models = self.models()?;
         if !self.ensure_loaded(&mut models, model)? {
             return Ok(None);
         }
         Ok(models.get(model).map(|m| m.dimensions))
     }
-
-    /// Adds frame vectors (writer only; saved by `save`), replacing any with the same key.
-    /// A batch is added by several threads at once after one reservation of memory.
-    pub fn add(&self, frames: &[FrameVector]) -> Result<(), StoreError> {
+    fn add(&self, frames: &[FrameVector]) -> Result<(), StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
@@ -267,9 +259,7 @@ impl VectorStore {
         }
         Ok(())
     }
-
-    /// Removes frame vectors by key (writer only; saved by `save`).
-    pub fn remove(&self, frames: &[(u64, String)]) -> Result<(), StoreError> {
+    fn remove(&self, frames: &[(u64, String)]) -> Result<(), StoreError> {
         if self.read_only {
             return Err(StoreError::ReadOnly);
         }
@@ -290,9 +280,7 @@ impl VectorStore {
         }
         Ok(())
     }
-
-    /// Starts a model's vectors afresh, empty (before a rebuild).
-    pub fn reset(&self, model: &str, dimensions: usize) -> Result<(), StoreError> {
+    fn reset(&self, model: &str, dimensions: usize) -> Result<(), StoreError> {
         let mut models = self.models()?;
         let index = usearch::Index::new(&options(dimensions)).map_err(vector_error("create"))?;
         models.insert(
@@ -306,10 +294,7 @@ impl VectorStore {
         );
         Ok(())
     }
-
-    /// Writes every changed model's index: to a temporary file, then renamed over the old
-    /// one, so a reader never maps a half-written file.
-    pub fn save(&self) -> Result<(), StoreError> {
+    fn save(&self) -> Result<(), StoreError> {
         let mut models = self.models()?;
         for (model, entry) in models.iter_mut().filter(|(_, entry)| entry.dirty) {
             std::fs::create_dir_all(&self.dir).map_err(StoreError::io(&self.dir))?;
@@ -328,9 +313,7 @@ impl VectorStore {
         }
         Ok(())
     }
-
-    /// The nearest `count` frames of `model` to `query`.
-    pub fn search(
+    fn search(
         &self,
         model: &str,
         query: &[f32],
@@ -369,9 +352,7 @@ impl VectorStore {
             })
             .collect())
     }
-
-    /// Whether a frame's vector is in the (loaded) index of a model.
-    pub fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError> {
+    fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError> {
         let mut models = self.models()?;
         if !self.ensure_loaded(&mut models, model)? {
             return Ok(false);
@@ -380,9 +361,7 @@ impl VectorStore {
             .get(model)
             .is_some_and(|entry| entry.index.contains(frame_id)))
     }
-
-    /// Number of live vectors of a model.
-    pub fn len(&self, model: &str) -> Result<usize, StoreError> {
+    fn len(&self, model: &str) -> Result<usize, StoreError> {
         let mut models = self.models()?;
         if !self.ensure_loaded(&mut models, model)? {
             return Ok(0);
