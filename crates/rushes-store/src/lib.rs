@@ -9,6 +9,7 @@
 pub mod catalog;
 mod error;
 pub mod fusion;
+pub mod identity;
 pub mod manifest;
 pub mod people;
 pub mod person_filter;
@@ -36,6 +37,7 @@ use crate::vectors::VectorStore;
 
 pub use crate::error::StoreError;
 pub use crate::fusion::Fusion;
+pub use crate::identity::{Identity, KnownFile};
 pub use crate::query::{Query, QueryError};
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
