@@ -49,7 +49,7 @@ impl StageKind for CaptionsStage {
     fn switch(&self) -> Option<Switch> {
         Some(Switch {
             flag: "no-captions",
-            help: "Do not caption moment keyframes (captions need a caption model, e.g. florence2-base).",
+            help: "Do not caption moment keyframes (captions need a caption model, e.g. florence2-base)",
         })
     }
 

@@ -38,7 +38,7 @@ impl StageKind for FacesStage {
     fn switch(&self) -> Option<Switch> {
         Some(Switch {
             flag: "no-faces",
-            help: "Do not look for faces (they need the dlib models; `rushes doctor` says if installed).",
+            help: "Do not look for faces (they need the dlib models; `rushes doctor` says if installed)",
         })
     }
 

@@ -25,7 +25,7 @@ impl StageKind for ScreenTextStage {
     fn switch(&self) -> Option<Switch> {
         Some(Switch {
             flag: "no-ocr",
-            help: "Do not read on-screen text.",
+            help: "Do not read on-screen text",
         })
     }
 

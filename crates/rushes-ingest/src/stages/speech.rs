@@ -40,7 +40,7 @@ impl StageKind for SpeechStage {
     fn switch(&self) -> Option<Switch> {
         Some(Switch {
             flag: "no-speech",
-            help: "Do not transcribe speech (files without a sidecar transcript get none).",
+            help: "Do not transcribe speech (files without a sidecar transcript get none)",
         })
     }
 

@@ -20,7 +20,7 @@ impl StageKind for VisualStage {
     fn switch(&self) -> Option<Switch> {
         Some(Switch {
             flag: "no-visual",
-            help: "Do not run the visual model (no frame vectors, no visual tags).",
+            help: "Do not run the visual model (no frame vectors, no visual tags)",
         })
     }
 
