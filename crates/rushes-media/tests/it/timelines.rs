@@ -5,8 +5,6 @@
 //! the same pictures in a file starting at 0 — including the cuts found by decoding a
 //! skipped gap again (IBBP: every third frame decoded).
 
-use std::path::Path;
-
 use crate::common::{
     MERGED_CUT_CLIP_PYSCENEDETECT_CUTS, TestResult, analyse_all, ffmpeg, merged_cut_clip, path_str,
 };
