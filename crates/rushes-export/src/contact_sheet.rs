@@ -4,7 +4,6 @@
 //! from one ffmpeg `drawtext` pass (DejaVu Sans), written to `.part` and renamed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use image::{Rgb, RgbImage, imageops};
@@ -138,35 +137,19 @@ fn draw_labels(
             "drawtext={font}:textfile=label-{n}.txt:expansion=none:x={x}:y={y}:fontsize=14:line_spacing=6:fontcolor=black"
         ));
     }
-    let program = std::env::var_os("RUSHES_FFMPEG").unwrap_or_else(|| "ffmpeg".into());
-    let output = Command::new(program)
-        .current_dir(work)
-        .stdin(Stdio::null())
-        .args(["-nostdin", "-hide_banner", "-v", "error", "-y", "-i"])
-        .arg(grid)
-        .args(["-vf", &filters.join(",")])
-        .args([
-            "-frames:v",
-            "1",
-            "-update",
-            "1",
-            "-c:v",
-            "png",
-            "-f",
-            "image2",
-        ])
-        .arg(dest)
-        .output()
-        .map_err(|error| ExportError::io(Path::new("ffmpeg"), error))?;
-    if !output.status.success() {
-        return Err(ExportError::Corrupt {
-            path: dest.to_path_buf(),
-            reason: format!(
-                "ffmpeg could not draw the labels: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ),
-        });
-    }
+    // ffmpeg through rushes-media: RUSHES_FFMPEG, a timeout, a missing tool named as such.
+    rushes_media::filter_picture_to_png(grid, work, &filters.join(","), dest).map_err(|error| {
+        match error {
+            rushes_media::MediaError::ToolFailed { reason, .. } => ExportError::Corrupt {
+                path: dest.to_path_buf(),
+                reason: format!("ffmpeg could not draw the labels: {reason}"),
+            },
+            source => ExportError::Media {
+                name: dest.display().to_string(),
+                source,
+            },
+        }
+    })?;
     Ok(())
 }
 

@@ -1,29 +1,32 @@
 //! The indexing pipeline and the query engine built on it.
 //!
-//! [`run`] walks the roots, skips unchanged files, probes, samples and cuts, runs the models,
-//! builds moments and hands them to the store, reporting [`Event`]s as it goes and isolating
-//! every per-file failure. [`Searcher`] answers queries with the same models, so text typed by
+//! [`run`] walks the roots, skips unchanged files, probes, samples and cuts, hands the frames
+//! and audio to the registered [`stages`] (each one [`stage::StageKind`]), builds moments and
+//! hands them to the store, reporting [`Event`]s as it goes and isolating every per-file
+//! failure. [`Searcher`] answers queries with the same models, so text typed by
 //! a person reaches the visual index too.
 
-mod captions;
 mod error;
-mod faces;
+mod fan_out;
+mod file;
+mod housekeeping;
 mod models;
 mod moments;
 mod pipeline;
 mod progress;
 mod screen_text;
 mod searcher;
-mod speech;
-mod stage_times;
+pub mod stage;
+pub mod stage_times;
+pub mod stages;
 mod walk;
 
-pub use captions::{
-    CaptionConfig, InstalledCaptionModel, check_caption_model, installed_caption_models,
-};
 pub use error::IngestError;
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::{Event, IngestConfig, Summary, run};
 pub use searcher::{Searcher, SearcherConfig};
-pub use speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
+pub use stages::captions::{
+    CaptionConfig, InstalledCaptionModel, check_caption_model, installed_caption_models,
+};
+pub use stages::speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};

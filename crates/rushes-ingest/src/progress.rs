@@ -36,8 +36,12 @@ impl ProgressFile {
                 files_done: 0,
                 files_skipped: 0,
                 files_failed: 0,
-                captions: 0,
-                speech_lines: 0,
+                counts: crate::stages::REGISTERED
+                    .iter()
+                    .filter_map(|kind| kind.count())
+                    .filter(|count| count.in_progress)
+                    .map(|count| (count.key.to_owned(), 0))
+                    .collect(),
                 current: None,
                 failures: Vec::new(),
             },
@@ -47,6 +51,13 @@ impl ProgressFile {
 
     pub fn snapshot_mut(&mut self) -> &mut RunProgress {
         &mut self.snapshot
+    }
+
+    /// Adds to a stage's count, when the stage shows it in progress.
+    pub fn add_count(&mut self, key: &str, amount: usize) {
+        if let Some(total) = self.snapshot.counts.get_mut(key) {
+            *total += amount as u64;
+        }
     }
 
     pub fn push_failure(&mut self, path: &Path, reason: &str) {
@@ -80,5 +91,30 @@ impl ProgressFile {
             tracing::warn!(path = %self.path.display(), %error, "could not write progress");
         }
         self.last_write = Some(Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `progress.json` keeps its shape: the stages' counts shown in progress are where
+    /// `captions` and `speech_lines` were, and the server reads them back.
+    #[test]
+    fn stage_counts_are_published_under_their_keys_and_read_back() {
+        // Never published: nothing is written.
+        let mut progress = ProgressFile::new(Path::new("unpublished"));
+        progress.add_count("captions", 3);
+        progress.add_count("faces", 7);
+        let json = serde_json::to_value(&progress.snapshot).unwrap_or_default();
+        assert_eq!(json["captions"], 3);
+        assert_eq!(json["speech_lines"], 0);
+        assert!(
+            json.get("faces").is_none(),
+            "faces are not shown in progress"
+        );
+        let text = serde_json::to_string(&progress.snapshot).unwrap_or_default();
+        let back: RunProgress = serde_json::from_str(&text).expect("parses back");
+        assert_eq!(back, progress.snapshot);
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 /// A stage of the model worker.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Stage {
+pub enum Stage {
     Captions,
     Visual,
     Thumbnails,
@@ -20,7 +20,7 @@ const STAGES: usize = 5;
 
 /// Accumulated wall time per [`Stage`], plus the frames and OCR runs seen.
 #[derive(Debug)]
-pub(crate) struct StageTimes {
+pub struct StageTimes {
     /// Whether anyone will read the debug line; decided once, when the file starts.
     measuring: bool,
     spent: [Duration; STAGES],

@@ -8,6 +8,7 @@ mod analyze;
 mod audio;
 mod error;
 mod export;
+mod playable;
 mod probe;
 mod refine;
 mod shots;
@@ -23,6 +24,7 @@ pub use analyze::{
 pub use audio::{AudioSamples, decode_audio};
 pub use error::MediaError;
 pub use export::{Crop, ExportOptions, export_clip};
+pub use playable::{container_start_seconds, filter_picture_to_png, write_playable_mp4};
 pub use probe::{ffmpeg_version, media_info_from_ffprobe, probe};
 pub use shots::ShotDetector;
 pub use sniff::{kind_from_extension, sniff};

@@ -63,8 +63,6 @@ pub struct ServerConfig {
     pub request_timeout: Duration,
     /// How often `/api/events` looks at `progress.json`.
     pub progress_poll_interval: Duration,
-    /// The ffmpeg executable used to make proxies.
-    pub ffmpeg: PathBuf,
     /// How the query engine loads its models (CLIP for visual search).
     pub engine: engine::EngineConfig,
     /// The token every data request must carry; `None` leaves the server open (loopback).
@@ -79,7 +77,6 @@ impl Default for ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(30),
             progress_poll_interval: Duration::from_secs(1),
-            ffmpeg: PathBuf::from("ffmpeg"),
             engine: engine::EngineConfig::default(),
             access_token: None,
             allowed_hosts: Vec::new(),
@@ -115,7 +112,7 @@ impl AppState {
             None => None,
         };
         let engine = engine::Engine::open(&index_dir, &config.engine)?;
-        let proxies = media::ProxyCache::new(index_dir.join("proxies"), config.ffmpeg.clone());
+        let proxies = media::ProxyCache::new(index_dir.join("proxies"));
         Ok(AppState {
             engine: Arc::new(engine),
             proxies: Arc::new(proxies),

@@ -266,20 +266,16 @@ impl ProxyRecipe {
 #[derive(Debug)]
 pub struct ProxyCache {
     dir: PathBuf,
-    ffmpeg: PathBuf,
-    ffprobe: PathBuf,
     in_flight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     late_starts: Mutex<HashMap<PathBuf, bool>>,
 }
 
 impl ProxyCache {
-    /// `ffprobe` is looked for beside `ffmpeg` (or on PATH when `ffmpeg` is a bare name).
-    pub fn new(dir: PathBuf, ffmpeg: PathBuf) -> ProxyCache {
-        let ffprobe = ffmpeg.with_file_name("ffprobe");
+    /// ffmpeg and ffprobe run through `rushes-media` (`RUSHES_FFMPEG`, `RUSHES_FFPROBE`,
+    /// timeouts, a missing tool named as such).
+    pub fn new(dir: PathBuf) -> ProxyCache {
         ProxyCache {
             dir,
-            ffmpeg,
-            ffprobe,
             in_flight: Mutex::new(HashMap::new()),
             late_starts: Mutex::new(HashMap::new()),
         }
@@ -322,28 +318,11 @@ impl ProxyCache {
     }
 
     async fn container_start_seconds(&self, source: &FsPath) -> Result<f64, ProxyError> {
-        let output = tokio::process::Command::new(&self.ffprobe)
-            .args([
-                "-v",
-                "error",
-                "-show_entries",
-                "format=start_time",
-                "-of",
-                "default=noprint_wrappers=1:nokey=1",
-            ])
-            .arg(source)
-            .stdin(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .output()
-            .await?;
-        if !output.status.success() {
-            return Err(ProxyError::tool_failed("ffprobe", &output));
-        }
-        // "N/A" when the container has no start time: it starts at 0.
-        Ok(String::from_utf8_lossy(&output.stdout)
-            .trim()
-            .parse::<f64>()
-            .unwrap_or(0.0))
+        let source = source.to_path_buf();
+        let start =
+            tokio::task::spawn_blocking(move || rushes_media::container_start_seconds(&source))
+                .await??;
+        Ok(start)
     }
 
     /// Returns the file `recipe` makes from `asset`, making it first when it does not exist
@@ -374,8 +353,8 @@ impl ProxyCache {
         // The ffmpeg runs in its own task holding the lock, so a client that goes away
         // neither kills it half-way nor lets a second ffmpeg start on the same file.
         let job = tokio::spawn(make_proxy(
-            self.ffmpeg.clone(),
             asset.path.clone(),
+            asset.media.duration,
             target.clone(),
             recipe,
             guard,
@@ -395,30 +374,15 @@ impl ProxyCache {
 enum ProxyError {
     #[error("{0}")]
     Io(#[from] std::io::Error),
-    #[error("{tool} failed ({status}): {stderr}")]
-    ToolFailed {
-        tool: &'static str,
-        status: std::process::ExitStatus,
-        stderr: String,
-    },
-}
-
-impl ProxyError {
-    /// The failure with the last lines of the tool's stderr.
-    fn tool_failed(tool: &'static str, output: &std::process::Output) -> ProxyError {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let tail: String = stderr.lines().rev().take(5).collect::<Vec<_>>().join(" | ");
-        ProxyError::ToolFailed {
-            tool,
-            status: output.status,
-            stderr: tail,
-        }
-    }
+    #[error(transparent)]
+    Media(#[from] rushes_media::MediaError),
+    #[error("the ffmpeg task stopped: {0}")]
+    Task(#[from] tokio::task::JoinError),
 }
 
 async fn make_proxy(
-    ffmpeg: PathBuf,
     source: PathBuf,
+    duration: Option<f64>,
     target: PathBuf,
     recipe: ProxyRecipe,
     _guard: tokio::sync::OwnedMutexGuard<()>,
@@ -428,20 +392,16 @@ async fn make_proxy(
     }
     let part = target.with_extension("mp4.part");
     tracing::info!(source = %source.display(), ?recipe, "making a browser-playable proxy");
-    let output = tokio::process::Command::new(&ffmpeg)
-        .args(["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"])
-        .arg(&source)
-        .args(["-map", "0:v:0?", "-map", "0:a:0?", "-sn", "-dn"])
-        .args(recipe.codec_args())
-        .args(["-movflags", "+faststart", "-f", "mp4"])
-        .arg(&part)
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .output()
-        .await?;
-    if !output.status.success() {
+    let written = {
+        let part = part.clone();
+        tokio::task::spawn_blocking(move || {
+            rushes_media::write_playable_mp4(&source, &part, recipe.codec_args(), duration)
+        })
+        .await?
+    };
+    if let Err(error) = written {
         let _ = tokio::fs::remove_file(&part).await;
-        return Err(ProxyError::tool_failed("ffmpeg", &output));
+        return Err(error.into());
     }
     tokio::fs::rename(&part, &target).await?;
     Ok(())

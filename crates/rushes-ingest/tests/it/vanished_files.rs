@@ -36,11 +36,9 @@ fn test_card_clip(dir: &Path, name: &str) -> Result<PathBuf, Box<dyn std::error:
 /// Models, speech, captions and faces off: the run is about files, not models.
 fn media_only_config(root: PathBuf) -> IngestConfig {
     let mut config = IngestConfig::new(vec![root]);
-    config.models.visual = false;
-    config.models.ocr = false;
-    config.speech.enabled = false;
-    config.captions.enabled = false;
-    config.faces = false;
+    for stage in ["visual", "ocr", "speech", "captions", "faces"] {
+        config.stages.switch_off(stage);
+    }
     config
 }
 

@@ -5,9 +5,6 @@
 //! the same pictures in a file starting at 0 — including the cuts found by decoding a
 //! skipped gap again (IBBP: every third frame decoded).
 
-use std::path::Path;
-use std::process::Command;
-
 use crate::common::{
     MERGED_CUT_CLIP_PYSCENEDETECT_CUTS, TestResult, analyse_all, ffmpeg, merged_cut_clip, path_str,
 };
@@ -62,7 +59,7 @@ fn same_timeline_as_the_file_starting_at_zero(
     args.extend_from_slice(&["-c:v", "copy"]);
     args.push(path_str(&shifted));
     ffmpeg(&args)?;
-    let start_time = container_start_time(&shifted)?;
+    let start_time = rushes_media::container_start_seconds(&shifted)?;
     assert!(
         start_time > 1.0,
         "the fixture's timeline starts late: {start_time} s"
@@ -123,20 +120,4 @@ fn assert_all_within_a_frame(what: &str, times: &[f64], expected: &[f64]) {
         within_a_frame,
         "{what}: {times:?}, starting at 0: {expected:?}"
     );
-}
-
-/// The container's `start_time` as ffprobe reads it.
-fn container_start_time(path: &Path) -> Result<f64, Box<dyn std::error::Error>> {
-    let output = Command::new("ffprobe")
-        .args([
-            "-v",
-            "error",
-            "-show_entries",
-            "format=start_time",
-            "-of",
-            "csv=p=0",
-        ])
-        .arg(path)
-        .output()?;
-    Ok(String::from_utf8_lossy(&output.stdout).trim().parse()?)
 }

@@ -11,14 +11,17 @@ use rushes_media::SampledFrame;
 use rushes_models::{Captioner, ModelStore};
 use tracing::info;
 
-use crate::IngestError;
-use crate::models::ModelSetConfig;
+use serde_json::json;
 
-/// Caption settings of a run.
-#[derive(Debug, Clone)]
+use crate::stage::{
+    AssetDraft, DoctorLine, FileStart, FrameDiet, Loaded, Stage, StageCount, StageKind, Switch,
+};
+use crate::stage_times::{Stage as Timed, StageTimes};
+use crate::{IngestConfig, IngestError};
+
+/// Caption settings of a run (`--no-captions` turns the stage off).
+#[derive(Debug, Clone, Default)]
 pub struct CaptionConfig {
-    /// Caption keyframes when a caption model is installed.
-    pub enabled: bool,
     /// Caption model to use (`rushes index --caption-model`), as [`check_caption_model`]
     /// found it installed; `None` picks the installed one (`florence2-base` first).
     pub model: Option<InstalledCaptionModel>,
@@ -35,51 +38,130 @@ impl InstalledCaptionModel {
     }
 }
 
-impl Default for CaptionConfig {
-    fn default() -> Self {
-        CaptionConfig {
-            enabled: true,
-            model: None,
+/// Registers captions (`--no-captions`, `--caption-model`).
+pub struct CaptionsStage;
+
+impl StageKind for CaptionsStage {
+    fn name(&self) -> &'static str {
+        "captions"
+    }
+
+    fn switch(&self) -> Option<Switch> {
+        Some(Switch {
+            flag: "no-captions",
+            help: "Do not caption moment keyframes (captions need a caption model, e.g. florence2-base)",
+        })
+    }
+
+    fn count(&self) -> Option<StageCount> {
+        Some(StageCount {
+            key: "captions",
+            label: "captions",
+            in_progress: true,
+        })
+    }
+
+    /// Loads the caption model when one is installed. A missing model is a notice; an
+    /// installed but broken one is an error, since indexing silently without it would lose
+    /// captions.
+    fn load(&self, config: &IngestConfig) -> Result<Loaded, IngestError> {
+        if let Err(error) = rushes_models::runtime::init() {
+            return Ok(Loaded::off(format!("captions are off: {error}")));
         }
+        let store = ModelStore::new(&config.models.models_dir);
+        let Some(name) = config
+            .captions
+            .model
+            .as_ref()
+            .map(|model| model.name().to_owned())
+            .or_else(|| Captioner::find_installed(&store))
+        else {
+            return Ok(Loaded::off(format!(
+                "captions are off: no caption model installed (run `rushes models fetch {}`)",
+                rushes_models::caption::CAPTION_MODEL
+            )));
+        };
+        let captioner = Captioner::load(&store, &name, config.models.threads)?;
+        info!(model = %name, "captions on (moment keyframes)");
+        Ok(Loaded::on(MomentCaptions {
+            captioner,
+            moment_max_len: config.moment_max_len,
+            keyframes: KeyframeCaptions::new(config.moment_max_len),
+            captioned: 0,
+        })
+        .with_notice(format!(
+            "captions on: {name} describes each moment's keyframe"
+        )))
+    }
+
+    /// The installed caption models, the default first. Captions are optional: never
+    /// unhealthy.
+    fn doctor(&self, models_dir: &Path) -> Option<DoctorLine> {
+        let caption_models = installed_caption_models(models_dir);
+        Some(match caption_models.split_first() {
+            Some((model, others)) => {
+                let choice = if others.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; also installed: {} (`rushes index --caption-model NAME`)",
+                        others.join(", ")
+                    )
+                };
+                DoctorLine {
+                    json: json!({"ok": true, "model": model, "others": others}),
+                    text: format!(
+                        "{:<12} ok   {model} (`rushes index` uses it by default){choice}",
+                        "captions"
+                    ),
+                }
+            }
+            None => {
+                let fix = format!(
+                    "rushes models fetch {}",
+                    rushes_models::caption::CAPTION_MODEL
+                );
+                DoctorLine {
+                    text: format!("{:<12} --   no caption model: run `{fix}`", "captions"),
+                    json: json!({"ok": false, "fix": fix}),
+                }
+            }
+        })
     }
 }
 
-/// Loads the caption model when captions are on and one is installed. A missing model is a
-/// notice (`Ok((None, notices))`); an installed but broken one is an error, since indexing
-/// silently without it would lose captions.
-pub fn load_captioner(
-    config: &CaptionConfig,
-    models: &ModelSetConfig,
-) -> Result<(Option<Captioner>, Vec<String>), IngestError> {
-    if !config.enabled {
-        return Ok((None, Vec::new()));
+/// The caption model of a run and the captions of the file at hand.
+struct MomentCaptions {
+    captioner: Captioner,
+    moment_max_len: f64,
+    keyframes: KeyframeCaptions,
+    /// Moments of the file given a caption.
+    captioned: usize,
+}
+
+impl Stage for MomentCaptions {
+    fn frames(&self) -> FrameDiet {
+        FrameDiet::Samples
     }
-    if let Err(error) = rushes_models::runtime::init() {
-        return Ok((None, vec![format!("captions are off: {error}")]));
+
+    fn start_file(&mut self, _file: &FileStart<'_>, _draft: &mut AssetDraft) {
+        self.keyframes = KeyframeCaptions::new(self.moment_max_len);
+        self.captioned = 0;
     }
-    let store = ModelStore::new(&models.models_dir);
-    let Some(name) = config
-        .model
-        .as_ref()
-        .map(|model| model.name().to_owned())
-        .or_else(|| Captioner::find_installed(&store))
-    else {
-        return Ok((
-            None,
-            vec![format!(
-                "captions are off: no caption model installed (run `rushes models fetch {}`)",
-                rushes_models::caption::CAPTION_MODEL
-            )],
-        ));
-    };
-    let captioner = Captioner::load(&store, &name, models.threads)?;
-    info!(model = %name, "captions on (moment keyframes)");
-    Ok((
-        Some(captioner),
-        vec![format!(
-            "captions on: {name} describes each moment's keyframe"
-        )],
-    ))
+
+    fn take_frames(&mut self, batch: &[SampledFrame], times: &mut StageTimes) {
+        let (keyframes, captioner) = (&mut self.keyframes, &mut self.captioner);
+        times.time(Timed::Captions, || keyframes.take_batch(captioner, batch));
+    }
+
+    fn finish_moments(&mut self, draft: &mut AssetDraft) {
+        self.captioned = self.keyframes.caption_moments(&mut draft.moments);
+        draft.warnings.append(&mut self.keyframes.warnings);
+    }
+
+    fn file_count(&self) -> usize {
+        self.captioned
+    }
 }
 
 /// Every installed caption model, the one `rushes index` uses by default first (for
@@ -123,8 +205,9 @@ pub fn check_caption_model(
 }
 
 /// Captions of one file's frames while they stream in.
-pub(crate) struct KeyframeCaptions<'a> {
-    captioner: Option<&'a mut Captioner>,
+pub(crate) struct KeyframeCaptions {
+    /// The caption model failed on this file: caption nothing more.
+    failed: bool,
     /// In a long shot, caption again once this many seconds have passed.
     gap: f64,
     /// Shot and time of the last captioned frame.
@@ -134,12 +217,12 @@ pub(crate) struct KeyframeCaptions<'a> {
     pub warnings: Vec<String>,
 }
 
-impl<'a> KeyframeCaptions<'a> {
+impl KeyframeCaptions {
     /// `moment_max_len` is the longest moment: a long shot is split into parts longer than
     /// half of it, so a caption every half moment length gives every part one.
-    pub fn new(captioner: Option<&'a mut Captioner>, moment_max_len: f64) -> Self {
+    pub fn new(moment_max_len: f64) -> Self {
         KeyframeCaptions {
-            captioner,
+            failed: false,
             gap: (moment_max_len / 2.0).max(0.5),
             last: None,
             captions: Vec::new(),
@@ -148,8 +231,8 @@ impl<'a> KeyframeCaptions<'a> {
     }
 
     /// Captions the frames of a batch that can be keyframes, in one model call.
-    pub fn take_batch(&mut self, batch: &[SampledFrame]) {
-        if self.captioner.is_none() {
+    pub fn take_batch(&mut self, captioner: &mut Captioner, batch: &[SampledFrame]) {
+        if self.failed {
             return;
         }
         let mut chosen = Vec::new();
@@ -166,9 +249,6 @@ impl<'a> KeyframeCaptions<'a> {
         if chosen.is_empty() {
             return;
         }
-        let Some(captioner) = self.captioner.as_deref_mut() else {
-            return;
-        };
         let images: Vec<image::RgbImage> = chosen.iter().map(|f| f.image.clone()).collect();
         let _span = tracing::debug_span!("captions", frames = images.len()).entered();
         match captioner.caption_images(&images) {
@@ -181,7 +261,7 @@ impl<'a> KeyframeCaptions<'a> {
             }
             Err(error) => {
                 // One failure is likely to repeat: stop captioning this file.
-                self.captioner = None;
+                self.failed = true;
                 self.warnings.push(format!(
                     "caption model failed, moments not captioned: {error}"
                 ));
@@ -232,7 +312,7 @@ mod tests {
 
     #[test]
     fn each_moment_takes_its_keyframe_caption_or_the_first_inside() {
-        let mut captions = KeyframeCaptions::new(None, 10.0);
+        let mut captions = KeyframeCaptions::new(10.0);
         captions.captions = vec![(0.0, "slate".into()), (6.0, "crane".into())];
         let mut moments = vec![
             moment(0.0, 5.0, 0.0),

@@ -10,8 +10,9 @@ use rushes_models::whisper::{SAMPLE_RATE, WhisperModel};
 use rushes_models::{ModelStore, SileroVad, SpeechSegment};
 use tracing::info;
 
-use crate::IngestError;
 use crate::models::ModelSetConfig;
+use crate::stage::{AssetDraft, FileStart, Loaded, Stage, StageCount, StageKind, Switch};
+use crate::{IngestConfig, IngestError};
 
 /// `source` of transcript lines heard by the speech model.
 pub const SPEECH_SOURCE: &str = "speech";
@@ -19,24 +20,71 @@ pub const SPEECH_SOURCE: &str = "speech";
 /// Longest stretch handed to Whisper at once, in seconds (its window).
 const MAX_WINDOW: f64 = 30.0;
 
-/// Speech settings of a run.
-#[derive(Debug, Clone)]
+/// Speech settings of a run (`--no-speech` turns the stage off).
+#[derive(Debug, Clone, Default)]
 pub struct SpeechConfig {
-    /// Transcribe speech when the models are installed.
-    pub enabled: bool,
     /// Speech model to use; `None` picks the first installed one.
     pub model: Option<String>,
     /// Language code (`en`, `de`, ...); `None` detects it per file.
     pub language: Option<String>,
 }
 
-impl Default for SpeechConfig {
-    fn default() -> Self {
-        SpeechConfig {
-            enabled: true,
-            model: None,
-            language: None,
-        }
+/// Registers speech transcription (`--no-speech`, `--language`).
+pub struct SpeechStage;
+
+impl StageKind for SpeechStage {
+    fn name(&self) -> &'static str {
+        "speech"
+    }
+
+    fn switch(&self) -> Option<Switch> {
+        Some(Switch {
+            flag: "no-speech",
+            help: "Do not transcribe speech (files without a sidecar transcript get none)",
+        })
+    }
+
+    fn count(&self) -> Option<StageCount> {
+        Some(StageCount {
+            key: "speech_lines",
+            label: "speech lines",
+            in_progress: true,
+        })
+    }
+
+    fn load(&self, config: &IngestConfig) -> Result<Loaded, IngestError> {
+        let (transcriber, notices) = SpeechTranscriber::load(&config.speech, &config.models)?;
+        let stage = transcriber.map(|transcriber| {
+            Box::new(FileSpeech {
+                transcriber,
+                heard: 0,
+            }) as Box<dyn Stage>
+        });
+        Ok(Loaded { stage, notices })
+    }
+}
+
+/// The speech models of a run, and how many lines the file at hand gave.
+struct FileSpeech {
+    transcriber: SpeechTranscriber,
+    heard: usize,
+}
+
+impl Stage for FileSpeech {
+    /// Fills an empty transcript of an audio or video file with what speech gives; a
+    /// failure is a warning, never a failed file.
+    fn start_file(&mut self, file: &FileStart<'_>, draft: &mut AssetDraft) {
+        self.heard = add_speech(
+            &mut self.transcriber,
+            file.path,
+            file.kind,
+            &mut draft.transcript,
+            &mut draft.warnings,
+        );
+    }
+
+    fn file_count(&self) -> usize {
+        self.heard
     }
 }
 
@@ -56,16 +104,13 @@ impl std::fmt::Debug for SpeechTranscriber {
 }
 
 impl SpeechTranscriber {
-    /// Loads the models when speech is on and they are installed. A missing model is a
-    /// notice (`Ok((None, notices))`); an installed but broken one is an error, since
-    /// indexing silently without it would lose transcripts.
+    /// Loads the models when they are installed. A missing model is a notice
+    /// (`Ok((None, notices))`); an installed but broken one is an error, since indexing
+    /// silently without it would lose transcripts.
     pub fn load(
         config: &SpeechConfig,
         models: &ModelSetConfig,
     ) -> Result<(Option<SpeechTranscriber>, Vec<String>), IngestError> {
-        if !config.enabled {
-            return Ok((None, Vec::new()));
-        }
         if let Err(error) = rushes_models::runtime::init() {
             return Ok((None, vec![format!("speech transcription is off: {error}")]));
         }
@@ -142,16 +187,13 @@ impl SpeechTranscriber {
 
 /// Fills an empty transcript of an audio or video file with what `speech` hears; a
 /// failure is a warning, never a failed file. Returns how many lines speech gave.
-pub(crate) fn add_speech(
-    speech: Option<&mut SpeechTranscriber>,
+fn add_speech(
+    speech: &mut SpeechTranscriber,
     path: &Path,
     kind: AssetKind,
     transcript: &mut Vec<TranscriptLine>,
     warnings: &mut Vec<String>,
 ) -> usize {
-    let Some(speech) = speech else {
-        return 0;
-    };
     if !transcript.is_empty() || kind == AssetKind::Image {
         return 0;
     }

@@ -1,0 +1,93 @@
+//! The thumbnail stage: a small JPEG of every sampled frame under
+//! `<index>/thumbs/<asset_id>/<millis>.jpg`, the picture of the moments it falls in. Always
+//! on (a moment without a picture is useless in the UI).
+
+use std::path::PathBuf;
+
+use rushes_media::SampledFrame;
+
+use crate::stage::{AssetDraft, FileStart, FrameDiet, Loaded, Stage, StageKind, Switch};
+use crate::stage_times::{Stage as Timed, StageTimes};
+use crate::{IngestConfig, IngestError};
+
+/// Registers thumbnails (no switch).
+pub struct ThumbnailsStage;
+
+impl StageKind for ThumbnailsStage {
+    fn name(&self) -> &'static str {
+        "thumbnails"
+    }
+
+    fn switch(&self) -> Option<Switch> {
+        None
+    }
+
+    fn load(&self, config: &IngestConfig) -> Result<Loaded, IngestError> {
+        Ok(Loaded::on(ThumbnailWriter {
+            width: config.thumb_width,
+            max_bytes: config.thumb_max_bytes,
+            dir: PathBuf::new(),
+            asset_id: String::new(),
+            per_sample: Vec::new(),
+            warnings: Vec::new(),
+        }))
+    }
+}
+
+/// One file's thumbnails while its samples stream in.
+struct ThumbnailWriter {
+    width: u32,
+    max_bytes: usize,
+    /// `<index>/thumbs/<asset_id>`.
+    dir: PathBuf,
+    asset_id: String,
+    /// The thumbnail of each sample (relative to `<index>/thumbs`), `None` where writing
+    /// failed.
+    per_sample: Vec<Option<String>>,
+    warnings: Vec<String>,
+}
+
+impl Stage for ThumbnailWriter {
+    fn frames(&self) -> FrameDiet {
+        FrameDiet::Samples
+    }
+
+    fn start_file(&mut self, file: &FileStart<'_>, _draft: &mut AssetDraft) {
+        self.dir = file.thumbs_root.join(file.asset_id);
+        self.asset_id = file.asset_id.to_owned();
+        self.per_sample.clear();
+        self.warnings.clear();
+    }
+
+    fn take_frames(&mut self, batch: &[SampledFrame], times: &mut StageTimes) {
+        for frame in batch {
+            let millis = (frame.time * 1000.0).round().max(0.0) as u64;
+            let relative = format!("{}/{millis}.jpg", self.asset_id);
+            let thumbnail_path = self.dir.join(format!("{millis}.jpg"));
+            let written = times.time(Timed::Thumbnails, || {
+                rushes_media::write_thumbnail(
+                    &frame.image,
+                    &thumbnail_path,
+                    self.width,
+                    self.max_bytes,
+                )
+            });
+            let thumbnail = match written {
+                Ok(()) => Some(relative),
+                Err(error) => {
+                    self.warnings
+                        .push(format!("thumbnail at {:.1}s: {error}", frame.time));
+                    None
+                }
+            };
+            self.per_sample.push(thumbnail);
+        }
+    }
+
+    fn contribute(&mut self, draft: &mut AssetDraft) {
+        for (facts, thumbnail) in draft.frames.iter_mut().zip(self.per_sample.drain(..)) {
+            facts.thumbnail = thumbnail;
+        }
+        draft.warnings.append(&mut self.warnings);
+    }
+}
