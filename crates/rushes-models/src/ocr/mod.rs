@@ -5,6 +5,7 @@
 pub mod det;
 pub mod rec;
 mod reuse;
+mod still;
 
 use image::RgbImage;
 use ndarray::{Array4, Axis, Ix3, Ix4};
@@ -92,6 +93,9 @@ pub struct OcrEngine {
     /// The last frame `read_in_sequence` read in full.
     last_read: Option<reuse::LastRead>,
     reused_reads: u64,
+    /// The last frame `read_in_sequence` ran the gate on, seen small, and what it returned.
+    last_gated: Option<(still::StillFrame, Vec<OcrLine>)>,
+    skipped_gates: u64,
 }
 
 impl OcrEngine {
@@ -176,24 +180,38 @@ impl OcrEngine {
             filter: TextFilter::default(),
             last_read: None,
             reused_reads: 0,
+            last_gated: None,
+            skipped_gates: 0,
         })
     }
 
     /// DB post-processing settings in use.
     pub fn params_mut(&mut self) -> &mut DbParams {
-        self.last_read = None;
+        self.forget_sequence();
         &mut self.params
     }
 
     /// Which lines `read` keeps (rushes' noise filter unless changed).
     pub fn text_filter_mut(&mut self) -> &mut TextFilter {
-        self.last_read = None;
+        self.forget_sequence();
         &mut self.filter
     }
 
     /// How many frames `read_in_sequence` answered from the frame before.
     pub fn reused_reads(&self) -> u64 {
         self.reused_reads
+    }
+
+    /// How many frames `read_in_sequence` answered without running the gate: the picture
+    /// was the one the gate last looked at.
+    pub fn skipped_gates(&self) -> u64 {
+        self.skipped_gates
+    }
+
+    /// `read_in_sequence` starts afresh (settings changed, or a new video).
+    fn forget_sequence(&mut self) {
+        self.last_read = None;
+        self.last_gated = None;
     }
 
     /// Text boxes in the image, in reading order (detector only).
@@ -283,12 +301,33 @@ impl OcrEngine {
         self.read_past_gate(image)
     }
 
-    /// `read` for the frames of a video in order: when the gate's boxes sit where they did
-    /// on the last frame read this way and the pixels inside them are the same (a slate or
-    /// title held over several samples), that frame's lines are returned without detecting
-    /// at full size or recognising again. A changed glyph, a moved box or a new box reads
-    /// the frame in full.
+    /// `read` for the frames of a video in order, skipping work the frame before already did:
+    /// - a frame whose picture is the one the gate last looked at (`still.rs`: no 2-px cell's
+    ///   luma moved) gets that frame's lines without running the gate;
+    /// - a frame whose gate boxes all overlap places where the last frame read in full had
+    ///   text, with the same pixels in all of those places and boxes (a slate or title held
+    ///   over several frames, `reuse.rs`), gets that frame's lines without detecting at full
+    ///   size or recognising again.
+    ///
+    /// A changed glyph or a box where nothing was read reads the frame in full.
     pub fn read_in_sequence(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
+        let picture = still::StillFrame::of(image);
+        if let Some((_, lines)) = self
+            .last_gated
+            .as_ref()
+            .filter(|(gated, _)| gated.same_picture(&picture))
+        {
+            tracing::debug!(lines = lines.len(), "OCR gate skipped: picture unchanged");
+            self.skipped_gates += 1;
+            return Ok(lines.clone());
+        }
+        let lines = self.gate_and_read(image)?;
+        self.last_gated = Some((picture, lines.clone()));
+        Ok(lines)
+    }
+
+    /// The gate, then the last read's lines or a full read (see `read_in_sequence`).
+    fn gate_and_read(&mut self, image: &RgbImage) -> Result<Vec<OcrLine>, ModelError> {
         let gate_started = std::time::Instant::now();
         let gate_boxes = self.gate_boxes(image)?;
         tracing::debug!(
@@ -297,7 +336,6 @@ impl OcrEngine {
             "OCR gate"
         );
         if gate_boxes.is_empty() {
-            self.last_read = None;
             return Ok(Vec::new());
         }
         if let Some(lines) = self
@@ -314,7 +352,7 @@ impl OcrEngine {
             return Ok(lines);
         }
         let lines = self.read_past_gate(image)?;
-        self.last_read = Some(reuse::LastRead::new(image, gate_boxes, lines.clone()));
+        self.last_read = Some(reuse::LastRead::new(image, &gate_boxes, lines.clone()));
         Ok(lines)
     }
 

@@ -335,3 +335,33 @@ fn a_slate_held_over_frames_is_read_once_and_a_changed_take_is_read_again() {
         "SCENE 42 TAKE 3"
     );
 }
+
+#[test]
+fn a_still_shot_skips_the_gate_and_faint_text_appearing_into_it_is_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_models, store) = ppocr_store();
+    let mut engine = OcrEngine::load(&store, 2).expect("PP-OCR loads");
+    let still = vtest_frame("null", &dir.path().join("still.png"));
+    // The faintest look of the screen-text tests: grey 0x9a on a 0x64 box, in a lower corner.
+    let filter = format!(
+        "drawtext={}:text='GAFFER':fontsize=32:fontcolor=0x9a9a9a:box=1:boxcolor=0x646464:boxborderw=6:x=40:y=h-text_h-30",
+        drawtext_font()
+    );
+    let with_text = vtest_frame(&filter, &dir.path().join("text.png"));
+
+    let read_still = engine.read_in_sequence(&still).expect("read");
+    assert!(!joined(&read_still).contains("GAFFER"), "{read_still:?}");
+    assert_eq!(engine.skipped_gates(), 0);
+    // The same picture a second later: the gate is not run, the answer is the same.
+    assert_eq!(engine.read_in_sequence(&still).expect("read"), read_still);
+    assert_eq!(engine.skipped_gates(), 1);
+    // Text appears into the still shot: the gate runs and the text is read.
+    let read_text = engine.read_in_sequence(&with_text).expect("read");
+    assert!(joined(&read_text).contains("GAFFER"), "{read_text:?}");
+    assert_eq!(engine.skipped_gates(), 1);
+    assert_eq!(
+        engine.read_in_sequence(&with_text).expect("read"),
+        read_text
+    );
+    assert_eq!(engine.skipped_gates(), 2);
+}
