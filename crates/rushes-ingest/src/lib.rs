@@ -1,9 +1,8 @@
-//! The indexing pipeline and the query engine built on it.
+//! The indexing pipeline.
 //!
 //! [`run`] walks the roots, skips unchanged files, probes, samples and cuts, runs the models,
 //! builds moments and hands them to the store, reporting [`Event`]s as it goes and isolating
-//! every per-file failure. [`Searcher`] answers queries with the same models, so text typed by
-//! a person reaches the visual index too.
+//! every per-file failure. Queries are `rushes-search`'s.
 
 mod captions;
 mod error;
@@ -13,7 +12,6 @@ mod moments;
 mod pipeline;
 mod progress;
 mod screen_text;
-mod searcher;
 mod speech;
 mod stage_times;
 mod walk;
@@ -24,6 +22,5 @@ pub use captions::{
 pub use error::IngestError;
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::{Event, IngestConfig, Summary, run};
-pub use searcher::{Searcher, SearcherConfig};
 pub use speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};

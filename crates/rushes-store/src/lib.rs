@@ -22,7 +22,7 @@ pub mod vectors;
 pub mod workflow;
 pub mod written_format;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -74,6 +74,14 @@ pub enum Sort {
     Date,
     /// By path, then time in the file.
     Path,
+}
+
+/// Hits ranked for a query, with the assets they belong to (as read for ranking, so a
+/// caller adding asset facts to hits need not read them again).
+#[derive(Debug, Clone)]
+pub struct RankedHits {
+    pub response: SearchResponse,
+    pub assets: HashMap<AssetId, Asset>,
 }
 
 /// A search: the query text, paging, optional query vectors for the visual branch, the
@@ -557,6 +565,16 @@ impl Index {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
         search::search(self, request)
+    }
+
+    /// Like [`Index::search`] for a query the caller parsed already (rushes-search parses
+    /// once, to embed its free text), answering the hits' assets beside them.
+    pub fn search_parsed(
+        &self,
+        query: Query,
+        request: &SearchRequest,
+    ) -> Result<RankedHits, StoreError> {
+        search::search_parsed(self, query, request)
     }
 
     pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {

@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rushes_core::{Hit, HitAsset, SearchResponse, Signal};
+use rushes_core::{Asset, AssetId, Hit, HitAsset, SearchResponse, Signal};
 use tantivy::Searcher;
 use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
@@ -16,7 +16,9 @@ use crate::fusion::{Branch, Fused, Fusion};
 use crate::people::AssetRange;
 use crate::query::{self, Query};
 use crate::text::{TextField, TextIndex, TextOrder};
-use crate::{FacetCount, Facets, Index, SearchRequest, Sort, StoreError, thumbnail_url};
+use crate::{
+    FacetCount, Facets, Index, RankedHits, SearchRequest, Sort, StoreError, thumbnail_url,
+};
 
 /// Hits of one asset closer than this (seconds) are merged into one window.
 const MERGE_GAP: f64 = 0.5;
@@ -38,14 +40,27 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 const FACET_CAP: usize = 20_000;
 
 pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-    let mut query = query::parse(&request.query)?;
+    let query = query::parse(&request.query)?;
+    Ok(search_parsed(index, query, request)?.response)
+}
+
+/// The hits of a query parsed by the caller ([`query::parse`] of `request.query`), with the
+/// assets they belong to as the catalog read them for ranking.
+pub fn search_parsed(
+    index: &Index,
+    mut query: Query,
+    request: &SearchRequest,
+) -> Result<RankedHits, StoreError> {
     let people_matched = crate::person_filter::resolve_person_filters(index, &mut query)?;
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
-        return Ok(SearchResponse {
-            query: request.query.clone(),
-            hits: Vec::new(),
-            people_matched,
-            notice: Some(notice),
+        return Ok(RankedHits {
+            response: SearchResponse {
+                query: request.query.clone(),
+                hits: Vec::new(),
+                people_matched,
+                notice: Some(notice),
+            },
+            assets: HashMap::new(),
         });
     }
     crate::slates::resolve_slate_filters(index, &mut query)?;
@@ -211,11 +226,21 @@ pub fn search(index: &Index, request: &SearchRequest) -> Result<SearchResponse, 
             hit.filters = crate::person_filter::listing_reasons(&query, hit);
         }
     }
-    Ok(SearchResponse {
-        query: request.query.clone(),
-        hits,
-        people_matched,
-        notice: None,
+    let hit_assets: HashSet<&AssetId> = hits.iter().map(|hit| &hit.asset.id).collect();
+    let mut assets: HashMap<AssetId, Asset> = HashMap::new();
+    for row in rows.into_values() {
+        if hit_assets.contains(&row.asset.id) && !assets.contains_key(&row.asset.id) {
+            assets.insert(row.asset.id.clone(), row.asset);
+        }
+    }
+    Ok(RankedHits {
+        response: SearchResponse {
+            query: request.query.clone(),
+            hits,
+            people_matched,
+            notice: None,
+        },
+        assets,
     })
 }
 

@@ -249,11 +249,9 @@ pub fn visual_state(library: &Library) -> Result<AppState, Box<dyn std::error::E
     store.commit()?;
     drop(store);
     let config = ServerConfig {
-        engine: rushes_server::EngineConfig {
-            models: rushes_ingest::ModelSetConfig {
-                models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
-                ..rushes_ingest::ModelSetConfig::default()
-            },
+        search: rushes_server::SearcherConfig {
+            models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
+            ..rushes_server::SearcherConfig::default()
         },
         ..ServerConfig::default()
     };
