@@ -9,37 +9,29 @@ use rushes_store::{Index, OpenMode, SearchRequest, TimeRange};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+/// A video at `path` (nothing on disk: the store takes the probe facts as given).
 fn asset(path: &str, media: MediaInfo) -> Asset {
-    Asset {
+    let mut asset = Asset {
         id: AssetId::from_path(Path::new(path)),
         path: PathBuf::from(path),
         kind: AssetKind::Video,
         size: 10_000_000,
         mtime: 1_740_000_000,
-        content_hash: format!("hash-{path}"),
+        content_hash: String::new(),
         media,
-    }
+    };
+    asset.content_hash = format!("hash-of-{}", asset.id);
+    asset
 }
 
-fn moment(start: f64, end: f64, ocr_text: &str) -> MomentRecord {
+/// One shot of a file with this on-screen text.
+fn shot(start: f64, end: f64, ocr_text: &str) -> MomentRecord {
     MomentRecord {
         start,
         end,
         keyframe: start,
         ocr_text: ocr_text.to_string(),
         ..MomentRecord::default()
-    }
-}
-
-fn record(asset: &Asset, moments: Vec<MomentRecord>) -> AssetRecord {
-    AssetRecord {
-        asset: asset.clone(),
-        moments,
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        slates: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
     }
 }
 
@@ -80,14 +72,17 @@ fn library() -> Result<Library, Box<dyn std::error::Error>> {
         },
     );
     let store = Index::open(&index, OpenMode::ReadWrite)?;
-    store.put_asset(&record(
-        &camera,
+    store.put_asset(&AssetRecord::with_moments(
+        camera.clone(),
         vec![
-            moment(0.0, 4.0, "SCENE 42 TAKE 3"),
-            moment(4.0, 8.0, "crane rehearsal"),
+            shot(0.0, 4.0, "SCENE 42 TAKE 3"),
+            shot(4.0, 8.0, "crane rehearsal"),
         ],
     ))?;
-    store.put_asset(&record(&phone, vec![moment(0.0, 4.0, "crane from below")]))?;
+    store.put_asset(&AssetRecord::with_moments(
+        phone.clone(),
+        vec![shot(0.0, 4.0, "crane from below")],
+    ))?;
     store.commit()?;
     store.annotate(&camera.id, None, &["keeper".to_string()], &[], None)?;
     store.annotate(

@@ -92,15 +92,7 @@ fn moment(start: f64, end: f64, frames: Vec<FrameRecord>, ocr_text: &str) -> Mom
 
 /// What `rushes index` hands the store for `asset` with these moments and nothing else.
 fn record(asset: &Asset, moments: Vec<MomentRecord>) -> AssetRecord {
-    AssetRecord {
-        asset: asset.clone(),
-        moments,
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        slates: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
-    }
+    AssetRecord::with_moments(asset.clone(), moments)
 }
 
 /// Indexes one more H.264/AAC mp4 of `library` as the file is now: one moment over its
