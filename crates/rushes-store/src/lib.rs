@@ -58,7 +58,7 @@ pub use crate::fusion::Fusion;
 pub use crate::identity::{Identity, KnownFile};
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
-pub use crate::request::{FacetCount, Facets, SearchRequest, Sort};
+pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
 pub use crate::thumbnails::thumbnail_url;
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
@@ -340,6 +340,16 @@ impl Index {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
         search::search(&self.engines, request)
+    }
+
+    /// Like [`Index::search`] for a query the caller parsed already (rushes-search parses
+    /// once, to embed its free text), answering the hits' assets beside them.
+    pub fn search_parsed(
+        &self,
+        query: Query,
+        request: &SearchRequest,
+    ) -> Result<RankedHits, StoreError> {
+        search::search_parsed(&self.engines, query, request)
     }
 
     pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
