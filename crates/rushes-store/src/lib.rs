@@ -224,6 +224,24 @@ impl Index {
 
     /// Records that an asset now lives at `new_path`, keeping its id, user tags and
     /// collections. Commits.
+    /// What the catalog knows of the file at `path` with this size and modification time
+    /// (see [`identity`]).
+    pub fn known_file(&self, path: &Path, size: u64, mtime: i64) -> Result<KnownFile, StoreError> {
+        identity::known_file(self, path, size, mtime)
+    }
+
+    /// The identity of a changed or new file whose content hashes to `content_hash`; a move
+    /// is recorded at once (see [`identity`]).
+    pub fn identify(
+        &self,
+        path: &Path,
+        known: KnownFile,
+        size: u64,
+        content_hash: &str,
+    ) -> Result<Identity, StoreError> {
+        identity::identify(self, path, known, size, content_hash)
+    }
+
     pub fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
         self.require_writer()?;
         self.engines.move_asset(id, new_path)
@@ -667,4 +685,22 @@ fn size_on_disk(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+impl identity::AssetLookup for Index {
+    fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        Index::asset(self, id)
+    }
+
+    fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
+        Index::asset_by_path(self, path)
+    }
+
+    fn assets_by_hash(&self, content_hash: &str) -> Result<Vec<Asset>, StoreError> {
+        Index::assets_by_hash(self, content_hash)
+    }
+
+    fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
+        Index::move_asset(self, id, new_path)
+    }
 }
