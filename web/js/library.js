@@ -130,7 +130,8 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     });
   }
 
-  container.replaceChildren(
+  // replaceChildren, unlike el(), writes a null child as the text "null": leave them out.
+  container.replaceChildren(...[
     el('nav', { class: 'crumbs' },
       el('a', { href: '/', 'data-nav': '', text: 'Search' }), ' / ',
       el('a', { href: `/?view=library&folder=${encodeURIComponent(summary.folder)}`, 'data-nav': '', text: summary.folder })),
@@ -141,7 +142,7 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     asset.kind === 'image' ? null : timeline,
     el('h2', { text: `${moments.length} moment${moments.length === 1 ? '' : 's'}` }),
     el('ol', { class: 'moments' }, rows),
-  );
+  ].filter((child) => child !== null));
   const initial = moments.findIndex((m) => startAt >= m.start && startAt < m.end);
   if (initial >= 0) {
     rows[initial].classList.add('selected');
