@@ -4,12 +4,15 @@
 //! repeats the index's expression (`embedding::vector(DIM)`), so PostgreSQL can use it.
 
 use pgvector::Vector;
-use postgres::{Client, GenericClient};
+use postgres::GenericClient;
 
 use crate::PostgresError;
 
 /// HNSW build parameters: as the usearch indexes (connectivity 16, expansion 64 on add).
 const HNSW_WITH: &str = "(m = 16, ef_construction = 64)";
+/// pgvector's default and largest `hnsw.ef_search` (candidates a search considers).
+const MIN_EF_SEARCH: i64 = 40;
+const MAX_EF_SEARCH: i64 = 1000;
 /// The most dimensions pgvector indexes with HNSW.
 const MAX_DIMENSIONS: usize = 2000;
 
@@ -23,7 +26,11 @@ pub struct NearFrame {
 /// Registers `model` with `dim` dimensions and makes its HNSW index if it has none. Safe to
 /// call on every run and from several machines at once; a model registered with another
 /// dimension is an error.
-pub fn register_model(client: &mut Client, model: &str, dim: usize) -> Result<(), PostgresError> {
+pub fn register_model(
+    client: &mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<(), PostgresError> {
     if dim == 0 || dim > MAX_DIMENSIONS {
         return Err(PostgresError::BadDimension { dim });
     }
@@ -103,7 +110,7 @@ pub fn put_frame_vectors(
 }
 
 /// The `limit` frames of `model` nearest to `query`, nearest first, through the model's
-/// HNSW index (`ef_search` candidates; pgvector's default is 40).
+/// HNSW index (`ef_search` raised to `limit`, up to 1,000).
 pub fn nearest_frames(
     client: &mut impl GenericClient,
     model: &str,
@@ -113,7 +120,14 @@ pub fn nearest_frames(
     let dim = model_dimension(client, model)?;
     check_dimensions(model, dim, query)?;
     let query = Vector::from(query.to_vec());
-    let rows = client.query(&nearest_sql(model, dim), &[&query, &limit])?;
+    // The index returns at most `ef_search` candidates: ask for as many as wanted.
+    let mut transaction = client.transaction()?;
+    transaction.batch_execute(&format!(
+        "SET LOCAL hnsw.ef_search = {}",
+        limit.clamp(MIN_EF_SEARCH, MAX_EF_SEARCH)
+    ))?;
+    let rows = transaction.query(&nearest_sql(model, dim), &[&query, &limit])?;
+    transaction.commit()?;
     Ok(rows
         .iter()
         .map(|row| NearFrame {
@@ -145,4 +159,50 @@ fn check_dimensions(model: &str, dim: usize, vector: &[f32]) -> Result<(), Postg
         });
     }
     Ok(())
+}
+
+/// Empties `model`'s vectors and registers it again with `dim` dimensions, dropping its HNSW
+/// index when the dimension changes (a rebuild with another model version).
+pub fn reset_model(
+    client: &mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<(), PostgresError> {
+    if dim == 0 || dim > MAX_DIMENSIONS {
+        return Err(PostgresError::BadDimension { dim });
+    }
+    let mut transaction = client.transaction()?;
+    transaction.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
+        &[&model],
+    )?;
+    transaction.execute("DELETE FROM frame_vectors WHERE model = $1", &[&model])?;
+    let changed = transaction.execute(
+        "DELETE FROM embedding_models WHERE name = $1 AND dim <> $2",
+        &[&model, &(dim as i32)],
+    )?;
+    if changed > 0 {
+        let drop: String = transaction
+            .query_one(
+                "SELECT format('DROP INDEX IF EXISTS %I', 'frame_vectors_hnsw_' || left(md5($1), 16))",
+                &[&model],
+            )?
+            .get(0);
+        transaction.batch_execute(&drop)?;
+    }
+    register_model(&mut transaction, model, dim)?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// The dimension `model` was registered with, if it was.
+pub fn registered_dimension(
+    client: &mut impl GenericClient,
+    model: &str,
+) -> Result<Option<usize>, PostgresError> {
+    match model_dimension(client, model) {
+        Ok(dim) => Ok(Some(dim)),
+        Err(PostgresError::UnknownModel { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
 }

@@ -606,7 +606,7 @@ fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<Vec<(u64, Str
 
 /// Whether an on-screen text run shares time with a moment. A still's moment and its text
 /// are both the instant 0–0, so each end counts as at least a millisecond long.
-pub(crate) fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
+pub fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
     run.0 < moment.1.max(moment.0 + 0.001) && run.1.max(run.0 + 0.001) > moment.0
 }
 
