@@ -14,7 +14,7 @@ use postgres::GenericClient;
 use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, MediaInfo, ScreenText, TranscriptLine};
 use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::annotations::HandText;
-use rushes_store::catalog::assets::{overlaps, parse_capture_time};
+use rushes_store::catalog::assets::{captured_at, overlaps};
 use rushes_store::catalog::sql::{normalised, now_seconds, path_bytes, path_from_bytes};
 use rushes_store::text::MomentDocument;
 
@@ -40,14 +40,8 @@ pub(crate) fn write_asset(
     for old in &replaced {
         delete_asset_rows(client, old)?;
     }
-    let captured_at = asset
-        .media
-        .creation_time
-        .as_deref()
-        .and_then(parse_capture_time)
-        .unwrap_or(asset.mtime);
     let media_json = serde_json::to_string(&asset.media).unwrap_or_else(|_| "{}".into());
-    let warnings_json = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
+    let warnings = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
     client.execute(
         "INSERT INTO assets (id, path, display_path, kind, size, mtime, content_hash, media,
              captured_at, duration, embedding_model, warnings, pending, indexed_at)
@@ -62,10 +56,10 @@ pub(crate) fn write_asset(
             &asset.mtime,
             &asset.content_hash,
             &media_json,
-            &captured_at,
+            &captured_at(asset),
             &asset.media.duration.unwrap_or(0.0),
             &record.embedding_model,
-            &warnings_json,
+            &warnings,
             &now_seconds(),
         ],
     )?;

@@ -10,9 +10,10 @@ use std::path::Path;
 
 use rushes_core::{AssetId, AssetRecord};
 use rushes_store::StoreError;
+use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::faces::FacesWritten;
 use rushes_store::catalog::sql::path_bytes;
-use rushes_store::seams::{AssetWrites, FacesToWrite};
+use rushes_store::seams::{AssetWrites, FacesToWrite, record_vectors};
 
 use crate::asset_rows::{
     asset_moments, delete_asset_rows, refresh_moment_texts, write_asset, write_moment_texts,
@@ -53,33 +54,33 @@ impl PgEngine {
         &self.pool
     }
 
+    /// An asset's moments as the text index reads them (hand tags and notes included), for
+    /// `TextIndex::put_asset` when its hand work changes or the text is rebuilt.
+    pub fn asset_moments(&self, id: &AssetId) -> Result<Vec<MomentRow>, StoreError> {
+        let mut client = self.pool.get().map_err(store_error)?;
+        asset_moments(&mut *client, id.as_str()).map_err(store_error)
+    }
+
     /// Registers the embedding model of each record with its vectors' dimension, each in
     /// a short transaction of its own before the records' (building a model's HNSW index
     /// locks the table; a registration outlives a failed write harmlessly).
     fn register_models(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
         let mut models: HashMap<&str, usize> = HashMap::new();
         for record in records {
-            let Some(model) = record.embedding_model.as_deref().filter(|m| !m.is_empty()) else {
+            let Some((model, dim)) = record_vectors(record)? else {
                 continue;
             };
-            let mut dims = record
-                .moments
-                .iter()
-                .flat_map(|m| &m.frames)
-                .filter_map(|f| f.embedding.as_ref())
-                .map(Vec::len);
-            let Some(first) = dims.next() else {
+            let expected = *models.entry(model).or_insert(dim);
+            if model.is_empty() || dim == expected {
                 continue;
-            };
-            let expected = *models.entry(model).or_insert(first);
-            if let Some(found) = dims.chain([first]).find(|d| *d != expected) {
-                return Err(StoreError::DimensionMismatch {
-                    model: model.to_string(),
-                    expected,
-                    found,
-                });
             }
+            return Err(StoreError::DimensionMismatch {
+                model: model.to_string(),
+                expected,
+                found: dim,
+            });
         }
+        models.remove("");
         let mut client = self.pool.get().map_err(store_error)?;
         for (model, dim) in models {
             register_model(&mut *client, model, dim).map_err(store_error)?;

@@ -23,6 +23,24 @@ pub struct NearFrame {
     pub distance: f64,
 }
 
+/// A transaction holding `model`'s lock (machines registering or resetting one model take
+/// turns), once `dim` is a size pgvector's HNSW indexes.
+fn lock_model<'c>(
+    client: &'c mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<postgres::Transaction<'c>, PostgresError> {
+    if dim == 0 || dim > MAX_DIMENSIONS {
+        return Err(PostgresError::BadDimension { dim });
+    }
+    let mut transaction = client.transaction()?;
+    transaction.execute(
+        "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
+        &[&model],
+    )?;
+    Ok(transaction)
+}
+
 /// Registers `model` with `dim` dimensions and makes its HNSW index if it has none. Safe to
 /// call on every run and from several machines at once; a model registered with another
 /// dimension is an error.
@@ -31,15 +49,8 @@ pub fn register_model(
     model: &str,
     dim: usize,
 ) -> Result<(), PostgresError> {
-    if dim == 0 || dim > MAX_DIMENSIONS {
-        return Err(PostgresError::BadDimension { dim });
-    }
     let dim_sql = dim as i32;
-    let mut transaction = client.transaction()?;
-    transaction.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
-        &[&model],
-    )?;
+    let mut transaction = lock_model(client, model, dim)?;
     let registered: i32 = transaction
         .query_one(
             "INSERT INTO embedding_models (name, dim, last_used)
@@ -56,13 +67,15 @@ pub fn register_model(
             got: dim,
         });
     }
-    // format() quotes the model name as a literal; the index name is a hash of it.
+    // format() quotes the model name as a literal; the index name is a hash of it. The
+    // predicate names the size too: vectors of another size (rows of a model reset to a new
+    // size, deleted but not yet vacuumed) are never cast to this one.
     let create: String = transaction
         .query_one(
             &format!(
                 "SELECT format('CREATE INDEX IF NOT EXISTS %I ON frame_vectors \
                  USING hnsw ((embedding::vector({dim})) vector_cosine_ops) \
-                 WITH {HNSW_WITH} WHERE model = %L', \
+                 WITH {HNSW_WITH} WHERE model = %L AND vector_dims(embedding) = {dim}', \
                  'frame_vectors_hnsw_' || left(md5($1), 16), $1)"
             ),
             &[&model],
@@ -138,13 +151,14 @@ pub fn nearest_frames(
 }
 
 /// The nearest-frames query (`$1` the query vector, `$2` the limit) for `model` of `dim`
-/// dimensions. The model is a literal, not a parameter, and the cast repeats the index's
-/// expression: a partial index is only used when the planner sees both.
+/// dimensions. The model and size are literals, not parameters, and the cast repeats the
+/// index's expression: a partial index is only used when the planner sees its predicate and
+/// its expression.
 pub fn nearest_sql(model: &str, dim: usize) -> String {
     let model = model.replace('\'', "''");
     format!(
         "SELECT frame_id, embedding::vector({dim}) <=> $1::vector({dim}) AS distance
-         FROM frame_vectors WHERE model = '{model}'
+         FROM frame_vectors WHERE model = '{model}' AND vector_dims(embedding) = {dim}
          ORDER BY embedding::vector({dim}) <=> $1::vector({dim})
          LIMIT $2"
     )
@@ -168,14 +182,7 @@ pub fn reset_model(
     model: &str,
     dim: usize,
 ) -> Result<(), PostgresError> {
-    if dim == 0 || dim > MAX_DIMENSIONS {
-        return Err(PostgresError::BadDimension { dim });
-    }
-    let mut transaction = client.transaction()?;
-    transaction.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
-        &[&model],
-    )?;
+    let mut transaction = lock_model(client, model, dim)?;
     transaction.execute("DELETE FROM frame_vectors WHERE model = $1", &[&model])?;
     let changed = transaction.execute(
         "DELETE FROM embedding_models WHERE name = $1 AND dim <> $2",

@@ -2,7 +2,7 @@
 //! still over two shoot days and two cameras, with transcript lines, on-screen text,
 //! captions, auto tags, slates, capture dates and one 8-d frame vector per moment.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rushes_core::{
     Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, Slate, SlateSpan,
@@ -15,24 +15,24 @@ pub const DIM: usize = 8;
 /// A clip of `duration` seconds at `path`, shot on `day` (`2025-03-01`) with `camera`
 /// (make, model).
 pub fn clip(path: &str, duration: f64, day: &str, camera: Option<(&str, &str)>) -> Asset {
+    let media = MediaInfo {
+        creation_time: Some(format!("{day}T10:00:00Z")),
+        camera_make: camera.map(|(make, _)| make.to_string()),
+        camera_model: camera.map(|(_, model)| model.to_string()),
+        duration: Some(duration),
+        container: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
+        video_codec: Some("prores".into()),
+        ..MediaInfo::default()
+    };
+    let path = PathBuf::from(path);
     Asset {
-        id: AssetId::from_path(Path::new(path)),
-        path: PathBuf::from(path),
+        id: AssetId::from_path(&path),
+        content_hash: format!("hash-{}", path.display()),
         kind: AssetKind::Video,
-        size: 10_000_000,
-        mtime: 1_740_000_000,
-        content_hash: format!("hash-{path}"),
-        media: MediaInfo {
-            container: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
-            duration: Some(duration),
-            width: Some(1920),
-            height: Some(1080),
-            video_codec: Some("prores".into()),
-            creation_time: Some(format!("{day}T10:00:00Z")),
-            camera_make: camera.map(|(make, _)| make.to_string()),
-            camera_model: camera.map(|(_, model)| model.to_string()),
-            ..MediaInfo::default()
-        },
+        size: 4_000_000,
+        mtime: 1_700_000_000,
+        media,
+        path,
     }
 }
 

@@ -6,6 +6,7 @@
 use rushes_core::FaceRect;
 use rushes_postgres::{Client, PgEngine};
 use rushes_store::StoreError;
+use rushes_store::catalog::FrameVector;
 use rushes_store::catalog::faces::{NewFace, PersonCentroid};
 use rushes_store::query::parse;
 use rushes_store::seams::{AssetWrites, FacesToWrite, TextIndex, TextOrder, VectorIndex};
@@ -266,5 +267,71 @@ fn moving_an_asset_renames_its_moments_and_removing_it_deletes_every_row() -> Re
         matches!(missing, Err(StoreError::NotFound(_))),
         "{missing:?}"
     );
+    Ok(())
+}
+
+#[test]
+fn the_text_and_vector_seams_show_their_writes_after_commit_and_save_only() -> Result<(), TestError>
+{
+    let (engine, mut client) = fresh_engine()?;
+    let records = library();
+    engine.put_assets(&records, None)?;
+    let (text, vectors) = (engine.text(), engine.vectors());
+    let first = &records[0].asset.id;
+    assert_eq!(found(&engine, "coffee")?, 2);
+    text.delete_asset(first.as_str())?;
+    assert_eq!(found(&engine, "coffee")?, 2, "staged, not yet visible");
+    text.rollback()?;
+    text.commit()?;
+    assert_eq!(found(&engine, "coffee")?, 2, "rolled back");
+    text.delete_asset(first.as_str())?;
+    text.commit()?;
+    assert_eq!(found(&engine, "coffee")?, 1);
+    text.put_asset(first.as_str(), &engine.asset_moments(first)?)?;
+    text.commit()?;
+    assert_eq!(
+        found(&engine, "coffee")?,
+        2,
+        "written back from the catalog rows"
+    );
+
+    let frame: i64 = client
+        .query_one("SELECT min(frame_id) FROM frame_vectors", &[])?
+        .get(0);
+    let frame = frame as u64;
+    assert!(vectors.contains(MODEL, frame)?);
+    vectors.remove(&[(frame, MODEL.to_string())])?;
+    assert!(vectors.contains(MODEL, frame)?, "staged, not yet saved");
+    vectors.save()?;
+    assert!(!vectors.contains(MODEL, frame)?);
+    assert_eq!(vectors.len(MODEL)?, 8);
+    let along_first = |dim: usize| {
+        let mut vector = vec![0.0; dim];
+        vector[0] = 3.0;
+        vector
+    };
+    vectors.add(&[FrameVector {
+        frame_id: frame,
+        model: MODEL.into(),
+        embedding: along_first(8),
+    }])?;
+    vectors.save()?;
+    let nearest = vectors.search(MODEL, &along_first(8), 1)?;
+    assert_eq!(nearest[0].frame_id, frame);
+    assert!((nearest[0].similarity - 1.0).abs() < 1e-4, "{nearest:?}");
+
+    // A rebuild with a model of another size: empty, then the new size only.
+    vectors.reset(MODEL, 16)?;
+    assert_eq!(
+        (vectors.len(MODEL)?, vectors.dimensions(MODEL)?),
+        (0, Some(16))
+    );
+    vectors.add(&[FrameVector {
+        frame_id: frame,
+        model: MODEL.into(),
+        embedding: along_first(16),
+    }])?;
+    vectors.save()?;
+    assert_eq!(vectors.search(MODEL, &along_first(16), 3)?.len(), 1);
     Ok(())
 }
