@@ -13,11 +13,11 @@ use std::path::PathBuf;
 
 use rushes_postgres::{Client, PgEngine};
 use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
-use rushes_store::query::{Query, parse};
+use rushes_store::query::{Filter, Query, parse};
 use rushes_store::seams::{AssetWrites, TextIndex, TextOrder, VectorIndex};
 use rushes_store::text::TantivyText;
 use rushes_store::vectors::VectorStore;
-use rushes_store::{Index, OpenMode};
+use rushes_store::{Index, OpenMode, TimeRange};
 use rushes_testkit::TestError;
 use rushes_testkit::postgres::shared_server;
 
@@ -50,6 +50,12 @@ impl Pair {
             let index = Index::open(&index_dir, OpenMode::ReadWrite)?;
             index.put_assets(&records)?;
             index.commit()?;
+            index.add_hand_tags(
+                &records[0].asset.id,
+                Some(TimeRange::new(0.0, 5.0)?),
+                &[HERO.to_string()],
+            )?;
+            index.set_note(&records[2].asset.id, None, NOTE)?;
         }
         let catalog = Catalog::open(&index_dir.join(CATALOG_FILE), true)?;
         let mut local_keys = HashMap::new();
@@ -65,6 +71,24 @@ impl Pair {
         let pg = PgEngine::open(&url)?;
         pg.put_assets(&records, None)?;
         pg.commit()?;
+        // The same hand work, written as the facade will, then the moments' text re-derived.
+        let mut client = rushes_postgres::connect(&url)?;
+        let (tagged, noted) = (records[0].asset.id.as_str(), records[2].asset.id.as_str());
+        client.execute(
+            "INSERT INTO hand_tags (asset_id, start_time, end_time, tag, added_at)
+             VALUES ($1, 0, 5, $2, 0)",
+            &[&tagged, &HERO],
+        )?;
+        client.execute(
+            "INSERT INTO hand_notes (asset_id, start_time, end_time, note, updated_at)
+             VALUES ($1, 0, 0, $2, 0)",
+            &[&noted, &NOTE],
+        )?;
+        for record in [&records[0], &records[2]] {
+            let id = &record.asset.id;
+            pg.text().put_asset(id.as_str(), &pg.asset_moments(id)?)?;
+        }
+        pg.text().commit()?;
         Ok(Pair {
             _dir: dir,
             catalog,
@@ -72,7 +96,7 @@ impl Pair {
             local_vectors: VectorStore::new(&index_dir.join("vectors"), true),
             local_keys,
             pg,
-            client: rushes_postgres::connect(&url)?,
+            client,
         })
     }
 
@@ -165,6 +189,8 @@ fn asset(path: &str) -> String {
     rushes_core::AssetId::from_path(std::path::Path::new(path)).to_string()
 }
 
+const HERO: &str = "hero shot";
+const NOTE: &str = "the director loved this answer";
 const A001: &str = "/footage/day1/cam-a/A001_C003.mov";
 const B002: &str = "/footage/day1/cam-b/B002_C001.mov";
 const INTERVIEW: &str = "/footage/day2/interviews/maria_interview.mov";
@@ -209,6 +235,9 @@ fn words_stems_accents_phrases_and_exclusions_find_the_same_moments_in_both_engi
     let without_stunts = pair.same_order("crane -stunt", 2)?;
     assert!(without_stunts.iter().all(|hit| crane.contains(hit)));
     assert!(!without_stunts.contains(&at(B002, 4.0)));
+    // Hand work: a ranged tag on the first shot, a note on the whole interview.
+    assert_eq!(pair.same_order("hero", 1)?, [at(A001, 0.0)]);
+    pair.same_set("director loved", 2)?;
     // Transcript and on-screen text outrank a match in the file name only.
     let interview = pair.same_order("interview", 2)?;
     assert_eq!(
@@ -249,6 +278,10 @@ fn every_filter_alone_and_with_words_passes_the_same_moments_in_both_engines()
         BTreeSet::from([at(B002, 4.0)])
     );
     listing(&mut pair, "tag:CRANE", 1)?;
+    assert_eq!(
+        listing(&mut pair, "tag:\"Hero Shot\"", 1)?,
+        BTreeSet::from([at(A001, 0.0)])
+    );
     // Slates: `scene:42` finds 42A; the span covers the last two shots of A001.
     let scene = listing(&mut pair, "scene:42", 2)?;
     assert_eq!(scene, BTreeSet::from([at(A001, 5.0), at(A001, 10.0)]));
@@ -263,6 +296,32 @@ fn every_filter_alone_and_with_words_passes_the_same_moments_in_both_engines()
     listing(&mut pair, "duration:>20s", 2)?;
     listing(&mut pair, "duration:<=15s", 7)?;
     listing(&mut pair, &format!("asset:{}", asset(INTERVIEW)), 2)?;
+    // `person:` arrives with the moments the facade found showing them, in each engine's ids.
+    let shows_maria = [at(INTERVIEW, 0.0), at(B002, 8.0)];
+    let pg_keys = pair.pg_keys()?;
+    let showing = |keys: &HashMap<i64, Key>| -> Result<Query, TestError> {
+        let mut query = pair.parsed("crane person:maria")?;
+        for clause in &mut query.filters {
+            if let Filter::Person(person) = &mut clause.filter {
+                person.moments = keys
+                    .iter()
+                    .filter(|(_, key)| shows_maria.contains(key))
+                    .map(|(id, _)| *id as u64)
+                    .collect();
+            }
+        }
+        Ok(query)
+    };
+    let local = text_branch(
+        &pair.local_text,
+        &showing(&pair.local_keys)?,
+        TextOrder::Score,
+    )?;
+    let pg = text_branch(pair.pg.text(), &showing(&pg_keys)?, TextOrder::Score)?;
+    let local = named(&local, &pair.local_keys)?;
+    assert_eq!(local, named(&pg, &pg_keys)?);
+    assert_eq!(local, [at(INTERVIEW, 0.0)]);
+
     // Words with filters: the filter narrows, the words rank.
     assert_eq!(
         pair.same_order("crane folder:day1", 2)?,
