@@ -335,3 +335,37 @@ fn the_text_and_vector_seams_show_their_writes_after_commit_and_save_only() -> R
     assert_eq!(vectors.search(MODEL, &along_first(16), 3)?.len(), 1);
     Ok(())
 }
+
+#[test]
+fn a_snapshot_keeps_seeing_the_library_as_it_was_when_taken() -> Result<(), TestError> {
+    let (engine, _client) = fresh_engine()?;
+    let records = library();
+    engine.put_assets(&records[..1], None)?;
+    let query = parse("coffee")?;
+    let text = engine.text();
+    let Some(words) = text.build_query(&query.terms, &query.filters, true)? else {
+        return Err("`coffee` has words".into());
+    };
+    let before = text.snapshot();
+    assert_eq!(
+        text.top_moments(&before, &words, 10, TextOrder::Score)?
+            .len(),
+        1
+    );
+    engine.put_assets(&records[1..2], None)?;
+    assert_eq!(
+        text.top_moments(&before, &words, 10, TextOrder::Score)?
+            .len(),
+        1,
+        "a search's calls all see one state of the library"
+    );
+    let (total, _) = text.facet_values(&before, &words, 10)?;
+    assert_eq!(total, 1);
+    let after = text.snapshot();
+    assert_eq!(
+        text.top_moments(&after, &words, 10, TextOrder::Score)?
+            .len(),
+        2
+    );
+    Ok(())
+}
