@@ -29,22 +29,23 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::Instant;
 
 use pgvector::Vector;
-use postgres::binary_copy::BinaryCopyInWriter;
-use postgres::types::Type;
 use rushes_postgres::text_index::PgText;
 use rushes_postgres::vector_index::PgVectors;
 use rushes_postgres::{Client, PgEngine};
 use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
 use rushes_store::fusion::{Branch, Fusion};
 use rushes_store::query::{Query, parse};
-use rushes_store::seams::{AssetWrites, TextIndex, TextOrder, VectorIndex};
+use rushes_store::seams::{TextIndex, TextOrder, VectorIndex};
 use rushes_store::text::TantivyText;
 use rushes_store::vectors::VectorStore;
 use rushes_testkit::postgres::PgServer;
 
+mod bulk_load;
+use bulk_load::BulkLoader;
+
 // The library and queries of rushes-store's `scale` bench; each bench uses part of it.
 #[allow(dead_code)]
-#[path = "../../rushes-store/benches/shared/synthetic.rs"]
+#[path = "../../../rushes-store/benches/shared/synthetic.rs"]
 mod synthetic;
 
 use synthetic::{
@@ -194,91 +195,48 @@ fn run_query<E: Engine>(
 /// Seconds spent in each step of loading PostgreSQL.
 #[derive(Default)]
 struct LoadSeconds {
-    catalog: f64,
-    vectors: f64,
+    rows: f64,
     hnsw: f64,
     analyze: f64,
 }
 
-/// A frame as the generator and the catalog both name it: asset id and time in ms.
-type FrameKey = (String, i64);
-
-fn frame_key(asset_id: String, time: f64) -> FrameKey {
-    (asset_id, (time * 1000.0).round() as i64)
-}
-
-/// The library into PostgreSQL: catalog and texts through `put_assets` without vectors,
-/// the vectors by binary COPY, then the HNSW index, then VACUUM ANALYZE.
+/// The library into PostgreSQL: every row by the bulk loader (checked first against
+/// `put_assets` on a scratch database), then the model's HNSW index, then VACUUM ANALYZE.
 fn load_postgres(
-    engine: &PgEngine,
+    server: &PgServer,
     client: &mut Client,
     moments: usize,
 ) -> BenchResult<LoadSeconds> {
+    let mut synthetic = Synthetic::new();
+    bulk_load::check_matches_engine(&server.fresh_database()?, &synthetic.asset(0), MODEL, DIM)?;
+
     let mut seconds = LoadSeconds::default();
     client.execute(
         "INSERT INTO embedding_models (name, dim, last_used) VALUES ($1, $2, 0)",
         &[&MODEL, &(DIM as i32)],
     )?;
-    let vector_type: Type = client.prepare("SELECT $1::vector")?.params()[0].clone();
+    let mut loader = BulkLoader::new(client)?;
     let mut synthetic = Synthetic::new();
     let assets = synthetic::assets_for(moments);
     let mut batch = Vec::with_capacity(BATCH_ASSETS);
+    let started = Instant::now();
     for a in 0..assets {
         batch.push(synthetic.asset(a));
         if batch.len() < BATCH_ASSETS && a + 1 < assets {
             continue;
         }
-        // The vectors taken out of the records, to be copied once their frames have ids.
-        let mut vectors: HashMap<FrameKey, Vec<f32>> = HashMap::new();
-        for record in &mut batch {
-            record.embedding_model = None;
-            let asset_id = record.asset.id.to_string();
-            for frame in record.moments.iter_mut().flat_map(|m| &mut m.frames) {
-                if let Some(vector) = frame.embedding.take() {
-                    vectors.insert(frame_key(asset_id.clone(), frame.time), vector);
-                }
-            }
-        }
-        let started = Instant::now();
-        engine.put_assets(&batch, None)?;
-        seconds.catalog += started.elapsed().as_secs_f64();
-
-        let started = Instant::now();
-        let ids: Vec<String> = batch.iter().map(|r| r.asset.id.to_string()).collect();
-        let frames = client.query(
-            "SELECT id, asset_id, time FROM frames WHERE asset_id = ANY($1)",
-            &[&ids],
-        )?;
-        let mut transaction = client.transaction()?;
-        let sink = transaction
-            .copy_in("COPY frame_vectors (frame_id, model, embedding) FROM STDIN BINARY")?;
-        let mut writer =
-            BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, vector_type.clone()]);
-        for frame in &frames {
-            let key = frame_key(frame.get(1), frame.get(2));
-            let vector = vectors
-                .remove(&key)
-                .ok_or_else(|| format!("frame {key:?} has no vector"))?;
-            let id: i64 = frame.get(0);
-            writer.write(&[&id, &MODEL, &Vector::from(vector)])?;
-        }
-        writer.finish()?;
-        transaction.commit()?;
-        if !vectors.is_empty() {
-            return Err(format!("{} vectors found no frame in the catalog", vectors.len()).into());
-        }
-        seconds.vectors += started.elapsed().as_secs_f64();
+        loader.load(client, &batch)?;
         batch.clear();
-        if (a + 1) % (20 * BATCH_ASSETS) == 0 {
+        if (a + 1) % (40 * BATCH_ASSETS) == 0 {
             eprintln!(
-                "[pg_query] postgres: {} moments loaded ({:.0} s catalog, {:.0} s vectors)",
+                "[pg_query] postgres: {} moments loaded in {:.0} s",
                 (a + 1) * MOMENTS_PER_ASSET,
-                seconds.catalog,
-                seconds.vectors
+                started.elapsed().as_secs_f64()
             );
         }
     }
-    engine.commit()?;
+    loader.finish(client)?;
+    seconds.rows = started.elapsed().as_secs_f64();
     let started = Instant::now();
     rushes_postgres::vectors::register_model(client, MODEL, DIM)?;
     seconds.hnsw = started.elapsed().as_secs_f64();
@@ -381,7 +339,7 @@ fn main() -> BenchResult<()> {
     };
     let mut client = rushes_postgres::connect(&url)?;
     eprintln!("[pg_query] loading {moments} moments into PostgreSQL");
-    let load = load_postgres(&pg.engine, &mut client, moments)?;
+    let load = load_postgres(&server, &mut client, moments)?;
     check_sample(&local, &pg, &mut client, moments)?;
     let database_bytes: i64 = client
         .query_one("SELECT pg_database_size(current_database())", &[])?
@@ -397,7 +355,7 @@ fn main() -> BenchResult<()> {
         "{}",
         serde_json::json!({"metric": "pg_load",
             "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET,
-            "catalog_seconds": load.catalog, "vector_copy_seconds": load.vectors,
+            "rows_seconds": load.rows,
             "hnsw_build_seconds": load.hnsw, "analyze_seconds": load.analyze,
             "database_bytes": database_bytes, "hnsw_bytes": hnsw_bytes,
             "local_build_seconds": local_seconds, "local_cached": cached,
