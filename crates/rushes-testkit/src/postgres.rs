@@ -406,6 +406,20 @@ mod tests {
     }
 
     #[test]
+    fn a_server_started_with_settings_runs_with_them_on_top_of_the_harness_ones()
+    -> Result<(), TestError> {
+        let server = PgServer::start_with_settings(&[
+            ("work_mem", "48MB".to_string()),
+            ("maintenance_work_mem", "300MB".to_string()),
+        ])?;
+        let shown = |name: &str| server.psql("postgres", &format!("SHOW {name}"));
+        assert_eq!(shown("work_mem")?, "48MB");
+        assert_eq!(shown("maintenance_work_mem")?, "300MB");
+        assert_eq!(shown("fsync")?, "off");
+        Ok(())
+    }
+
+    #[test]
     fn an_install_the_unprivileged_user_cannot_reach_is_copied_for_it() -> Result<(), TestError> {
         // A checkout under a folder only root may enter, as /root is.
         let private = make_temp_folder()?;
