@@ -12,9 +12,10 @@ two targets runs first).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from measure import NotMeasured, run_bench_target
+from measure import run_target_for_rows
 
 KINDS = ("text", "visual", "hybrid")
 
@@ -29,13 +30,11 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
     rows = {kind: row(f"pg_query_{kind}", f"PostgreSQL query latency at {moments:,} moments, {kind}, p95 warm",
                       {"op": "<=", "value": 50.0, "unit": "ms"}) for kind in KINDS}
     bench.rows += rows.values()
-    try:
-        objects = run_bench_target(repo, logs, "rushes-postgres", "pg_query",
-                                   {"RUSHES_BENCH_MOMENTS": str(moments),
-                                    "RUSHES_BENCH_INDEX_CACHE": str(work / "scale-index")}, 6 * 3600)
-    except NotMeasured as error:
-        for r in rows.values():
-            r["reason"] = str(error)
+    load_before = os.getloadavg()[0]
+    objects = run_target_for_rows(list(rows.values()), repo, logs, "rushes-postgres", "pg_query",
+                                  {"RUSHES_BENCH_MOMENTS": str(moments),
+                                   "RUSHES_BENCH_INDEX_CACHE": str(work / "scale-index")}, 6 * 3600)
+    if objects is None:
         return
     by_metric = {o.get("metric"): o for o in objects}
     load = by_metric.get("pg_load") or {}
@@ -69,4 +68,6 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
                 "hybrid": "two words and a query vector: text branch + visual branch (frames to moments) + RRF"}[kind]
         r["note"] = (f"{what}; {queries} queries after one warm-up, each run through the local engine then PostgreSQL. "
                      f"Synthetic library of the `scale` bench ({moments:,} moments, 2 × 512-d vectors each); "
-                     f"PostgreSQL 18 + pgvector from runtime/postgres on loopback, {settings_text}; {load_text}.")
+                     f"PostgreSQL 18 + pgvector from runtime/postgres on loopback, {settings_text}; {load_text}. "
+                     f"Machine load average {load_before:.1f} when the target started, {os.getloadavg()[0]:.1f} after "
+                     f"({os.cpu_count()} cores).")

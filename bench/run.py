@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inputs  # noqa: E402
 import report  # noqa: E402
-from measure import NotMeasured, Timing, repeat_command, run_bench_target, run_command, seconds_field  # noqa: E402
+from measure import (NotMeasured, Timing, repeat_command, run_bench_target, run_command,  # noqa: E402
+                     run_target_for_rows, seconds_field)
 from ocr_text import ocr_text_check, ocr_text_note  # noqa: E402
 import e2e_facts  # noqa: E402
 import speech_rows  # noqa: E402
@@ -455,15 +456,12 @@ class Bench:
         rows = {kind: row(f"query_{kind}", f"query latency at {moments:,} moments, {kind}, p95 warm",
                           {"op": "<=", "value": 50.0, "unit": "ms"}) for kind in ("text", "visual", "hybrid")}
         self.rows += rows.values()
-        try:
-            # The built index is cached in bench/work/scale-index under a key (moments, generator
-            # and format versions), so a later run only rebuilds it when one of them changed.
-            objects = run_bench_target(REPO, LOGS, "rushes-store", "scale",
-                                       {"RUSHES_BENCH_MOMENTS": str(moments),
-                                        "RUSHES_BENCH_INDEX_CACHE": str(WORK / "scale-index")}, 4 * 3600)
-        except NotMeasured as error:
-            for r in rows.values():
-                r["reason"] = str(error)
+        # The built index is cached in bench/work/scale-index under a key (moments, generator
+        # and format versions), so a later run only rebuilds it when one of them changed.
+        objects = run_target_for_rows(list(rows.values()), REPO, LOGS, "rushes-store", "scale",
+                                      {"RUSHES_BENCH_MOMENTS": str(moments),
+                                       "RUSHES_BENCH_INDEX_CACHE": str(WORK / "scale-index")}, 4 * 3600)
+        if objects is None:
             return
         kinds = list(rows)
 

@@ -23,10 +23,7 @@ mod synthetic;
 use synthetic::{IndexHome, MOMENTS_PER_ASSET, QUERIES, Synthetic};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let moments: usize = std::env::var("RUSHES_BENCH_MOMENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let moments = synthetic::moments_from_env();
     let home = IndexHome::choose(moments)?;
     let mut synthetic = Synthetic::new();
     let (index, build_seconds, cached) = synthetic::local_index(&home, &mut synthetic, moments)?;

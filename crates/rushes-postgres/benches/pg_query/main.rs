@@ -316,10 +316,7 @@ fn draw_queries(synthetic: &mut Synthetic, kind: &str) -> BenchResult<Vec<(Query
 }
 
 fn main() -> BenchResult<()> {
-    let moments: usize = std::env::var("RUSHES_BENCH_MOMENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let moments = synthetic::moments_from_env();
     let home = IndexHome::choose(moments)?;
     let mut synthetic = Synthetic::new();
     let (index, local_seconds, cached) = synthetic::local_index(&home, &mut synthetic, moments)?;

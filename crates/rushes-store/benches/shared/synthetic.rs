@@ -128,13 +128,8 @@ impl Synthetic {
             })
             .collect();
         AssetRecord {
-            asset,
-            moments,
-            transcript: Vec::new(),
-            screen_text: Vec::new(),
-            slates: Vec::new(),
             embedding_model: Some(MODEL.into()),
-            warnings: Vec::new(),
+            ..AssetRecord::with_moments(asset, moments)
         }
     }
 
@@ -148,6 +143,14 @@ impl Synthetic {
         let scene = self.scene();
         self.random.near(&scene, 0.5)
     }
+}
+
+/// `RUSHES_BENCH_MOMENTS`, else 1,000,000.
+pub fn moments_from_env() -> usize {
+    std::env::var("RUSHES_BENCH_MOMENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
 }
 
 pub fn assets_for(moments: usize) -> usize {
