@@ -145,6 +145,17 @@ def run_bench_target(repo: Path, logs: Path, crate: str, name: str, env: dict, t
     return objects
 
 
+def run_target_for_rows(rows: list[dict], repo: Path, logs: Path, crate: str, name: str, env: dict,
+                        timeout: float) -> list[dict] | None:
+    """[`run_bench_target`] for `rows`: its JSON objects, or None with each row's reason set."""
+    try:
+        return run_bench_target(repo, logs, crate, name, env, timeout)
+    except NotMeasured as error:
+        for r in rows:
+            r["reason"] = str(error)
+        return None
+
+
 _UNIT_SCALE = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "secs": 1.0, "sec": 1.0, "seconds": 1.0}
 
 

@@ -25,11 +25,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import inputs  # noqa: E402
 import report  # noqa: E402
-from measure import NotMeasured, Timing, repeat_command, run_bench_target, run_command, seconds_field  # noqa: E402
+from measure import (NotMeasured, Timing, repeat_command, run_bench_target, run_command,  # noqa: E402
+                     run_target_for_rows, seconds_field)
 from ocr_text import ocr_text_check, ocr_text_note  # noqa: E402
 import e2e_facts  # noqa: E402
 import speech_rows  # noqa: E402
 from screen_text_row import screen_text_row  # noqa: E402
+from pg_query_row import pg_query_rows  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / "bench" / "work"
@@ -44,6 +46,11 @@ MODES = {
     "full": {"reel_seconds": 180, "runs": 5, "warmup": 1, "moments": 1_000_000, "stills": 10_000, "keyframes": 16,
              "cold_runs": 20, "text_overlays": 24},
 }
+
+
+# Rows that run in-crate bench targets on synthetic data: no reel, stills or release binary.
+# scripts/bench.sh skips the release build when `--only` names only these.
+WITHOUT_INPUTS = {"query", "pg_query"}
 
 
 def log(message: str) -> None:
@@ -100,14 +107,16 @@ class Bench:
 
     # ---------- inputs ----------
 
-    def prepare(self) -> None:
+    def prepare(self, only: set[str] | None = None) -> None:
         WORK.mkdir(parents=True, exist_ok=True)
         LOGS.mkdir(exist_ok=True)
+        self.binary_ok = RUSHES.is_file() and os.environ.get("RUSHES_BENCH_BUILD_FAILED") != "1"
+        if only and only <= WITHOUT_INPUTS:
+            return
         self.reel = inputs.make_reel(WORK, self.cfg["reel_seconds"])
         self.short_clip = inputs.make_short_clip(WORK, Path(self.reel["path"]), 4)
         self.keyframes = inputs.make_keyframes(WORK, Path(self.reel["path"]), self.cfg["keyframes"])
         self.stills = inputs.make_stills(WORK, self.cfg["stills"])
-        self.binary_ok = RUSHES.is_file() and os.environ.get("RUSHES_BENCH_BUILD_FAILED") != "1"
 
     def run_rushes(self, label: str, args: list[str], **kwargs):
         if not self.binary_ok:
@@ -447,15 +456,12 @@ class Bench:
         rows = {kind: row(f"query_{kind}", f"query latency at {moments:,} moments, {kind}, p95 warm",
                           {"op": "<=", "value": 50.0, "unit": "ms"}) for kind in ("text", "visual", "hybrid")}
         self.rows += rows.values()
-        try:
-            # The built index is cached in bench/work/scale-index under a key (moments, generator
-            # and format versions), so a later run only rebuilds it when one of them changed.
-            objects = run_bench_target(REPO, LOGS, "rushes-store", "scale",
-                                       {"RUSHES_BENCH_MOMENTS": str(moments),
-                                        "RUSHES_BENCH_INDEX_CACHE": str(WORK / "scale-index")}, 4 * 3600)
-        except NotMeasured as error:
-            for r in rows.values():
-                r["reason"] = str(error)
+        # The built index is cached in bench/work/scale-index under a key (moments, generator
+        # and format versions), so a later run only rebuilds it when one of them changed.
+        objects = run_target_for_rows(list(rows.values()), REPO, LOGS, "rushes-store", "scale",
+                                      {"RUSHES_BENCH_MOMENTS": str(moments),
+                                       "RUSHES_BENCH_INDEX_CACHE": str(WORK / "scale-index")}, 4 * 3600)
+        if objects is None:
             return
         kinds = list(rows)
 
@@ -557,7 +563,8 @@ class Bench:
                  ("vad", lambda: speech_rows.vad_row(self, row, figure, WORK)),
                  ("whisper", lambda: speech_rows.whisper_row(self, row, figure, WORK, REPO, PYTHON)),
                  ("caption", lambda: speech_rows.caption_row(self, row, figure, WORK, REPO, PYTHON, self.keyframes)),
-                 ("screen_text", lambda: screen_text_row(self, row, WORK, REPO, RUSHES, self.cfg["text_overlays"]))]
+                 ("screen_text", lambda: screen_text_row(self, row, WORK, REPO, RUSHES, self.cfg["text_overlays"])),
+                 ("pg_query", lambda: pg_query_rows(self, row, WORK, REPO, LOGS))]
         for name, step in steps:
             if only and name not in only:
                 continue
@@ -617,12 +624,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold,vad,whisper,caption,"
-                                       "screen_text")
+                                       "screen_text,pg_query")
     args = parser.parse_args()
     bench = Bench(args.mode)
     started = time.time()
-    bench.prepare()
-    bench.run(set(args.only.split(",")) if args.only else None)
+    only = set(args.only.split(",")) if args.only else None
+    bench.prepare(only)
+    bench.run(only)
     rows = bench.rows
     previous_path = WORK / "results.json"
     if args.only and previous_path.is_file():

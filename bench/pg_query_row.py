@@ -1,0 +1,73 @@
+"""The PostgreSQL query-latency rows of the bench (issue 22): text, visual and hybrid p95 at
+100k (`quick`) / 1M (`full`) moments on PostgreSQL + pgvector, with the local engine's
+latency for the same queries in the same run as the peer column.
+
+Runs rushes-postgres's bench target `pg_query` (see its module doc): it starts a throwaway
+PostgreSQL (rushes-testkit's harness, `runtime/postgres`), loads the `scale` bench's synthetic
+library into it (multi-row inserts + binary COPY, HNSW built once after), checks a sample
+through the seams, then times each query through both engines' seams in turn. The local index
+is the `scale` bench's, shared through `bench/work/scale-index` (built once, whichever of the
+two targets runs first).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from measure import run_target_for_rows
+
+KINDS = ("text", "visual", "hybrid")
+
+
+def _ms(line: dict | None, field: str) -> float | None:
+    value = (line or {}).get(field)
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
+    moments = bench.cfg["moments"]
+    rows = {kind: row(f"pg_query_{kind}", f"PostgreSQL query latency at {moments:,} moments, {kind}, p95 warm",
+                      {"op": "<=", "value": 50.0, "unit": "ms"}) for kind in KINDS}
+    bench.rows += rows.values()
+    load_before = os.getloadavg()[0]
+    objects = run_target_for_rows(list(rows.values()), repo, logs, "rushes-postgres", "pg_query",
+                                  {"RUSHES_BENCH_MOMENTS": str(moments),
+                                   "RUSHES_BENCH_INDEX_CACHE": str(work / "scale-index")}, 6 * 3600)
+    if objects is None:
+        return
+    by_metric = {o.get("metric"): o for o in objects}
+    load = by_metric.get("pg_load") or {}
+    settings = (by_metric.get("pg_settings") or {}).get("settings") or {}
+    if load:
+        bench.facts["pg_load"] = load
+    if settings:
+        bench.facts["pg_settings"] = settings
+    settings_text = ", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "?"
+    load_text = (f"load {load.get('rows_seconds', 0):.0f} s (rows by multi-row INSERT + binary COPY of vectors), "
+                 f"HNSW build {load.get('hnsw_build_seconds', 0):.0f} s (m 16, ef_construction 64), "
+                 f"VACUUM ANALYZE {load.get('analyze_seconds', 0):.0f} s; database "
+                 f"{load.get('database_bytes', 0) / 1e6:.0f} MB of which HNSW {load.get('hnsw_bytes', 0) / 1e6:.0f} MB"
+                 if load else "no load line")
+    for kind, r in rows.items():
+        pg, local = by_metric.get(f"postgres_{kind}_query_ms"), by_metric.get(f"local_{kind}_query_ms")
+        p95, p50 = _ms(pg, "p95"), _ms(pg, "p50")
+        if p95 is None:
+            r["reason"] = f"the `pg_query` bench target printed no PostgreSQL {kind} p95"
+            continue
+        r["value"] = p95
+        r["ours"] = {"what": "rushes-postgres bench target `pg_query`, PgEngine through the store's seams",
+                     "p95_ms": p95, "p50_ms": p50, "unit": "ms", "raw": pg}
+        if _ms(local, "p95") is not None:
+            r["peer"] = {"what": "the local engine (Tantivy + usearch + SQLite) through the same seams, same queries, "
+                                 "same run", "p95_ms": _ms(local, "p95"), "p50_ms": _ms(local, "p50"), "unit": "ms",
+                         "raw": local}
+        queries = pg.get("queries", "?")
+        what = {"text": "two words and a folder: filter (text branch: all words, else any)",
+                "visual": "VectorIndex::search for 200 frames",
+                "hybrid": "two words and a query vector: text branch + visual branch (frames to moments) + RRF"}[kind]
+        r["note"] = (f"{what}; {queries} queries after one warm-up, each run through the local engine then PostgreSQL. "
+                     f"Synthetic library of the `scale` bench ({moments:,} moments, 2 × 512-d vectors each); "
+                     f"PostgreSQL 18 + pgvector from runtime/postgres on loopback, {settings_text}; {load_text}. "
+                     f"Machine load average {load_before:.1f} when the target started, {os.getloadavg()[0]:.1f} after "
+                     f"({os.cpu_count()} cores).")

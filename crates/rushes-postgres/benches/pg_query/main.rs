@@ -1,0 +1,395 @@
+//! Query latency of the PostgreSQL engine next to the local one, on the same synthetic
+//! library (rushes-store's `benches/shared/synthetic.rs`: N moments, env
+//! `RUSHES_BENCH_MOMENTS`, default 1 000 000; 10 per asset, 2 frame vectors of 512 dims per
+//! moment) and the same queries, timed in turn through each engine's seams:
+//!
+//! - **text**: two words and a `folder:` filter, `TextIndex` all words (else any word),
+//!   the best `POOL` moments by score, as search's text branch;
+//! - **visual**: `VectorIndex::search` for `2 × POOL` frames;
+//! - **hybrid**: two words and a query vector: the text branch, the visual branch (search,
+//!   frames to moments through each engine's catalog, best frame per moment) and the
+//!   store's default `Fusion` over both.
+//!
+//! `POOL` is what search asks of each branch for a default request (100). PostgreSQL runs
+//! from `rushes_testkit::postgres::PgServer` in a temp folder with memory sized for the data
+//! (the settings are printed). The library goes in fast: the catalog and moment texts
+//! through `PgEngine::put_assets` without vectors (500 assets a transaction), the vectors by
+//! binary `COPY` straight into `frame_vectors`, then the model's HNSW index built once
+//! (`register_model`), then `VACUUM ANALYZE`; each step's seconds are printed. Before
+//! timing, a sample is checked through the seams: both engines hold every moment document
+//! and frame vector, an asset's own number finds its 10 moments in both, and a stored
+//! vector finds its own frame first in PostgreSQL.
+//!
+//! The local index is `shared/synthetic.rs`'s (`RUSHES_BENCH_INDEX_CACHE` reuses the one
+//! the `scale` bench built, and the other way round). Prints JSON lines: `pg_load`,
+//! `pg_settings`, then `{"metric": "<engine>_<kind>_query_ms", "engine", "kind", "p50",
+//! "p95", "queries"}`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Instant;
+
+use pgvector::Vector;
+use rushes_postgres::text_index::PgText;
+use rushes_postgres::vector_index::PgVectors;
+use rushes_postgres::{Client, PgEngine};
+use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
+use rushes_store::fusion::{Branch, Fusion};
+use rushes_store::query::{Query, parse};
+use rushes_store::seams::{TextIndex, TextOrder, VectorIndex};
+use rushes_store::text::TantivyText;
+use rushes_store::vectors::VectorStore;
+use rushes_testkit::postgres::PgServer;
+
+mod bulk_load;
+use bulk_load::BulkLoader;
+
+// The library and queries of rushes-store's `scale` bench; each bench uses part of it.
+#[allow(dead_code)]
+#[path = "../../../rushes-store/benches/shared/synthetic.rs"]
+mod synthetic;
+
+use synthetic::{
+    BATCH_ASSETS, DIM, FOLDERS, FRAMES_PER_MOMENT, IndexHome, MODEL, MOMENTS_PER_ASSET, QUERIES,
+    Synthetic,
+};
+
+type BenchResult<T> = Result<T, Box<dyn std::error::Error>>;
+
+/// What search asks of each branch for a default request (20 hits, 3 per asset).
+const POOL: usize = 100;
+const MIB: u64 = 1 << 20;
+
+/// Server memory for `moments`: shared buffers to hold the vectors' heap and HNSW index
+/// (about 2.1 + 2.7 KB per 512-d vector, 2 vectors a moment), and `maintenance_work_mem`
+/// to hold the HNSW graph while it is built (else pgvector's build slows by an order of
+/// magnitude), within what a shared 24 GiB machine can spare.
+fn settings(moments: usize) -> Vec<(&'static str, String)> {
+    let vector_bytes = (moments * FRAMES_PER_MOMENT) as u64 * 5_000;
+    let shared = (vector_bytes + 256 * MIB).clamp(512 * MIB, 8192 * MIB);
+    let maintenance = (vector_bytes * 3 / 4).clamp(256 * MIB, 6144 * MIB);
+    vec![
+        ("shared_buffers", format!("{}MB", shared / MIB)),
+        ("maintenance_work_mem", format!("{}MB", maintenance / MIB)),
+        ("work_mem", "64MB".to_string()),
+        ("effective_cache_size", format!("{}MB", 2 * shared / MIB)),
+        // Two cores: one worker beside the leader for the HNSW build.
+        ("max_parallel_maintenance_workers", "1".to_string()),
+        ("max_wal_size", "8GB".to_string()),
+        ("checkpoint_timeout", "30min".to_string()),
+    ]
+}
+
+/// One engine's seams, the way search uses them.
+trait Engine {
+    type Text: TextIndex;
+    type Vectors: VectorIndex;
+    fn text(&self) -> &Self::Text;
+    fn vectors(&self) -> &Self::Vectors;
+    /// The moments of frames (the catalog's `frame_moments`).
+    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>>;
+}
+
+struct Local {
+    text: TantivyText,
+    vectors: VectorStore,
+    catalog: Catalog,
+}
+
+impl Engine for Local {
+    type Text = TantivyText;
+    type Vectors = VectorStore;
+    fn text(&self) -> &TantivyText {
+        &self.text
+    }
+    fn vectors(&self) -> &VectorStore {
+        &self.vectors
+    }
+    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>> {
+        Ok(self.catalog.assets().frame_moments(frame_ids)?)
+    }
+}
+
+struct Pg {
+    engine: PgEngine,
+}
+
+impl Engine for Pg {
+    type Text = PgText;
+    type Vectors = PgVectors;
+    fn text(&self) -> &PgText {
+        self.engine.text()
+    }
+    fn vectors(&self) -> &PgVectors {
+        self.engine.vectors()
+    }
+    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>> {
+        let ids: Vec<i64> = frame_ids.iter().map(|id| *id as i64).collect();
+        let mut client = self.engine.pool().get()?;
+        Ok(client
+            .query(
+                "SELECT id, moment_id FROM frames WHERE id = ANY($1)",
+                &[&ids],
+            )?
+            .iter()
+            .map(|row| (row.get::<_, i64>(0) as u64, row.get(1)))
+            .collect())
+    }
+}
+
+/// Search's text branch: all words, else any word; the best `POOL` by score.
+fn text_branch<E: Engine>(engine: &E, query: &Query) -> BenchResult<Vec<(i64, f32)>> {
+    let text = engine.text();
+    let snapshot = text.snapshot();
+    let Some(all_words) = text.build_query(&query.terms, &query.filters, true)? else {
+        return Ok(Vec::new());
+    };
+    let ranked = text.top_moments(&snapshot, &all_words, POOL, TextOrder::Score)?;
+    if !ranked.is_empty() {
+        return Ok(ranked);
+    }
+    match text.build_query(&query.terms, &query.filters, false)? {
+        Some(any_word) => Ok(text.top_moments(&snapshot, &any_word, POOL, TextOrder::Score)?),
+        None => Ok(ranked),
+    }
+}
+
+/// Search's visual branch without filters: the nearest frames, each moment once at its best.
+fn visual_branch<E: Engine>(engine: &E, vector: &[f32]) -> BenchResult<Vec<(i64, f32)>> {
+    let matches = engine.vectors().search(MODEL, vector, 2 * POOL)?;
+    let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
+    let moments = engine.frame_moments(&frame_ids)?;
+    let mut seen = HashSet::new();
+    Ok(matches
+        .iter()
+        .filter_map(|m| moments.get(&m.frame_id).map(|id| (*id, m.similarity)))
+        .filter(|(id, _)| seen.insert(*id))
+        .collect())
+}
+
+/// One query of `kind` through `engine`; returns how many moments (or frames) it ranked.
+fn run_query<E: Engine>(
+    engine: &E,
+    kind: &str,
+    query: &Query,
+    vector: &[f32],
+) -> BenchResult<usize> {
+    Ok(match kind {
+        "text" => text_branch(engine, query)?.len(),
+        "visual" => engine.vectors().search(MODEL, vector, 2 * POOL)?.len(),
+        _ => {
+            let branches = [
+                Branch {
+                    moments: text_branch(engine, query)?,
+                    visual: false,
+                },
+                Branch {
+                    moments: visual_branch(engine, vector)?,
+                    visual: true,
+                },
+            ];
+            Fusion::default().fuse(&branches).len()
+        }
+    })
+}
+
+/// Seconds spent in each step of loading PostgreSQL.
+#[derive(Default)]
+struct LoadSeconds {
+    rows: f64,
+    hnsw: f64,
+    analyze: f64,
+}
+
+/// The library into PostgreSQL: every row by the bulk loader (checked first against
+/// `put_assets` on a scratch database), then the model's HNSW index, then VACUUM ANALYZE.
+fn load_postgres(
+    server: &PgServer,
+    client: &mut Client,
+    moments: usize,
+) -> BenchResult<LoadSeconds> {
+    let mut synthetic = Synthetic::new();
+    bulk_load::check_matches_engine(&server.fresh_database()?, &synthetic.asset(0), MODEL, DIM)?;
+
+    let mut seconds = LoadSeconds::default();
+    client.execute(
+        "INSERT INTO embedding_models (name, dim, last_used) VALUES ($1, $2, 0)",
+        &[&MODEL, &(DIM as i32)],
+    )?;
+    let mut loader = BulkLoader::new(client)?;
+    let mut synthetic = Synthetic::new();
+    let assets = synthetic::assets_for(moments);
+    let mut batch = Vec::with_capacity(BATCH_ASSETS);
+    let started = Instant::now();
+    for a in 0..assets {
+        batch.push(synthetic.asset(a));
+        if batch.len() < BATCH_ASSETS && a + 1 < assets {
+            continue;
+        }
+        loader.load(client, &batch)?;
+        batch.clear();
+        if (a + 1) % (40 * BATCH_ASSETS) == 0 {
+            eprintln!(
+                "[pg_query] postgres: {} moments loaded in {:.0} s",
+                (a + 1) * MOMENTS_PER_ASSET,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    loader.finish(client)?;
+    seconds.rows = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    rushes_postgres::vectors::register_model(client, MODEL, DIM)?;
+    seconds.hnsw = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    client.batch_execute("VACUUM ANALYZE")?;
+    seconds.analyze = started.elapsed().as_secs_f64();
+    Ok(seconds)
+}
+
+/// A sample checked through the seams of both engines before anything is timed.
+fn check_sample(local: &Local, pg: &Pg, client: &mut Client, moments: usize) -> BenchResult<()> {
+    let assets = synthetic::assets_for(moments);
+    let expected_docs = (assets * MOMENTS_PER_ASSET) as u64;
+    let expected_vectors = assets * MOMENTS_PER_ASSET * FRAMES_PER_MOMENT;
+    for (engine, docs, vectors) in [
+        (
+            "local",
+            local.text().num_docs(),
+            local.vectors().len(MODEL)?,
+        ),
+        ("postgres", pg.text().num_docs(), pg.vectors().len(MODEL)?),
+    ] {
+        if docs != expected_docs || vectors != expected_vectors {
+            return Err(format!(
+                "{engine} holds {docs} moment documents and {vectors} vectors, \
+                 not {expected_docs} and {expected_vectors}"
+            )
+            .into());
+        }
+    }
+    // Past the folder numbers (`day0`…`day29` are words of every asset in the folder).
+    for a in [assets / 3, assets / 2, assets - 1]
+        .into_iter()
+        .filter(|a| *a >= FOLDERS)
+    {
+        let query = parse(&a.to_string())?;
+        let (in_local, in_pg) = (text_branch(local, &query)?, text_branch(pg, &query)?);
+        if in_local.len() != MOMENTS_PER_ASSET || in_pg.len() != MOMENTS_PER_ASSET {
+            return Err(format!(
+                "asset {a}'s number finds {} moments locally and {} in PostgreSQL, not {MOMENTS_PER_ASSET}",
+                in_local.len(),
+                in_pg.len()
+            )
+            .into());
+        }
+    }
+    let row = client.query_one(
+        "SELECT frame_id, embedding FROM frame_vectors ORDER BY frame_id DESC LIMIT 1",
+        &[],
+    )?;
+    let (frame_id, stored): (i64, Vector) = (row.get(0), row.get(1));
+    let nearest = pg.vectors().search(MODEL, stored.as_slice(), 10)?;
+    if nearest.first().map(|m| m.frame_id) != Some(frame_id as u64) {
+        return Err(
+            format!("frame {frame_id}'s own vector does not find it first: {nearest:?}").into(),
+        );
+    }
+    Ok(())
+}
+
+/// The queries of one kind, drawn after the library: `QUERIES` timed plus one to warm up.
+fn draw_queries(synthetic: &mut Synthetic, kind: &str) -> BenchResult<Vec<(Query, Vec<f32>)>> {
+    (0..=QUERIES)
+        .map(|q| {
+            let text = match kind {
+                "text" => format!("{} folder:day{}", synthetic.words(), q % FOLDERS),
+                "visual" => String::new(),
+                _ => synthetic.words(),
+            };
+            let vector = match kind {
+                "text" => Vec::new(),
+                _ => synthetic.query_vector(),
+            };
+            Ok((parse(&text)?, vector))
+        })
+        .collect()
+}
+
+fn main() -> BenchResult<()> {
+    let moments = synthetic::moments_from_env();
+    let home = IndexHome::choose(moments)?;
+    let mut synthetic = Synthetic::new();
+    let (index, local_seconds, cached) = synthetic::local_index(&home, &mut synthetic, moments)?;
+    drop(index);
+    let dir = home.path();
+    let local = Local {
+        text: TantivyText::open(&dir.join("text"), true)?,
+        vectors: VectorStore::new(&dir.join("vectors"), true),
+        catalog: Catalog::open(&dir.join(CATALOG_FILE), true)?,
+    };
+
+    let settings = settings(moments);
+    let server = PgServer::start_with_settings(&settings)?;
+    let url = server.fresh_database()?;
+    let pg = Pg {
+        engine: PgEngine::open(&url)?,
+    };
+    let mut client = rushes_postgres::connect(&url)?;
+    eprintln!("[pg_query] loading {moments} moments into PostgreSQL");
+    let load = load_postgres(&server, &mut client, moments)?;
+    check_sample(&local, &pg, &mut client, moments)?;
+    let database_bytes: i64 = client
+        .query_one("SELECT pg_database_size(current_database())", &[])?
+        .get(0);
+    let hnsw_bytes: i64 = client
+        .query_one(
+            "SELECT coalesce(sum(pg_relation_size(oid)), 0)::bigint FROM pg_class
+             WHERE relname LIKE 'frame_vectors_hnsw_%'",
+            &[],
+        )?
+        .get(0);
+    println!(
+        "{}",
+        serde_json::json!({"metric": "pg_load",
+            "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET,
+            "rows_seconds": load.rows,
+            "hnsw_build_seconds": load.hnsw, "analyze_seconds": load.analyze,
+            "database_bytes": database_bytes, "hnsw_bytes": hnsw_bytes,
+            "local_build_seconds": local_seconds, "local_cached": cached,
+            "local_index_bytes": synthetic::size_of(&dir)})
+    );
+    let settings: BTreeMap<&str, &String> = settings.iter().map(|(k, v)| (*k, v)).collect();
+    println!(
+        "{}",
+        serde_json::json!({"metric": "pg_settings", "settings": settings})
+    );
+
+    for kind in ["text", "visual", "hybrid"] {
+        let queries = draw_queries(&mut synthetic, kind)?;
+        // The first query warms both engines and is not counted; then each query runs in
+        // both in turn, so load on the machine weighs on both alike.
+        let (mut local_ms, mut pg_ms) = (Vec::new(), Vec::new());
+        for (q, (query, vector)) in queries.iter().enumerate() {
+            let started = Instant::now();
+            std::hint::black_box(run_query(&local, kind, query, vector)?);
+            let local_elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            let started = Instant::now();
+            std::hint::black_box(run_query(&pg, kind, query, vector)?);
+            let pg_elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            if q > 0 {
+                local_ms.push(local_elapsed);
+                pg_ms.push(pg_elapsed);
+            }
+        }
+        for (engine, latencies) in [("local", local_ms), ("postgres", pg_ms)] {
+            let (p50, p95) = synthetic::latency_summary(latencies);
+            println!(
+                "{}",
+                serde_json::json!({"metric": format!("{engine}_{kind}_query_ms"),
+                    "engine": engine, "kind": kind, "p50": p50, "p95": p95, "queries": QUERIES})
+            );
+        }
+    }
+    drop(server);
+    Ok(())
+}
