@@ -126,13 +126,13 @@ pub(crate) fn index_file(
         warnings,
         ..AssetDraft::default()
     };
-    let thumbs_root = index.thumbs_dir();
+    let thumbnails = index.shared_thumbnails();
     let file = FileStart {
         path: &candidate.path,
         kind: candidate.kind,
         media: &media,
         asset_id: &id_text,
-        thumbs_root: &thumbs_root,
+        thumbnails: &thumbnails,
         text_step,
     };
     for run_stage in stages.iter_mut() {

@@ -12,10 +12,12 @@
 //! in the draft.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use rushes_core::{AssetKind, MediaInfo, MomentRecord, ScreenText, TranscriptLine};
 use rushes_media::SampledFrame;
 use rushes_store::people::NewFace;
+use rushes_store::thumbnails::ThumbnailStore;
 
 use crate::IngestConfig;
 use crate::IngestError;
@@ -121,8 +123,8 @@ pub struct FileStart<'a> {
     pub kind: AssetKind,
     pub media: &'a MediaInfo,
     pub asset_id: &'a str,
-    /// `<index>/thumbs`.
-    pub thumbs_root: &'a Path,
+    /// The index's thumbnail store, where stages put the file's thumbnails as they make them.
+    pub thumbnails: &'a Arc<dyn ThumbnailStore>,
     /// Seconds between the frames OCR's text gate sees at most (0 for stills and audio).
     pub text_step: f64,
 }

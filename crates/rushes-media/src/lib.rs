@@ -32,7 +32,7 @@ pub use still::{
     ExifFacts, MAX_STILL_PIXELS, apply_orientation, check_still_dimensions, decode_image_bytes,
     load_still, read_exif,
 };
-pub use thumbnail::{encode_thumbnail, write_thumbnail};
+pub use thumbnail::encode_thumbnail;
 pub use transcript::{
     ParsedSubtitles, extract_subtitle_streams, find_sidecars, parse_subtitles, read_sidecar,
 };

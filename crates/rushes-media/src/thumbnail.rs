@@ -1,7 +1,7 @@
-//! Thumbnails: a JPEG of a given width that fits a byte budget, written atomically.
+//! Thumbnails: the bytes of a JPEG of a given width that fits a byte budget. Where they are
+//! kept is the index's thumbnail store's business (`rushes_store::thumbnails`).
 
-use std::io::{Cursor, Write};
-use std::path::Path;
+use std::io::Cursor;
 
 use image::RgbImage;
 use image::codecs::jpeg::JpegEncoder;
@@ -19,20 +19,8 @@ const START_QUALITY: u8 = 60;
 /// Lowest JPEG quality tried before the picture is made smaller instead.
 const MIN_QUALITY: u8 = 30;
 
-/// Writes `image` as a JPEG `width` pixels wide (never upscaled) of at most `max_bytes`,
-/// lowering quality, then size, until it fits. Written to a temporary file in the same
-/// folder and renamed, so a reader never sees half a thumbnail.
-pub fn write_thumbnail(
-    image: &RgbImage,
-    dest: &Path,
-    width: u32,
-    max_bytes: usize,
-) -> Result<(), MediaError> {
-    let bytes = encode_thumbnail(image, width, max_bytes)?;
-    write_atomically(dest, &bytes)
-}
-
-/// The JPEG bytes [`write_thumbnail`] would write.
+/// `image` as a JPEG `width` pixels wide (never upscaled) of at most `max_bytes`, lowering
+/// quality, then size, until it fits.
 pub fn encode_thumbnail(
     image: &RgbImage,
     width: u32,
@@ -74,28 +62,4 @@ pub fn encode_thumbnail(
         }
         target_width = target_width * 4 / 5;
     }
-}
-
-/// Writes `dest.<random>.tmp` beside `dest`, then renames it over `dest`.
-pub(crate) fn write_atomically(dest: &Path, bytes: &[u8]) -> Result<(), MediaError> {
-    let folder = dest
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(|e| MediaError::io(folder, "creating", e))?;
-    let temp = folder.join(format!(
-        ".{}.{}.tmp",
-        dest.file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default(),
-        std::process::id()
-    ));
-    let result = std::fs::File::create(&temp)
-        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
-        .and_then(|()| std::fs::rename(&temp, dest));
-    if let Err(error) = result {
-        let _ = std::fs::remove_file(&temp);
-        return Err(MediaError::io(dest, "writing", error));
-    }
-    Ok(())
 }

@@ -142,12 +142,6 @@ impl AppState {
         self.searcher.clone()
     }
 
-    /// The file of a thumbnail in the index's thumbnail store, by its path relative to the
-    /// store (checked by the caller): the files are served with Range and caching.
-    fn thumbnail_file(&self, relative: &str) -> PathBuf {
-        rushes_store::thumbnails::ThumbnailFolder::new(&self.index_dir).path_of(relative)
-    }
-
     fn proxies(&self) -> &media::ProxyCache {
         &self.proxies
     }

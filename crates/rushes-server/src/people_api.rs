@@ -7,19 +7,18 @@
 
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{Path as UrlPath, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path as UrlPath, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use rushes_core::AssetId;
 use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary, PersonSummary};
 use rushes_store::{Index, SearchRequest};
 use serde::{Deserialize, Serialize};
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use crate::api::{SearchPage, check_limit, check_offset, search_page};
 use crate::error::ApiError;
 use crate::error::store_error;
+use crate::thumbs::{ThumbnailCaching, serve_thumbnail};
 use crate::workflow_api::{with_reader, with_writer};
 use crate::{AppState, MAX_LIMIT};
 use rushes_search::Searcher;
@@ -322,27 +321,20 @@ pub fn is_face_thumbnail_name(name: &str) -> bool {
 pub async fn get_face_thumbnail(
     State(state): State<AppState>,
     segments: Result<UrlPath<(String, String)>, PathRejection>,
-    request: Request,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let UrlPath((asset, file)) = segments?;
     let asset = AssetId::parse(&asset).ok_or_else(|| ApiError::bad_request("not an asset id"))?;
     if !is_face_thumbnail_name(&file) {
         return Err(ApiError::bad_request("not a face thumbnail file name"));
     }
-    let path = state.thumbnail_file(&format!("{FACE_THUMBS_DIR}/{asset}/{file}"));
-    if !path.is_file() {
-        return Err(ApiError::not_found("no such face thumbnail"));
-    }
-    let mut response = ServeFile::new(&path)
-        .oneshot(request)
-        .await
-        .map_err(|error| ApiError::internal("serving face thumbnail", error))?
-        .into_response();
     // A forgotten person's faces must not linger in caches.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    let caching = ThumbnailCaching {
+        cache_control: "no-store",
+        missing: "no such face thumbnail",
+    };
+    let relative = format!("{FACE_THUMBS_DIR}/{asset}/{file}");
+    serve_thumbnail(&state, relative, &headers, caching).await
 }
 
 #[cfg(test)]

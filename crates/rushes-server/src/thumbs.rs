@@ -1,13 +1,15 @@
-//! `GET /thumbs/{asset_id}/{file}.jpg`: moment and frame thumbnails from the index's
-//! thumbnail store (its files under the index's `thumbs/`). Both path segments are
-//! validated strictly so that no request can name a file outside that folder.
+//! `GET /thumbs/{asset_id}/{file}.jpg`: moment and frame thumbnails, read through the
+//! index's thumbnail store, and [`serve_thumbnail`], which the face thumbnails share. Both
+//! path segments are validated strictly here (the store checks the path again) so that no
+//! request can name anything outside the store.
 
-use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, header};
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::AssetId;
-use tower::ServiceExt;
-use tower_http::services::ServeFile;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -21,28 +23,75 @@ pub fn is_thumbnail_file_name(name: &str) -> bool {
 pub async fn get_thumbnail(
     State(state): State<AppState>,
     segments: Result<Path<(String, String)>, axum::extract::rejection::PathRejection>,
-    request: Request,
+    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let Path((asset, file)) = segments?;
     let asset = AssetId::parse(&asset).ok_or_else(|| ApiError::bad_request("not an asset id"))?;
     if !is_thumbnail_file_name(&file) {
         return Err(ApiError::bad_request("not a thumbnail file name"));
     }
-    let path = state.thumbnail_file(&format!("{asset}/{file}"));
-    if !path.is_file() {
-        return Err(ApiError::not_found("no such thumbnail"));
-    }
-    let mut response = ServeFile::new(&path)
-        .oneshot(request)
-        .await
-        .map_err(|error| ApiError::internal("serving thumbnail", error))?
-        .into_response();
     // Thumbnails are named by time inside an asset and rewritten only on re-index.
-    response.headers_mut().insert(
+    let caching = ThumbnailCaching {
+        cache_control: "private, max-age=3600",
+        missing: "no such thumbnail",
+    };
+    serve_thumbnail(&state, format!("{asset}/{file}"), &headers, caching).await
+}
+
+/// How a kind of thumbnail is cached, and what its 404 says.
+pub(crate) struct ThumbnailCaching {
+    pub cache_control: &'static str,
+    pub missing: &'static str,
+}
+
+/// A thumbnail from the index's thumbnail store by its checked relative path: `image/jpeg`
+/// with `Last-Modified` when the store knows it, `304 Not Modified` when the browser's copy
+/// (`If-Modified-Since`) is still current, 404 when the store holds none.
+pub(crate) async fn serve_thumbnail(
+    state: &AppState,
+    relative: String,
+    request: &HeaderMap,
+    caching: ThumbnailCaching,
+) -> Result<Response, ApiError> {
+    let searcher = state.searcher();
+    let stored = tokio::task::spawn_blocking(move || searcher.index().thumbnails().read(&relative))
+        .await
+        .map_err(|error| ApiError::internal("thumbnail task", error))?
+        .map_err(|error| ApiError::internal("reading thumbnail", error))?
+        .ok_or_else(|| ApiError::not_found(caching.missing))?;
+    let mut headers = HeaderMap::new();
+    headers.insert(
         header::CACHE_CONTROL,
-        HeaderValue::from_static("private, max-age=3600"),
+        HeaderValue::from_static(caching.cache_control),
     );
-    Ok(response)
+    if let Some(modified) = stored.modified {
+        if let Ok(value) = HeaderValue::from_str(&httpdate::fmt_http_date(modified)) {
+            headers.insert(header::LAST_MODIFIED, value);
+        }
+        if not_modified_since(request, modified) {
+            return Ok((StatusCode::NOT_MODIFIED, headers).into_response());
+        }
+    }
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/jpeg"));
+    Ok((StatusCode::OK, headers, Body::from(stored.jpeg)).into_response())
+}
+
+/// True when the request's `If-Modified-Since` is no earlier than `modified` (to the whole
+/// second, an HTTP date's precision).
+fn not_modified_since(request: &HeaderMap, modified: SystemTime) -> bool {
+    let Some(since) = request
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| httpdate::parse_http_date(text).ok())
+    else {
+        return false;
+    };
+    let whole_seconds = |time: SystemTime| {
+        time.duration_since(SystemTime::UNIX_EPOCH)
+            .map(|elapsed| elapsed.as_secs())
+            .unwrap_or(0)
+    };
+    whole_seconds(modified) <= whole_seconds(since)
 }
 
 #[cfg(test)]

@@ -36,6 +36,7 @@ pub mod written_format;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rushes_core::{Asset, AssetId, AssetRecord, PersonInMoment, SearchResponse, SlateSpan};
 use serde::{Deserialize, Serialize};
@@ -108,7 +109,7 @@ pub struct Index {
     dir: PathBuf,
     mode: OpenMode,
     engines: Engines,
-    thumbnails: ThumbnailFolder,
+    thumbnails: Arc<dyn ThumbnailStore>,
     /// Held for the life of a ReadWrite index; the OS releases it if the process dies.
     _lock: Option<File>,
 }
@@ -148,7 +149,7 @@ impl Index {
             dir: dir.to_path_buf(),
             mode,
             engines: Engines::new(dir, catalog, text, Box::new(vectors)),
-            thumbnails: ThumbnailFolder::new(dir),
+            thumbnails: Arc::new(ThumbnailFolder::new(dir)),
             _lock: lock,
         };
         if !read_only {
@@ -168,13 +169,13 @@ impl Index {
 
     /// The index's thumbnail store.
     pub fn thumbnails(&self) -> &dyn ThumbnailStore {
-        &self.thumbnails
+        self.thumbnails.as_ref()
     }
 
-    /// `<index>/thumbs`, where ingest writes `<asset_id>/<millis>.jpg` (the local thumbnail
-    /// store's folder).
-    pub fn thumbs_dir(&self) -> PathBuf {
-        self.thumbnails.root().to_path_buf()
+    /// The index's thumbnail store as a handle of its own, for work on other threads (the
+    /// ingest stages that write thumbnails as frames stream in).
+    pub fn shared_thumbnails(&self) -> Arc<dyn ThumbnailStore> {
+        Arc::clone(&self.thumbnails)
     }
 
     fn require_writer(&self) -> Result<(), StoreError> {

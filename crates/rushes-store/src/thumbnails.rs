@@ -4,9 +4,17 @@
 //! [`ThumbnailStore`] is the seam; [`ThumbnailFolder`] (the index folder's `thumbs/`) is
 //! today's implementation. Another engine (thumbnails in a database) implements the trait
 //! and keeps the same relative names, which are also the URL paths under `/thumbs/`.
+//!
+//! Ingest writes every thumbnail through [`ThumbnailStore::put`] and the server serves
+//! `/thumbs/…` through [`ThumbnailStore::read`]; nothing outside this module knows where or
+//! how the bytes are kept. Every relative path is checked here ([`check_relative`]), whatever
+//! the caller checked before.
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
 
 use rushes_core::AssetId;
 
@@ -42,9 +50,43 @@ pub struct FrameThumbnail {
     pub relative: String,
 }
 
-/// Where an index keeps its thumbnails. Relative paths are checked by the caller (the server
-/// validates every segment) and never leave the store.
+/// A stored thumbnail: its JPEG bytes and when it was written (for `Last-Modified`), if the
+/// engine knows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredThumbnail {
+    pub jpeg: Vec<u8>,
+    pub modified: Option<SystemTime>,
+}
+
+/// `relative` if it names a thumbnail inside the store: `/`-separated segments of ASCII
+/// letters, digits, `-`, `_` and `.`, none empty, `.` or `..` (so no absolute path, no
+/// backslash, no way out of the store); else [`StoreError::Invalid`].
+pub fn check_relative(relative: &str) -> Result<&str, StoreError> {
+    let segment_ok = |segment: &str| {
+        !segment.is_empty()
+            && segment != "."
+            && segment != ".."
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    };
+    if relative.len() <= 200 && relative.split('/').all(segment_ok) {
+        Ok(relative)
+    } else {
+        Err(StoreError::Invalid(format!(
+            "{relative:?} is not a thumbnail path inside the store"
+        )))
+    }
+}
+
+/// Where an index keeps its thumbnails. Every relative path is checked by the store
+/// ([`check_relative`]) and never leaves it.
 pub trait ThumbnailStore: Send + Sync {
+    /// Stores a thumbnail's JPEG bytes under `relative`, replacing any earlier one; a reader
+    /// sees the old thumbnail or the new one, never half of one.
+    fn put(&self, relative: &str, jpeg: &[u8]) -> Result<(), StoreError>;
+    /// A thumbnail's bytes, or `None` when the store holds none by that name.
+    fn read(&self, relative: &str) -> Result<Option<StoredThumbnail>, StoreError>;
     /// The frame thumbnails of an asset, by time.
     fn frames_of(&self, asset: &AssetId) -> Result<Vec<FrameThumbnail>, StoreError>;
     /// Removes an asset's frame thumbnails (it is about to be indexed again).
@@ -77,15 +119,9 @@ impl ThumbnailFolder {
         }
     }
 
-    /// The folder itself, where ingest writes `<asset_id>/<millis>.jpg` and
-    /// `faces/<asset_id>/…` (the local engine only).
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
-    /// The file of a thumbnail.
-    pub fn path_of(&self, relative: &str) -> PathBuf {
-        self.root.join(relative.trim_start_matches('/'))
+    /// The file of a thumbnail, for a checked relative path.
+    fn path_of(&self, relative: &str) -> Result<PathBuf, StoreError> {
+        Ok(self.root.join(check_relative(relative)?))
     }
 
     fn remove_folder(folder: &Path) -> Result<(), StoreError> {
@@ -111,6 +147,49 @@ impl ThumbnailFolder {
 }
 
 impl ThumbnailStore for ThumbnailFolder {
+    /// Writes `<file>.<pid>.<n>.tmp` beside the file, syncs it and renames it over the file.
+    fn put(&self, relative: &str, jpeg: &[u8]) -> Result<(), StoreError> {
+        static TEMP_NUMBER: AtomicU64 = AtomicU64::new(0);
+        let path = self.path_of(relative)?;
+        let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+            return Err(StoreError::Invalid(format!("{relative:?} names no file")));
+        };
+        std::fs::create_dir_all(folder).map_err(StoreError::io(folder))?;
+        let temp = folder.join(format!(
+            ".{}.{}.{}.tmp",
+            name.to_string_lossy(),
+            std::process::id(),
+            TEMP_NUMBER.fetch_add(1, Ordering::Relaxed)
+        ));
+        let written = std::fs::File::create(&temp)
+            .and_then(|mut file| file.write_all(jpeg).and_then(|()| file.sync_all()))
+            .and_then(|()| std::fs::rename(&temp, &path));
+        if let Err(error) = written {
+            let _ = std::fs::remove_file(&temp);
+            return Err(StoreError::io(&path)(error));
+        }
+        Ok(())
+    }
+
+    fn read(&self, relative: &str) -> Result<Option<StoredThumbnail>, StoreError> {
+        let path = self.path_of(relative)?;
+        let mut file = match std::fs::File::open(&path) {
+            Ok(file) => file,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(error) => return Err(StoreError::io(&path)(error)),
+        };
+        let metadata = file.metadata().map_err(StoreError::io(&path))?;
+        if !metadata.is_file() {
+            return Ok(None);
+        }
+        let mut jpeg = Vec::with_capacity(metadata.len() as usize);
+        std::io::Read::read_to_end(&mut file, &mut jpeg).map_err(StoreError::io(&path))?;
+        Ok(Some(StoredThumbnail {
+            jpeg,
+            modified: metadata.modified().ok(),
+        }))
+    }
+
     fn frames_of(&self, asset: &AssetId) -> Result<Vec<FrameThumbnail>, StoreError> {
         let Ok(entries) = std::fs::read_dir(self.root.join(asset.as_str())) else {
             return Ok(Vec::new());
@@ -143,7 +222,14 @@ impl ThumbnailStore for ThumbnailFolder {
     }
 
     fn remove(&self, relative: &[String]) {
-        for path in relative.iter().map(|relative| self.path_of(relative)) {
+        for relative in relative {
+            let path = match self.path_of(relative) {
+                Ok(path) => path,
+                Err(error) => {
+                    tracing::warn!(%error, "thumbnail not removed");
+                    continue;
+                }
+            };
             if let Err(error) = std::fs::remove_file(&path)
                 && error.kind() != std::io::ErrorKind::NotFound
             {

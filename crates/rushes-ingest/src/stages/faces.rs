@@ -1,20 +1,24 @@
 //! The faces stage. Owns when faces are looked for (the first sampled frame of every shot
 //! and every [`IngestConfig::face_every`]th frame inside it), the face thumbnails under
-//! `thumbs/faces/<asset_id>/`, handing an asset's faces to the store, which groups them into
+//! `faces/<asset_id>/` in the index's thumbnail store, handing an asset's faces to the store, which groups them into
 //! people with `rushes_faces::assign`, and the faces line of `rushes doctor`. Detection
 //! itself is `rushes-faces`'; it runs on a thread of its own beside the model worker, so
 //! neither decoding nor the ONNX models wait for it.
 //!
 //! [`IngestConfig::face_every`]: crate::IngestConfig::face_every
 
-use std::path::{Path, PathBuf};
+use std::io::Cursor;
+use std::path::Path;
+use std::sync::Arc;
 
 use image::RgbImage;
+use image::codecs::jpeg::JpegEncoder;
 use rushes_core::AssetRecord;
 use rushes_faces::{Assignment, FaceEngine};
 use rushes_media::SampledFrame;
 use rushes_store::Index;
 use rushes_store::people::{FACE_THUMBS_DIR, NewFace, PersonCentroid};
+use rushes_store::thumbnails::ThumbnailStore;
 use serde_json::json;
 use tracing::info;
 
@@ -118,7 +122,7 @@ impl Stage for FaceFinder {
         self.found = 0;
         self.collector = Some(FaceCollector::new(
             self.every,
-            file.thumbs_root,
+            Arc::clone(file.thumbnails),
             file.asset_id,
         ));
     }
@@ -147,8 +151,8 @@ impl Stage for FaceFinder {
 /// The faces of one file as its frames stream in.
 pub struct FaceCollector {
     every: usize,
-    /// `<index>/thumbs`.
-    thumbs_root: PathBuf,
+    /// The index's thumbnail store.
+    thumbnails: Arc<dyn ThumbnailStore>,
     asset_id: String,
     last_shot: Option<usize>,
     frames_in_shot: usize,
@@ -160,10 +164,10 @@ pub struct FaceCollector {
 impl FaceCollector {
     /// Looks for faces on the first frame of every shot and every `every`th inside it
     /// (0: first frames only).
-    pub fn new(every: usize, thumbs_root: &Path, asset_id: &str) -> Self {
+    pub fn new(every: usize, thumbnails: Arc<dyn ThumbnailStore>, asset_id: &str) -> Self {
         FaceCollector {
             every,
-            thumbs_root: thumbs_root.to_path_buf(),
+            thumbnails,
             asset_id: asset_id.to_string(),
             last_shot: None,
             frames_in_shot: 0,
@@ -201,16 +205,11 @@ impl FaceCollector {
         let millis = (time * 1000.0).round().max(0.0) as u64;
         for (number, face) in faces.into_iter().enumerate() {
             let relative = format!("{FACE_THUMBS_DIR}/{}/{millis}-{number}.jpg", self.asset_id);
-            let path = self.thumbs_root.join(&relative);
-            let written = path
-                .parent()
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .map_err(|error| error.to_string())
-                .and_then(|()| {
-                    face.thumbnail(image, FACE_THUMB_SIDE)
-                        .save(&path)
-                        .map_err(|error| error.to_string())
-                });
+            let written = face_jpeg(&face.thumbnail(image, FACE_THUMB_SIDE)).and_then(|jpeg| {
+                self.thumbnails
+                    .put(&relative, &jpeg)
+                    .map_err(|error| error.to_string())
+            });
             let thumbnail = match written {
                 Ok(()) => Some(relative),
                 Err(error) => {
@@ -228,6 +227,16 @@ impl FaceCollector {
             });
         }
     }
+}
+
+/// A face thumbnail as JPEG bytes, at the `image` crate's default quality (75, what saving it
+/// as a `.jpg` file wrote before the thumbnail store took the bytes).
+fn face_jpeg(face: &RgbImage) -> Result<Vec<u8>, String> {
+    let mut jpeg = Vec::new();
+    JpegEncoder::new(&mut Cursor::new(&mut jpeg))
+        .encode_image(face)
+        .map_err(|error| error.to_string())?;
+    Ok(jpeg)
 }
 
 /// Writes an asset with its faces (`None`: faces were not looked for, the earlier ones

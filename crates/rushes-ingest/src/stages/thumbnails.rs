@@ -1,10 +1,11 @@
-//! The thumbnail stage: a small JPEG of every sampled frame under
-//! `<index>/thumbs/<asset_id>/<millis>.jpg`, the picture of the moments it falls in. Always
-//! on (a moment without a picture is useless in the UI).
+//! The thumbnail stage: a small JPEG of every sampled frame, put in the index's thumbnail
+//! store as `<asset_id>/<millis>.jpg`, the picture of the moments it falls in. Always on (a
+//! moment without a picture is useless in the UI).
 
-use std::path::PathBuf;
+use std::sync::Arc;
 
 use rushes_media::SampledFrame;
+use rushes_store::thumbnails::ThumbnailStore;
 
 use crate::stage::{AssetDraft, FileStart, FrameDiet, Loaded, Stage, StageKind, Switch};
 use crate::stage_times::{Stage as Timed, StageTimes};
@@ -26,7 +27,7 @@ impl StageKind for ThumbnailsStage {
         Ok(Loaded::on(ThumbnailWriter {
             width: config.thumb_width,
             max_bytes: config.thumb_max_bytes,
-            dir: PathBuf::new(),
+            store: None,
             asset_id: String::new(),
             per_sample: Vec::new(),
             warnings: Vec::new(),
@@ -38,11 +39,11 @@ impl StageKind for ThumbnailsStage {
 struct ThumbnailWriter {
     width: u32,
     max_bytes: usize,
-    /// `<index>/thumbs/<asset_id>`.
-    dir: PathBuf,
+    /// The index's thumbnail store, once a file has started.
+    store: Option<Arc<dyn ThumbnailStore>>,
     asset_id: String,
-    /// The thumbnail of each sample (relative to `<index>/thumbs`), `None` where writing
-    /// failed.
+    /// The thumbnail of each sample (its path in the store), `None` where making or storing
+    /// it failed.
     per_sample: Vec<Option<String>>,
     warnings: Vec<String>,
 }
@@ -53,24 +54,25 @@ impl Stage for ThumbnailWriter {
     }
 
     fn start_file(&mut self, file: &FileStart<'_>, _draft: &mut AssetDraft) {
-        self.dir = file.thumbs_root.join(file.asset_id);
+        self.store = Some(Arc::clone(file.thumbnails));
         self.asset_id = file.asset_id.to_owned();
         self.per_sample.clear();
         self.warnings.clear();
     }
 
     fn take_frames(&mut self, batch: &[SampledFrame], times: &mut StageTimes) {
+        let Some(store) = self.store.as_deref() else {
+            return;
+        };
         for frame in batch {
             let millis = (frame.time * 1000.0).round().max(0.0) as u64;
             let relative = format!("{}/{millis}.jpg", self.asset_id);
-            let thumbnail_path = self.dir.join(format!("{millis}.jpg"));
             let written = times.time(Timed::Thumbnails, || {
-                rushes_media::write_thumbnail(
-                    &frame.image,
-                    &thumbnail_path,
-                    self.width,
-                    self.max_bytes,
-                )
+                let jpeg = rushes_media::encode_thumbnail(&frame.image, self.width, self.max_bytes)
+                    .map_err(|error| error.to_string())?;
+                store
+                    .put(&relative, &jpeg)
+                    .map_err(|error| error.to_string())
             });
             let thumbnail = match written {
                 Ok(()) => Some(relative),

@@ -164,6 +164,38 @@ async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
     Ok(())
 }
 
+/// A thumbnail the browser already holds is not sent again; one it holds an older copy of
+/// is, and each says when it was written and how long it may be kept.
+#[tokio::test]
+async fn a_thumbnail_the_browser_holds_is_answered_not_modified() -> TestResult {
+    let library = library()?;
+    let state = state(&library)?;
+    let uri = format!("/thumbs/{}/1000.jpg", library.slate.id);
+    let first = get(&state, &uri).await?;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(
+        first.headers()[header::CACHE_CONTROL],
+        "private, max-age=3600"
+    );
+    let written = first.headers()[header::LAST_MODIFIED].to_str()?.to_string();
+    let jpeg = body_bytes(first).await?;
+
+    let again = Request::get(&uri)
+        .header(header::IF_MODIFIED_SINCE, &written)
+        .body(Body::empty())?;
+    let again = send(&state, again).await?;
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert!(body_bytes(again).await?.is_empty());
+
+    let stale = Request::get(&uri)
+        .header(header::IF_MODIFIED_SINCE, "Mon, 01 Jan 2001 00:00:00 GMT")
+        .body(Body::empty())?;
+    let stale = send(&state, stale).await?;
+    assert_eq!(stale.status(), StatusCode::OK);
+    assert_eq!(body_bytes(stale).await?, jpeg);
+    Ok(())
+}
+
 fn probe_codec(path: &std::path::Path) -> Result<String, Box<dyn std::error::Error>> {
     probe(
         path,

@@ -88,7 +88,10 @@ fn remove_leaves_no_documents_vectors_rows_or_thumbnails() -> TestResult {
     index.put_asset(&keep)?;
     index.put_asset(&gone)?;
     index.commit()?;
-    let thumbs = index.thumbs_dir().join(gone.asset.id.as_str());
+    let thumbs = index
+        .dir()
+        .join(rushes_store::thumbnails::THUMBS_DIR)
+        .join(gone.asset.id.as_str());
     std::fs::create_dir_all(&thumbs)?;
     std::fs::write(thumbs.join("5000.jpg"), b"jpeg")?;
 
