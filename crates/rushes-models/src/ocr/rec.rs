@@ -3,7 +3,7 @@
 //! (blank at 0, space at the end, as RapidOCR builds it).
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayView2, Axis};
+use ndarray::{Array4, ArrayView2, ArrayViewMut3, Axis, s};
 
 /// Input height of the PP-OCRv4 recogniser.
 pub const REC_HEIGHT: u32 = 48;
@@ -45,14 +45,30 @@ pub fn preprocess(crops: &[RgbImage]) -> Array4<f32> {
             .div_ceil(u64::from(crop.height().max(1)))
             .clamp(1, u64::from(width)) as u32;
         let resized = resize_bilinear(crop, resized_width, REC_HEIGHT);
-        for (x, y, pixel) in resized.enumerate_pixels() {
-            for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
-                tensor[[index, plane, y as usize, x as usize]] =
-                    (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+        write_bgr_planes(&resized, tensor.index_axis_mut(Axis(0), index));
+    }
+    tensor
+}
+
+/// Writes `image` into the top-left corner of `planes` ([3, H, W], at least the image's
+/// size) as the PP-OCR graphs take it: B, G and R planes of (value / 255 - 0.5) / 0.5.
+/// Row slices and a table of the 256 values instead of an indexed write per sample (the
+/// same values: each entry is the same expression).
+pub fn write_bgr_planes(image: &RgbImage, mut planes: ArrayViewMut3<f32>) {
+    let width = image.width() as usize;
+    if width == 0 {
+        return;
+    }
+    let normalised: [f32; 256] =
+        std::array::from_fn(|value| (f32::from(value as u8) / 255.0 - 0.5) / 0.5);
+    for (y, row) in image.as_raw().chunks_exact(width * 3).enumerate() {
+        for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+            let mut out = planes.slice_mut(s![plane, y, ..width]);
+            for (value, pixel) in out.iter_mut().zip(row.chunks_exact(3)) {
+                *value = normalised[usize::from(pixel[channel])];
             }
         }
     }
-    tensor
 }
 
 /// Bilinear resize with OpenCV's `INTER_LINEAR` sampling (pixel centres aligned, edges
@@ -258,5 +274,31 @@ mod tests {
         // Black pixels normalise to -1; padding stays 0.
         assert_eq!(tensor[[1, 0, 10, 10]], -1.0);
         assert_eq!(tensor[[1, 0, 10, 500]], 0.0);
+    }
+
+    #[test]
+    fn planes_are_bgr_normalised_per_sample_and_padding_is_left_alone() {
+        let image = RgbImage::from_fn(5, 3, |x, y| {
+            image::Rgb([
+                (x * 50) as u8,
+                (y * 90 + 7) as u8,
+                (x * y * 17 + 255 - x) as u8,
+            ])
+        });
+        let mut planes = ndarray::Array3::<f32>::from_elem((3, 4, 8), 9.0);
+        write_bgr_planes(&image, planes.view_mut());
+        for (x, y, pixel) in image.enumerate_pixels() {
+            for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+                let expected = (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+                let written = planes[[plane, y as usize, x as usize]];
+                assert_eq!(written.to_bits(), expected.to_bits(), "{x},{y},{plane}");
+            }
+        }
+        assert_eq!(planes[[0, 3, 0]], 9.0, "rows below the image untouched");
+        assert_eq!(
+            planes[[2, 0, 5]],
+            9.0,
+            "columns right of the image untouched"
+        );
     }
 }
