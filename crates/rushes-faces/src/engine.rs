@@ -8,8 +8,16 @@
 //! 1 s per 960 px frame on 2 cores): there the smallest face found is the 80 px window, a
 //! twelfth of the frame's width (a medium-wide shot). Faces smaller than [`MIN_FACE_SIDE`],
 //! or blurrier than [`crate::MIN_SHARPNESS`], are skipped.
+//!
+//! dlib builds its detector by unpacking a compressed copy compiled into the library (about
+//! 0.7 s of one core). [`FaceEngine::load`] starts that on a thread of its own and the first
+//! detection waits for it, so it overlaps the model files' loading and the decoder's start;
+//! the unpacked detector is kept for the process, and later engines get a copy.
 
+use std::cell::{Cell, OnceCell};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
 
 use dlib_face_recognition::{
     FaceDetector, FaceDetectorTrait, FaceEncoderNetwork, FaceEncoderTrait, FaceLandmarks,
@@ -87,9 +95,50 @@ pub fn missing_models(models_dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// dlib's frontal face detector as first unpacked in this process, copied for later engines.
+static UNPACKED_DETECTOR: Mutex<Option<FaceDetector>> = Mutex::new(None);
+
+/// A copy of dlib's frontal face detector, unpacked on the first call in the process.
+fn unpacked_detector() -> FaceDetector {
+    let mut kept = UNPACKED_DETECTOR
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    kept.get_or_insert_with(FaceDetector::new).clone()
+}
+
+/// The detector of an engine: being unpacked on its own thread until the first detection.
+struct PendingDetector {
+    ready: OnceCell<FaceDetector>,
+    unpacking: Cell<Option<JoinHandle<FaceDetector>>>,
+}
+
+impl PendingDetector {
+    /// Starts unpacking; when no thread can be started, the first detection unpacks it.
+    fn start() -> PendingDetector {
+        let unpacking = std::thread::Builder::new()
+            .name(String::from("dlib-detector"))
+            .spawn(unpacked_detector)
+            .ok();
+        PendingDetector {
+            ready: OnceCell::new(),
+            unpacking: Cell::new(unpacking),
+        }
+    }
+
+    /// The detector, waiting for its unpacking (or unpacking it here if that thread died).
+    fn get(&self) -> &FaceDetector {
+        self.ready.get_or_init(|| {
+            self.unpacking
+                .take()
+                .and_then(|thread| thread.join().ok())
+                .unwrap_or_else(unpacked_detector)
+        })
+    }
+}
+
 /// The loaded dlib models. `Send`, not `Sync`: use one per thread.
 pub struct FaceEngine {
-    detector: FaceDetector,
+    detector: PendingDetector,
     landmarks: LandmarkPredictor,
     encoder: FaceEncoderNetwork,
 }
@@ -100,6 +149,7 @@ impl FaceEngine {
         if let Some(path) = missing_models(models_dir).into_iter().next() {
             return Err(FacesError::ModelMissing { path });
         }
+        let detector = PendingDetector::start();
         let dir = models_dir.join(DLIB_DIR);
         let landmark_path = dir.join(LANDMARK_MODEL_FILE);
         let landmarks =
@@ -114,7 +164,7 @@ impl FaceEngine {
                 reason,
             })?;
         Ok(FaceEngine {
-            detector: FaceDetector::new(),
+            detector,
             landmarks,
             encoder,
         })
@@ -146,7 +196,7 @@ impl FaceEngine {
         let matrix = to_matrix(analysed)?;
         let mut kept: Vec<(FaceRect, f64)> = Vec::new();
         let mut shapes: Vec<FaceLandmarks> = Vec::new();
-        for rect in self.detector.face_locations(&matrix).iter() {
+        for rect in self.detector.get().face_locations(&matrix).iter() {
             let Some(bbox) = frame_box(rect, scale, frame) else {
                 continue;
             };

@@ -20,7 +20,7 @@ use crate::housekeeping::{
 };
 use crate::models::ModelSetConfig;
 use crate::progress::ProgressFile;
-use crate::stage::{Stage, StageCounts, StageKind, Switches};
+use crate::stage::{Loaded, Stage, StageCounts, StageKind, Switches};
 use crate::stages::captions::CaptionConfig;
 use crate::stages::speech::SpeechConfig;
 use crate::walk::walk_roots;
@@ -315,16 +315,35 @@ pub(crate) struct RunStage {
 
 /// Loads every registered stage the run has not switched off, passing on each notice (why a
 /// stage is off, which model it uses).
+///
+/// Each stage loads on a thread of its own: loading is a single-threaded read and unpacking
+/// of model files (dlib's face models take about a second of one core, the OCR sessions most
+/// of another), and loaded one after the other, one of the two cores idled through it before
+/// the first frame was decoded. Results, notices and the first error are taken in
+/// registration order, as before.
 fn load_stages(
     config: &IngestConfig,
     on_notice: &mut dyn FnMut(String),
 ) -> Result<Vec<RunStage>, IngestError> {
+    let kinds: Vec<&'static dyn StageKind> = crate::stages::REGISTERED
+        .iter()
+        .copied()
+        .filter(|kind| !(kind.switch().is_some() && config.stages.is_off(kind.name())))
+        .collect();
+    let results: Vec<std::thread::Result<Result<Loaded, IngestError>>> =
+        std::thread::scope(|scope| {
+            let loading: Vec<_> = kinds
+                .iter()
+                .map(|&kind| scope.spawn(move || kind.load(config)))
+                .collect();
+            loading.into_iter().map(|handle| handle.join()).collect()
+        });
     let mut stages = Vec::new();
-    for &kind in crate::stages::REGISTERED {
-        if kind.switch().is_some() && config.stages.is_off(kind.name()) {
-            continue;
-        }
-        let loaded = kind.load(config)?;
+    for (kind, result) in kinds.into_iter().zip(results) {
+        let loaded = match result {
+            Ok(loaded) => loaded?,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
         for notice in loaded.notices {
             on_notice(notice);
         }

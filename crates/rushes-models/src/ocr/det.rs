@@ -76,12 +76,7 @@ pub fn preprocess(image: &RgbImage, params: &DbParams) -> Array4<f32> {
     let (width, height) = detector_size(image.width(), image.height(), params);
     let resized = super::rec::resize_bilinear(image, width, height);
     let mut tensor = Array4::<f32>::zeros((1, 3, height as usize, width as usize));
-    for (x, y, pixel) in resized.enumerate_pixels() {
-        for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
-            tensor[[0, plane, y as usize, x as usize]] =
-                (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
-        }
-    }
+    super::rec::write_bgr_planes(&resized, tensor.index_axis_mut(ndarray::Axis(0), 0));
     tensor
 }
 

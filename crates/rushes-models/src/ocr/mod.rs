@@ -453,12 +453,7 @@ impl OcrEngine {
                     .div_ceil(u64::from(crop.height().max(1)))
                     .clamp(1, u64::from(CLS_WIDTH)) as u32;
                 let resized = rec::resize_bilinear(crop, width, rec::REC_HEIGHT);
-                for (x, y, pixel) in resized.enumerate_pixels() {
-                    for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
-                        tensor[[row, plane, y as usize, x as usize]] =
-                            (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
-                    }
-                }
+                rec::write_bgr_planes(&resized, tensor.index_axis_mut(Axis(0), row));
             }
             let input = TensorRef::from_array_view(&tensor)
                 .map_err(|e| ModelError::inference("building the classifier tensor", e))?;

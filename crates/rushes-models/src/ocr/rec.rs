@@ -3,7 +3,7 @@
 //! (blank at 0, space at the end, as RapidOCR builds it).
 
 use image::RgbImage;
-use ndarray::{Array4, ArrayView2, Axis};
+use ndarray::{Array4, ArrayView2, ArrayViewMut3, Axis, s};
 
 /// Input height of the PP-OCRv4 recogniser.
 pub const REC_HEIGHT: u32 = 48;
@@ -45,14 +45,30 @@ pub fn preprocess(crops: &[RgbImage]) -> Array4<f32> {
             .div_ceil(u64::from(crop.height().max(1)))
             .clamp(1, u64::from(width)) as u32;
         let resized = resize_bilinear(crop, resized_width, REC_HEIGHT);
-        for (x, y, pixel) in resized.enumerate_pixels() {
-            for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
-                tensor[[index, plane, y as usize, x as usize]] =
-                    (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+        write_bgr_planes(&resized, tensor.index_axis_mut(Axis(0), index));
+    }
+    tensor
+}
+
+/// Writes `image` into the top-left corner of `planes` ([3, H, W], at least the image's
+/// size) as the PP-OCR graphs take it: B, G and R planes of (value / 255 - 0.5) / 0.5.
+/// Row slices and a table of the 256 values instead of an indexed write per sample (the
+/// same values: each entry is the same expression).
+pub fn write_bgr_planes(image: &RgbImage, mut planes: ArrayViewMut3<f32>) {
+    let width = image.width() as usize;
+    if width == 0 {
+        return;
+    }
+    let normalised: [f32; 256] =
+        std::array::from_fn(|value| (f32::from(value as u8) / 255.0 - 0.5) / 0.5);
+    for (y, row) in image.as_raw().chunks_exact(width * 3).enumerate() {
+        for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+            let mut out = planes.slice_mut(s![plane, y, ..width]);
+            for (value, pixel) in out.iter_mut().zip(row.chunks_exact(3)) {
+                *value = normalised[usize::from(pixel[channel])];
             }
         }
     }
-    tensor
 }
 
 /// Bilinear resize with OpenCV's `INTER_LINEAR` sampling (pixel centres aligned, edges
@@ -85,24 +101,37 @@ pub fn resize_bilinear(image: &RgbImage, width: u32, height: u32) -> RgbImage {
     };
     let columns = taps(width, src_width);
     let rows = taps(height, src_height);
+    // Rows and pixels as slices: `get_pixel`'s bounds checks and the `roundf` call per
+    // channel were most of the OCR gate's own preprocessing time (the same sums as before,
+    // so the same bytes).
+    let source_row = src_width as usize * 3;
+    let source: &[u8] = image.as_raw();
     let mut out = RgbImage::new(width, height);
-    for (y, &(top, bottom, wy)) in rows.iter().enumerate() {
-        for (x, &(left, right, wx)) in columns.iter().enumerate() {
-            let (a, b) = (image.get_pixel(left, top), image.get_pixel(right, top));
-            let (c, d) = (
-                image.get_pixel(left, bottom),
-                image.get_pixel(right, bottom),
-            );
-            let mut pixel = [0u8; 3];
+    let out_row = width as usize * 3;
+    for (row_out, &(top, bottom, wy)) in out.chunks_exact_mut(out_row).zip(&rows) {
+        let upper_row = &source[top as usize * source_row..][..source_row];
+        let lower_row = &source[bottom as usize * source_row..][..source_row];
+        for (pixel, &(left, right, wx)) in row_out.chunks_exact_mut(3).zip(&columns) {
+            let (left, right) = (left as usize * 3, right as usize * 3);
             for (channel, value) in pixel.iter_mut().enumerate() {
-                let upper = f32::from(a[channel]) * (1.0 - wx) + f32::from(b[channel]) * wx;
-                let lower = f32::from(c[channel]) * (1.0 - wx) + f32::from(d[channel]) * wx;
-                *value = (upper * (1.0 - wy) + lower * wy).round().clamp(0.0, 255.0) as u8;
+                let (a, b) = (upper_row[left + channel], upper_row[right + channel]);
+                let (c, d) = (lower_row[left + channel], lower_row[right + channel]);
+                let upper = f32::from(a) * (1.0 - wx) + f32::from(b) * wx;
+                let lower = f32::from(c) * (1.0 - wx) + f32::from(d) * wx;
+                *value = round_to_u8(upper * (1.0 - wy) + lower * wy);
             }
-            out.put_pixel(x as u32, y as u32, image::Rgb(pixel));
         }
     }
     out
+}
+
+/// `value.round().clamp(0.0, 255.0) as u8` for a blend of bytes (never negative, never NaN)
+/// without the `roundf` call: from 0.5 up, adding 0.5 and truncating rounds half away from
+/// zero exactly as `round` does (the sum is exact or crosses a power of two only where both
+/// agree); below 0.5, where the addition itself can round up to 1.0, the answer is 0. The
+/// cast saturates at 255.
+fn round_to_u8(value: f32) -> u8 {
+    if value < 0.5 { 0 } else { (value + 0.5) as u8 }
 }
 
 /// A word gap whose steps give the space class at least this probability is read as a space
@@ -204,6 +233,29 @@ mod tests {
     }
 
     #[test]
+    fn rounding_blends_matches_round_and_clamp() {
+        let below_half = f32::from_bits(0.5f32.to_bits() - 1);
+        for value in [
+            0.0, below_half, 0.5, 1.5, 2.5, 127.49998, 254.5, 254.99998, 255.0, 255.00002,
+        ] {
+            assert_eq!(
+                round_to_u8(value),
+                value.round().clamp(0.0, 255.0) as u8,
+                "{value}"
+            );
+        }
+        let mut value = 0.0f32;
+        while value < 256.0 {
+            assert_eq!(
+                round_to_u8(value),
+                value.round().clamp(0.0, 255.0) as u8,
+                "{value}"
+            );
+            value = f32::from_bits(value.to_bits() + 977);
+        }
+    }
+
+    #[test]
     fn crops_resize_like_cv2_inter_linear() {
         // 2 px -> 4 px: OpenCV samples at -0.25, 0.25, 0.75, 1.25 -> 0, 25, 75, 100.
         let mut image = RgbImage::new(2, 1);
@@ -222,5 +274,31 @@ mod tests {
         // Black pixels normalise to -1; padding stays 0.
         assert_eq!(tensor[[1, 0, 10, 10]], -1.0);
         assert_eq!(tensor[[1, 0, 10, 500]], 0.0);
+    }
+
+    #[test]
+    fn planes_are_bgr_normalised_per_sample_and_padding_is_left_alone() {
+        let image = RgbImage::from_fn(5, 3, |x, y| {
+            image::Rgb([
+                (x * 50) as u8,
+                (y * 90 + 7) as u8,
+                (x * y * 17 + 255 - x) as u8,
+            ])
+        });
+        let mut planes = ndarray::Array3::<f32>::from_elem((3, 4, 8), 9.0);
+        write_bgr_planes(&image, planes.view_mut());
+        for (x, y, pixel) in image.enumerate_pixels() {
+            for (plane, channel) in [2usize, 1, 0].into_iter().enumerate() {
+                let expected = (f32::from(pixel[channel]) / 255.0 - 0.5) / 0.5;
+                let written = planes[[plane, y as usize, x as usize]];
+                assert_eq!(written.to_bits(), expected.to_bits(), "{x},{y},{plane}");
+            }
+        }
+        assert_eq!(planes[[0, 3, 0]], 9.0, "rows below the image untouched");
+        assert_eq!(
+            planes[[2, 0, 5]],
+            9.0,
+            "columns right of the image untouched"
+        );
     }
 }
