@@ -57,6 +57,7 @@ fn searcher_config(models_dir: PathBuf, visual: bool) -> SearcherConfig {
         models_dir,
         threads: 2,
         visual,
+        semantic: true,
     }
 }
 

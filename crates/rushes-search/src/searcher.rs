@@ -1,15 +1,16 @@
 //! The query engine shared by the CLI, the server and export: parses the query once, embeds
-//! its free text with the index's CLIP model when one is installed, asks the store to rank,
-//! and finishes the hits ([`Found`]). Also image queries and "more like this".
+//! its free text with the index's CLIP model (visual branch) and with the sentence model of
+//! its text units (semantic branch) when they are installed, asks the store to rank, and
+//! finishes the hits ([`Found`]). Also image queries and "more like this".
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use image::RgbImage;
 use rushes_core::AssetId;
-use rushes_models::{ClipModel, ImageEmbedder, ModelStore, TextEmbedder};
+use rushes_models::{ClipModel, ImageEmbedder, ModelStore, SentenceEncoder, TextEmbedder};
 use rushes_store::query::{self, Query};
-use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
+use rushes_store::{Index, OpenMode, SearchRequest, SemanticQuery, StoreError};
 use tracing::{debug, warn};
 
 use crate::{Found, SearchError};
@@ -23,6 +24,8 @@ pub struct SearcherConfig {
     pub threads: usize,
     /// False turns visual search off (`--no-visual`).
     pub visual: bool,
+    /// False turns semantic search off.
+    pub semantic: bool,
 }
 
 impl Default for SearcherConfig {
@@ -31,6 +34,7 @@ impl Default for SearcherConfig {
             models_dir: rushes_models::default_models_dir(),
             threads: 2,
             visual: true,
+            semantic: true,
         }
     }
 }
@@ -41,6 +45,10 @@ pub struct Searcher {
     clip: Option<Mutex<ClipModel>>,
     /// Why visual search is off, when it is.
     visual_notice: Option<String>,
+    /// The sentence model of the index's text units, with its calibrated cut-off.
+    sentence: Option<(Mutex<SentenceEncoder>, f32)>,
+    /// Why semantic search is off, when it is.
+    semantic_notice: Option<String>,
 }
 
 impl Searcher {
@@ -63,10 +71,22 @@ impl Searcher {
         if let Some(notice) = &visual_notice {
             debug!(%notice);
         }
+        let (sentence, semantic_notice) = match load_sentence(&index, config) {
+            Ok(encoder) => {
+                let cutoff = encoder.semantic_cutoff();
+                (Some((Mutex::new(encoder), cutoff)), None)
+            }
+            Err(notice) => {
+                debug!(%notice);
+                (None, Some(notice))
+            }
+        };
         Searcher {
             index,
             clip,
             visual_notice,
+            sentence,
+            semantic_notice,
         }
     }
 
@@ -78,14 +98,24 @@ impl Searcher {
         self.visual_notice.as_deref()
     }
 
-    /// Runs a query: text branch always, visual branch when the free text is not empty and a
-    /// model is loaded.
+    /// Why semantic search is off, when it is.
+    pub fn semantic_notice(&self) -> Option<&str> {
+        self.semantic_notice.as_deref()
+    }
+
+    /// Runs a query: text branch always; visual and semantic branches when the free text
+    /// is not empty and their model is loaded (the free text is embedded once by each).
     pub fn search(&self, request: &SearchRequest) -> Result<Found, SearchError> {
         let query = parse(request)?;
         let free_text = query.free_text();
         let mut request = request.clone();
-        if request.text_vector.is_none() && !free_text.trim().is_empty() {
-            request.text_vector = self.embed_text(&free_text);
+        if !free_text.trim().is_empty() {
+            if request.text_vector.is_none() {
+                request.text_vector = self.embed_text(&free_text);
+            }
+            if request.semantic.is_none() {
+                request.semantic = self.embed_sentence(&free_text);
+            }
         }
         self.rank(query, &request)
     }
@@ -148,6 +178,53 @@ impl Searcher {
             }
         }
     }
+
+    /// The query's free text as the semantic branch asks for it; `None` when semantic
+    /// search is off or the model fails (the other branches still answer).
+    fn embed_sentence(&self, text: &str) -> Option<SemanticQuery> {
+        let (encoder, cutoff) = self.sentence.as_ref()?;
+        let mut encoder = encoder.lock().ok()?;
+        match encoder.embed(&[text]) {
+            Ok(embedding) => Some(SemanticQuery {
+                model: encoder.name().to_owned(),
+                vector: embedding.row(0).to_vec(),
+                cutoff: *cutoff,
+            }),
+            Err(error) => {
+                warn!(%error, "could not embed the query; semantic branch skipped");
+                None
+            }
+        }
+    }
+}
+
+/// Loads the sentence model of the index's text units; `Err(notice)` says why semantic
+/// search is off (turned off, no text units embedded, the model missing or broken).
+fn load_sentence(index: &Index, config: &SearcherConfig) -> Result<SentenceEncoder, String> {
+    if !config.semantic {
+        return Err("semantic search is off (turned off by the caller)".to_string());
+    }
+    let models = index
+        .text_unit_models()
+        .map_err(|error| error.to_string())?;
+    let Some((name, dim)) = models.into_iter().next() else {
+        return Err(
+            "semantic search is off: the index has no embedded text units (install the sentence model with `make setup`, then `rushes index` again)"
+                .to_string(),
+        );
+    };
+    rushes_models::runtime::init().map_err(|error| format!("semantic search is off: {error}"))?;
+    let store = ModelStore::new(&config.models_dir);
+    let encoder = SentenceEncoder::load_named(&store, &name, config.threads).map_err(|error| {
+        format!("semantic search is off: sentence model {name} (used by this index): {error}")
+    })?;
+    if encoder.dim() != dim {
+        return Err(format!(
+            "semantic search is off: model {name} makes {}-d vectors but the index holds {dim}-d ones; reindex",
+            encoder.dim()
+        ));
+    }
+    Ok(encoder)
 }
 
 /// Loads the model whose vectors the index holds. `Ok(None)` when the index has none;

@@ -216,6 +216,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             screen_text: Vec::new(),
             slates: Vec::new(),
             embedding_model: Some("bench-512".into()),
+            text_units: Vec::new(),
+            text_model: None,
             warnings: Vec::new(),
         });
         if batch.len() == BATCH_ASSETS || a + 1 == assets {
