@@ -8,11 +8,12 @@ use std::sync::Mutex;
 
 use image::RgbImage;
 use rushes_core::AssetId;
-use rushes_models::{ClipModel, ImageEmbedder, ModelStore, SentenceEncoder, TextEmbedder};
+use rushes_models::{ClipModel, ImageEmbedder, ModelStore, TextEmbedder};
 use rushes_store::query::{self, Query};
-use rushes_store::{Index, OpenMode, SearchRequest, SemanticQuery, StoreError};
+use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
 use tracing::{debug, warn};
 
+use crate::sentence::{LoadedSentence, SentenceModel};
 use crate::{Found, SearchError};
 
 /// How a searcher loads the model that puts queries into the index's vector space.
@@ -45,8 +46,8 @@ pub struct Searcher {
     clip: Option<Mutex<ClipModel>>,
     /// Why visual search is off, when it is.
     visual_notice: Option<String>,
-    /// The sentence model of the index's text units, with its calibrated cut-off.
-    sentence: Option<(Mutex<SentenceEncoder>, f32)>,
+    /// The sentence model of the index's text units.
+    sentence: Option<SentenceModel>,
     /// Why semantic search is off, when it is.
     semantic_notice: Option<String>,
 }
@@ -71,16 +72,20 @@ impl Searcher {
         if let Some(notice) = &visual_notice {
             debug!(%notice);
         }
-        let (sentence, semantic_notice) = match load_sentence(&index, config) {
-            Ok(encoder) => {
-                let cutoff = encoder.semantic_cutoff();
-                (Some((Mutex::new(encoder), cutoff)), None)
-            }
-            Err(notice) => {
-                debug!(%notice);
-                (None, Some(notice))
+        let LoadedSentence {
+            model: sentence,
+            notice: semantic_notice,
+        } = if config.semantic {
+            SentenceModel::for_index(&index, &config.models_dir, config.threads)
+        } else {
+            LoadedSentence {
+                model: None,
+                notice: Some("semantic search is off (turned off by the caller)".into()),
             }
         };
+        if let Some(notice) = &semantic_notice {
+            debug!(%notice);
+        }
         Searcher {
             index,
             clip,
@@ -103,6 +108,12 @@ impl Searcher {
         self.semantic_notice.as_deref()
     }
 
+    /// The sentence model, to embed hand notes and tags with when they are written
+    /// (`Index::refresh_hand_units`); `None` when semantic search is off.
+    pub fn sentence_model(&self) -> Option<&SentenceModel> {
+        self.sentence.as_ref()
+    }
+
     /// Runs a query: text branch always; visual and semantic branches when the free text
     /// is not empty and their model is loaded (the free text is embedded once by each).
     pub fn search(&self, request: &SearchRequest) -> Result<Found, SearchError> {
@@ -114,7 +125,10 @@ impl Searcher {
                 request.text_vector = self.embed_text(&free_text);
             }
             if request.semantic.is_none() {
-                request.semantic = self.embed_sentence(&free_text);
+                request.semantic = self
+                    .sentence
+                    .as_ref()
+                    .and_then(|model| model.query(&free_text));
             }
         }
         self.rank(query, &request)
@@ -178,53 +192,6 @@ impl Searcher {
             }
         }
     }
-
-    /// The query's free text as the semantic branch asks for it; `None` when semantic
-    /// search is off or the model fails (the other branches still answer).
-    fn embed_sentence(&self, text: &str) -> Option<SemanticQuery> {
-        let (encoder, cutoff) = self.sentence.as_ref()?;
-        let mut encoder = encoder.lock().ok()?;
-        match encoder.embed(&[text]) {
-            Ok(embedding) => Some(SemanticQuery {
-                model: encoder.name().to_owned(),
-                vector: embedding.row(0).to_vec(),
-                cutoff: *cutoff,
-            }),
-            Err(error) => {
-                warn!(%error, "could not embed the query; semantic branch skipped");
-                None
-            }
-        }
-    }
-}
-
-/// Loads the sentence model of the index's text units; `Err(notice)` says why semantic
-/// search is off (turned off, no text units embedded, the model missing or broken).
-fn load_sentence(index: &Index, config: &SearcherConfig) -> Result<SentenceEncoder, String> {
-    if !config.semantic {
-        return Err("semantic search is off (turned off by the caller)".to_string());
-    }
-    let models = index
-        .text_unit_models()
-        .map_err(|error| error.to_string())?;
-    let Some((name, dim)) = models.into_iter().next() else {
-        return Err(
-            "semantic search is off: the index has no embedded text units (install the sentence model with `make setup`, then `rushes index` again)"
-                .to_string(),
-        );
-    };
-    rushes_models::runtime::init().map_err(|error| format!("semantic search is off: {error}"))?;
-    let store = ModelStore::new(&config.models_dir);
-    let encoder = SentenceEncoder::load_named(&store, &name, config.threads).map_err(|error| {
-        format!("semantic search is off: sentence model {name} (used by this index): {error}")
-    })?;
-    if encoder.dim() != dim {
-        return Err(format!(
-            "semantic search is off: model {name} makes {}-d vectors but the index holds {dim}-d ones; reindex",
-            encoder.dim()
-        ));
-    }
-    Ok(encoder)
 }
 
 /// Loads the model whose vectors the index holds. `Ok(None)` when the index has none;

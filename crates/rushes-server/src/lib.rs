@@ -142,6 +142,11 @@ impl AppState {
         self.searcher.clone()
     }
 
+    /// The models folder the searcher loads its models from.
+    fn models_dir(&self) -> &Path {
+        &self.config.search.models_dir
+    }
+
     /// The file of a thumbnail in the index's thumbnail store, by its path relative to the
     /// store (checked by the caller): the files are served with Range and caching.
     fn thumbnail_file(&self, relative: &str) -> PathBuf {

@@ -1,7 +1,9 @@
 //! Scale benchmark: builds a synthetic index of N moments (env `RUSHES_BENCH_MOMENTS`,
-//! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 per moment) and
-//! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual
-//! and hybrid queries. Assets go in through the bulk path (`Index::put_assets`).
+//! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 and one transcript
+//! line as a text unit with a 384-d sentence vector per moment, so N text units) and
+//! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual,
+//! hybrid (text + visual) and full hybrid (text + visual + semantic) queries. Assets go in
+//! through the bulk path (`Index::put_assets`).
 //!
 //! With `RUSHES_BENCH_INDEX_CACHE` set to a folder, the built index is kept there under a
 //! name made of the moment count, [`GENERATOR_VERSION`] and the store's format version, and
@@ -17,10 +19,19 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord};
-use rushes_store::{Index, OpenMode, SearchRequest};
+use rushes_core::{
+    Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, TextUnit,
+    TextUnitKind, TranscriptLine,
+};
+use rushes_store::{Index, OpenMode, SearchRequest, SemanticQuery};
 
 const DIM: usize = 512;
+/// Sentence vectors (all-MiniLM-L6-v2's size).
+const TEXT_DIM: usize = 384;
+/// The synthetic sentence model's name and cut-off: the cone makes every unit somewhat
+/// similar to every query, so many pass it (the branch's worst case).
+const TEXT_MODEL: &str = "bench-sentence-384";
+const TEXT_CUTOFF: f32 = 0.24;
 const MOMENTS_PER_ASSET: usize = 10;
 const QUERIES: usize = 50;
 /// Assets written per `put_assets` call (5 000 moments, 10 000 vectors).
@@ -29,7 +40,7 @@ const BATCH_ASSETS: usize = 500;
 const COMMIT_EVERY_MOMENTS: usize = 200_000;
 /// Bumped whenever the synthetic data or the way it is written changes, so a cached index
 /// built by an older generator is rebuilt.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 /// Written into a cached index folder once its build completed: `{"seconds": …}`.
 const BUILT_STAMP: &str = "scale-built.json";
 const WORDS: [&str; 16] = [
@@ -51,7 +62,10 @@ impl Random {
         (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5
     }
     fn vector(&mut self) -> Vec<f32> {
-        (0..DIM).map(|_| self.unit()).collect()
+        self.vector_of(DIM)
+    }
+    fn vector_of(&mut self, dim: usize) -> Vec<f32> {
+        (0..dim).map(|_| self.unit()).collect()
     }
     /// `base` plus noise of `spread` (relative to a component of `base`).
     fn near(&mut self, base: &[f32], spread: f32) -> Vec<f32> {
@@ -150,6 +164,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .map(|(c, s)| 0.6 * c + s)
             .collect::<Vec<f32>>()
     };
+    let text_cone = random.vector_of(TEXT_DIM);
+    let topic_of = |random: &mut Random| {
+        let topic = random.vector_of(TEXT_DIM);
+        text_cone
+            .iter()
+            .zip(&topic)
+            .map(|(c, t)| 0.6 * c + t)
+            .collect::<Vec<f32>>()
+    };
     let cached = home.cached_build_seconds();
     if let Some(seconds) = cached {
         eprintln!(
@@ -186,15 +209,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
         };
         let scene = scene_of(&mut random);
+        let topic = topic_of(&mut random);
+        let mut transcript = Vec::with_capacity(MOMENTS_PER_ASSET);
+        let mut text_units = Vec::with_capacity(MOMENTS_PER_ASSET);
         let moments = (0..MOMENTS_PER_ASSET)
             .map(|m| {
                 let start = m as f64 * 5.0;
+                let line = TranscriptLine {
+                    start: start + 1.0,
+                    end: start + 3.0,
+                    text: format!("{} {} {}", random.word(), random.word(), random.word()),
+                    source: "srt".into(),
+                };
+                text_units.push(TextUnit {
+                    kind: TextUnitKind::Transcript,
+                    start: line.start,
+                    end: line.end,
+                    text: line.text.clone(),
+                    embedding: Some(random.near(&topic, 0.5)),
+                });
+                transcript.push(line.clone());
                 MomentRecord {
                     start,
                     end: start + 5.0,
                     keyframe: start + 2.5,
                     ocr_text: format!("{} {} {}", random.word(), random.word(), a),
                     tags: vec![(random.word().to_string(), 0.5)],
+                    transcript: vec![line],
                     frames: (0..2)
                         .map(|f| FrameRecord {
                             time: start + f as f64 * 2.5,
@@ -212,12 +253,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         batch.push(AssetRecord {
             asset,
             moments,
-            transcript: Vec::new(),
+            transcript,
             screen_text: Vec::new(),
             slates: Vec::new(),
             embedding_model: Some("bench-512".into()),
-            text_units: Vec::new(),
-            text_model: None,
+            text_units,
+            text_model: Some(TEXT_MODEL.into()),
             warnings: Vec::new(),
         });
         if batch.len() == BATCH_ASSETS || a + 1 == assets {
@@ -251,11 +292,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     println!(
         "{}",
-        serde_json::json!({"metric": "build", "moments": assets * MOMENTS_PER_ASSET, "seconds": build_seconds,
+        serde_json::json!({"metric": "build", "moments": assets * MOMENTS_PER_ASSET,
+            "text_units": index.text_unit_vector_count(TEXT_MODEL)?, "seconds": build_seconds,
             "index_bytes": size_of(&path), "cached": cached.is_some()})
     );
 
-    for kind in ["text", "visual", "hybrid"] {
+    for kind in ["text", "visual", "hybrid", "full_hybrid"] {
         let mut latencies = Vec::with_capacity(QUERIES);
         for _ in 0..QUERIES {
             let request = SearchRequest {
@@ -267,6 +309,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 text_vector: (kind != "text").then(|| {
                     let scene = scene_of(&mut random);
                     random.near(&scene, 0.5)
+                }),
+                semantic: (kind == "full_hybrid").then(|| {
+                    let topic = topic_of(&mut random);
+                    SemanticQuery {
+                        model: TEXT_MODEL.into(),
+                        vector: random.near(&topic, 0.5),
+                        cutoff: TEXT_CUTOFF,
+                    }
                 }),
                 ..SearchRequest::default()
             };

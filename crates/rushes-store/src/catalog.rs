@@ -139,15 +139,21 @@ impl Catalog {
     }
 
     /// Deletes an asset's rows and its faces (and people left with none), keeping hand tags,
-    /// notes and collection entries unless `forget` is set, in one transaction. Returns its
+    /// notes (and their text units) and collection entries unless `forget` is set, in one
+    /// transaction. Returns its
     /// vector keys, recorded as stale until the vectors are saved. Its thumbnails are the
     /// caller's.
     pub fn delete_asset(&self, id: &str, forget: bool) -> Result<RemovedVectors, StoreError> {
         let transaction = self.write()?;
-        let removed = transaction.assets().delete(id)?;
+        let mut removed = transaction.assets().delete(id)?;
         transaction.faces().delete_of_asset(id)?;
         if forget {
             transaction.annotations().forget_asset(id)?;
+            removed.units.extend(
+                transaction
+                    .text_units()
+                    .delete_of_asset(id, text_units::UnitsOf::Hand)?,
+            );
             transaction.collections().forget_asset(id)?;
         }
         transaction.commit()?;

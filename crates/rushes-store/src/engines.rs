@@ -9,9 +9,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rushes_core::{AssetId, AssetRecord};
+use rushes_core::{AssetId, AssetRecord, TextUnit};
 
 use crate::catalog::faces::FacesWritten;
+use crate::catalog::text_units::UnitsOf;
 use crate::catalog::{Catalog, CatalogTransaction, FrameVector, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
@@ -159,6 +160,32 @@ impl Engines {
         let moments = catalog.assets().asset_moments(id.as_str())?;
         self.text.put_asset(id.as_str(), &moments)?;
         self.commit_locked(catalog)
+    }
+
+    /// Replaces an asset's hand-note and hand-tag units with `units` (embedded by `model`)
+    /// in one catalog transaction, stages their vectors and commits.
+    pub(crate) fn replace_hand_units(
+        &self,
+        id: &AssetId,
+        model: &str,
+        units: &[TextUnit],
+    ) -> Result<(), StoreError> {
+        let catalog = self.catalog()?;
+        let dims = units
+            .iter()
+            .filter_map(|unit| unit.embedding.as_ref())
+            .map(Vec::len);
+        same_dimensions(&*self.text_vectors, model, dims)?;
+        let transaction = catalog.write()?;
+        let removed = transaction
+            .text_units()
+            .delete_of_asset(id.as_str(), UnitsOf::Hand)?;
+        let added = transaction
+            .text_units()
+            .write(id.as_str(), Some(model), units)?;
+        transaction.commit()?;
+        stage_vectors(&*self.text_vectors, added, &removed)?;
+        self.commit_locked(&catalog)
     }
 
     fn commit_locked(&self, catalog: &Catalog) -> Result<(), StoreError> {

@@ -48,7 +48,7 @@ use crate::lock::take_lock;
 use crate::people::{
     FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
 };
-use crate::seams::{AssetWrites, FacesToWrite, TextIndex};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex, UnitEmbedding};
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::text::TantivyText;
 use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
@@ -449,6 +449,36 @@ impl Index {
             self.engines.refresh_text(&catalog, id)?;
         }
         Ok(())
+    }
+
+    /// Embeds an asset's hand notes and tags with `embedding` as text units, replacing the
+    /// earlier ones, so semantic search finds them by meaning; run after each change of
+    /// them. Commits. A model that fails leaves the earlier units and says why.
+    pub fn refresh_hand_units(
+        &self,
+        id: &AssetId,
+        embedding: &dyn UnitEmbedding,
+    ) -> Result<usize, StoreError> {
+        self.require_writer()?;
+        let hand = self.catalog()?.annotations().hand_text(id.as_str())?;
+        let mut units = workflow::hand_units(&hand);
+        let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
+        let vectors = if texts.is_empty() {
+            Vec::new()
+        } else {
+            embedding.embed(&texts).map_err(|reason| {
+                StoreError::Vector(format!(
+                    "sentence model {} failed on hand notes and tags: {reason}",
+                    embedding.model()
+                ))
+            })?
+        };
+        for (unit, vector) in units.iter_mut().zip(vectors) {
+            unit.embedding = Some(vector);
+        }
+        self.engines
+            .replace_hand_units(id, embedding.model(), &units)?;
+        Ok(units.len())
     }
 
     /// Whole-asset hand tags of an asset.

@@ -546,20 +546,6 @@ impl Highlighter {
         if semantic.is_some() {
             signals.push(Signal::Semantic);
         }
-        // A hit found only in speech points at the line; anything on screen at the moment.
-        let on_screen = signals
-            .iter()
-            .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
-        if let Some(run) = screen_window {
-            window = run;
-        } else if let Some(line) = transcript_window
-            && !on_screen
-        {
-            window = line;
-        } else if let Some(unit) = semantic {
-            // Found by meaning: the unit's window (its line, its text on screen, its note).
-            window = (unit.start, unit.end);
-        }
         signals.sort();
         // Only a hit that matched words can lack some (a visual or semantic hit matched none).
         let missing = if signals
@@ -572,9 +558,33 @@ impl Highlighter {
         } else {
             Vec::new()
         };
-        let snippet = snippet
-            .or_else(|| semantic.map(|unit| html_escape(&short(&unit.text))))
-            .unwrap_or_else(|| plain_snippet(row));
+        // Found by meaning, and its words matched only in part (or not at all): the unit
+        // it means is the better answer than a line holding some of the words.
+        let by_meaning = semantic
+            .filter(|_| transcript_window.is_none() || !missing.is_empty())
+            .filter(|unit| unit.end > unit.start);
+        // A hit found only in speech points at the line; anything on screen at the moment;
+        // one found by meaning at its unit (its line, its text on screen, its note's range;
+        // a whole-asset note or tag keeps the moment's).
+        let on_screen = signals
+            .iter()
+            .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
+        if let Some(run) = screen_window {
+            window = run;
+        } else if let Some(unit) = by_meaning {
+            window = (unit.start, unit.end);
+        } else if let Some(line) = transcript_window
+            && !on_screen
+        {
+            window = line;
+        }
+        // The snippet says what matched: the unit meant, else the words, else the moment.
+        let meant = by_meaning.or(semantic.filter(|_| snippet.is_none()));
+        let snippet = match (meant, snippet) {
+            (Some(unit), _) => html_escape(&short(&unit.text)),
+            (None, Some(snippet)) => snippet,
+            (None, None) => plain_snippet(row),
+        };
         let score = if best_possible > 0.0 {
             (standing.score / best_possible).min(1.0)
         } else {

@@ -15,7 +15,7 @@ use crate::catalog::sql::{
     embedding_from_blob, embedding_to_blob, normalised, now_seconds, path_bytes, path_from_bytes,
     rows,
 };
-use crate::catalog::text_units::TextUnits;
+use crate::catalog::text_units::{TextUnits, UnitsOf};
 use crate::error::StoreError;
 
 /// Seconds since the epoch of a capture time as probing reports it (`2025-03-01T10:00:00Z`,
@@ -625,7 +625,7 @@ fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<RemovedVector
     transaction
         .prepare_cached("DELETE FROM frames WHERE asset_id = ?1")?
         .execute([id])?;
-    let units = TextUnits::on(transaction).delete_of_asset(id)?;
+    let units = TextUnits::on(transaction).delete_of_asset(id, UnitsOf::Found)?;
     transaction
         .prepare_cached("DELETE FROM assets WHERE id = ?1")?
         .execute([id])?;

@@ -216,11 +216,12 @@ CREATE INDEX IF NOT EXISTS faces_by_content ON faces(content_hash, time);
 /// Schema 6: text units for semantic search (`AssetRecord::text_units`): each transcript
 /// line, on-screen text run and caption with its window and its sentence embedding (keyed in
 /// the text-unit vector index by `id`, a space of its own beside the frames'), and the unit
-/// keys deleted from the catalog but not yet from the vector files.
+/// keys deleted from the catalog but not yet from the vector files. Hand notes and tags are
+/// units too and outlive their asset's rows like `hand_tags` do, hence no foreign key.
 const TEXT_UNITS: &str = r#"
 CREATE TABLE IF NOT EXISTS text_units (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
-    asset_id TEXT NOT NULL REFERENCES assets(id) ON DELETE CASCADE,
+    asset_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     start REAL NOT NULL,
     end REAL NOT NULL,

@@ -1,8 +1,10 @@
 //! The text units repository: every transcript line, on-screen text run and caption of an
-//! asset as a unit with its window and its sentence embedding (`text_units`), the unit keys
-//! awaiting removal from the text-unit vector index (`stale_text_units`), and the reads
-//! semantic search and `rushes reindex` make of them. Units are written and deleted with
-//! their asset, inside the asset's transaction (`assets.rs`).
+//! asset, and its hand notes and tags, as a unit with its window and its sentence embedding
+//! (`text_units`), the unit keys awaiting removal from the text-unit vector index
+//! (`stale_text_units`), and the reads semantic search and `rushes reindex` make of them.
+//! Found units are written and deleted with their asset, inside the asset's transaction
+//! (`assets.rs`); hand units follow the hand notes and tags, which outlive the asset's rows
+//! until it is forgotten.
 
 use rushes_core::{TextUnit, TextUnitKind};
 use rusqlite::{Connection, params};
@@ -21,6 +23,24 @@ pub struct UnitRow {
     pub start: f64,
     pub end: f64,
     pub text: String,
+}
+
+/// Which of an asset's units a deletion takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitsOf {
+    /// What indexing found (transcript, on-screen text, captions).
+    Found,
+    /// Hand notes and tags.
+    Hand,
+}
+
+impl UnitsOf {
+    fn condition(self) -> &'static str {
+        match self {
+            UnitsOf::Found => "kind NOT IN ('note', 'tag')",
+            UnitsOf::Hand => "kind IN ('note', 'tag')",
+        }
+    }
 }
 
 /// Text units, on the catalog's connection or one transaction of it.
@@ -75,12 +95,20 @@ impl<'c> TextUnits<'c> {
         Ok(added)
     }
 
-    /// Deletes an asset's units; their vector keys are returned and remembered in
-    /// `stale_text_units` until the vector files are saved without them.
-    pub fn delete_of_asset(&self, asset_id: &str) -> Result<Vec<(u64, String)>, StoreError> {
+    /// Deletes an asset's units of one sort; their vector keys are returned and remembered
+    /// in `stale_text_units` until the vector files are saved without them.
+    pub fn delete_of_asset(
+        &self,
+        asset_id: &str,
+        which: UnitsOf,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let condition = which.condition();
         let removed: Vec<(u64, String)> = rows(
             self.db,
-            "SELECT id, model FROM text_units WHERE asset_id = ?1 AND embedding IS NOT NULL",
+            &format!(
+                "SELECT id, model FROM text_units
+                 WHERE asset_id = ?1 AND {condition} AND embedding IS NOT NULL"
+            ),
             [asset_id],
             |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
         )?;
@@ -91,7 +119,9 @@ impl<'c> TextUnits<'c> {
             stale.execute(params![*unit_id as i64, model])?;
         }
         self.db
-            .prepare_cached("DELETE FROM text_units WHERE asset_id = ?1")?
+            .prepare_cached(&format!(
+                "DELETE FROM text_units WHERE asset_id = ?1 AND {condition}"
+            ))?
             .execute([asset_id])?;
         Ok(removed)
     }
