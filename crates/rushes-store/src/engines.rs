@@ -16,7 +16,7 @@ use crate::catalog::text_units::UnitsOf;
 use crate::catalog::{Catalog, CatalogTransaction, FrameVector, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
-use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex, record_vectors};
 use crate::text::TantivyText;
 
 pub(crate) struct Engines {
@@ -134,14 +134,8 @@ impl Engines {
     }
 
     fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
-        if let Some(model) = &record.embedding_model {
-            let frames = record
-                .moments
-                .iter()
-                .flat_map(|m| &m.frames)
-                .filter_map(|f| f.embedding.as_ref())
-                .map(Vec::len);
-            same_dimensions(&*self.vectors, model, frames)?;
+        if let Some((model, first)) = record_vectors(record)? {
+            same_dimensions(&*self.vectors, model, std::iter::once(first))?;
         }
         if let Some(model) = &record.text_model {
             let units = record
