@@ -336,6 +336,12 @@ export function playItem(item) {
   player.play(item);
 }
 
+/** The hover text of a semantic match: what kind of text it is and how near the query. */
+export function semanticTitle(match) {
+  const kinds = { transcript: 'said', screen: 'on screen', caption: 'caption', note: 'your note', tag: 'your tag' };
+  return `Found by meaning (${kinds[match.kind] || match.kind}): similarity ${Number(match.similarity).toFixed(2)}`;
+}
+
 function card(hit, index) {
   const info = state.assets[hit.asset.id] || {};
   const img = el('img', { alt: '', loading: 'lazy', decoding: 'async', draggable: 'false' });
@@ -354,15 +360,28 @@ function card(hit, index) {
   );
   // A listing by filters alone has no signals: the filters it matched are its reason.
   const signals = (hit.signals || []).length
-    ? el('div', { class: 'signals' }, hit.signals.map((s) => el('span', { class: `chip sig-${s}`, text: s })))
+    ? el('div', { class: 'signals' }, hit.signals.map((s) => el('span', {
+      class: `chip sig-${s}`,
+      title: s === 'semantic' && hit.semantic ? semanticTitle(hit.semantic) : undefined,
+      text: s,
+    })))
     : el('div', { class: 'signals' }, (hit.filters || []).map((f) => el('span', { class: 'chip sig-filter', title: 'Listed because it matches this filter', text: f })));
   const snippet = el('p', { class: 'snippet' }, snippetNodes(hit.snippet));
   // The caption has a line of its own; a snippet that only repeats it gives it its highlights.
   const captionInSnippet = Boolean(hit.caption) && sameText(snippet.textContent, hit.caption);
+  // A caption found by meaning is the matched text itself: its line carries the score.
+  const captionMatched = Boolean(hit.caption && hit.semantic) && sameText(hit.semantic.text, hit.caption);
   const caption = hit.caption
-    ? el('p', { class: 'caption', title: 'What the caption model sees in the keyframe' },
-      captionInSnippet ? snippetNodes(hit.snippet) : hit.caption)
+    ? el('p', {
+      class: captionMatched ? 'caption semantic-match' : 'caption',
+      title: captionMatched ? semanticTitle(hit.semantic) : 'What the caption model sees in the keyframe',
+    }, captionInSnippet ? snippetNodes(hit.snippet) : hit.caption)
     : null;
+  // Found by meaning: the line, sign, caption or note it matched, with the similarity.
+  const matched = hit.semantic && !captionMatched
+    ? el('p', { class: 'semantic-match', title: semanticTitle(hit.semantic), text: hit.semantic.text })
+    : null;
+  const snippetRepeatsMatch = Boolean(hit.semantic) && sameText(snippet.textContent, hit.semantic.text);
   const article = el('article', {
     class: 'card',
     tabindex: '0',
@@ -386,7 +405,8 @@ function card(hit, index) {
     }) : null,
     faceChips(hit.people, navigate),
     caption,
-    hit.snippet && !captionInSnippet ? snippet : null,
+    matched,
+    hit.snippet && !captionInSnippet && !snippetRepeatsMatch ? snippet : null,
     (hit.hand_tags || []).length ? el('div', { class: 'hand-tags' }, hit.hand_tags.map((t) => el('span', { class: 'chip tag', title: 'your tag', text: t }))) : null,
     (hit.notes || []).length ? el('p', { class: 'card-note', title: 'your note' }, hit.notes.join(' · ')) : null,
     el('div', { class: 'actions' },

@@ -14,6 +14,7 @@ const video = document.getElementById('player-video');
 const title = document.getElementById('player-title');
 const sub = document.getElementById('player-sub');
 const captionLine = document.getElementById('player-caption');
+const semanticLine = document.getElementById('player-semantic');
 const notice = document.getElementById('player-notice');
 const range = document.getElementById('player-range');
 const rangeMoment = range.querySelector('.range-moment');
@@ -411,7 +412,7 @@ function subLine(current) {
 
 /**
  * Plays one moment, or shows a still. `item` = { asset: {id, path, kind}, start, end,
- * playback: {url, native, reason}, frameRate?, startTimecode?, caption, sequence? }.
+ * playback: {url, native, reason}, frameRate?, startTimecode?, caption, semantic?, sequence? }.
  */
 export function play(next) {
   item = next;
@@ -425,6 +426,15 @@ export function play(next) {
   if (slate) title.append(' ', slate);
   captionLine.textContent = next.caption || '';
   captionLine.hidden = !next.caption;
+  // A hit found by meaning shows the line, sign, caption or note it matched, with its score
+  // on hover; a matched caption is the caption line itself.
+  const match = next.semantic;
+  const score = match ? `Found by meaning: similarity ${Number(match.similarity).toFixed(2)}` : '';
+  const matchIsCaption = Boolean(match && next.caption) && match.text.trim() === next.caption.trim();
+  captionLine.title = matchIsCaption ? score : '';
+  semanticLine.textContent = match && !matchIsCaption ? match.text : '';
+  semanticLine.title = match && !matchIsCaption ? score : '';
+  semanticLine.hidden = !match || matchIsCaption;
   const playback = next.playback || { url: `/media/${next.asset.id}`, native: true };
   const image = next.asset.kind === 'image';
   setMode(image);

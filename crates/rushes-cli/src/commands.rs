@@ -36,7 +36,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Models(command) => models(command, models_dir),
         Command::Doctor(args) => doctor(args, models_dir),
         Command::People(command) => crate::people::people(command),
-        Command::Tag(args) => workflow::tag(args),
+        Command::Tag(args) => workflow::tag(args, &models_dir),
         Command::Collection(command) => workflow::collection(command),
         Command::Export(args) => export(args, models_dir),
     }
@@ -57,6 +57,7 @@ fn searcher_config(models_dir: PathBuf, visual: bool) -> SearcherConfig {
         models_dir,
         threads: 2,
         visual,
+        semantic: true,
     }
 }
 

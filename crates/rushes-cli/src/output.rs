@@ -157,13 +157,28 @@ pub fn print_hits(response: &Found) -> anyhow::Result<()> {
         )?;
         let snippet = plain_snippet(&hit.snippet);
         let caption = hit.caption.as_deref().map(printable);
-        if !snippet.is_empty() && caption.as_deref() != Some(snippet.as_str()) {
+        // Found by meaning: the matched text (said, on screen, caption, note) and how near.
+        let meaning = hit.semantic.as_ref().map(|unit| {
+            let text: String = printable(&unit.text).chars().take(140).collect();
+            (
+                text,
+                format!("{} {:.2}", unit.kind.as_str(), unit.similarity),
+            )
+        });
+        let repeats = |text: &str| {
+            caption.as_deref() == Some(text)
+                || meaning.as_ref().is_some_and(|(matched, _)| matched == text)
+        };
+        if !snippet.is_empty() && !repeats(&snippet) {
             let short: String = snippet.chars().take(140).collect();
             writeln!(stdout, "     {short}")?;
         }
-        if let Some(caption) = caption {
+        if let Some(caption) = caption.as_deref() {
             let short: String = caption.chars().take(140).collect();
             writeln!(stdout, "     caption: {short}")?;
+        }
+        if let Some((text, how)) = meaning {
+            writeln!(stdout, "     meaning ({how}): {text}")?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, Result, bail};
 use rushes_core::AssetId;
 use rushes_export::{ClipProgress, DocumentFormat, Selection};
+use rushes_search::SentenceModel;
 use rushes_store::{Index, OpenMode, SearchRequest, TimeRange};
 use serde_json::json;
 
@@ -62,6 +63,22 @@ fn parse_target(entry: &str) -> Result<(&str, Option<TimeRange>)> {
     }
 }
 
+/// Embeds the asset's hand notes and tags for semantic search; without a sentence model,
+/// or when it fails, the tags and notes are written all the same and stderr says why.
+fn embed_hand_text(index: &Index, id: &AssetId, models_dir: &Path) {
+    let loaded = SentenceModel::for_writing(index, models_dir, 2);
+    let outcome = match &loaded.model {
+        Some(model) => index
+            .refresh_hand_units(id, model)
+            .map(|_| ())
+            .map_err(|error| error.to_string()),
+        None => Err(loaded.notice.unwrap_or_default()),
+    };
+    if let Err(why) = outcome {
+        eprintln!("note: hand notes and tags are not searchable by meaning: {why}");
+    }
+}
+
 fn range_text(range: Option<TimeRange>) -> String {
     match range {
         Some(range) => format!(
@@ -73,7 +90,7 @@ fn range_text(range: Option<TimeRange>) -> String {
     }
 }
 
-pub fn tag(args: TagArgs) -> Result<ExitCode> {
+pub fn tag(args: TagArgs, models_dir: &Path) -> Result<ExitCode> {
     let index = open_read_write(&args.location.index)?;
     let (target, range) = parse_target(&args.target)?;
     let id = resolve_asset(&index, target)?;
@@ -87,6 +104,7 @@ pub fn tag(args: TagArgs) -> Result<ExitCode> {
         (&args.tags, &[])
     };
     index.annotate(&id, range, add, remove, args.note.as_deref())?;
+    embed_hand_text(&index, &id, models_dir);
     let mut stdout = std::io::stdout().lock();
     // Tags and notes are escaped (an older index may hold control characters in them).
     for annotation in index.annotations(&id)? {

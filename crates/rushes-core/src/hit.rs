@@ -14,6 +14,8 @@ pub enum Signal {
     Tag,
     Caption,
     Metadata,
+    /// Said or written in other words: a text unit's sentence embedding is near the query's.
+    Semantic,
 }
 
 impl Signal {
@@ -25,6 +27,7 @@ impl Signal {
             Signal::Tag => "tag",
             Signal::Caption => "caption",
             Signal::Metadata => "metadata",
+            Signal::Semantic => "semantic",
         }
     }
 }
@@ -68,6 +71,22 @@ pub struct Hit {
     /// The slate whose stretch of the file the hit starts in (scene, take, roll, camera…).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slate: Option<crate::Slate>,
+    /// The text unit the query matched by meaning (signal `semantic`), with its similarity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<SemanticMatch>,
+}
+
+/// A text unit found by meaning: what it says, where, and how near the query it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SemanticMatch {
+    pub kind: crate::TextUnitKind,
+    /// The unit's text as indexed (a transcript line, on-screen text, a caption, a note).
+    pub text: String,
+    /// Seconds from the start of the file: the unit's window.
+    pub start: f64,
+    pub end: f64,
+    /// Cosine similarity of the unit's and the query's sentence embeddings.
+    pub similarity: f32,
 }
 
 /// The answer to a query.

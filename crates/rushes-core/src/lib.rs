@@ -12,8 +12,10 @@ pub mod timecode;
 
 pub use asset::{Asset, AssetId, AssetKind, MediaInfo, StreamInfo, content_hash, mtime_seconds};
 pub use face::{FaceRect, PersonInMoment};
-pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, Signal};
+pub use hit::{Hit, HitAsset, PersonFilterMatch, SearchResponse, SemanticMatch, Signal};
 pub use progress::{FileFailure, PROGRESS_FILE, RunProgress, RunState};
-pub use record::{AssetRecord, FrameRecord, MomentRecord, ScreenText, TranscriptLine};
+pub use record::{
+    AssetRecord, FrameRecord, MomentRecord, ScreenText, TextUnit, TextUnitKind, TranscriptLine,
+};
 pub use slate::{Slate, SlateSound, SlateSpan};
 pub use timecode::Timecode;

@@ -29,6 +29,59 @@ pub struct ScreenText {
     pub text: String,
 }
 
+/// What a text unit is: where the words came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextUnitKind {
+    /// A transcript line (sidecar, subtitle stream or speech).
+    Transcript,
+    /// A run of on-screen text (slates included).
+    Screen,
+    /// A caption model's sentence for a moment's keyframe.
+    Caption,
+    /// A hand note.
+    Note,
+    /// A hand tag.
+    Tag,
+}
+
+impl TextUnitKind {
+    pub const ALL: [TextUnitKind; 5] = [
+        TextUnitKind::Transcript,
+        TextUnitKind::Screen,
+        TextUnitKind::Caption,
+        TextUnitKind::Note,
+        TextUnitKind::Tag,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextUnitKind::Transcript => "transcript",
+            TextUnitKind::Screen => "screen",
+            TextUnitKind::Caption => "caption",
+            TextUnitKind::Note => "note",
+            TextUnitKind::Tag => "tag",
+        }
+    }
+
+    /// The kind named `name` (as [`TextUnitKind::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<TextUnitKind> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+    }
+}
+
+/// One thing said or written with its time window, embedded for semantic search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TextUnit {
+    pub kind: TextUnitKind,
+    /// Seconds from the start of the file.
+    pub start: f64,
+    pub end: f64,
+    pub text: String,
+    /// L2-normalised sentence embedding, when a sentence model ran.
+    pub embedding: Option<Vec<f32>>,
+}
+
 /// One sampled frame of a moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FrameRecord {
@@ -74,6 +127,12 @@ pub struct AssetRecord {
     pub slates: Vec<crate::SlateSpan>,
     /// Name of the embedding model the frame vectors come from, if any.
     pub embedding_model: Option<String>,
+    /// Transcript lines, on-screen text runs and captions as text units, for semantic search.
+    #[serde(default)]
+    pub text_units: Vec<TextUnit>,
+    /// Name of the sentence model the text units' embeddings come from, if any.
+    #[serde(default)]
+    pub text_model: Option<String>,
     /// Non-fatal problems met while indexing (a malformed sidecar, a model that failed).
     pub warnings: Vec<String>,
 }
@@ -89,6 +148,8 @@ impl AssetRecord {
             screen_text: Vec::new(),
             slates: Vec::new(),
             embedding_model: None,
+            text_units: Vec::new(),
+            text_model: None,
             warnings: Vec::new(),
         }
     }

@@ -208,6 +208,8 @@ pub(crate) fn index_file(
         screen_text: draft.screen_text,
         slates: Vec::new(),
         embedding_model: draft.embedding_model,
+        text_units: draft.text_units,
+        text_model: draft.text_model,
         warnings: warnings
             .iter()
             .chain(sidecar_warnings.iter().map(|(_, warning)| warning))

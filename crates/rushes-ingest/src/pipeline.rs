@@ -359,7 +359,8 @@ mod tests {
     use super::*;
 
     /// `rushes index --json` keeps its keys: the stages' counts sit where the fixed fields
-    /// were (in registration order, the one-line summary's).
+    /// were (in registration order, the one-line summary's); a stage added later (semantic's
+    /// `text_units`) comes after them.
     #[test]
     fn the_summary_lists_the_stage_counts_in_their_old_places() {
         let mut summary = Summary {
@@ -374,7 +375,7 @@ mod tests {
         let json = serde_json::to_string(&summary).unwrap_or_default();
         assert_eq!(
             json,
-            r#"{"indexed":2,"skipped":0,"moved":0,"failed":0,"removed":0,"moments":5,"captions":2,"speech_lines":4,"faces":0,"seconds":0.0,"notices":[]}"#
+            r#"{"indexed":2,"skipped":0,"moved":0,"failed":0,"removed":0,"moments":5,"captions":2,"speech_lines":4,"faces":0,"text_units":0,"seconds":0.0,"notices":[]}"#
         );
         assert_eq!(summary.counts.get("captions"), 2);
         assert_eq!(summary.counts.get("not_a_stage"), 0);
@@ -399,7 +400,8 @@ mod tests {
                 "no-captions",
                 "no-visual",
                 "no-speech",
-                "no-faces"
+                "no-faces",
+                "no-semantic"
             ]
         );
     }

@@ -14,7 +14,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rushes_core::{AssetKind, MediaInfo, MomentRecord, ScreenText, TranscriptLine};
+use rushes_core::{AssetKind, MediaInfo, MomentRecord, ScreenText, TextUnit, TranscriptLine};
 use rushes_media::SampledFrame;
 use rushes_store::people::NewFace;
 use rushes_store::thumbnails::ThumbnailStore;
@@ -142,6 +142,10 @@ pub struct AssetDraft {
     pub moments: Vec<MomentRecord>,
     /// The embedding model of the frame vectors, when any frame got one.
     pub embedding_model: Option<String>,
+    /// Transcript lines, on-screen text and captions as text units (the semantic stage).
+    pub text_units: Vec<TextUnit>,
+    /// The sentence model of the text units' embeddings, when they have them.
+    pub text_model: Option<String>,
     /// The file's faces; `None` when faces were not looked for (the earlier ones stay).
     pub faces: Option<Vec<NewFace>>,
     pub warnings: Vec<String>,

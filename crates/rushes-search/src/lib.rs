@@ -1,5 +1,6 @@
 //! Query → finished hits. [`Searcher`] parses a query once, embeds it with the index's CLIP
-//! encoders when installed (or says why visual search is off), has the store rank moments
+//! encoders and its sentence model ([`SentenceModel`]) when installed (or says why visual or
+//! semantic search is off), has the store rank moments
 //! through its text and vector indexes, and answers [`Found`]: hits with their asset's facts,
 //! source timecode and how to play them. The CLI, the server and export all search through
 //! it; nothing here writes to the index.
@@ -9,9 +10,11 @@ mod found;
 mod hand_text;
 mod playback;
 mod searcher;
+mod sentence;
 
 pub use error::SearchError;
 pub use found::{AssetSummary, Found, FoundHit};
 pub use hand_text::hand_text_within;
 pub use playback::{Playback, playback_for};
 pub use searcher::{Searcher, SearcherConfig};
+pub use sentence::{LoadedSentence, SentenceModel};

@@ -1,6 +1,7 @@
 //! The query engine shared by the CLI, the server and export: parses the query once, embeds
-//! its free text with the index's CLIP model when one is installed, asks the store to rank,
-//! and finishes the hits ([`Found`]). Also image queries and "more like this".
+//! its free text with the index's CLIP model (visual branch) and with the sentence model of
+//! its text units (semantic branch) when they are installed, asks the store to rank, and
+//! finishes the hits ([`Found`]). Also image queries and "more like this".
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -12,6 +13,7 @@ use rushes_store::query::{self, Query};
 use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
 use tracing::{debug, warn};
 
+use crate::sentence::{LoadedSentence, SentenceModel};
 use crate::{Found, SearchError};
 
 /// How a searcher loads the model that puts queries into the index's vector space.
@@ -23,6 +25,8 @@ pub struct SearcherConfig {
     pub threads: usize,
     /// False turns visual search off (`--no-visual`).
     pub visual: bool,
+    /// False turns semantic search off.
+    pub semantic: bool,
 }
 
 impl Default for SearcherConfig {
@@ -31,6 +35,7 @@ impl Default for SearcherConfig {
             models_dir: rushes_models::default_models_dir(),
             threads: 2,
             visual: true,
+            semantic: true,
         }
     }
 }
@@ -41,6 +46,10 @@ pub struct Searcher {
     clip: Option<Mutex<ClipModel>>,
     /// Why visual search is off, when it is.
     visual_notice: Option<String>,
+    /// The sentence model of the index's text units.
+    sentence: Option<SentenceModel>,
+    /// Why semantic search is off, when it is.
+    semantic_notice: Option<String>,
 }
 
 impl Searcher {
@@ -63,10 +72,26 @@ impl Searcher {
         if let Some(notice) = &visual_notice {
             debug!(%notice);
         }
+        let LoadedSentence {
+            model: sentence,
+            notice: semantic_notice,
+        } = if config.semantic {
+            SentenceModel::for_index(&index, &config.models_dir, config.threads)
+        } else {
+            LoadedSentence {
+                model: None,
+                notice: Some("semantic search is off (turned off by the caller)".into()),
+            }
+        };
+        if let Some(notice) = &semantic_notice {
+            debug!(%notice);
+        }
         Searcher {
             index,
             clip,
             visual_notice,
+            sentence,
+            semantic_notice,
         }
     }
 
@@ -78,14 +103,33 @@ impl Searcher {
         self.visual_notice.as_deref()
     }
 
-    /// Runs a query: text branch always, visual branch when the free text is not empty and a
-    /// model is loaded.
+    /// Why semantic search is off, when it is.
+    pub fn semantic_notice(&self) -> Option<&str> {
+        self.semantic_notice.as_deref()
+    }
+
+    /// The sentence model, to embed hand notes and tags with when they are written
+    /// (`Index::refresh_hand_units`); `None` when semantic search is off.
+    pub fn sentence_model(&self) -> Option<&SentenceModel> {
+        self.sentence.as_ref()
+    }
+
+    /// Runs a query: text branch always; visual and semantic branches when the free text
+    /// is not empty and their model is loaded (the free text is embedded once by each).
     pub fn search(&self, request: &SearchRequest) -> Result<Found, SearchError> {
         let query = parse(request)?;
         let free_text = query.free_text();
         let mut request = request.clone();
-        if request.text_vector.is_none() && !free_text.trim().is_empty() {
-            request.text_vector = self.embed_text(&free_text);
+        if !free_text.trim().is_empty() {
+            if request.text_vector.is_none() {
+                request.text_vector = self.embed_text(&free_text);
+            }
+            if request.semantic.is_none() {
+                request.semantic = self
+                    .sentence
+                    .as_ref()
+                    .and_then(|model| model.query(&free_text));
+            }
         }
         self.rank(query, &request)
     }

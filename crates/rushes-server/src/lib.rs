@@ -142,6 +142,11 @@ impl AppState {
         self.searcher.clone()
     }
 
+    /// The models folder the searcher loads its models from.
+    fn models_dir(&self) -> &Path {
+        &self.config.search.models_dir
+    }
+
     fn proxies(&self) -> &media::ProxyCache {
         &self.proxies
     }

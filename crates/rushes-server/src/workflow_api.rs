@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::error::store_error;
 use crate::jobs::{ExportRequest, JobView, MAX_EXPORT_ITEMS, content_type};
 use crate::media::parse_asset_id;
-use rushes_search::AssetSummary;
+use rushes_search::{AssetSummary, SentenceModel};
 
 /// Maps a store error of a write: the index being written by `rushes index` is a 409.
 fn write_error(error: StoreError) -> ApiError {
@@ -124,6 +124,8 @@ pub async fn annotate(
     if request.add.len() + request.remove.len() > 100 {
         return Err(ApiError::bad_request("at most 100 tags per request"));
     }
+    let searcher = state.searcher();
+    let models_dir = state.models_dir().to_path_buf();
     let annotations = with_writer(&state, move |index| {
         // Checked whole before anything is written: a bad note leaves the tags unwritten.
         index.annotate(
@@ -133,10 +135,39 @@ pub async fn annotate(
             &request.remove,
             request.note.as_deref(),
         )?;
+        embed_hand_text(index, &id, searcher.sentence_model(), &models_dir);
         index.annotations(&id)
     })
     .await?;
     Ok(Json(annotations))
+}
+
+/// Embeds the asset's hand notes and tags for semantic search, with the searcher's
+/// sentence model or else the installed one; without one, or when it fails, the tags and
+/// notes stay written and the log says why.
+fn embed_hand_text(
+    index: &Index,
+    id: &rushes_core::AssetId,
+    model: Option<&SentenceModel>,
+    models_dir: &std::path::Path,
+) {
+    let loaded;
+    let model = match model {
+        Some(model) => model,
+        None => {
+            loaded = SentenceModel::for_writing(index, models_dir, 2);
+            match &loaded.model {
+                Some(model) => model,
+                None => {
+                    tracing::info!(notice = ?loaded.notice, "hand notes and tags not embedded");
+                    return;
+                }
+            }
+        }
+    };
+    if let Err(error) = index.refresh_hand_units(id, model) {
+        tracing::warn!(%error, "hand notes and tags not embedded");
+    }
 }
 
 // ------------------------------------------------------------------ collections

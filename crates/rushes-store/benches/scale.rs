@@ -1,7 +1,8 @@
 //! Scale benchmark: builds a synthetic index of N moments (env `RUSHES_BENCH_MOMENTS`,
-//! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 per moment) and
-//! prints, as JSON lines, the build time, index size and p50/p95 latency of text, visual
-//! and hybrid queries. Assets go in through the bulk path (`Index::put_assets`); the
+//! default 1 000 000; 10 moments per asset, 2 frame vectors of dim 512 and one text unit
+//! with a 384-d sentence vector per moment, so N text units) and prints, as JSON lines, the
+//! build time, index size and p50/p95 latency of text, visual, hybrid (text + visual) and
+//! full hybrid (text + visual + semantic) queries. Assets go in through the bulk path (`Index::put_assets`); the
 //! library, the queries and the index cache are `shared/synthetic.rs` (rushes-postgres's
 //! `pg_query` bench uses the same).
 //!
@@ -20,7 +21,7 @@ use rushes_store::SearchRequest;
 #[path = "shared/synthetic.rs"]
 mod synthetic;
 
-use synthetic::{IndexHome, MOMENTS_PER_ASSET, QUERIES, Synthetic};
+use synthetic::{IndexHome, MOMENTS_PER_ASSET, QUERIES, Synthetic, TEXT_MODEL};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let moments = synthetic::moments_from_env();
@@ -30,11 +31,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "{}",
         serde_json::json!({"metric": "build",
-            "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET, "seconds": build_seconds,
+            "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET,
+            "text_units": index.text_unit_vector_count(TEXT_MODEL)?, "seconds": build_seconds,
             "index_bytes": synthetic::size_of(&home.path()), "cached": cached})
     );
 
-    for kind in ["text", "visual", "hybrid"] {
+    for kind in ["text", "visual", "hybrid", "full_hybrid"] {
         let mut latencies = Vec::with_capacity(QUERIES);
         for _ in 0..QUERIES {
             let query = if kind == "visual" {
@@ -45,6 +47,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let request = SearchRequest {
                 query,
                 text_vector: (kind != "text").then(|| synthetic.query_vector()),
+                semantic: (kind == "full_hybrid").then(|| synthetic.semantic_query()),
                 ..SearchRequest::default()
             };
             let start = Instant::now();

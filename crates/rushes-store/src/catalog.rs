@@ -1,10 +1,11 @@
 //! The SQLite catalog, source of truth of an index, as repositories per table family over
 //! one connection: assets and moments (`assets`), hand tags and notes (`annotations`),
 //! collections (`collections`), people and faces (`faces`), runs and failures (`runs`),
-//! screen texts and slates (`slate_spans`). Every migration is in `schema`, in order. The
-//! connection never leaves this module: callers get a repository on it (one statement,
-//! committed alone) or a [`CatalogTransaction`] whose repositories all write, or read, in
-//! one transaction. The text and vector indexes are derived from the catalog.
+//! screen texts and slates (`slate_spans`), text units for semantic search
+//! (`text_units`). Every migration is in `schema`, in order. The connection never leaves
+//! this module: callers get a repository on it (one statement, committed alone) or a
+//! [`CatalogTransaction`] whose repositories all write, or read, in one transaction. The
+//! text and vector indexes are derived from the catalog.
 
 pub mod annotations;
 pub mod assets;
@@ -14,6 +15,7 @@ pub mod runs;
 pub mod schema;
 pub mod slate_spans;
 pub mod sql;
+pub mod text_units;
 
 use std::path::Path;
 
@@ -25,9 +27,10 @@ use crate::catalog::collections::Collections;
 use crate::catalog::faces::Faces;
 use crate::catalog::runs::Runs;
 use crate::catalog::slate_spans::SlateSpans;
+use crate::catalog::text_units::TextUnits;
 use crate::error::StoreError;
 
-pub use crate::catalog::assets::{AssetWrite, FrameVector, MomentRow};
+pub use crate::catalog::assets::{AssetWrite, FrameVector, MomentRow, RemovedVectors};
 pub use crate::catalog::runs::FailureRow;
 pub use crate::catalog::schema::SCHEMA_VERSION;
 pub use crate::catalog::sql::{normalised, now_seconds};
@@ -62,6 +65,9 @@ pub trait Repositories: sealed::Db {
     }
     fn slates(&self) -> SlateSpans<'_> {
         SlateSpans::on(self.db())
+    }
+    fn text_units(&self) -> TextUnits<'_> {
+        TextUnits::on(self.db())
     }
 }
 
@@ -133,15 +139,21 @@ impl Catalog {
     }
 
     /// Deletes an asset's rows and its faces (and people left with none), keeping hand tags,
-    /// notes and collection entries unless `forget` is set, in one transaction. Returns its
+    /// notes (and their text units) and collection entries unless `forget` is set, in one
+    /// transaction. Returns its
     /// vector keys, recorded as stale until the vectors are saved. Its thumbnails are the
     /// caller's.
-    pub fn delete_asset(&self, id: &str, forget: bool) -> Result<Vec<(u64, String)>, StoreError> {
+    pub fn delete_asset(&self, id: &str, forget: bool) -> Result<RemovedVectors, StoreError> {
         let transaction = self.write()?;
-        let removed = transaction.assets().delete(id)?;
+        let mut removed = transaction.assets().delete(id)?;
         transaction.faces().delete_of_asset(id)?;
         if forget {
             transaction.annotations().forget_asset(id)?;
+            removed.units.extend(
+                transaction
+                    .text_units()
+                    .delete_of_asset(id, text_units::UnitsOf::Hand)?,
+            );
             transaction.collections().forget_asset(id)?;
         }
         transaction.commit()?;

@@ -1,6 +1,7 @@
 //! The three engines of an index — the catalog (source of truth), the text index and the
-//! vector indexes — and the write path across them: an asset is written to the catalog as
-//! pending, its text documents and vectors staged, and `commit` makes everything visible in
+//! vector indexes (frames', and text units' in a space of their own) — and the write path
+//! across them: an asset is written to the catalog as pending, its text documents and
+//! vectors staged, and `commit` makes everything visible in
 //! that order (text, vectors, then the catalog marks the assets done), so a crash at any
 //! point is repaired on the next open (`repair`). Search reads through the same parts.
 
@@ -8,10 +9,11 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use rushes_core::{AssetId, AssetRecord};
+use rushes_core::{AssetId, AssetRecord, TextUnit};
 
 use crate::catalog::faces::FacesWritten;
-use crate::catalog::{Catalog, CatalogTransaction, Repositories};
+use crate::catalog::text_units::UnitsOf;
+use crate::catalog::{Catalog, CatalogTransaction, FrameVector, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
 use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex, record_vectors};
@@ -23,6 +25,9 @@ pub(crate) struct Engines {
     /// Concrete: search's snippets still read Tantivy's own (see the crate README).
     pub(crate) text: TantivyText,
     pub(crate) vectors: Box<dyn VectorIndex>,
+    /// Text units' sentence vectors, keyed by unit id, one space per sentence model: apart
+    /// from the frames' so neither their ids nor their model names can meet.
+    pub(crate) text_vectors: Box<dyn VectorIndex>,
 }
 
 impl Engines {
@@ -31,12 +36,14 @@ impl Engines {
         catalog: Catalog,
         text: TantivyText,
         vectors: Box<dyn VectorIndex>,
+        text_vectors: Box<dyn VectorIndex>,
     ) -> Engines {
         Engines {
             dir: dir.to_path_buf(),
             catalog: Mutex::new(catalog),
             text,
             vectors,
+            text_vectors,
         }
     }
 
@@ -63,7 +70,8 @@ impl Engines {
         let catalog = self.catalog()?;
         let pending = catalog.assets().pending_assets()?;
         let stale = catalog.assets().stale_frames()?;
-        if pending.is_empty() && stale.is_empty() {
+        let stale_units = catalog.text_units().stale()?;
+        if pending.is_empty() && stale.is_empty() && stale_units.is_empty() {
             return Ok(());
         }
         tracing::warn!(
@@ -71,13 +79,15 @@ impl Engines {
             "repairing an interrupted index run; those files will be indexed again"
         );
         self.vectors.remove(&stale)?;
+        self.text_vectors.remove(&stale_units)?;
         for id in &pending {
             // Its faces first, keeping the names they held for the rerun.
             let transaction = catalog.write()?;
             transaction.faces().delete_of_pending_asset(id)?;
             transaction.commit()?;
             let removed = catalog.delete_asset(id, false)?;
-            self.vectors.remove(&removed)?;
+            self.vectors.remove(&removed.frames)?;
+            self.text_vectors.remove(&removed.units)?;
             self.text.delete_asset(id)?;
         }
         self.commit_locked(&catalog)
@@ -104,6 +114,8 @@ impl Engines {
         transaction.commit()?;
         let mut added = Vec::new();
         let mut removed = Vec::new();
+        let mut added_units = Vec::new();
+        let mut removed_units = Vec::new();
         for (record, write) in records.iter().zip(writes) {
             let id = record.asset.id.as_str();
             for other in write.replaced.iter().filter(|other| other.as_str() != id) {
@@ -113,27 +125,27 @@ impl Engines {
             self.text.put_asset(id, &moments)?;
             added.extend(write.added);
             removed.extend(write.removed);
+            added_units.extend(write.added_units);
+            removed_units.extend(write.removed_units);
         }
-        // An asset written twice in one batch: its first frames are already gone again.
-        let gone: HashSet<u64> = removed.iter().map(|(frame_id, _)| *frame_id).collect();
-        added.retain(|frame| !gone.contains(&frame.frame_id));
-        self.vectors.remove(&removed)?;
-        self.vectors.add(&added)?;
+        stage_vectors(&*self.vectors, added, &removed)?;
+        stage_vectors(&*self.text_vectors, added_units, &removed_units)?;
         Ok(also)
     }
 
     fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
-        let Some((model, first)) = record_vectors(record)? else {
-            return Ok(());
-        };
-        match self.vectors.dimensions(model)? {
-            Some(expected) if expected != first => Err(StoreError::DimensionMismatch {
-                model: model.to_string(),
-                expected,
-                found: first,
-            }),
-            _ => Ok(()),
+        if let Some((model, first)) = record_vectors(record)? {
+            same_dimensions(&*self.vectors, model, std::iter::once(first))?;
         }
+        if let Some(model) = &record.text_model {
+            let units = record
+                .text_units
+                .iter()
+                .filter_map(|unit| unit.embedding.as_ref())
+                .map(Vec::len);
+            same_dimensions(&*self.text_vectors, model, units)?;
+        }
+        Ok(())
     }
 
     /// Re-derives an asset's text documents from the catalog (its hand tags, notes or path
@@ -144,14 +156,81 @@ impl Engines {
         self.commit_locked(catalog)
     }
 
+    /// Replaces an asset's hand-note and hand-tag units with `units` (embedded by `model`)
+    /// in one catalog transaction, stages their vectors and commits.
+    pub(crate) fn replace_hand_units(
+        &self,
+        id: &AssetId,
+        model: &str,
+        units: &[TextUnit],
+    ) -> Result<(), StoreError> {
+        let catalog = self.catalog()?;
+        let dims = units
+            .iter()
+            .filter_map(|unit| unit.embedding.as_ref())
+            .map(Vec::len);
+        same_dimensions(&*self.text_vectors, model, dims)?;
+        let transaction = catalog.write()?;
+        let removed = transaction
+            .text_units()
+            .delete_of_asset(id.as_str(), UnitsOf::Hand)?;
+        let added = transaction
+            .text_units()
+            .write(id.as_str(), Some(model), units)?;
+        transaction.commit()?;
+        stage_vectors(&*self.text_vectors, added, &removed)?;
+        self.commit_locked(&catalog)
+    }
+
     fn commit_locked(&self, catalog: &Catalog) -> Result<(), StoreError> {
         self.text.commit()?;
         self.vectors.save()?;
+        self.text_vectors.save()?;
         catalog.finish_commit()?;
         let models = catalog.assets().embedding_models()?;
         manifest::write(&self.dir, &models)?;
         Ok(())
     }
+}
+
+/// Checks that `dims` (the lengths of one asset's vectors of `model`) agree with each other
+/// and with the vectors `index` already holds for `model`.
+fn same_dimensions(
+    index: &dyn VectorIndex,
+    model: &str,
+    mut dims: impl Iterator<Item = usize>,
+) -> Result<(), StoreError> {
+    let Some(first) = dims.next() else {
+        return Ok(());
+    };
+    if let Some(other) = dims.find(|d| *d != first) {
+        return Err(StoreError::DimensionMismatch {
+            model: model.to_owned(),
+            expected: first,
+            found: other,
+        });
+    }
+    match index.dimensions(model)? {
+        Some(expected) if expected != first => Err(StoreError::DimensionMismatch {
+            model: model.to_owned(),
+            expected,
+            found: first,
+        }),
+        _ => Ok(()),
+    }
+}
+
+/// Stages a batch's vector changes on `index`: the removed keys go, then the added vectors
+/// come in (but for an asset written twice in one batch, whose first keys are gone again).
+fn stage_vectors(
+    index: &dyn VectorIndex,
+    mut added: Vec<FrameVector>,
+    removed: &[(u64, String)],
+) -> Result<(), StoreError> {
+    let gone: HashSet<u64> = removed.iter().map(|(key, _)| *key).collect();
+    added.retain(|vector| !gone.contains(&vector.frame_id));
+    index.remove(removed)?;
+    index.add(&added)
 }
 
 impl AssetWrites for Engines {
@@ -189,7 +268,8 @@ impl AssetWrites for Engines {
         }
         let removed = catalog.delete_asset(id.as_str(), true)?;
         self.text.delete_asset(id.as_str())?;
-        self.vectors.remove(&removed)?;
+        self.vectors.remove(&removed.frames)?;
+        self.text_vectors.remove(&removed.units)?;
         self.commit_locked(&catalog)
     }
 

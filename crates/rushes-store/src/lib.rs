@@ -6,7 +6,8 @@
 //! people (`people`), slates (`slates`), the thumbnail store (`thumbnails`), ranking
 //! (`search`) and the query language (`query`). No module imports this one back.
 //!
-//! Layout of an index folder: `catalog.sqlite`, `text/`, `vectors/<model>.usearch`,
+//! Layout of an index folder: `catalog.sqlite`, `text/`, `vectors/<model>.usearch` (frame
+//! vectors), `vectors/text/<model>.usearch` (text units' sentence vectors),
 //! `thumbs/<asset_id>/…`, `rushes.toml`, `index.lock`.
 
 pub mod catalog;
@@ -25,6 +26,7 @@ pub mod rebuild;
 mod request;
 pub mod seams;
 mod search;
+mod semantic;
 pub mod slates;
 pub mod text;
 pub mod thumbnails;
@@ -47,7 +49,7 @@ use crate::lock::take_lock;
 use crate::people::{
     FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
 };
-use crate::seams::{AssetWrites, FacesToWrite, TextIndex};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex, UnitEmbedding};
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::text::TantivyText;
 use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
@@ -59,7 +61,7 @@ pub use crate::fusion::Fusion;
 pub use crate::identity::{Identity, KnownFile};
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
-pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
+pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, SemanticQuery, Sort};
 pub use crate::thumbnails::thumbnail_url;
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
@@ -144,11 +146,19 @@ impl Index {
         manifest::check(dir, read_only)?;
         let catalog = Catalog::open(&dir.join(CATALOG_FILE), read_only)?;
         let text = TantivyText::open(&rebuild::readable_part(dir, "text"), read_only)?;
-        let vectors = VectorStore::new(&rebuild::readable_part(dir, "vectors"), read_only);
+        let vectors_dir = rebuild::readable_part(dir, "vectors");
+        let vectors = VectorStore::new(&vectors_dir, read_only);
+        let text_vectors = VectorStore::new(&vectors::text_units_dir(&vectors_dir), read_only);
         let index = Index {
             dir: dir.to_path_buf(),
             mode,
-            engines: Engines::new(dir, catalog, text, Box::new(vectors)),
+            engines: Engines::new(
+                dir,
+                catalog,
+                text,
+                Box::new(vectors),
+                Box::new(text_vectors),
+            ),
             thumbnails: Arc::new(ThumbnailFolder::new(dir)),
             _lock: lock,
         };
@@ -291,6 +301,21 @@ impl Index {
     }
 
     /// Number of live vectors of an embedding model in the vector index.
+    /// Sentence models of the text units' vectors, with their dimensions (for `status`).
+    pub fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        self.engines.catalog()?.text_units().models()
+    }
+
+    /// How many text-unit vectors of a sentence model the vector index holds.
+    pub fn text_unit_vector_count(&self, model: &str) -> Result<usize, StoreError> {
+        self.engines.text_vectors.len(model)
+    }
+
+    /// An asset's text units in time order (without their embeddings).
+    pub fn text_units(&self, id: &AssetId) -> Result<Vec<rushes_core::TextUnit>, StoreError> {
+        self.engines.catalog()?.text_units().of_asset(id.as_str())
+    }
+
     pub fn vector_count(&self, model: &str) -> Result<usize, StoreError> {
         self.engines.vectors.len(model)
     }
@@ -425,6 +450,36 @@ impl Index {
             self.engines.refresh_text(&catalog, id)?;
         }
         Ok(())
+    }
+
+    /// Embeds an asset's hand notes and tags with `embedding` as text units, replacing the
+    /// earlier ones, so semantic search finds them by meaning; run after each change of
+    /// them. Commits. A model that fails leaves the earlier units and says why.
+    pub fn refresh_hand_units(
+        &self,
+        id: &AssetId,
+        embedding: &dyn UnitEmbedding,
+    ) -> Result<usize, StoreError> {
+        self.require_writer()?;
+        let hand = self.catalog()?.annotations().hand_text(id.as_str())?;
+        let mut units = workflow::hand_units(&hand);
+        let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
+        let vectors = if texts.is_empty() {
+            Vec::new()
+        } else {
+            embedding.embed(&texts).map_err(|reason| {
+                StoreError::Vector(format!(
+                    "sentence model {} failed on hand notes and tags: {reason}",
+                    embedding.model()
+                ))
+            })?
+        };
+        for (unit, vector) in units.iter_mut().zip(vectors) {
+            unit.embedding = Some(vector);
+        }
+        self.engines
+            .replace_hand_units(id, embedding.model(), &units)?;
+        Ok(units.len())
     }
 
     /// Whole-asset hand tags of an asset.

@@ -1,5 +1,5 @@
 //! `rushes reindex`: rebuilds the derived indexes — the Tantivy text index and the usearch
-//! vector files — from the catalog, the source of truth. They are built beside the live
+//! vector files (frames', and text units' in `vectors/text/`) — from the catalog, the source of truth. They are built beside the live
 //! ones (`text.next/`, `vectors.next/`) and swapped in afterwards, so a run killed while
 //! building leaves the old indexes in use. A `reindex.swap` marker, written once both are
 //! complete, makes the swap itself resumable: a writer that finds it finishes the swap.
@@ -9,7 +9,7 @@
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use crate::catalog::{CATALOG_FILE, Catalog, Repositories};
+use crate::catalog::{CATALOG_FILE, Catalog, FrameVector, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
 use crate::seams::{TextIndex, VectorIndex};
@@ -41,6 +41,9 @@ pub struct RebuildSummary {
     pub moments: u64,
     /// Vectors per embedding model, by model name.
     pub vectors: Vec<(String, u64)>,
+    /// Text units' sentence vectors per sentence model, by model name.
+    #[serde(default)]
+    pub text_unit_vectors: Vec<(String, u64)>,
     /// Assets an interrupted index run had left half-written, dropped from the catalog.
     pub dropped_pending: u64,
 }
@@ -226,43 +229,88 @@ fn build_vectors(
     for (model, dimensions) in catalog.assets().embedding_models()? {
         let total = catalog.assets().frame_vector_count(&model)?;
         let stage = format!("vectors {model}");
-        let mut report = |done: u64| {
-            progress(&RebuildProgress {
-                stage: stage.clone(),
-                done,
-                total,
-            })
+        let rebuilt = build_space(
+            &vectors,
+            &model,
+            dimensions,
+            total,
+            &stage,
+            progress,
+            |each| catalog.assets().frame_vectors(&model, each),
+        )?;
+        let ControlFlow::Continue(done) = rebuilt else {
+            return Ok(ControlFlow::Break(()));
         };
-        if report(0).is_break() {
-            return Ok(ControlFlow::Break(()));
-        }
-        vectors.reset(&model, dimensions)?;
-        let mut batch = Vec::with_capacity(VECTOR_BATCH);
-        let mut done = 0u64;
-        let mut flow = ControlFlow::Continue(());
-        catalog.assets().frame_vectors(&model, |frame| {
-            if flow.is_break() {
-                return Ok(());
-            }
-            batch.push(frame);
-            if batch.len() == VECTOR_BATCH {
-                vectors.add(&batch)?;
-                done += batch.len() as u64;
-                batch.clear();
-                flow = report(done);
-            }
-            Ok(())
-        })?;
-        if flow.is_break() {
-            return Ok(ControlFlow::Break(()));
-        }
-        vectors.add(&batch)?;
-        done += batch.len() as u64;
         summary.vectors.push((model.clone(), done));
-        if report(done).is_break() {
-            return Ok(ControlFlow::Break(()));
-        }
     }
     vectors.save()?;
+    let text_vectors = VectorStore::new(&crate::vectors::text_units_dir(&folder), false);
+    for (model, dimensions) in catalog.text_units().models()? {
+        let total = catalog.text_units().vector_count(&model)?;
+        let stage = format!("text units {model}");
+        let rebuilt = build_space(
+            &text_vectors,
+            &model,
+            dimensions,
+            total,
+            &stage,
+            progress,
+            |each| catalog.text_units().vectors(&model, each),
+        )?;
+        let ControlFlow::Continue(done) = rebuilt else {
+            return Ok(ControlFlow::Break(()));
+        };
+        summary.text_unit_vectors.push((model.clone(), done));
+    }
+    text_vectors.save()?;
     Ok(ControlFlow::Continue(()))
+}
+
+/// Rebuilds one model's space of `vectors` from what `read` hands over, in batches,
+/// reporting as `stage`. Returns how many vectors went in, or `Break` when asked to stop.
+fn build_space(
+    vectors: &VectorStore,
+    model: &str,
+    dimensions: usize,
+    total: u64,
+    stage: &str,
+    progress: &mut impl FnMut(&RebuildProgress) -> ControlFlow<()>,
+    read: impl FnOnce(&mut dyn FnMut(FrameVector) -> Result<(), StoreError>) -> Result<(), StoreError>,
+) -> Result<ControlFlow<(), u64>, StoreError> {
+    let mut report = |done: u64| {
+        progress(&RebuildProgress {
+            stage: stage.to_owned(),
+            done,
+            total,
+        })
+    };
+    if report(0).is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    vectors.reset(model, dimensions)?;
+    let mut batch = Vec::with_capacity(VECTOR_BATCH);
+    let mut done = 0u64;
+    let mut flow = ControlFlow::Continue(());
+    read(&mut |vector| {
+        if flow.is_break() {
+            return Ok(());
+        }
+        batch.push(vector);
+        if batch.len() == VECTOR_BATCH {
+            vectors.add(&batch)?;
+            done += batch.len() as u64;
+            batch.clear();
+            flow = report(done);
+        }
+        Ok(())
+    })?;
+    if flow.is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    vectors.add(&batch)?;
+    done += batch.len() as u64;
+    if report(done).is_break() {
+        return Ok(ControlFlow::Break(()));
+    }
+    Ok(ControlFlow::Continue(done))
 }

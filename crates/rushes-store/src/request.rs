@@ -1,5 +1,5 @@
-//! What a search asks (`SearchRequest`: the query text, paging, query vectors, order, the
-//! fusion), the ranked hits it gets (`RankedHits`) and the facet counts it can answer with.
+//! What a search asks (`SearchRequest`: the query text, paging, query vectors, the
+//! semantic query, order, the fusion), the ranked hits it gets (`RankedHits`) and the facet counts it can answer with.
 
 use std::collections::HashMap;
 
@@ -44,6 +44,8 @@ pub struct SearchRequest {
     /// At most this many hits per asset (0: no limit); ignored when the query names one asset.
     pub per_asset: usize,
     pub sort: Sort,
+    /// The query's free text embedded by a sentence model, for the semantic branch.
+    pub semantic: Option<SemanticQuery>,
     /// How the text and visual branches are fused (the measured default unless a caller,
     /// such as the fusion evaluation, asks for another).
     pub fusion: Fusion,
@@ -57,6 +59,7 @@ impl Default for SearchRequest {
             offset: 0,
             text_vector: None,
             image_vector: None,
+            semantic: None,
             per_asset: 3,
             sort: Sort::Relevance,
             fusion: Fusion::default(),
@@ -71,6 +74,17 @@ impl SearchRequest {
             ..SearchRequest::default()
         }
     }
+}
+
+/// The semantic branch of a search: the query's free text as a sentence model embeds it,
+/// and the calibrated similarity below which a text unit does not match.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SemanticQuery {
+    /// The sentence model (its manifest name): the text-unit vector space searched.
+    pub model: String,
+    pub vector: Vec<f32>,
+    /// The model's `semantic_cutoff`: cosine similarity a unit needs to be a hit.
+    pub cutoff: f32,
 }
 
 /// One facet value and how many assets have it among the matches.

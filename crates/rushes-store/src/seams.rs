@@ -145,6 +145,16 @@ pub trait VectorIndex: Send + Sync {
     fn len(&self, model: &str) -> Result<usize, StoreError>;
 }
 
+/// A sentence model as the store sees it: the store keeps text units' vectors but loads no
+/// model, so whoever writes hand notes and tags (the server, the CLI) lends one to embed
+/// them with (`Index::refresh_hand_units`).
+pub trait UnitEmbedding {
+    /// The model's name: the text-unit vector space its vectors go in.
+    fn model(&self) -> &str;
+    /// One L2-normalised embedding per text; the error says why the model failed.
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String>;
+}
+
 /// The faces to write with an asset: found by ingest, each given a person by
 /// `choose_person` unless the same face was seen there before.
 pub struct FacesToWrite<'a> {

@@ -1,11 +1,12 @@
-//! Hybrid ranking: the text branch (BM25 over moments) and the visual branch (query
-//! vectors → nearest frames → their moments) fused (`fusion`); then hits
+//! Hybrid ranking: the text branch (BM25 over moments), the visual branch (query
+//! vectors → nearest frames → their moments) and the semantic branch (the query's sentence
+//! embedding → nearest text units → their moments, `semantic.rs`) fused (`fusion`); then hits
 //! are built from the catalog, with per-field signals, snippets, transcript-line windows,
 //! merged neighbours and a cap on hits per asset. Also facet counts.
 
 use std::collections::{HashMap, HashSet};
 
-use rushes_core::{Asset, AssetId, Hit, HitAsset, SearchResponse, Signal};
+use rushes_core::{Asset, AssetId, Hit, HitAsset, SearchResponse, SemanticMatch, Signal};
 use tantivy::Searcher;
 use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
@@ -20,6 +21,7 @@ use crate::hit_windows::windows_touch;
 use crate::query::{self, Query};
 use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
 use crate::seams::{TextIndex, TextOrder};
+use crate::semantic::semantic_branch;
 use crate::text::TextField;
 use crate::thumbnails::thumbnail_url;
 const SNIPPET_CHARS: usize = 200;
@@ -94,17 +96,17 @@ pub fn search_parsed(
         });
     }
 
-    // Visual branches: one per query vector.
+    // Visual branches (one per query vector) and the semantic branch, within the filters.
     let vectors: Vec<&Vec<f32>> = [&request.text_vector, &request.image_vector]
         .into_iter()
         .flatten()
         .collect();
-    if !vectors.is_empty() {
-        let model = index.embedding_model()?;
-        if let Some((model, _)) = model {
-            let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
-                .then(|| index.text.restriction_query(&query.terms, &query.filters))
-                .transpose()?;
+    let mut semantic_matches = HashMap::new();
+    if !vectors.is_empty() || request.semantic.is_some() {
+        let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
+            .then(|| index.text.restriction_query(&query.terms, &query.filters))
+            .transpose()?;
+        if let Some((model, _)) = index.embedding_model()? {
             for vector in vectors {
                 let ranked = visual_branch(
                     index,
@@ -118,6 +120,18 @@ pub fn search_parsed(
                     moments: ranked,
                     visual: true,
                 });
+            }
+        }
+        if let Some(semantic) = &request.semantic {
+            // Only a branch with matches counts: nothing said or written near the query
+            // leaves the other branches' scores as they were.
+            let branch = semantic_branch(index, &searcher, semantic, pool, restriction.as_deref())?;
+            if !branch.ranked.is_empty() {
+                branches.push(Branch {
+                    moments: branch.ranked,
+                    visual: false,
+                });
+                semantic_matches = branch.matches;
             }
         }
     }
@@ -182,7 +196,12 @@ pub fn search_parsed(
         let Some(row) = rows.get(moment_id) else {
             continue;
         };
-        let mut built = highlighter.build(row, standing, best_possible);
+        let mut built = highlighter.build(
+            row,
+            standing,
+            best_possible,
+            semantic_matches.get(moment_id),
+        );
         let asset = row.asset.id.as_str();
         with_slate(
             &mut built.hit,
@@ -355,6 +374,9 @@ fn merge_or_push(hits: &mut Vec<Built>, built: Built, cap: usize, score_share: f
         if hit.thumbnail.is_none() {
             hit.thumbnail = built.hit.thumbnail;
         }
+        if hit.semantic.is_none() {
+            hit.semantic = built.hit.semantic;
+        }
         return;
     }
     if hits
@@ -438,7 +460,13 @@ impl Highlighter {
             .map(|(_, g)| g)
     }
 
-    fn build(&self, row: &MomentRow, standing: &Fused, best_possible: f32) -> Built {
+    fn build(
+        &self,
+        row: &MomentRow,
+        standing: &Fused,
+        best_possible: f32,
+        semantic: Option<&SemanticMatch>,
+    ) -> Built {
         let mut signals = Vec::new();
         let mut snippet: Option<String> = None;
         let mut window = (row.start, row.end);
@@ -515,27 +543,48 @@ impl Highlighter {
         if standing.visual {
             signals.push(Signal::Visual);
         }
-        // A hit found only in speech points at the line; anything on screen at the moment.
-        let on_screen = signals
-            .iter()
-            .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
-        if let Some(run) = screen_window {
-            window = run;
-        } else if let Some(line) = transcript_window
-            && !on_screen
-        {
-            window = line;
+        if semantic.is_some() {
+            signals.push(Signal::Semantic);
         }
         signals.sort();
-        // Only a hit that matched words can lack some (a visual-only hit matched none).
-        let missing = if signals.iter().any(|s| *s != Signal::Visual) {
+        // Only a hit that matched words can lack some (a visual or semantic hit matched none).
+        let missing = if signals
+            .iter()
+            .any(|s| !matches!(s, Signal::Visual | Signal::Semantic))
+        {
             let mut texts: Vec<&str> = others.iter().map(|(_, _, text)| *text).collect();
             texts.extend(row.transcript.iter().map(|line| line.text.as_str()));
             self.missing(&texts)
         } else {
             Vec::new()
         };
-        let snippet = snippet.unwrap_or_else(|| plain_snippet(row));
+        // Found by meaning, and its words matched only in part (or not at all): the unit
+        // it means is the better answer than a line holding some of the words.
+        let by_meaning = semantic
+            .filter(|_| transcript_window.is_none() || !missing.is_empty())
+            .filter(|unit| unit.end > unit.start);
+        // A hit found only in speech points at the line; anything on screen at the moment;
+        // one found by meaning at its unit (its line, its text on screen, its note's range;
+        // a whole-asset note or tag keeps the moment's).
+        let on_screen = signals
+            .iter()
+            .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
+        if let Some(run) = screen_window {
+            window = run;
+        } else if let Some(unit) = by_meaning {
+            window = (unit.start, unit.end);
+        } else if let Some(line) = transcript_window
+            && !on_screen
+        {
+            window = line;
+        }
+        // The snippet says what matched: the unit meant, else the words, else the moment.
+        let meant = by_meaning.or(semantic.filter(|_| snippet.is_none()));
+        let snippet = match (meant, snippet) {
+            (Some(unit), _) => html_escape(&short(&unit.text)),
+            (None, Some(snippet)) => snippet,
+            (None, None) => plain_snippet(row),
+        };
         let score = if best_possible > 0.0 {
             (standing.score / best_possible).min(1.0)
         } else {
@@ -564,6 +613,7 @@ impl Highlighter {
                 filters: Vec::new(),
                 slate: None,
                 missing,
+                semantic: semantic.cloned(),
             },
             captured_at: row.captured_at,
         }
@@ -631,8 +681,12 @@ fn plain_snippet(row: &MomentRow) -> String {
         .or(Some(row.ocr_text.as_str()).filter(|t| !t.trim().is_empty()))
         .or(row.transcript.first().map(|line| line.text.as_str()))
         .unwrap_or("");
-    let short: String = text.chars().take(SNIPPET_CHARS).collect();
-    html_escape(&short)
+    html_escape(&short(text))
+}
+
+/// `text` cut to a snippet's length.
+fn short(text: &str) -> String {
+    text.chars().take(SNIPPET_CHARS).collect()
 }
 
 /// Tokens of `text` by `analyzer` (lowercased, folded, stemmed as the index stores them).

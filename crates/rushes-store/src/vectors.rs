@@ -24,6 +24,12 @@ const EXPANSION_SEARCH: usize = 64;
 const PARALLEL_ADD_MIN: usize = 256;
 const MAX_ADD_THREADS: usize = 4;
 
+/// The folder of the text units' vectors inside the vectors folder: a space of its own, so
+/// unit ids and sentence model names never meet the frames' (`vectors/text/<model>.usearch`).
+pub fn text_units_dir(vectors_dir: &Path) -> PathBuf {
+    vectors_dir.join("text")
+}
+
 /// The file of a model's vectors; model names are made safe for file names.
 pub fn vector_file(dir: &Path, model: &str) -> PathBuf {
     let safe: String = model

@@ -2,7 +2,8 @@
 //! them (moments), and ordered collections of ranges. Kept in the catalog keyed by asset id
 //! and seconds, never by moment row id, because moments are rebuilt on every re-index; the
 //! asset id survives re-indexing and moves, so the annotations do too. Tags and notes reach
-//! the text index through the moments whose time they overlap (`tag:blooper`).
+//! the text index through the moments whose time they overlap (`tag:blooper`), and semantic
+//! search as text units ([`hand_units`], embedded by `Index::refresh_hand_units`).
 //! This module owns the rules and each operation's unit of work; the rows are the catalog's
 //! `annotations` and `collections` repositories'. Machine tags, moments and search are not
 //! here (see `catalog`, `text`, `search`).
@@ -13,10 +14,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use rushes_core::{Asset, AssetId, AssetKind};
+use rushes_core::{Asset, AssetId, AssetKind, TextUnit, TextUnitKind};
 use serde::Deserialize;
 
-use crate::catalog::annotations::stored;
+use crate::catalog::annotations::{HandText, stored};
 use crate::catalog::{Catalog, Repositories};
 use crate::error::StoreError;
 
@@ -387,4 +388,25 @@ pub(crate) fn import_legacy_collection_ranges(
     std::fs::rename(&path, &done).map_err(StoreError::io(&path))?;
     tracing::info!(path = %path.display(), "collection ranges moved into the catalog");
     Ok(())
+}
+/// An asset's hand notes and tags as text units (without embeddings), each over its range,
+/// or over `0–0` when it is on the whole asset (the hit then keeps its moment's window).
+pub(crate) fn hand_units(hand: &HandText) -> Vec<TextUnit> {
+    let unit = |kind, range: &Option<TimeRange>, text: &str| TextUnit {
+        kind,
+        start: range.map_or(0.0, |r| r.start),
+        end: range.map_or(0.0, |r| r.end),
+        text: text.trim().to_owned(),
+        embedding: None,
+    };
+    hand.notes
+        .iter()
+        .map(|(range, note)| unit(TextUnitKind::Note, range, note))
+        .chain(
+            hand.tags
+                .iter()
+                .map(|(range, tag)| unit(TextUnitKind::Tag, range, tag)),
+        )
+        .filter(|unit| !unit.text.is_empty())
+        .collect()
 }

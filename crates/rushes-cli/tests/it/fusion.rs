@@ -249,6 +249,7 @@ fn the_default_fusion_ranks_the_labelled_set_at_least_as_well_as_any_other() {
             models_dir: models.clone(),
             threads: 2,
             visual: true,
+            semantic: false,
         },
     )
     .expect("open the index with the colour model");

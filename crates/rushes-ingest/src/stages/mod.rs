@@ -11,6 +11,7 @@
 pub mod captions;
 pub mod faces;
 pub mod ocr;
+pub mod semantic;
 pub mod speech;
 pub mod thumbnails;
 pub mod visual;
@@ -25,4 +26,6 @@ pub static REGISTERED: &[&dyn StageKind] = &[
     &thumbnails::ThumbnailsStage,
     &speech::SpeechStage,
     &faces::FacesStage,
+    // After captions: its units include the captions `finish_moments` gave the moments.
+    &semantic::SemanticStage,
 ];

@@ -16,7 +16,7 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::clip::l2_normalised;
 use crate::manifest::{Manifest, TASK_SENTENCE_EMBEDDING};
-use crate::model_files::{first_installed, load_tokenizer};
+use crate::model_files::{first_installed, installed_in_preference_order, load_tokenizer};
 use crate::session::Graph;
 use crate::{ModelError, ModelStore};
 
@@ -121,6 +121,11 @@ impl std::fmt::Debug for SentenceEncoder {
 }
 
 impl SentenceEncoder {
+    /// Every installed sentence model, the default ([`SENTENCE_MODEL`]) first.
+    pub fn installed_models(store: &ModelStore) -> Vec<String> {
+        installed_in_preference_order(store, TASK_SENTENCE_EMBEDDING, SENTENCE_MODEL)
+    }
+
     /// Loads the default sentence model, else the first installed one by name.
     pub fn load(store: &ModelStore, threads: usize) -> Result<SentenceEncoder, ModelError> {
         let name = first_installed(store, TASK_SENTENCE_EMBEDDING, SENTENCE_MODEL)

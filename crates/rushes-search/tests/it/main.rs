@@ -2,3 +2,4 @@
 //! write path, searched through `Searcher` as the CLI, the server and export do.
 
 mod finished_hits;
+mod semantic;

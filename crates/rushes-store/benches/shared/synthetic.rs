@@ -1,6 +1,7 @@
 //! The synthetic library of the query-latency benches (`scale` here, `pg_query` in
 //! rushes-postgres, which includes this file): N moments, 10 per asset, each with a few words
-//! of on-screen text, a tag and 2 frame vectors of 512 dims; the queries drawn after it; and
+//! of on-screen text, a tag, 2 frame vectors of 512 dims and one text unit (a transcript-like
+//! line with a 384-d sentence vector: N text units); the queries drawn after it; and
 //! the local index built from it through the bulk path (`Index::put_assets`), kept under a
 //! key in `RUSHES_BENCH_INDEX_CACHE` when that is set.
 //!
@@ -12,13 +13,22 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rushes_core::{Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord};
-use rushes_store::Index;
+use rushes_core::{
+    Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, TextUnit,
+    TextUnitKind,
+};
+use rushes_store::{Index, SemanticQuery};
 
 pub const DIM: usize = 512;
 pub const MOMENTS_PER_ASSET: usize = 10;
 pub const FRAMES_PER_MOMENT: usize = 2;
 pub const MODEL: &str = "bench-512";
+/// Sentence vectors (all-MiniLM-L6-v2's size).
+pub const TEXT_DIM: usize = 384;
+/// The synthetic sentence model's name and cut-off: the cone makes every unit somewhat
+/// similar to every query, so many pass it (the semantic branch's worst case).
+pub const TEXT_MODEL: &str = "bench-sentence-384";
+pub const TEXT_CUTOFF: f32 = 0.24;
 /// Queries timed per kind.
 pub const QUERIES: usize = 50;
 /// Assets written per `put_assets` call (5 000 moments, 10 000 vectors).
@@ -29,7 +39,7 @@ pub const FOLDERS: usize = 30;
 const COMMIT_EVERY_MOMENTS: usize = 200_000;
 /// Bumped whenever the synthetic data or the way it is written changes, so a cached index
 /// built by an older generator is rebuilt.
-const GENERATOR_VERSION: u32 = 1;
+const GENERATOR_VERSION: u32 = 2;
 /// Written into a cached index folder once its build completed: `{"seconds": …}`.
 const BUILT_STAMP: &str = "scale-built.json";
 const WORDS: [&str; 16] = [
@@ -51,7 +61,10 @@ impl Random {
         (self.next() >> 40) as f32 / (1u64 << 24) as f32 - 0.5
     }
     fn vector(&mut self) -> Vec<f32> {
-        (0..DIM).map(|_| self.unit()).collect()
+        self.vector_of(DIM)
+    }
+    fn vector_of(&mut self, dim: usize) -> Vec<f32> {
+        (0..dim).map(|_| self.unit()).collect()
     }
     /// `base` plus noise of `spread` (relative to a component of `base`).
     fn near(&mut self, base: &[f32], spread: f32) -> Vec<f32> {
@@ -67,13 +80,19 @@ impl Random {
 pub struct Synthetic {
     random: Random,
     cone: Vec<f32>,
+    text_cone: Vec<f32>,
 }
 
 impl Synthetic {
     pub fn new() -> Synthetic {
         let mut random = Random(0x9E37_79B9_7F4A_7C15);
         let cone = random.vector();
-        Synthetic { random, cone }
+        let text_cone = random.vector_of(TEXT_DIM);
+        Synthetic {
+            random,
+            cone,
+            text_cone,
+        }
     }
 
     fn scene(&mut self) -> Vec<f32> {
@@ -82,6 +101,17 @@ impl Synthetic {
             .iter()
             .zip(&scene)
             .map(|(c, s)| 0.6 * c + s)
+            .collect()
+    }
+
+    /// An asset's (or a query's) topic in the sentence space: the text cone plus its own
+    /// direction.
+    fn topic(&mut self) -> Vec<f32> {
+        let topic = self.random.vector_of(TEXT_DIM);
+        self.text_cone
+            .iter()
+            .zip(&topic)
+            .map(|(c, t)| 0.6 * c + t)
             .collect()
     }
 
@@ -107,9 +137,23 @@ impl Synthetic {
             },
         };
         let scene = self.scene();
+        let topic = self.topic();
+        let mut text_units = Vec::with_capacity(MOMENTS_PER_ASSET);
         let moments = (0..MOMENTS_PER_ASSET)
             .map(|m| {
                 let start = m as f64 * 5.0;
+                text_units.push(TextUnit {
+                    kind: TextUnitKind::Transcript,
+                    start: start + 1.0,
+                    end: start + 3.0,
+                    text: format!(
+                        "{} {} {}",
+                        self.random.word(),
+                        self.random.word(),
+                        self.random.word()
+                    ),
+                    embedding: Some(self.random.near(&topic, 0.5)),
+                });
                 MomentRecord {
                     start,
                     end: start + 5.0,
@@ -129,6 +173,8 @@ impl Synthetic {
             .collect();
         AssetRecord {
             embedding_model: Some(MODEL.into()),
+            text_units,
+            text_model: Some(TEXT_MODEL.into()),
             ..AssetRecord::with_moments(asset, moments)
         }
     }
@@ -142,6 +188,16 @@ impl Synthetic {
     pub fn query_vector(&mut self) -> Vec<f32> {
         let scene = self.scene();
         self.random.near(&scene, 0.5)
+    }
+
+    /// A query's sentence embedding in the library's text cone, near no asset in particular.
+    pub fn semantic_query(&mut self) -> SemanticQuery {
+        let topic = self.topic();
+        SemanticQuery {
+            model: TEXT_MODEL.into(),
+            vector: self.random.near(&topic, 0.5),
+            cutoff: TEXT_CUTOFF,
+        }
     }
 }
 

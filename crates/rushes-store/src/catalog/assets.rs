@@ -1,6 +1,6 @@
 //! The assets and moments repository: assets, moments, frames (with their embeddings), auto
 //! tags, transcript lines, on-screen text, embedding models and the vector keys awaiting
-//! removal. Writes an asset as pending; the catalog marks it done once the text and vector
+//! removal (an asset's text units are written and deleted with it, `text_units.rs`). Writes an asset as pending; the catalog marks it done once the text and vector
 //! commits are on disk.
 
 use std::collections::HashMap;
@@ -15,6 +15,7 @@ use crate::catalog::sql::{
     embedding_from_blob, embedding_to_blob, normalised, now_seconds, path_bytes, path_from_bytes,
     rows,
 };
+use crate::catalog::text_units::{TextUnits, UnitsOf};
 use crate::error::StoreError;
 
 /// Seconds since the epoch of a capture time as probing reports it (`2025-03-01T10:00:00Z`,
@@ -74,11 +75,28 @@ pub struct FrameVector {
     pub embedding: Vec<f32>,
 }
 
+/// Vector keys deleting assets removed: their frames' and their text units'.
+#[derive(Debug, Default, PartialEq)]
+pub struct RemovedVectors {
+    pub frames: Vec<(u64, String)>,
+    pub units: Vec<(u64, String)>,
+}
+
+impl RemovedVectors {
+    pub fn extend(&mut self, other: RemovedVectors) {
+        self.frames.extend(other.frames);
+        self.units.extend(other.units);
+    }
+}
+
 /// What writing an asset changed: the vectors to add, the vector keys to drop.
 #[derive(Debug, Default)]
 pub struct AssetWrite {
     pub added: Vec<FrameVector>,
     pub removed: Vec<(u64, String)>,
+    /// Text units' vectors to add to the text-unit vector index.
+    pub added_units: Vec<FrameVector>,
+    pub removed_units: Vec<(u64, String)>,
     /// Ids whose earlier rows were replaced (the asset's own, or another id at its path).
     pub replaced: Vec<String>,
 }
@@ -111,9 +129,9 @@ impl<'c> Assets<'c> {
         write_asset_rows(self.db, record)
     }
 
-    /// Deletes one asset's rows; its frames' vector keys are returned and remembered in
-    /// `stale_frames` until the vector files are saved without them.
-    pub fn delete(&self, id: &str) -> Result<Vec<(u64, String)>, StoreError> {
+    /// Deletes one asset's rows; its frames' and text units' vector keys are returned and
+    /// remembered as stale until the vector files are saved without them.
+    pub fn delete(&self, id: &str) -> Result<RemovedVectors, StoreError> {
         delete_asset_rows(self.db, id)
     }
 
@@ -132,6 +150,7 @@ impl<'c> Assets<'c> {
         self.db
             .execute("UPDATE assets SET pending = 0 WHERE pending = 1", [])?;
         self.db.execute("DELETE FROM stale_frames", [])?;
+        TextUnits::on(self.db).clear_stale()?;
         Ok(())
     }
 
@@ -481,7 +500,9 @@ fn write_asset_rows(
         .optional()?;
     replaced.extend(at_path.filter(|id| id != asset.id.as_str()));
     for id in &replaced {
-        write.removed.extend(delete_asset_rows(transaction, id)?);
+        let removed = delete_asset_rows(transaction, id)?;
+        write.removed.extend(removed.frames);
+        write.removed_units.extend(removed.units);
     }
     write.replaced = replaced;
     let captured_at = captured_at(asset);
@@ -519,6 +540,11 @@ fn write_asset_rows(
             .execute(params![asset.id.as_str(), text.start, text.end, text.text])?;
     }
     SlateSpans::on(transaction).write(asset.id.as_str(), &record.slates)?;
+    write.added_units = TextUnits::on(transaction).write(
+        asset.id.as_str(),
+        record.text_model.as_deref(),
+        &record.text_units,
+    )?;
     let model = record.embedding_model.clone().unwrap_or_default();
     for (ordinal, moment) in record.moments.iter().enumerate() {
         let transcript_json =
@@ -581,8 +607,9 @@ fn write_asset_rows(
 }
 
 /// Deletes one asset's catalog rows; its frames' vector keys are returned and remembered
-/// in `stale_frames` until the vector files are saved without them.
-fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<Vec<(u64, String)>, StoreError> {
+/// in `stale_frames` (its text units' in `stale_text_units`) until the vector files are
+/// saved without them.
+fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<RemovedVectors, StoreError> {
     let removed = {
         let mut statement = transaction.prepare_cached(
             "SELECT id, model FROM frames WHERE asset_id = ?1 AND embedding IS NOT NULL",
@@ -604,10 +631,14 @@ fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<Vec<(u64, Str
     transaction
         .prepare_cached("DELETE FROM frames WHERE asset_id = ?1")?
         .execute([id])?;
+    let units = TextUnits::on(transaction).delete_of_asset(id, UnitsOf::Found)?;
     transaction
         .prepare_cached("DELETE FROM assets WHERE id = ?1")?
         .execute([id])?;
-    Ok(removed)
+    Ok(RemovedVectors {
+        frames: removed,
+        units,
+    })
 }
 
 /// Whether an on-screen text run shares time with a moment. A still's moment and its text

@@ -213,6 +213,30 @@ CREATE INDEX IF NOT EXISTS faces_by_person ON faces(person_id);
 CREATE INDEX IF NOT EXISTS faces_by_content ON faces(content_hash, time);
 "#;
 
+/// Schema 6: text units for semantic search (`AssetRecord::text_units`): each transcript
+/// line, on-screen text run and caption with its window and its sentence embedding (keyed in
+/// the text-unit vector index by `id`, a space of its own beside the frames'), and the unit
+/// keys deleted from the catalog but not yet from the vector files. Hand notes and tags are
+/// units too and outlive their asset's rows like `hand_tags` do, hence no foreign key.
+const TEXT_UNITS: &str = r#"
+CREATE TABLE IF NOT EXISTS text_units (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start REAL NOT NULL,
+    end REAL NOT NULL,
+    text TEXT NOT NULL,
+    model TEXT,
+    embedding BLOB
+);
+CREATE INDEX IF NOT EXISTS text_units_by_asset ON text_units(asset_id, start);
+CREATE INDEX IF NOT EXISTS text_units_by_model ON text_units(model) WHERE embedding IS NOT NULL;
+CREATE TABLE IF NOT EXISTS stale_text_units (
+    unit_id INTEGER PRIMARY KEY,
+    model TEXT NOT NULL
+);
+"#;
+
 /// Schema migrations, applied in order.
 const MIGRATIONS: &[&str] = &[
     ASSETS_AND_MOMENTS,
@@ -220,6 +244,7 @@ const MIGRATIONS: &[&str] = &[
     SCREEN_TEXTS,
     SLATES,
     PEOPLE_AND_FACES,
+    TEXT_UNITS,
 ];
 
 /// The catalog schema this rushes writes: how many migrations have run (`PRAGMA user_version`).
