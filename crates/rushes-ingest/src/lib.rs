@@ -6,7 +6,9 @@
 //! failure. [`Searcher`] answers queries with the same models, so text typed by
 //! a person reaches the visual index too.
 
+mod config;
 mod error;
+mod events;
 mod fan_out;
 mod file;
 mod housekeeping;
@@ -21,12 +23,12 @@ pub mod stage_times;
 pub mod stages;
 mod walk;
 
+pub use config::{CaptionConfig, IngestConfig, InstalledCaptionModel, SpeechConfig};
 pub use error::IngestError;
+pub use events::{Event, Summary};
 pub use models::{ModelSet, ModelSetConfig};
-pub use pipeline::{Event, IngestConfig, Summary, run};
+pub use pipeline::run;
 pub use searcher::{Searcher, SearcherConfig};
-pub use stages::captions::{
-    CaptionConfig, InstalledCaptionModel, check_caption_model, installed_caption_models,
-};
-pub use stages::speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
+pub use stages::captions::{check_caption_model, installed_caption_models};
+pub use stages::speech::{SPEECH_SOURCE, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};
