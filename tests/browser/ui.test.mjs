@@ -173,6 +173,9 @@ test('the asset page shows the moments on a timeline; the library lists folders'
   await page.waitForSelector('#asset-view .timeline .timeline-moment');
   assert.equal(await page.textContent('#asset-view h1'), 'A001_C003_slate.mp4');
   assert.ok((await page.locator('#asset-view .moment-row').count()) >= 1);
+  // A browser-playable video has no proxy notice; the page once said "null" in its place.
+  const strayText = await page.$eval('#asset-view', (view) => [...view.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent));
+  assert.deepEqual(strayText, []);
   await page.click('#nav-library');
   await page.waitForSelector('#library-view table.assets tbody tr');
   const folders = await page.$$eval('#library-view .folders a', (links) => links.map((a) => a.textContent));

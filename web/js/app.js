@@ -6,6 +6,7 @@ import { ApiError, assetDetail, getJson, postImage } from './api.js';
 import { el, fileName, folderOf, formatDuration, formatTime, hasFilter, snippetNodes, toggleFilter } from './format.js';
 import { sourceClock } from './timecode.js';
 import * as player from './player.js';
+import { playable } from './playable.js';
 import { renderAsset, renderLibrary, renderScenes, slateChip } from './library.js';
 import { faceChips, showPeopleMatched, renderPeople, renderPerson } from './people.js';
 import { watchProgress } from './progress.js';
@@ -325,11 +326,6 @@ function thumbUrl(path) {
   return path.startsWith('/') ? path : `/thumbs/${path}`;
 }
 
-function itemFor(hit) {
-  const info = state.assets[hit.asset.id] || {};
-  return { ...hit, playback: info.playback, frameRate: info.frame_rate, startTimecode: info.start_timecode };
-}
-
 /** Whether two texts read the same, whitespace aside. */
 function sameText(a, b) {
   const squeeze = (text) => String(text).replace(/\s+/g, ' ').trim();
@@ -398,7 +394,7 @@ function card(hit, index) {
       el('a', { class: 'link', href: `/?asset=${encodeURIComponent(hit.asset.id)}&t=${hit.start}`, 'data-nav': '', text: 'Asset', onclick: (event) => event.stopPropagation() }),
     ),
   ));
-  article.addEventListener('click', () => playItem(itemFor(hit)));
+  article.addEventListener('click', () => playItem(playable(hit)));
   if (hit.asset.kind === 'video') attachScrub(article, img, hit, thumbnail);
   return article;
 }
@@ -765,7 +761,7 @@ document.addEventListener('keydown', (event) => {
     else list[Math.max(0, Math.min(list.length - 1, next))].focus();
   } else if (event.key === 'Enter') {
     event.preventDefault();
-    playItem(itemFor(state.hits[current]));
+    playItem(playable(state.hits[current]));
   }
 });
 

@@ -3,6 +3,7 @@
 
 import { getJson, assetDetail } from './api.js';
 import { el, fileName, formatBytes, formatDate, formatDuration, formatTime } from './format.js';
+import { playable } from './playable.js';
 
 const LIBRARY_PAGE = 200;
 
@@ -117,7 +118,7 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     for (const block of timeline.querySelectorAll('.timeline-moment')) block.classList.toggle('selected', block.dataset.index === String(i));
     if (inPlayer) {
       if (video) video.pause();
-      play({ asset: { id: asset.id, path: asset.path, kind: asset.kind }, start: moment.start, end: moment.end, playback, frameRate: asset.media.frame_rate, startTimecode: asset.media.start_timecode, caption: moment.caption, slate: slateAt(slates, moment.start) });
+      play(playable({ asset, start: moment.start, end: moment.end, caption: moment.caption, slate: slateAt(slates, moment.start) }, summary));
     } else if (video) {
       video.currentTime = moment.start;
     }
@@ -129,7 +130,8 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     });
   }
 
-  container.replaceChildren(
+  // replaceChildren, unlike el(), writes a null child as the text "null": leave them out.
+  container.replaceChildren(...[
     el('nav', { class: 'crumbs' },
       el('a', { href: '/', 'data-nav': '', text: 'Search' }), ' / ',
       el('a', { href: `/?view=library&folder=${encodeURIComponent(summary.folder)}`, 'data-nav': '', text: summary.folder })),
@@ -140,7 +142,7 @@ export async function renderAsset(container, id, startAt, { play, showMessage, e
     asset.kind === 'image' ? null : timeline,
     el('h2', { text: `${moments.length} moment${moments.length === 1 ? '' : 's'}` }),
     el('ol', { class: 'moments' }, rows),
-  );
+  ].filter((child) => child !== null));
   const initial = moments.findIndex((m) => startAt >= m.start && startAt < m.end);
   if (initial >= 0) {
     rows[initial].classList.add('selected');
@@ -222,7 +224,7 @@ export async function renderScenes(container, { showMessage, explain, play }) {
     type: 'button',
     class: 'scene-clip',
     title: `${c.path} ${formatTime(c.start)} – ${formatTime(c.end)}`,
-    onclick: () => play({ asset: { id: c.asset_id, path: c.path, kind: 'video' }, start: c.start, end: c.end, slate: c.slate }),
+    onclick: () => play(playable({ asset: { id: c.asset_id, path: c.path, kind: 'video' }, start: c.start, end: c.end, slate: c.slate }, null)),
   },
   c.thumbnail ? el('img', { src: c.thumbnail, alt: '', loading: 'lazy' }) : el('div', { class: 'no-thumb' }),
   el('span', { class: 'name', text: fileName(c.path) }),

@@ -7,6 +7,7 @@
 
 import { getJson, sendJson } from './api.js';
 import { el, fileName, formatTime } from './format.js';
+import { playable } from './playable.js';
 
 function faceImage(url, label, className) {
   return url
@@ -110,11 +111,6 @@ export async function renderPeople(view, { showMessage, explain }) {
 
 // ---------------------------------------------------------------- one person
 
-function playable(hit, assets) {
-  const info = assets[hit.asset.id] || {};
-  return { ...hit, playback: info.playback, timecode: hit.timecode };
-}
-
 function momentCard(hit, assets, play) {
   const url = hit.thumbnail ? (hit.thumbnail.startsWith('/') ? hit.thumbnail : `/thumbs/${hit.thumbnail}`) : null;
   const name = fileName(hit.asset.path);
@@ -123,7 +119,7 @@ function momentCard(hit, assets, play) {
     class: 'person-moment',
     dataset: { assetId: hit.asset.id, start: String(hit.start), end: String(hit.end) },
     'aria-label': `Play ${name} at ${formatTime(hit.start)}`,
-    onclick: () => play(playable(hit, assets)),
+    onclick: () => play(playable(hit)),
   },
   url ? el('img', { src: url, alt: '', loading: 'lazy', decoding: 'async' }) : el('div', { class: 'no-thumb', text: hit.asset.kind }),
   el('span', { class: 'name', title: hit.asset.path, text: name }),
@@ -133,12 +129,11 @@ function momentCard(hit, assets, play) {
 function faceTile(face, person, assets, { play, onSplit }) {
   const name = fileName(face.path);
   const info = assets[face.asset_id] || {};
-  const playFace = () => play({
+  const playFace = () => play(playable({
     asset: { id: face.asset_id, path: face.path, kind: info.kind || 'video' },
     start: face.time,
     end: face.time + 2,
-    playback: info.playback,
-  });
+  }, info));
   return el('li', { class: 'face-tile', dataset: { face: String(face.id) } },
     el('button', { type: 'button', class: 'face-play', 'aria-label': `Play ${name} at ${formatTime(face.time)}`, onclick: playFace },
       faceImage(face.thumbnail, labelOf(person), 'face-img'),

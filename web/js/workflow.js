@@ -6,6 +6,7 @@
 import { getJson, sendJson } from './api.js';
 import { el, fileName, folderOf, formatDuration } from './format.js';
 import * as player from './player.js';
+import { playable } from './playable.js';
 import { sourceClock } from './timecode.js';
 
 // ---------------------------------------------------------------- the moment in the player
@@ -187,14 +188,7 @@ function thumbUrl(path) {
 }
 
 function itemToPlay(entry) {
-  return {
-    asset: { id: entry.asset.id, path: entry.asset.path, kind: entry.asset.kind },
-    start: entry.start,
-    end: entry.end,
-    playback: entry.asset.playback,
-    frameRate: entry.asset.frame_rate,
-    startTimecode: entry.asset.start_timecode,
-  };
+  return playable({ asset: entry.asset, start: entry.start, end: entry.end }, entry.asset);
 }
 
 /**

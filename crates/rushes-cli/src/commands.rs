@@ -8,8 +8,9 @@ use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rushes_core::AssetId;
 use rushes_ingest::stage::DoctorLine;
-use rushes_ingest::{Event, IngestConfig, ModelSetConfig, Searcher, SearcherConfig};
+use rushes_ingest::{Event, IngestConfig, ModelSetConfig};
 use rushes_models::ModelStore;
+use rushes_search::{Searcher, SearcherConfig};
 use rushes_store::{Index, OpenMode, SearchRequest};
 use serde_json::json;
 
@@ -48,6 +49,14 @@ fn model_config(models_dir: PathBuf, threads: usize, visual: bool, ocr: bool) ->
         threads: threads.max(1),
         visual,
         ocr,
+    }
+}
+
+fn searcher_config(models_dir: PathBuf, visual: bool) -> SearcherConfig {
+    SearcherConfig {
+        models_dir,
+        threads: 2,
+        visual,
     }
 }
 
@@ -152,10 +161,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
 }
 
 fn open_searcher(index_dir: &Path, models_dir: PathBuf, visual: bool) -> Result<Searcher> {
-    let config = SearcherConfig {
-        models: model_config(models_dir, 2, visual, false),
-    };
-    Searcher::open(index_dir, &config)
+    Searcher::open(index_dir, &searcher_config(models_dir, visual))
         .with_context(|| format!("while opening the index at {}", index_dir.display()))
 }
 
@@ -409,9 +415,7 @@ fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
         );
     }
     let config = rushes_server::ServerConfig {
-        engine: SearcherConfig {
-            models: model_config(models_dir, 2, true, false),
-        },
+        search: searcher_config(models_dir, true),
         access_token,
         allowed_hosts: args.allow_hosts,
         ..rushes_server::ServerConfig::default()

@@ -32,16 +32,16 @@ fn init_logging(verbose: u8, quiet: bool) {
     use tracing_subscriber::EnvFilter;
     let default = match (quiet, verbose) {
         (true, _) => {
-            "rushes=error,rushes_ingest=error,rushes_store=error,rushes_models=error,rushes_media=error,rushes_server=error"
+            "rushes=error,rushes_ingest=error,rushes_store=error,rushes_search=error,rushes_models=error,rushes_media=error,rushes_server=error"
         }
         (false, 0) => {
-            "rushes=info,rushes_ingest=warn,rushes_store=warn,rushes_models=warn,rushes_media=warn,rushes_server=info"
+            "rushes=info,rushes_ingest=warn,rushes_store=warn,rushes_search=warn,rushes_models=warn,rushes_media=warn,rushes_server=info"
         }
         (false, 1) => {
-            "rushes=debug,rushes_ingest=info,rushes_store=info,rushes_models=info,rushes_media=info,rushes_server=debug"
+            "rushes=debug,rushes_ingest=info,rushes_store=info,rushes_search=info,rushes_models=info,rushes_media=info,rushes_server=debug"
         }
         _ => {
-            "rushes=trace,rushes_ingest=debug,rushes_store=debug,rushes_models=debug,rushes_media=debug,rushes_server=debug,ort=info"
+            "rushes=trace,rushes_ingest=debug,rushes_store=debug,rushes_search=debug,rushes_models=debug,rushes_media=debug,rushes_server=debug,ort=info"
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));

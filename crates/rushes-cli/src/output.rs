@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use rushes_core::SearchResponse;
+use rushes_search::Found;
 
 /// True when the error chain ends in a closed stdout (also when serde_json was writing).
 pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
@@ -85,7 +85,7 @@ pub fn printable(text: &str) -> String {
 
 /// Says who each `person:` filter matched when that is not exactly one person: a name may
 /// match several people (`person:Lionel`), or nobody.
-fn print_people_matched(out: &mut impl Write, response: &SearchResponse) -> io::Result<()> {
+fn print_people_matched(out: &mut impl Write, response: &Found) -> io::Result<()> {
     for matched in &response.people_matched {
         let who = printable(&matched.who);
         let people: Vec<String> = matched
@@ -112,7 +112,7 @@ fn print_people_matched(out: &mut impl Write, response: &SearchResponse) -> io::
     Ok(())
 }
 
-pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
+pub fn print_hits(response: &Found) -> anyhow::Result<()> {
     let mut stdout = io::stdout().lock();
     print_people_matched(&mut stdout, response)?;
     if let Some(notice) = &response.notice {
@@ -124,7 +124,7 @@ pub fn print_hits(response: &SearchResponse) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    for (rank, hit) in response.hits.iter().enumerate() {
+    for (rank, hit) in response.hits.iter().map(|found| &found.hit).enumerate() {
         // A filter-only listing has no signals: its filters are why the hit is there.
         let signals: Vec<String> = if hit.signals.is_empty() {
             hit.filters.iter().map(|f| printable(f)).collect()

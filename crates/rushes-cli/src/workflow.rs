@@ -258,7 +258,7 @@ enum Output {
     ContactSheet,
 }
 
-pub fn export(args: ExportArgs, searcher: Option<rushes_ingest::Searcher>) -> Result<ExitCode> {
+pub fn export(args: ExportArgs, searcher: Option<rushes_search::Searcher>) -> Result<ExitCode> {
     let mut selection = match (&args.collection, &args.query, &searcher) {
         (Some(name), _, _) => {
             let index = open_read_only(&args.location.index)?;
@@ -270,10 +270,8 @@ pub fn export(args: ExportArgs, searcher: Option<rushes_ingest::Searcher>) -> Re
                 limit: args.limit.clamp(1, 999),
                 ..SearchRequest::default()
             };
-            let response = searcher.search(&request)?;
-            Selection::from_hits(searcher.index(), query, &response.hits, |snippet| {
-                output::plain_snippet(snippet)
-            })?
+            let found = searcher.search(&request)?;
+            Selection::from_hits(query, &found, output::plain_snippet)
         }
         _ => bail!("give a query or --collection NAME"),
     };

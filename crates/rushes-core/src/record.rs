@@ -77,3 +77,19 @@ pub struct AssetRecord {
     /// Non-fatal problems met while indexing (a malformed sidecar, a model that failed).
     pub warnings: Vec<String>,
 }
+
+impl AssetRecord {
+    /// `asset` with these moments and nothing else (no transcript, screen text, slates,
+    /// vectors or warnings).
+    pub fn with_moments(asset: Asset, moments: Vec<MomentRecord>) -> AssetRecord {
+        AssetRecord {
+            asset,
+            moments,
+            transcript: Vec::new(),
+            screen_text: Vec::new(),
+            slates: Vec::new(),
+            embedding_model: None,
+            warnings: Vec::new(),
+        }
+    }
+}

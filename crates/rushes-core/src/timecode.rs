@@ -1,10 +1,14 @@
 //! SMPTE timecode: parsing `HH:MM:SS:FF` (`;` for drop-frame) and converting to and from
-//! seconds at a frame rate, including 29.97 and 59.94 drop-frame.
+//! seconds at a frame rate, including 29.97 and 59.94 drop-frame; and a file's source
+//! timecode (its start timecode plus a time into it), which search hits, the server and
+//! export all read through [`file_start_timecode`] and [`source_timecode`].
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+
+use crate::MediaInfo;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[error("not a timecode: {0:?} (expected HH:MM:SS:FF)")]
@@ -28,6 +32,22 @@ pub fn nominal_rate(fps: f64) -> u32 {
 /// True for the rates where drop-frame counting is customary (29.97, 59.94).
 pub fn is_drop_frame_rate(fps: f64) -> bool {
     ((fps - 29.97).abs() < 0.01) || ((fps - 59.94).abs() < 0.01)
+}
+
+/// A file's own start timecode as its probe read it: `None` when it has none, an error
+/// when it has one that does not parse.
+pub fn file_start_timecode(media: &MediaInfo) -> Option<Result<Timecode, TimecodeError>> {
+    media.start_timecode.as_deref().map(str::parse)
+}
+
+/// Source timecode of a time in a file: the file's start timecode plus `seconds`, counted at
+/// the file's frame rate. `None` when the file has no (readable) start timecode or rate.
+pub fn source_timecode(media: &MediaInfo, seconds: f64) -> Option<Timecode> {
+    let start = file_start_timecode(media)?.ok()?;
+    let fps = media
+        .frame_rate
+        .filter(|fps| fps.is_finite() && *fps > 0.0)?;
+    Some(start.add_seconds(seconds, fps))
 }
 
 impl Timecode {
@@ -168,5 +188,25 @@ mod tests {
         let fps = 24000.0 / 1001.0;
         let start: Timecode = "01:00:00:00".parse().expect("valid");
         assert_eq!(start.add_seconds(10.0, fps).to_string(), "01:00:10:00");
+    }
+
+    #[test]
+    fn source_timecode_adds_the_moment_start_to_the_file_timecode() {
+        let media = MediaInfo {
+            start_timecode: Some("01:00:00:00".into()),
+            frame_rate: Some(25.0),
+            ..MediaInfo::default()
+        };
+        assert_eq!(
+            source_timecode(&media, 12.4)
+                .map(|tc| tc.to_string())
+                .as_deref(),
+            Some("01:00:12:10")
+        );
+        let no_timecode = MediaInfo {
+            frame_rate: Some(25.0),
+            ..MediaInfo::default()
+        };
+        assert_eq!(source_timecode(&no_timecode, 1.0), None);
     }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use rushes_core::MediaInfo;
-use rushes_core::timecode::{Timecode, is_drop_frame_rate};
+use rushes_core::timecode::{Timecode, file_start_timecode, is_drop_frame_rate};
 
 use crate::ExportError;
 
@@ -133,12 +133,7 @@ impl ExportItem {
     /// file has none or an unreadable one.
     pub fn start_timecode(&self) -> Timecode {
         let rate = self.frame_rate();
-        match self
-            .media
-            .start_timecode
-            .as_deref()
-            .map(str::parse::<Timecode>)
-        {
+        match file_start_timecode(&self.media) {
             Some(Ok(timecode)) => timecode,
             Some(Err(error)) => {
                 tracing::warn!(path = %self.path.display(), "{error}; using 00:00:00:00");

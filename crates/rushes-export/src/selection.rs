@@ -1,9 +1,11 @@
-//! What to export, read from the index: a collection's entries or a search's hits turned
-//! into [`ExportItem`]s with their hand tags and notes. Searching itself is the caller's
-//! (it needs the query engine); stills are left out, they have no time range.
+//! What to export: a collection's entries (read from the index) or a search's finished hits
+//! (`rushes_search::Found`, which carry their asset, hand tags, notes and slate) turned into
+//! [`ExportItem`]s. Searching itself is the caller's; stills are left out, they have no time
+//! range.
 
-use rushes_core::{Asset, AssetKind, Hit};
-use rushes_store::{Annotation, Index, TimeRange};
+use rushes_core::{Asset, AssetKind, Slate};
+use rushes_search::{Found, hand_text_within};
+use rushes_store::Index;
 
 use crate::{ExportError, ExportItem};
 
@@ -15,58 +17,26 @@ pub struct Selection {
     pub skipped: Vec<String>,
 }
 
-/// Hand tags of the asset and of ranges overlapping `[start, end)`, and the notes of the
-/// same, first the asset's.
-fn hand_text_within(
-    annotations: &[Annotation],
-    start: f64,
-    end: f64,
-) -> (Vec<String>, Vec<String>) {
-    let mut tags: Vec<String> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    let applies = |range: Option<TimeRange>| range.is_none_or(|r| r.start < end && start < r.end);
-    for annotation in annotations.iter().filter(|a| applies(a.range)) {
-        for tag in &annotation.tags {
-            if !tags.contains(tag) {
-                tags.push(tag.clone());
-            }
-        }
-        if !annotation.note.is_empty() {
-            notes.push(annotation.note.clone());
-        }
-    }
-    (tags, notes)
-}
-
 impl Selection {
+    /// Adds `[start, end]` of `asset` noted with `notes` (a still is skipped: it has no
+    /// time range).
     fn push(
         &mut self,
-        index: &Index,
-        asset: Asset,
-        start: f64,
-        end: f64,
-        note: &str,
-    ) -> Result<(), ExportError> {
+        asset: &Asset,
+        (start, end): (f64, f64),
+        tags: Vec<String>,
+        notes: Vec<String>,
+        slate: Option<Slate>,
+    ) {
         if asset.kind == AssetKind::Image {
             self.skipped.push(asset.path.display().to_string());
-            return Ok(());
+            return;
         }
-        let annotations = index.annotations(&asset.id)?;
-        let (tags, mut notes) = hand_text_within(&annotations, start, end);
-        if !note.trim().is_empty() {
-            notes.insert(0, note.trim().to_string());
-        }
-        let slates = index.asset_slates(asset.id.as_str())?;
-        let mut item = ExportItem::new(&asset.path, asset.media, start, end);
-        item.slate = slates
-            .iter()
-            .rev()
-            .find(|span| span.start <= start && start < span.end)
-            .map(|span| span.slate.clone());
+        let mut item = ExportItem::new(&asset.path, asset.media.clone(), start, end);
+        item.slate = slate;
         item.tags = tags;
         item.notes = notes.join("; ");
         self.items.push(item);
-        Ok(())
     }
 
     /// The entries of collection `name` in order; a whole-asset entry spans the file.
@@ -88,34 +58,45 @@ impl Selection {
                 Some(range) => (range.start, range.end),
                 None => (0.0, asset.media.duration.unwrap_or(0.0)),
             };
-            selection.push(index, asset, start, end, &entry.note)?;
+            let annotations = index.annotations(&asset.id)?;
+            let (tags, notes) = hand_text_within(&annotations, start, end);
+            let slates = index.asset_slates(asset.id.as_str())?;
+            let slate = slates
+                .iter()
+                .rev()
+                .find(|span| span.start <= start && start < span.end)
+                .map(|span| span.slate.clone());
+            let notes = with_note_first(&entry.note, notes);
+            selection.push(&asset, (start, end), tags, notes, slate);
         }
         Ok(selection)
     }
 
-    /// Search hits in order, each noted with its matched text (`plain_snippet`).
+    /// Search hits in order, each noted with its matched text (`plain_snippet`), then the
+    /// hand tags and notes and the slate the hit carries.
     pub fn from_hits(
-        index: &Index,
         title: &str,
-        hits: &[Hit],
+        found: &Found,
         plain_snippet: impl Fn(&str) -> String,
-    ) -> Result<Selection, ExportError> {
+    ) -> Selection {
         let mut selection = Selection {
             title: title.to_string(),
             ..Selection::default()
         };
-        for hit in hits {
-            if let Some(asset) = index.asset(&hit.asset.id)? {
+        for found_hit in &found.hits {
+            let hit = &found_hit.hit;
+            if let Some(asset) = found.asset(&hit.asset.id) {
+                let notes = with_note_first(&plain_snippet(&hit.snippet), found_hit.notes.clone());
                 selection.push(
-                    index,
                     asset,
-                    hit.start,
-                    hit.end,
-                    &plain_snippet(&hit.snippet),
-                )?;
+                    (hit.start, hit.end),
+                    found_hit.hand_tags.clone(),
+                    notes,
+                    hit.slate.clone(),
+                );
             }
         }
-        Ok(selection)
+        selection
     }
 
     /// A file-name-safe stem made from the title (`scene 42` → `scene_42`).
@@ -138,4 +119,12 @@ impl Selection {
             stem
         }
     }
+}
+
+/// `notes` with `note` (trimmed) in front, when it says anything.
+fn with_note_first(note: &str, mut notes: Vec<String>) -> Vec<String> {
+    if !note.trim().is_empty() {
+        notes.insert(0, note.trim().to_string());
+    }
+    notes
 }

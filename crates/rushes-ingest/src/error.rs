@@ -1,4 +1,4 @@
-//! Errors that stop an index run or a query (per-file problems are events, not errors).
+//! Errors that stop an index run (per-file problems are events, not errors).
 
 use std::path::PathBuf;
 
@@ -21,8 +21,6 @@ pub enum IngestError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0}")]
-    VisualOff(String),
     #[error("the run was cancelled")]
     Cancelled,
     /// `--caption-model` named a model that is not an installed caption model.
@@ -31,12 +29,11 @@ pub enum IngestError {
 }
 
 impl IngestError {
-    /// True when the user can fix it (a wrong path, a bad query), false when something broke.
+    /// True when the user can fix it (a wrong path, a missing caption model), false when something broke.
     pub fn is_user_error(&self) -> bool {
         match self {
             IngestError::MissingRoot(_)
             | IngestError::Cancelled
-            | IngestError::VisualOff(_)
             | IngestError::CaptionModelNotInstalled(_) => true,
             IngestError::Io { .. } => false,
             IngestError::Store(error) => error.is_user_error(),

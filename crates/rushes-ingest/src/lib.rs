@@ -1,10 +1,9 @@
-//! The indexing pipeline and the query engine built on it.
+//! The indexing pipeline.
 //!
 //! [`run`] walks the roots, skips unchanged files, probes, samples and cuts, hands the frames
 //! and audio to the registered [`stages`] (each one [`stage::StageKind`]), builds moments and
 //! hands them to the store, reporting [`Event`]s as it goes and isolating every per-file
-//! failure. [`Searcher`] answers queries with the same models, so text typed by
-//! a person reaches the visual index too.
+//! failure. Queries are `rushes-search`'s.
 
 mod config;
 mod error;
@@ -17,7 +16,6 @@ mod moments;
 mod pipeline;
 mod progress;
 mod screen_text;
-mod searcher;
 pub mod stage;
 pub mod stage_times;
 pub mod stages;
@@ -28,7 +26,6 @@ pub use error::IngestError;
 pub use events::{Event, Summary};
 pub use models::{ModelSet, ModelSetConfig};
 pub use pipeline::run;
-pub use searcher::{Searcher, SearcherConfig};
 pub use stages::captions::{check_caption_model, installed_caption_models};
 pub use stages::speech::{SPEECH_SOURCE, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};

@@ -6,9 +6,7 @@ use std::path::{Path, PathBuf};
 
 use image::RgbImage;
 use ndarray::Array2;
-use rushes_models::{
-    ClipModel, ImageEmbedder, ModelStore, OcrEngine, OcrLine, TextEmbedder, ZeroShotTagger,
-};
+use rushes_models::{ClipModel, ImageEmbedder, ModelStore, OcrEngine, OcrLine, ZeroShotTagger};
 use tracing::info;
 
 use crate::IngestError;
@@ -144,15 +142,6 @@ impl ModelSet {
             return Ok(Vec::new());
         };
         Ok(ocr.read_in_sequence(image)?)
-    }
-
-    /// Embeds query text for the visual branch.
-    pub fn embed_text(&mut self, text: &str) -> Result<Option<Vec<f32>>, IngestError> {
-        let Some(clip) = self.clip.as_mut() else {
-            return Ok(None);
-        };
-        let embedding = clip.embed_texts(&[text])?;
-        Ok(Some(embedding.row(0).to_vec()))
     }
 }
 

@@ -1,7 +1,7 @@
 //! The JSON API under `/api`: search (text, image, similar), assets, facets and status.
-//! Validates and bounds every parameter, runs the query engine off the async threads, and
-//! answers hits in the shape of `rushes_core::SearchResponse` (the same objects as
-//! `rushes search --json`), with a few fields the UI needs added beside them.
+//! Validates and bounds every parameter, runs the query engine (`rushes_search::Searcher`)
+//! off the async threads, and answers its finished hits (the same objects as
+//! `rushes search --json`) with the page's bounds.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -11,15 +11,13 @@ use axum::body::Bytes;
 use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, Multipart, Path as UrlPath, Query, Request, State};
 use axum::http::{Uri, header};
-use rushes_core::{Asset, AssetId, Hit, MediaInfo, PersonFilterMatch, RunProgress, Timecode};
-use rushes_store::{
-    Annotation, AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest, Sort,
-};
+use rushes_core::{Asset, AssetId, MediaInfo, RunProgress};
+use rushes_search::{AssetSummary, Found, Playback, Searcher, playback_for};
+use rushes_store::{AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest, Sort};
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Engine, store_error};
-use crate::error::ApiError;
-use crate::media::{Playback, parse_asset_id, playback_for};
+use crate::error::{ApiError, store_error, visual_off};
+use crate::media::parse_asset_id;
 use crate::{AppState, MAX_LIMIT, MAX_QUERY_BYTES};
 use rushes_store::thumbnails::{ThumbnailStore, thumbnail_url};
 
@@ -33,181 +31,39 @@ const MAX_ASSET_PAGE: usize = 1000;
 /// Runs blocking index work (SQLite, Tantivy, ONNX) on the blocking pool.
 async fn blocking<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce(&Engine) -> Result<T, ApiError> + Send + 'static,
+    work: impl FnOnce(&Searcher) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let engine = state.engine();
-    tokio::task::spawn_blocking(move || work(&engine))
+    let searcher = state.searcher();
+    tokio::task::spawn_blocking(move || work(&searcher))
         .await
         .map_err(|error| ApiError::internal("index task", error))?
 }
 
 // ------------------------------------------------------------------ wire shapes
 
-/// A page of hits: `query` and `hits` as in `rushes search --json`; each hit also carries
-/// its source `timecode`, and `assets` describes each asset the hits belong to.
+/// A page of hits: rushes-search's [`Found`] (as `rushes search --json` prints it: hits with
+/// their source timecode, playback and hand text, and `assets` describing each asset the
+/// hits belong to) and the page's bounds.
 #[derive(Debug, Serialize)]
 pub struct SearchPage {
-    pub query: String,
-    /// Who each `person:` filter matched (several for `person:Lionel`; none for a stranger).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub people_matched: Vec<PersonFilterMatch>,
-    /// Why nothing matches a query none of whose words can be searched for (`((((`, a
-    /// word of 48 letters or more); absent otherwise.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub notice: Option<String>,
-    pub hits: Vec<HitView>,
-    pub assets: BTreeMap<String, AssetSummary>,
+    #[serde(flatten)]
+    pub found: Found,
     pub offset: usize,
     pub limit: usize,
 }
 
-#[derive(Debug, Serialize)]
-pub struct HitView {
-    #[serde(flatten)]
-    pub hit: Hit,
-    /// Source timecode of the hit's start, when the file has a start timecode.
-    pub timecode: Option<String>,
-    /// Hand tags on the whole file or on a range overlapping the hit, for its card.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub hand_tags: Vec<String>,
-    /// Hand notes on the whole file or on a range overlapping the hit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-/// What the UI shows about an asset next to its hits and in the library.
-#[derive(Debug, Serialize)]
-pub struct AssetSummary {
-    pub id: String,
-    pub path: String,
-    pub name: String,
-    pub folder: String,
-    pub kind: String,
-    pub duration: Option<f64>,
-    pub width: Option<u32>,
-    pub height: Option<u32>,
-    pub video_codec: Option<String>,
-    pub camera: Option<String>,
-    pub creation_time: Option<String>,
-    pub start_timecode: Option<String>,
-    /// Frames per second from the probe, for frame steps and the running timecode.
-    pub frame_rate: Option<f64>,
-    /// Bytes on disk.
-    pub size: u64,
-    pub playback: Playback,
-}
-
-impl AssetSummary {
-    pub(crate) fn of(asset: &Asset) -> AssetSummary {
-        let media = &asset.media;
-        let camera = match (&media.camera_make, &media.camera_model) {
-            (Some(make), Some(model)) if model.starts_with(make.as_str()) => Some(model.clone()),
-            (Some(make), Some(model)) => Some(format!("{make} {model}")),
-            (make, model) => make.clone().or_else(|| model.clone()),
-        };
-        AssetSummary {
-            id: asset.id.to_string(),
-            path: asset.path.display().to_string(),
-            name: asset
-                .path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            folder: asset
-                .path
-                .parent()
-                .map(|p| p.display().to_string())
-                .unwrap_or_default(),
-            kind: asset.kind.to_string(),
-            duration: media.duration,
-            width: media.width,
-            height: media.height,
-            video_codec: media.video_codec.clone(),
-            camera,
-            creation_time: media.creation_time.clone(),
-            start_timecode: media.start_timecode.clone(),
-            frame_rate: media.frame_rate.filter(|fps| fps.is_finite() && *fps > 0.0),
-            size: asset.size,
-            playback: playback_for(asset),
-        }
-    }
-}
-
-/// Source timecode of a time in a file: the file's start timecode plus `seconds`, counted at
-/// the file's frame rate. `None` when the file has no (readable) start timecode or rate.
-pub fn source_timecode(media: &MediaInfo, seconds: f64) -> Option<String> {
-    let start: Timecode = media.start_timecode.as_deref()?.parse().ok()?;
-    let fps = media
-        .frame_rate
-        .filter(|fps| fps.is_finite() && *fps > 0.0)?;
-    Some(start.add_seconds(seconds, fps).to_string())
-}
-
-pub(crate) fn search_page(
-    engine: &Engine,
-    response: rushes_core::SearchResponse,
-    offset: usize,
-    limit: usize,
-) -> Result<SearchPage, ApiError> {
-    let mut assets: BTreeMap<String, Asset> = BTreeMap::new();
-    let mut annotations: BTreeMap<String, Vec<Annotation>> = BTreeMap::new();
-    for hit in &response.hits {
-        if !assets.contains_key(hit.asset.id.as_str())
-            && let Some(asset) = engine.index().asset(&hit.asset.id).map_err(store_error)?
-        {
-            let notes = engine.index().annotations(&asset.id).map_err(store_error)?;
-            annotations.insert(asset.id.to_string(), notes);
-            assets.insert(asset.id.to_string(), asset);
-        }
-    }
-    let hits: Vec<HitView> = response
-        .hits
-        .into_iter()
-        .map(|hit| {
-            let timecode = assets
-                .get(hit.asset.id.as_str())
-                .and_then(|asset| source_timecode(&asset.media, hit.start));
-            let mut hand_tags: Vec<String> = Vec::new();
-            let mut notes: Vec<String> = Vec::new();
-            let touching = annotations
-                .get(hit.asset.id.as_str())
-                .into_iter()
-                .flatten()
-                .filter(|a| {
-                    a.range
-                        .as_ref()
-                        .is_none_or(|range| range.start < hit.end && hit.start < range.end)
-                });
-            for annotation in touching {
-                for tag in &annotation.tags {
-                    if !hand_tags.contains(tag) {
-                        hand_tags.push(tag.clone());
-                    }
-                }
-                if !annotation.note.trim().is_empty() {
-                    notes.push(annotation.note.clone());
-                }
-            }
-            HitView {
-                hit,
-                timecode,
-                hand_tags,
-                notes,
-            }
-        })
-        .collect();
-    Ok(SearchPage {
-        query: response.query,
-        people_matched: response.people_matched,
-        notice: response.notice,
-        hits,
-        assets: assets
-            .iter()
-            .map(|(id, asset)| (id.clone(), AssetSummary::of(asset)))
-            .collect(),
+pub(crate) fn search_page(found: Found, offset: usize, limit: usize) -> SearchPage {
+    SearchPage {
+        found,
         offset,
         limit,
-    })
+    }
+}
+
+/// Source timecode of a time in a file, as the UI shows it; `None` when the file has no
+/// (readable) start timecode or rate.
+pub(crate) fn timecode_text(media: &MediaInfo, seconds: f64) -> Option<String> {
+    rushes_core::timecode::source_timecode(media, seconds).map(|timecode| timecode.to_string())
 }
 
 // ------------------------------------------------------------------ parameters
@@ -285,9 +141,8 @@ pub async fn search(
             .unwrap_or(SearchRequest::default().per_asset),
         ..SearchRequest::default()
     };
-    let page = blocking(&state, move |engine| {
-        let response = engine.search(&request)?;
-        search_page(engine, response, offset, limit)
+    let page = blocking(&state, move |searcher| {
+        Ok(search_page(searcher.search(&request)?, offset, limit))
     })
     .await?;
     Ok(Json(page))
@@ -337,8 +192,8 @@ pub async fn search_image(
     let Query(params) = params?;
     check_query(&params.q)?;
     let limit = check_limit(params.limit, DEFAULT_LIMIT, MAX_LIMIT)?;
-    if let Some(notice) = state.engine().visual_notice() {
-        return Err(crate::engine::visual_off(notice));
+    if let Some(notice) = state.searcher().visual_notice() {
+        return Err(visual_off(notice));
     }
     let bytes = match upload_kind(request.headers().get(header::CONTENT_TYPE)) {
         Some(Upload::Form) => {
@@ -364,10 +219,13 @@ pub async fn search_image(
         limit,
         ..SearchRequest::default()
     };
-    let page = blocking(&state, move |engine| {
+    let page = blocking(&state, move |searcher| {
         let image = rushes_media::decode_image_bytes(&bytes).map_err(upload_error)?;
-        let response = engine.search_image(&image, &search)?;
-        search_page(engine, response, 0, limit)
+        Ok(search_page(
+            searcher.search_image(&image, &search)?,
+            0,
+            limit,
+        ))
     })
     .await?;
     Ok(Json(page))
@@ -418,12 +276,15 @@ pub async fn similar(
         limit,
         ..SearchRequest::default()
     };
-    let page = blocking(&state, move |engine| {
-        if engine.index().asset(&id).map_err(store_error)?.is_none() {
+    let page = blocking(&state, move |searcher| {
+        if searcher.index().asset(&id).map_err(store_error)?.is_none() {
             return Err(ApiError::not_found(format!("no asset {id} in the index")));
         }
-        let response = engine.similar(&id, seconds, &request)?;
-        search_page(engine, response, 0, limit)
+        Ok(search_page(
+            searcher.similar(&id, seconds, &request)?,
+            0,
+            limit,
+        ))
     })
     .await?;
     Ok(Json(page))
@@ -461,8 +322,8 @@ pub async fn list_assets(
     let Query(params) = params?;
     let limit = check_limit(params.limit, DEFAULT_ASSET_PAGE, MAX_ASSET_PAGE)?;
     let offset = check_offset(params.offset)?;
-    let list = blocking(&state, move |engine| {
-        let assets = engine.index().assets().map_err(store_error)?;
+    let list = blocking(&state, move |searcher| {
+        let assets = searcher.index().assets().map_err(store_error)?;
         let mut folders: BTreeMap<String, u64> = BTreeMap::new();
         for asset in &assets {
             let folder = asset
@@ -550,27 +411,27 @@ pub async fn asset_detail(
 ) -> Result<Json<AssetPage>, ApiError> {
     let UrlPath(id) = segment?;
     let id = parse_asset_id(&id)?;
-    let page = blocking(&state, move |engine| {
+    let page = blocking(&state, move |searcher| {
         let Some(AssetDetail {
             asset,
             moments,
             user_tags,
             slates,
-        }) = engine.index().asset_detail(&id).map_err(store_error)?
+        }) = searcher.index().asset_detail(&id).map_err(store_error)?
         else {
             return Err(ApiError::not_found(format!("no asset {id} in the index")));
         };
         let moments = moments
             .into_iter()
             .map(|moment| {
-                let timecode = source_timecode(&asset.media, moment.start);
+                let timecode = timecode_text(&asset.media, moment.start);
                 MomentView { moment, timecode }
             })
             .collect();
         Ok(AssetPage {
             summary: AssetSummary::of(&asset),
             playback: playback_for(&asset),
-            frames: frame_thumbnails(engine.index().thumbnails(), &id),
+            frames: frame_thumbnails(searcher.index().thumbnails(), &id),
             asset,
             moments,
             user_tags,
@@ -589,8 +450,8 @@ pub struct FacetParams {
 
 /// `GET /api/slates`: every slated clip by scene, then take (the Library's scene view).
 pub async fn scene_library(State(state): State<AppState>) -> Result<Json<SceneLibrary>, ApiError> {
-    let scenes = blocking(&state, move |engine| {
-        engine.index().scene_library().map_err(store_error)
+    let scenes = blocking(&state, move |searcher| {
+        searcher.index().scene_library().map_err(store_error)
     })
     .await?;
     Ok(Json(SceneLibrary { scenes }))
@@ -610,8 +471,8 @@ pub async fn facets(
     let Query(params) = params?;
     check_query(&params.q)?;
     let request = SearchRequest::new(params.q);
-    let facets = blocking(&state, move |engine| {
-        engine.index().facets(&request).map_err(store_error)
+    let facets = blocking(&state, move |searcher| {
+        searcher.index().facets(&request).map_err(store_error)
     })
     .await?;
     Ok(Json(facets))
@@ -630,9 +491,9 @@ pub struct Status {
 pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     let progress =
         crate::events::read_progress(&state.index_dir().join(rushes_core::PROGRESS_FILE)).await;
-    let (index, visual_search_notice) = blocking(&state, |engine| {
-        let status = engine.index().status().map_err(store_error)?;
-        Ok((status, engine.visual_notice().map(str::to_string)))
+    let (index, visual_search_notice) = blocking(&state, |searcher| {
+        let status = searcher.index().status().map_err(store_error)?;
+        Ok((status, searcher.visual_notice().map(str::to_string)))
     })
     .await?;
     Ok(Json(Status {
@@ -649,24 +510,6 @@ pub async fn unknown_endpoint(uri: Uri) -> ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn source_timecode_adds_the_moment_start_to_the_file_timecode() {
-        let media = MediaInfo {
-            start_timecode: Some("01:00:00:00".into()),
-            frame_rate: Some(25.0),
-            ..MediaInfo::default()
-        };
-        assert_eq!(
-            source_timecode(&media, 12.4).as_deref(),
-            Some("01:00:12:10")
-        );
-        let no_timecode = MediaInfo {
-            frame_rate: Some(25.0),
-            ..MediaInfo::default()
-        };
-        assert_eq!(source_timecode(&no_timecode, 1.0), None);
-    }
 
     #[test]
     fn limits_and_sorts_are_bounded() {

@@ -9,6 +9,8 @@ use axum::extract::multipart::MultipartError;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use rushes_search::SearchError;
+use rushes_store::StoreError;
 use serde::Serialize;
 
 /// Why the server could not start or stopped.
@@ -151,6 +153,35 @@ impl From<BytesRejection> for ApiError {
 impl From<MultipartError> for ApiError {
     fn from(error: MultipartError) -> ApiError {
         ApiError::from_rejection(error.status(), error.body_text())
+    }
+}
+
+/// Maps a query engine error: store errors as [`store_error`] does, visual search being
+/// off to 409, other user errors to 400, the rest to a logged 500.
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> ApiError {
+        match error {
+            SearchError::Store(store) => store_error(store),
+            SearchError::VisualOff(message) => visual_off(&message),
+            other if other.is_user_error() => ApiError::bad_request(other.to_string()),
+            other => ApiError::internal("query engine", other),
+        }
+    }
+}
+
+/// 409 `visual_search_off`, with why.
+pub(crate) fn visual_off(message: &str) -> ApiError {
+    ApiError::new(StatusCode::CONFLICT, "visual_search_off", message)
+}
+
+/// Maps a store error: bad queries to 400 with the parser's message, unknown things to 404,
+/// other user errors to 400, the rest to a logged 500.
+pub fn store_error(error: StoreError) -> ApiError {
+    match error {
+        StoreError::Query(query) => ApiError::bad_query(query.to_string()),
+        StoreError::NotFound(message) => ApiError::not_found(message),
+        other if other.is_user_error() => ApiError::bad_request(other.to_string()),
+        other => ApiError::internal("index", other),
     }
 }
 

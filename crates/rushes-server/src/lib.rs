@@ -4,7 +4,6 @@
 
 mod api;
 mod auth;
-mod engine;
 mod error;
 mod events;
 mod jobs;
@@ -25,15 +24,15 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{delete, get, post};
 use rushes_core::{Asset, AssetId};
+use rushes_search::Searcher;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use auth::{
     AccessToken, AccessTokenError, SESSION_COOKIE, SESSION_SECONDS, needs_token, token_for,
 };
-pub use engine::EngineConfig;
 pub use error::{ApiError, ServerError};
-pub use media::{Playback, playback_for};
+pub use rushes_search::{Playback, SearcherConfig, playback_for};
 pub use site::{AllowedHost, AllowedHostError};
 
 /// Longest query string accepted, in bytes.
@@ -64,7 +63,7 @@ pub struct ServerConfig {
     /// How often `/api/events` looks at `progress.json`.
     pub progress_poll_interval: Duration,
     /// How the query engine loads its models (CLIP for visual search).
-    pub engine: engine::EngineConfig,
+    pub search: SearcherConfig,
     /// The token every data request must carry; `None` leaves the server open (loopback).
     pub access_token: Option<AccessToken>,
     /// Names accepted in `Host` besides localhost, loopback addresses and the address
@@ -77,18 +76,18 @@ impl Default for ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(30),
             progress_poll_interval: Duration::from_secs(1),
-            engine: engine::EngineConfig::default(),
+            search: SearcherConfig::default(),
             access_token: None,
             allowed_hosts: Vec::new(),
         }
     }
 }
 
-/// Everything handlers share: the open index (through the search engine), the proxy cache
+/// Everything handlers share: the open index (through the query engine), the proxy cache
 /// and the settings. Cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    engine: Arc<engine::Engine>,
+    searcher: Arc<Searcher>,
     proxies: Arc<media::ProxyCache>,
     config: Arc<ServerConfig>,
     index_dir: Arc<PathBuf>,
@@ -111,10 +110,14 @@ impl AppState {
             )),
             None => None,
         };
-        let engine = engine::Engine::open(&index_dir, &config.engine)?;
+        let searcher =
+            Searcher::open(&index_dir, &config.search).map_err(|error| ServerError::OpenIndex {
+                path: index_dir.clone(),
+                message: error.to_string(),
+            })?;
         let proxies = media::ProxyCache::new(index_dir.join("proxies"));
         Ok(AppState {
-            engine: Arc::new(engine),
+            searcher: Arc::new(searcher),
             proxies: Arc::new(proxies),
             config: Arc::new(config),
             exports: jobs::jobs_for(&index_dir),
@@ -135,8 +138,8 @@ impl AppState {
         &self.index_dir
     }
 
-    fn engine(&self) -> Arc<engine::Engine> {
-        self.engine.clone()
+    fn searcher(&self) -> Arc<Searcher> {
+        self.searcher.clone()
     }
 
     /// The file of a thumbnail in the index's thumbnail store, by its path relative to the
@@ -160,11 +163,12 @@ impl AppState {
     }
 
     async fn asset(&self, id: AssetId) -> Result<Asset, ApiError> {
-        let engine = self.engine();
-        let found =
-            tokio::task::spawn_blocking(move || engine.index().asset(&id).map(|asset| (id, asset)))
-                .await
-                .map_err(|error| ApiError::internal("asset lookup task", error))?;
+        let searcher = self.searcher();
+        let found = tokio::task::spawn_blocking(move || {
+            searcher.index().asset(&id).map(|asset| (id, asset))
+        })
+        .await
+        .map_err(|error| ApiError::internal("asset lookup task", error))?;
         match found {
             Ok((_, Some(asset))) => Ok(asset),
             Ok((id, None)) => Err(ApiError::not_found(format!("no asset {id} in the index"))),

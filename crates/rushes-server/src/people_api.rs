@@ -18,10 +18,11 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::api::{SearchPage, check_limit, check_offset, search_page};
-use crate::engine::{Engine, store_error};
 use crate::error::ApiError;
+use crate::error::store_error;
 use crate::workflow_api::{with_reader, with_writer};
 use crate::{AppState, MAX_LIMIT};
+use rushes_search::Searcher;
 
 /// Longest name a person may be given, in characters.
 pub const MAX_PERSON_NAME_CHARS: usize = 200;
@@ -146,11 +147,11 @@ fn parse_id(segment: Result<UrlPath<String>, PathRejection>, what: &str) -> Resu
 }
 
 fn person_page(
-    engine: &Engine,
+    searcher: &Searcher,
     id: i64,
     bounds: &PersonPageBounds,
 ) -> Result<PersonPage, ApiError> {
-    let index = engine.index();
+    let index = searcher.index();
     let person = person_view(index, id)?;
     let (faces_offset, faces_limit) = bounds.faces;
     let faces = index
@@ -165,8 +166,7 @@ fn person_page(
         per_asset: 0,
         ..SearchRequest::default()
     };
-    let response = engine.search(&request)?;
-    let moments = search_page(engine, response, offset, limit)?;
+    let moments = search_page(searcher.search(&request)?, offset, limit);
     Ok(PersonPage {
         moments_total: person.moments,
         person,
@@ -194,8 +194,8 @@ pub async fn show_person(
     let id = parse_id(segment, "person")?;
     let Query(paging) = paging?;
     let bounds = paging.bounds()?;
-    let engine = state.engine();
-    let page = tokio::task::spawn_blocking(move || person_page(&engine, id, &bounds))
+    let searcher = state.searcher();
+    let page = tokio::task::spawn_blocking(move || person_page(&searcher, id, &bounds))
         .await
         .map_err(|error| ApiError::internal("person page task", error))??;
     Ok(Json(page))

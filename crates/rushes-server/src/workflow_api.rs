@@ -20,11 +20,12 @@ use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
 use crate::AppState;
-use crate::api::{AssetSummary, frame_thumbnails, source_timecode};
-use crate::engine::store_error;
+use crate::api::{frame_thumbnails, timecode_text};
 use crate::error::ApiError;
+use crate::error::store_error;
 use crate::jobs::{ExportRequest, JobView, MAX_EXPORT_ITEMS, content_type};
 use crate::media::parse_asset_id;
+use rushes_search::AssetSummary;
 
 /// Maps a store error of a write: the index being written by `rushes index` is a 409.
 fn write_error(error: StoreError) -> ApiError {
@@ -58,8 +59,8 @@ pub(crate) async fn with_reader<T: Send + 'static>(
     state: &AppState,
     work: impl FnOnce(&Index) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let engine = state.engine();
-    tokio::task::spawn_blocking(move || work(engine.index()))
+    let searcher = state.searcher();
+    tokio::task::spawn_blocking(move || work(searcher.index()))
         .await
         .map_err(|error| ApiError::internal("index task", error))?
 }
@@ -179,7 +180,7 @@ fn collection_page(index: &Index, name: &str) -> Result<CollectionPage, ApiError
             .map(|frame| frame.thumbnail);
         items.push(CollectionItemView {
             id: item.id,
-            timecode: source_timecode(&asset.media, start),
+            timecode: timecode_text(&asset.media, start),
             asset: AssetSummary::of(&asset),
             start,
             end,
@@ -340,11 +341,11 @@ pub async fn start_export(
     request.handles()?;
     request.crop()?;
     let limit = request.limit.unwrap_or(50).clamp(1, MAX_EXPORT_ITEMS);
-    let engine = state.engine();
+    let searcher = state.searcher();
     let source = (request.collection.clone(), request.query.clone());
     let selection = tokio::task::spawn_blocking(move || match source {
         (Some(name), None) => {
-            Selection::from_collection(engine.index(), &name).map_err(export_error)
+            Selection::from_collection(searcher.index(), &name).map_err(export_error)
         }
         (None, Some(query)) => {
             crate::api::check_query(&query)?;
@@ -353,9 +354,8 @@ pub async fn start_export(
                 limit,
                 ..SearchRequest::default()
             };
-            let response = engine.search(&search)?;
-            Selection::from_hits(engine.index(), &query, &response.hits, plain_text)
-                .map_err(export_error)
+            let found = searcher.search(&search)?;
+            Ok(Selection::from_hits(&query, &found, plain_text))
         }
         _ => Err(ApiError::bad_request(
             "give either a collection or a query to export",

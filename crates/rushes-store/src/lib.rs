@@ -58,7 +58,7 @@ pub use crate::fusion::Fusion;
 pub use crate::identity::{Identity, KnownFile};
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
-pub use crate::request::{FacetCount, Facets, SearchRequest, Sort};
+pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
 pub use crate::thumbnails::thumbnail_url;
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
@@ -224,6 +224,24 @@ impl Index {
 
     /// Records that an asset now lives at `new_path`, keeping its id, user tags and
     /// collections. Commits.
+    /// What the catalog knows of the file at `path` with this size and modification time
+    /// (see [`identity`]).
+    pub fn known_file(&self, path: &Path, size: u64, mtime: i64) -> Result<KnownFile, StoreError> {
+        identity::known_file(self, path, size, mtime)
+    }
+
+    /// The identity of a changed or new file whose content hashes to `content_hash`; a move
+    /// is recorded at once (see [`identity`]).
+    pub fn identify(
+        &self,
+        path: &Path,
+        known: KnownFile,
+        size: u64,
+        content_hash: &str,
+    ) -> Result<Identity, StoreError> {
+        identity::identify(self, path, known, size, content_hash)
+    }
+
     pub fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
         self.require_writer()?;
         self.engines.move_asset(id, new_path)
@@ -340,6 +358,16 @@ impl Index {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
         search::search(&self.engines, request)
+    }
+
+    /// Like [`Index::search`] for a query the caller parsed already (rushes-search parses
+    /// once, to embed its free text), answering the hits' assets beside them.
+    pub fn search_parsed(
+        &self,
+        query: Query,
+        request: &SearchRequest,
+    ) -> Result<RankedHits, StoreError> {
+        search::search_parsed(&self.engines, query, request)
     }
 
     pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
@@ -657,4 +685,22 @@ fn size_on_disk(dir: &Path) -> u64 {
         }
     }
     total
+}
+
+impl identity::AssetLookup for Index {
+    fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        Index::asset(self, id)
+    }
+
+    fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
+        Index::asset_by_path(self, path)
+    }
+
+    fn assets_by_hash(&self, content_hash: &str) -> Result<Vec<Asset>, StoreError> {
+        Index::assets_by_hash(self, content_hash)
+    }
+
+    fn move_asset(&self, id: &AssetId, new_path: &Path) -> Result<(), StoreError> {
+        Index::move_asset(self, id, new_path)
+    }
 }

@@ -1,9 +1,20 @@
 //! What a search asks (`SearchRequest`: the query text, paging, query vectors, order, the
-//! fusion) and the facet counts it can answer with.
+//! fusion), the ranked hits it gets (`RankedHits`) and the facet counts it can answer with.
 
+use std::collections::HashMap;
+
+use rushes_core::{Asset, AssetId, SearchResponse};
 use serde::{Deserialize, Serialize};
 
 use crate::fusion::Fusion;
+
+/// Hits ranked for a query, with the assets they belong to (as read for ranking, so a
+/// caller adding asset facts to hits need not read them again).
+#[derive(Debug, Clone)]
+pub struct RankedHits {
+    pub response: SearchResponse,
+    pub assets: HashMap<AssetId, Asset>,
+}
 
 /// Order of search results.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

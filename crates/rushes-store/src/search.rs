@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rushes_core::{Hit, HitAsset, SearchResponse, Signal};
+use rushes_core::{Asset, AssetId, Hit, HitAsset, SearchResponse, Signal};
 use tantivy::Searcher;
 use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
@@ -18,7 +18,7 @@ use crate::error::StoreError;
 use crate::fusion::{Branch, Fused, Fusion};
 use crate::hit_windows::windows_touch;
 use crate::query::{self, Query};
-use crate::request::{FacetCount, Facets, SearchRequest, Sort};
+use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
 use crate::seams::{TextIndex, TextOrder};
 use crate::text::TextField;
 use crate::thumbnails::thumbnail_url;
@@ -33,15 +33,28 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 const FACET_CAP: usize = 20_000;
 
 pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-    let mut query = query::parse(&request.query)?;
+    let query = query::parse(&request.query)?;
+    Ok(search_parsed(index, query, request)?.response)
+}
+
+/// The hits of a query parsed by the caller ([`query::parse`] of `request.query`), with the
+/// assets they belong to as the catalog read them for ranking.
+pub fn search_parsed(
+    index: &Engines,
+    mut query: Query,
+    request: &SearchRequest,
+) -> Result<RankedHits, StoreError> {
     let people_matched =
         crate::person_filter::resolve_person_filters(&*index.catalog()?, &mut query)?;
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
-        return Ok(SearchResponse {
-            query: request.query.clone(),
-            hits: Vec::new(),
-            people_matched,
-            notice: Some(notice),
+        return Ok(RankedHits {
+            response: SearchResponse {
+                query: request.query.clone(),
+                hits: Vec::new(),
+                people_matched,
+                notice: Some(notice),
+            },
+            assets: HashMap::new(),
         });
     }
     crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
@@ -207,11 +220,21 @@ pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse
             hit.filters = crate::person_filter::listing_reasons(&query, hit);
         }
     }
-    Ok(SearchResponse {
-        query: request.query.clone(),
-        hits,
-        people_matched,
-        notice: None,
+    let hit_assets: HashSet<&AssetId> = hits.iter().map(|hit| &hit.asset.id).collect();
+    let mut assets: HashMap<AssetId, Asset> = HashMap::new();
+    for row in rows.into_values() {
+        if hit_assets.contains(&row.asset.id) && !assets.contains_key(&row.asset.id) {
+            assets.insert(row.asset.id.clone(), row.asset);
+        }
+    }
+    Ok(RankedHits {
+        response: SearchResponse {
+            query: request.query.clone(),
+            hits,
+            people_matched,
+            notice: None,
+        },
+        assets,
     })
 }
 

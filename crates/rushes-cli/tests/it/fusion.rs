@@ -9,8 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use rushes_core::SearchResponse;
-use rushes_ingest::{ModelSetConfig, Searcher, SearcherConfig};
+use rushes_search::{Found, Searcher, SearcherConfig};
 use rushes_store::{Fusion, SearchRequest};
 
 use crate::footage::{copy_tree, footage, json, ok, repo_root};
@@ -106,11 +105,17 @@ fn methods() -> Vec<(String, Fusion)> {
 
 /// nDCG@10 and reciprocal rank of one response: a hit counts for the first judgement of
 /// its file whose window it overlaps and that no earlier hit took.
-fn judge(response: &SearchResponse, relevant: &[Relevant]) -> (f64, f64) {
+fn judge(response: &Found, relevant: &[Relevant]) -> (f64, f64) {
     let mut taken = vec![false; relevant.len()];
     let mut dcg = 0.0;
     let mut first_relevant = None;
-    for (rank, hit) in response.hits.iter().take(10).enumerate() {
+    for (rank, hit) in response
+        .hits
+        .iter()
+        .map(|found| &found.hit)
+        .take(10)
+        .enumerate()
+    {
         let file = Path::new(&hit.asset.path)
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -241,13 +246,9 @@ fn the_default_fusion_ranks_the_labelled_set_at_least_as_well_as_any_other() {
     let searcher = Searcher::open(
         &index,
         &SearcherConfig {
-            models: ModelSetConfig {
-                models_dir: models.clone(),
-                clip_model: None,
-                threads: 2,
-                visual: true,
-                ocr: false,
-            },
+            models_dir: models.clone(),
+            threads: 2,
+            visual: true,
         },
     )
     .expect("open the index with the colour model");

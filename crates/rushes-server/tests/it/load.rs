@@ -120,15 +120,7 @@ fn keep_committing(library: &Library, stop: &AtomicBool) -> Result<usize, BoxErr
         let mut asset = library.slate.clone();
         asset.path = library.footage.join(format!("copy_{commits}.mp4"));
         asset.id = AssetId::from_path(&asset.path);
-        store.put_asset(&AssetRecord {
-            asset,
-            moments: Vec::new(),
-            transcript: Vec::new(),
-            screen_text: Vec::new(),
-            slates: Vec::new(),
-            embedding_model: None,
-            warnings: Vec::new(),
-        })?;
+        store.put_asset(&AssetRecord::with_moments(asset, Vec::new()))?;
         store.commit()?;
         commits += 1;
         std::thread::sleep(Duration::from_millis(100));

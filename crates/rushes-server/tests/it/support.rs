@@ -92,15 +92,7 @@ fn moment(start: f64, end: f64, frames: Vec<FrameRecord>, ocr_text: &str) -> Mom
 
 /// What `rushes index` hands the store for `asset` with these moments and nothing else.
 fn record(asset: &Asset, moments: Vec<MomentRecord>) -> AssetRecord {
-    AssetRecord {
-        asset: asset.clone(),
-        moments,
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        slates: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
-    }
+    AssetRecord::with_moments(asset.clone(), moments)
 }
 
 /// Indexes one more H.264/AAC mp4 of `library` as the file is now: one moment over its
@@ -249,11 +241,9 @@ pub fn visual_state(library: &Library) -> Result<AppState, Box<dyn std::error::E
     store.commit()?;
     drop(store);
     let config = ServerConfig {
-        engine: rushes_server::EngineConfig {
-            models: rushes_ingest::ModelSetConfig {
-                models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
-                ..rushes_ingest::ModelSetConfig::default()
-            },
+        search: rushes_server::SearcherConfig {
+            models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
+            ..rushes_server::SearcherConfig::default()
         },
         ..ServerConfig::default()
     };

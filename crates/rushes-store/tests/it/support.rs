@@ -88,15 +88,7 @@ pub fn record(asset: Asset, shots: usize, shot_length: f64) -> AssetRecord {
             moment
         })
         .collect();
-    AssetRecord {
-        asset,
-        moments,
-        transcript: Vec::new(),
-        screen_text: Vec::new(),
-        slates: Vec::new(),
-        embedding_model: None,
-        warnings: Vec::new(),
-    }
+    AssetRecord::with_moments(asset, moments)
 }
 
 /// Puts the transcript lines into the record and into each overlapping moment.

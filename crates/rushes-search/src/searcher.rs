@@ -1,22 +1,38 @@
-//! The query engine shared by the CLI and the server: parses the query, embeds its free text
-//! with the index's CLIP model when one is installed, and asks the store. Also image queries
-//! and "more like this".
+//! The query engine shared by the CLI, the server and export: parses the query once, embeds
+//! its free text with the index's CLIP model when one is installed, asks the store to rank,
+//! and finishes the hits ([`Found`]). Also image queries and "more like this".
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use image::RgbImage;
-use rushes_core::{AssetId, SearchResponse};
+use rushes_core::AssetId;
 use rushes_models::{ClipModel, ImageEmbedder, ModelStore, TextEmbedder};
+use rushes_store::query::{self, Query};
 use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
 use tracing::{debug, warn};
 
-use crate::{IngestError, ModelSetConfig};
+use crate::{Found, SearchError};
 
-/// How a searcher loads its models.
-#[derive(Debug, Clone, Default)]
+/// How a searcher loads the model that puts queries into the index's vector space.
+#[derive(Debug, Clone)]
 pub struct SearcherConfig {
-    pub models: ModelSetConfig,
+    /// Folder of model manifests and weights.
+    pub models_dir: PathBuf,
+    /// Intra-op threads of the ONNX sessions.
+    pub threads: usize,
+    /// False turns visual search off (`--no-visual`).
+    pub visual: bool,
+}
+
+impl Default for SearcherConfig {
+    fn default() -> Self {
+        SearcherConfig {
+            models_dir: rushes_models::default_models_dir(),
+            threads: 2,
+            visual: true,
+        }
+    }
 }
 
 /// An open index plus the encoder that puts queries into its vector space.
@@ -30,7 +46,7 @@ pub struct Searcher {
 impl Searcher {
     /// Opens the index read-only and loads the CLIP model the index was built with, if it
     /// is installed. A missing model turns the visual branch off; it is never an error.
-    pub fn open(index_dir: &Path, config: &SearcherConfig) -> Result<Searcher, IngestError> {
+    pub fn open(index_dir: &Path, config: &SearcherConfig) -> Result<Searcher, SearchError> {
         let index = Index::open(index_dir, OpenMode::ReadOnly)?;
         Ok(Searcher::with_index(index, config))
     }
@@ -64,14 +80,14 @@ impl Searcher {
 
     /// Runs a query: text branch always, visual branch when the free text is not empty and a
     /// model is loaded.
-    pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, IngestError> {
-        let query = rushes_store::query::parse(&request.query).map_err(StoreError::Query)?;
+    pub fn search(&self, request: &SearchRequest) -> Result<Found, SearchError> {
+        let query = parse(request)?;
         let free_text = query.free_text();
         let mut request = request.clone();
         if request.text_vector.is_none() && !free_text.trim().is_empty() {
             request.text_vector = self.embed_text(&free_text);
         }
-        Ok(self.index.search(&request)?)
+        self.rank(query, &request)
     }
 
     /// Finds moments that look like an image.
@@ -79,21 +95,22 @@ impl Searcher {
         &self,
         image: &RgbImage,
         request: &SearchRequest,
-    ) -> Result<SearchResponse, IngestError> {
+    ) -> Result<Found, SearchError> {
+        let query = parse(request)?;
         let Some(clip) = &self.clip else {
-            return Err(IngestError::VisualOff(
+            return Err(SearchError::VisualOff(
                 self.visual_notice.clone().unwrap_or_default(),
             ));
         };
         let embedding = {
             let mut model = clip
                 .lock()
-                .map_err(|_| IngestError::VisualOff("the model crashed earlier".into()))?;
+                .map_err(|_| SearchError::VisualOff("the model crashed earlier".into()))?;
             model.embed_images(std::slice::from_ref(image))?
         };
         let mut request = request.clone();
         request.image_vector = Some(embedding.row(0).to_vec());
-        Ok(self.index.search(&request)?)
+        self.rank(query, &request)
     }
 
     /// Moments that look like the frame of `asset` nearest to `seconds`.
@@ -102,15 +119,22 @@ impl Searcher {
         asset: &AssetId,
         seconds: f64,
         request: &SearchRequest,
-    ) -> Result<SearchResponse, IngestError> {
+    ) -> Result<Found, SearchError> {
+        let query = parse(request)?;
         let Some(vector) = self.index.frame_embedding(asset, seconds)? else {
-            return Err(IngestError::VisualOff(format!(
+            return Err(SearchError::VisualOff(format!(
                 "no frame vector for asset {asset}: visual search was off when it was indexed"
             )));
         };
         let mut request = request.clone();
         request.image_vector = Some(vector);
-        Ok(self.index.search(&request)?)
+        self.rank(query, &request)
+    }
+
+    /// Ranks through the store and finishes the hits.
+    fn rank(&self, query: Query, request: &SearchRequest) -> Result<Found, SearchError> {
+        let ranked = self.index.search_parsed(query, request)?;
+        Ok(Found::finish(&self.index, ranked)?)
     }
 
     fn embed_text(&self, text: &str) -> Option<Vec<f32>> {
@@ -129,15 +153,15 @@ impl Searcher {
 /// Loads the model whose vectors the index holds. `Ok(None)` when the index has none;
 /// `Err(notice)` when it has vectors but the model cannot be loaded.
 fn load_clip(index: &Index, config: &SearcherConfig) -> Result<Option<ClipModel>, String> {
-    if !config.models.visual {
+    if !config.visual {
         return Err("visual search is off (--no-visual)".to_string());
     }
     let Some((name, dim)) = index.embedding_model().map_err(|error| error.to_string())? else {
         return Ok(None);
     };
     rushes_models::runtime::init().map_err(|error| format!("visual search is off: {error}"))?;
-    let store = ModelStore::new(&config.models.models_dir);
-    let model = ClipModel::load(&store, &name, config.models.threads).map_err(|error| {
+    let store = ModelStore::new(&config.models_dir);
+    let model = ClipModel::load(&store, &name, config.threads).map_err(|error| {
         format!("visual search is off: model {name} (used by this index): {error}")
     })?;
     if ImageEmbedder::dim(&model) != dim {
@@ -147,4 +171,9 @@ fn load_clip(index: &Index, config: &SearcherConfig) -> Result<Option<ClipModel>
         ));
     }
     Ok(Some(model))
+}
+
+/// The request's query, parsed (the one parse a search makes).
+fn parse(request: &SearchRequest) -> Result<Query, StoreError> {
+    query::parse(&request.query).map_err(StoreError::Query)
 }
