@@ -17,11 +17,12 @@ use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
+use crate::api::MAX_LIMIT;
 use crate::api::{SearchPage, check_limit, check_offset, search_page};
 use crate::error::ApiError;
 use crate::error::store_error;
+use crate::state::AppState;
 use crate::workflow_api::{with_reader, with_writer};
-use crate::{AppState, MAX_LIMIT};
 use rushes_search::Searcher;
 
 /// Longest name a person may be given, in characters.

@@ -9,8 +9,8 @@ use rushes_core::AssetId;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// True for `<digits>.jpg` with a sane length: the only thumbnail file names the indexer
 /// writes (the thumbnail store's rule).
