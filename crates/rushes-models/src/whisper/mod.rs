@@ -9,9 +9,6 @@ mod decode;
 mod mel;
 mod tokens;
 
-pub use decode::{Transcription, WhisperModel};
+pub use decode::{Transcription, WHISPER_MODEL, WhisperModel};
 pub use mel::{MelExtractor, SAMPLE_RATE, WINDOW_SAMPLES};
 pub use tokens::{SpecialTokens, TimedText, lines_from_tokens};
-
-/// Name of the default speech model's manifest.
-pub const WHISPER_MODEL: &str = "whisper-tiny";
