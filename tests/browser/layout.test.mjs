@@ -201,6 +201,36 @@ test('phone 390×844: nothing wider than the screen, Image… whole, filters rea
   await page.close();
 });
 
+test('phone 390×844: the library lists every file within the screen, each fact on one line', async () => {
+  const page = await newPage(browser, PHONE);
+  await page.goto(`${BASE}/?view=library`);
+  await page.waitForSelector('#library-view table.assets tbody tr');
+  const rows = await page.evaluate(() => [...document.querySelectorAll('#library-view table.assets tbody tr')].map((row) => {
+    const cells = [...row.querySelectorAll('td')].filter((td) => td.getClientRects().length > 0);
+    return {
+      overflow: row.scrollWidth - row.clientWidth,
+      cells: cells.map((td) => {
+        const r = td.getBoundingClientRect();
+        return { label: td.dataset.label || 'Name', text: td.textContent, left: r.left, right: r.right, height: r.height, line: parseFloat(getComputedStyle(td).lineHeight) || 20 };
+      }),
+    };
+  }));
+  const width = await page.evaluate(() => window.innerWidth);
+  assert.ok(rows.length >= 2, 'the library lists the footage');
+  for (const row of rows) {
+    assert.ok(row.overflow <= 0, `a row scrolls sideways by ${row.overflow}px`);
+    for (const cell of row.cells) {
+      assert.ok(cell.left >= 0 && cell.right <= width, `${cell.label} "${cell.text}" is off screen: ${cell.left}–${cell.right} of ${width}`);
+      if (cell.label !== 'Name') assert.ok(cell.height < cell.line * 1.6, `${cell.label} "${cell.text}" wraps (${cell.height}px)`);
+    }
+    const size = row.cells.find((c) => c.label === 'Size');
+    assert.ok(size && /\d/.test(size.text), 'each file shows its size');
+  }
+  const labels = await page.$eval('#library-view table.assets tbody tr td[data-label="Size"]', (td) => getComputedStyle(td, '::before').content);
+  assert.equal(labels, '"Size "', 'a fact says what it is');
+  await page.close();
+});
+
 test('the first screen says what is indexed; unknown URLs get the UI\'s not-found page', async () => {
   const page = await newPage(browser, DESKTOP);
   await page.goto(`${BASE}/`);

@@ -205,12 +205,19 @@ test('a still opens in the image viewer: zoom, the text read from it, the tag pa
   assert.ok(await page.isHidden('#player-video'));
   assert.ok(await page.isHidden('#player-notice'), 'no "could not be played"');
   const fitWidth = await page.$eval('#player-still-img', (img) => img.getBoundingClientRect().width);
+  const fitLevel = await page.textContent('#player-zoom-level');
+  assert.match(fitLevel, /^\d+%$/, 'fitted, the level says the scale the picture is shown at');
+  assert.equal(await page.getAttribute('#player-zoom .zoom-fit', 'aria-pressed'), 'true', 'Fit shows pressed while fitted');
   await page.click('#player-zoom .zoom-in');
   await page.click('#player-zoom .zoom-in');
   const zoomed = await page.$eval('#player-still-img', (img) => img.getBoundingClientRect().width);
   assert.ok(zoomed > fitWidth * 1.5, `zoomed ${zoomed} vs fit ${fitWidth}`);
+  assert.equal(await page.getAttribute('#player-zoom .zoom-fit', 'aria-pressed'), 'false');
+  const natural = await page.$eval('#player-still-img', (img) => img.naturalWidth);
+  assert.equal(await page.textContent('#player-zoom-level'), `${Math.round((zoomed / natural) * 100)}%`, 'the level is the scale shown');
   await page.keyboard.press('0');
-  assert.equal(await page.textContent('#player-zoom-level'), 'Fit');
+  assert.equal(await page.getAttribute('#player-zoom .zoom-fit', 'aria-pressed'), 'true', 'Fit shows pressed once fitted');
+  assert.equal(await page.textContent('#player-zoom-level'), fitLevel, 'fitted again, the level is the fitted scale again');
 
   // The text read from it, as the index has it.
   const detail = await page.evaluate((id) => fetch(`/api/assets/${id}`).then((r) => r.json()), assetId);

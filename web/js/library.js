@@ -175,13 +175,13 @@ export async function renderLibrary(container, folder, { showMessage, explain })
   const body = el('tbody');
   const addRows = (assets) => body.append(...assets.map((a) => el('tr', {},
     el('td', {}, el('a', { href: `/?asset=${encodeURIComponent(a.id)}`, 'data-nav': '', text: a.name, title: a.path })),
-    el('td', { text: a.kind }),
-    el('td', { class: 'mono', text: a.duration ? formatDuration(a.duration) : '' }),
-    el('td', { class: 'mono', text: Number.isFinite(a.size) ? formatBytes(a.size) : '' }),
-    el('td', { text: a.width && a.height ? `${a.width}×${a.height}` : '' }),
-    el('td', { text: a.video_codec || '' }, a.playback.native ? null : el('span', { class: 'chip proxy', title: a.playback.reason, text: 'proxy' })),
-    el('td', { text: a.camera || '' }),
-    el('td', { text: a.creation_time ? formatDate(a.creation_time, false) : '' }),
+    el('td', { dataset: { label: 'Kind' }, text: a.kind }),
+    el('td', { class: 'mono', dataset: { label: 'Length' }, text: a.duration ? formatDuration(a.duration) : '' }),
+    el('td', { class: 'mono', dataset: { label: 'Size' }, text: Number.isFinite(a.size) ? formatBytes(a.size) : '' }),
+    el('td', { dataset: { label: 'Picture' }, text: a.width && a.height ? `${a.width}×${a.height}` : '' }),
+    el('td', { dataset: { label: 'Codec' }, text: a.video_codec || '' }, a.playback.native ? null : el('span', { class: 'chip proxy', title: a.playback.reason, text: 'proxy' })),
+    el('td', { dataset: { label: 'Camera' }, text: a.camera || '' }),
+    el('td', { dataset: { label: 'Date' }, text: a.creation_time ? formatDate(a.creation_time, false) : '' }),
   )));
   addRows(page.assets);
   const more = el('button', { type: 'button', class: 'button', text: 'More', hidden: page.assets.length >= page.total });

@@ -250,6 +250,8 @@ range.addEventListener('click', (event) => {
 
 // ---------------------------------------------------------------- the still viewer
 
+const fitButton = zoomBar.querySelector('.zoom-fit');
+
 function applyZoom() {
   still.classList.toggle('zoomed', zoom > 0);
   if (zoom > 0 && stillImg.naturalWidth) {
@@ -257,7 +259,10 @@ function applyZoom() {
   } else {
     stillImg.style.removeProperty('width');
   }
-  zoomLevel.textContent = zoom > 0 ? `${Math.round(zoom * 100)}%` : 'Fit';
+  // The level is always the scale the picture is shown at; "Fit" is the button's, pressed
+  // while the picture fits the window.
+  zoomLevel.textContent = `${Math.round((zoom > 0 ? zoom : fitScale()) * 100)}%`;
+  fitButton.setAttribute('aria-pressed', String(zoom === 0));
   still.dataset.zoom = String(zoom);
 }
 
@@ -279,7 +284,8 @@ function zoomFit() {
 
 zoomBar.querySelector('.zoom-in').addEventListener('click', () => zoomBy(1.5));
 zoomBar.querySelector('.zoom-out').addEventListener('click', () => zoomBy(1 / 1.5));
-zoomBar.querySelector('.zoom-fit').addEventListener('click', zoomFit);
+fitButton.addEventListener('click', zoomFit);
+window.addEventListener('resize', () => { if (zoom === 0) applyZoom(); });
 stillImg.addEventListener('click', () => (zoom > 0 ? zoomFit() : zoomBy(2)));
 stillImg.addEventListener('load', applyZoom);
 

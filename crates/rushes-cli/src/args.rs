@@ -267,6 +267,17 @@ fn hit_limit(text: &str) -> Result<usize, String> {
     rushes_server::check_result_limit(limit, rushes_server::MAX_LIMIT)
 }
 
+/// Most hits or items one export takes.
+pub const MAX_EXPORT_LIMIT: usize = 999;
+
+/// `--limit` of export: at least 1 (0 would export nothing), at most [`MAX_EXPORT_LIMIT`].
+fn export_limit(text: &str) -> Result<usize, String> {
+    let limit = text
+        .parse::<usize>()
+        .map_err(|_| format!("{text:?} is not a whole number"))?;
+    rushes_server::check_result_limit(limit, MAX_EXPORT_LIMIT)
+}
+
 fn allowed_host(text: &str) -> Result<rushes_server::AllowedHost, String> {
     rushes_server::AllowedHost::new(text).map_err(|error| error.to_string())
 }
@@ -503,8 +514,8 @@ pub struct ExportArgs {
     /// much faster, but clips may run a few frames long.
     #[arg(long)]
     pub stream_copy: bool,
-    /// At most this many hits.
-    #[arg(long, short = 'n', default_value_t = 20)]
+    /// At most this many hits or collection items (1 to 999).
+    #[arg(long, short = 'n', default_value_t = 20, value_parser = export_limit)]
     pub limit: usize,
     /// Do not use the visual model for the query.
     #[arg(long)]

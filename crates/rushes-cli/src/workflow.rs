@@ -267,7 +267,7 @@ pub fn export(args: ExportArgs, searcher: Option<rushes_search::Searcher>) -> Re
         (None, Some(query), Some(searcher)) => {
             let request = SearchRequest {
                 query: query.clone(),
-                limit: args.limit.clamp(1, 999),
+                limit: args.limit,
                 ..SearchRequest::default()
             };
             let found = searcher.search(&request)?;
@@ -278,7 +278,7 @@ pub fn export(args: ExportArgs, searcher: Option<rushes_search::Searcher>) -> Re
     for skipped in &selection.skipped {
         eprintln!("skipped {skipped}: a still has no time range to export");
     }
-    selection.items.truncate(args.limit.max(1));
+    selection.items.truncate(args.limit);
     if selection.items.is_empty() {
         bail!("nothing to export: no hits with a time range");
     }

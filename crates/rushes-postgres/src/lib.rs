@@ -5,18 +5,44 @@
 //! the path-prefix map of machines that mount footage at different places (`paths`).
 //!
 //! Everything takes a `postgres::GenericClient` (a client or a transaction) where it can,
-//! so a worker writes a file's rows and finishes its job in one transaction. It does not yet
-//! implement `rushes-store`'s seams; see README.md for the step that plugs it in.
+//! so a worker writes a file's rows and finishes its job in one transaction. The store's
+//! seams are implemented over a small connection pool (`pool`): `TextIndex`
+//! (`text_index`), `VectorIndex` (`vector_index`) and `AssetWrites` (`engine`, with an
+//! asset's rows in `asset_rows` and its faces in `faces`).
 
+mod asset_rows;
+pub mod engine;
 mod error;
+mod faces;
 pub mod jobs;
 pub mod paths;
+pub mod pool;
 pub mod schema;
 pub mod text;
+pub mod text_index;
+pub mod vector_index;
 pub mod vectors;
 
+pub use engine::PgEngine;
 pub use error::PostgresError;
 pub use postgres::{Client, GenericClient, Transaction};
+
+/// A PostgreSQL failure as the store's seams report it: a vector of the wrong size is the
+/// store's `DimensionMismatch`, anything else a database error.
+pub(crate) fn store_error(error: impl Into<PostgresError>) -> rushes_store::StoreError {
+    match error.into() {
+        PostgresError::Dimensions {
+            model,
+            expected,
+            got,
+        } => rushes_store::StoreError::DimensionMismatch {
+            model,
+            expected: expected.max(0) as usize,
+            found: got,
+        },
+        other => rushes_store::StoreError::Database(Box::new(other)),
+    }
+}
 
 /// Whether `location` (an `--index` value) names a PostgreSQL database rather than a folder.
 pub fn is_postgres_url(location: &str) -> bool {

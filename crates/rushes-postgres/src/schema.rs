@@ -15,7 +15,7 @@ use postgres::error::SqlState;
 use crate::PostgresError;
 
 /// Every schema step, in order; `schema_version` holds the number of the last one applied.
-const MIGRATIONS: &[&str] = &[CATALOG, TEXT_SEARCH, VECTORS, WORKERS];
+const MIGRATIONS: &[&str] = &[CATALOG, TEXT_SEARCH, VECTORS, WORKERS, MOMENT_FILTERS];
 
 /// The schema version this rushes writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -287,6 +287,51 @@ CREATE TABLE path_prefixes (
     local_prefix TEXT NOT NULL,
     PRIMARY KEY (machine, library_prefix)
 );
+"#;
+
+/// Step 5: what the text index's filters, facets and orders read, beside each moment's text
+/// (`rushes_store::text::MomentDocument`, the values the Tantivy document holds): its asset,
+/// kind, folder terms, folder name, camera, tags as `tag:` matches them, capture date,
+/// duration, time range and path in lower case. `camera_words` is the camera analysed as
+/// Tantivy's plain analyzer does (words, lower case, accents folded, no stemming).
+const MOMENT_FILTERS: &str = r#"
+CREATE TEXT SEARCH CONFIGURATION rushes_plain (COPY = simple);
+ALTER TEXT SEARCH CONFIGURATION rushes_plain
+    ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part,
+        numword, numhword, hword_numpart
+    WITH unaccent, simple;
+ALTER TABLE moment_texts
+    ADD COLUMN asset_id TEXT,
+    ADD COLUMN notes TEXT NOT NULL DEFAULT '',
+    ADD COLUMN kind TEXT NOT NULL DEFAULT '',
+    ADD COLUMN folders TEXT[] NOT NULL DEFAULT '{}',
+    ADD COLUMN folder_facet TEXT NOT NULL DEFAULT '',
+    ADD COLUMN camera TEXT NOT NULL DEFAULT '',
+    ADD COLUMN tag_values TEXT[] NOT NULL DEFAULT '{}',
+    ADD COLUMN captured_at BIGINT NOT NULL DEFAULT 0,
+    ADD COLUMN duration DOUBLE PRECISION NOT NULL DEFAULT 0,
+    ADD COLUMN start_time DOUBLE PRECISION NOT NULL DEFAULT 0,
+    ADD COLUMN end_time DOUBLE PRECISION NOT NULL DEFAULT 0,
+    ADD COLUMN path_sort TEXT NOT NULL DEFAULT '',
+    ADD COLUMN camera_words tsvector
+        GENERATED ALWAYS AS (to_tsvector('rushes_plain'::regconfig, camera)) STORED;
+UPDATE moment_texts t SET asset_id = m.asset_id FROM moments m WHERE m.id = t.moment_id;
+ALTER TABLE moment_texts ALTER COLUMN asset_id SET NOT NULL;
+ALTER TABLE moment_texts DROP COLUMN document;
+ALTER TABLE moment_texts ADD COLUMN document tsvector GENERATED ALWAYS AS (
+        setweight(rushes_tsvector(transcript || ' ' || ocr || ' ' || caption), 'A')
+        || setweight(rushes_tsvector(tags || ' ' || notes), 'B')
+        || setweight(rushes_tsvector(name), 'C')
+        || setweight(rushes_tsvector(metadata), 'D')
+    ) STORED;
+CREATE INDEX moment_texts_document ON moment_texts USING gin (document);
+CREATE INDEX moment_texts_by_asset ON moment_texts (asset_id);
+CREATE INDEX moment_texts_by_date ON moment_texts (captured_at DESC, moment_id);
+CREATE INDEX moment_texts_by_path ON moment_texts (path_sort, moment_id);
+CREATE INDEX moment_texts_tags ON moment_texts USING gin (tag_values);
+CREATE INDEX moment_texts_folders ON moment_texts USING gin (folders);
+-- Written with their asset in one transaction: nothing is ever pending here.
+ALTER TABLE assets ALTER COLUMN pending SET DEFAULT false;
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

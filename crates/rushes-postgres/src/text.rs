@@ -27,7 +27,7 @@ pub struct TextMatch {
 }
 
 /// `ts_rank`'s weights for D, C, B, A: metadata 0.5, name 0.8, tags 0.9, the rest 1.0.
-const FIELD_WEIGHTS: &str = "'{0.5, 0.8, 0.9, 1.0}'::real[]";
+pub(crate) const FIELD_WEIGHTS: &str = "'{0.5, 0.8, 0.9, 1.0}'::real[]";
 
 /// Writes (or replaces) the text of `moment_id`.
 pub fn put_moment_text(
@@ -36,8 +36,9 @@ pub fn put_moment_text(
     text: &MomentText,
 ) -> Result<(), PostgresError> {
     client.execute(
-        "INSERT INTO moment_texts (moment_id, transcript, ocr, tags, caption, name, metadata)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        "INSERT INTO moment_texts (moment_id, asset_id, transcript, ocr, tags, caption, name,
+             metadata)
+         SELECT $1, asset_id, $2, $3, $4, $5, $6, $7 FROM moments WHERE id = $1
          ON CONFLICT (moment_id) DO UPDATE SET transcript = excluded.transcript,
              ocr = excluded.ocr, tags = excluded.tags, caption = excluded.caption,
              name = excluded.name, metadata = excluded.metadata",

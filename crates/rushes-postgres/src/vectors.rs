@@ -4,12 +4,15 @@
 //! repeats the index's expression (`embedding::vector(DIM)`), so PostgreSQL can use it.
 
 use pgvector::Vector;
-use postgres::{Client, GenericClient};
+use postgres::GenericClient;
 
 use crate::PostgresError;
 
 /// HNSW build parameters: as the usearch indexes (connectivity 16, expansion 64 on add).
 const HNSW_WITH: &str = "(m = 16, ef_construction = 64)";
+/// pgvector's default and largest `hnsw.ef_search` (candidates a search considers).
+const MIN_EF_SEARCH: i64 = 40;
+const MAX_EF_SEARCH: i64 = 1000;
 /// The most dimensions pgvector indexes with HNSW.
 const MAX_DIMENSIONS: usize = 2000;
 
@@ -20,19 +23,34 @@ pub struct NearFrame {
     pub distance: f64,
 }
 
-/// Registers `model` with `dim` dimensions and makes its HNSW index if it has none. Safe to
-/// call on every run and from several machines at once; a model registered with another
-/// dimension is an error.
-pub fn register_model(client: &mut Client, model: &str, dim: usize) -> Result<(), PostgresError> {
+/// A transaction holding `model`'s lock (machines registering or resetting one model take
+/// turns), once `dim` is a size pgvector's HNSW indexes.
+fn lock_model<'c>(
+    client: &'c mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<postgres::Transaction<'c>, PostgresError> {
     if dim == 0 || dim > MAX_DIMENSIONS {
         return Err(PostgresError::BadDimension { dim });
     }
-    let dim_sql = dim as i32;
     let mut transaction = client.transaction()?;
     transaction.execute(
         "SELECT pg_advisory_xact_lock(hashtext('rushes embedding model ' || $1))",
         &[&model],
     )?;
+    Ok(transaction)
+}
+
+/// Registers `model` with `dim` dimensions and makes its HNSW index if it has none. Safe to
+/// call on every run and from several machines at once; a model registered with another
+/// dimension is an error.
+pub fn register_model(
+    client: &mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<(), PostgresError> {
+    let dim_sql = dim as i32;
+    let mut transaction = lock_model(client, model, dim)?;
     let registered: i32 = transaction
         .query_one(
             "INSERT INTO embedding_models (name, dim, last_used)
@@ -49,13 +67,15 @@ pub fn register_model(client: &mut Client, model: &str, dim: usize) -> Result<()
             got: dim,
         });
     }
-    // format() quotes the model name as a literal; the index name is a hash of it.
+    // format() quotes the model name as a literal; the index name is a hash of it. The
+    // predicate names the size too: vectors of another size (rows of a model reset to a new
+    // size, deleted but not yet vacuumed) are never cast to this one.
     let create: String = transaction
         .query_one(
             &format!(
                 "SELECT format('CREATE INDEX IF NOT EXISTS %I ON frame_vectors \
                  USING hnsw ((embedding::vector({dim})) vector_cosine_ops) \
-                 WITH {HNSW_WITH} WHERE model = %L', \
+                 WITH {HNSW_WITH} WHERE model = %L AND vector_dims(embedding) = {dim}', \
                  'frame_vectors_hnsw_' || left(md5($1), 16), $1)"
             ),
             &[&model],
@@ -103,7 +123,7 @@ pub fn put_frame_vectors(
 }
 
 /// The `limit` frames of `model` nearest to `query`, nearest first, through the model's
-/// HNSW index (`ef_search` candidates; pgvector's default is 40).
+/// HNSW index (`ef_search` raised to `limit`, up to 1,000).
 pub fn nearest_frames(
     client: &mut impl GenericClient,
     model: &str,
@@ -113,7 +133,14 @@ pub fn nearest_frames(
     let dim = model_dimension(client, model)?;
     check_dimensions(model, dim, query)?;
     let query = Vector::from(query.to_vec());
-    let rows = client.query(&nearest_sql(model, dim), &[&query, &limit])?;
+    // The index returns at most `ef_search` candidates: ask for as many as wanted.
+    let mut transaction = client.transaction()?;
+    transaction.batch_execute(&format!(
+        "SET LOCAL hnsw.ef_search = {}",
+        limit.clamp(MIN_EF_SEARCH, MAX_EF_SEARCH)
+    ))?;
+    let rows = transaction.query(&nearest_sql(model, dim), &[&query, &limit])?;
+    transaction.commit()?;
     Ok(rows
         .iter()
         .map(|row| NearFrame {
@@ -124,13 +151,14 @@ pub fn nearest_frames(
 }
 
 /// The nearest-frames query (`$1` the query vector, `$2` the limit) for `model` of `dim`
-/// dimensions. The model is a literal, not a parameter, and the cast repeats the index's
-/// expression: a partial index is only used when the planner sees both.
+/// dimensions. The model and size are literals, not parameters, and the cast repeats the
+/// index's expression: a partial index is only used when the planner sees its predicate and
+/// its expression.
 pub fn nearest_sql(model: &str, dim: usize) -> String {
     let model = model.replace('\'', "''");
     format!(
         "SELECT frame_id, embedding::vector({dim}) <=> $1::vector({dim}) AS distance
-         FROM frame_vectors WHERE model = '{model}'
+         FROM frame_vectors WHERE model = '{model}' AND vector_dims(embedding) = {dim}
          ORDER BY embedding::vector({dim}) <=> $1::vector({dim})
          LIMIT $2"
     )
@@ -145,4 +173,43 @@ fn check_dimensions(model: &str, dim: usize, vector: &[f32]) -> Result<(), Postg
         });
     }
     Ok(())
+}
+
+/// Empties `model`'s vectors and registers it again with `dim` dimensions, dropping its HNSW
+/// index when the dimension changes (a rebuild with another model version).
+pub fn reset_model(
+    client: &mut impl GenericClient,
+    model: &str,
+    dim: usize,
+) -> Result<(), PostgresError> {
+    let mut transaction = lock_model(client, model, dim)?;
+    transaction.execute("DELETE FROM frame_vectors WHERE model = $1", &[&model])?;
+    let changed = transaction.execute(
+        "DELETE FROM embedding_models WHERE name = $1 AND dim <> $2",
+        &[&model, &(dim as i32)],
+    )?;
+    if changed > 0 {
+        let drop: String = transaction
+            .query_one(
+                "SELECT format('DROP INDEX IF EXISTS %I', 'frame_vectors_hnsw_' || left(md5($1), 16))",
+                &[&model],
+            )?
+            .get(0);
+        transaction.batch_execute(&drop)?;
+    }
+    register_model(&mut transaction, model, dim)?;
+    transaction.commit()?;
+    Ok(())
+}
+
+/// The dimension `model` was registered with, if it was.
+pub fn registered_dimension(
+    client: &mut impl GenericClient,
+    model: &str,
+) -> Result<Option<usize>, PostgresError> {
+    match model_dimension(client, model) {
+        Ok(dim) => Ok(Some(dim)),
+        Err(PostgresError::UnknownModel { .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
 }

@@ -14,7 +14,7 @@ use crate::catalog::faces::FacesWritten;
 use crate::catalog::{Catalog, CatalogTransaction, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
-use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex};
+use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex, record_vectors};
 use crate::text::TantivyText;
 
 pub(crate) struct Engines {
@@ -123,28 +123,12 @@ impl Engines {
     }
 
     fn check_dimensions(&self, record: &AssetRecord) -> Result<(), StoreError> {
-        let Some(model) = &record.embedding_model else {
+        let Some((model, first)) = record_vectors(record)? else {
             return Ok(());
         };
-        let mut dims = record
-            .moments
-            .iter()
-            .flat_map(|m| &m.frames)
-            .filter_map(|f| f.embedding.as_ref())
-            .map(Vec::len);
-        let Some(first) = dims.next() else {
-            return Ok(());
-        };
-        if let Some(other) = dims.find(|d| *d != first) {
-            return Err(StoreError::DimensionMismatch {
-                model: model.clone(),
-                expected: first,
-                found: other,
-            });
-        }
         match self.vectors.dimensions(model)? {
             Some(expected) if expected != first => Err(StoreError::DimensionMismatch {
-                model: model.clone(),
+                model: model.to_string(),
                 expected,
                 found: first,
             }),

@@ -47,6 +47,9 @@ pub enum StoreError {
     Tantivy(#[from] tantivy::TantivyError),
     #[error("vector index: {0}")]
     Vector(String),
+    /// A failure of another storage engine behind the seams (a database server).
+    #[error("database: {0}")]
+    Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("this index was opened read-only")]
     ReadOnly,
 }

@@ -171,3 +171,28 @@ pub trait AssetWrites: Send + Sync {
     /// Makes everything written since the last commit visible.
     fn commit(&self) -> Result<(), StoreError>;
 }
+
+/// The model and size of a record's frame vectors (`None` when it has none), refusing a
+/// record whose vectors differ in size: what every engine checks before writing it.
+pub fn record_vectors(record: &AssetRecord) -> Result<Option<(&str, usize)>, StoreError> {
+    let Some(model) = &record.embedding_model else {
+        return Ok(None);
+    };
+    let mut dims = record
+        .moments
+        .iter()
+        .flat_map(|m| &m.frames)
+        .filter_map(|f| f.embedding.as_ref())
+        .map(Vec::len);
+    let Some(first) = dims.next() else {
+        return Ok(None);
+    };
+    if let Some(other) = dims.find(|d| *d != first) {
+        return Err(StoreError::DimensionMismatch {
+            model: model.clone(),
+            expected: first,
+            found: other,
+        });
+    }
+    Ok(Some((model, first)))
+}

@@ -75,10 +75,7 @@ pub fn slate_matches(slate: &Slate, field: SlateField, wanted: &str) -> bool {
 /// Fills every `scene:`, `take:` and `roll:` filter with the spans it matches and their
 /// moments (none when nothing matches, so the filter then matches nothing), and turns a
 /// `camera:` filter that names a slate's camera letter into one that also takes its spans.
-pub(crate) fn resolve_slate_filters(
-    catalog: &Catalog,
-    query: &mut Query,
-) -> Result<(), StoreError> {
+pub fn resolve_slate_filters(catalog: &Catalog, query: &mut Query) -> Result<(), StoreError> {
     let wants_slates = query
         .filters
         .iter()

@@ -64,7 +64,7 @@ impl TextField {
         TextField::Metadata,
     ];
 
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             TextField::Transcript => "transcript",
             TextField::Ocr => "ocr",
@@ -76,7 +76,7 @@ impl TextField {
     }
 
     /// How much a match in this field counts next to the others.
-    fn boost(self) -> f32 {
+    pub fn boost(self) -> f32 {
         match self {
             TextField::Transcript | TextField::Ocr | TextField::Caption => 1.0,
             TextField::Tags => 0.9,
@@ -243,45 +243,30 @@ impl TantivyText {
 
     fn document(&self, moment: &MomentRow) -> TantivyDocument {
         let f = &self.fields;
+        let values = MomentDocument::of(moment);
         let mut doc = TantivyDocument::default();
         doc.add_u64(f.moment_id, moment.moment_id as u64);
-        doc.add_text(f.asset_id, moment.asset.id.as_str());
-        let transcript: Vec<&str> = moment
-            .transcript
-            .iter()
-            .map(|line| line.text.as_str())
-            .collect();
-        doc.add_text(f.text(TextField::Transcript), transcript.join("\n"));
-        doc.add_text(f.text(TextField::Ocr), ocr_text(moment));
-        doc.add_text(f.text(TextField::Tags), moment.tags.join("\n"));
-        doc.add_text(f.text(TextField::Tags), moment.notes.join("\n"));
-        doc.add_text(
-            f.text(TextField::Caption),
-            moment.caption.as_deref().unwrap_or(""),
-        );
-        doc.add_text(f.text(TextField::Name), name_text(&moment.display_path));
-        doc.add_text(f.text(TextField::Metadata), metadata_text(&moment.asset));
-        doc.add_text(f.kind, moment.asset.kind.as_str());
-        for folder in folder_terms(&moment.display_path) {
+        doc.add_text(f.asset_id, &values.asset_id);
+        for (field, text) in TextField::ALL.iter().zip(&values.texts) {
+            doc.add_text(f.text(*field), text);
+        }
+        doc.add_text(f.text(TextField::Tags), &values.notes);
+        doc.add_text(f.kind, &values.kind);
+        for folder in &values.folders {
             doc.add_text(f.folder, folder);
         }
-        doc.add_text(f.folder_facet, parent_folder_name(&moment.display_path));
-        let camera = camera_label(&moment.asset);
-        doc.add_text(f.camera, &camera);
-        if !camera.is_empty() {
-            doc.add_text(f.camera_facet, &camera);
+        doc.add_text(f.folder_facet, &values.folder_facet);
+        doc.add_text(f.camera, &values.camera);
+        if !values.camera.is_empty() {
+            doc.add_text(f.camera_facet, &values.camera);
         }
-        let mut seen = HashSet::new();
-        for tag in &moment.tags {
-            let tag = tag.trim().to_lowercase();
-            if !tag.is_empty() && seen.insert(tag.clone()) {
-                doc.add_text(f.tag, tag);
-            }
+        for tag in &values.tag_values {
+            doc.add_text(f.tag, tag);
         }
-        doc.add_i64(f.date, moment.captured_at);
-        doc.add_f64(f.duration, moment.duration);
+        doc.add_i64(f.date, values.date);
+        doc.add_f64(f.duration, values.duration);
         doc.add_f64(f.start, moment.start);
-        doc.add_text(f.path_sort, moment.display_path.to_lowercase());
+        doc.add_text(f.path_sort, &values.path_sort);
         doc
     }
 
@@ -648,6 +633,69 @@ impl TextIndex for TantivyText {
     }
 }
 
+/// What a text index holds of one moment, engine-neutral: the text of each searchable
+/// field and the values its filters, facets and orders read. The Tantivy document is made
+/// from it, and so is another engine's row (`rushes-postgres`), so both index the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MomentDocument {
+    pub asset_id: String,
+    /// The text of each field of [`TextField::ALL`], in that order.
+    pub texts: [String; 6],
+    /// Hand notes: searched as part of the tags field, after the tags.
+    pub notes: String,
+    pub kind: String,
+    /// What `folder:` matches ([`folder_terms`]).
+    pub folders: Vec<String>,
+    /// The name of the file's folder (the folder facet).
+    pub folder_facet: String,
+    /// Camera make and model (`camera:` and the camera facet); empty when unknown.
+    pub camera: String,
+    /// Tags as `tag:` matches them: trimmed, lower case, each once.
+    pub tag_values: Vec<String>,
+    /// Capture time, seconds since the epoch.
+    pub date: i64,
+    pub duration: f64,
+    /// The display path in lower case (the path order).
+    pub path_sort: String,
+}
+
+impl MomentDocument {
+    pub fn of(moment: &MomentRow) -> MomentDocument {
+        let transcript: Vec<&str> = moment
+            .transcript
+            .iter()
+            .map(|line| line.text.as_str())
+            .collect();
+        let mut tag_values: Vec<String> = Vec::new();
+        for tag in &moment.tags {
+            let tag = tag.trim().to_lowercase();
+            if !tag.is_empty() && !tag_values.contains(&tag) {
+                tag_values.push(tag);
+            }
+        }
+        MomentDocument {
+            asset_id: moment.asset.id.as_str().to_string(),
+            texts: [
+                transcript.join("\n"),
+                ocr_text(moment),
+                moment.tags.join("\n"),
+                moment.caption.clone().unwrap_or_default(),
+                name_text(&moment.display_path),
+                metadata_text(&moment.asset),
+            ],
+            notes: moment.notes.join("\n"),
+            kind: moment.asset.kind.as_str().to_string(),
+            folders: folder_terms(&moment.display_path),
+            folder_facet: parent_folder_name(&moment.display_path),
+            camera: camera_label(&moment.asset),
+            tag_values,
+            date: moment.captured_at,
+            duration: moment.duration,
+            path_sort: moment.display_path.to_lowercase(),
+        }
+    }
+}
+
 /// File name and folder names of a path, as words: `day1/A001_C003_take2.mov` →
 /// `day1 A001_C003_take2.mov` (the analyzer splits `_` and `.`).
 fn name_text(display_path: &str) -> String {
@@ -756,7 +804,8 @@ pub fn folder_terms(display_path: &str) -> Vec<String> {
     terms
 }
 
-fn normalise_folder(folder: &str) -> String {
+/// A `folder:` value as [`folder_terms`] are written: lower case, no trailing `/`.
+pub fn normalise_folder(folder: &str) -> String {
     let lower = folder.trim().to_lowercase();
     let trimmed = lower.trim_end_matches('/');
     if trimmed.is_empty() {

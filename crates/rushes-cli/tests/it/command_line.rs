@@ -71,6 +71,8 @@ fn a_limit_of_0_or_over_the_api_maximum_is_refused_as_the_api_refuses_it() {
     let index = dir.path().join("index");
     let index = index.to_str().expect("utf-8");
     let over = (rushes_server::MAX_LIMIT + 1).to_string();
+    let out = dir.path().join("export");
+    let out = out.to_str().expect("utf-8");
     for (args, message) in [
         (
             vec!["search", "crowd", "--limit", "0"],
@@ -88,6 +90,18 @@ fn a_limit_of_0_or_over_the_api_maximum_is_refused_as_the_api_refuses_it() {
             vec!["search", "crowd", "--limit=lots"],
             "is not a whole number",
         ),
+        (
+            vec![
+                "export", "crowd", "--format", "edl", "--out", out, "--limit", "0",
+            ],
+            "limit must be at least 1",
+        ),
+        (
+            vec![
+                "export", "crowd", "--format", "edl", "--out", out, "-n", "1000",
+            ],
+            "limit must be at most 999",
+        ),
     ] {
         let mut args = args;
         args.extend(["--index", index]);
@@ -96,4 +110,8 @@ fn a_limit_of_0_or_over_the_api_maximum_is_refused_as_the_api_refuses_it() {
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
+    assert!(
+        !dir.path().join("export").exists(),
+        "a refused export writes nothing"
+    );
 }

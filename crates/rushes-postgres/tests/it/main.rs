@@ -1,11 +1,14 @@
 //! Integration tests of rushes-postgres against a real PostgreSQL 18 + pgvector server
 //! (rushes-testkit's harness: one server per test binary, one database per test).
 
+mod corpus;
 mod jobs;
+mod parity;
 mod paths;
 mod schema;
 mod text;
 mod vectors;
+mod writes;
 
 use rushes_postgres::Client;
 use rushes_testkit::TestError;

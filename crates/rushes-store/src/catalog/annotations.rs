@@ -58,13 +58,27 @@ pub struct HandText {
 }
 
 impl HandText {
+    /// From rows as stored, `(start, end, text)` (whole-asset entries as `(0, 0)`): how
+    /// another engine's catalog gives its hand tags and notes the same meaning.
+    pub fn from_stored(tags: Vec<(f64, f64, String)>, notes: Vec<(f64, f64, String)>) -> HandText {
+        let ranged = |rows: Vec<(f64, f64, String)>| {
+            rows.into_iter()
+                .map(|(start, end, text)| (from_stored(start, end), text))
+                .collect()
+        };
+        HandText {
+            tags: ranged(tags),
+            notes: ranged(notes),
+        }
+    }
+
     /// Tags of the asset and of ranges overlapping `[start, end)`.
-    pub(crate) fn tags_within(&self, start: f64, end: f64) -> Vec<String> {
+    pub fn tags_within(&self, start: f64, end: f64) -> Vec<String> {
         Self::within(&self.tags, start, end)
     }
 
     /// Notes of the asset and of ranges overlapping `[start, end)`.
-    pub(crate) fn notes_within(&self, start: f64, end: f64) -> Vec<String> {
+    pub fn notes_within(&self, start: f64, end: f64) -> Vec<String> {
         Self::within(&self.notes, start, end)
     }
 

@@ -32,6 +32,17 @@ pub fn parse_capture_time(text: &str) -> Option<i64> {
     Some(day + hours * 3600 + minutes * 60 + seconds)
 }
 
+/// When an asset was shot, in seconds since the epoch: its capture time as probing read it,
+/// else its modification time. What `date:` filters and the date order read.
+pub fn captured_at(asset: &Asset) -> i64 {
+    asset
+        .media
+        .creation_time
+        .as_deref()
+        .and_then(parse_capture_time)
+        .unwrap_or(asset.mtime)
+}
+
 /// One moment with everything the text index and a hit need.
 #[derive(Debug, Clone)]
 pub struct MomentRow {
@@ -473,12 +484,7 @@ fn write_asset_rows(
         write.removed.extend(delete_asset_rows(transaction, id)?);
     }
     write.replaced = replaced;
-    let captured_at = asset
-        .media
-        .creation_time
-        .as_deref()
-        .and_then(parse_capture_time)
-        .unwrap_or(asset.mtime);
+    let captured_at = captured_at(asset);
     let media_json = serde_json::to_string(&asset.media).unwrap_or_else(|_| "{}".into());
     let warnings_json = serde_json::to_string(&record.warnings).unwrap_or_else(|_| "[]".into());
     transaction
@@ -606,7 +612,7 @@ fn delete_asset_rows(transaction: &Connection, id: &str) -> Result<Vec<(u64, Str
 
 /// Whether an on-screen text run shares time with a moment. A still's moment and its text
 /// are both the instant 0–0, so each end counts as at least a millisecond long.
-pub(crate) fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
+pub fn overlaps(run: (f64, f64), moment: (f64, f64)) -> bool {
     run.0 < moment.1.max(moment.0 + 0.001) && run.1.max(run.0 + 0.001) > moment.0
 }
 

@@ -155,6 +155,13 @@ pub struct FacesWritten {
     pub stale_thumbnails: Vec<String>,
 }
 
+/// Whether `face` is the face seen earlier at `time` in `rect` of the same content (a
+/// re-index): it then keeps its person.
+pub fn same_sighting(time: f64, rect: &FaceRect, face: &NewFace) -> bool {
+    (time - face.time).abs() <= SAME_SIGHTING_SECONDS
+        && rect.overlap(&face.rect) >= SAME_SIGHTING_OVERLAP
+}
+
 /// Every person's id and centroid.
 fn centroids(connection: &Connection) -> Result<Vec<PersonCentroid>, StoreError> {
     if !has_schema(connection)? {
@@ -219,9 +226,7 @@ fn write_faces(
     let mut assigned = Vec::with_capacity(faces.len());
     for face in faces {
         let earlier = previous.iter().find(|(_, time, rect, person, _)| {
-            (time - face.time).abs() <= SAME_SIGHTING_SECONDS
-                && rect.overlap(&face.rect) >= SAME_SIGHTING_OVERLAP
-                && centroids.iter().any(|(id, _)| id == person)
+            same_sighting(*time, rect, face) && centroids.iter().any(|(id, _)| id == person)
         });
         let person = match earlier.map(|(_, _, _, person, _)| *person) {
             Some(person) => person,
