@@ -5,7 +5,8 @@ A file imports another when it names it, or an item in it, by a path: `use` stat
 or a child module's name. A name that a module only re-exports (`pub use`) counts as a
 reference to the module that defines it, so `crate::Event` points at `events.rs`, not at
 `lib.rs`. Comments, string literals and `#[cfg(test)]` items are ignored; a `mod` declaration
-alone is not an import. Integration tests (`tests/`) are separate crates and not read.
+alone is not an import. Integration tests (`tests/`) and binaries beside a library are
+separate crates and not read. Not seen: paths a macro builds, `#[path]` and `include!`.
 
 Usage: python3 scripts/module_cycles.py [CRATES_DIR]   lists the cycles, exits 1 if any
        python3 scripts/module_cycles.py --self-test    checks the checker on small crates
@@ -148,6 +149,8 @@ class Crate:
                 rel = os.path.relpath(os.path.join(dirpath, name), src)[:-3].split(os.sep)
                 if rel[-1] == "mod":
                     rel = rel[:-1]
+                if rel == ["main"] and os.path.exists(os.path.join(src, "lib.rs")):
+                    continue  # a binary beside the library is a crate of its own
                 if rel in (["lib"], ["main"]):
                     rel = []
                 if rel and rel[0] == "bin":
