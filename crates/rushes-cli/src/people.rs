@@ -7,71 +7,11 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Subcommand;
 use rushes_store::{Index, OpenMode, StoreError};
 use serde_json::{Value, json};
 
-use crate::args::{IndexLocation, ListingOptions};
+use crate::args::{IndexLocation, ListingOptions, PeopleCommand};
 use crate::output;
-
-#[derive(Debug, Subcommand)]
-pub enum PeopleCommand {
-    /// Everyone found in the footage: id, name, number of faces, of moments (as many as a
-    /// `person:<id>` search lists: adjacent ones of a file joined) and of files.
-    List {
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-    /// The faces of one person, with the face ids `split` takes, a page at a time.
-    Show {
-        #[arg(value_name = "PERSON_ID")]
-        person: i64,
-        /// How many faces to show.
-        #[arg(long, short = 'n', default_value_t = 100)]
-        limit: usize,
-        /// Skip this many faces first (the next page: `--offset 100`).
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-    /// Name a person: `rushes people name 3 "Maria (gaffer)"`, then search `person:Maria`.
-    Name {
-        #[arg(value_name = "PERSON_ID")]
-        person: i64,
-        /// The name (an empty name clears it).
-        name: String,
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-    /// Merge the second person into the first. The first keeps their name (or takes the
-    /// other's when unnamed) unless `--name` chooses: either name, or a new one.
-    Merge {
-        #[arg(value_name = "PERSON_ID")]
-        into: i64,
-        #[arg(value_name = "OTHER_ID")]
-        from: i64,
-        /// The merged person's name (an empty name leaves them unnamed).
-        #[arg(long)]
-        name: Option<String>,
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-    /// Move one wrongly grouped face out into a new person of its own.
-    Split {
-        #[arg(value_name = "FACE_ID")]
-        face: i64,
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-    /// Delete a person's faces, embeddings, name and face thumbnails from the index for good.
-    Forget {
-        #[arg(value_name = "PERSON_ID")]
-        person: i64,
-        #[command(flatten)]
-        options: ListingOptions,
-    },
-}
 
 fn open(location: &IndexLocation, mode: OpenMode) -> Result<Index> {
     Index::open(&location.index, mode)

@@ -10,10 +10,10 @@ use rushes_media::{FrameUse, SampledFrame};
 use rushes_store::{Identity, Index, KnownFile};
 
 use crate::IngestError;
+use crate::config::IngestConfig;
 use crate::fan_out::{self, FanOutError};
 use crate::moments::build_moments;
-use crate::pipeline::{IngestConfig, RunStage};
-use crate::stage::{AssetDraft, FileStart, Stage};
+use crate::stage::{AssetDraft, FileStart, RunStage, Stage};
 use crate::stage_times::StageTimes;
 use crate::walk::Candidate;
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use rushes_store::Index;
 
 use crate::IngestError;
-use crate::pipeline::Event;
+use crate::events::Event;
 
 /// Removes assets below the roots whose files no longer exist.
 pub(crate) fn prune_missing(

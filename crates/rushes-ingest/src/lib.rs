@@ -5,7 +5,9 @@
 //! hands them to the store, reporting [`Event`]s as it goes and isolating every per-file
 //! failure. Queries are `rushes-search`'s.
 
+mod config;
 mod error;
+mod events;
 mod fan_out;
 mod file;
 mod housekeeping;
@@ -19,11 +21,11 @@ pub mod stage_times;
 pub mod stages;
 mod walk;
 
+pub use config::{CaptionConfig, IngestConfig, InstalledCaptionModel, SpeechConfig};
 pub use error::IngestError;
+pub use events::{Event, Summary};
 pub use models::{ModelSet, ModelSetConfig};
-pub use pipeline::{Event, IngestConfig, Summary, run};
-pub use stages::captions::{
-    CaptionConfig, InstalledCaptionModel, check_caption_model, installed_caption_models,
-};
-pub use stages::speech::{SPEECH_SOURCE, SpeechConfig, SpeechTranscriber};
+pub use pipeline::run;
+pub use stages::captions::{check_caption_model, installed_caption_models};
+pub use stages::speech::{SPEECH_SOURCE, SpeechTranscriber};
 pub use walk::{Candidate, walk_roots};

@@ -5,135 +5,23 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use rushes_core::RunState;
-use rushes_media::SamplingConfig;
 use rushes_store::Index;
 use tracing::{debug, info, warn};
 
 use crate::IngestError;
+use crate::config::IngestConfig;
+use crate::events::{Event, Summary};
 use crate::file::{FileError, FileOutcome, index_file};
 use crate::housekeeping::{
     clear_failures_of_vanished_files, prune_missing, remove_assets_inside_indexes,
     remove_orphan_thumbnails,
 };
-use crate::models::ModelSetConfig;
 use crate::progress::ProgressFile;
-use crate::stage::{Loaded, Stage, StageCounts, StageKind, Switches};
-use crate::stages::captions::CaptionConfig;
-use crate::stages::speech::SpeechConfig;
+use crate::stage::{Loaded, RunStage, StageCounts, StageKind};
 use crate::walk::walk_roots;
-/// Seconds between the frames OCR's text gate sees at least (`SamplingConfig::text_interval`):
-/// text on screen for this long is seen once or more, and its hit starts at most this late
-/// (crates/rushes-ingest/README.md has the measurements behind the choice).
-pub const TEXT_GATE_INTERVAL: f64 = 1.0;
-
-/// Settings of an index run.
-#[derive(Debug, Clone)]
-pub struct IngestConfig {
-    pub roots: Vec<PathBuf>,
-    pub sampling: SamplingConfig,
-    /// Where the models are, their threads and the embedding model (its `visual` and `ocr`
-    /// are the searcher's: a run turns stages off with `stages`).
-    pub models: ModelSetConfig,
-    /// Stages turned off (`rushes index --no-ocr`, ...).
-    pub stages: Switches,
-    /// Longest moment in seconds; longer shots are split.
-    pub moment_max_len: f64,
-    /// Audio files without shots are cut into moments this long.
-    pub audio_moment_len: f64,
-    pub thumb_width: u32,
-    pub thumb_max_bytes: usize,
-    /// Commit after this many changed files (and at least every `commit_interval`).
-    pub commit_every: usize,
-    pub commit_interval: Duration,
-    /// Remove assets below the roots whose files are gone.
-    pub prune: bool,
-    /// The speech stage's model and language.
-    pub speech: SpeechConfig,
-    /// The caption stage's model.
-    pub captions: CaptionConfig,
-    /// The faces stage looks on the first frame of every shot and on every `face_every`th
-    /// sampled frame inside it.
-    pub face_every: usize,
-}
-
-impl IngestConfig {
-    pub fn new(roots: Vec<PathBuf>) -> IngestConfig {
-        IngestConfig {
-            roots,
-            sampling: SamplingConfig {
-                text_interval: TEXT_GATE_INTERVAL,
-                ..SamplingConfig::default()
-            },
-            models: ModelSetConfig::default(),
-            stages: Switches::default(),
-            moment_max_len: 10.0,
-            audio_moment_len: 30.0,
-            thumb_width: 320,
-            thumb_max_bytes: 20_000,
-            commit_every: 16,
-            commit_interval: Duration::from_secs(10),
-            prune: true,
-            speech: SpeechConfig::default(),
-            captions: CaptionConfig::default(),
-            face_every: 4,
-        }
-    }
-}
-
-/// What happened during a run, as it happens.
-#[derive(Debug, Clone)]
-pub enum Event {
-    /// The walk is over: this many media files will be looked at.
-    Walked {
-        total: usize,
-    },
-    /// A model or feature is off, or another run-wide remark.
-    Notice(String),
-    FileStarted {
-        position: usize,
-        path: PathBuf,
-    },
-    FileIndexed {
-        path: PathBuf,
-        moments: usize,
-        warnings: Vec<String>,
-    },
-    FileSkipped {
-        path: PathBuf,
-    },
-    FileMoved {
-        from: PathBuf,
-        to: PathBuf,
-    },
-    FileFailed {
-        path: PathBuf,
-        reason: String,
-    },
-    Removed {
-        path: PathBuf,
-    },
-    Finished(Summary),
-}
-
-/// Totals of a finished run.
-#[derive(Debug, Clone, Default, serde::Serialize)]
-pub struct Summary {
-    pub indexed: usize,
-    pub skipped: usize,
-    pub moved: usize,
-    pub failed: usize,
-    pub removed: usize,
-    pub moments: usize,
-    /// What the stages counted in the files indexed by this run (`faces`, `captions`,
-    /// `speech_lines`: transcript lines recognised in speech, sidecars not counted).
-    #[serde(flatten)]
-    pub counts: StageCounts,
-    pub seconds: f64,
-    pub notices: Vec<String>,
-}
 
 /// Indexes the roots into `index`. Returns the totals; per-file problems are in them and in
 /// the events, and only a broken index or environment is an `Err`.
@@ -151,7 +39,7 @@ pub fn run(
     let mut progress = ProgressFile::new(index.dir());
     progress.publish(true);
     let mut summary = Summary {
-        counts: StageCounts::registered(),
+        counts: StageCounts::zero_for(crate::stages::REGISTERED),
         ..Summary::default()
     };
 
@@ -307,12 +195,6 @@ pub fn run(
     Ok(summary)
 }
 
-/// A stage loaded for this run, with the kind it was registered as.
-pub(crate) struct RunStage {
-    pub kind: &'static dyn StageKind,
-    pub stage: Box<dyn Stage>,
-}
-
 /// Loads every registered stage the run has not switched off, passing on each notice (why a
 /// stage is off, which model it uses).
 ///
@@ -366,7 +248,7 @@ mod tests {
         let mut summary = Summary {
             indexed: 2,
             moments: 5,
-            counts: StageCounts::registered(),
+            counts: StageCounts::zero_for(crate::stages::REGISTERED),
             ..Summary::default()
         };
         summary.counts.add("captions", 2);

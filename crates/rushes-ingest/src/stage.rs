@@ -1,6 +1,6 @@
 //! The seam for an indexing stage: one model or job that looks at a file's sampled frames or
 //! audio and adds to the asset being built (visual embeddings, on-screen text, captions,
-//! speech, faces, thumbnails). A stage is registered once in [`crate::stages::REGISTERED`]
+//! speech, faces, thumbnails). A stage is registered once in the `stages` module's `REGISTERED` list
 //! and the run, the command line and `rushes doctor` take everything else from it: its
 //! `--no-<name>` switch, the notice saying why it is off, its counts in the run's summary and
 //! progress, and its doctor line.
@@ -19,8 +19,10 @@ use rushes_media::SampledFrame;
 use rushes_store::people::NewFace;
 use rushes_store::thumbnails::ThumbnailStore;
 
-use crate::IngestConfig;
+pub use crate::config::Switches;
+
 use crate::IngestError;
+use crate::config::IngestConfig;
 use crate::moments::FrameFacts;
 use crate::stage_times::StageTimes;
 
@@ -178,34 +180,17 @@ pub trait Stage: Send {
     }
 }
 
-/// The stages switched off for a run, by [`StageKind::name`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Switches {
-    off: Vec<String>,
-}
-
-impl Switches {
-    pub fn switch_off(&mut self, name: &str) {
-        if !self.is_off(name) {
-            self.off.push(name.to_owned());
-        }
-    }
-
-    pub fn is_off(&self, name: &str) -> bool {
-        self.off.iter().any(|off| off == name)
-    }
-}
-
 /// The counts of the registered stages, in registration order; serialised as their keys
 /// (`"faces": 3, "captions": 2, ...`) inside the run's summary.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StageCounts(Vec<(StageCount, usize)>);
 
 impl StageCounts {
-    /// Every registered stage's count at zero.
-    pub fn registered() -> StageCounts {
+    /// The count of each of `kinds` that counts something, at zero (a run passes the
+    /// registered stages).
+    pub fn zero_for(kinds: &[&dyn StageKind]) -> StageCounts {
         StageCounts(
-            crate::stages::REGISTERED
+            kinds
                 .iter()
                 .filter_map(|kind| kind.count())
                 .map(|count| (count, 0))
@@ -242,4 +227,10 @@ impl serde::Serialize for StageCounts {
         }
         map.end()
     }
+}
+
+/// A stage loaded for this run, with the kind it was registered as.
+pub(crate) struct RunStage {
+    pub kind: &'static dyn StageKind,
+    pub stage: Box<dyn Stage>,
 }

@@ -6,6 +6,7 @@
 
 mod analyze;
 mod audio;
+mod decode;
 mod error;
 mod export;
 mod playable;

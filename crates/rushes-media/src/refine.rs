@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::MediaError;
-use crate::analyze::{DecodeSizes, Scaling, SeekWindow, decode_command};
+use crate::decode::{DecodeSizes, Scaling, SeekWindow, decode_command};
 use crate::tools::StreamingTool;
 
 /// How the gaps are decoded: the detection frame size and the nominal frame rate.

@@ -1,6 +1,7 @@
 //! Model manifests: `models/<name>.toml` says what a model is for (its task), which files
 //! it needs (URL, sha256, size), the input and output names of each graph, and how inputs
-//! are pre-processed. Parsing and checking only; the store fetches, the model modules run.
+//! are pre-processed, with every model family's section (`[vad]`, `[whisper]`, `[caption]`,
+//! `[sentence]`, ...). Parsing and checking only; the store fetches, the model modules run.
 
 use std::path::{Path, PathBuf};
 
@@ -53,13 +54,13 @@ pub struct Manifest {
     pub text_encoder: Option<TextEncoderSpec>,
     pub ocr: Option<OcrSpec>,
     #[serde(default)]
-    pub vad: Option<crate::vad::VadSpec>,
+    pub vad: Option<VadSpec>,
     #[serde(default)]
-    pub whisper: Option<crate::whisper::WhisperSpec>,
+    pub whisper: Option<WhisperSpec>,
     #[serde(default)]
-    pub caption: Option<crate::caption::CaptionSpec>,
+    pub caption: Option<CaptionSpec>,
     #[serde(default)]
-    pub sentence: Option<crate::sentence::SentenceSpec>,
+    pub sentence: Option<SentenceSpec>,
 }
 
 /// A file a model needs, stored as `models/<name>/<name of the file>`.
@@ -308,6 +309,197 @@ impl Manifest {
     /// Path of one of this model's files inside the models dir.
     pub fn file_path(&self, models_dir: &Path, file: &str) -> PathBuf {
         models_dir.join(&self.name).join(file)
+    }
+}
+
+/// The `[vad]` section of a manifest: the graph and its input/output names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VadSpec {
+    /// A `files` entry.
+    pub file: String,
+    /// Audio input, f32 [batch, context + window].
+    #[serde(default = "default_vad_input")]
+    pub input: String,
+    /// Recurrent state input, f32 [2, batch, 128].
+    #[serde(default = "default_vad_state")]
+    pub state: String,
+    /// Sample-rate input, int64 scalar.
+    #[serde(default = "default_vad_sample_rate_input")]
+    pub sample_rate_input: String,
+    /// Speech probability output, f32 [batch, 1].
+    #[serde(default = "default_vad_output")]
+    pub output: String,
+    /// Next recurrent state output.
+    #[serde(default = "default_vad_state_output")]
+    pub state_output: String,
+    #[serde(default = "default_vad_sample_rate")]
+    pub sample_rate: u32,
+    /// New samples per step (512 at 16 kHz).
+    #[serde(default = "default_vad_window")]
+    pub window: usize,
+    /// Samples of the previous step prepended to each window (64 at 16 kHz).
+    #[serde(default = "default_vad_context")]
+    pub context: usize,
+}
+
+fn default_vad_input() -> String {
+    "input".into()
+}
+fn default_vad_state() -> String {
+    "state".into()
+}
+fn default_vad_sample_rate_input() -> String {
+    "sr".into()
+}
+fn default_vad_output() -> String {
+    "output".into()
+}
+fn default_vad_state_output() -> String {
+    "stateN".into()
+}
+fn default_vad_sample_rate() -> u32 {
+    16_000
+}
+fn default_vad_window() -> usize {
+    512
+}
+fn default_vad_context() -> usize {
+    64
+}
+
+/// The `[whisper]` section of a manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WhisperSpec {
+    /// A `files` entry: `encoder_model.onnx`, input_features [b, mel_bins, 3000] ->
+    /// last_hidden_state [b, 1500, d].
+    pub encoder: String,
+    /// A `files` entry: `decoder_model_merged.onnx` (input_ids, encoder_hidden_states,
+    /// past_key_values.*, use_cache_branch -> logits, present.*).
+    pub decoder: String,
+    /// A `files` entry: the model's `tokenizer.json`.
+    pub tokenizer: String,
+    /// Mel bins of the input features (80; 128 for large-v3).
+    #[serde(default = "default_whisper_mel_bins")]
+    pub mel_bins: usize,
+    /// Longest decode per 30 s window, in tokens.
+    #[serde(default = "default_whisper_max_tokens")]
+    pub max_tokens: usize,
+    /// English-only checkpoints (`*.en`) take no language or task token.
+    #[serde(default)]
+    pub english_only: bool,
+}
+
+fn default_whisper_mel_bins() -> usize {
+    80
+}
+
+fn default_whisper_max_tokens() -> usize {
+    224
+}
+
+/// The `[caption]` section of a manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaptionSpec {
+    /// A `files` entry: `vision_encoder.onnx`, pixel_values [b, 3, S, S] -> image_features
+    /// [b, tokens, d].
+    pub vision_encoder: String,
+    /// A `files` entry: `embed_tokens.onnx`, input_ids [b, s] -> inputs_embeds [b, s, d].
+    pub embed_tokens: String,
+    /// A `files` entry: `encoder_model.onnx`, inputs_embeds + attention_mask ->
+    /// last_hidden_state.
+    pub encoder: String,
+    /// A `files` entry: `decoder_model_merged.onnx` (inputs_embeds, encoder_hidden_states,
+    /// encoder_attention_mask, past_key_values.*, use_cache_branch -> logits, present.*).
+    pub decoder: String,
+    /// A `files` entry: the model's `tokenizer.json` (BART's byte-level BPE).
+    pub tokenizer: String,
+    /// The text a task token expands to: Florence-2's processor turns `<CAPTION>` into
+    /// "What does the image describe?".
+    #[serde(default = "default_caption_prompt")]
+    pub prompt: String,
+    /// Longest caption, in tokens.
+    #[serde(default = "default_caption_max_tokens")]
+    pub max_tokens: usize,
+    /// No n-gram of this size is generated twice (the model's generation config says 3;
+    /// 0 turns it off).
+    #[serde(default = "default_caption_no_repeat_ngram")]
+    pub no_repeat_ngram: usize,
+    /// Florence-2: 768×768 stretched, ImageNet mean and std.
+    pub preprocess: ImagePreprocess,
+}
+
+fn default_caption_prompt() -> String {
+    "What does the image describe?".to_string()
+}
+
+fn default_caption_max_tokens() -> usize {
+    64
+}
+
+fn default_caption_no_repeat_ngram() -> usize {
+    3
+}
+
+/// The `[sentence]` section of a manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SentenceSpec {
+    /// A `files` entry: the encoder graph. Its inputs are read from the graph: `input_ids`
+    /// (required), `attention_mask` and `token_type_ids` (fed when present), int64
+    /// [batch, sequence].
+    pub file: String,
+    /// A `files` entry: the Hugging Face `tokenizer.json`.
+    pub tokenizer: String,
+    /// Output to read: [batch, embedding_dim] (already pooled) or [batch, sequence,
+    /// embedding_dim] (token embeddings, pooled here as `pooling` says).
+    pub output: String,
+    /// Longer texts are truncated to this many tokens (special tokens included).
+    pub max_tokens: usize,
+    /// How the model pools token embeddings: `mean` (over the attention mask) or `cls`.
+    #[serde(default = "default_sentence_pooling")]
+    pub pooling: String,
+    /// Whether the model's embeddings are L2-normalised (always done here; a no-op on a
+    /// graph that already does it).
+    #[serde(default = "default_sentence_normalize")]
+    pub normalize: bool,
+    /// Cosine similarity below which a text is not a semantic match for a query, set on
+    /// held-out paraphrase and unrelated pairs (see `calibration`).
+    pub semantic_cutoff: f32,
+    /// How `semantic_cutoff` was set: the pairs file and the scores, for people.
+    #[serde(default)]
+    pub calibration: String,
+}
+
+fn default_sentence_pooling() -> String {
+    "mean".to_string()
+}
+
+fn default_sentence_normalize() -> bool {
+    true
+}
+
+impl SentenceSpec {
+    /// What the manifest check says about this section, or None when it is usable.
+    pub(crate) fn problem(&self, embedding_dim: usize) -> Option<String> {
+        if embedding_dim == 0 {
+            return Some("embedding_dim must be > 0".into());
+        }
+        if self.max_tokens < 2 {
+            return Some("sentence max_tokens must be at least 2".into());
+        }
+        if let Err(reason) = self.pooling.parse::<crate::sentence::pooling::Pooling>() {
+            return Some(reason);
+        }
+        if !(self.semantic_cutoff > -1.0 && self.semantic_cutoff < 1.0) {
+            return Some(format!(
+                "semantic_cutoff {} is not a cosine between -1 and 1",
+                self.semantic_cutoff
+            ));
+        }
+        None
     }
 }
 

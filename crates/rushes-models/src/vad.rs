@@ -5,7 +5,6 @@
 
 use ndarray::{Array0, Array2, Array3};
 use ort::value::TensorRef;
-use serde::{Deserialize, Serialize};
 
 use crate::manifest::{Manifest, TASK_VOICE_ACTIVITY};
 use crate::session::Graph;
@@ -14,61 +13,7 @@ use crate::{ModelError, ModelStore};
 /// Name of the default VAD model's manifest.
 pub const VAD_MODEL: &str = "silero-vad";
 
-/// The `[vad]` section of a manifest: the graph and its input/output names.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VadSpec {
-    /// A `files` entry.
-    pub file: String,
-    /// Audio input, f32 [batch, context + window].
-    #[serde(default = "default_input")]
-    pub input: String,
-    /// Recurrent state input, f32 [2, batch, 128].
-    #[serde(default = "default_state")]
-    pub state: String,
-    /// Sample-rate input, int64 scalar.
-    #[serde(default = "default_sample_rate_input")]
-    pub sample_rate_input: String,
-    /// Speech probability output, f32 [batch, 1].
-    #[serde(default = "default_output")]
-    pub output: String,
-    /// Next recurrent state output.
-    #[serde(default = "default_state_output")]
-    pub state_output: String,
-    #[serde(default = "default_sample_rate")]
-    pub sample_rate: u32,
-    /// New samples per step (512 at 16 kHz).
-    #[serde(default = "default_window")]
-    pub window: usize,
-    /// Samples of the previous step prepended to each window (64 at 16 kHz).
-    #[serde(default = "default_context")]
-    pub context: usize,
-}
-
-fn default_input() -> String {
-    "input".into()
-}
-fn default_state() -> String {
-    "state".into()
-}
-fn default_sample_rate_input() -> String {
-    "sr".into()
-}
-fn default_output() -> String {
-    "output".into()
-}
-fn default_state_output() -> String {
-    "stateN".into()
-}
-fn default_sample_rate() -> u32 {
-    16_000
-}
-fn default_window() -> usize {
-    512
-}
-fn default_context() -> usize {
-    64
-}
+pub use crate::manifest::VadSpec;
 
 /// Size of one half of Silero's recurrent state.
 const STATE_WIDTH: usize = 128;

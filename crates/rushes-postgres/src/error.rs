@@ -1,4 +1,5 @@
-//! The crate's typed errors: what went wrong, in words a user or an administrator can act on.
+//! The crate's typed errors: what went wrong, in words a user or an administrator can act on,
+//! and how they reach the store's seams (`store_error`).
 
 /// Every failure of the PostgreSQL backend.
 #[derive(Debug, thiserror::Error)]
@@ -55,4 +56,21 @@ pub enum PostgresError {
     NotUtf8 { path: String },
     #[error("database error: {0}")]
     Query(#[from] postgres::Error),
+}
+
+/// A PostgreSQL failure as the store's seams report it: a vector of the wrong size is the
+/// store's `DimensionMismatch`, anything else a database error.
+pub(crate) fn store_error(error: impl Into<PostgresError>) -> rushes_store::StoreError {
+    match error.into() {
+        PostgresError::Dimensions {
+            model,
+            expected,
+            got,
+        } => rushes_store::StoreError::DimensionMismatch {
+            model,
+            expected: expected.max(0) as usize,
+            found: got,
+        },
+        other => rushes_store::StoreError::Database(Box::new(other)),
+    }
 }

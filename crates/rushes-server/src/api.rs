@@ -1,7 +1,8 @@
 //! The JSON API under `/api`: search (text, image, similar), assets, facets and status.
 //! Validates and bounds every parameter, runs the query engine (`rushes_search::Searcher`)
 //! off the async threads, and answers its finished hits (the same objects as
-//! `rushes search --json`) with the page's bounds.
+//! `rushes search --json`) with the page's bounds. The bounds of a search request
+//! ([`MAX_QUERY_BYTES`], [`MAX_LIMIT`]) are this module's; the CLI checks `--limit` by them.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -17,10 +18,23 @@ use rushes_store::{AssetDetail, Facets, IndexStatus, MomentDetail, SearchRequest
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, store_error, visual_off};
-use crate::media::parse_asset_id;
-use crate::{AppState, MAX_LIMIT, MAX_QUERY_BYTES};
+use crate::state::{AppState, parse_asset_id};
 use rushes_store::thumbnails::{ThumbnailStore, thumbnail_url};
 
+/// Longest query string accepted, in bytes.
+pub const MAX_QUERY_BYTES: usize = 1024;
+/// Most hits one search request may ask for, from the API (`limit=`) or the CLI (`--limit`).
+pub const MAX_LIMIT: usize = 200;
+
+/// Checks a requested number of results: at least 1, at most `max`. One rule, with one
+/// message, for the API (`limit=`, answered 400) and the CLI (`rushes search --limit`).
+pub fn check_result_limit(limit: usize, max: usize) -> Result<usize, String> {
+    match limit {
+        0 => Err(String::from("limit must be at least 1")),
+        n if n > max => Err(format!("limit must be at most {max}")),
+        n => Ok(n),
+    }
+}
 /// Hits per page when the request does not say.
 const DEFAULT_LIMIT: usize = 50;
 /// Assets per page of `/api/assets` when the request does not say.
@@ -87,7 +101,7 @@ pub(crate) fn check_limit(
 ) -> Result<usize, ApiError> {
     match limit {
         None => Ok(default),
-        Some(n) => crate::check_result_limit(n, max).map_err(ApiError::bad_request),
+        Some(n) => check_result_limit(n, max).map_err(ApiError::bad_request),
     }
 }
 

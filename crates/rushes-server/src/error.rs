@@ -28,7 +28,7 @@ pub enum ServerError {
     #[error("server failed: {0}")]
     Serve(std::io::Error),
     #[error("cannot set up access control: {0}")]
-    Access(crate::auth::AccessTokenError),
+    Access(crate::access_token::AccessTokenError),
 }
 
 /// An error answered to an HTTP client: a status, a stable machine-readable code and a

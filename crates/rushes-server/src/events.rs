@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 
-use crate::AppState;
+use crate::state::AppState;
 
 pub async fn get_events(
     State(state): State<AppState>,

@@ -2,6 +2,7 @@
 //! Range, thumbnails, server-sent progress events and the embedded web UI from `web/`.
 //! The CLI calls [`serve`] with an [`AppState`]; tests drive [`router`] directly.
 
+mod access_token;
 mod api;
 mod auth;
 mod error;
@@ -9,172 +10,36 @@ mod events;
 mod jobs;
 mod media;
 mod people_api;
+mod proxies;
 mod site;
+mod state;
 mod thumbs;
 mod web;
 mod workflow_api;
 
-use std::net::{IpAddr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::routing::{delete, get, post};
-use rushes_core::{Asset, AssetId};
-use rushes_search::Searcher;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
+pub use api::{MAX_LIMIT, MAX_QUERY_BYTES, check_result_limit};
 pub use auth::{
     AccessToken, AccessTokenError, SESSION_COOKIE, SESSION_SECONDS, needs_token, token_for,
 };
 pub use error::{ApiError, ServerError};
 pub use rushes_search::{Playback, SearcherConfig, playback_for};
 pub use site::{AllowedHost, AllowedHostError};
+pub use state::{AppState, ServerConfig};
 
-/// Longest query string accepted, in bytes.
-pub const MAX_QUERY_BYTES: usize = 1024;
-/// Most hits one search request may ask for, from the API (`limit=`) or the CLI (`--limit`).
-pub const MAX_LIMIT: usize = 200;
-
-/// Checks a requested number of results: at least 1, at most `max`. One rule, with one
-/// message, for the API (`limit=`, answered 400) and the CLI (`rushes search --limit`).
-pub fn check_result_limit(limit: usize, max: usize) -> Result<usize, String> {
-    match limit {
-        0 => Err(String::from("limit must be at least 1")),
-        n if n > max => Err(format!("limit must be at most {max}")),
-        n => Ok(n),
-    }
-}
 /// Largest image accepted by `POST /api/search/image`.
 pub const MAX_UPLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 /// The content security policy of every response: no inline script, nothing third-party.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
-
-/// Settings of the server that are not the index itself.
-#[derive(Debug, Clone)]
-pub struct ServerConfig {
-    /// How long an API request may take before it is answered with 503.
-    pub request_timeout: Duration,
-    /// How often `/api/events` looks at `progress.json`.
-    pub progress_poll_interval: Duration,
-    /// How the query engine loads its models (CLIP for visual search).
-    pub search: SearcherConfig,
-    /// The token every data request must carry; `None` leaves the server open (loopback).
-    pub access_token: Option<AccessToken>,
-    /// Names accepted in `Host` besides localhost, loopback addresses and the address
-    /// listened on (`--allow-host`: a reverse proxy's name, the machine's name).
-    pub allowed_hosts: Vec<AllowedHost>,
-}
-
-impl Default for ServerConfig {
-    fn default() -> ServerConfig {
-        ServerConfig {
-            request_timeout: Duration::from_secs(30),
-            progress_poll_interval: Duration::from_secs(1),
-            search: SearcherConfig::default(),
-            access_token: None,
-            allowed_hosts: Vec::new(),
-        }
-    }
-}
-
-/// Everything handlers share: the open index (through the query engine), the proxy cache
-/// and the settings. Cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    searcher: Arc<Searcher>,
-    proxies: Arc<media::ProxyCache>,
-    config: Arc<ServerConfig>,
-    index_dir: Arc<PathBuf>,
-    exports: Arc<jobs::ExportJobs>,
-    /// The address the server listens on, once bound: `Host` may name it.
-    listening_on: Option<IpAddr>,
-    /// The token and session key, when the server needs a token.
-    access: Option<Arc<auth::Access>>,
-}
-
-impl AppState {
-    /// Opens the index at `index_dir` read-only for serving.
-    pub fn new(index_dir: PathBuf, config: ServerConfig) -> Result<AppState, ServerError> {
-        if !index_dir.is_dir() {
-            return Err(ServerError::IndexMissing(index_dir));
-        }
-        let access = match &config.access_token {
-            Some(token) => Some(Arc::new(
-                auth::Access::new(token.clone()).map_err(ServerError::Access)?,
-            )),
-            None => None,
-        };
-        let searcher =
-            Searcher::open(&index_dir, &config.search).map_err(|error| ServerError::OpenIndex {
-                path: index_dir.clone(),
-                message: error.to_string(),
-            })?;
-        let proxies = media::ProxyCache::new(index_dir.join("proxies"));
-        Ok(AppState {
-            searcher: Arc::new(searcher),
-            proxies: Arc::new(proxies),
-            config: Arc::new(config),
-            exports: jobs::jobs_for(&index_dir),
-            index_dir: Arc::new(index_dir),
-            listening_on: None,
-            access,
-        })
-    }
-
-    /// The same state for a server listening on `ip`, which requests may then name in
-    /// `Host` ([`serve`] sets it once bound; on 0.0.0.0 or [::] any address is accepted).
-    pub fn listening_on(mut self, ip: IpAddr) -> AppState {
-        self.listening_on = Some(ip);
-        self
-    }
-
-    pub fn index_dir(&self) -> &Path {
-        &self.index_dir
-    }
-
-    fn searcher(&self) -> Arc<Searcher> {
-        self.searcher.clone()
-    }
-
-    /// The models folder the searcher loads its models from.
-    fn models_dir(&self) -> &Path {
-        &self.config.search.models_dir
-    }
-
-    fn proxies(&self) -> &media::ProxyCache {
-        &self.proxies
-    }
-
-    fn progress_poll_interval(&self) -> Duration {
-        self.config.progress_poll_interval
-    }
-
-    /// Looks an asset up by an id taken from a request: 400 if malformed, 404 if unknown.
-    async fn asset_by_id_text(&self, text: &str) -> Result<Asset, ApiError> {
-        let id = media::parse_asset_id(text)?;
-        self.asset(id).await
-    }
-
-    async fn asset(&self, id: AssetId) -> Result<Asset, ApiError> {
-        let searcher = self.searcher();
-        let found = tokio::task::spawn_blocking(move || {
-            searcher.index().asset(&id).map(|asset| (id, asset))
-        })
-        .await
-        .map_err(|error| ApiError::internal("asset lookup task", error))?;
-        match found {
-            Ok((_, Some(asset))) => Ok(asset),
-            Ok((id, None)) => Err(ApiError::not_found(format!("no asset {id} in the index"))),
-            Err(error) => Err(ApiError::internal("asset lookup", error)),
-        }
-    }
-}
 
 /// The whole HTTP surface: `/api/*`, `/media/*`, `/thumbs/*` and the web UI. Every request
 /// must name this server in `Host` and must not be a cross-site write (`site.rs`).

@@ -15,12 +15,13 @@ use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary, PersonSummary};
 use rushes_store::{Index, SearchRequest};
 use serde::{Deserialize, Serialize};
 
+use crate::api::MAX_LIMIT;
 use crate::api::{SearchPage, check_limit, check_offset, search_page};
 use crate::error::ApiError;
 use crate::error::store_error;
+use crate::state::AppState;
 use crate::thumbs::{ThumbnailCaching, serve_thumbnail};
 use crate::workflow_api::{with_reader, with_writer};
-use crate::{AppState, MAX_LIMIT};
 use rushes_search::Searcher;
 
 /// Longest name a person may be given, in characters.

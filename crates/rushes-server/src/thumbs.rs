@@ -11,8 +11,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_core::AssetId;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// True for `<digits>.jpg` with a sane length: the only thumbnail file names the indexer
 /// writes (the thumbnail store's rule).

@@ -19,12 +19,12 @@ use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-use crate::AppState;
 use crate::api::{frame_thumbnails, timecode_text};
 use crate::error::ApiError;
 use crate::error::store_error;
 use crate::jobs::{ExportRequest, JobView, MAX_EXPORT_ITEMS, content_type};
-use crate::media::parse_asset_id;
+use crate::state::AppState;
+use crate::state::parse_asset_id;
 use rushes_search::{AssetSummary, SentenceModel};
 
 /// Maps a store error of a write: the index being written by `rushes index` is a 409.

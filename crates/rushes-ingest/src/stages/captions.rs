@@ -13,30 +13,12 @@ use tracing::info;
 
 use serde_json::json;
 
+use crate::config::InstalledCaptionModel;
 use crate::stage::{
     AssetDraft, DoctorLine, FileStart, FrameDiet, Loaded, Stage, StageCount, StageKind, Switch,
 };
 use crate::stage_times::{Stage as Timed, StageTimes};
 use crate::{IngestConfig, IngestError};
-
-/// Caption settings of a run (`--no-captions` turns the stage off).
-#[derive(Debug, Clone, Default)]
-pub struct CaptionConfig {
-    /// Caption model to use (`rushes index --caption-model`), as [`check_caption_model`]
-    /// found it installed; `None` picks the installed one (`florence2-base` first).
-    pub model: Option<InstalledCaptionModel>,
-}
-
-/// A caption model name that [`check_caption_model`] found installed: the only way to pick
-/// one for a run, so the pipeline need not check it again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InstalledCaptionModel(String);
-
-impl InstalledCaptionModel {
-    pub fn name(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Registers captions (`--no-captions`, `--caption-model`).
 pub struct CaptionsStage;

@@ -10,6 +10,7 @@ use rushes_models::whisper::{SAMPLE_RATE, WhisperModel};
 use rushes_models::{ModelStore, SileroVad, SpeechSegment};
 use tracing::info;
 
+use crate::config::SpeechConfig;
 use crate::models::ModelSetConfig;
 use crate::stage::{AssetDraft, FileStart, Loaded, Stage, StageCount, StageKind, Switch};
 use crate::{IngestConfig, IngestError};
@@ -19,15 +20,6 @@ pub const SPEECH_SOURCE: &str = "speech";
 
 /// Longest stretch handed to Whisper at once, in seconds (its window).
 const MAX_WINDOW: f64 = 30.0;
-
-/// Speech settings of a run (`--no-speech` turns the stage off).
-#[derive(Debug, Clone, Default)]
-pub struct SpeechConfig {
-    /// Speech model to use; `None` picks the first installed one.
-    pub model: Option<String>,
-    /// Language code (`en`, `de`, ...); `None` detects it per file.
-    pub language: Option<String>,
-}
 
 /// Registers speech transcription (`--no-speech`, `--language`).
 pub struct SpeechStage;

@@ -12,12 +12,14 @@ use ort::session::SessionInputValue;
 use ort::value::{DynValue, Tensor, TensorRef};
 use tokenizers::Tokenizer;
 
-use super::{CAPTION_MODEL, CaptionSpec, tokens_repeating_an_ngram};
 use crate::clip::preprocess_images;
 use crate::kv_cache::{KvCacheLayout, argmax, last_step_logits};
-use crate::manifest::{ImageEncoderSpec, TASK_IMAGE_CAPTIONING};
+use crate::manifest::{CaptionSpec, ImageEncoderSpec, TASK_IMAGE_CAPTIONING};
 use crate::session::{Graph, GraphId};
 use crate::{ModelError, ModelStore};
+
+/// Name of the default caption model's manifest.
+pub const CAPTION_MODEL: &str = "florence2-base";
 
 const PIXEL_VALUES: &str = "pixel_values";
 const IMAGE_FEATURES: &str = "image_features";
@@ -383,4 +385,36 @@ fn run_for_array3<'i, 'v: 'i>(
         .into_dimensionality::<ndarray::Ix3>()
         .map(|view| view.to_owned())
         .map_err(|e| id.incompatible(format!("output {name:?} is not 3-D: {e}")))
+}
+
+/// Tokens that would repeat an n-gram of `size` already in `sequence` if they came next.
+pub(crate) fn tokens_repeating_an_ngram(sequence: &[u32], size: usize) -> Vec<u32> {
+    if size == 0 || sequence.len() + 1 < size {
+        return Vec::new();
+    }
+    let prefix = &sequence[sequence.len() + 1 - size..];
+    sequence
+        .windows(size)
+        .filter(|window| &window[..size - 1] == prefix)
+        .map(|window| window[size - 1])
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_trigram_already_generated_is_not_generated_again() {
+        // "a b c a b" -> "c" would repeat "a b c".
+        assert_eq!(tokens_repeating_an_ngram(&[1, 2, 3, 1, 2], 3), vec![3]);
+        assert_eq!(
+            tokens_repeating_an_ngram(&[1, 2, 3, 1, 4], 3),
+            Vec::<u32>::new()
+        );
+        // Unigrams: nothing seen may come again.
+        assert_eq!(tokens_repeating_an_ngram(&[5, 6], 1), vec![5, 6]);
+        assert!(tokens_repeating_an_ngram(&[1, 2], 0).is_empty());
+        assert!(tokens_repeating_an_ngram(&[1], 3).is_empty());
+    }
 }

@@ -17,6 +17,7 @@ use crate::session::Graph;
 use crate::store::ModelStore;
 
 pub use det::{DbParams, TextBox};
+pub use rec::OcrLine;
 
 /// Name of the OCR model `OcrEngine::load` uses.
 pub const OCR_MODEL: &str = "ppocr";
@@ -68,16 +69,6 @@ impl TextFilter {
     pub fn keeps(&self, text: &str, score: f32) -> bool {
         score >= self.min_score && text.trim().chars().count() >= self.min_chars
     }
-}
-
-/// One line of recognised text.
-#[derive(Debug, Clone, PartialEq)]
-pub struct OcrLine {
-    pub text: String,
-    /// Mean character probability, 0..1.
-    pub score: f32,
-    /// x0, y0, x1, y1 in image pixels.
-    pub bbox: [f32; 4],
 }
 
 /// Detector + recogniser (+ angle classifier when the manifest lists one).

@@ -1,9 +1,19 @@
 //! PP-OCR text recognition: crops -> [N, 3, 48, W] tensors (BGR, mean/std 0.5, width by
 //! aspect ratio, bilinear as cv2, zero padded) -> CTC greedy decoding over the model's character list
-//! (blank at 0, space at the end, as RapidOCR builds it).
+//! (blank at 0, space at the end, as RapidOCR builds it), and the [`OcrLine`] a read gives.
 
 use image::RgbImage;
 use ndarray::{Array4, ArrayView2, ArrayViewMut3, Axis, s};
+
+/// One line of recognised text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OcrLine {
+    pub text: String,
+    /// Mean character probability, 0..1.
+    pub score: f32,
+    /// x0, y0, x1, y1 in image pixels.
+    pub bbox: [f32; 4],
+}
 
 /// Input height of the PP-OCRv4 recogniser.
 pub const REC_HEIGHT: u32 = 48;

@@ -15,8 +15,8 @@
 
 use image::RgbImage;
 
-use super::OcrLine;
 use super::det::TextBox;
+use super::rec::OcrLine;
 
 /// A pixel differs when any channel moved by more than half the box's contrast (its luma
 /// spread, 2nd to 98th percentile, on the frame read: a changed glyph's strokes go from the

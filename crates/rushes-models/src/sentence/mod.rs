@@ -5,13 +5,12 @@
 //! normalisation when the graph leaves them to us. Storing and searching vectors is not
 //! this module's job.
 
-mod pooling;
+pub(crate) mod pooling;
 
 use std::path::PathBuf;
 
 use ndarray::{Array2, ArrayViewD, Ix2, Ix3};
 use ort::value::TensorRef;
-use serde::{Deserialize, Serialize};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use crate::clip::l2_normalised;
@@ -28,65 +27,7 @@ pub const SENTENCE_MODEL: &str = "all-minilm-l6-v2";
 /// Texts per ONNX Runtime call: bounds memory on long transcripts while keeping batches.
 const BATCH: usize = 32;
 
-/// The `[sentence]` section of a manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SentenceSpec {
-    /// A `files` entry: the encoder graph. Its inputs are read from the graph: `input_ids`
-    /// (required), `attention_mask` and `token_type_ids` (fed when present), int64
-    /// [batch, sequence].
-    pub file: String,
-    /// A `files` entry: the Hugging Face `tokenizer.json`.
-    pub tokenizer: String,
-    /// Output to read: [batch, embedding_dim] (already pooled) or [batch, sequence,
-    /// embedding_dim] (token embeddings, pooled here as `pooling` says).
-    pub output: String,
-    /// Longer texts are truncated to this many tokens (special tokens included).
-    pub max_tokens: usize,
-    /// How the model pools token embeddings: `mean` (over the attention mask) or `cls`.
-    #[serde(default = "default_pooling")]
-    pub pooling: String,
-    /// Whether the model's embeddings are L2-normalised (always done here; a no-op on a
-    /// graph that already does it).
-    #[serde(default = "default_normalize")]
-    pub normalize: bool,
-    /// Cosine similarity below which a text is not a semantic match for a query, set on
-    /// held-out paraphrase and unrelated pairs (see `calibration`).
-    pub semantic_cutoff: f32,
-    /// How `semantic_cutoff` was set: the pairs file and the scores, for people.
-    #[serde(default)]
-    pub calibration: String,
-}
-
-fn default_pooling() -> String {
-    "mean".to_string()
-}
-
-fn default_normalize() -> bool {
-    true
-}
-
-impl SentenceSpec {
-    /// What the manifest check says about this section, or None when it is usable.
-    pub(crate) fn problem(&self, embedding_dim: usize) -> Option<String> {
-        if embedding_dim == 0 {
-            return Some("embedding_dim must be > 0".into());
-        }
-        if self.max_tokens < 2 {
-            return Some("sentence max_tokens must be at least 2".into());
-        }
-        if let Err(reason) = self.pooling.parse::<Pooling>() {
-            return Some(reason);
-        }
-        if !(self.semantic_cutoff > -1.0 && self.semantic_cutoff < 1.0) {
-            return Some(format!(
-                "semantic_cutoff {} is not a cosine between -1 and 1",
-                self.semantic_cutoff
-            ));
-        }
-        None
-    }
-}
+pub use crate::manifest::SentenceSpec;
 
 /// Which graph input a tokenizer output goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

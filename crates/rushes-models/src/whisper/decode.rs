@@ -10,13 +10,15 @@ use ort::session::SessionInputValue;
 use ort::value::{DynValue, Tensor};
 use tokenizers::Tokenizer;
 
-use super::WhisperSpec;
 use super::mel::{MelExtractor, SAMPLE_RATE, WINDOW_SAMPLES};
 use super::tokens::{SpecialTokens, TimedText, lines_from_tokens};
 use crate::kv_cache::{KvCache, KvCacheLayout, argmax, last_step_logits};
-use crate::manifest::TASK_SPEECH_RECOGNITION;
+use crate::manifest::{TASK_SPEECH_RECOGNITION, WhisperSpec};
 use crate::session::Graph;
 use crate::{ModelError, ModelStore};
+
+/// Name of the default speech model's manifest.
+pub const WHISPER_MODEL: &str = "whisper-tiny";
 
 const INPUT_FEATURES: &str = "input_features";
 const LAST_HIDDEN_STATE: &str = "last_hidden_state";
@@ -56,7 +58,7 @@ impl std::fmt::Debug for WhisperModel {
 impl WhisperModel {
     /// The first installed speech-recognition model of the store, by name.
     pub fn find_installed(store: &ModelStore) -> Option<String> {
-        crate::model_files::first_installed(store, TASK_SPEECH_RECOGNITION, super::WHISPER_MODEL)
+        crate::model_files::first_installed(store, TASK_SPEECH_RECOGNITION, WHISPER_MODEL)
     }
 
     /// Loads the speech model `name` and checks its graphs against the Whisper export's

@@ -11,6 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::catalog::annotations::{Annotations, HandText};
 use crate::catalog::slate_spans::SlateSpans;
+pub use crate::catalog::sql::FrameVector;
 use crate::catalog::sql::{
     embedding_from_blob, embedding_to_blob, normalised, now_seconds, path_bytes, path_from_bytes,
     rows,
@@ -65,14 +66,6 @@ pub struct MomentRow {
     pub transcript: Vec<TranscriptLine>,
     /// On-screen text runs overlapping the moment, each with its own interval.
     pub screen_text: Vec<ScreenText>,
-}
-
-/// A frame written for an asset, to be added to the vector index.
-#[derive(Debug, Clone)]
-pub struct FrameVector {
-    pub frame_id: u64,
-    pub model: String,
-    pub embedding: Vec<f32>,
 }
 
 /// Vector keys deleting assets removed: their frames' and their text units'.

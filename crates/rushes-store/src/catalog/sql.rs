@@ -1,5 +1,6 @@
 //! Small helpers every catalog repository shares: how paths, times and embeddings are
-//! stored in SQLite columns, and reading every row of a statement.
+//! stored in SQLite columns, reading every row of a statement, and the vector rows
+//! (`FrameVector`) the catalog hands the vector index.
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -96,4 +97,13 @@ mod tests {
         let path = Path::new(std::ffi::OsStr::from_bytes(b"/footage/caf\xe9.mov"));
         assert_eq!(path_from_bytes(&path_bytes(path)), path);
     }
+}
+
+/// A vector the catalog hands the vector index: a frame's (keyed by frame id) or a text
+/// unit's (keyed by unit id), with its model.
+#[derive(Debug, Clone)]
+pub struct FrameVector {
+    pub frame_id: u64,
+    pub model: String,
+    pub embedding: Vec<f32>,
 }

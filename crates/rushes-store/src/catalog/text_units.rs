@@ -9,8 +9,7 @@
 use rushes_core::{TextUnit, TextUnitKind};
 use rusqlite::{Connection, params};
 
-use crate::catalog::assets::FrameVector;
-use crate::catalog::sql::{embedding_from_blob, embedding_to_blob, normalised, rows};
+use crate::catalog::sql::{FrameVector, embedding_from_blob, embedding_to_blob, normalised, rows};
 use crate::error::StoreError;
 
 /// A unit found by a semantic query, with the moment its window starts in.
