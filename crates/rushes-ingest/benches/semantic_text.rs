@@ -24,21 +24,17 @@ const VOCABULARY: [&str; 48] = [
     "when", "turned", "around",
 ];
 
-/// xorshift64*: reproducible lines without a dependency.
-struct Random(u64);
-
-impl Random {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
+/// Word `w` of line `n`: drawn by hashing the pair (std's SipHash with its fixed keys), so
+/// every run writes the same, nearly all distinct, lines.
+fn word(n: usize, w: usize) -> &'static str {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    (n, w).hash(&mut hasher);
+    VOCABULARY[(hasher.finish() % VOCABULARY.len() as u64) as usize]
 }
 
 /// An hour of interview transcript, and its moments (10 s each, captionless).
 fn interview_hour() -> (Vec<TranscriptLine>, Vec<MomentRecord>) {
-    let mut random = Random(0x5EED_CAFE_F00D_BEEF);
     let lines_per_hour = WORDS_PER_MINUTE * 60 / WORDS_PER_LINE;
     let spacing = HOUR / lines_per_hour as f64;
     let transcript = (0..lines_per_hour)
@@ -46,7 +42,7 @@ fn interview_hour() -> (Vec<TranscriptLine>, Vec<MomentRecord>) {
             start: n as f64 * spacing,
             end: (n as f64 + 0.95) * spacing,
             text: (0..WORDS_PER_LINE)
-                .map(|_| VOCABULARY[(random.next() % VOCABULARY.len() as u64) as usize])
+                .map(|w| word(n, w))
                 .collect::<Vec<_>>()
                 .join(" "),
             source: "speech".into(),

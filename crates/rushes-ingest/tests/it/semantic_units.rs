@@ -4,13 +4,14 @@
 //! line says which model embeds, or why semantic search is off.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rushes_core::TextUnitKind;
 use rushes_ingest::stage::StageKind;
 use rushes_ingest::stages::semantic::SemanticStage;
 use rushes_ingest::{IngestConfig, run};
 use rushes_store::{Index, OpenMode};
+
+use crate::test_card_clip;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -20,25 +21,7 @@ fn models_dir() -> PathBuf {
 
 /// Four seconds of ffmpeg's test card with a sidecar transcript of two lines.
 fn clip_with_transcript(dir: &Path) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let path = dir.join("gaffer.mp4");
-    let output = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg("testsrc=size=160x120:rate=25:duration=4")
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .arg(&path)
-        .output()?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
-    }
+    let path = test_card_clip(dir, "gaffer.mp4", 4)?;
     std::fs::write(
         dir.join("gaffer.srt"),
         "1\n00:00:00,500 --> 00:00:01,500\nrolling\n\n\

@@ -1,37 +1,14 @@
 //! A file that disappears after the walk found it: one failure with its reason, and the
 //! rest of the run is indexed.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use rushes_ingest::{Event, IngestConfig, run};
 use rushes_store::{Index, OpenMode};
 
-type TestResult = Result<(), Box<dyn std::error::Error>>;
+use crate::test_card_clip;
 
-/// One second of ffmpeg's test card, 160x120, as H.264 in `dir/name`.
-fn test_card_clip(dir: &Path, name: &str) -> Result<PathBuf, Box<dyn std::error::Error>> {
-    let path = dir.join(name);
-    let output = Command::new("ffmpeg")
-        .args([
-            "-nostdin",
-            "-hide_banner",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg("testsrc=size=160x120:rate=25:duration=1")
-        .args(["-c:v", "libx264", "-preset", "ultrafast"])
-        .arg(&path)
-        .output()?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned().into());
-    }
-    Ok(path)
-}
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Models, speech, captions and faces off: the run is about files, not models.
 fn media_only_config(root: PathBuf) -> IngestConfig {
@@ -48,9 +25,9 @@ fn media_only_config(root: PathBuf) -> IngestConfig {
 fn file_deleted_after_the_walk_fails_alone_and_the_rest_is_indexed() -> TestResult {
     let footage = tempfile::tempdir()?;
     let index_dir = tempfile::tempdir()?;
-    let first = test_card_clip(footage.path(), "a.mp4")?;
-    let doomed = test_card_clip(footage.path(), "b.mp4")?;
-    let last = test_card_clip(footage.path(), "c.mp4")?;
+    let first = test_card_clip(footage.path(), "a.mp4", 1)?;
+    let doomed = test_card_clip(footage.path(), "b.mp4", 1)?;
+    let last = test_card_clip(footage.path(), "c.mp4", 1)?;
     let index = Index::open(index_dir.path(), OpenMode::ReadWrite)?;
 
     let mut events = Vec::new();

@@ -10,7 +10,7 @@ use rushes_store::{Index, OpenMode, SearchRequest, TimeRange};
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 /// A video at `path` (nothing on disk: the store takes the probe facts as given).
-fn asset(path: &str, media: MediaInfo) -> Asset {
+pub(crate) fn asset(path: &str, media: MediaInfo) -> Asset {
     let mut asset = Asset {
         id: AssetId::from_path(Path::new(path)),
         path: PathBuf::from(path),

@@ -8,8 +8,8 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use rushes_core::{
-    Asset, AssetId, AssetKind, AssetRecord, MediaInfo, MomentRecord, ScreenText, Signal, TextUnit,
-    TextUnitKind, TranscriptLine,
+    Asset, AssetRecord, MediaInfo, MomentRecord, ScreenText, Signal, TextUnit, TextUnitKind,
+    TranscriptLine,
 };
 use rushes_models::{ModelStore, SentenceEncoder};
 use rushes_search::{FoundHit, Searcher, SearcherConfig, SentenceModel};
@@ -29,23 +29,16 @@ fn encoder() -> SentenceEncoder {
 }
 
 fn asset(path: &str, duration: f64) -> Asset {
-    let mut asset = Asset {
-        id: AssetId::from_path(Path::new(path)),
-        path: PathBuf::from(path),
-        kind: AssetKind::Video,
-        size: 10_000_000,
-        mtime: 1_740_000_000,
-        content_hash: String::new(),
-        media: MediaInfo {
+    crate::finished_hits::asset(
+        path,
+        MediaInfo {
             container: Some("mov,mp4,m4a,3gp,3g2,mj2".into()),
             duration: Some(duration),
             video_codec: Some("h264".into()),
             frame_rate: Some(25.0),
             ..MediaInfo::default()
         },
-    };
-    asset.content_hash = format!("hash-of-{}", asset.id);
-    asset
+    )
 }
 
 fn line(start: f64, end: f64, text: &str) -> TranscriptLine {
