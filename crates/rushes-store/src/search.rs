@@ -540,6 +540,18 @@ impl Highlighter {
                 snippet = Some(highlight(text, &found));
             }
         }
+        // Only a hit that matched words can lack some (a visual or semantic hit matched none).
+        let worded = !signals.is_empty();
+        let missing = if worded {
+            let mut texts: Vec<&str> = others.iter().map(|(_, _, text)| *text).collect();
+            texts.extend(row.transcript.iter().map(|line| line.text.as_str()));
+            self.missing(&texts)
+        } else {
+            Vec::new()
+        };
+        // Every word found as written: "found by meaning" would only repeat it, so the
+        // semantic unit still ranks the hit (fusion) but is not shown as its reason.
+        let semantic = semantic.filter(|_| !(worded && missing.is_empty()));
         if standing.visual {
             signals.push(Signal::Visual);
         }
@@ -547,17 +559,6 @@ impl Highlighter {
             signals.push(Signal::Semantic);
         }
         signals.sort();
-        // Only a hit that matched words can lack some (a visual or semantic hit matched none).
-        let missing = if signals
-            .iter()
-            .any(|s| !matches!(s, Signal::Visual | Signal::Semantic))
-        {
-            let mut texts: Vec<&str> = others.iter().map(|(_, _, text)| *text).collect();
-            texts.extend(row.transcript.iter().map(|line| line.text.as_str()));
-            self.missing(&texts)
-        } else {
-            Vec::new()
-        };
         // Found by meaning, and its words matched only in part (or not at all): the unit
         // it means is the better answer than a line holding some of the words.
         let by_meaning = semantic
