@@ -17,12 +17,14 @@ mod error;
 mod faces;
 pub mod jobs;
 pub mod paths;
+mod people;
 pub mod pool;
 pub mod schema;
 pub mod text;
 pub mod text_index;
 pub mod vector_index;
 pub mod vectors;
+mod workflow;
 
 pub use connection::{connect, is_postgres_url, open, without_password};
 pub use engine::PgEngine;
