@@ -9,6 +9,7 @@ mod parity;
 mod paths;
 mod schema;
 mod text;
+mod thumbnails;
 mod vectors;
 mod writes;
 
