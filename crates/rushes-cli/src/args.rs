@@ -72,6 +72,9 @@ pub enum Command {
     /// Hand search hits or a collection to an editor (EDL, FCPXML, CSV markers) or cut them
     /// to MP4 clips.
     Export(ExportArgs),
+    /// Copy a local index into a PostgreSQL library (catalog, vectors, hand tags, notes,
+    /// collections, people, thumbnails) without re-indexing any media; safe to run again.
+    Migrate(MigrateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -84,6 +87,22 @@ pub struct IndexLocation {
         value_name = "DIR"
     )]
     pub index: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The local index folder to copy.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+    /// The PostgreSQL library to copy into: postgres://user[:password]@host[:port]/database.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
+    /// Copy even into a database that holds assets the local index does not.
+    #[arg(long)]
+    pub force: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -38,6 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::People(command) => crate::people::people(command),
         Command::Tag(args) => workflow::tag(args, &models_dir),
         Command::Collection(command) => workflow::collection(command),
+        Command::Migrate(args) => crate::migrate::migrate(args),
         Command::Export(args) => export(args, models_dir),
     }
 }

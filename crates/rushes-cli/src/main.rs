@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod migrate;
 mod output;
 mod people;
 mod reindex;

@@ -56,6 +56,17 @@ pub enum PostgresError {
     NotUtf8 { path: String },
     #[error("database error: {0}")]
     Query(#[from] postgres::Error),
+    #[error("reading the local index: {0}")]
+    Local(rushes_store::StoreError),
+    #[error(
+        "the database already holds {foreign} assets that are not in {from} (such as \
+         {example}): it is another library; pass --force to copy into it anyway"
+    )]
+    AnotherLibrary {
+        from: String,
+        foreign: usize,
+        example: String,
+    },
 }
 
 /// A PostgreSQL failure as the store's seams report it: a vector of the wrong size is the

@@ -9,7 +9,9 @@
 //! seams are implemented over a small connection pool (`pool`): `ThumbnailStore`
 //! (`thumbnails`), `TextIndex`
 //! (`text_index`), `VectorIndex` (`vector_index`) and `AssetWrites` (`engine`, with an
-//! asset's rows in `asset_rows` and its faces in `faces`).
+//! asset's rows in `asset_rows` and its faces in `faces`). Hand work — tags, notes,
+//! collections (`workflow`) and people (`people`) — are `PgEngine` methods with the `Index`
+//! facade's signatures; `migrate` copies a local index in.
 
 mod asset_rows;
 mod connection;
@@ -17,6 +19,7 @@ pub mod engine;
 mod error;
 mod faces;
 pub mod jobs;
+pub mod migrate;
 pub mod paths;
 mod people;
 pub mod pool;

@@ -11,6 +11,7 @@ pub mod annotations;
 pub mod assets;
 pub mod collections;
 pub mod faces;
+pub mod records;
 pub mod runs;
 pub mod schema;
 pub mod slate_spans;

@@ -10,6 +10,7 @@ mod fusion;
 mod hostile;
 mod incremental;
 mod journey;
+mod migrate;
 mod people;
 mod reindex;
 mod reliability;
