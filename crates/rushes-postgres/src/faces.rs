@@ -109,36 +109,13 @@ pub(crate) fn write_faces(
             None => match choose_person(&face.embedding, &centroids) {
                 Some(person) if centroids.iter().any(|(id, _)| *id == person) => person,
                 _ => {
-                    let id: i64 = client
-                        .query_one(
-                            "INSERT INTO people (name, centroid, centroid_faces, created_at)
-                             VALUES (NULL, $1, 0, $2) RETURNING id",
-                            &[&embedding, &now_seconds()],
-                        )?
-                        .get(0);
+                    let id = new_person(client, None, &embedding)?;
                     centroids.push((id, face.embedding.clone()));
                     id
                 }
             },
         };
-        client.execute(
-            "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
-                 embedding, person_id, thumbnail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &asset_id,
-                &content_hash,
-                &face.time,
-                &(face.rect.x as i32),
-                &(face.rect.y as i32),
-                &(face.rect.width as i32),
-                &(face.rect.height as i32),
-                &(face.sharpness as f32),
-                &embedding,
-                &person,
-                &face.thumbnail,
-            ],
-        )?;
+        insert_face(client, asset_id, content_hash, face, &embedding, person)?;
         if let Some(centroid) = refresh_centroid(client, person)?
             && let Some((_, known)) = centroids.iter_mut().find(|(id, _)| *id == person)
         {
@@ -153,6 +130,52 @@ pub(crate) fn write_faces(
         persons: assigned,
         stale_thumbnails,
     })
+}
+
+/// A new person called `name`, their centroid `embedding` until their faces are in
+/// ([`refresh_centroid`]); returns their id.
+pub(crate) fn new_person(
+    client: &mut impl GenericClient,
+    name: Option<&str>,
+    embedding: &Vector,
+) -> Result<i64, PostgresError> {
+    Ok(client
+        .query_one(
+            "INSERT INTO people (name, centroid, centroid_faces, created_at)
+             VALUES ($1, $2, 0, $3) RETURNING id",
+            &[&name, embedding, &now_seconds()],
+        )?
+        .get(0))
+}
+
+/// Inserts one face of an asset, in `person`.
+pub(crate) fn insert_face(
+    client: &mut impl GenericClient,
+    asset_id: &str,
+    content_hash: &str,
+    face: &NewFace,
+    embedding: &Vector,
+    person: i64,
+) -> Result<(), PostgresError> {
+    client.execute(
+        "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
+             embedding, person_id, thumbnail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        &[
+            &asset_id,
+            &content_hash,
+            &face.time,
+            &(face.rect.x as i32),
+            &(face.rect.y as i32),
+            &(face.rect.width as i32),
+            &(face.rect.height as i32),
+            &(face.sharpness as f32),
+            embedding,
+            &person,
+            &face.thumbnail,
+        ],
+    )?;
+    Ok(())
 }
 
 /// Deletes an asset's faces and the people left with none.

@@ -34,7 +34,7 @@ use rushes_store::thumbnails::{ThumbnailFolder, ThumbnailStore};
 use rushes_store::{Index, OpenMode, StoreError};
 
 use crate::asset_rows::{asset_moments, write_asset, write_moment_texts};
-use crate::faces::refresh_centroid;
+use crate::faces::{insert_face, new_person, refresh_centroid};
 use crate::vectors::register_model;
 use crate::{PgEngine, PostgresError};
 
@@ -342,19 +342,21 @@ fn copy_asset(
         transaction.execute(forget, &[&asset_id])?;
     }
     let now = now_seconds();
-    for (start, end, tag) in &tags {
-        transaction.execute(
+    for (insert, rows) in [
+        (
             "INSERT INTO hand_tags (asset_id, start_time, end_time, tag, added_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            &[&asset_id, start, end, tag, &now],
-        )?;
-    }
-    for (start, end, note) in &notes {
-        transaction.execute(
+            &tags,
+        ),
+        (
             "INSERT INTO hand_notes (asset_id, start_time, end_time, note, updated_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-            &[&asset_id, start, end, note, &now],
-        )?;
+            &notes,
+        ),
+    ] {
+        for (start, end, text) in rows {
+            transaction.execute(insert, &[&asset_id, start, end, text, &now])?;
+        }
     }
     let mut new_people: HashMap<i64, i64> = HashMap::new();
     for stored in &faces {
@@ -367,34 +369,18 @@ fn copy_asset(
             Some(person) => *person,
             None => {
                 let name = names.get(&stored.person).cloned().flatten();
-                let created: i64 = transaction
-                    .query_one(
-                        "INSERT INTO people (name, centroid, centroid_faces, created_at)
-                         VALUES ($1, $2, 0, $3) RETURNING id",
-                        &[&name, &embedding, &now],
-                    )?
-                    .get(0);
+                let created = new_person(&mut transaction, name.as_deref(), &embedding)?;
                 new_people.insert(stored.person, created);
                 created
             }
         };
-        transaction.execute(
-            "INSERT INTO faces (asset_id, content_hash, time, x, y, width, height, sharpness,
-                 embedding, person_id, thumbnail)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &asset_id,
-                &record.asset.content_hash,
-                &face.time,
-                &(face.rect.x as i32),
-                &(face.rect.y as i32),
-                &(face.rect.width as i32),
-                &(face.rect.height as i32),
-                &(face.sharpness as f32),
-                &embedding,
-                &person,
-                &face.thumbnail,
-            ],
+        insert_face(
+            &mut transaction,
+            asset_id,
+            &record.asset.content_hash,
+            face,
+            &embedding,
+            person,
         )?;
         copy.faces += 1;
     }
