@@ -263,6 +263,18 @@ fn a_local_library_moves_into_postgresql_whole_and_a_second_run_skips_it() {
     );
     assert_eq!(selects[0].0, by_name["messi.mp4"]);
     assert_eq!(selects[1].1, Some((6.0, 9.0)));
+    for asset in &assets {
+        assert_eq!(
+            index.annotations(&asset.id).expect("local"),
+            pg.annotations(&asset.id).expect("pg"),
+            "{}",
+            asset.path.display()
+        );
+    }
+    assert_eq!(
+        pg.user_tags(&by_name["messi.mp4"]).expect("pg"),
+        ["blooper", "keeper"]
+    );
     let summaries = |people: Vec<rushes_store::people::PersonSummary>| {
         people
             .into_iter()
