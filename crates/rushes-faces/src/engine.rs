@@ -10,9 +10,11 @@
 //! or blurrier than [`crate::MIN_SHARPNESS`], are skipped.
 //!
 //! dlib builds its detector by unpacking a compressed copy compiled into the library (about
-//! 0.7 s of one core). [`FaceEngine::load`] starts that on a thread of its own and the first
-//! detection waits for it, so it overlaps the model files' loading and the decoder's start;
-//! the unpacked detector is kept for the process, and later engines get a copy.
+//! 0.7 s of one core), and reads the landmark and embedding files (120 MB) value by value
+//! (about as long again). [`FaceEngine::load`] only checks the files are there and starts
+//! both on threads of their own; the first detection waits for them, so a run's start-up
+//! (the OCR sessions, the decoder's first frames) does not. The unpacked detector is kept
+//! for the process, and later engines get a copy.
 
 use std::cell::{Cell, OnceCell};
 use std::path::{Path, PathBuf};
@@ -136,21 +138,16 @@ impl PendingDetector {
     }
 }
 
-/// The loaded dlib models. `Send`, not `Sync`: use one per thread.
-pub struct FaceEngine {
-    detector: PendingDetector,
+/// The landmark predictor and the embedding network, read from their files.
+struct ModelFiles {
     landmarks: LandmarkPredictor,
     encoder: FaceEncoderNetwork,
 }
 
-impl FaceEngine {
-    /// Loads the models from `<models_dir>/dlib/`.
-    pub fn load(models_dir: &Path) -> Result<FaceEngine, FacesError> {
-        if let Some(path) = missing_models(models_dir).into_iter().next() {
-            return Err(FacesError::ModelMissing { path });
-        }
-        let detector = PendingDetector::start();
-        let dir = models_dir.join(DLIB_DIR);
+impl ModelFiles {
+    /// Reads both files (about 120 MB that dlib deserialises value by value: the largest
+    /// part of a run's start-up).
+    fn read(dir: &Path) -> Result<ModelFiles, FacesError> {
         let landmark_path = dir.join(LANDMARK_MODEL_FILE);
         let landmarks =
             LandmarkPredictor::open(&landmark_path).map_err(|reason| FacesError::ModelLoad {
@@ -163,16 +160,80 @@ impl FaceEngine {
                 path: encoder_path.clone(),
                 reason,
             })?;
+        Ok(ModelFiles { landmarks, encoder })
+    }
+}
+
+/// The model files of an engine: being read on their own thread until the first detection.
+struct PendingModelFiles {
+    dir: PathBuf,
+    ready: OnceCell<Result<ModelFiles, FacesError>>,
+    reading: Cell<Option<JoinHandle<Result<ModelFiles, FacesError>>>>,
+}
+
+impl PendingModelFiles {
+    /// Starts reading; when no thread can be started, the first detection reads them.
+    fn start(dir: PathBuf) -> PendingModelFiles {
+        let reading = {
+            let dir = dir.clone();
+            std::thread::Builder::new()
+                .name(String::from("dlib-models"))
+                .spawn(move || ModelFiles::read(&dir))
+                .ok()
+        };
+        PendingModelFiles {
+            dir,
+            ready: OnceCell::new(),
+            reading: Cell::new(reading),
+        }
+    }
+
+    /// The models, waiting for their reading (or reading them here if that thread died). A
+    /// file dlib cannot read gives the same error on every call.
+    fn get(&self) -> Result<&ModelFiles, FacesError> {
+        let read = self.ready.get_or_init(|| {
+            self.reading
+                .take()
+                .and_then(|thread| thread.join().ok())
+                .unwrap_or_else(|| ModelFiles::read(&self.dir))
+        });
+        read.as_ref().map_err(|error| match error {
+            FacesError::ModelLoad { path, reason } => FacesError::ModelLoad {
+                path: path.clone(),
+                reason: reason.clone(),
+            },
+            other => FacesError::ModelLoad {
+                path: self.dir.clone(),
+                reason: other.to_string(),
+            },
+        })
+    }
+}
+
+/// The loaded dlib models. `Send`, not `Sync`: use one per thread.
+pub struct FaceEngine {
+    detector: PendingDetector,
+    models: PendingModelFiles,
+}
+
+impl FaceEngine {
+    /// Loads the models from `<models_dir>/dlib/`: fails at once when a file is missing;
+    /// the detector's unpacking and the files' reading go on on threads of their own, and
+    /// the first detection waits for them (a file dlib cannot read fails it).
+    pub fn load(models_dir: &Path) -> Result<FaceEngine, FacesError> {
+        if let Some(path) = missing_models(models_dir).into_iter().next() {
+            return Err(FacesError::ModelMissing { path });
+        }
         Ok(FaceEngine {
-            detector,
-            landmarks,
-            encoder,
+            detector: PendingDetector::start(),
+            models: PendingModelFiles::start(models_dir.join(DLIB_DIR)),
         })
     }
 
     /// The faces in `frame` at least [`MIN_FACE_SIDE`] pixels and [`MIN_SHARPNESS`] sharp,
     /// largest first.
     pub fn detect(&self, frame: &RgbImage) -> Result<Vec<FoundFace>, FacesError> {
+        let models = self.models.get()?;
         if frame.width() < MIN_FACE_SIDE || frame.height() < MIN_FACE_SIDE {
             return Ok(Vec::new());
         }
@@ -209,13 +270,13 @@ impl FaceEngine {
                 tracing::debug!(?bbox, sharp, "face skipped: blurred");
                 continue;
             }
-            shapes.push(self.landmarks.face_landmarks(&matrix, rect));
+            shapes.push(models.landmarks.face_landmarks(&matrix, rect));
             kept.push((bbox, sharp));
         }
         if kept.is_empty() {
             return Ok(Vec::new());
         }
-        let encodings = self.encoder.get_face_encodings(&matrix, &shapes, 0);
+        let encodings = models.encoder.get_face_encodings(&matrix, &shapes, 0);
         if encodings.len() != kept.len() {
             return Err(FacesError::Embedding(format!(
                 "{} embeddings for {} faces",

@@ -9,6 +9,12 @@ use rushes_media::SamplingConfig;
 
 use crate::models::ModelSetConfig;
 
+/// Frames the decoder hands the stages at once. OCR (the critical path) starts on the first
+/// batch and finishes on the last, so small batches overlap it with decoding at both ends:
+/// with 16, the quick bench reel's 62 OCR frames came in 4 batches, OCR waited for the first
+/// 12 s of video to be decoded and had up to 48 frames left when decoding ended.
+pub(crate) const FRAMES_PER_BATCH: usize = 4;
+
 /// Seconds between the frames OCR's text gate sees at least (`SamplingConfig::text_interval`):
 /// text on screen for this long is seen once or more, and its hit starts at most this late
 /// (crates/rushes-ingest/README.md has the measurements behind the choice).
@@ -50,6 +56,7 @@ impl IngestConfig {
             roots,
             sampling: SamplingConfig {
                 text_interval: TEXT_GATE_INTERVAL,
+                batch_size: FRAMES_PER_BATCH,
                 ..SamplingConfig::default()
             },
             models: ModelSetConfig::default(),

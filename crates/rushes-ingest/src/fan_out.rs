@@ -16,8 +16,9 @@ use crate::stage::{FrameDiet, Stage};
 use crate::stage_times::{Stage as Timed, StageTimes};
 
 /// Batches decoded ahead of the models at most: decode never runs further ahead than this,
-/// so memory stays a few batches of frames whatever the length of the file.
-const BATCHES_AHEAD: usize = 2;
+/// so memory stays a few batches of frames whatever the length of the file (32 frames of
+/// [`crate::config::FRAMES_PER_BATCH`], as 2 batches of 16 before).
+const BATCHES_AHEAD: usize = 8;
 
 /// A decoded batch as the workers get it: every frame (samples and the text gate's frames),
 /// and the samples alone, shared (`Arc`, no copy per worker).

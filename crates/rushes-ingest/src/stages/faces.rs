@@ -54,8 +54,9 @@ impl StageKind for FacesStage {
         })
     }
 
-    /// The face engine of a run, or off with the notice saying why (models not installed
-    /// or unreadable).
+    /// The face engine of a run, or off with the notice saying why (models not installed).
+    /// The engine reads its files on a thread of its own: a file dlib cannot read fails the
+    /// first detection, a warning on each file.
     fn load(&self, config: &IngestConfig) -> Result<Loaded, IngestError> {
         let models_dir = &config.models.models_dir;
         Ok(match FaceEngine::load(models_dir) {

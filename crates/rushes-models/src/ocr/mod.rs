@@ -324,6 +324,10 @@ impl OcrEngine {
         tracing::debug!(
             boxes = gate_boxes.len(),
             seconds = gate_started.elapsed().as_secs_f64(),
+            places = ?gate_boxes
+                .iter()
+                .map(|b| [b.x0, b.y0, b.x1, b.y1].map(|v| v.round() as i32))
+                .collect::<Vec<_>>(),
             "OCR gate"
         );
         if gate_boxes.is_empty() {
@@ -365,6 +369,7 @@ impl OcrEngine {
             boxes = boxes.len(),
             detect_seconds,
             recognise_seconds = recognise_started.elapsed().as_secs_f64(),
+            read = ?recognised,
             "OCR read past the gate"
         );
         Ok(boxes

@@ -7,11 +7,15 @@
 //! The gate's boxes around the same text change from frame to frame (on the bench reel a
 //! boxed slate's gate box spans 396 to 444 px as people walk behind it, and a stray box of
 //! texture comes and goes), so boxes are not compared edge to edge: the frame's text is the
-//! same when every gate box it has overlaps a place where the last read found text, and the
-//! pixels inside every one of those places (the last read's gate boxes and lines, and this
-//! frame's gate boxes) are the same as on the last read frame. Text that appears elsewhere
-//! gives a gate box that overlaps nothing read; text that appears beside, inside or instead of
-//! what was read changes pixels inside a compared box.
+//! same when every gate box it has overlaps a place where the last read looked (its gate
+//! boxes and lines), and the pixels inside the places that gave a line (the lines and the
+//! last read's gate boxes around them) and inside this frame's gate boxes are the same as on
+//! the last read frame. Text that appears elsewhere gives a gate box that overlaps nothing
+//! read; text that appears beside, inside or instead of what was read changes pixels inside a
+//! compared box. A stray gate box of texture the read kept no line from is not compared once
+//! the gate no longer boxes it (a person walking past a held slate otherwise made every
+//! next frame read the slate again): text appearing there gets a gate box of its own, whose
+//! pixels are compared.
 
 use image::RgbImage;
 
@@ -68,29 +72,39 @@ impl Area {
 }
 
 /// The last frame read in full: the frame, the places it had text (its gate boxes and the
-/// boxes of the lines read) and its lines.
+/// boxes of the lines read), the places whose pixels must stay the same (the lines read and
+/// the gate boxes around them) and its lines.
 #[derive(Debug, Clone)]
 pub(crate) struct LastRead {
     frame: RgbImage,
     text_areas: Vec<Area>,
+    kept_areas: Vec<Area>,
     lines: Vec<OcrLine>,
 }
 
 impl LastRead {
     pub(crate) fn new(image: &RgbImage, gate_boxes: &[TextBox], lines: Vec<OcrLine>) -> Self {
         let (width, height) = image.dimensions();
-        let text_areas = gate_boxes
+        let line_areas: Vec<Area> = lines
+            .iter()
+            .filter_map(|line| Area::clipped(line.bbox, width, height))
+            .collect();
+        let gate_areas: Vec<Area> = gate_boxes
             .iter()
             .filter_map(|b| Area::of_box(b, width, height))
-            .chain(
-                lines
-                    .iter()
-                    .filter_map(|line| Area::clipped(line.bbox, width, height)),
-            )
+            .collect();
+        // A gate box where the read kept no line held texture, not text: if text appears
+        // there later, the gate boxes it and that box's pixels are compared.
+        let kept_areas = gate_areas
+            .iter()
+            .filter(|gate| line_areas.iter().any(|line| line.overlaps(gate)))
+            .chain(&line_areas)
+            .copied()
             .collect();
         LastRead {
             frame: image.clone(),
-            text_areas,
+            text_areas: gate_areas.into_iter().chain(line_areas).collect(),
+            kept_areas,
             lines,
         }
     }
@@ -105,18 +119,23 @@ impl LastRead {
         if self.frame.dimensions() != (width, height) || self.text_areas.is_empty() {
             return None;
         }
-        let mut compared = self.text_areas.clone();
+        let mut compared = self.kept_areas.clone();
         for gate_box in gate_boxes {
             let area = Area::of_box(gate_box, width, height)?;
             if !self.text_areas.iter().any(|read| read.overlaps(&area)) {
+                tracing::debug!(?area, "OCR not reused: a gate box overlaps nothing read");
                 return None;
             }
             compared.push(area);
         }
-        compared
+        if let Some(area) = compared
             .iter()
-            .all(|area| same_pixels(&self.frame, image, area))
-            .then_some(self.lines.as_slice())
+            .find(|area| !same_pixels(&self.frame, image, area))
+        {
+            tracing::debug!(?area, read = ?self.kept_areas, "OCR not reused: pixels changed");
+            return None;
+        }
+        Some(self.lines.as_slice())
     }
 }
 
@@ -140,7 +159,17 @@ fn same_pixels(before: &RgbImage, now: &RgbImage, area: &Area) -> bool {
     let changed_share = changed as f64 / pixels as f64;
     let mean_difference = difference as f64 / (3 * pixels) as f64;
     let max_mean = MAX_MEAN_DIFFERENCE.max(MAX_MEAN_SHARE_OF_CONTRAST * f64::from(contrast));
-    changed_share <= MAX_CHANGED_SHARE && mean_difference <= max_mean
+    let same = changed_share <= MAX_CHANGED_SHARE && mean_difference <= max_mean;
+    if !same {
+        tracing::debug!(
+            changed_share,
+            mean_difference,
+            max_mean,
+            contrast,
+            "OCR reuse: pixels differ"
+        );
+    }
+    same
 }
 
 /// The luma spread of `area` in `image`: 98th percentile minus 2nd.
@@ -243,6 +272,47 @@ mod tests {
         };
         assert!(same_pixels(&faint(&[20]), &faint(&[20]), &area));
         assert!(!same_pixels(&faint(&[20]), &faint(&[20, 60]), &area));
+    }
+
+    #[test]
+    fn a_stray_box_read_as_nothing_may_go_but_the_text_beside_it_may_not_change() {
+        // A line read at x 10-40 and a stray gate box at 60-95 whose read kept nothing.
+        let with_stray = RgbImage::from_fn(100, 40, |x, y| {
+            let bar = (10..30).contains(&y) && ((20..28).contains(&x) || (70..80).contains(&x));
+            image::Rgb(if bar { [250, 250, 250] } else { [5, 5, 5] })
+        });
+        let read_line = OcrLine {
+            bbox: [10.0, 10.0, 40.0, 30.0],
+            ..line("A")
+        };
+        let last = LastRead::new(
+            &with_stray,
+            &[boxed(10.0, 10.0, 40.0, 30.0), boxed(60.0, 10.0, 95.0, 30.0)],
+            vec![read_line],
+        );
+        // The stray texture has gone; the gate boxes only the line, whose pixels are the same.
+        let gone = frame_with_bar(20);
+        let reused = last.lines_if_unchanged(&gone, &[boxed(10.0, 10.0, 40.0, 30.0)]);
+        assert_eq!(reused.map(<[OcrLine]>::len), Some(1));
+        // The stray's place now boxed over changed pixels: read again.
+        assert!(
+            last.lines_if_unchanged(
+                &gone,
+                &[boxed(10.0, 10.0, 40.0, 30.0), boxed(60.0, 10.0, 95.0, 30.0)]
+            )
+            .is_none()
+        );
+        // The line changed while the gate still boxes only it: read again.
+        assert!(
+            last.lines_if_unchanged(&frame_with_bar(30), &[boxed(10.0, 10.0, 40.0, 30.0)])
+                .is_none()
+        );
+        // The line gone and no gate box where it was: read again.
+        let blank = RgbImage::from_pixel(100, 40, image::Rgb([5, 5, 5]));
+        assert!(
+            last.lines_if_unchanged(&blank, &[boxed(60.0, 10.0, 95.0, 30.0)])
+                .is_none()
+        );
     }
 
     #[test]
