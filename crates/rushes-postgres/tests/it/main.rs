@@ -2,6 +2,7 @@
 //! (rushes-testkit's harness: one server per test binary, one database per test).
 
 mod corpus;
+mod ingest;
 mod jobs;
 mod parity;
 mod paths;
