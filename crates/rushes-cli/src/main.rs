@@ -3,9 +3,11 @@
 
 mod args;
 mod commands;
+mod ingest_setup;
 mod output;
 mod people;
 mod reindex;
+mod worker;
 mod workflow;
 
 use std::process::ExitCode;

@@ -19,4 +19,5 @@ mod search_listing;
 mod slates;
 mod speech;
 mod visual;
+mod workers;
 mod workflows;
