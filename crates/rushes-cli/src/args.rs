@@ -139,13 +139,20 @@ pub struct IngestOptions {
     pub caption_model: Option<String>,
 }
 
-/// How an index worker on a PostgreSQL library names itself and holds its jobs.
+/// This machine's name on a PostgreSQL library.
 #[derive(Debug, Args)]
-pub struct QueueOptions {
+pub struct MachineOption {
     /// This machine's name in the library's path-prefix map (`rushes paths`) and in the
     /// queue's status (default: the host name).
     #[arg(long, env = "RUSHES_MACHINE", value_name = "NAME")]
     pub machine: Option<String>,
+}
+
+/// How an index worker on a PostgreSQL library names itself and holds its jobs.
+#[derive(Debug, Args)]
+pub struct QueueOptions {
+    #[command(flatten)]
+    pub machine: MachineOption,
     /// Seconds a worker's claim on a file lasts without renewal (renewed every third of it
     /// while the file is worked on); a worker that dies gives its file back after this.
     #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
@@ -177,7 +184,7 @@ pub enum PathsCommand {
         #[command(flatten)]
         location: IndexLocation,
         #[command(flatten)]
-        queue: QueueOptions,
+        machine: MachineOption,
     },
     /// Remove this machine's mapping of a library prefix.
     Remove {
@@ -186,14 +193,14 @@ pub enum PathsCommand {
         #[command(flatten)]
         location: IndexLocation,
         #[command(flatten)]
-        queue: QueueOptions,
+        machine: MachineOption,
     },
     /// List this machine's mappings.
     List {
         #[command(flatten)]
         location: IndexLocation,
         #[command(flatten)]
-        queue: QueueOptions,
+        machine: MachineOption,
     },
 }
 

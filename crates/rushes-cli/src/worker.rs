@@ -16,7 +16,7 @@ use rushes_ingest::{FileIndexer, FileResult};
 use rushes_postgres::jobs::{self, Claim, FoundFile, Outcome};
 use rushes_postgres::{PgIngest, PostgresError};
 
-use crate::args::{IndexArgs, PathsCommand, QueueOptions, WorkerArgs};
+use crate::args::{IndexArgs, MachineOption, PathsCommand, QueueOptions, WorkerArgs};
 use crate::ingest_setup::ingest_config;
 
 /// How long an idle worker waits before asking the queue again.
@@ -30,8 +30,8 @@ pub fn postgres_url(index: &Path) -> Option<&str> {
 }
 
 /// `--machine`, else the host name, else `localhost`.
-fn machine_name(queue: &QueueOptions) -> String {
-    queue
+fn machine_name(option: &MachineOption) -> String {
+    option
         .machine
         .clone()
         .or_else(|| {
@@ -67,7 +67,7 @@ pub fn index_into_postgres(
     roots: Vec<PathBuf>,
     models_dir: PathBuf,
 ) -> Result<ExitCode> {
-    let machine = machine_name(&args.queue);
+    let machine = machine_name(&args.queue.machine);
     let lease = lease_of(&args.queue)?;
     let library = open_library(url, &machine)?;
     let walked = rushes_ingest::walk_roots(&roots);
@@ -114,7 +114,7 @@ pub fn worker(args: WorkerArgs, models_dir: PathBuf) -> Result<ExitCode> {
              (a local index is indexed by `rushes index` alone)"
         );
     };
-    let machine = machine_name(&args.queue);
+    let machine = machine_name(&args.queue.machine);
     let lease = lease_of(&args.queue)?;
     let library = open_library(url, &machine)?;
     let config = ingest_config(&args.ingest, Vec::new(), models_dir)?;
@@ -291,19 +291,19 @@ impl LeaseRenewal {
 
 /// `rushes paths set|remove|list --index postgres://…`.
 pub fn paths(command: PathsCommand) -> Result<ExitCode> {
-    let (location, queue) = match &command {
+    let (location, machine) = match &command {
         PathsCommand::Set {
-            location, queue, ..
+            location, machine, ..
         }
         | PathsCommand::Remove {
-            location, queue, ..
+            location, machine, ..
         }
-        | PathsCommand::List { location, queue } => (location, queue),
+        | PathsCommand::List { location, machine } => (location, machine),
     };
     let Some(url) = postgres_url(&location.index) else {
         bail!("the path-prefix map belongs to a PostgreSQL library: give --index postgres://…");
     };
-    let machine = machine_name(queue);
+    let machine = machine_name(machine);
     let mut client = rushes_postgres::open(url).with_context(|| {
         format!(
             "while opening the library at {}",

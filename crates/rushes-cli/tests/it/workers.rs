@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rushes_store::{Index, OpenMode};
 use rushes_testkit::postgres::shared_server;
 
-use crate::footage::{copy_tree, footage, json, ok, repo_root};
+use crate::footage::{copy_tree, footage, json, ok, repo_root, rushes};
 
 /// Only the cheap stages: the queue is what is tested, not the models.
 const CHEAP: [&str; 5] = [
@@ -57,6 +57,16 @@ fn relative(path: &str, shoot: &Path) -> String {
 
 fn millis(seconds: f64) -> i64 {
     (seconds * 1000.0).round() as i64
+}
+
+/// When each asset was written, by id.
+fn indexed_times(client: &mut rushes_postgres::Client) -> Vec<i64> {
+    client
+        .query("SELECT indexed_at FROM assets ORDER BY id", &[])
+        .expect("indexed_at")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
 }
 
 #[test]
@@ -230,12 +240,7 @@ fn workers_in_parallel_and_one_killed_index_every_file_once() {
     assert_eq!(pg_ids, local_ids, "the same asset ids as locally");
 
     // A second run: nothing new is queued; a done file queued again is skipped unchanged.
-    let indexed_at: Vec<i64> = client
-        .query("SELECT indexed_at FROM assets ORDER BY id", &[])
-        .expect("indexed_at")
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let indexed_at = indexed_times(&mut client);
     client
         .execute(
             "UPDATE index_jobs SET state = 'queued' WHERE id = (
@@ -256,11 +261,60 @@ fn workers_in_parallel_and_one_killed_index_every_file_once() {
         second["failed"], failed_jobs,
         "failed files are tried again: {second}"
     );
-    let after: Vec<i64> = client
-        .query("SELECT indexed_at FROM assets ORDER BY id", &[])
-        .expect("indexed_at")
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let after = indexed_times(&mut client);
     assert_eq!(after, indexed_at, "no asset written again");
+}
+
+#[test]
+fn paths_maps_this_machines_prefix_and_refuses_a_relative_one() {
+    let url = shared_server()
+        .expect("PostgreSQL for tests")
+        .fresh_database()
+        .expect("a fresh database");
+    let on = |machine: &str, args: &[&str]| -> Vec<String> {
+        let tail: [&str; 4] = ["--index", &url, "--machine", machine];
+        args.iter()
+            .chain(&tail)
+            .map(|arg| arg.to_string())
+            .collect()
+    };
+    let run = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        rushes(&args)
+    };
+    let stdout = |output: std::process::Output| String::from_utf8_lossy(&output.stdout).to_string();
+
+    assert!(
+        run(on("mac", &["paths", "set", "/Volumes/Footage/=/footage"]))
+            .status
+            .success()
+    );
+    assert_eq!(
+        stdout(run(on("mac", &["paths", "list"]))),
+        "/Volumes/Footage=/footage\n"
+    );
+    assert_eq!(
+        stdout(run(on("linux", &["paths", "list"]))),
+        "",
+        "per machine"
+    );
+
+    let refused = run(on("mac", &["paths", "set", "footage=/footage"]));
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("absolute"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    assert!(
+        run(on("mac", &["paths", "remove", "/footage"]))
+            .status
+            .success()
+    );
+    assert_eq!(stdout(run(on("mac", &["paths", "list"]))), "");
+    assert!(
+        !run(on("mac", &["paths", "remove", "/footage"]))
+            .status
+            .success()
+    );
 }
