@@ -19,6 +19,7 @@ mod faces;
 pub mod ingest;
 pub mod jobs;
 pub mod paths;
+mod people;
 pub mod pool;
 pub mod schema;
 pub mod text;
@@ -26,6 +27,7 @@ pub mod text_index;
 pub mod thumbnails;
 pub mod vector_index;
 pub mod vectors;
+mod workflow;
 
 pub use connection::{connect, is_postgres_url, open, without_password};
 pub use engine::PgEngine;

@@ -2,8 +2,10 @@
 //! (rushes-testkit's harness: one server per test binary, one database per test).
 
 mod corpus;
+mod hand_work;
 mod ingest;
 mod jobs;
+mod many_users;
 mod parity;
 mod paths;
 mod schema;
