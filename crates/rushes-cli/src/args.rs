@@ -75,6 +75,12 @@ pub enum Command {
     /// Copy a local index into a PostgreSQL library (catalog, vectors, hand tags, notes,
     /// collections, people, thumbnails) without re-indexing any media; safe to run again.
     Migrate(MigrateArgs),
+    /// Index files from a PostgreSQL library's queue (`rushes index PATH --index
+    /// postgres://…` fills it); run one on every machine that should help.
+    Worker(WorkerArgs),
+    /// Where this machine mounts a PostgreSQL library's footage (the path-prefix map).
+    #[command(subcommand)]
+    Paths(PathsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -112,12 +118,28 @@ pub struct IndexArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub location: IndexLocation,
-    /// `--no-visual`, `--no-ocr`, ...: one switch per registered stage that can be off.
     #[command(flatten)]
-    pub stages: StageSwitchArgs,
+    pub ingest: IngestOptions,
     /// Keep assets whose files are gone (by default they leave the index).
     #[arg(long)]
     pub no_prune: bool,
+    /// Print the run's summary as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub queue: QueueOptions,
+    /// On a PostgreSQL library: queue the files for `rushes worker`s and return without
+    /// indexing any here.
+    #[arg(long)]
+    pub queue_only: bool,
+}
+
+/// How files are indexed: by `rushes index` and by `rushes worker`.
+#[derive(Debug, Args)]
+pub struct IngestOptions {
+    /// `--no-visual`, `--no-ocr`, ...: one switch per registered stage that can be off.
+    #[command(flatten)]
+    pub stages: StageSwitchArgs,
     /// Seconds between sampled frames inside a shot.
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
     pub interval: f64,
@@ -134,9 +156,71 @@ pub struct IndexArgs {
     /// else the first installed; `rushes doctor` lists them).
     #[arg(long, value_name = "NAME", conflicts_with = "no-captions")]
     pub caption_model: Option<String>,
-    /// Print the run's summary as JSON on stdout.
+}
+
+/// This machine's name on a PostgreSQL library.
+#[derive(Debug, Args)]
+pub struct MachineOption {
+    /// This machine's name in the library's path-prefix map (`rushes paths`) and in the
+    /// queue's status (default: the host name).
+    #[arg(long, env = "RUSHES_MACHINE", value_name = "NAME")]
+    pub machine: Option<String>,
+}
+
+/// How an index worker on a PostgreSQL library names itself and holds its jobs.
+#[derive(Debug, Args)]
+pub struct QueueOptions {
+    #[command(flatten)]
+    pub machine: MachineOption,
+    /// Seconds a worker's claim on a file lasts without renewal (renewed every third of it
+    /// while the file is worked on); a worker that dies gives its file back after this.
+    #[arg(long, default_value_t = 60.0, value_name = "SECONDS")]
+    pub lease: f64,
+}
+
+/// `rushes worker`: work a PostgreSQL library's index queue.
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub location: IndexLocation,
+    #[command(flatten)]
+    pub ingest: IngestOptions,
+    #[command(flatten)]
+    pub queue: QueueOptions,
+    /// Stop once the queue is empty and no other worker holds a file (else wait for more).
     #[arg(long)]
-    pub json: bool,
+    pub exit_when_idle: bool,
+}
+
+/// `rushes paths`: where this machine mounts the library's footage.
+#[derive(Debug, Subcommand)]
+pub enum PathsCommand {
+    /// Map a local prefix to a library prefix: `rushes paths set /Volumes/Footage=/footage`.
+    Set {
+        /// `LOCAL=LIBRARY`, both absolute.
+        #[arg(value_name = "LOCAL=LIBRARY")]
+        mapping: String,
+        #[command(flatten)]
+        location: IndexLocation,
+        #[command(flatten)]
+        machine: MachineOption,
+    },
+    /// Remove this machine's mapping of a library prefix.
+    Remove {
+        #[arg(value_name = "LIBRARY")]
+        library_prefix: String,
+        #[command(flatten)]
+        location: IndexLocation,
+        #[command(flatten)]
+        machine: MachineOption,
+    },
+    /// List this machine's mappings.
+    List {
+        #[command(flatten)]
+        location: IndexLocation,
+        #[command(flatten)]
+        machine: MachineOption,
+    },
 }
 
 /// The `rushes index` switches of the registered stages (`rushes_ingest::stages::REGISTERED`),

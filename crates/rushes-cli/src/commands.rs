@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use rushes_core::AssetId;
+use rushes_ingest::Event;
 use rushes_ingest::stage::DoctorLine;
-use rushes_ingest::{Event, IngestConfig, ModelSetConfig};
 use rushes_models::ModelStore;
 use rushes_search::{Searcher, SearcherConfig};
 use rushes_store::{Index, OpenMode, SearchRequest};
@@ -18,6 +18,7 @@ use crate::args::{
     Cli, Command, DoctorArgs, ExportArgs, IndexArgs, ModelsCommand, SearchArgs, ServeArgs,
     ShowArgs, SimilarArgs, StatusArgs,
 };
+use crate::ingest_setup::ingest_config;
 use crate::{output, workflow};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -40,16 +41,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Collection(command) => workflow::collection(command),
         Command::Migrate(args) => crate::migrate::migrate(args),
         Command::Export(args) => export(args, models_dir),
-    }
-}
-
-fn model_config(models_dir: PathBuf, threads: usize, visual: bool, ocr: bool) -> ModelSetConfig {
-    ModelSetConfig {
-        models_dir,
-        clip_model: None,
-        threads: threads.max(1),
-        visual,
-        ocr,
+        Command::Worker(args) => crate::worker::worker(args, models_dir),
+        Command::Paths(command) => crate::worker::paths(command),
     }
 }
 
@@ -69,29 +62,17 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
             .with_context(|| format!("no such file or folder: {}", path.display()))?;
         roots.push(root);
     }
-    let caption_model = match &args.caption_model {
-        Some(name) => Some(
-            rushes_ingest::check_caption_model(&models_dir, name)
-                .context("while choosing the caption model")?,
-        ),
-        None => None,
-    };
+    if let Some(url) = crate::worker::postgres_url(&args.location.index) {
+        return crate::worker::index_into_postgres(&args, url, roots, models_dir);
+    }
+    let mut config = ingest_config(&args.ingest, roots, models_dir)?;
     let index = Index::open(&args.location.index, OpenMode::ReadWrite).with_context(|| {
         format!(
             "while opening the index at {}",
             args.location.index.display()
         )
     })?;
-    let mut config = IngestConfig::new(roots);
-    config.models = model_config(models_dir, args.threads, true, true);
-    config.models.clip_model = args.clip_model.clone();
-    for stage in &args.stages.off {
-        config.stages.switch_off(stage);
-    }
-    config.sampling.interval = args.interval.max(0.1);
     config.prune = !args.no_prune;
-    config.speech.language = args.language.clone();
-    config.captions.model = caption_model;
 
     let terminal = std::io::stderr().is_terminal();
     let bar = if terminal {

@@ -3,10 +3,12 @@
 
 mod args;
 mod commands;
+mod ingest_setup;
 mod migrate;
 mod output;
 mod people;
 mod reindex;
+mod worker;
 mod workflow;
 
 use std::process::ExitCode;

@@ -7,7 +7,8 @@ use std::time::{Instant, SystemTime};
 
 use rushes_core::{Asset, AssetKind, AssetRecord, MediaInfo, TranscriptLine, content_hash};
 use rushes_media::{FrameUse, SampledFrame};
-use rushes_store::{Identity, Index, KnownFile};
+use rushes_store::ingest_target::IngestTarget;
+use rushes_store::{Identity, KnownFile};
 
 use crate::IngestError;
 use crate::config::IngestConfig;
@@ -91,7 +92,7 @@ impl From<FanOutError> for FileError {
 
 /// Indexes one file with the run's stages.
 pub(crate) fn index_file(
-    index: &Index,
+    index: &dyn IngestTarget,
     stages: &mut [RunStage],
     config: &IngestConfig,
     candidate: &Candidate,
@@ -110,8 +111,8 @@ pub(crate) fn index_file(
     };
 
     let media = rushes_media::probe(&candidate.path, candidate.kind)?;
-    index
-        .thumbnails()
+    let thumbnails = index.shared_thumbnails();
+    thumbnails
         .remove_frames_of(&id)
         .map_err(|error| FileError::Fatal(error.into()))?;
     let id_text = id.to_string();
@@ -126,7 +127,6 @@ pub(crate) fn index_file(
         warnings,
         ..AssetDraft::default()
     };
-    let thumbnails = index.shared_thumbnails();
     let file = FileStart {
         path: &candidate.path,
         kind: candidate.kind,

@@ -5,14 +5,14 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use rushes_store::Index;
+use rushes_store::ingest_target::IngestTarget;
 
 use crate::IngestError;
 use crate::events::Event;
 
 /// Removes assets below the roots whose files no longer exist.
 pub(crate) fn prune_missing(
-    index: &Index,
+    index: &dyn IngestTarget,
     roots: &[PathBuf],
     on_event: &mut dyn FnMut(&Event),
 ) -> Result<usize, IngestError> {
@@ -33,7 +33,7 @@ pub(crate) fn prune_missing(
 /// Removes assets that are an index's own thumbnails or proxies: an earlier rushes indexed
 /// them when the index was below a root (`rushes index .` with `./index`).
 pub(crate) fn remove_assets_inside_indexes(
-    index: &Index,
+    index: &dyn IngestTarget,
     index_folders: &[PathBuf],
 ) -> Result<usize, IngestError> {
     let own_folders: Vec<PathBuf> = index_folders
@@ -65,7 +65,7 @@ pub(crate) fn remove_assets_inside_indexes(
 /// the failures still recorded below the roots, so that a file that now indexes, or is
 /// unchanged or moved, has its failure cleared without a lookup per file.
 pub(crate) fn clear_failures_of_vanished_files(
-    index: &Index,
+    index: &dyn IngestTarget,
     roots: &[PathBuf],
     walked: &crate::walk::WalkOutcome,
 ) -> Result<HashSet<PathBuf>, IngestError> {
@@ -93,7 +93,7 @@ pub(crate) fn clear_failures_of_vanished_files(
 /// thumbnails were written, before its catalog entry was committed, leaves some behind when
 /// that file has changed or gone by the next run. Runs after the final commit, under the
 /// index's writer lock; the store's thumbnail store does it.
-pub(crate) fn remove_orphan_thumbnails(index: &Index) -> Result<(), IngestError> {
+pub(crate) fn remove_orphan_thumbnails(index: &dyn IngestTarget) -> Result<(), IngestError> {
     index.remove_orphan_thumbnails()?;
     Ok(())
 }

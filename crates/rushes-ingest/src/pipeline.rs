@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use rushes_core::RunState;
-use rushes_store::Index;
+use rushes_store::ingest_target::IngestTarget;
 use tracing::{debug, info, warn};
 
 use crate::IngestError;
@@ -26,7 +26,7 @@ use crate::walk::walk_roots;
 /// Indexes the roots into `index`. Returns the totals; per-file problems are in them and in
 /// the events, and only a broken index or environment is an `Err`.
 pub fn run(
-    index: &Index,
+    index: &dyn IngestTarget,
     config: &IngestConfig,
     on_event: &mut dyn FnMut(&Event),
 ) -> Result<Summary, IngestError> {
@@ -36,7 +36,10 @@ pub fn run(
             return Err(IngestError::MissingRoot(root.clone()));
         }
     }
-    let mut progress = ProgressFile::new(index.dir());
+    let mut progress = match index.progress_dir() {
+        Some(dir) => ProgressFile::new(dir),
+        None => ProgressFile::unpublished(),
+    };
     progress.publish(true);
     let mut summary = Summary {
         counts: StageCounts::zero_for(crate::stages::REGISTERED),
@@ -203,7 +206,7 @@ pub fn run(
 /// of another), and loaded one after the other, one of the two cores idled through it before
 /// the first frame was decoded. Results, notices and the first error are taken in
 /// registration order, as before.
-fn load_stages(
+pub(crate) fn load_stages(
     config: &IngestConfig,
     on_notice: &mut dyn FnMut(String),
 ) -> Result<Vec<RunStage>, IngestError> {

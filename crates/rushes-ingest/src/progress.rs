@@ -11,7 +11,8 @@ const RECENT_FAILURES: usize = 50;
 const MIN_INTERVAL: Duration = Duration::from_millis(250);
 
 pub struct ProgressFile {
-    path: PathBuf,
+    /// Where the snapshot is published; `None` for a library with no folder (PostgreSQL).
+    path: Option<PathBuf>,
     snapshot: RunProgress,
     last_write: Option<Instant>,
 }
@@ -25,9 +26,18 @@ pub fn unix_now() -> i64 {
 
 impl ProgressFile {
     pub fn new(index_dir: &Path) -> ProgressFile {
+        ProgressFile::publishing_to(Some(index_dir.join(PROGRESS_FILE)))
+    }
+
+    /// A run's progress kept in memory only (the library has no folder to publish it in).
+    pub fn unpublished() -> ProgressFile {
+        ProgressFile::publishing_to(None)
+    }
+
+    fn publishing_to(path: Option<PathBuf>) -> ProgressFile {
         let now = unix_now();
         ProgressFile {
-            path: index_dir.join(PROGRESS_FILE),
+            path,
             snapshot: RunProgress {
                 state: RunState::Running,
                 started_at: now,
@@ -82,13 +92,16 @@ impl ProgressFile {
             return;
         }
         self.snapshot.updated_at = unix_now();
-        let temporary = self.path.with_extension("json.part");
+        let Some(path) = &self.path else {
+            return;
+        };
+        let temporary = path.with_extension("json.part");
         let result = serde_json::to_vec_pretty(&self.snapshot)
             .map_err(std::io::Error::other)
             .and_then(|bytes| std::fs::write(&temporary, bytes))
-            .and_then(|()| std::fs::rename(&temporary, &self.path));
+            .and_then(|()| std::fs::rename(&temporary, path));
         if let Err(error) = result {
-            tracing::warn!(path = %self.path.display(), %error, "could not write progress");
+            tracing::warn!(path = %path.display(), %error, "could not write progress");
         }
         self.last_write = Some(Instant::now());
     }

@@ -64,7 +64,7 @@ impl PgEngine {
     /// Registers the embedding model of each record with its vectors' dimension, each in
     /// a short transaction of its own before the records' (building a model's HNSW index
     /// locks the table; a registration outlives a failed write harmlessly).
-    fn register_models(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
+    pub(crate) fn register_models(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
         let mut models: HashMap<&str, usize> = HashMap::new();
         for record in records {
             let Some((model, dim)) = record_vectors(record)? else {
@@ -98,26 +98,7 @@ impl AssetWrites for PgEngine {
         self.register_models(records)?;
         let mut client = self.pool.get().map_err(store_error)?;
         let mut transaction = client.transaction().map_err(store_error)?;
-        for record in records {
-            let id = record.asset.id.as_str();
-            write_asset(&mut transaction, record).map_err(store_error)?;
-            let moments = asset_moments(&mut transaction, id).map_err(store_error)?;
-            write_moment_texts(&mut transaction, id, &moments).map_err(store_error)?;
-        }
-        let written = match (faces, records) {
-            (Some(faces), [record]) => {
-                let asset = &record.asset;
-                write_faces(
-                    &mut transaction,
-                    asset.id.as_str(),
-                    &asset.content_hash,
-                    faces.faces,
-                    faces.choose_person,
-                )
-                .map_err(store_error)?
-            }
-            _ => FacesWritten::default(),
-        };
+        let written = write_records(&mut transaction, records, faces)?;
         transaction.commit().map_err(store_error)?;
         Ok(written)
     }
@@ -164,4 +145,34 @@ impl AssetWrites for PgEngine {
     fn commit(&self) -> Result<(), StoreError> {
         Ok(())
     }
+}
+
+/// Writes `records` (their models registered) on the caller's transaction: each one's
+/// catalog rows and moment texts, then the faces of a single record. `put_assets` commits
+/// it alone; an index worker commits it with its job's outcome (`crate::ingest`).
+pub(crate) fn write_records(
+    transaction: &mut postgres::Transaction<'_>,
+    records: &[AssetRecord],
+    faces: Option<FacesToWrite<'_>>,
+) -> Result<FacesWritten, StoreError> {
+    for record in records {
+        let id = record.asset.id.as_str();
+        write_asset(transaction, record).map_err(store_error)?;
+        let moments = asset_moments(transaction, id).map_err(store_error)?;
+        write_moment_texts(transaction, id, &moments).map_err(store_error)?;
+    }
+    Ok(match (faces, records) {
+        (Some(faces), [record]) => {
+            let asset = &record.asset;
+            write_faces(
+                transaction,
+                asset.id.as_str(),
+                &asset.content_hash,
+                faces.faces,
+                faces.choose_person,
+            )
+            .map_err(store_error)?
+        }
+        _ => FacesWritten::default(),
+    })
 }

@@ -55,6 +55,26 @@ pub struct QueueStatus {
     pub in_progress: BTreeMap<String, i64>,
 }
 
+impl QueueStatus {
+    /// The queue in one line for `rushes status`: `queue: 2 queued, 40 done, 1 failed; in
+    /// progress: studio-a:812 (1), render-2:77 (1)`.
+    pub fn line(&self) -> String {
+        let mut line = format!(
+            "queue: {} queued, {} done, {} failed",
+            self.queued, self.done, self.failed
+        );
+        if !self.in_progress.is_empty() {
+            let workers: Vec<String> = self
+                .in_progress
+                .iter()
+                .map(|(worker, count)| format!("{worker} ({count})"))
+                .collect();
+            line.push_str(&format!("; in progress: {}", workers.join(", ")));
+        }
+        line
+    }
+}
+
 /// Records `files` as jobs. A new file is queued; a known file is queued again when it
 /// failed before or changed (size or mtime) since it was done; a file being worked on is
 /// left to its worker. Returns how many jobs were queued. A path listed twice counts once

@@ -62,6 +62,11 @@ pub fn load(client: &mut impl GenericClient, machine: &str) -> Result<PrefixMap,
 }
 
 impl PrefixMap {
+    /// The (library prefix, local prefix) pairs, longest library prefix first.
+    pub fn entries(&self) -> &[(String, String)] {
+        &self.entries
+    }
+
     /// Where a library path is on this machine.
     pub fn to_local(&self, library_path: &str) -> PathBuf {
         for (library, local) in &self.entries {

@@ -13,9 +13,9 @@ use tracing::debug;
 
 use crate::StoreError;
 
-/// What identity needs of the catalog (the `Index` facade implements it), so these rules do
-/// not import the facade that calls them.
-pub(crate) trait AssetLookup {
+/// What identity needs of the catalog (the `Index` facade implements it, and another engine
+/// with paths of its own form), so these rules do not import the facade that calls them.
+pub trait AssetLookup {
     fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError>;
     fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError>;
     fn assets_by_hash(&self, content_hash: &str) -> Result<Vec<Asset>, StoreError>;
@@ -46,7 +46,7 @@ pub enum Identity {
 }
 
 /// What the catalog knows of the file at `path` with this size and modification time.
-pub(crate) fn known_file(
+pub fn known_file(
     catalog: &impl AssetLookup,
     path: &Path,
     size: u64,
@@ -61,7 +61,7 @@ pub(crate) fn known_file(
 
 /// The identity of a changed or new file of `size` bytes whose content hashes to
 /// `content_hash`. A move is recorded at once (the asset takes the new path).
-pub(crate) fn identify(
+pub fn identify(
     catalog: &impl AssetLookup,
     path: &Path,
     known: KnownFile,

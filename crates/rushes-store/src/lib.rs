@@ -17,6 +17,7 @@ mod error;
 pub mod fusion;
 mod hit_windows;
 pub mod identity;
+pub mod ingest_target;
 mod lock;
 pub mod manifest;
 pub mod people;

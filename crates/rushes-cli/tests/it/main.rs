@@ -20,4 +20,5 @@ mod search_listing;
 mod slates;
 mod speech;
 mod visual;
+mod workers;
 mod workflows;

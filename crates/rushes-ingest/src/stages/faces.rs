@@ -16,7 +16,7 @@ use image::codecs::jpeg::JpegEncoder;
 use rushes_core::AssetRecord;
 use rushes_faces::{Assignment, FaceEngine};
 use rushes_media::SampledFrame;
-use rushes_store::Index;
+use rushes_store::ingest_target::IngestTarget;
 use rushes_store::people::{FACE_THUMBS_DIR, NewFace, PersonCentroid};
 use rushes_store::thumbnails::ThumbnailStore;
 use serde_json::json;
@@ -246,7 +246,7 @@ fn face_jpeg(face: &RgbImage) -> Result<Vec<u8>, String> {
 /// same time and place keeps its person (and so its name); any other joins the nearest
 /// person within dlib's 0.6, else starts one.
 pub fn put_asset_with_faces(
-    index: &Index,
+    index: &dyn IngestTarget,
     record: &AssetRecord,
     faces: Option<&[NewFace]>,
 ) -> Result<(), rushes_store::StoreError> {

@@ -3,6 +3,7 @@
 
 mod corpus;
 mod hand_work;
+mod ingest;
 mod jobs;
 mod many_users;
 mod parity;
