@@ -168,6 +168,19 @@ fn library() -> Result<Library, Box<dyn std::error::Error>> {
     })
 }
 
+/// The interview indexed again, as a changed file is: one line left, no screen text.
+fn index_interview_again(index: &Index, library: &Library) -> TestResult {
+    index.put_asset(&record(
+        &mut encoder(),
+        library.interview.clone(),
+        vec![line(24.0, 26.5, "the whole rig just went dark")],
+        Vec::new(),
+        &[],
+    ))?;
+    index.commit()?;
+    Ok(())
+}
+
 fn searcher(index: &Path) -> Searcher {
     let config = SearcherConfig {
         models_dir: models_dir(),
@@ -316,15 +329,7 @@ fn a_hand_note_is_found_by_meaning_once_embedded() -> TestResult {
     );
     // Re-indexing the file keeps its note's unit; a changed note replaces it.
     let index = Index::open(&library.index, OpenMode::ReadWrite)?;
-    let mut encoder = encoder();
-    index.put_asset(&record(
-        &mut encoder,
-        library.interview.clone(),
-        vec![line(24.0, 26.5, "the whole rig just went dark")],
-        Vec::new(),
-        &[],
-    ))?;
-    index.commit()?;
+    index_interview_again(&index, &library)?;
     let model = SentenceModel::for_writing(&index, &models_dir(), 1)
         .model
         .expect("the sentence model");
@@ -450,14 +455,7 @@ fn a_collection_note_is_found_by_meaning_with_its_window_until_its_entry_goes() 
     // Re-indexing the file keeps the note's unit.
     {
         let index = Index::open(&library.index, OpenMode::ReadWrite)?;
-        index.put_asset(&record(
-            &mut encoder(),
-            library.interview.clone(),
-            vec![line(24.0, 26.5, "the whole rig just went dark")],
-            Vec::new(),
-            &[],
-        ))?;
-        index.commit()?;
+        index_interview_again(&index, &library)?;
     }
     let hit = found(&library.index).expect("the note found after re-indexing");
     assert_eq!((hit.hit.start, hit.hit.end), (30.0, 33.0));
