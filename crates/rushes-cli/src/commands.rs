@@ -38,7 +38,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Doctor(args) => doctor(args, models_dir),
         Command::People(command) => crate::people::people(command),
         Command::Tag(args) => workflow::tag(args, &models_dir),
-        Command::Collection(command) => workflow::collection(command),
+        Command::Collection(command) => workflow::collection(command, &models_dir),
         Command::Migrate(args) => crate::migrate::migrate(args),
         Command::Export(args) => export(args, models_dir),
         Command::Worker(args) => crate::worker::worker(args, models_dir),

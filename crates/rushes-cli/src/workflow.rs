@@ -63,8 +63,9 @@ fn parse_target(entry: &str) -> Result<(&str, Option<TimeRange>)> {
     }
 }
 
-/// Embeds the asset's hand notes and tags for semantic search; without a sentence model,
-/// or when it fails, the tags and notes are written all the same and stderr says why.
+/// Embeds the asset's hand notes and tags (and its collection entries' notes) for semantic
+/// search; without a sentence model, or when it fails, they are written all the same and
+/// stderr says why.
 fn embed_hand_text(index: &Index, id: &AssetId, models_dir: &Path) {
     let loaded = SentenceModel::for_writing(index, models_dir, 2);
     let outcome = match &loaded.model {
@@ -137,7 +138,7 @@ fn item_at(index: &Index, name: &str, position: usize) -> Result<i64> {
     }
 }
 
-pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
+pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitCode> {
     match command {
         CollectionCommand::Add {
             name,
@@ -149,7 +150,11 @@ pub fn collection(command: CollectionCommand) -> Result<ExitCode> {
             for entry in &entries {
                 let (target, range) = parse_target(entry)?;
                 let id = resolve_asset(&index, target)?;
-                index.add_to_collection(&name, &id, range, note.as_deref().unwrap_or(""))?;
+                let item =
+                    index.add_to_collection(&name, &id, range, note.as_deref().unwrap_or(""))?;
+                if !item.note.is_empty() {
+                    embed_hand_text(&index, &id, models_dir);
+                }
                 eprintln!(
                     "added {} to {}",
                     output::printable(entry),

@@ -142,9 +142,9 @@ pub async fn annotate(
     Ok(Json(annotations))
 }
 
-/// Embeds the asset's hand notes and tags for semantic search, with the searcher's
-/// sentence model or else the installed one; without one, or when it fails, the tags and
-/// notes stay written and the log says why.
+/// Embeds the asset's hand notes and tags (and its collection entries' notes) for semantic
+/// search, with the searcher's sentence model or else the installed one; without one, or
+/// when it fails, the tags and notes stay written and the log says why.
 fn embed_hand_text(
     index: &Index,
     id: &rushes_core::AssetId,
@@ -341,8 +341,14 @@ pub async fn add_item(
     let Json(request) = payload?;
     let id = parse_asset_id(&request.asset)?;
     let range = optional_range(request.start, request.end)?;
+    let searcher = state.searcher();
+    let models_dir = state.models_dir().to_path_buf();
     let item = with_writer(&state, move |index| {
-        index.add_to_collection(&name, &id, range, &request.note)
+        let item = index.add_to_collection(&name, &id, range, &request.note)?;
+        if !item.note.is_empty() {
+            embed_hand_text(index, &id, searcher.sentence_model(), &models_dir);
+        }
+        Ok(item)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(item)))

@@ -182,6 +182,26 @@ impl Engines {
         self.commit_locked(&catalog)
     }
 
+    /// Deletes an asset's hand-note and hand-tag units that are not in `keep` (compared by
+    /// kind, window and text), stages their vectors' removal and commits.
+    pub(crate) fn keep_hand_units(
+        &self,
+        catalog: &Catalog,
+        asset_id: &str,
+        keep: &[TextUnit],
+    ) -> Result<(), StoreError> {
+        let transaction = catalog.write()?;
+        let removed = transaction
+            .text_units()
+            .delete_hand_except(asset_id, keep)?;
+        transaction.commit()?;
+        if removed.is_empty() {
+            return Ok(());
+        }
+        stage_vectors(&*self.text_vectors, Vec::new(), &removed)?;
+        self.commit_locked(catalog)
+    }
+
     fn commit_locked(&self, catalog: &Catalog) -> Result<(), StoreError> {
         self.text.commit()?;
         self.vectors.save()?;

@@ -30,6 +30,7 @@ mod search;
 mod semantic;
 pub mod slates;
 pub mod text;
+pub mod text_branch;
 pub mod thumbnails;
 mod tokenizer;
 pub mod vectors;
@@ -453,17 +454,18 @@ impl Index {
         Ok(())
     }
 
-    /// Embeds an asset's hand notes and tags with `embedding` as text units, replacing the
-    /// earlier ones, so semantic search finds them by meaning; run after each change of
-    /// them. Commits. A model that fails leaves the earlier units and says why.
+    /// Embeds an asset's hand notes and tags, and the notes on its collection entries, with
+    /// `embedding` as text units, replacing the earlier ones, so semantic search finds them
+    /// by meaning; run after each change of them (removing an entry or a collection drops
+    /// its note's unit by itself). Commits. A model that fails leaves the earlier units and
+    /// says why.
     pub fn refresh_hand_units(
         &self,
         id: &AssetId,
         embedding: &dyn UnitEmbedding,
     ) -> Result<usize, StoreError> {
         self.require_writer()?;
-        let hand = self.catalog()?.annotations().hand_text(id.as_str())?;
-        let mut units = workflow::hand_units(&hand);
+        let mut units = workflow::hand_units(&*self.catalog()?, id.as_str())?;
         let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
         let vectors = if texts.is_empty() {
             Vec::new()
@@ -524,10 +526,12 @@ impl Index {
         workflow::add_to_collection(&*self.catalog()?, name, id, range, note)
     }
 
-    /// Removes one entry of a collection.
+    /// Removes one entry of a collection, and its note's text unit. Commits.
     pub fn remove_from_collection(&self, name: &str, item: i64) -> Result<(), StoreError> {
         self.require_writer()?;
-        workflow::remove_from_collection(&*self.catalog()?, name, item)
+        let catalog = self.catalog()?;
+        let asset = workflow::remove_from_collection(&catalog, name, item)?;
+        self.drop_gone_hand_units(&catalog, &[asset])
     }
 
     /// Moves one entry to `position` (0-based, clamped to the end).
@@ -553,10 +557,23 @@ impl Index {
         workflow::rename_collection(&*self.catalog()?, name, new_name)
     }
 
-    /// Deletes a collection and its entries (not the assets).
+    /// Deletes a collection and its entries (not the assets), and its notes' text units.
+    /// Commits.
     pub fn delete_collection(&self, name: &str) -> Result<(), StoreError> {
         self.require_writer()?;
-        workflow::delete_collection(&*self.catalog()?, name)
+        let catalog = self.catalog()?;
+        let assets = workflow::delete_collection(&catalog, name)?;
+        self.drop_gone_hand_units(&catalog, &assets)
+    }
+
+    /// Deletes the hand units of `assets` whose note or tag is gone (no model is needed:
+    /// the units that stay keep their vectors).
+    fn drop_gone_hand_units(&self, catalog: &Catalog, assets: &[String]) -> Result<(), StoreError> {
+        for asset in assets {
+            let keep = workflow::hand_units(catalog, asset)?;
+            self.engines.keep_hand_units(catalog, asset, &keep)?;
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------ people and faces

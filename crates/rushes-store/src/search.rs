@@ -17,12 +17,13 @@ use crate::catalog::{MomentRow, Repositories};
 use crate::engines::Engines;
 use crate::error::StoreError;
 use crate::fusion::{Branch, Fused, Fusion};
-use crate::hit_windows::windows_touch;
+use crate::hit_windows::{WindowCandidates, windows_touch};
 use crate::query::{self, Query};
 use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
 use crate::seams::{TextIndex, TextOrder};
 use crate::semantic::semantic_branch;
 use crate::text::TextField;
+use crate::text_branch::{any_word_terms, ranked_words};
 use crate::thumbnails::thumbnail_url;
 const SNIPPET_CHARS: usize = 200;
 /// Frames less similar to the query than the best frame by more than this are not hits:
@@ -74,22 +75,9 @@ pub fn search_parsed(
 
     let mut branches: Vec<Branch> = Vec::new();
 
-    // Text branch: every word must match; if that finds nothing, any word may.
-    if let Some(all_words) = index.text.build_query(&query.terms, &query.filters, true)? {
-        let mut ranked = index
-            .text
-            .top_moments(&searcher, &*all_words, pool, TextOrder::Score)?;
-        let positive = query.terms.iter().filter(|t| !t.excluded).count();
-        if ranked.is_empty()
-            && positive > 1
-            && let Some(any_word) = index
-                .text
-                .build_query(&query.terms, &query.filters, false)?
-        {
-            ranked = index
-                .text
-                .top_moments(&searcher, &*any_word, pool, TextOrder::Score)?;
-        }
+    // Text branch: every word must match; if that finds nothing, any content word may.
+    if let Some(ranked) = ranked_words(&index.text, &searcher, &query.terms, &query.filters, pool)?
+    {
         branches.push(Branch {
             moments: ranked,
             visual: false,
@@ -410,8 +398,9 @@ impl Highlighter {
             .collect();
         let mut fields = Vec::new();
         let analyzer = index.text.analyzer(TextField::Ocr).ok();
+        // A hit lacking only function words ("the", "for") lacks nothing that counted.
         let words = match analyzer.clone() {
-            Some(mut analyzer) => positive
+            Some(mut analyzer) => any_word_terms(&positive)
                 .iter()
                 .map(|term| (term.text.clone(), analyzed(&mut analyzer, &term.text)))
                 .filter(|(_, tokens)| !tokens.is_empty())
@@ -469,7 +458,6 @@ impl Highlighter {
     ) -> Built {
         let mut signals = Vec::new();
         let mut snippet: Option<String> = None;
-        let mut window = (row.start, row.end);
         let mut transcript_window = None;
 
         // Transcript: the first matching line gives the window and the snippet.
@@ -564,21 +552,18 @@ impl Highlighter {
         let by_meaning = semantic
             .filter(|_| transcript_window.is_none() || !missing.is_empty())
             .filter(|unit| unit.end > unit.start);
-        // A hit found only in speech points at the line; anything on screen at the moment;
-        // one found by meaning at its unit (its line, its text on screen, its note's range;
-        // a whole-asset note or tag keeps the moment's).
+        // The window: the first rule of `hit_windows::WINDOW_RULES` that applies. A line
+        // counts only when nothing on screen matched.
         let on_screen = signals
             .iter()
             .any(|s| matches!(s, Signal::Ocr | Signal::Visual | Signal::Caption));
-        if let Some(run) = screen_window {
-            window = run;
-        } else if let Some(unit) = by_meaning {
-            window = (unit.start, unit.end);
-        } else if let Some(line) = transcript_window
-            && !on_screen
-        {
-            window = line;
+        let window = WindowCandidates {
+            screen_text: screen_window,
+            meaning: by_meaning.map(|unit| (unit.start, unit.end)),
+            spoken_line: transcript_window.filter(|_| !on_screen),
+            shot: (row.start, row.end),
         }
+        .window();
         // The snippet says what matched: the unit meant, else the words, else the moment.
         let meant = by_meaning.or(semantic.filter(|_| snippet.is_none()));
         let snippet = match (meant, snippet) {

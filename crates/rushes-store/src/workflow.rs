@@ -316,18 +316,17 @@ pub(crate) fn add_to_collection(
     })
 }
 
-/// Removes one entry of a collection.
+/// Removes one entry of a collection; returns the asset it was of.
 pub(crate) fn remove_from_collection(
     catalog: &Catalog,
     name: &str,
     item: i64,
-) -> Result<(), StoreError> {
+) -> Result<String, StoreError> {
     let collections = catalog.collections();
     let collection = collections.id_of(name)?;
-    if !collections.remove(collection, item)? {
-        return Err(no_entry(name, item));
-    }
-    Ok(())
+    collections
+        .remove(collection, item)?
+        .ok_or_else(|| no_entry(name, item))
 }
 
 /// Moves one entry to `position` (0-based, clamped to the end).
@@ -403,10 +402,12 @@ pub(crate) fn rename_collection(
 }
 
 /// Deletes a collection and its entries (not the assets).
-pub(crate) fn delete_collection(catalog: &Catalog, name: &str) -> Result<(), StoreError> {
+pub(crate) fn delete_collection(catalog: &Catalog, name: &str) -> Result<Vec<String>, StoreError> {
     let collections = catalog.collections();
     let collection = collections.id_of(name)?;
-    collections.delete(collection)
+    let assets = collections.assets_in(collection)?;
+    collections.delete(collection)?;
+    Ok(assets)
 }
 
 /// Imports the ranges schema 1 kept in `collection-ranges.json` in the index folder `dir`:
@@ -459,9 +460,13 @@ pub(crate) fn import_legacy_collection_ranges(
     tracing::info!(path = %path.display(), "collection ranges moved into the catalog");
     Ok(())
 }
-/// An asset's hand notes and tags as text units (without embeddings), each over its range,
-/// or over `0–0` when it is on the whole asset (the hit then keeps its moment's window).
-pub(crate) fn hand_units(hand: &HandText) -> Vec<TextUnit> {
+/// An asset's hand notes and tags, and the notes on its collection entries, as text units
+/// (without embeddings), each over its range, or over `0–0` when it is on the whole asset
+/// (the hit then keeps its moment's window). A collection note is a note like the others:
+/// it finds the entry's range by meaning. The same text on the same range is one unit.
+pub(crate) fn hand_units(catalog: &Catalog, id: &str) -> Result<Vec<TextUnit>, StoreError> {
+    let hand = catalog.annotations().hand_text(id)?;
+    let collection_notes = catalog.collections().notes_of(id)?;
     let unit = |kind, range: &Option<TimeRange>, text: &str| TextUnit {
         kind,
         start: range.map_or(0.0, |r| r.start),
@@ -469,14 +474,19 @@ pub(crate) fn hand_units(hand: &HandText) -> Vec<TextUnit> {
         text: text.trim().to_owned(),
         embedding: None,
     };
-    hand.notes
-        .iter()
+    let mut units: Vec<TextUnit> = Vec::new();
+    let notes = hand.notes.iter().chain(&collection_notes);
+    let all = notes
         .map(|(range, note)| unit(TextUnitKind::Note, range, note))
         .chain(
             hand.tags
                 .iter()
                 .map(|(range, tag)| unit(TextUnitKind::Tag, range, tag)),
-        )
-        .filter(|unit| !unit.text.is_empty())
-        .collect()
+        );
+    for candidate in all {
+        if !candidate.text.is_empty() && !units.contains(&candidate) {
+            units.push(candidate);
+        }
+    }
+    Ok(units)
 }

@@ -121,9 +121,10 @@ impl Stage for UnitEmbedder {
     }
 }
 
-/// The text units of a file: each transcript line, each on-screen text run, and each run of
-/// neighbouring moments with the same caption (over their joined window), without
-/// embeddings; blank texts are left out.
+/// The text units of a file: each transcript line, each on-screen text run (a slate's led
+/// by its fields in words, `rushes_slate::screen_unit_text`), and each run of neighbouring
+/// moments with the same caption (over their joined window), without embeddings; blank
+/// texts are left out.
 pub fn text_units(
     transcript: &[TranscriptLine],
     screen_text: &[ScreenText],
@@ -139,11 +140,10 @@ pub fn text_units(
     let mut units: Vec<TextUnit> = transcript
         .iter()
         .map(|line| unit(TextUnitKind::Transcript, line.start, line.end, &line.text))
-        .chain(
-            screen_text
-                .iter()
-                .map(|run| unit(TextUnitKind::Screen, run.start, run.end, &run.text)),
-        )
+        .chain(screen_text.iter().map(|run| {
+            let text = rushes_slate::screen_unit_text(&run.text);
+            unit(TextUnitKind::Screen, run.start, run.end, &text)
+        }))
         .collect();
     let mut captions: Vec<TextUnit> = Vec::new();
     for moment in moments {

@@ -35,8 +35,9 @@ use rushes_postgres::{Client, PgEngine};
 use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
 use rushes_store::fusion::{Branch, Fusion};
 use rushes_store::query::{Query, parse};
-use rushes_store::seams::{TextIndex, TextOrder, VectorIndex};
+use rushes_store::seams::{TextIndex, VectorIndex};
 use rushes_store::text::TantivyText;
+use rushes_store::text_branch::ranked_words;
 use rushes_store::vectors::VectorStore;
 use rushes_testkit::postgres::PgServer;
 
@@ -136,21 +137,11 @@ impl Engine for Pg {
     }
 }
 
-/// Search's text branch: all words, else any word; the best `POOL` by score.
+/// Search's text branch: all words, else any content word; the best `POOL` by score.
 fn text_branch<E: Engine>(engine: &E, query: &Query) -> BenchResult<Vec<(i64, f32)>> {
     let text = engine.text();
     let snapshot = text.snapshot();
-    let Some(all_words) = text.build_query(&query.terms, &query.filters, true)? else {
-        return Ok(Vec::new());
-    };
-    let ranked = text.top_moments(&snapshot, &all_words, POOL, TextOrder::Score)?;
-    if !ranked.is_empty() {
-        return Ok(ranked);
-    }
-    match text.build_query(&query.terms, &query.filters, false)? {
-        Some(any_word) => Ok(text.top_moments(&snapshot, &any_word, POOL, TextOrder::Score)?),
-        None => Ok(ranked),
-    }
+    Ok(ranked_words(text, &snapshot, &query.terms, &query.filters, POOL)?.unwrap_or_default())
 }
 
 /// Search's visual branch without filters: the nearest frames, each moment once at its best.

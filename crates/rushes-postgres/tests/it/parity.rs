@@ -16,6 +16,7 @@ use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
 use rushes_store::query::{Filter, Query, parse};
 use rushes_store::seams::{AssetWrites, TextIndex, TextOrder, VectorIndex};
 use rushes_store::text::TantivyText;
+use rushes_store::text_branch::ranked_words;
 use rushes_store::vectors::VectorStore;
 use rushes_store::{Index, OpenMode, TimeRange};
 use rushes_testkit::TestError;
@@ -157,16 +158,8 @@ fn text_branch<T: TextIndex>(
     order: TextOrder,
 ) -> Result<Vec<i64>, TestError> {
     let snapshot = index.snapshot();
-    let ranked = match index.build_query(&query.terms, &query.filters, true)? {
-        Some(all_words) => {
-            let mut ranked = index.top_moments(&snapshot, &all_words, 100, TextOrder::Score)?;
-            if ranked.is_empty()
-                && let Some(any_word) = index.build_query(&query.terms, &query.filters, false)?
-            {
-                ranked = index.top_moments(&snapshot, &any_word, 100, TextOrder::Score)?;
-            }
-            ranked
-        }
+    let ranked = match ranked_words(index, &snapshot, &query.terms, &query.filters, 100)? {
+        Some(ranked) => ranked,
         None => {
             let restriction = index.restriction_query(&query.terms, &query.filters)?;
             index.top_moments(&snapshot, &restriction, 100, order)?
@@ -217,6 +210,26 @@ fn words_stems_accents_phrases_and_exclusions_find_the_same_moments_in_both_engi
     // its average (BM25), PostgreSQL the whole document's (`ts_rank`, flag 1). Sets there.
     // No moment has both words: any word.
     pair.same_set("paint quiet", 2)?;
+    // Any word leaves out function words when there are content words: "the" and "for"
+    // are in many moments, yet only the paint and the operator answer.
+    assert_eq!(
+        pair.same_set("paint for the operator", 2)?
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from([at(INTERVIEW, 30.0), at(B002, 4.0)])
+    );
+    // A query of function words only still looks for them.
+    assert_eq!(
+        pair.same_set("the for", 4)?
+            .into_iter()
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from([
+            at(A001, 0.0),
+            at(A001, 10.0),
+            at(INTERVIEW, 0.0),
+            at(INTERVIEW, 30.0)
+        ])
+    );
     // Stemming: spilling, spill, spilled.
     let spill = pair.same_set("spilling", 3)?;
     assert!(spill.contains(&at(INTERVIEW, 30.0)), "{spill:?}");

@@ -1,8 +1,9 @@
 //! Semantic search with the real all-MiniLM-L6-v2 (installed by scripts/setup.sh): text
 //! units written with their asset and embedded by the model, found by queries in other
 //! words with the unit's window, text and similarity; a query about something absent finds
-//! nothing by meaning; filters hold; hand notes are found once embedded; deleting an asset
-//! and `rushes reindex` keep the text-unit vectors in step with the catalog.
+//! nothing by meaning; filters hold; hand notes and collection notes are found once
+//! embedded; a slate is found as a clapperboard; deleting an asset and `rushes reindex`
+//! keep the text-unit vectors in step with the catalog.
 
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
@@ -61,7 +62,8 @@ fn unit(kind: TextUnitKind, start: f64, end: f64, text: &str) -> TextUnit {
 }
 
 /// A record of `asset` cut into 20 s shots, with its transcript, on-screen text and
-/// captions as the ingest stage makes them: units embedded by `encoder`.
+/// captions as the ingest stage makes them (a slate's text led by its fields in words):
+/// units embedded by `encoder`.
 fn record(
     encoder: &mut SentenceEncoder,
     asset: Asset,
@@ -94,11 +96,10 @@ fn record(
     let mut units: Vec<TextUnit> = transcript
         .iter()
         .map(|l| unit(TextUnitKind::Transcript, l.start, l.end, &l.text))
-        .chain(
-            screen_text
-                .iter()
-                .map(|r| unit(TextUnitKind::Screen, r.start, r.end, &r.text)),
-        )
+        .chain(screen_text.iter().map(|r| {
+            let text = rushes_slate::screen_unit_text(&r.text);
+            unit(TextUnitKind::Screen, r.start, r.end, &text)
+        }))
         .chain(
             captions
                 .iter()
@@ -165,6 +166,19 @@ fn library() -> Result<Library, Box<dyn std::error::Error>> {
         interview,
         broll,
     })
+}
+
+/// The interview indexed again, as a changed file is: one line left, no screen text.
+fn index_interview_again(index: &Index, library: &Library) -> TestResult {
+    index.put_asset(&record(
+        &mut encoder(),
+        library.interview.clone(),
+        vec![line(24.0, 26.5, "the whole rig just went dark")],
+        Vec::new(),
+        &[],
+    ))?;
+    index.commit()?;
+    Ok(())
 }
 
 fn searcher(index: &Path) -> Searcher {
@@ -315,15 +329,7 @@ fn a_hand_note_is_found_by_meaning_once_embedded() -> TestResult {
     );
     // Re-indexing the file keeps its note's unit; a changed note replaces it.
     let index = Index::open(&library.index, OpenMode::ReadWrite)?;
-    let mut encoder = encoder();
-    index.put_asset(&record(
-        &mut encoder,
-        library.interview.clone(),
-        vec![line(24.0, 26.5, "the whole rig just went dark")],
-        Vec::new(),
-        &[],
-    ))?;
-    index.commit()?;
+    index_interview_again(&index, &library)?;
     let model = SentenceModel::for_writing(&index, &models_dir(), 1)
         .model
         .expect("the sentence model");
@@ -377,5 +383,118 @@ fn deleting_an_asset_and_reindexing_keep_the_unit_vectors_in_step() -> TestResul
     let hits = semantic_hits(&searcher(&library.index), "lighting failure");
     let hit = hit_on(&hits, &library.interview, "the whole rig just went dark");
     assert_eq!((hit.hit.start, hit.hit.end), (24.0, 26.5));
+    Ok(())
+}
+
+/// The slate's unit as ingest writes it: its fields in words, then the raw OCR text.
+const SLATE_UNIT: &str =
+    "Clapperboard slate: scene 42, take 3, roll A007, camera A. SCENE 42 TAKE 3 ROLL A007";
+
+#[test]
+fn a_slate_is_found_by_meaning_as_a_clapperboard() -> TestResult {
+    let library = library()?;
+    let slated = asset("/shoot/day3/A007_C002.mov", 30.0);
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        index.put_asset(&record(
+            &mut encoder(),
+            slated.clone(),
+            vec![line(12.0, 14.0, "okay rolling, action")],
+            vec![ScreenText {
+                start: 2.0,
+                end: 4.5,
+                text: "SCENE 42 TAKE 3 ROLL A007".into(),
+            }],
+            &[],
+        ))?;
+        index.commit()?;
+    }
+    let searcher = searcher(&library.index);
+    let hits = semantic_hits(&searcher, "clapperboard numbers");
+    let hit = hit_on(&hits, &slated, SLATE_UNIT);
+    // Plays from where the slate is on screen, not from the shot's start.
+    assert_eq!((hit.hit.start, hit.hit.end), (2.0, 4.5));
+    let unit = hit.hit.semantic.as_ref().expect("matched unit");
+    assert_eq!(unit.kind, TextUnitKind::Screen);
+    assert!(unit.similarity >= 0.24, "similarity {}", unit.similarity);
+    // The lead does not make the slate an answer to everything.
+    assert!(semantic_hits(&searcher, "underwater submarine battle").is_empty());
+    Ok(())
+}
+
+#[test]
+fn a_collection_note_is_found_by_meaning_with_its_window_until_its_entry_goes() -> TestResult {
+    let library = library()?;
+    let note = "continuity problem: the watch changes wrists";
+    let query = "actor wearing the timepiece on the wrong arm";
+    let found = |index: &Path| {
+        semantic_hits(&searcher(index), query)
+            .into_iter()
+            .find(|hit| hit.hit.semantic.as_ref().is_some_and(|u| u.text == note))
+    };
+    let model = encoder().name().to_owned();
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        let range = TimeRange::new(30.0, 33.0)?;
+        index.add_to_collection("continuity", &library.interview.id, Some(range), note)?;
+        let loaded = SentenceModel::for_writing(&index, &models_dir(), 1);
+        let sentence_model = loaded.model.expect("the sentence model");
+        assert_eq!(
+            index.refresh_hand_units(&library.interview.id, &sentence_model)?,
+            1
+        );
+    }
+    let hit = found(&library.index).expect("the collection note found by meaning");
+    assert_eq!(hit.hit.asset.id, library.interview.id);
+    assert_eq!((hit.hit.start, hit.hit.end), (30.0, 33.0));
+    assert_eq!(
+        hit.hit.semantic.as_ref().map(|unit| unit.kind),
+        Some(TextUnitKind::Note)
+    );
+
+    // Re-indexing the file keeps the note's unit.
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        index_interview_again(&index, &library)?;
+    }
+    let hit = found(&library.index).expect("the note found after re-indexing");
+    assert_eq!((hit.hit.start, hit.hit.end), (30.0, 33.0));
+
+    // Removing the entry removes its note's unit, no model needed.
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        let before = index.text_unit_vector_count(&model)?;
+        let item = index.collection("continuity")?.items[0].id;
+        index.remove_from_collection("continuity", item)?;
+        assert_eq!(index.text_unit_vector_count(&model)?, before - 1);
+    }
+    assert!(
+        found(&library.index).is_none(),
+        "a removed entry's note still matched"
+    );
+
+    // So does deleting its collection.
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        index.add_to_collection("continuity", &library.interview.id, None, note)?;
+        let sentence_model = SentenceModel::for_writing(&index, &models_dir(), 1)
+            .model
+            .expect("the sentence model");
+        index.refresh_hand_units(&library.interview.id, &sentence_model)?;
+    }
+    assert!(
+        found(&library.index).is_some(),
+        "the whole-file entry's note"
+    );
+    {
+        let index = Index::open(&library.index, OpenMode::ReadWrite)?;
+        let before = index.text_unit_vector_count(&model)?;
+        index.delete_collection("continuity")?;
+        assert_eq!(index.text_unit_vector_count(&model)?, before - 1);
+    }
+    assert!(
+        found(&library.index).is_none(),
+        "a deleted collection's note still matched"
+    );
     Ok(())
 }

@@ -175,13 +175,45 @@ impl<'c> Collections<'c> {
         }
     }
 
-    /// Removes one entry; false when the collection has no such entry.
-    pub fn remove(&self, collection: i64, item: i64) -> Result<bool, StoreError> {
-        let removed = self.db.execute(
-            "DELETE FROM collection_items WHERE collection_id = ?1 AND id = ?2",
-            params![collection, item],
+    /// Removes one entry; the asset it was of, `None` when the collection has no such entry.
+    pub fn remove(&self, collection: i64, item: i64) -> Result<Option<String>, StoreError> {
+        let asset = self
+            .db
+            .query_row(
+                "DELETE FROM collection_items WHERE collection_id = ?1 AND id = ?2
+                 RETURNING asset_id",
+                params![collection, item],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(asset)
+    }
+
+    /// The notes on an asset's entries in every collection, each with its entry's range
+    /// (`None`: the whole asset), in the order they were added; empty notes left out.
+    pub fn notes_of(&self, asset_id: &str) -> Result<Vec<(Option<TimeRange>, String)>, StoreError> {
+        let found = rows(
+            self.db,
+            "SELECT start, end, note FROM collection_items
+             WHERE asset_id = ?1 AND note <> '' ORDER BY id",
+            [asset_id],
+            |row| Ok((row.get::<_, f64>(0)?, row.get::<_, f64>(1)?, row.get(2)?)),
         )?;
-        Ok(removed > 0)
+        Ok(found
+            .into_iter()
+            .map(|(start, end, note)| (from_stored(start, end), note))
+            .collect())
+    }
+
+    /// The assets with an entry in a collection, each once.
+    pub fn assets_in(&self, collection: i64) -> Result<Vec<String>, StoreError> {
+        rows(
+            self.db,
+            "SELECT DISTINCT asset_id FROM collection_items WHERE collection_id = ?1
+             ORDER BY asset_id",
+            [collection],
+            |row| row.get(0),
+        )
     }
 
     pub fn rename(&self, collection: i64, new_name: &str) -> Result<(), StoreError> {

@@ -111,18 +111,78 @@ impl<'c> TextUnits<'c> {
             [asset_id],
             |row| Ok((row.get::<_, i64>(0)? as u64, row.get(1)?)),
         )?;
-        let mut stale = self.db.prepare_cached(
-            "INSERT OR IGNORE INTO stale_text_units (unit_id, model) VALUES (?1, ?2)",
-        )?;
-        for (unit_id, model) in &removed {
-            stale.execute(params![*unit_id as i64, model])?;
-        }
+        self.remember_stale(&removed)?;
         self.db
             .prepare_cached(&format!(
                 "DELETE FROM text_units WHERE asset_id = ?1 AND {condition}"
             ))?
             .execute([asset_id])?;
         Ok(removed)
+    }
+
+    /// Deletes an asset's hand units (notes and tags) that are not in `keep`, compared by
+    /// kind, window and text; their vector keys are returned and remembered as stale.
+    pub fn delete_hand_except(
+        &self,
+        asset_id: &str,
+        keep: &[TextUnit],
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let condition = UnitsOf::Hand.condition();
+        let stored = rows(
+            self.db,
+            &format!(
+                "SELECT id, kind, start, end, text, model FROM text_units
+                 WHERE asset_id = ?1 AND {condition}"
+            ),
+            [asset_id],
+            |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, f64>(2)?,
+                    row.get::<_, f64>(3)?,
+                    row.get::<_, String>(4)?,
+                    row.get::<_, Option<String>>(5)?,
+                ))
+            },
+        )?;
+        let kept = |kind: &str, start: f64, end: f64, text: &str| {
+            keep.iter().any(|unit| {
+                unit.kind.as_str() == kind
+                    && unit.start == start
+                    && unit.end == end
+                    && unit.text == text
+            })
+        };
+        let gone: Vec<(i64, Option<String>)> = stored
+            .into_iter()
+            .filter(|(_, kind, start, end, text, _)| !kept(kind, *start, *end, text))
+            .map(|(id, _, _, _, _, model)| (id, model))
+            .collect();
+        let removed: Vec<(u64, String)> = gone
+            .iter()
+            .filter_map(|(id, model)| Some((*id as u64, model.clone()?)))
+            .collect();
+        self.remember_stale(&removed)?;
+        let mut delete = self
+            .db
+            .prepare_cached("DELETE FROM text_units WHERE id = ?1")?;
+        for (id, _) in &gone {
+            delete.execute([id])?;
+        }
+        Ok(removed)
+    }
+
+    /// Remembers unit keys deleted from the catalog in `stale_text_units`, until the vector
+    /// files are saved without them.
+    fn remember_stale(&self, removed: &[(u64, String)]) -> Result<(), StoreError> {
+        let mut stale = self.db.prepare_cached(
+            "INSERT OR IGNORE INTO stale_text_units (unit_id, model) VALUES (?1, ?2)",
+        )?;
+        for (unit_id, model) in removed {
+            stale.execute(params![*unit_id as i64, model])?;
+        }
+        Ok(())
     }
 
     /// Unit keys deleted from the catalog whose removal from the vector files is not saved.

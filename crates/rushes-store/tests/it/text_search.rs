@@ -248,3 +248,42 @@ fn a_hit_lists_the_query_words_it_does_not_contain() -> TestResult {
     assert!(first.missing.is_empty(), "{:?}", first.missing);
     Ok(())
 }
+
+/// Issue 21: "fruit snacks for the crew" found no moment with every word, and the any-word
+/// pass ranked a call sheet's scanned text first, matched only by "the". Function words
+/// are left out of that pass when the query has content words.
+#[test]
+fn any_word_matches_leave_out_function_words_when_the_query_has_content_words() -> TestResult {
+    let (_dir, index) = fresh_index()?;
+    let mut call_sheet = record(video("/footage/day1/A001_C001.mov", 20.0), 2, 10.0);
+    call_sheet.moments[0].ocr_text = "THE CALL SHEET FOR THE DAY".into();
+    let craft = with_transcript(
+        record(video("/footage/day1/B002_C004.mov", 30.0), 3, 10.0),
+        vec![line(
+            13.0,
+            16.0,
+            "craft services put out snacks, the whole crew is eating",
+        )],
+    );
+    index.put_asset(&call_sheet)?;
+    index.put_asset(&craft)?;
+    index.commit()?;
+
+    let response = search(&index, "fruit snacks for the crew")?;
+    assert_eq!(hit_files(&response), vec!["B002_C004.mov"], "{response:?}");
+    let first = &response.hits[0];
+    // The line the content words are in, and only the content word it lacks.
+    assert_eq!((first.start, first.end), (13.0, 16.0));
+    assert_eq!(first.missing, ["fruit"], "{first:?}");
+
+    // A query of function words only still looks for them.
+    let the_for = search(&index, "for the")?;
+    assert_eq!(hit_files(&the_for), vec!["A001_C001.mov"], "{the_for:?}");
+    let the_or_on = search(&index, "the on")?;
+    assert_eq!(
+        hit_files(&the_or_on).len(),
+        2,
+        "any function word when there is no other: {the_or_on:?}"
+    );
+    Ok(())
+}
