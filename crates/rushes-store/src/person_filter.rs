@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use rushes_core::{Hit, PersonFilterMatch, PersonInMoment};
 
-use crate::catalog::{Catalog, Repositories};
 use crate::error::StoreError;
 use crate::query::{Filter, Query};
+use crate::ranking_catalog::RankingCatalog;
 
 /// The lowercase words of a text: runs of letters and digits.
 fn words(text: &str) -> Vec<String> {
@@ -47,12 +47,11 @@ fn person_label(id: i64, name: Option<&str>) -> String {
 /// The people `who` names (an id, a whole name or a run of its words), by id, each with
 /// their representative face thumbnail.
 pub(crate) fn people_named(
-    catalog: &Catalog,
+    catalog: &dyn RankingCatalog,
     who: &str,
 ) -> Result<Vec<PersonInMoment>, StoreError> {
     let who = who.trim();
     Ok(catalog
-        .faces()
         .everyone()?
         .into_iter()
         .filter(|person| {
@@ -68,7 +67,7 @@ pub(crate) fn people_named(
 /// Fills every `person:` filter with the people it names and the moments showing them (none
 /// when nobody matches, so the filter then matches nothing); returns what each filter matched.
 pub(crate) fn resolve_person_filters(
-    catalog: &Catalog,
+    catalog: &dyn RankingCatalog,
     query: &mut Query,
 ) -> Result<Vec<PersonFilterMatch>, StoreError> {
     let mut resolved: HashMap<String, (Vec<PersonInMoment>, Vec<u64>)> = HashMap::new();
@@ -80,7 +79,7 @@ pub(crate) fn resolve_person_filters(
         if !resolved.contains_key(&person.who) {
             let people = people_named(catalog, &person.who)?;
             let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-            let moments = catalog.faces().moments_showing(&ids)?;
+            let moments = catalog.moments_showing(&ids)?;
             matches.push(PersonFilterMatch {
                 who: person.who.clone(),
                 people: people.clone(),

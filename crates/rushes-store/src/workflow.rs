@@ -174,7 +174,14 @@ pub(crate) fn annotate(
 
 /// The hand tags and notes of an asset, one entry per range (the whole asset first).
 pub(crate) fn annotations(catalog: &Catalog, id: &AssetId) -> Result<Vec<Annotation>, StoreError> {
-    let text = catalog.annotations().hand_text(id.as_str())?;
+    Ok(annotations_from(
+        catalog.annotations().hand_text(id.as_str())?,
+    ))
+}
+
+/// An asset's hand tags and notes (as the catalog stores them) as annotations, one per
+/// range, the whole asset first: what every engine answers.
+pub fn annotations_from(text: HandText) -> Vec<Annotation> {
     let mut annotations: Vec<Annotation> = Vec::new();
     let mut slot = |range: Option<TimeRange>| -> usize {
         match annotations.iter().position(|a| a.range == range) {
@@ -213,7 +220,7 @@ pub(crate) fn annotations(catalog: &Catalog, id: &AssetId) -> Result<Vec<Annotat
         let (a, b) = (stored(a.range), stored(b.range));
         a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1))
     });
-    Ok(annotations)
+    annotations
 }
 
 /// A collection's entries in order; `NotFound` when there is no such collection.
