@@ -173,26 +173,50 @@ pub(crate) fn delete_asset_rows(
     Ok(client.execute("DELETE FROM assets WHERE id = $1", &[&id])? > 0)
 }
 
-/// The moments of one asset in time order, with everything the text index needs (as the
-/// SQLite catalog's `Assets::asset_moments`).
-pub(crate) fn asset_moments(
+/// `(start, end, text)` rows of one asset that `sql` selects (its `$1` is the asset id).
+fn ranged(
+    client: &mut impl GenericClient,
+    sql: &str,
+    id: &str,
+) -> Result<Vec<(f64, f64, String)>, PostgresError> {
+    Ok(client
+        .query(sql, &[&id])?
+        .iter()
+        .map(|row| (row.get(0), row.get(1), row.get(2)))
+        .collect())
+}
+
+/// Every hand tag (by tag, in byte order as SQLite sorts) and note (by start) of an asset.
+pub(crate) fn hand_text(
     client: &mut impl GenericClient,
     id: &str,
-) -> Result<Vec<MomentRow>, PostgresError> {
-    let Some(row) = client.query_opt(
-        "SELECT id, path, kind, size, mtime, content_hash, media::text, display_path,
-             captured_at, duration
-         FROM assets WHERE id = $1",
-        &[&id],
-    )?
-    else {
-        return Ok(Vec::new());
-    };
+) -> Result<HandText, PostgresError> {
+    Ok(HandText::from_stored(
+        ranged(
+            client,
+            "SELECT start_time, end_time, tag FROM hand_tags WHERE asset_id = $1
+             ORDER BY tag COLLATE \"C\"",
+            id,
+        )?,
+        ranged(
+            client,
+            "SELECT start_time, end_time, note FROM hand_notes WHERE asset_id = $1
+             ORDER BY start_time",
+            id,
+        )?,
+    ))
+}
+
+/// The columns [`asset_from_row`] reads, first in a query's row.
+pub(crate) const ASSET_COLUMNS: &str = "id, path, kind, size, mtime, content_hash, media::text";
+
+/// An asset from a row whose first columns are [`ASSET_COLUMNS`].
+pub(crate) fn asset_from_row(row: &postgres::Row) -> Asset {
     let stored_id: String = row.get(0);
     let path: Vec<u8> = row.get(1);
     let kind: String = row.get(2);
     let media: String = row.get(6);
-    let asset = Asset {
+    Asset {
         id: AssetId::parse(&stored_id).unwrap_or_else(|| AssetId::from_path(Path::new(&stored_id))),
         path: path_from_bytes(&path),
         kind: AssetKind::parse(&kind).unwrap_or(AssetKind::Video),
@@ -200,31 +224,47 @@ pub(crate) fn asset_moments(
         mtime: row.get(4),
         content_hash: row.get(5),
         media: serde_json::from_str::<MediaInfo>(&media).unwrap_or_default(),
+    }
+}
+
+/// One asset, `None` when the library does not hold it.
+pub(crate) fn read_asset(
+    client: &mut impl GenericClient,
+    id: &str,
+) -> Result<Option<Asset>, PostgresError> {
+    Ok(client
+        .query_opt(
+            &format!("SELECT {ASSET_COLUMNS} FROM assets WHERE id = $1"),
+            &[&id],
+        )?
+        .map(|row| asset_from_row(&row)))
+}
+
+/// The moments of one asset in time order, with everything the text index needs (as the
+/// SQLite catalog's `Assets::asset_moments`).
+pub(crate) fn asset_moments(
+    client: &mut impl GenericClient,
+    id: &str,
+) -> Result<Vec<MomentRow>, PostgresError> {
+    let Some(row) = client.query_opt(
+        &format!(
+            "SELECT {ASSET_COLUMNS}, display_path, captured_at, duration FROM assets WHERE id = $1"
+        ),
+        &[&id],
+    )?
+    else {
+        return Ok(Vec::new());
     };
+    let asset = asset_from_row(&row);
     let display_path: String = row.get(7);
     let captured_at: i64 = row.get(8);
     let duration: f64 = row.get(9);
-    let ranged = |client: &mut _, sql: &str| -> Result<Vec<(f64, f64, String)>, PostgresError> {
-        Ok(GenericClient::query(client, sql, &[&id])?
-            .iter()
-            .map(|row| (row.get(0), row.get(1), row.get(2)))
-            .collect())
-    };
-    let hand_text = HandText::from_stored(
-        ranged(
-            client,
-            "SELECT start_time, end_time, tag FROM hand_tags WHERE asset_id = $1 ORDER BY tag",
-        )?,
-        ranged(
-            client,
-            "SELECT start_time, end_time, note FROM hand_notes WHERE asset_id = $1
-             ORDER BY start_time",
-        )?,
-    );
+    let hand_text = hand_text(client, id)?;
     let screen_text: Vec<ScreenText> = ranged(
         client,
         "SELECT start_time, end_time, text FROM screen_texts WHERE asset_id = $1
          ORDER BY start_time, ctid",
+        id,
     )?
     .into_iter()
     .map(|(start, end, text)| ScreenText { start, end, text })

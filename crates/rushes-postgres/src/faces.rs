@@ -24,7 +24,9 @@ struct Sighting {
     thumbnail: Option<String>,
 }
 
-fn centroids(client: &mut impl GenericClient) -> Result<Vec<PersonCentroid>, PostgresError> {
+pub(crate) fn centroids(
+    client: &mut impl GenericClient,
+) -> Result<Vec<PersonCentroid>, PostgresError> {
     Ok(client
         .query("SELECT id, centroid FROM people ORDER BY id", &[])?
         .iter()
@@ -34,7 +36,7 @@ fn centroids(client: &mut impl GenericClient) -> Result<Vec<PersonCentroid>, Pos
 
 /// Sets a person's centroid to the mean of their faces, or deletes them when they have none.
 /// Returns the new centroid.
-fn refresh_centroid(
+pub(crate) fn refresh_centroid(
     client: &mut impl GenericClient,
     person: i64,
 ) -> Result<Option<Vec<f32>>, PostgresError> {

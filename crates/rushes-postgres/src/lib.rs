@@ -6,7 +6,8 @@
 //!
 //! Everything takes a `postgres::GenericClient` (a client or a transaction) where it can,
 //! so a worker writes a file's rows and finishes its job in one transaction. The store's
-//! seams are implemented over a small connection pool (`pool`): `TextIndex`
+//! seams are implemented over a small connection pool (`pool`): `ThumbnailStore`
+//! (`thumbnails`), `TextIndex`
 //! (`text_index`), `VectorIndex` (`vector_index`) and `AssetWrites` (`engine`, with an
 //! asset's rows in `asset_rows` and its faces in `faces`).
 
@@ -17,15 +18,19 @@ mod error;
 mod faces;
 pub mod jobs;
 pub mod paths;
+mod people;
 pub mod pool;
 pub mod schema;
 pub mod text;
 pub mod text_index;
+pub mod thumbnails;
 pub mod vector_index;
 pub mod vectors;
+mod workflow;
 
 pub use connection::{connect, is_postgres_url, open, without_password};
 pub use engine::PgEngine;
 pub use error::PostgresError;
 pub(crate) use error::store_error;
 pub use postgres::{Client, GenericClient, Transaction};
+pub use thumbnails::PgThumbnails;

@@ -15,7 +15,14 @@ use postgres::error::SqlState;
 use crate::PostgresError;
 
 /// Every schema step, in order; `schema_version` holds the number of the last one applied.
-const MIGRATIONS: &[&str] = &[CATALOG, TEXT_SEARCH, VECTORS, WORKERS, MOMENT_FILTERS];
+const MIGRATIONS: &[&str] = &[
+    CATALOG,
+    TEXT_SEARCH,
+    VECTORS,
+    WORKERS,
+    MOMENT_FILTERS,
+    THUMBNAIL_TIMES,
+];
 
 /// The schema version this rushes writes.
 pub const SCHEMA_VERSION: i32 = MIGRATIONS.len() as i32;
@@ -332,6 +339,12 @@ CREATE INDEX moment_texts_tags ON moment_texts USING gin (tag_values);
 CREATE INDEX moment_texts_folders ON moment_texts USING gin (folders);
 -- Written with their asset in one transaction: nothing is ever pending here.
 ALTER TABLE assets ALTER COLUMN pending SET DEFAULT false;
+"#;
+
+/// Step 6: when each thumbnail was written, for the server's `Last-Modified`
+/// (`crate::thumbnails`).
+const THUMBNAIL_TIMES: &str = r#"
+ALTER TABLE thumbnails ADD COLUMN written_at TIMESTAMPTZ NOT NULL DEFAULT now();
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

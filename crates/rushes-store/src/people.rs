@@ -26,11 +26,7 @@ use crate::workflow::check_label;
 /// Names a person (an empty name clears it).
 pub(crate) fn name_person(catalog: &Catalog, person: i64, name: &str) -> Result<(), StoreError> {
     catalog.faces().require_person(person)?;
-    let name = name.trim();
-    check_label(name, "a name")?;
-    catalog
-        .faces()
-        .name(person, (!name.is_empty()).then_some(name))
+    catalog.faces().name(person, person_name(name)?)
 }
 
 /// Moves every face of `from` into `into` and deletes `from`, in one transaction. The
@@ -43,6 +39,20 @@ pub(crate) fn merge_people(
     from: i64,
     name: Option<&str>,
 ) -> Result<(), StoreError> {
+    let chosen = merge_name(into, from, name)?;
+    let transaction = catalog.write()?;
+    transaction.faces().merge(into, from, chosen)?;
+    transaction.commit()
+}
+
+/// Checks a merge of `from` into `into` and the name asked for: `None` keeps the names as
+/// the merge rule says, `Some(None)` leaves the merged person unnamed (an empty name),
+/// `Some(Some(name))` names them. Every engine's rule.
+pub fn merge_name(
+    into: i64,
+    from: i64,
+    name: Option<&str>,
+) -> Result<Option<Option<&str>>, StoreError> {
     if into == from {
         return Err(StoreError::Invalid(String::from(
             "cannot merge a person into themselves",
@@ -51,12 +61,17 @@ pub(crate) fn merge_people(
     if let Some(name) = name {
         check_label(name.trim(), "a name")?;
     }
-    let chosen = name
+    Ok(name
         .map(str::trim)
-        .map(|chosen| (!chosen.is_empty()).then_some(chosen));
-    let transaction = catalog.write()?;
-    transaction.faces().merge(into, from, chosen)?;
-    transaction.commit()
+        .map(|chosen| (!chosen.is_empty()).then_some(chosen)))
+}
+
+/// A person's name as `name_person` stores it: trimmed, `None` when empty; refused with
+/// control characters. Every engine's rule.
+pub fn person_name(name: &str) -> Result<Option<&str>, StoreError> {
+    let name = name.trim();
+    check_label(name, "a name")?;
+    Ok((!name.is_empty()).then_some(name))
 }
 
 /// Moves one face out of its person into a new, unnamed person of its own, in one

@@ -50,9 +50,14 @@ pub(crate) fn people_named(
     catalog: &dyn RankingCatalog,
     who: &str,
 ) -> Result<Vec<PersonInMoment>, StoreError> {
+    Ok(named_among(catalog.everyone()?, who))
+}
+
+/// The people of `everyone` that `who` names (an id, a whole name or a run of its words),
+/// in the order given: every engine's `people_named` over its own list of people.
+pub fn named_among(everyone: Vec<PersonInMoment>, who: &str) -> Vec<PersonInMoment> {
     let who = who.trim();
-    Ok(catalog
-        .everyone()?
+    everyone
         .into_iter()
         .filter(|person| {
             who == person.id.to_string()
@@ -61,7 +66,7 @@ pub(crate) fn people_named(
                     .as_deref()
                     .is_some_and(|name| name_matches(name, who))
         })
-        .collect())
+        .collect()
 }
 
 /// Fills every `person:` filter with the people it names and the moments showing them (none

@@ -32,11 +32,13 @@ pub const LEGACY_COLLECTION_RANGES_FILE: &str = "collection-ranges.json";
 /// container durations disagree by a frame or two.
 pub const RANGE_END_TOLERANCE: f64 = 0.5;
 
-fn clean_tag(tag: &str) -> Result<String, StoreError> {
+/// A tag trimmed, 1 to 100 characters, no control character (every engine's rule).
+pub fn clean_tag(tag: &str) -> Result<String, StoreError> {
     trimmed_within(tag, 100, "a tag")
 }
 
-fn clean_collection_name(name: &str) -> Result<String, StoreError> {
+/// A collection name trimmed, 1 to 200 characters, no control character.
+pub fn clean_collection_name(name: &str) -> Result<String, StoreError> {
     trimmed_within(name, 200, "a collection name")
 }
 
@@ -55,7 +57,7 @@ pub fn check_label(text: &str, what: &str) -> Result<(), StoreError> {
 /// A note trimmed, with Windows line ends made `\n`: it may hold line breaks and tabs, but
 /// no other control characters (NUL, escapes, a lone carriage return), nor more than
 /// 10000 characters.
-fn clean_note(note: &str) -> Result<String, StoreError> {
+pub fn clean_note(note: &str) -> Result<String, StoreError> {
     let note = note.trim().replace("\r\n", "\n");
     if note.chars().count() > 10_000 {
         return Err(StoreError::Invalid(
@@ -88,11 +90,12 @@ fn trimmed_within(text: &str, max_chars: usize, what: &str) -> Result<String, St
 
 /// Refuses a range that does not lie within `asset`: a still has no time range (its hand
 /// work is on the whole image), and a range must end by the asset's duration (the end of its
-/// last moment when the probe found none), give or take [`RANGE_END_TOLERANCE`].
-fn check_range_within(
-    catalog: &Catalog,
+/// last moment, asked of `last_moment_end`, when the probe found none), give or take
+/// [`RANGE_END_TOLERANCE`]. Every engine's rule: the caller reads the asset its own way.
+pub fn check_range_within(
     asset: &Asset,
     range: Option<TimeRange>,
+    last_moment_end: impl FnOnce() -> Result<Option<f64>, StoreError>,
 ) -> Result<(), StoreError> {
     let Some(range) = range else {
         return Ok(());
@@ -109,7 +112,7 @@ fn check_range_within(
         .filter(|seconds| seconds.is_finite() && *seconds > 0.0);
     let length = match probed {
         Some(seconds) => Some(seconds),
-        None => catalog.assets().last_moment_end(asset.id.as_str())?,
+        None => last_moment_end()?,
     };
     match length {
         Some(length) if range.end > length + RANGE_END_TOLERANCE => {
@@ -122,6 +125,21 @@ fn check_range_within(
     }
 }
 
+/// The error for an asset the index does not hold.
+pub fn no_asset(id: &AssetId) -> StoreError {
+    StoreError::NotFound(format!("no asset {id} in this index"))
+}
+
+/// The error for an entry a collection does not hold.
+pub fn no_entry(name: &str, item: i64) -> StoreError {
+    StoreError::NotFound(format!("collection {name:?} has no entry {item}"))
+}
+
+/// The error for a collection name already taken.
+pub fn name_taken(name: &str) -> StoreError {
+    StoreError::Invalid(format!("a collection named {name:?} exists already"))
+}
+
 /// Refuses an asset the index does not hold, and a range that does not lie within it.
 fn require_asset(
     catalog: &Catalog,
@@ -129,16 +147,56 @@ fn require_asset(
     range: Option<TimeRange>,
 ) -> Result<(), StoreError> {
     let Some(asset) = catalog.assets().asset(id.as_str())? else {
-        return Err(StoreError::NotFound(format!("no asset {id} in this index")));
+        return Err(no_asset(id));
     };
-    check_range_within(catalog, &asset, range)
+    check_range_within(&asset, range, || {
+        catalog.assets().last_moment_end(asset.id.as_str())
+    })
+}
+
+/// An annotation request checked once for every engine: the tags to add cleaned
+/// ([`clean_tag`]), those to remove trimmed, the note cleaned ([`clean_note`]; `None`
+/// leaves it, `""` removes it).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandEdit {
+    pub add: Vec<String>,
+    pub remove: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl HandEdit {
+    /// Checks a request; a refused one names what is wrong.
+    pub fn checked(
+        add: &[String],
+        remove: &[String],
+        note: Option<&str>,
+    ) -> Result<HandEdit, StoreError> {
+        Ok(HandEdit {
+            add: add
+                .iter()
+                .map(|t| clean_tag(t))
+                .collect::<Result<Vec<_>, _>>()?,
+            remove: remove.iter().map(|t| t.trim().to_string()).collect(),
+            note: note.map(clean_note).transpose()?,
+        })
+    }
+
+    /// Whether it adds text: its range must then lie within the asset. Removing needs no
+    /// valid range, so a range an older rushes accepted can be cleaned up.
+    pub fn adds_text(&self) -> bool {
+        !self.add.is_empty() || self.note.as_deref().is_some_and(|n| !n.is_empty())
+    }
+
+    /// Whether it asks for nothing.
+    pub fn is_empty(&self) -> bool {
+        self.add.is_empty() && self.remove.is_empty() && self.note.is_none()
+    }
 }
 
 /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
 /// asset or a range of it, in one transaction. Everything is checked first (tags, note, that
-/// the range lies within the asset), so a refused request writes nothing. Removing needs no
-/// valid range: a range an older rushes accepted can be cleaned up. Returns whether anything
-/// was asked (the asset's text documents then need refreshing).
+/// the range lies within the asset), so a refused request writes nothing. Returns whether
+/// anything was asked (the asset's text documents then need refreshing).
 pub(crate) fn annotate(
     catalog: &Catalog,
     id: &AssetId,
@@ -147,25 +205,20 @@ pub(crate) fn annotate(
     remove: &[String],
     note: Option<&str>,
 ) -> Result<bool, StoreError> {
-    let add = add
-        .iter()
-        .map(|t| clean_tag(t))
-        .collect::<Result<Vec<_>, _>>()?;
-    let note = note.map(clean_note).transpose()?;
-    let adds_text = !add.is_empty() || note.as_deref().is_some_and(|n| !n.is_empty());
-    require_asset(catalog, id, range.filter(|_| adds_text))?;
-    if add.is_empty() && remove.is_empty() && note.is_none() {
+    let edit = HandEdit::checked(add, remove, note)?;
+    require_asset(catalog, id, range.filter(|_| edit.adds_text()))?;
+    if edit.is_empty() {
         return Ok(false);
     }
     let transaction = catalog.write()?;
     let annotations = transaction.annotations();
-    for tag in &add {
+    for tag in &edit.add {
         annotations.add_tag(id.as_str(), range, tag)?;
     }
-    for tag in remove {
-        annotations.remove_tag(id.as_str(), range, tag.trim())?;
+    for tag in &edit.remove {
+        annotations.remove_tag(id.as_str(), range, tag)?;
     }
-    if let Some(note) = note.as_deref() {
+    if let Some(note) = edit.note.as_deref() {
         annotations.set_note(id.as_str(), range, note)?;
     }
     transaction.commit()?;
@@ -174,14 +227,14 @@ pub(crate) fn annotate(
 
 /// The hand tags and notes of an asset, one entry per range (the whole asset first).
 pub(crate) fn annotations(catalog: &Catalog, id: &AssetId) -> Result<Vec<Annotation>, StoreError> {
-    Ok(annotations_from(
+    Ok(annotations_of(
         catalog.annotations().hand_text(id.as_str())?,
     ))
 }
 
-/// An asset's hand tags and notes (as the catalog stores them) as annotations, one per
-/// range, the whole asset first: what every engine answers.
-pub fn annotations_from(text: HandText) -> Vec<Annotation> {
+/// An asset's hand tags and notes as annotations, one entry per range (the whole asset
+/// first, then by start and end): how every engine answers `annotations`.
+pub fn annotations_of(text: HandText) -> Vec<Annotation> {
     let mut annotations: Vec<Annotation> = Vec::new();
     let mut slot = |range: Option<TimeRange>| -> usize {
         match annotations.iter().position(|a| a.range == range) {
@@ -272,9 +325,7 @@ pub(crate) fn remove_from_collection(
     let collections = catalog.collections();
     let collection = collections.id_of(name)?;
     if !collections.remove(collection, item)? {
-        return Err(StoreError::NotFound(format!(
-            "collection {name:?} has no entry {item}"
-        )));
+        return Err(no_entry(name, item));
     }
     Ok(())
 }
@@ -286,15 +337,24 @@ pub(crate) fn move_in_collection(
     item: i64,
     position: usize,
 ) -> Result<(), StoreError> {
-    let mut ids = catalog.collections().entry_ids(name)?;
+    let ids = moved_entry(catalog.collections().entry_ids(name)?, name, item, position)?;
+    renumber(catalog, &ids)
+}
+
+/// A collection's entry ids (`ids`, in order) with `item` moved to `position` (0-based,
+/// clamped to the end); `NotFound` when collection `name` has no such entry.
+pub fn moved_entry(
+    mut ids: Vec<i64>,
+    name: &str,
+    item: i64,
+    position: usize,
+) -> Result<Vec<i64>, StoreError> {
     let Some(from) = ids.iter().position(|id| *id == item) else {
-        return Err(StoreError::NotFound(format!(
-            "collection {name:?} has no entry {item}"
-        )));
+        return Err(no_entry(name, item));
     };
     let moved = ids.remove(from);
     ids.insert(position.min(ids.len()), moved);
-    renumber(catalog, &ids)
+    Ok(ids)
 }
 
 /// Rewrites a collection's positions in the given order, in one transaction.
@@ -310,7 +370,12 @@ pub(crate) fn reorder_collection(
     name: &str,
     order: &[i64],
 ) -> Result<(), StoreError> {
-    let mut current = catalog.collections().entry_ids(name)?;
+    check_new_order(catalog.collections().entry_ids(name)?, order)?;
+    renumber(catalog, order)
+}
+
+/// Refuses a new order that does not name every entry of `current` once.
+pub fn check_new_order(mut current: Vec<i64>, order: &[i64]) -> Result<(), StoreError> {
     let mut wanted = order.to_vec();
     current.sort_unstable();
     wanted.sort_unstable();
@@ -319,7 +384,7 @@ pub(crate) fn reorder_collection(
             "the new order must list every entry of the collection once".into(),
         ));
     }
-    renumber(catalog, order)
+    Ok(())
 }
 
 /// Renames a collection; the new name must be free.
@@ -332,9 +397,7 @@ pub(crate) fn rename_collection(
     let collections = catalog.collections();
     let collection = collections.id_of(name)?;
     if new_name != name && collections.id_of(&new_name).is_ok() {
-        return Err(StoreError::Invalid(format!(
-            "a collection named {new_name:?} exists already"
-        )));
+        return Err(name_taken(&new_name));
     }
     collections.rename(collection, &new_name)
 }

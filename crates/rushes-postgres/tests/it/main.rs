@@ -2,11 +2,14 @@
 //! (rushes-testkit's harness: one server per test binary, one database per test).
 
 mod corpus;
+mod hand_work;
 mod jobs;
+mod many_users;
 mod parity;
 mod paths;
 mod schema;
 mod text;
+mod thumbnails;
 mod vectors;
 mod writes;
 

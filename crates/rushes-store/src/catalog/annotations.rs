@@ -33,11 +33,11 @@ impl TimeRange {
 }
 
 /// A range as stored: whole assets as `(0, 0)`.
-pub(crate) fn stored(range: Option<TimeRange>) -> (f64, f64) {
+pub fn stored(range: Option<TimeRange>) -> (f64, f64) {
     range.map_or((0.0, 0.0), |r| (r.start, r.end))
 }
 
-pub(crate) fn from_stored(start: f64, end: f64) -> Option<TimeRange> {
+pub fn from_stored(start: f64, end: f64) -> Option<TimeRange> {
     (end > start).then_some(TimeRange { start, end })
 }
 

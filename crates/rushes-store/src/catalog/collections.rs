@@ -34,6 +34,11 @@ pub struct CollectionSummary {
     pub items: u64,
 }
 
+/// The error for a collection that does not exist.
+pub fn no_collection(name: &str) -> StoreError {
+    StoreError::NotFound(format!("no collection named {name:?}"))
+}
+
 /// Collections and their entries, on the catalog's connection or one transaction of it.
 pub struct Collections<'c> {
     db: &'c Connection,
@@ -53,7 +58,7 @@ impl<'c> Collections<'c> {
                 |row| row.get(0),
             )
             .optional()?
-            .ok_or_else(|| StoreError::NotFound(format!("no collection named {name:?}")))
+            .ok_or_else(|| no_collection(name))
     }
 
     /// A collection's entries, in order.

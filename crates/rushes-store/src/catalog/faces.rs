@@ -134,16 +134,24 @@ pub const MOMENT_EDGE_SECONDS: f64 = 0.001;
 /// expressions: the face's time lies in `[start, end)` (give or take
 /// [`MOMENT_EDGE_SECONDS`]), so a face on a shot's first frame belongs to that shot's moment,
 /// not to the one before; a zero-length moment (a still) holds the face at its start.
-fn face_in_moment_sql(face_time: &str, start: &str, end: &str) -> String {
+pub fn face_in_moment_sql(face_time: &str, start: &str, end: &str) -> String {
     let edge = MOMENT_EDGE_SECONDS;
     format!(
         "({face_time} >= {start} - {edge} AND ({face_time} < {end} - {edge} OR {face_time} <= {start} + {edge}))"
     )
 }
 
-fn no_person(person: i64) -> StoreError {
+/// The error for a person the index does not hold.
+pub fn no_person(person: i64) -> StoreError {
     StoreError::NotFound(format!(
         "no person {person} in this index; `rushes people list` shows them"
+    ))
+}
+
+/// The error for a face the index does not hold.
+pub fn no_face(face: i64) -> StoreError {
+    StoreError::NotFound(format!(
+        "no face {face} in this index; `rushes people show <id>` lists a person's faces"
     ))
 }
 
@@ -363,13 +371,23 @@ fn joined_moment_counts(
         face_in_moment_sql("f.time", "m.start", "m.end")
     ))?;
     let mut rows = statement.query(params![only])?;
+    let mut sightings = Vec::new();
+    while let Some(row) = rows.next()? {
+        sightings.push((row.get(0)?, row.get(1)?, (row.get(2)?, row.get(3)?)));
+    }
+    Ok(count_joined_moments(sightings))
+}
+
+/// Per person, how many hits their moments make, from `(person, asset id, moment window)`
+/// rows ordered by person, asset and window: the touching moments of one file count once,
+/// as search joins them into one hit. Every engine's count of `PersonSummary::moments`.
+pub fn count_joined_moments(
+    sightings: impl IntoIterator<Item = (i64, String, (f64, f64))>,
+) -> HashMap<i64, u64> {
     let mut counts: HashMap<i64, u64> = HashMap::new();
     // The person, file and window of the hit being joined.
     let mut open: Option<(i64, String, (f64, f64))> = None;
-    while let Some(row) = rows.next()? {
-        let person: i64 = row.get(0)?;
-        let asset: String = row.get(1)?;
-        let window: (f64, f64) = (row.get(2)?, row.get(3)?);
+    for (person, asset, window) in sightings {
         if let Some((open_person, open_asset, open_window)) = &mut open
             && *open_person == person
             && *open_asset == asset
@@ -381,7 +399,7 @@ fn joined_moment_counts(
         *counts.entry(person).or_insert(0) += 1;
         open = Some((person, asset, window));
     }
-    Ok(counts)
+    counts
 }
 
 /// The thumbnail of person `p`'s best face (largest and sharpest), as an SQL expression.
@@ -684,9 +702,7 @@ impl<'c> Faces<'c> {
             None
         };
         let Some((old_person, embedding)) = found else {
-            return Err(StoreError::NotFound(format!(
-                "no face {face} in this index; `rushes people show <id>` lists a person's faces"
-            )));
+            return Err(no_face(face));
         };
         let faces_of_person: i64 = self.db.query_row(
             "SELECT COUNT(*) FROM faces WHERE person_id = ?1",
