@@ -12,11 +12,13 @@
 //! asset's rows in `asset_rows` and its faces in `faces`).
 
 mod asset_rows;
+mod catalog_reads;
 mod connection;
 pub mod engine;
 mod error;
 mod faces;
 pub mod jobs;
+pub mod library;
 pub mod paths;
 mod people;
 pub mod pool;
@@ -32,5 +34,6 @@ pub use connection::{connect, is_postgres_url, open, without_password};
 pub use engine::PgEngine;
 pub use error::PostgresError;
 pub(crate) use error::store_error;
+pub use library::PgLibrary;
 pub use postgres::{Client, GenericClient, Transaction};
 pub use thumbnails::PgThumbnails;

@@ -695,7 +695,7 @@ impl Index {
     /// The people `who` names (an id, a whole name or a run of its words), by id, each with
     /// their representative face thumbnail.
     pub fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
-        person_filter::people_named(&*self.catalog()?, who)
+        seams::RankingCatalog::people_named(&*self.catalog()?, who)
     }
 
     /// Ids of the moments whose time range shows any of `people`.

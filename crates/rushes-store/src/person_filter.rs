@@ -44,15 +44,6 @@ fn person_label(id: i64, name: Option<&str>) -> String {
     name.map_or_else(|| id.to_string(), str::to_string)
 }
 
-/// The people `who` names (an id, a whole name or a run of its words), by id, each with
-/// their representative face thumbnail.
-pub(crate) fn people_named(
-    catalog: &dyn RankingCatalog,
-    who: &str,
-) -> Result<Vec<PersonInMoment>, StoreError> {
-    Ok(named_among(catalog.everyone()?, who))
-}
-
 /// The people of `everyone` that `who` names (an id, a whole name or a run of its words),
 /// in the order given: every engine's `people_named` over its own list of people.
 pub fn named_among(everyone: Vec<PersonInMoment>, who: &str) -> Vec<PersonInMoment> {
@@ -82,7 +73,7 @@ pub(crate) fn resolve_person_filters(
             continue;
         };
         if !resolved.contains_key(&person.who) {
-            let people = people_named(catalog, &person.who)?;
+            let people = catalog.people_named(&person.who)?;
             let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
             let moments = catalog.moments_showing(&ids)?;
             matches.push(PersonFilterMatch {

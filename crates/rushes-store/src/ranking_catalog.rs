@@ -15,6 +15,7 @@ use crate::catalog::text_units::UnitRow;
 use crate::catalog::{Catalog, MomentRow, Repositories};
 use crate::engines::Engines;
 use crate::error::StoreError;
+use crate::person_filter::named_among;
 use crate::slates::StoredSpan;
 
 /// Moments by id (with their asset, transcript, hand tags and notes) and the slate spans of
@@ -23,8 +24,9 @@ pub type MomentsWithSlates = (HashMap<i64, MomentRow>, HashMap<String, Vec<Slate
 
 /// The catalog reads of hybrid ranking and facet counts.
 pub trait RankingCatalog {
-    /// Everyone with at least one face, by id, with their name and face thumbnail.
-    fn everyone(&self) -> Result<Vec<PersonInMoment>, StoreError>;
+    /// The people `who` names (an id, a whole name or a run of its words), by id, each with
+    /// their representative face thumbnail (see `person_filter::named_among`).
+    fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError>;
     /// Ids of the moments whose time range shows any of `people`.
     fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError>;
     /// Every slate span with its asset, by asset then time.
@@ -47,8 +49,8 @@ pub trait RankingCatalog {
 }
 
 impl RankingCatalog for Catalog {
-    fn everyone(&self) -> Result<Vec<PersonInMoment>, StoreError> {
-        self.faces().everyone()
+    fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        Ok(named_among(self.faces().everyone()?, who))
     }
 
     fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
@@ -95,8 +97,8 @@ impl RankingCatalog for Catalog {
 
 /// An open index's catalog, locked for each read only (as ranking read it before the seam).
 impl RankingCatalog for Engines {
-    fn everyone(&self) -> Result<Vec<PersonInMoment>, StoreError> {
-        self.catalog()?.everyone()
+    fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        self.catalog()?.people_named(who)
     }
 
     fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {

@@ -4,6 +4,7 @@
 mod corpus;
 mod hand_work;
 mod jobs;
+mod library;
 mod many_users;
 mod parity;
 mod paths;

@@ -128,7 +128,7 @@ fn person_exists(connection: &Connection, person: i64) -> Result<bool, StoreErro
 
 /// A face counts as in a moment when its time lies in `[start, end)`, give or take this
 /// much: a face on a cut belongs to the moment after it.
-pub const MOMENT_EDGE_SECONDS: f64 = 0.001;
+const MOMENT_EDGE_SECONDS: f64 = 0.001;
 
 /// The one rule for "this face is in this moment", as an SQL condition over the given column
 /// expressions: the face's time lies in `[start, end)` (give or take
