@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod location;
 mod output;
 mod people;
 mod reindex;

@@ -11,35 +11,16 @@ use std::path::Path;
 use pgvector::Vector;
 use postgres::GenericClient;
 use postgres::types::ToSql;
-use rushes_core::{Asset, AssetId, AssetKind, MediaInfo, PersonInMoment, ScreenText, SlateSpan};
+use rushes_core::{Asset, PersonInMoment, ScreenText, SlateSpan};
 use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::faces::{AssetRange, face_in_moment_sql};
 use rushes_store::catalog::runs::FailureRow;
-use rushes_store::catalog::sql::{path_bytes, path_from_bytes};
+use rushes_store::catalog::sql::path_bytes;
 use rushes_store::slates::{SlateClip, StoredSpan};
 use rushes_store::thumbnail_url;
 
 use crate::PostgresError;
-use crate::asset_rows::asset_moments;
-
-const ASSET_COLUMNS: &str =
-    "SELECT id, path, kind, size, mtime, content_hash, media::text FROM assets";
-
-fn asset_from_row(row: &postgres::Row) -> Asset {
-    let id: String = row.get(0);
-    let path: Vec<u8> = row.get(1);
-    let kind: String = row.get(2);
-    let media: String = row.get(6);
-    Asset {
-        id: AssetId::parse(&id).unwrap_or_else(|| AssetId::from_path(Path::new(&id))),
-        path: path_from_bytes(&path),
-        kind: AssetKind::parse(&kind).unwrap_or(AssetKind::Video),
-        size: row.get::<_, i64>(3).max(0) as u64,
-        mtime: row.get(4),
-        content_hash: row.get(5),
-        media: serde_json::from_str::<MediaInfo>(&media).unwrap_or_default(),
-    }
-}
+use crate::asset_rows::{ASSET_COLUMNS, asset_from_row, asset_moments};
 
 fn assets_where(
     client: &mut impl GenericClient,
@@ -47,7 +28,7 @@ fn assets_where(
     params: &[&(dyn ToSql + Sync)],
 ) -> Result<Vec<Asset>, PostgresError> {
     let sql = format!(
-        "{ASSET_COLUMNS} WHERE NOT pending AND {condition} ORDER BY display_path COLLATE \"C\""
+        "SELECT {ASSET_COLUMNS} FROM assets WHERE NOT pending AND {condition} ORDER BY display_path COLLATE \"C\""
     );
     Ok(client
         .query(&sql, params)?

@@ -11,6 +11,7 @@ mod hostile;
 mod incremental;
 mod journey;
 mod people;
+mod postgres;
 mod reindex;
 mod reliability;
 mod safety;
