@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -11,7 +12,7 @@ use rushes_ingest::Event;
 use rushes_ingest::stage::DoctorLine;
 use rushes_models::ModelStore;
 use rushes_search::{Searcher, SearcherConfig};
-use rushes_store::{Index, OpenMode, SearchRequest};
+use rushes_store::{Index, Library, OpenMode, SearchRequest};
 use serde_json::json;
 
 use crate::args::{
@@ -19,7 +20,7 @@ use crate::args::{
     ShowArgs, SimilarArgs, StatusArgs,
 };
 use crate::ingest_setup::ingest_config;
-use crate::{output, workflow};
+use crate::{location, output, workflow};
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
     let models_dir = cli
@@ -144,7 +145,12 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
 }
 
 fn open_searcher(index_dir: &Path, models_dir: PathBuf, visual: bool) -> Result<Searcher> {
-    Searcher::open(index_dir, &searcher_config(models_dir, visual))
+    let config = searcher_config(models_dir, visual);
+    if location::database_url(index_dir).is_some() {
+        let library = location::open_library(index_dir, OpenMode::ReadOnly)?;
+        return Ok(Searcher::with_index(library, &config));
+    }
+    Searcher::open(index_dir, &config)
         .with_context(|| format!("while opening the index at {}", index_dir.display()))
 }
 
@@ -204,9 +210,8 @@ fn similar(args: SimilarArgs, models_dir: PathBuf) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn open_read_only(location: &Path) -> Result<Index> {
-    Index::open(location, OpenMode::ReadOnly)
-        .with_context(|| format!("while opening the index at {}", location.display()))
+fn open_read_only(index: &Path) -> Result<Arc<dyn Library>> {
+    location::open_library(index, OpenMode::ReadOnly)
 }
 
 fn status(args: StatusArgs) -> Result<ExitCode> {
@@ -218,7 +223,7 @@ fn status(args: StatusArgs) -> Result<ExitCode> {
     }
     let value = serde_json::to_value(&status)?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "index: {}", args.location.index.display())?;
+    writeln!(stdout, "index: {}", location::shown(&args.location.index))?;
     print_value_summary(&mut stdout, &value)?;
     Ok(ExitCode::SUCCESS)
 }
@@ -403,13 +408,16 @@ fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
         allowed_hosts: args.allow_hosts,
         ..rushes_server::ServerConfig::default()
     };
-    let state =
-        rushes_server::AppState::new(args.location.index.clone(), config).with_context(|| {
-            format!(
-                "while opening the index at {}",
-                args.location.index.display()
-            )
-        })?;
+    let index = &args.location.index;
+    let state = match location::database_url(index) {
+        Some(_) => rushes_server::AppState::with_library(
+            location::open_library(index, OpenMode::ReadOnly)?,
+            location::server_work_dir(index)?,
+            config,
+        ),
+        None => rushes_server::AppState::new(index.clone(), config),
+    }
+    .with_context(|| format!("while opening the index at {}", location::shown(index)))?;
     runtime
         .block_on(rushes_server::serve(state, args.addr))
         .context("while serving")?;
@@ -558,11 +566,25 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
         Ok(list) => json!({"dir": models_dir, "models": list}),
         Err(error) => json!({"dir": models_dir, "error": error.to_string()}),
     };
-    let index = match Index::open(&args.location.index, OpenMode::ReadOnly)
-        .and_then(|index| index.status())
-    {
-        Ok(status) => json!({"ok": true, "dir": args.location.index, "status": status}),
-        Err(error) => json!({"ok": false, "dir": args.location.index, "error": error.to_string()}),
+    let index = match location::database_url(&args.location.index) {
+        Some(url) => {
+            let dir = location::shown(&args.location.index);
+            match rushes_postgres::PgLibrary::open(url) {
+                Ok(library) => match library.status() {
+                    Ok(status) => json!({"ok": true, "dir": dir, "status": status}),
+                    Err(error) => json!({"ok": false, "dir": dir, "error": error.to_string()}),
+                },
+                Err(error) => json!({"ok": false, "dir": dir, "error": error.to_string()}),
+            }
+        }
+        None => match Index::open(&args.location.index, OpenMode::ReadOnly)
+            .and_then(|index| index.status())
+        {
+            Ok(status) => json!({"ok": true, "dir": args.location.index, "status": status}),
+            Err(error) => {
+                json!({"ok": false, "dir": args.location.index, "error": error.to_string()})
+            }
+        },
     };
     // Each stage with something to say (its models installed or not) has a line.
     let stage_lines: Vec<(&str, DoctorLine)> = rushes_ingest::stages::REGISTERED
@@ -613,7 +635,7 @@ fn doctor(args: DoctorArgs, models_dir: PathBuf) -> Result<ExitCode> {
                 stdout,
                 "{:<12} ok   {}",
                 "index",
-                args.location.index.display()
+                location::shown(&args.location.index)
             )?;
         } else {
             writeln!(

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod ingest_setup;
+mod location;
 mod migrate;
 mod output;
 mod people;

@@ -6,16 +6,17 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
-use rushes_store::{Index, OpenMode, StoreError};
+use anyhow::Result;
+use std::sync::Arc;
+
+use rushes_store::{Library, OpenMode, StoreError};
 use serde_json::{Value, json};
 
 use crate::args::{IndexLocation, ListingOptions, PeopleCommand};
 use crate::output;
 
-fn open(location: &IndexLocation, mode: OpenMode) -> Result<Index> {
-    Index::open(&location.index, mode)
-        .with_context(|| format!("while opening the index at {}", location.index.display()))
+fn open(location: &IndexLocation, mode: OpenMode) -> Result<Arc<dyn Library>> {
+    crate::location::open_library(&location.index, mode)
 }
 
 /// Prints `value` as JSON when asked, else the human line.

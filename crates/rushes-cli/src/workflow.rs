@@ -12,14 +12,14 @@ use anyhow::{Context, Result, bail};
 use rushes_core::AssetId;
 use rushes_export::{ClipProgress, DocumentFormat, Selection};
 use rushes_search::SentenceModel;
-use rushes_store::{Index, OpenMode, SearchRequest, TimeRange};
+use rushes_store::{Library, OpenMode, SearchRequest, TimeRange};
 use serde_json::json;
 
 use crate::args::{CollectionCommand, CropArg, ExportArgs, ExportFormat, TagArgs};
 use crate::output;
 
 /// An asset id, or the id of an indexed file given by path.
-pub fn resolve_asset(index: &Index, target: &str) -> Result<AssetId> {
+pub fn resolve_asset(index: &dyn Library, target: &str) -> Result<AssetId> {
     if let Some(id) = AssetId::parse(target) {
         if index.asset(&id)?.is_none() {
             bail!("no asset with id {id} in the index");
@@ -35,14 +35,12 @@ pub fn resolve_asset(index: &Index, target: &str) -> Result<AssetId> {
     }
 }
 
-fn open_read_write(location: &Path) -> Result<Index> {
-    Index::open(location, OpenMode::ReadWrite)
-        .with_context(|| format!("while opening the index at {}", location.display()))
+fn open_read_write(location: &Path) -> Result<Arc<dyn Library>> {
+    crate::location::open_library(location, OpenMode::ReadWrite)
 }
 
-fn open_read_only(location: &Path) -> Result<Index> {
-    Index::open(location, OpenMode::ReadOnly)
-        .with_context(|| format!("while opening the index at {}", location.display()))
+fn open_read_only(location: &Path) -> Result<Arc<dyn Library>> {
+    crate::location::open_library(location, OpenMode::ReadOnly)
 }
 
 /// `<ASSET_ID|PATH>` or `<ASSET_ID|PATH>@<START>-<END>` (seconds, `s` allowed).
@@ -66,7 +64,7 @@ fn parse_target(entry: &str) -> Result<(&str, Option<TimeRange>)> {
 /// Embeds the asset's hand notes and tags (and its collection entries' notes) for semantic
 /// search; without a sentence model, or when it fails, they are written all the same and
 /// stderr says why.
-fn embed_hand_text(index: &Index, id: &AssetId, models_dir: &Path) {
+fn embed_hand_text(index: &dyn Library, id: &AssetId, models_dir: &Path) {
     let loaded = SentenceModel::for_writing(index, models_dir, 2);
     let outcome = match &loaded.model {
         Some(model) => index
@@ -94,7 +92,7 @@ fn range_text(range: Option<TimeRange>) -> String {
 pub fn tag(args: TagArgs, models_dir: &Path) -> Result<ExitCode> {
     let index = open_read_write(&args.location.index)?;
     let (target, range) = parse_target(&args.target)?;
-    let id = resolve_asset(&index, target)?;
+    let id = resolve_asset(&*index, target)?;
     if args.tags.is_empty() && args.note.is_none() {
         bail!("give tags to add (or --remove) or a --note");
     }
@@ -105,7 +103,7 @@ pub fn tag(args: TagArgs, models_dir: &Path) -> Result<ExitCode> {
         (&args.tags, &[])
     };
     index.annotate(&id, range, add, remove, args.note.as_deref())?;
-    embed_hand_text(&index, &id, models_dir);
+    embed_hand_text(&*index, &id, models_dir);
     let mut stdout = std::io::stdout().lock();
     // Tags and notes are escaped (an older index may hold control characters in them).
     for annotation in index.annotations(&id)? {
@@ -124,7 +122,7 @@ pub fn tag(args: TagArgs, models_dir: &Path) -> Result<ExitCode> {
 }
 
 /// A 1-based position given on the command line, as the entry id at that position.
-fn item_at(index: &Index, name: &str, position: usize) -> Result<i64> {
+fn item_at(index: &dyn Library, name: &str, position: usize) -> Result<i64> {
     let collection = index.collection(name)?;
     match position
         .checked_sub(1)
@@ -149,11 +147,11 @@ pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitC
             let index = open_read_write(&location.index)?;
             for entry in &entries {
                 let (target, range) = parse_target(entry)?;
-                let id = resolve_asset(&index, target)?;
+                let id = resolve_asset(&*index, target)?;
                 let item =
                     index.add_to_collection(&name, &id, range, note.as_deref().unwrap_or(""))?;
                 if !item.note.is_empty() {
-                    embed_hand_text(&index, &id, models_dir);
+                    embed_hand_text(&*index, &id, models_dir);
                 }
                 eprintln!(
                     "added {} to {}",
@@ -168,7 +166,7 @@ pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitC
             location,
         } => {
             let index = open_read_write(&location.index)?;
-            let item = item_at(&index, &name, position)?;
+            let item = item_at(&*index, &name, position)?;
             index.remove_from_collection(&name, item)?;
             eprintln!("removed entry {position} from {}", output::printable(&name));
         }
@@ -179,7 +177,7 @@ pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitC
             location,
         } => {
             let index = open_read_write(&location.index)?;
-            let item = item_at(&index, &name, from)?;
+            let item = item_at(&*index, &name, from)?;
             index.move_in_collection(&name, item, to.saturating_sub(1))?;
             eprintln!("moved entry {from} of {} to {to}", output::printable(&name));
         }
@@ -212,7 +210,7 @@ pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitC
             }
         }
         CollectionCommand::Show { name, listing } => show_collection(
-            &open_read_only(&listing.location.index)?,
+            &*open_read_only(&listing.location.index)?,
             &name,
             listing.json,
         )?,
@@ -220,7 +218,7 @@ pub fn collection(command: CollectionCommand, models_dir: &Path) -> Result<ExitC
     Ok(ExitCode::SUCCESS)
 }
 
-fn show_collection(index: &Index, name: &str, json: bool) -> Result<()> {
+fn show_collection(index: &dyn Library, name: &str, json: bool) -> Result<()> {
     let collection = index.collection(name)?;
     let mut rows = Vec::new();
     for item in &collection.items {
@@ -285,7 +283,7 @@ pub fn export(args: ExportArgs, searcher: Option<rushes_search::Searcher>) -> Re
     let mut selection = match (&args.collection, &args.query, &searcher) {
         (Some(name), _, _) => {
             let index = open_read_only(&args.location.index)?;
-            Selection::from_collection(&index, name)?
+            Selection::from_collection(&*index, name)?
         }
         (None, Some(query), Some(searcher)) => {
             let request = SearchRequest {

@@ -5,7 +5,7 @@
 
 use rushes_core::{Asset, AssetKind, Slate};
 use rushes_search::{Found, hand_text_within};
-use rushes_store::Index;
+use rushes_store::Library;
 
 use crate::{ExportError, ExportItem};
 
@@ -40,7 +40,7 @@ impl Selection {
     }
 
     /// The entries of collection `name` in order; a whole-asset entry spans the file.
-    pub fn from_collection(index: &Index, name: &str) -> Result<Selection, ExportError> {
+    pub fn from_collection(index: &dyn Library, name: &str) -> Result<Selection, ExportError> {
         let collection = index.collection(name)?;
         let mut selection = Selection {
             title: collection.name.clone(),

@@ -14,12 +14,14 @@
 //! facade's signatures; `migrate` copies a local index in.
 
 mod asset_rows;
+mod catalog_reads;
 mod connection;
 pub mod engine;
 mod error;
 mod faces;
 pub mod ingest;
 pub mod jobs;
+pub mod library;
 pub mod migrate;
 pub mod paths;
 mod people;
@@ -37,5 +39,6 @@ pub use engine::PgEngine;
 pub use error::PostgresError;
 pub(crate) use error::store_error;
 pub use ingest::PgIngest;
+pub use library::PgLibrary;
 pub use postgres::{Client, GenericClient, Transaction};
 pub use thumbnails::PgThumbnails;

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use rushes_core::{Asset, AssetId, Hit, PersonFilterMatch, timecode};
-use rushes_store::{Annotation, Index, RankedHits, StoreError};
+use rushes_store::{Annotation, Library, RankedHits, StoreError};
 use serde::Serialize;
 
 use crate::hand_text::hand_text_within;
@@ -59,7 +59,7 @@ pub struct FoundHit {
 
 impl Found {
     /// Finishes the store's ranked hits, reading each asset's hand annotations once.
-    pub(crate) fn finish(index: &Index, ranked: RankedHits) -> Result<Found, StoreError> {
+    pub(crate) fn finish(index: &dyn Library, ranked: RankedHits) -> Result<Found, StoreError> {
         let RankedHits { response, assets } = ranked;
         let mut annotations: HashMap<&AssetId, Vec<Annotation>> = HashMap::new();
         for id in assets.keys() {

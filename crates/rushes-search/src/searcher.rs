@@ -4,13 +4,13 @@
 //! finishes the hits ([`Found`]). Also image queries and "more like this".
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 use rushes_core::AssetId;
 use rushes_models::{ClipModel, ImageEmbedder, ModelStore, TextEmbedder};
 use rushes_store::query::{self, Query};
-use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
+use rushes_store::{Index, Library, OpenMode, SearchRequest, StoreError};
 use tracing::{debug, warn};
 
 use crate::sentence::{LoadedSentence, SentenceModel};
@@ -40,9 +40,10 @@ impl Default for SearcherConfig {
     }
 }
 
-/// An open index plus the encoder that puts queries into its vector space.
+/// An open library (a local index or a database) plus the encoder that puts queries into
+/// its vector space.
 pub struct Searcher {
-    index: Index,
+    index: Arc<dyn Library>,
     clip: Option<Mutex<ClipModel>>,
     /// Why visual search is off, when it is.
     visual_notice: Option<String>,
@@ -57,11 +58,12 @@ impl Searcher {
     /// is installed. A missing model turns the visual branch off; it is never an error.
     pub fn open(index_dir: &Path, config: &SearcherConfig) -> Result<Searcher, SearchError> {
         let index = Index::open(index_dir, OpenMode::ReadOnly)?;
-        Ok(Searcher::with_index(index, config))
+        Ok(Searcher::with_index(Arc::new(index), config))
     }
 
-    pub fn with_index(index: Index, config: &SearcherConfig) -> Searcher {
-        let (clip, visual_notice) = match load_clip(&index, config) {
+    /// A searcher over an open library of either engine.
+    pub fn with_index(index: Arc<dyn Library>, config: &SearcherConfig) -> Searcher {
+        let (clip, visual_notice) = match load_clip(&*index, config) {
             Ok(Some(model)) => (Some(Mutex::new(model)), None),
             Ok(None) => (
                 None,
@@ -76,7 +78,7 @@ impl Searcher {
             model: sentence,
             notice: semantic_notice,
         } = if config.semantic {
-            SentenceModel::for_index(&index, &config.models_dir, config.threads)
+            SentenceModel::for_index(&*index, &config.models_dir, config.threads)
         } else {
             LoadedSentence {
                 model: None,
@@ -95,8 +97,13 @@ impl Searcher {
         }
     }
 
-    pub fn index(&self) -> &Index {
-        &self.index
+    pub fn index(&self) -> &dyn Library {
+        &*self.index
+    }
+
+    /// The library as a handle of its own (for work on another thread).
+    pub fn library(&self) -> Arc<dyn Library> {
+        Arc::clone(&self.index)
     }
 
     pub fn visual_notice(&self) -> Option<&str> {
@@ -178,7 +185,7 @@ impl Searcher {
     /// Ranks through the store and finishes the hits.
     fn rank(&self, query: Query, request: &SearchRequest) -> Result<Found, SearchError> {
         let ranked = self.index.search_parsed(query, request)?;
-        Ok(Found::finish(&self.index, ranked)?)
+        Ok(Found::finish(&*self.index, ranked)?)
     }
 
     fn embed_text(&self, text: &str) -> Option<Vec<f32>> {
@@ -196,7 +203,7 @@ impl Searcher {
 
 /// Loads the model whose vectors the index holds. `Ok(None)` when the index has none;
 /// `Err(notice)` when it has vectors but the model cannot be loaded.
-fn load_clip(index: &Index, config: &SearcherConfig) -> Result<Option<ClipModel>, String> {
+fn load_clip(index: &dyn Library, config: &SearcherConfig) -> Result<Option<ClipModel>, String> {
     if !config.visual {
         return Err("visual search is off (--no-visual)".to_string());
     }

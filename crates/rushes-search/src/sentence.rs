@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use rushes_models::{ModelStore, SentenceEncoder};
 use rushes_store::seams::UnitEmbedding;
-use rushes_store::{Index, SemanticQuery};
+use rushes_store::{Library, SemanticQuery};
 use tracing::warn;
 
 /// A loaded sentence model.
@@ -38,17 +38,22 @@ pub struct LoadedSentence {
 impl SentenceModel {
     /// Loads the sentence model of `index`'s text units for searching; none (and a notice
     /// saying why) when the index has no embedded text units.
-    pub fn for_index(index: &Index, models_dir: &Path, threads: usize) -> LoadedSentence {
+    pub fn for_index(index: &dyn Library, models_dir: &Path, threads: usize) -> LoadedSentence {
         Self::load(index, models_dir, threads, false)
     }
 
     /// Loads the sentence model to embed hand notes and tags with: the index's, else the
     /// default installed one (notes can be embedded before any file was).
-    pub fn for_writing(index: &Index, models_dir: &Path, threads: usize) -> LoadedSentence {
+    pub fn for_writing(index: &dyn Library, models_dir: &Path, threads: usize) -> LoadedSentence {
         Self::load(index, models_dir, threads, true)
     }
 
-    fn load(index: &Index, models_dir: &Path, threads: usize, fallback: bool) -> LoadedSentence {
+    fn load(
+        index: &dyn Library,
+        models_dir: &Path,
+        threads: usize,
+        fallback: bool,
+    ) -> LoadedSentence {
         let off = |notice: String| LoadedSentence {
             model: None,
             notice: Some(notice),

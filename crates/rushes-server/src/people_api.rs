@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use rushes_core::AssetId;
 use rushes_store::people::{FACE_THUMBS_DIR, FaceSummary, PersonSummary};
-use rushes_store::{Index, SearchRequest};
+use rushes_store::{Library, SearchRequest};
 use serde::{Deserialize, Serialize};
 
 use crate::api::MAX_LIMIT;
@@ -122,12 +122,12 @@ fn person_view_of(person: PersonSummary) -> PersonView {
     }
 }
 
-fn people_views(index: &Index) -> Result<Vec<PersonView>, ApiError> {
+fn people_views(index: &dyn Library) -> Result<Vec<PersonView>, ApiError> {
     let people = index.people().map_err(store_error)?;
     Ok(people.into_iter().map(person_view_of).collect())
 }
 
-fn person_view(index: &Index, id: i64) -> Result<PersonView, ApiError> {
+fn person_view(index: &dyn Library, id: i64) -> Result<PersonView, ApiError> {
     index
         .person(id)
         .map_err(store_error)?

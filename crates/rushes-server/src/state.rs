@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rushes_core::{Asset, AssetId};
 use rushes_search::{Searcher, SearcherConfig};
+use rushes_store::{Index, Library, OpenMode};
 
 use crate::access_token::AccessToken;
 use crate::error::{ApiError, ServerError};
@@ -65,24 +66,37 @@ impl AppState {
         if !index_dir.is_dir() {
             return Err(ServerError::IndexMissing(index_dir));
         }
+        let index = Index::open(&index_dir, OpenMode::ReadOnly).map_err(|error| {
+            ServerError::OpenIndex {
+                path: index_dir.clone(),
+                message: error.to_string(),
+            }
+        })?;
+        AppState::with_library(Arc::new(index), index_dir, config)
+    }
+
+    /// Serves an open library of either engine (a local index, a database); `work_dir` is
+    /// the folder of the server's own files: the proxy cache, export jobs' files and the
+    /// indexer's `progress.json` (the index folder itself for a local library).
+    pub fn with_library(
+        library: Arc<dyn Library>,
+        work_dir: PathBuf,
+        config: ServerConfig,
+    ) -> Result<AppState, ServerError> {
         let access = match &config.access_token {
             Some(token) => Some(Arc::new(
                 auth::Access::new(token.clone()).map_err(ServerError::Access)?,
             )),
             None => None,
         };
-        let searcher =
-            Searcher::open(&index_dir, &config.search).map_err(|error| ServerError::OpenIndex {
-                path: index_dir.clone(),
-                message: error.to_string(),
-            })?;
-        let proxies = ProxyCache::new(index_dir.join("proxies"));
+        let searcher = Searcher::with_index(library, &config.search);
+        let proxies = ProxyCache::new(work_dir.join("proxies"));
         Ok(AppState {
             searcher: Arc::new(searcher),
             proxies: Arc::new(proxies),
             config: Arc::new(config),
-            exports: jobs::jobs_for(&index_dir),
-            index_dir: Arc::new(index_dir),
+            exports: jobs::jobs_for(&work_dir),
+            index_dir: Arc::new(work_dir),
             listening_on: None,
             access,
         })
@@ -95,8 +109,14 @@ impl AppState {
         self
     }
 
+    /// The folder of the server's own files (the index folder of a local library).
     pub fn index_dir(&self) -> &Path {
         &self.index_dir
+    }
+
+    /// The library served.
+    pub fn library(&self) -> Arc<dyn Library> {
+        self.searcher.library()
     }
 
     pub(crate) fn searcher(&self) -> Arc<Searcher> {

@@ -12,8 +12,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use rushes_export::Selection;
 use rushes_store::{
-    Annotation, CollectionItem, CollectionSummary, Index, OpenMode, SearchRequest, StoreError,
-    TimeRange,
+    Annotation, CollectionItem, CollectionSummary, Library, SearchRequest, StoreError, TimeRange,
 };
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
@@ -42,12 +41,12 @@ fn write_error(error: StoreError) -> ApiError {
 /// Runs `work` with the index opened for writing, on the blocking pool.
 pub(crate) async fn with_writer<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce(&Index) -> Result<T, StoreError> + Send + 'static,
+    work: impl FnOnce(&dyn Library) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    let dir = state.index_dir().to_path_buf();
+    let library = state.library();
     tokio::task::spawn_blocking(move || {
-        let index = Index::open(&dir, OpenMode::ReadWrite)?;
-        work(&index)
+        let writer = library.writer()?;
+        work(&*writer)
     })
     .await
     .map_err(|error| ApiError::internal("index write task", error))?
@@ -57,7 +56,7 @@ pub(crate) async fn with_writer<T: Send + 'static>(
 /// Runs `work` on the server's read-only index, on the blocking pool.
 pub(crate) async fn with_reader<T: Send + 'static>(
     state: &AppState,
-    work: impl FnOnce(&Index) -> Result<T, ApiError> + Send + 'static,
+    work: impl FnOnce(&dyn Library) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let searcher = state.searcher();
     tokio::task::spawn_blocking(move || work(searcher.index()))
@@ -146,7 +145,7 @@ pub async fn annotate(
 /// search, with the searcher's sentence model or else the installed one; without one, or
 /// when it fails, the tags and notes stay written and the log says why.
 fn embed_hand_text(
-    index: &Index,
+    index: &dyn Library,
     id: &rushes_core::AssetId,
     model: Option<&SentenceModel>,
     models_dir: &std::path::Path,
@@ -193,7 +192,7 @@ pub struct CollectionPage {
     pub items: Vec<CollectionItemView>,
 }
 
-fn collection_page(index: &Index, name: &str) -> Result<CollectionPage, ApiError> {
+fn collection_page(index: &dyn Library, name: &str) -> Result<CollectionPage, ApiError> {
     let collection = index.collection(name).map_err(store_error)?;
     let mut items = Vec::with_capacity(collection.items.len());
     for item in collection.items {

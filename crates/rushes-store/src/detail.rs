@@ -4,7 +4,7 @@
 use rushes_core::{Asset, AssetId, Signal, TranscriptLine};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{Catalog, Repositories};
+use crate::catalog::{Catalog, MomentRow, Repositories};
 use crate::error::StoreError;
 use crate::thumbnails::thumbnail_url;
 
@@ -45,9 +45,24 @@ pub(crate) fn asset_detail(
         return Ok(None);
     };
     let user_tags = catalog.annotations().user_tags(id.as_str())?;
-    let moments = catalog
-        .assets()
-        .asset_moments(id.as_str())?
+    let moments = catalog.assets().asset_moments(id.as_str())?;
+    let slates = catalog
+        .slates()
+        .spans_of(&[asset.id.as_str()])?
+        .remove(asset.id.as_str())
+        .unwrap_or_default();
+    Ok(Some(detail_from(asset, moments, user_tags, slates)))
+}
+
+/// An asset's detail from its moments (in time order, as the catalog reads them for the
+/// text index), whole-asset hand tags and slate spans: what every engine shows.
+pub fn detail_from(
+    asset: Asset,
+    moments: Vec<MomentRow>,
+    user_tags: Vec<String>,
+    slates: Vec<rushes_core::SlateSpan>,
+) -> AssetDetail {
+    let moments = moments
         .into_iter()
         .map(|row| {
             let mut signals = Vec::new();
@@ -82,15 +97,10 @@ pub(crate) fn asset_detail(
             }
         })
         .collect();
-    let slates = catalog
-        .slates()
-        .spans_of(&[asset.id.as_str()])?
-        .remove(asset.id.as_str())
-        .unwrap_or_default();
-    Ok(Some(AssetDetail {
+    AssetDetail {
         asset,
         moments,
         user_tags,
         slates,
-    }))
+    }
 }

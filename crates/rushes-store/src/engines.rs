@@ -17,6 +17,7 @@ use crate::catalog::{Catalog, CatalogTransaction, FrameVector, Repositories};
 use crate::error::StoreError;
 use crate::manifest;
 use crate::seams::{AssetWrites, FacesToWrite, TextIndex, VectorIndex, record_vectors};
+use crate::search::Ranking;
 use crate::text::TantivyText;
 
 pub(crate) struct Engines {
@@ -44,6 +45,16 @@ impl Engines {
             text,
             vectors,
             text_vectors,
+        }
+    }
+
+    /// What one search reads: every engine of the index, the catalog locked per read.
+    pub(crate) fn ranking(&self) -> Ranking<'_, TantivyText> {
+        Ranking {
+            text: &self.text,
+            vectors: &*self.vectors,
+            text_vectors: Some(&*self.text_vectors),
+            catalog: self,
         }
     }
 

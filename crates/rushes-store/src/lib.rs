@@ -18,15 +18,17 @@ pub mod fusion;
 mod hit_windows;
 pub mod identity;
 pub mod ingest_target;
+mod library;
 mod lock;
 pub mod manifest;
 pub mod people;
 pub mod person_filter;
 pub mod query;
+mod ranking_catalog;
 pub mod rebuild;
 mod request;
 pub mod seams;
-mod search;
+pub mod search;
 mod semantic;
 pub mod slates;
 pub mod text;
@@ -57,10 +59,11 @@ use crate::text::TantivyText;
 use crate::thumbnails::{ThumbnailFolder, ThumbnailStore};
 use crate::vectors::VectorStore;
 
-pub use crate::detail::{AssetDetail, MomentDetail};
+pub use crate::detail::{AssetDetail, MomentDetail, detail_from};
 pub use crate::error::StoreError;
 pub use crate::fusion::Fusion;
 pub use crate::identity::{Identity, KnownFile};
+pub use crate::library::Library;
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
 pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, SemanticQuery, Sort};
@@ -385,7 +388,7 @@ impl Index {
     // ------------------------------------------------------------ search
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-        search::search(&self.engines, request)
+        search::search(&self.engines.ranking(), request)
     }
 
     /// Like [`Index::search`] for a query the caller parsed already (rushes-search parses
@@ -395,11 +398,11 @@ impl Index {
         query: Query,
         request: &SearchRequest,
     ) -> Result<RankedHits, StoreError> {
-        search::search_parsed(&self.engines, query, request)
+        search::search_parsed(&self.engines.ranking(), query, request)
     }
 
     pub fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
-        search::facets(&self.engines, request)
+        search::facets(&self.engines.ranking(), request)
     }
 
     // ------------------------------------------------------------ hand tags and notes
@@ -710,7 +713,7 @@ impl Index {
     /// The people `who` names (an id, a whole name or a run of its words), by id, each with
     /// their representative face thumbnail.
     pub fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
-        person_filter::people_named(&*self.catalog()?, who)
+        seams::RankingCatalog::people_named(&*self.catalog()?, who)
     }
 
     /// Ids of the moments whose time range shows any of `people`.

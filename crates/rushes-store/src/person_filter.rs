@@ -11,9 +11,9 @@ use std::collections::HashMap;
 
 use rushes_core::{Hit, PersonFilterMatch, PersonInMoment};
 
-use crate::catalog::{Catalog, Repositories};
 use crate::error::StoreError;
 use crate::query::{Filter, Query};
+use crate::ranking_catalog::RankingCatalog;
 
 /// The lowercase words of a text: runs of letters and digits.
 fn words(text: &str) -> Vec<String> {
@@ -44,15 +44,6 @@ fn person_label(id: i64, name: Option<&str>) -> String {
     name.map_or_else(|| id.to_string(), str::to_string)
 }
 
-/// The people `who` names (an id, a whole name or a run of its words), by id, each with
-/// their representative face thumbnail.
-pub(crate) fn people_named(
-    catalog: &Catalog,
-    who: &str,
-) -> Result<Vec<PersonInMoment>, StoreError> {
-    Ok(named_among(catalog.faces().everyone()?, who))
-}
-
 /// The people of `everyone` that `who` names (an id, a whole name or a run of its words),
 /// in the order given: every engine's `people_named` over its own list of people.
 pub fn named_among(everyone: Vec<PersonInMoment>, who: &str) -> Vec<PersonInMoment> {
@@ -72,7 +63,7 @@ pub fn named_among(everyone: Vec<PersonInMoment>, who: &str) -> Vec<PersonInMome
 /// Fills every `person:` filter with the people it names and the moments showing them (none
 /// when nobody matches, so the filter then matches nothing); returns what each filter matched.
 pub(crate) fn resolve_person_filters(
-    catalog: &Catalog,
+    catalog: &dyn RankingCatalog,
     query: &mut Query,
 ) -> Result<Vec<PersonFilterMatch>, StoreError> {
     let mut resolved: HashMap<String, (Vec<PersonInMoment>, Vec<u64>)> = HashMap::new();
@@ -82,9 +73,9 @@ pub(crate) fn resolve_person_filters(
             continue;
         };
         if !resolved.contains_key(&person.who) {
-            let people = people_named(catalog, &person.who)?;
+            let people = catalog.people_named(&person.who)?;
             let ids: Vec<i64> = people.iter().map(|p| p.id).collect();
-            let moments = catalog.faces().moments_showing(&ids)?;
+            let moments = catalog.moments_showing(&ids)?;
             matches.push(PersonFilterMatch {
                 who: person.who.clone(),
                 people: people.clone(),

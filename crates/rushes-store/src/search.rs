@@ -7,20 +7,17 @@
 use std::collections::{HashMap, HashSet};
 
 use rushes_core::{Asset, AssetId, Hit, HitAsset, SearchResponse, SemanticMatch, Signal};
-use tantivy::Searcher;
-use tantivy::query::Query as TantivyQuery;
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TextAnalyzer;
 
+use crate::catalog::MomentRow;
 use crate::catalog::faces::AssetRange;
-use crate::catalog::{MomentRow, Repositories};
-use crate::engines::Engines;
 use crate::error::StoreError;
 use crate::fusion::{Branch, Fused, Fusion};
 use crate::hit_windows::{WindowCandidates, windows_touch};
 use crate::query::{self, Query};
 use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
-use crate::seams::{TextIndex, TextOrder};
+use crate::seams::{RankingCatalog, TextIndex, TextOrder, VectorIndex};
 use crate::semantic::semantic_branch;
 use crate::text::TextField;
 use crate::text_branch::{any_word_terms, ranked_words};
@@ -35,20 +32,31 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 /// Moments read for facet counts at most.
 const FACET_CAP: usize = 20_000;
 
-pub fn search(index: &Engines, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+/// The engines one search reads: the text index, the frame vectors, the catalog, and the
+/// text units' vectors (`None`: no semantic branch, as on PostgreSQL for now).
+pub struct Ranking<'a, T: TextIndex> {
+    pub text: &'a T,
+    pub vectors: &'a dyn VectorIndex,
+    pub text_vectors: Option<&'a dyn VectorIndex>,
+    pub catalog: &'a dyn RankingCatalog,
+}
+
+pub fn search<T: TextIndex>(
+    index: &Ranking<'_, T>,
+    request: &SearchRequest,
+) -> Result<SearchResponse, StoreError> {
     let query = query::parse(&request.query)?;
     Ok(search_parsed(index, query, request)?.response)
 }
 
 /// The hits of a query parsed by the caller ([`query::parse`] of `request.query`), with the
 /// assets they belong to as the catalog read them for ranking.
-pub fn search_parsed(
-    index: &Engines,
+pub fn search_parsed<T: TextIndex>(
+    index: &Ranking<'_, T>,
     mut query: Query,
     request: &SearchRequest,
 ) -> Result<RankedHits, StoreError> {
-    let people_matched =
-        crate::person_filter::resolve_person_filters(&*index.catalog()?, &mut query)?;
+    let people_matched = crate::person_filter::resolve_person_filters(index.catalog, &mut query)?;
     if let Some(notice) = unsearchable_notice(index, &request.query, &query)? {
         return Ok(RankedHits {
             response: SearchResponse {
@@ -60,7 +68,7 @@ pub fn search_parsed(
             assets: HashMap::new(),
         });
     }
-    crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
+    crate::slates::resolve_slate_filters(index.catalog, &mut query)?;
     let slate_windows = crate::slates::matched_windows(&query);
     let searcher = index.text.snapshot();
     let wanted = request.offset.saturating_add(request.limit);
@@ -76,8 +84,7 @@ pub fn search_parsed(
     let mut branches: Vec<Branch> = Vec::new();
 
     // Text branch: every word must match; if that finds nothing, any content word may.
-    if let Some(ranked) = ranked_words(&index.text, &searcher, &query.terms, &query.filters, pool)?
-    {
+    if let Some(ranked) = ranked_words(index.text, &searcher, &query.terms, &query.filters, pool)? {
         branches.push(Branch {
             moments: ranked,
             visual: false,
@@ -94,7 +101,7 @@ pub fn search_parsed(
         let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
             .then(|| index.text.restriction_query(&query.terms, &query.filters))
             .transpose()?;
-        if let Some((model, _)) = index.embedding_model()? {
+        if let Some((model, _)) = index.catalog.embedding_model()? {
             for vector in vectors {
                 let ranked = visual_branch(
                     index,
@@ -157,16 +164,7 @@ pub fn search_parsed(
     });
     order.truncate(pool);
     let ids: Vec<i64> = order.iter().map(|(id, _)| **id).collect();
-    let (rows, asset_slates) = {
-        let catalog = index.catalog()?;
-        let snapshot = catalog.begin_read()?;
-        let rows = snapshot.assets().moments(&ids)?;
-        let mut assets: Vec<&str> = rows.values().map(|row| row.asset.id.as_str()).collect();
-        assets.sort_unstable();
-        assets.dedup();
-        let slates = snapshot.slates().spans_of(&assets)?;
-        (rows, slates)
-    };
+    let (rows, asset_slates) = index.catalog.moments_with_slates(&ids)?;
 
     let highlighter = Highlighter::new(index, &searcher, &query)?;
     let best_possible = fusion.best_possible(&branches);
@@ -247,8 +245,8 @@ pub fn search_parsed(
 
 /// Why nothing matches a query whose words all vanish in the text index's analyzer (see
 /// [`query::unsearchable_notice`]); such a query must not list the whole library.
-fn unsearchable_notice(
-    index: &Engines,
+fn unsearchable_notice<T: TextIndex>(
+    index: &Ranking<'_, T>,
     text: &str,
     query: &Query,
 ) -> Result<Option<String>, StoreError> {
@@ -265,7 +263,7 @@ fn unsearchable_notice(
 }
 
 /// Puts on each hit the people whose faces its time range shows.
-fn add_people(index: &Engines, hits: &mut [Hit]) -> Result<(), StoreError> {
+fn add_people<T: TextIndex>(index: &Ranking<'_, T>, hits: &mut [Hit]) -> Result<(), StoreError> {
     let ranges: Vec<AssetRange<'_>> = hits
         .iter()
         .map(|hit| AssetRange {
@@ -274,10 +272,7 @@ fn add_people(index: &Engines, hits: &mut [Hit]) -> Result<(), StoreError> {
             end: hit.end,
         })
         .collect();
-    let people = {
-        let catalog = index.catalog()?;
-        catalog.faces().in_ranges(&ranges)?
-    };
+    let people = index.catalog.people_in_ranges(&ranges)?;
     for (hit, people) in hits.iter_mut().zip(people) {
         hit.people = people;
     }
@@ -286,13 +281,13 @@ fn add_people(index: &Engines, hits: &mut [Hit]) -> Result<(), StoreError> {
 
 /// Nearest frames to `vector` → their moments with their best frame's similarity, best
 /// first, each once, restricted to the moments passing the query's filters.
-fn visual_branch(
-    index: &Engines,
-    searcher: &Searcher,
+fn visual_branch<T: TextIndex>(
+    index: &Ranking<'_, T>,
+    searcher: &T::Snapshot,
     model: &str,
     vector: &[f32],
     pool: usize,
-    restriction: Option<&dyn TantivyQuery>,
+    restriction: Option<&T::Query>,
 ) -> Result<Vec<(i64, f32)>, StoreError> {
     // Restrictive filters can leave few of the nearest frames; look further then.
     let count = if restriction.is_some() {
@@ -302,7 +297,7 @@ fn visual_branch(
     };
     let matches = index.vectors.search(model, vector, count)?;
     let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
-    let frame_moments = index.catalog()?.assets().frame_moments(&frame_ids)?;
+    let frame_moments = index.catalog.frame_moments(&frame_ids)?;
     let mut seen = HashSet::new();
     let mut ranked: Vec<(i64, f32)> = Vec::new();
     for frame in &matches {
@@ -389,15 +384,18 @@ struct Highlighter {
 }
 
 impl Highlighter {
-    fn new(index: &Engines, searcher: &Searcher, query: &Query) -> Result<Highlighter, StoreError> {
+    fn new<T: TextIndex>(
+        index: &Ranking<'_, T>,
+        searcher: &T::Snapshot,
+        query: &Query,
+    ) -> Result<Highlighter, StoreError> {
         let positive: Vec<_> = query
             .terms
             .iter()
             .filter(|t| !t.excluded)
             .cloned()
             .collect();
-        let mut fields = Vec::new();
-        let analyzer = index.text.analyzer(TextField::Ocr).ok();
+        let analyzer = index.text.word_analyzer();
         // A hit lacking only function words ("the", "for") lacks nothing that counted.
         let words = match analyzer.clone() {
             Some(mut analyzer) => any_word_terms(&positive)
@@ -407,13 +405,9 @@ impl Highlighter {
                 .collect(),
             None => Vec::new(),
         };
-        if let Some(words) = index.text.build_query(&positive, &[], false)? {
-            for field in TextField::ALL {
-                let mut generator =
-                    SnippetGenerator::create(searcher, &*words, index.text.fields().text(field))?;
-                generator.set_max_num_chars(SNIPPET_CHARS);
-                fields.push((field, generator));
-            }
+        let mut fields = index.text.snippet_generators(searcher, &positive)?;
+        for (_, generator) in &mut fields {
+            generator.set_max_num_chars(SNIPPET_CHARS);
         }
         Ok(Highlighter {
             fields,
@@ -724,13 +718,16 @@ pub fn html_escape(text: &str) -> String {
     out
 }
 
-pub fn facets(index: &Engines, request: &SearchRequest) -> Result<Facets, StoreError> {
+pub fn facets<T: TextIndex>(
+    index: &Ranking<'_, T>,
+    request: &SearchRequest,
+) -> Result<Facets, StoreError> {
     let mut query = query::parse(&request.query)?;
-    crate::person_filter::resolve_person_filters(&*index.catalog()?, &mut query)?;
+    crate::person_filter::resolve_person_filters(index.catalog, &mut query)?;
     if unsearchable_notice(index, &request.query, &query)?.is_some() {
         return Ok(Facets::default());
     }
-    crate::slates::resolve_slate_filters(&*index.catalog()?, &mut query)?;
+    crate::slates::resolve_slate_filters(index.catalog, &mut query)?;
     let searcher = index.text.snapshot();
     let tantivy_query = match index.text.build_query(&query.terms, &query.filters, true)? {
         Some(words) => words,
@@ -760,7 +757,7 @@ pub fn facets(index: &Engines, request: &SearchRequest) -> Result<Facets, StoreE
     }
     let matched_assets: HashSet<&str> = kind.values().flatten().map(String::as_str).collect();
     let (scene, take) =
-        crate::slates::scene_and_take_counts(&*index.catalog()?, &query, &matched_assets)?;
+        crate::slates::scene_and_take_counts(index.catalog, &query, &matched_assets)?;
     Ok(Facets {
         moments: total as u64,
         kind: counts(kind),

@@ -6,15 +6,11 @@
 
 use std::collections::HashMap;
 
-use rushes_core::SemanticMatch;
-use tantivy::Searcher;
-use tantivy::query::Query as TantivyQuery;
-
-use crate::catalog::Repositories;
-use crate::engines::Engines;
 use crate::error::StoreError;
 use crate::request::SemanticQuery;
 use crate::seams::TextIndex;
+use crate::search::Ranking;
+use rushes_core::SemanticMatch;
 
 /// The semantic branch's moments, best first, and the unit each matched by.
 #[derive(Debug, Default)]
@@ -24,26 +20,27 @@ pub(crate) struct SemanticBranch {
 }
 
 /// The moments whose text units mean what the query says, best first.
-pub(crate) fn semantic_branch(
-    index: &Engines,
-    searcher: &Searcher,
+pub(crate) fn semantic_branch<T: TextIndex>(
+    index: &Ranking<'_, T>,
+    searcher: &T::Snapshot,
     semantic: &SemanticQuery,
     pool: usize,
-    restriction: Option<&dyn TantivyQuery>,
+    restriction: Option<&T::Query>,
 ) -> Result<SemanticBranch, StoreError> {
+    let Some(text_vectors) = index.text_vectors else {
+        return Ok(SemanticBranch::default());
+    };
     // Restrictive filters can leave few of the nearest units; look further then.
     let count = if restriction.is_some() {
         pool * 8
     } else {
         pool * 2
     };
-    if index.text_vectors.dimensions(&semantic.model)? != Some(semantic.vector.len()) {
+    if text_vectors.dimensions(&semantic.model)? != Some(semantic.vector.len()) {
         // No unit of this model (or of another size): nothing can match by meaning.
         return Ok(SemanticBranch::default());
     }
-    let nearest = index
-        .text_vectors
-        .search(&semantic.model, &semantic.vector, count)?;
+    let nearest = text_vectors.search(&semantic.model, &semantic.vector, count)?;
     let similar: Vec<_> = nearest
         .into_iter()
         .filter(|unit| unit.similarity >= semantic.cutoff)
@@ -52,7 +49,7 @@ pub(crate) fn semantic_branch(
         return Ok(SemanticBranch::default());
     }
     let unit_ids: Vec<u64> = similar.iter().map(|unit| unit.frame_id).collect();
-    let rows = index.catalog()?.text_units().matched(&unit_ids)?;
+    let rows = index.catalog.matched_units(&unit_ids)?;
     let similarity: HashMap<u64, f32> = similar
         .iter()
         .map(|unit| (unit.frame_id, unit.similarity))

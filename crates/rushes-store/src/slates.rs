@@ -15,6 +15,7 @@ use rushes_core::{Slate, SlateSpan};
 use crate::catalog::{Catalog, Repositories};
 use crate::error::StoreError;
 use crate::query::{Filter, Query, SlateField, SlateFilter};
+use crate::ranking_catalog::RankingCatalog;
 
 pub use crate::catalog::slate_spans::{SlateClip, StoredSpan};
 
@@ -75,7 +76,10 @@ pub fn slate_matches(slate: &Slate, field: SlateField, wanted: &str) -> bool {
 /// Fills every `scene:`, `take:` and `roll:` filter with the spans it matches and their
 /// moments (none when nothing matches, so the filter then matches nothing), and turns a
 /// `camera:` filter that names a slate's camera letter into one that also takes its spans.
-pub fn resolve_slate_filters(catalog: &Catalog, query: &mut Query) -> Result<(), StoreError> {
+pub fn resolve_slate_filters(
+    catalog: &dyn RankingCatalog,
+    query: &mut Query,
+) -> Result<(), StoreError> {
     let wants_slates = query
         .filters
         .iter()
@@ -83,7 +87,7 @@ pub fn resolve_slate_filters(catalog: &Catalog, query: &mut Query) -> Result<(),
     if !wants_slates {
         return Ok(());
     }
-    let spans = catalog.slates().all()?;
+    let spans = catalog.all_slates()?;
     for clause in &mut query.filters {
         let (field, value) = match &clause.filter {
             Filter::Slate(filter) => (filter.field, filter.value.clone()),
@@ -98,7 +102,7 @@ pub fn resolve_slate_filters(catalog: &Catalog, query: &mut Query) -> Result<(),
         if matches!(clause.filter, Filter::Camera(_)) && matching.is_empty() {
             continue;
         }
-        let moments = catalog.slates().moments_overlapping(&matching)?;
+        let moments = catalog.moments_overlapping(&matching)?;
         clause.filter = Filter::Slate(SlateFilter {
             field,
             value,
@@ -132,7 +136,7 @@ pub(crate) fn matched_windows(query: &Query) -> HashMap<String, Vec<(f64, f64)>>
 /// Matching assets by scene and by take: the spans of `assets` that pass every slate filter
 /// of the query (so with `scene:42` the takes are scene 42's).
 pub(crate) fn scene_and_take_counts(
-    catalog: &Catalog,
+    catalog: &dyn RankingCatalog,
     query: &Query,
     assets: &HashSet<&str>,
 ) -> Result<(AssetsByValue, AssetsByValue), StoreError> {
@@ -140,7 +144,7 @@ pub(crate) fn scene_and_take_counts(
     if assets.is_empty() {
         return Ok((scenes, takes));
     }
-    let spans = catalog.slates().all()?;
+    let spans = catalog.all_slates()?;
     let filters: Vec<(&SlateFilter, bool)> = query
         .filters
         .iter()
@@ -213,7 +217,12 @@ fn script_order(value: &str) -> (String, u64, String) {
 /// Every slated clip grouped by scene, then take, in script order: the Library's scene
 /// view, the way an editor walks dailies. Spans without a scene are left out.
 pub(crate) fn scene_library(catalog: &Catalog) -> Result<Vec<SceneGroup>, StoreError> {
-    let rows = catalog.slates().clips_with_scene()?;
+    Ok(group_scenes(catalog.slates().clips_with_scene()?))
+}
+
+/// Slated clips, each with its scene, in script order (as the catalog's
+/// `clips_with_scene` reads them), grouped by scene, then take.
+pub fn group_scenes(rows: Vec<(String, SlateClip)>) -> Vec<SceneGroup> {
     let mut scenes: Vec<SceneGroup> = Vec::new();
     for (scene, clip) in rows {
         let group = match scenes.iter().position(|group| group.scene == scene) {
@@ -242,7 +251,7 @@ pub(crate) fn scene_library(catalog: &Catalog) -> Result<Vec<SceneGroup>, StoreE
             .takes
             .sort_by_key(|take| take.take.as_deref().map(script_order));
     }
-    Ok(scenes)
+    scenes
 }
 
 #[cfg(test)]

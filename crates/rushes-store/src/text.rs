@@ -2,7 +2,7 @@
 //! caption, file and folder names and metadata, plus fast fields for filters and sorting.
 //! It stores no text of its own; the catalog holds it and hits are assembled from there.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::path::{Component, Path};
 use std::sync::Mutex;
@@ -24,7 +24,7 @@ use tantivy::{
 };
 
 use crate::error::StoreError;
-use crate::seams::{FacetDoc, TextIndex, TextOrder};
+use crate::seams::{FacetDoc, SnippetGenerator, TextIndex, TextOrder};
 use crate::tokenizer::LetterDigitTokenizer;
 
 /// Boolean clauses of a Tantivy query.
@@ -172,8 +172,47 @@ fn prose_analyzer<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
         .build()
 }
 
+/// The analyzer of the searchable text fields (`rushes_text_v2`), outside any index.
+pub(crate) fn words_analyzer() -> TextAnalyzer {
+    prose_analyzer(LetterDigitTokenizer::default())
+}
+
+/// Snippet generators of `words` for every searchable field, from the analyzer alone:
+/// each analysed word of a positive term weighs the same (no index statistics).
+pub(crate) fn plain_snippet_generators(words: &[TextTerm]) -> Vec<(TextField, SnippetGenerator)> {
+    let mut analyzer = words_analyzer();
+    let mut terms: BTreeMap<String, f32> = BTreeMap::new();
+    for term in words.iter().filter(|term| !term.excluded) {
+        let mut stream = analyzer.token_stream(&term.text);
+        while let Some(token) = stream.next() {
+            terms.insert(token.text.clone(), 1.0);
+        }
+    }
+    if terms.is_empty() {
+        return Vec::new();
+    }
+    let Ok(fields) = fields_of(&build_schema()) else {
+        return Vec::new();
+    };
+    TextField::ALL
+        .into_iter()
+        .map(|field| {
+            let generator = SnippetGenerator::new(
+                terms.clone(),
+                words_analyzer(),
+                fields.text(field),
+                SNIPPET_GENERATOR_CHARS,
+            );
+            (field, generator)
+        })
+        .collect()
+}
+
+/// Tantivy's default fragment length; search sets its own.
+const SNIPPET_GENERATOR_CHARS: usize = 150;
+
 fn register_analyzers(index: &tantivy::Index) {
-    let text = prose_analyzer(LetterDigitTokenizer::default());
+    let text = words_analyzer();
     let text_v1 = prose_analyzer(SimpleTokenizer::default());
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
@@ -443,6 +482,26 @@ impl TantivyText {
 impl TextIndex for TantivyText {
     type Snapshot = Searcher;
     type Query = dyn Query;
+
+    fn snippet_generators(
+        &self,
+        snapshot: &Searcher,
+        words: &[TextTerm],
+    ) -> Result<Vec<(TextField, SnippetGenerator)>, StoreError> {
+        let mut generators = Vec::new();
+        if let Some(query) = self.build_query(words, &[], false)? {
+            for field in TextField::ALL {
+                let generator =
+                    SnippetGenerator::create(snapshot, &*query, self.fields.text(field))?;
+                generators.push((field, generator));
+            }
+        }
+        Ok(generators)
+    }
+
+    fn word_analyzer(&self) -> Option<TextAnalyzer> {
+        self.analyzer(TextField::Ocr).ok()
+    }
 
     fn snapshot(&self) -> Searcher {
         self.reader.searcher()

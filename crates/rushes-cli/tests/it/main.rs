@@ -12,6 +12,7 @@ mod incremental;
 mod journey;
 mod migrate;
 mod people;
+mod postgres;
 mod reindex;
 mod reliability;
 mod safety;

@@ -5,6 +5,7 @@ mod corpus;
 mod hand_work;
 mod ingest;
 mod jobs;
+mod library;
 mod many_users;
 mod parity;
 mod paths;

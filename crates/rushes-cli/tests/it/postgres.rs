@@ -1,0 +1,215 @@
+//! `--index postgres://…`: `rushes search`, `status`, `show` and `serve` against a library
+//! in PostgreSQL (rushes-testkit's server, a fresh database each), populated through
+//! `PgEngine::put_assets` (the ingest path to PostgreSQL is the index workers'); a URL that
+//! cannot be used is one clear line and a failing exit.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rushes_core::{
+    Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, TranscriptLine,
+};
+use rushes_postgres::PgEngine;
+use rushes_store::seams::AssetWrites;
+use rushes_testkit::postgres::shared_server;
+
+use crate::footage::{hits_of, json, rushes};
+
+const CLIP: &str = "/footage/day1/crane_run.mov";
+
+/// A clip with two moments: the crane operator speaks in the first, a slate is on screen in
+/// the second.
+fn crane_clip() -> AssetRecord {
+    let path = PathBuf::from(CLIP);
+    let asset = Asset {
+        id: AssetId::from_path(&path),
+        content_hash: "hash-crane-run".into(),
+        kind: AssetKind::Video,
+        size: 4_000_000,
+        mtime: 1_700_000_000,
+        media: MediaInfo {
+            creation_time: Some("2025-03-01T10:00:00Z".into()),
+            duration: Some(20.0),
+            ..MediaInfo::default()
+        },
+        path,
+    };
+    let moment = |start: f64, said: &str, on_screen: &str| MomentRecord {
+        start,
+        end: start + 10.0,
+        keyframe: start,
+        thumbnail: None,
+        tags: Vec::new(),
+        ocr_text: on_screen.to_string(),
+        transcript: (!said.is_empty())
+            .then(|| TranscriptLine {
+                start,
+                end: start + 4.0,
+                text: said.to_string(),
+                source: "srt".into(),
+            })
+            .into_iter()
+            .collect(),
+        caption: None,
+        frames: vec![FrameRecord {
+            time: start,
+            thumbnail: None,
+            embedding: None,
+        }],
+    };
+    let mut record = AssetRecord::with_moments(
+        asset,
+        vec![
+            moment(0.0, "the crane operator waves", ""),
+            moment(10.0, "", "SCENE 12 TAKE 2"),
+        ],
+    );
+    record.transcript = record.moments[0].transcript.clone();
+    record
+}
+
+/// A fresh database holding the crane clip; its URL.
+fn crane_library() -> String {
+    let url = shared_server()
+        .and_then(|server| server.fresh_database())
+        .expect("a fresh database");
+    let engine = PgEngine::open(&url).expect("open the library");
+    engine
+        .put_assets(&[crane_clip()], None)
+        .expect("write the clip");
+    url
+}
+
+#[test]
+fn search_status_and_show_read_a_postgres_library() {
+    let url = crane_library();
+    let response = json(&["search", "crane operator", "--index", &url, "--json"]);
+    let hits = hits_of(&response);
+    assert_eq!(hits.len(), 1, "{response}");
+    assert_eq!(hits[0]["asset"]["path"], CLIP);
+    assert_eq!(hits[0]["start"], 0.0);
+    assert_eq!(
+        hits[0]["end"], 4.0,
+        "the hit plays the spoken line: {}",
+        hits[0]
+    );
+    assert!(
+        hits[0]["snippet"]
+            .as_str()
+            .unwrap_or("")
+            .contains("<b>crane</b>"),
+        "{}",
+        hits[0]
+    );
+    let slate = hits_of(&json(&["search", "take2", "--index", &url, "--json"]));
+    assert_eq!(slate.len(), 1);
+    assert_eq!(slate[0]["start"], 10.0);
+
+    let status = json(&["status", "--index", &url, "--json"]);
+    assert_eq!(status["assets"], 1, "{status}");
+    assert_eq!(status["moments"], 2, "{status}");
+    assert_eq!(status["frames"], 2, "{status}");
+    let text = rushes(&["status", "--index", &url]);
+    assert!(text.status.success());
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.starts_with("index: postgres://"), "{text}");
+
+    let id = crane_clip().asset.id.to_string();
+    let detail = json(&["show", &id, "--index", &url, "--json"]);
+    assert_eq!(detail["asset"]["path"], CLIP);
+    assert_eq!(
+        detail["moments"].as_array().map(Vec::len),
+        Some(2),
+        "{detail}"
+    );
+    let by_path = json(&["show", CLIP, "--index", &url, "--json"]);
+    assert_eq!(by_path["asset"]["id"], id.as_str());
+}
+
+#[test]
+fn a_url_that_cannot_be_used_is_one_clear_line_and_a_failure() {
+    let free_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port");
+    let down = format!("postgres://rushes@127.0.0.1:{free_port}/library");
+    for (url, says) in [
+        (down.as_str(), "cannot connect"),
+        (
+            "postgres://rushes@127.0.0.1:notaport/library",
+            "not a PostgreSQL URL",
+        ),
+    ] {
+        for command in [
+            &["status", "--index", url][..],
+            &["search", "crane", "--index", url],
+        ] {
+            let output = rushes(command);
+            assert!(!output.status.success(), "{command:?}");
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+            assert_eq!(lines.len(), 1, "{command:?}: {stderr}");
+            assert!(lines[0].starts_with("error: "), "{stderr}");
+            assert!(lines[0].contains(says), "{command:?}: {stderr}");
+            assert!(output.stdout.is_empty(), "{command:?}");
+        }
+    }
+}
+
+/// Stops the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn get(port: u16, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .ok()?;
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+#[test]
+fn serve_answers_api_search_from_a_postgres_library() {
+    let url = crane_library();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port");
+    let cache = tempfile::tempdir().expect("temp dir");
+    let addr = format!("127.0.0.1:{port}");
+    let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
+        .args(["serve", "--index", &url, "--addr", &addr])
+        .env_remove("RUSHES_INDEX")
+        .env("XDG_CACHE_HOME", cache.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start rushes serve");
+    let _server = Server(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let response = loop {
+        if let Some(response) = get(port, "/api/search?q=crane") {
+            break response;
+        }
+        assert!(Instant::now() < deadline, "rushes serve did not answer");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    assert!(body.contains(CLIP), "{body}");
+    assert!(body.contains("<b>crane</b>"), "{body}");
+}

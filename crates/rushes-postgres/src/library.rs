@@ -1,0 +1,318 @@
+//! [`PgLibrary`]: a library in PostgreSQL as the store's [`Library`], so search, the server,
+//! export and the CLI's reading and hand-work commands work on `--index postgres://…`.
+//! Reads come from the catalog tables (`catalog_reads`), search runs the store's own
+//! ranking (`rushes_store::search`) over the PostgreSQL text and vector indexes and this
+//! library as its `RankingCatalog`, hand work and people are `PgEngine`'s (`workflow.rs`,
+//! `people.rs`), thumbnails the `thumbnails` table's (`PgThumbnails`). Semantic search
+//! (text units) is not on PostgreSQL yet: the library has no sentence-model units, so a
+//! search says semantic search is off as it does without the model.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use postgres::IsolationLevel;
+use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
+use rushes_store::catalog::faces::AssetRange;
+use rushes_store::catalog::text_units::UnitRow;
+use rushes_store::people::{FaceSummary, FacesPage, PersonSummary};
+use rushes_store::seams::{MomentsWithSlates, RankingCatalog, ThumbnailStore, UnitEmbedding};
+use rushes_store::search::{self, Ranking};
+use rushes_store::slates::{SceneGroup, StoredSpan, group_scenes};
+use rushes_store::{
+    Annotation, AssetDetail, Collection, CollectionItem, CollectionSummary, EmbeddingModel, Facets,
+    IndexStatus, Library, Query, RankedHits, SearchRequest, StoreError, TimeRange, detail_from,
+};
+
+use crate::catalog_reads as reads;
+use crate::pool::Pooled;
+use crate::text_index::PgText;
+use crate::{PgEngine, PgThumbnails, PostgresError, store_error, without_password};
+
+/// An open PostgreSQL library. Cheap to clone (one pool).
+#[derive(Clone)]
+pub struct PgLibrary {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    engine: PgEngine,
+    location: String,
+    thumbnails: PgThumbnails,
+}
+
+impl PgLibrary {
+    /// Connects to the library at `url`, migrating its schema (see [`PgEngine::open`]).
+    pub fn open(url: &str) -> Result<PgLibrary, PostgresError> {
+        let engine = PgEngine::open(url)?;
+        let thumbnails = PgThumbnails::new(engine.pool().clone());
+        Ok(PgLibrary {
+            shared: Arc::new(Shared {
+                engine,
+                location: without_password(url),
+                thumbnails,
+            }),
+        })
+    }
+
+    /// The engine: the store's seams and hand work on this database.
+    pub fn engine(&self) -> &PgEngine {
+        &self.shared.engine
+    }
+
+    fn client(&self) -> Result<Pooled, StoreError> {
+        self.engine().pool().get().map_err(store_error)
+    }
+
+    /// Runs `work` on a connection of the pool.
+    fn read<T>(
+        &self,
+        work: impl FnOnce(&mut postgres::Client) -> Result<T, PostgresError>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.client()?;
+        work(&mut client).map_err(store_error)
+    }
+
+    /// Runs `work` in one read-only `REPEATABLE READ` transaction: one view of the library.
+    fn read_consistently<T>(
+        &self,
+        work: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, PostgresError>,
+    ) -> Result<T, StoreError> {
+        let mut client = self.client()?;
+        let mut transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(store_error)?;
+        let value = work(&mut transaction).map_err(store_error)?;
+        transaction.commit().map_err(store_error)?;
+        Ok(value)
+    }
+
+    fn ranking(&self) -> Ranking<'_, PgText> {
+        Ranking {
+            text: self.engine().text(),
+            vectors: self.engine().vectors(),
+            text_vectors: None,
+            catalog: self,
+        }
+    }
+}
+
+impl RankingCatalog for PgLibrary {
+    fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        self.engine().people_named(who)
+    }
+
+    fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
+        self.engine().moments_showing(people)
+    }
+
+    fn all_slates(&self) -> Result<Vec<StoredSpan>, StoreError> {
+        self.read(reads::all_slates)
+    }
+
+    fn moments_overlapping(&self, spans: &[StoredSpan]) -> Result<Vec<u64>, StoreError> {
+        self.read(|client| reads::moments_overlapping(client, spans))
+    }
+
+    fn moments_with_slates(&self, ids: &[i64]) -> Result<MomentsWithSlates, StoreError> {
+        self.read_consistently(|transaction| {
+            let rows = reads::moments(transaction, ids)?;
+            let mut assets: Vec<&str> = rows.values().map(|row| row.asset.id.as_str()).collect();
+            assets.sort_unstable();
+            assets.dedup();
+            let slates = reads::slates_of(transaction, &assets)?;
+            Ok((rows, slates))
+        })
+    }
+
+    fn frame_moments(&self, frame_ids: &[u64]) -> Result<HashMap<u64, i64>, StoreError> {
+        self.read(|client| reads::frame_moments(client, frame_ids))
+    }
+
+    fn people_in_ranges(
+        &self,
+        ranges: &[AssetRange<'_>],
+    ) -> Result<Vec<Vec<PersonInMoment>>, StoreError> {
+        self.read(|client| reads::people_in_ranges(client, ranges))
+    }
+
+    fn embedding_model(&self) -> Result<Option<(String, usize)>, StoreError> {
+        Ok(self.read(reads::embedding_models)?.into_iter().next())
+    }
+
+    /// No text units on PostgreSQL yet: nothing is found by meaning.
+    fn matched_units(&self, _unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
+        Ok(Vec::new())
+    }
+}
+
+/// Delegates every call to the `PgEngine` method of the same name (the hand work and
+/// people of `workflow.rs` and `people.rs`, with the `Index` signatures).
+macro_rules! to_engine {
+    ($( fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        $( fn $name(&self $(, $arg: $ty)*) -> $ret { self.engine().$name($($arg),*) } )*
+    };
+}
+
+impl Library for PgLibrary {
+    fn location(&self) -> String {
+        self.shared.location.clone()
+    }
+
+    fn dir(&self) -> Option<&Path> {
+        None
+    }
+
+    fn writer(&self) -> Result<Arc<dyn Library>, StoreError> {
+        Ok(Arc::new(self.clone()))
+    }
+
+    fn thumbnails(&self) -> &dyn ThumbnailStore {
+        &self.shared.thumbnails
+    }
+
+    fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError> {
+        self.read(|client| reads::asset(client, id.as_str()))
+    }
+
+    fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError> {
+        self.read(|client| reads::asset_by_path(client, path))
+    }
+
+    fn assets(&self) -> Result<Vec<Asset>, StoreError> {
+        self.read(reads::all_assets)
+    }
+
+    fn screen_text(&self, id: &AssetId) -> Result<Vec<rushes_core::ScreenText>, StoreError> {
+        self.read(|client| reads::screen_text(client, id.as_str()))
+    }
+
+    fn asset_detail(&self, id: &AssetId) -> Result<Option<AssetDetail>, StoreError> {
+        self.read_consistently(|transaction| {
+            let Some(asset) = reads::asset(transaction, id.as_str())? else {
+                return Ok(None);
+            };
+            let moments = crate::asset_rows::asset_moments(transaction, id.as_str())?;
+            let user_tags = reads::user_tags(transaction, id.as_str())?;
+            let slates = reads::slates_of(transaction, &[id.as_str()])?
+                .remove(id.as_str())
+                .unwrap_or_default();
+            Ok(Some(detail_from(asset, moments, user_tags, slates)))
+        })
+    }
+
+    fn embedding_model(&self) -> Result<Option<(String, usize)>, StoreError> {
+        RankingCatalog::embedding_model(self)
+    }
+
+    fn frame_embedding(&self, id: &AssetId, seconds: f64) -> Result<Option<Vec<f32>>, StoreError> {
+        self.read(|client| reads::nearest_frame_embedding(client, id.as_str(), seconds))
+    }
+
+    /// None yet: text units are not on PostgreSQL.
+    fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        Ok(Vec::new())
+    }
+
+    fn status(&self) -> Result<IndexStatus, StoreError> {
+        self.read_consistently(|transaction| {
+            let (by_kind, moments, frames) = reads::counts(transaction)?;
+            let size: i64 = transaction
+                .query_one("SELECT pg_database_size(current_database())", &[])?
+                .get(0);
+            Ok(IndexStatus {
+                dir: self.location(),
+                assets: by_kind.values().sum(),
+                assets_by_kind: by_kind.into_iter().collect(),
+                moments,
+                frames,
+                failures: reads::failures(transaction)?,
+                embedding_models: reads::embedding_models(transaction)?
+                    .into_iter()
+                    .map(|(name, dim)| EmbeddingModel { name, dim })
+                    .collect(),
+                size_on_disk: size.max(0) as u64,
+            })
+        })
+    }
+
+    fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
+        search::search(&self.ranking(), request)
+    }
+
+    fn search_parsed(
+        &self,
+        query: Query,
+        request: &SearchRequest,
+    ) -> Result<RankedHits, StoreError> {
+        search::search_parsed(&self.ranking(), query, request)
+    }
+
+    fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
+        search::facets(&self.ranking(), request)
+    }
+
+    /// Semantic search is not on PostgreSQL yet: hand notes and tags are found by their
+    /// words only.
+    fn refresh_hand_units(
+        &self,
+        _id: &AssetId,
+        _embedding: &dyn UnitEmbedding,
+    ) -> Result<usize, StoreError> {
+        Err(StoreError::NotOnPostgres(
+            "searching hand notes and tags by meaning".to_string(),
+        ))
+    }
+
+    fn scene_library(&self) -> Result<Vec<SceneGroup>, StoreError> {
+        Ok(group_scenes(self.read(reads::clips_with_scene)?))
+    }
+
+    fn asset_slates(&self, asset_id: &str) -> Result<Vec<SlateSpan>, StoreError> {
+        Ok(self
+            .read(|client| reads::slates_of(client, &[asset_id]))?
+            .remove(asset_id)
+            .unwrap_or_default())
+    }
+
+    fn all_slates(&self) -> Result<Vec<StoredSpan>, StoreError> {
+        RankingCatalog::all_slates(self)
+    }
+
+    fn people_named(&self, who: &str) -> Result<Vec<PersonInMoment>, StoreError> {
+        self.engine().people_named(who)
+    }
+
+    fn moments_showing(&self, people: &[i64]) -> Result<Vec<u64>, StoreError> {
+        self.engine().moments_showing(people)
+    }
+
+    to_engine! {
+        fn add_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
+        fn remove_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
+        fn set_note(&self, id: &AssetId, range: Option<TimeRange>, note: &str) -> Result<(), StoreError>;
+        fn annotate(&self, id: &AssetId, range: Option<TimeRange>, add: &[String], remove: &[String], note: Option<&str>) -> Result<(), StoreError>;
+        fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError>;
+        fn annotations(&self, id: &AssetId) -> Result<Vec<Annotation>, StoreError>;
+        fn collections(&self) -> Result<Vec<CollectionSummary>, StoreError>;
+        fn collection(&self, name: &str) -> Result<Collection, StoreError>;
+        fn create_collection(&self, name: &str) -> Result<(), StoreError>;
+        fn add_to_collection(&self, name: &str, id: &AssetId, range: Option<TimeRange>, note: &str) -> Result<CollectionItem, StoreError>;
+        fn remove_from_collection(&self, name: &str, item: i64) -> Result<(), StoreError>;
+        fn move_in_collection(&self, name: &str, item: i64, position: usize) -> Result<(), StoreError>;
+        fn reorder_collection(&self, name: &str, order: &[i64]) -> Result<(), StoreError>;
+        fn rename_collection(&self, name: &str, new_name: &str) -> Result<(), StoreError>;
+        fn delete_collection(&self, name: &str) -> Result<(), StoreError>;
+        fn people(&self) -> Result<Vec<PersonSummary>, StoreError>;
+        fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError>;
+        fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError>;
+        fn person_faces_page(&self, person: i64, offset: usize, limit: usize) -> Result<FacesPage, StoreError>;
+        fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError>;
+        fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError>;
+        fn split_face(&self, face: i64) -> Result<i64, StoreError>;
+        fn forget_person(&self, person: i64) -> Result<(), StoreError>;
+    }
+}
