@@ -63,7 +63,7 @@ fn index(args: IndexArgs, models_dir: PathBuf) -> Result<ExitCode> {
             .with_context(|| format!("no such file or folder: {}", path.display()))?;
         roots.push(root);
     }
-    if let Some(url) = crate::worker::postgres_url(&args.location.index) {
+    if let Some(url) = location::database_url(&args.location.index) {
         return crate::worker::index_into_postgres(&args, url, roots, models_dir);
     }
     let mut config = ingest_config(&args.ingest, roots, models_dir)?;
@@ -225,6 +225,13 @@ fn status(args: StatusArgs) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "index: {}", location::shown(&args.location.index))?;
     print_value_summary(&mut stdout, &value)?;
+    // A PostgreSQL library is indexed by workers: say where its queue stands.
+    if let Some(url) = location::database_url(&args.location.index) {
+        let mut client = rushes_postgres::connect(url)?;
+        let queue = rushes_postgres::jobs::status(&mut client)
+            .context("while reading the library's job queue")?;
+        writeln!(stdout, "{}", queue.line())?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,7 +6,7 @@
 //! leaves nothing and its file goes to another worker once the lease runs out. `rushes
 //! paths` sets where this machine mounts the library's footage.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -21,13 +21,6 @@ use crate::ingest_setup::ingest_config;
 
 /// How long an idle worker waits before asking the queue again.
 const IDLE_POLL: Duration = Duration::from_secs(2);
-
-/// The library URL when `--index` names a PostgreSQL library.
-pub fn postgres_url(index: &Path) -> Option<&str> {
-    index
-        .to_str()
-        .filter(|text| rushes_postgres::is_postgres_url(text))
-}
 
 /// `--machine`, else the host name, else `localhost`.
 fn machine_name(option: &MachineOption) -> String {
@@ -108,7 +101,7 @@ pub fn index_into_postgres(
 
 /// `rushes worker --index postgres://…`.
 pub fn worker(args: WorkerArgs, models_dir: PathBuf) -> Result<ExitCode> {
-    let Some(url) = postgres_url(&args.location.index) else {
+    let Some(url) = crate::location::database_url(&args.location.index) else {
         bail!(
             "`rushes worker` works the queue of a PostgreSQL library: give --index postgres://…\
              (a local index is indexed by `rushes index` alone)"
@@ -300,7 +293,7 @@ pub fn paths(command: PathsCommand) -> Result<ExitCode> {
         }
         | PathsCommand::List { location, machine } => (location, machine),
     };
-    let Some(url) = postgres_url(&location.index) else {
+    let Some(url) = crate::location::database_url(&location.index) else {
         bail!("the path-prefix map belongs to a PostgreSQL library: give --index postgres://…");
     };
     let machine = machine_name(machine);

@@ -179,6 +179,15 @@ fn workers_in_parallel_and_one_killed_index_every_file_once() {
     };
     let done = jobs - failed_jobs;
     assert_eq!((assets, paths), (done, done), "each file once");
+    // `rushes status` on the library says where its queue stands.
+    let status = ok(&["status", "--index", &url]);
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        status.contains(&format!(
+            "queue: 0 queued, {done} done, {failed_jobs} failed"
+        )),
+        "{status}"
+    );
 
     // The same moments as a local index of the same footage.
     let local = temp.path().join("local-index");
