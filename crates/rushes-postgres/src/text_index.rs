@@ -18,8 +18,8 @@ use postgres::types::ToSql;
 use rushes_store::StoreError;
 use rushes_store::catalog::MomentRow;
 use rushes_store::query::{Filter, FilterClause, SlateField, TextTerm};
-use rushes_store::seams::{FacetDoc, TextIndex, TextOrder};
-use rushes_store::text::normalise_folder;
+use rushes_store::seams::{FacetDoc, SnippetGenerator, TextAnalyzer, TextIndex, TextOrder};
+use rushes_store::text::{TextField, normalise_folder, plain_snippet_generators, words_analyzer};
 
 use crate::asset_rows::write_moment_texts;
 use crate::pool::{Pool, Pooled};
@@ -324,6 +324,19 @@ fn all_of(conditions: &[String]) -> String {
 impl TextIndex for PgText {
     type Snapshot = PgSnapshot;
     type Query = PgQuery;
+
+    /// PostgreSQL keeps no word statistics per field: every analysed word weighs the same.
+    fn snippet_generators(
+        &self,
+        _snapshot: &PgSnapshot,
+        words: &[TextTerm],
+    ) -> Result<Vec<(TextField, SnippetGenerator)>, StoreError> {
+        Ok(plain_snippet_generators(words))
+    }
+
+    fn word_analyzer(&self) -> Option<TextAnalyzer> {
+        Some(words_analyzer())
+    }
 
     fn snapshot(&self) -> PgSnapshot {
         let client = self

@@ -17,6 +17,7 @@ mod error;
 pub mod fusion;
 mod hit_windows;
 pub mod identity;
+mod index_library;
 pub mod ingest_target;
 mod library;
 mod lock;
@@ -24,30 +25,32 @@ pub mod manifest;
 pub mod people;
 pub mod person_filter;
 pub mod query;
+mod ranking;
 mod ranking_catalog;
+mod ranking_reads;
 pub mod rebuild;
 mod request;
 pub mod seams;
 pub mod search;
 mod semantic;
 pub mod slates;
+mod status;
 pub mod text;
 pub mod text_branch;
+mod text_field;
 pub mod thumbnails;
 mod tokenizer;
 pub mod vectors;
 pub mod workflow;
 pub mod written_format;
 
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rushes_core::{Asset, AssetId, AssetRecord, PersonInMoment, SearchResponse, SlateSpan};
-use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CATALOG_FILE, Catalog, FailureRow, Repositories};
+use crate::catalog::{CATALOG_FILE, Catalog, Repositories};
 use crate::engines::Engines;
 use crate::lock::take_lock;
 use crate::people::{
@@ -67,6 +70,7 @@ pub use crate::library::Library;
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
 pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, SemanticQuery, Sort};
+pub use crate::status::{EmbeddingModel, IndexStatus};
 pub use crate::thumbnails::thumbnail_url;
 pub use crate::workflow::{Annotation, Collection, CollectionItem, CollectionSummary, TimeRange};
 pub use crate::written_format::WrittenFormat;
@@ -89,26 +93,6 @@ pub enum OpenMode {
     ReadWrite,
     /// Any number of readers, at any time, also while a writer commits.
     ReadOnly,
-}
-
-/// An embedding model whose vectors are in the index.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct EmbeddingModel {
-    pub name: String,
-    pub dim: usize,
-}
-
-/// What is in an index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IndexStatus {
-    pub dir: String,
-    pub assets: u64,
-    pub assets_by_kind: BTreeMap<String, u64>,
-    pub moments: u64,
-    pub frames: u64,
-    pub failures: Vec<FailureRow>,
-    pub embedding_models: Vec<EmbeddingModel>,
-    pub size_on_disk: u64,
 }
 
 /// An open index folder. `Send + Sync`; every method takes `&self`.

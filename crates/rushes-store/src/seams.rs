@@ -27,7 +27,7 @@ use crate::catalog::faces::{FacesWritten, NewFace, PersonChooser};
 use crate::catalog::{FrameVector, MomentRow};
 use crate::error::StoreError;
 use crate::query::{FilterClause, TextTerm};
-use crate::text::TextField;
+use crate::text_field::TextField;
 
 pub use crate::ranking_catalog::{MomentsWithSlates, RankingCatalog};
 pub use crate::thumbnails::ThumbnailStore;
@@ -117,20 +117,17 @@ pub trait TextIndex: Send + Sync {
     ) -> Result<(usize, Vec<FacetDoc>), StoreError>;
     /// The snippet generators of the positive `words`, one per searchable field (none when
     /// the analyzer keeps no word of them): they tell which fields a hit matched in and
-    /// highlight its snippet. By default built from the analyzer alone, every word weighing
-    /// the same; the Tantivy index weighs each by how rare it is.
+    /// highlight its snippet. An engine without word statistics builds them from the
+    /// analyzer alone (`text::plain_snippet_generators`, every word weighing the same); the
+    /// Tantivy index weighs each by how rare it is.
     fn snippet_generators(
         &self,
-        _snapshot: &Self::Snapshot,
+        snapshot: &Self::Snapshot,
         words: &[TextTerm],
-    ) -> Result<Vec<(TextField, SnippetGenerator)>, StoreError> {
-        Ok(crate::text::plain_snippet_generators(words))
-    }
-    /// The analyzer of the searchable text fields (lowercased, folded, stemmed words), to
-    /// tell which of a query's words a hit lacks.
-    fn word_analyzer(&self) -> Option<TextAnalyzer> {
-        Some(crate::text::words_analyzer())
-    }
+    ) -> Result<Vec<(TextField, SnippetGenerator)>, StoreError>;
+    /// The analyzer of the searchable text fields (lowercased, folded, stemmed words, as
+    /// `text::words_analyzer`), to tell which of a query's words a hit lacks.
+    fn word_analyzer(&self) -> Option<TextAnalyzer>;
 }
 
 /// One nearest frame: its id and cosine similarity to the query.

@@ -17,7 +17,7 @@ use crate::fusion::{Branch, Fused, Fusion};
 use crate::hit_windows::{WindowCandidates, windows_touch};
 use crate::query::{self, Query};
 use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, Sort};
-use crate::seams::{RankingCatalog, TextIndex, TextOrder, VectorIndex};
+use crate::seams::{TextIndex, TextOrder};
 use crate::semantic::semantic_branch;
 use crate::text::TextField;
 use crate::text_branch::{any_word_terms, ranked_words};
@@ -32,14 +32,7 @@ const MERGE_SCORE_SHARE: f32 = 0.5;
 /// Moments read for facet counts at most.
 const FACET_CAP: usize = 20_000;
 
-/// The engines one search reads: the text index, the frame vectors, the catalog, and the
-/// text units' vectors (`None`: no semantic branch, as on PostgreSQL for now).
-pub struct Ranking<'a, T: TextIndex> {
-    pub text: &'a T,
-    pub vectors: &'a dyn VectorIndex,
-    pub text_vectors: Option<&'a dyn VectorIndex>,
-    pub catalog: &'a dyn RankingCatalog,
-}
+pub use crate::ranking::Ranking;
 
 pub fn search<T: TextIndex>(
     index: &Ranking<'_, T>,

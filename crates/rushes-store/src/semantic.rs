@@ -7,9 +7,9 @@
 use std::collections::HashMap;
 
 use crate::error::StoreError;
+use crate::ranking::Ranking;
 use crate::request::SemanticQuery;
 use crate::seams::TextIndex;
-use crate::search::Ranking;
 use rushes_core::SemanticMatch;
 
 /// The semantic branch's moments, best first, and the unit each matched by.

@@ -25,6 +25,7 @@ use tantivy::{
 
 use crate::error::StoreError;
 use crate::seams::{FacetDoc, SnippetGenerator, TextIndex, TextOrder};
+pub use crate::text_field::TextField;
 use crate::tokenizer::LetterDigitTokenizer;
 
 /// Boolean clauses of a Tantivy query.
@@ -42,49 +43,6 @@ const TEXT_ANALYZER_V1: &str = "rushes_text";
 /// Analyzer for exact-ish labels (camera names): no stemming.
 const PLAIN_ANALYZER: &str = "rushes_plain";
 const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
-
-/// The searchable text fields of a moment document, each tied to the signal it reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TextField {
-    Transcript,
-    Ocr,
-    Tags,
-    Caption,
-    Name,
-    Metadata,
-}
-
-impl TextField {
-    pub const ALL: [TextField; 6] = [
-        TextField::Transcript,
-        TextField::Ocr,
-        TextField::Tags,
-        TextField::Caption,
-        TextField::Name,
-        TextField::Metadata,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            TextField::Transcript => "transcript",
-            TextField::Ocr => "ocr",
-            TextField::Tags => "tags",
-            TextField::Caption => "caption",
-            TextField::Name => "name",
-            TextField::Metadata => "metadata",
-        }
-    }
-
-    /// How much a match in this field counts next to the others.
-    pub fn boost(self) -> f32 {
-        match self {
-            TextField::Transcript | TextField::Ocr | TextField::Caption => 1.0,
-            TextField::Tags => 0.9,
-            TextField::Name => 0.8,
-            TextField::Metadata => 0.5,
-        }
-    }
-}
 
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -173,13 +131,13 @@ fn prose_analyzer<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
 }
 
 /// The analyzer of the searchable text fields (`rushes_text_v2`), outside any index.
-pub(crate) fn words_analyzer() -> TextAnalyzer {
+pub fn words_analyzer() -> TextAnalyzer {
     prose_analyzer(LetterDigitTokenizer::default())
 }
 
 /// Snippet generators of `words` for every searchable field, from the analyzer alone:
 /// each analysed word of a positive term weighs the same (no index statistics).
-pub(crate) fn plain_snippet_generators(words: &[TextTerm]) -> Vec<(TextField, SnippetGenerator)> {
+pub fn plain_snippet_generators(words: &[TextTerm]) -> Vec<(TextField, SnippetGenerator)> {
     let mut analyzer = words_analyzer();
     let mut terms: BTreeMap<String, f32> = BTreeMap::new();
     for term in words.iter().filter(|term| !term.excluded) {
