@@ -170,12 +170,18 @@ impl Drop for Server {
 }
 
 fn get(port: u16, path: &str) -> Option<String> {
+    send(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+    )
+}
+
+/// Sends one raw HTTP/1.1 request and reads the whole response.
+fn send(port: u16, request: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
-    let request =
-        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).ok()?;
     let mut response = String::new();
     stream.read_to_string(&mut response).ok()?;
@@ -212,4 +218,24 @@ fn serve_answers_api_search_from_a_postgres_library() {
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
     assert!(body.contains(CLIP), "{body}");
     assert!(body.contains("<b>crane</b>"), "{body}");
+
+    // A page from another web site cannot read or change the shared library either.
+    let rebound = send(
+        port,
+        "GET /api/search?q=crane HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+    )
+    .expect("an answer");
+    assert!(rebound.starts_with("HTTP/1.1 421"), "{rebound}");
+    let payload = r#"{"name":"stolen"}"#;
+    let cross_site = send(
+        port,
+        &format!(
+            "POST /api/collections HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{payload}",
+            payload.len()
+        ),
+    )
+    .expect("an answer");
+    assert!(cross_site.starts_with("HTTP/1.1 403"), "{cross_site}");
+    let collections = get(port, "/api/collections").expect("collections");
+    assert!(!collections.contains("stolen"), "{collections}");
 }
