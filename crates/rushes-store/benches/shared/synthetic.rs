@@ -39,7 +39,7 @@ pub const FOLDERS: usize = 30;
 const COMMIT_EVERY_MOMENTS: usize = 200_000;
 /// Bumped whenever the synthetic data or the way it is written changes, so a cached index
 /// built by an older generator is rebuilt.
-const GENERATOR_VERSION: u32 = 2;
+pub const GENERATOR_VERSION: u32 = 2;
 /// Written into a cached index folder once its build completed: `{"seconds": …}`.
 const BUILT_STAMP: &str = "scale-built.json";
 const WORDS: [&str; 16] = [
