@@ -1,5 +1,5 @@
 //! The catalog's reads on PostgreSQL, as the SQLite catalog's repositories answer them:
-//! assets, an asset's moments and detail, on-screen text, counts for `status`, failures,
+//! assets, an asset's detail, on-screen text, counts for `status`, failures,
 //! frame → moment, the nearest frame's vector, hand tags and notes, slate spans (all, of
 //! some assets, the scene library's clips, the moments they overlap), and the people a
 //! `person:` filter names with the moments and ranges showing them. Every function takes a
@@ -12,7 +12,6 @@ use pgvector::Vector;
 use postgres::GenericClient;
 use postgres::types::ToSql;
 use rushes_core::{Asset, PersonInMoment, ScreenText, SlateSpan};
-use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::faces::{AssetRange, face_in_moment_sql};
 use rushes_store::catalog::runs::FailureRow;
 use rushes_store::catalog::sql::path_bytes;
@@ -20,7 +19,7 @@ use rushes_store::slates::{SlateClip, StoredSpan};
 use rushes_store::thumbnail_url;
 
 use crate::PostgresError;
-use crate::asset_rows::{ASSET_COLUMNS, asset_from_row, asset_moments};
+use crate::asset_rows::{ASSET_COLUMNS, asset_from_row};
 
 fn assets_where(
     client: &mut impl GenericClient,
@@ -73,32 +72,6 @@ pub(crate) fn screen_text(
             text: row.get(2),
         })
         .collect())
-}
-
-/// The moments of `ids` that exist, by id, read asset by asset.
-pub(crate) fn moments(
-    client: &mut impl GenericClient,
-    ids: &[i64],
-) -> Result<HashMap<i64, MomentRow>, PostgresError> {
-    let assets: Vec<String> = client
-        .query(
-            "SELECT DISTINCT m.asset_id FROM moments m JOIN assets a ON a.id = m.asset_id
-             WHERE m.id = ANY($1) AND NOT a.pending",
-            &[&ids],
-        )?
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
-    let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-    let mut found = HashMap::with_capacity(ids.len());
-    for asset_id in assets {
-        for moment in asset_moments(client, &asset_id)? {
-            if wanted.contains(&moment.moment_id) {
-                found.insert(moment.moment_id, moment);
-            }
-        }
-    }
-    Ok(found)
 }
 
 /// Committed assets by kind, moments and frames.

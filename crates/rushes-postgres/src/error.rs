@@ -67,6 +67,8 @@ pub enum PostgresError {
         foreign: usize,
         example: String,
     },
+    #[error("a query vector for model `{model}` holds a value that is not a finite number")]
+    NotFinite { model: String },
 }
 
 /// A PostgreSQL failure as the store's seams report it: a vector of the wrong size is the

@@ -119,7 +119,7 @@ impl RankingCatalog for PgLibrary {
 
     fn moments_with_slates(&self, ids: &[i64]) -> Result<MomentsWithSlates, StoreError> {
         self.read_consistently(|transaction| {
-            let rows = reads::moments(transaction, ids)?;
+            let rows = crate::asset_rows::moments_by_id(transaction, ids)?;
             let mut assets: Vec<&str> = rows.values().map(|row| row.asset.id.as_str()).collect();
             assets.sort_unstable();
             assets.dedup();

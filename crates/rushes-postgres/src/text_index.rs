@@ -11,7 +11,7 @@
 //! own. Writes are staged and applied in one transaction by `commit` (the write path of an
 //! indexed file, `AssetWrites`, writes the texts in the file's own transaction instead).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use postgres::types::ToSql;
@@ -101,10 +101,17 @@ enum TextWrite {
     DeleteAll,
 }
 
+/// Words and phrases analysed into text-search queries kept at most (then forgotten).
+const KEEP_ANALYSED_TERMS: usize = 4096;
+
 /// The `TextIndex` of a PostgreSQL library.
 pub struct PgText {
     pool: Pool,
     staged: Mutex<Vec<TextWrite>>,
+    /// Each word or phrase's text-search query as the server analyses it (`None`: no
+    /// words), so a query's terms are analysed in one round trip once per process (the
+    /// `rushes_text` configuration only changes with a migration).
+    analysed: Mutex<HashMap<String, Option<String>>>,
 }
 
 /// One consistent view: a connection in a read-only `REPEATABLE READ` transaction, rolled
@@ -153,6 +160,7 @@ impl PgText {
         PgText {
             pool,
             staged: Mutex::new(Vec::new()),
+            analysed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -167,19 +175,60 @@ impl PgText {
         Ok(())
     }
 
+    fn analysed(&self) -> Result<MutexGuard<'_, HashMap<String, Option<String>>>, StoreError> {
+        self.analysed
+            .lock()
+            .map_err(|_| StoreError::Database("analysed terms lock poisoned by a panic".into()))
+    }
+
+    /// Analyses the terms not analysed yet, all in one round trip.
+    fn analyse(&self, terms: &[TextTerm]) -> Result<(), StoreError> {
+        let missing: Vec<String> = {
+            let analysed = self.analysed()?;
+            let mut missing: Vec<String> = terms
+                .iter()
+                .filter(|term| !analysed.contains_key(&term.text))
+                .map(|term| term.text.clone())
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            missing
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.pool.get().map_err(store_error)?;
+        let rows = client
+            .query(
+                "SELECT u.term, q::text, numnode(q) FROM unnest($1::text[]) AS u(term),
+                     phraseto_tsquery('rushes_text'::regconfig, rushes_words(u.term)) AS q",
+                &[&missing],
+            )
+            .map_err(store_error)?;
+        let mut analysed = self.analysed()?;
+        if analysed.len() + rows.len() > KEEP_ANALYSED_TERMS {
+            analysed.clear();
+        }
+        for row in rows {
+            let nodes: i32 = row.get(2);
+            analysed.insert(row.get(0), (nodes > 0).then(|| row.get(1)));
+        }
+        Ok(())
+    }
+
     /// The text-search query of a word or phrase (`None` when the analyzer keeps no word
     /// of it, as Tantivy leaves such a term out).
     fn term_tsquery(&self, text: &str) -> Result<Option<String>, StoreError> {
-        let mut client = self.pool.get().map_err(store_error)?;
-        let row = client
-            .query_one(
-                "SELECT q::text, numnode(q) FROM
-                     phraseto_tsquery('rushes_text'::regconfig, rushes_words($1)) AS q",
-                &[&text],
-            )
-            .map_err(store_error)?;
-        let nodes: i32 = row.get(1);
-        Ok((nodes > 0).then(|| row.get(0)))
+        if let Some(tsquery) = self.analysed()?.get(text) {
+            return Ok(tsquery.clone());
+        }
+        let term = TextTerm {
+            text: text.to_string(),
+            phrase: false,
+            excluded: false,
+        };
+        self.analyse(std::slice::from_ref(&term))?;
+        Ok(self.analysed()?.get(text).cloned().flatten())
     }
 
     /// The condition of a word or phrase, or `None` when it has no words.
@@ -214,12 +263,13 @@ impl PgText {
                 let ids = person.moments.iter().map(|id| *id as i64).collect();
                 format!("t.moment_id = ANY({})", query.bind(Param::Ints(ids)))
             }
+            // `@>` (contains), not `= ANY`: the GIN indexes on the arrays answer `@>`.
             Filter::Tag(tag) => format!(
-                "{} = ANY(t.tag_values)",
+                "t.tag_values @> ARRAY[{}]",
                 query.bind(Param::Text(tag.trim().to_lowercase()))
             ),
             Filter::Folder(folder) => format!(
-                "{} = ANY(t.folders)",
+                "t.folders @> ARRAY[{}]",
                 query.bind(Param::Text(normalise_folder(folder)))
             ),
             Filter::Camera(camera) => Self::camera_condition(query, camera),
@@ -420,6 +470,7 @@ impl TextIndex for PgText {
         filters: &[FilterClause],
         all_terms: bool,
     ) -> Result<Option<Box<PgQuery>>, StoreError> {
+        self.analyse(terms)?;
         let mut query = PgQuery::default();
         let mut words = Vec::new();
         for term in terms.iter().filter(|t| !t.excluded) {
@@ -443,6 +494,7 @@ impl TextIndex for PgText {
         terms: &[TextTerm],
         filters: &[FilterClause],
     ) -> Result<Box<PgQuery>, StoreError> {
+        self.analyse(terms)?;
         let mut query = PgQuery::default();
         let conditions = self.restriction_conditions(&mut query, terms, filters)?;
         query.condition = all_of(&conditions);

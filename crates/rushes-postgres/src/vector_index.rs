@@ -4,18 +4,20 @@
 //! applied in one transaction by `save`. The write path of an indexed file
 //! (`AssetWrites`) writes its vectors in the file's own transaction instead.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
 use pgvector::Vector;
 use rushes_store::StoreError;
 use rushes_store::catalog::FrameVector;
 use rushes_store::catalog::sql::normalised;
-use rushes_store::seams::{FrameMatch, VectorIndex};
+use rushes_store::seams::{FrameMatch, RankingCatalog, VectorIndex};
 
-use crate::pool::Pool;
+use crate::pool::{Pool, Pooled};
 use crate::store_error;
-use crate::vectors::{nearest_frames, register_model, registered_dimension, reset_model};
+use crate::vectors::{
+    nearest_frames_with_moments, register_model, registered_dimension, reset_model,
+};
 
 /// A staged change, applied by `save`.
 enum VectorWrite {
@@ -27,6 +29,9 @@ enum VectorWrite {
 pub struct PgVectors {
     pool: Pool,
     staged: Mutex<Vec<VectorWrite>>,
+    /// Registered models' dimensions as last read, so a search is one round trip. A model
+    /// reset to another size elsewhere is read again when a query vector's size differs.
+    dims: Mutex<HashMap<String, usize>>,
 }
 
 impl PgVectors {
@@ -34,6 +39,7 @@ impl PgVectors {
         PgVectors {
             pool,
             staged: Mutex::new(Vec::new()),
+            dims: Mutex::new(HashMap::new()),
         }
     }
 
@@ -41,6 +47,59 @@ impl PgVectors {
         self.staged
             .lock()
             .map_err(|_| StoreError::Database("vector write lock poisoned by a panic".into()))
+    }
+
+    fn dims(&self) -> Result<MutexGuard<'_, HashMap<String, usize>>, StoreError> {
+        self.dims
+            .lock()
+            .map_err(|_| StoreError::Database("model sizes lock poisoned by a panic".into()))
+    }
+
+    /// `model`'s dimension: as last read when it is `wanted`'s size, else read now.
+    fn dimension(
+        &self,
+        client: &mut Pooled,
+        model: &str,
+        wanted: usize,
+    ) -> Result<Option<usize>, StoreError> {
+        if self.dims()?.get(model) == Some(&wanted) {
+            return Ok(Some(wanted));
+        }
+        let dim = registered_dimension(&mut **client, model).map_err(store_error)?;
+        let mut dims = self.dims()?;
+        match dim {
+            Some(dim) => dims.insert(model.to_string(), dim),
+            None => dims.remove(model),
+        };
+        Ok(dim)
+    }
+
+    /// The nearest frames with their moments (see [`nearest_frames_with_moments`]); none
+    /// when the model is not registered.
+    fn nearest(
+        &self,
+        model: &str,
+        vector: &[f32],
+        count: usize,
+    ) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
+        let mut client = self.pool.get().map_err(store_error)?;
+        let Some(dim) = self.dimension(&mut client, model, vector.len())? else {
+            return Ok(Vec::new());
+        };
+        let query = normalised(vector);
+        let found =
+            nearest_frames_with_moments(&mut *client, model, dim, &query, count.max(1) as i64)
+                .map_err(store_error)?;
+        Ok(found
+            .into_iter()
+            .map(|(near, moment)| {
+                let frame = FrameMatch {
+                    frame_id: near.frame_id as u64,
+                    similarity: (1.0 - near.distance) as f32,
+                };
+                (frame, moment)
+            })
+            .collect())
     }
 }
 
@@ -61,6 +120,7 @@ impl VectorIndex for PgVectors {
     }
 
     fn reset(&self, model: &str, dimensions: usize) -> Result<(), StoreError> {
+        self.dims()?.remove(model);
         let mut client = self.pool.get().map_err(store_error)?;
         reset_model(&mut *client, model, dimensions).map_err(store_error)
     }
@@ -123,23 +183,19 @@ impl VectorIndex for PgVectors {
         vector: &[f32],
         count: usize,
     ) -> Result<Vec<FrameMatch>, StoreError> {
-        let mut client = self.pool.get().map_err(store_error)?;
-        if registered_dimension(&mut *client, model)
-            .map_err(store_error)?
-            .is_none()
-        {
-            return Ok(Vec::new());
-        }
-        let query = normalised(vector);
-        let found = nearest_frames(&mut *client, model, &query, count.max(1) as i64)
-            .map_err(store_error)?;
-        Ok(found
-            .into_iter()
-            .map(|near| FrameMatch {
-                frame_id: near.frame_id as u64,
-                similarity: (1.0 - near.distance) as f32,
-            })
-            .collect())
+        let found = self.nearest(model, vector, count)?;
+        Ok(found.into_iter().map(|(frame, _)| frame).collect())
+    }
+
+    /// One statement: the library's own catalog maps the frames (`_catalog` is always it).
+    fn search_moments(
+        &self,
+        model: &str,
+        vector: &[f32],
+        count: usize,
+        _catalog: &dyn RankingCatalog,
+    ) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
+        self.nearest(model, vector, count)
     }
 
     fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError> {

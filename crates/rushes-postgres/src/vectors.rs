@@ -164,6 +164,72 @@ pub fn nearest_sql(model: &str, dim: usize) -> String {
     )
 }
 
+/// The `limit` frames of `model` (registered with `dim` dimensions) nearest to `query`,
+/// nearest first, each with its moment when it is a frame of a committed asset: the HNSW
+/// search and the frames → moments step in one statement, sent with its `ef_search` in one
+/// round trip (a simple-protocol script: the vector goes as a literal).
+pub fn nearest_frames_with_moments(
+    client: &mut impl GenericClient,
+    model: &str,
+    dim: usize,
+    query: &[f32],
+    limit: i64,
+) -> Result<Vec<(NearFrame, Option<i64>)>, PostgresError> {
+    check_dimensions(model, dim, query)?;
+    let Some(literal) = vector_literal(query) else {
+        return Err(PostgresError::NotFinite {
+            model: model.to_string(),
+        });
+    };
+    let nearest = nearest_sql(model, dim)
+        .replace("$1::vector", &format!("'{literal}'::vector"))
+        .replace("LIMIT $2", &format!("LIMIT {}", limit.max(1)));
+    let script = format!(
+        "BEGIN READ ONLY; SET LOCAL hnsw.ef_search = {};
+         SELECT n.frame_id, n.distance, f.moment_id
+         FROM (SELECT frame_id, distance, row_number() OVER () AS rank FROM ({nearest}) s) n
+         LEFT JOIN (frames f JOIN assets a ON a.id = f.asset_id AND NOT a.pending)
+             ON f.id = n.frame_id
+         ORDER BY n.rank;
+         COMMIT",
+        limit.clamp(MIN_EF_SEARCH, MAX_EF_SEARCH)
+    );
+    let mut found = Vec::new();
+    for message in client.simple_query(&script)? {
+        let postgres::SimpleQueryMessage::Row(row) = message else {
+            continue;
+        };
+        let number = |column: usize| row.get(column).map(str::parse::<f64>);
+        let (Some(Ok(frame_id)), Some(Ok(distance))) =
+            (row.get(0).map(str::parse::<i64>), number(1))
+        else {
+            continue;
+        };
+        let moment_id = row.get(2).and_then(|text| text.parse::<i64>().ok());
+        found.push((NearFrame { frame_id, distance }, moment_id));
+    }
+    Ok(found)
+}
+
+/// `vector` as pgvector's text form (`[0.1,-2,…]`, each number as Rust writes it back
+/// exactly); `None` when a component is not finite (pgvector refuses those).
+fn vector_literal(vector: &[f32]) -> Option<String> {
+    use std::fmt::Write;
+    let mut text = String::with_capacity(vector.len() * 12 + 2);
+    text.push('[');
+    for (n, value) in vector.iter().enumerate() {
+        if !value.is_finite() {
+            return None;
+        }
+        if n > 0 {
+            text.push(',');
+        }
+        let _ = write!(text, "{value}");
+    }
+    text.push(']');
+    Some(text)
+}
+
 fn check_dimensions(model: &str, dim: usize, vector: &[f32]) -> Result<(), PostgresError> {
     if vector.len() != dim {
         return Err(PostgresError::Dimensions {

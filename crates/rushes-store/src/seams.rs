@@ -160,6 +160,28 @@ pub trait VectorIndex: Send + Sync {
     fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError>;
     /// How many live vectors a model has.
     fn len(&self, model: &str) -> Result<usize, StoreError>;
+    /// [`VectorIndex::search`] with each frame's moment as `catalog` maps it (`None`: not
+    /// a frame of a committed asset), in the same order. An engine that holds the catalog
+    /// too (PostgreSQL) answers both in one step; it is then only ever given its own
+    /// catalog.
+    fn search_moments(
+        &self,
+        model: &str,
+        vector: &[f32],
+        count: usize,
+        catalog: &dyn RankingCatalog,
+    ) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
+        let matches = self.search(model, vector, count)?;
+        let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
+        let moments = catalog.frame_moments(&frame_ids)?;
+        Ok(matches
+            .into_iter()
+            .map(|frame| {
+                let moment = moments.get(&frame.frame_id).copied();
+                (frame, moment)
+            })
+            .collect())
+    }
 }
 
 /// A sentence model as the store sees it: the store keeps text units' vectors but loads no

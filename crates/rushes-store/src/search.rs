@@ -288,13 +288,13 @@ fn visual_branch<T: TextIndex>(
     } else {
         pool * 2
     };
-    let matches = index.vectors.search(model, vector, count)?;
-    let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
-    let frame_moments = index.catalog.frame_moments(&frame_ids)?;
+    let matches = index
+        .vectors
+        .search_moments(model, vector, count, index.catalog)?;
     let mut seen = HashSet::new();
     let mut ranked: Vec<(i64, f32)> = Vec::new();
-    for frame in &matches {
-        if let Some(moment) = frame_moments.get(&frame.frame_id)
+    for (frame, moment) in &matches {
+        if let Some(moment) = moment
             && seen.insert(*moment)
         {
             ranked.push((*moment, frame.similarity));
