@@ -108,3 +108,44 @@ fn vectors_of_the_wrong_size_or_an_unknown_model_are_refused() -> Result<(), Tes
     ));
     Ok(())
 }
+
+#[test]
+fn the_one_statement_search_gives_each_frame_the_moment_the_catalog_gives_it_in_the_same_order()
+-> Result<(), TestError> {
+    use rushes_store::seams::{AssetWrites, RankingCatalog, VectorIndex};
+
+    let url = rushes_testkit::postgres::shared_server()?.fresh_database()?;
+    let library = rushes_postgres::PgLibrary::open(&url)?;
+    let records = crate::corpus::library();
+    library.engine().put_assets(&records, None)?;
+    let vectors = library.engine().vectors();
+    let query = crate::corpus::vector_of(2);
+
+    let with_moments = vectors.search_moments(crate::corpus::MODEL, &query, 6, &library)?;
+    let frames = vectors.search(crate::corpus::MODEL, &query, 6)?;
+    let ids: Vec<u64> = frames.iter().map(|frame| frame.frame_id).collect();
+    let moments = library.frame_moments(&ids)?;
+    assert_eq!(with_moments.len(), 6);
+    assert_eq!(
+        with_moments,
+        frames
+            .iter()
+            .map(|frame| (*frame, moments.get(&frame.frame_id).copied()))
+            .collect::<Vec<_>>(),
+    );
+    assert!(with_moments.iter().all(|(_, moment)| moment.is_some()));
+
+    // A frame of an asset still being written has no moment yet, as the catalog says.
+    let (nearest, _) = &with_moments[0];
+    let mut client = rushes_postgres::connect(&url)?;
+    client.execute(
+        "UPDATE assets SET pending = true
+         WHERE id = (SELECT asset_id FROM frames WHERE id = $1)",
+        &[&(nearest.frame_id as i64)],
+    )?;
+    let again = vectors.search_moments(crate::corpus::MODEL, &query, 6, &library)?;
+    assert_eq!(again[0].0, *nearest);
+    assert_eq!(again[0].1, None);
+    assert_eq!(library.frame_moments(&[nearest.frame_id])?.len(), 0);
+    Ok(())
+}
