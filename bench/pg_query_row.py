@@ -1,13 +1,16 @@
 """The PostgreSQL query-latency rows of the bench (issue 22): text, visual and hybrid p95 at
 100k (`quick`) / 1M (`full`) moments on PostgreSQL + pgvector, with the local engine's
-latency for the same queries in the same run as the peer column.
+latency for the same queries in the same run as the peer column; and `full`, the user's
+search (`Library::search`, the default request, words and a query vector) on both.
 
 Runs rushes-postgres's bench target `pg_query` (see its module doc): it starts a throwaway
 PostgreSQL (rushes-testkit's harness, `runtime/postgres`), loads the `scale` bench's synthetic
 library into it (multi-row inserts + binary COPY, HNSW built once after), checks a sample
 through the seams, then times each query through both engines' seams in turn. The local index
 is the `scale` bench's, shared through `bench/work/scale-index` (built once, whichever of the
-two targets runs first).
+two targets runs first). The loaded PostgreSQL database is kept the same way in
+`bench/work/pg-scale` (`RUSHES_BENCH_PG_CACHE`, one folder per size, marked complete only
+after the load, the HNSW build and ANALYZE), so only the first run at a size loads it.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pathlib import Path
 
 from measure import run_target_for_rows
 
-KINDS = ("text", "visual", "hybrid")
+KINDS = ("text", "visual", "hybrid", "full")
 
 
 def _ms(line: dict | None, field: str) -> float | None:
@@ -33,7 +36,8 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
     load_before = os.getloadavg()[0]
     objects = run_target_for_rows(list(rows.values()), repo, logs, "rushes-postgres", "pg_query",
                                   {"RUSHES_BENCH_MOMENTS": str(moments),
-                                   "RUSHES_BENCH_INDEX_CACHE": str(work / "scale-index")}, 6 * 3600)
+                                   "RUSHES_BENCH_INDEX_CACHE": str(work / "scale-index"),
+                                   "RUSHES_BENCH_PG_CACHE": str(work / "pg-scale")}, 6 * 3600)
     if objects is None:
         return
     by_metric = {o.get("metric"): o for o in objects}
@@ -44,7 +48,9 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
     if settings:
         bench.facts["pg_settings"] = settings
     settings_text = ", ".join(f"{k}={v}" for k, v in sorted(settings.items())) or "?"
-    load_text = (f"load {load.get('rows_seconds', 0):.0f} s (rows by multi-row INSERT + binary COPY of vectors), "
+    cached = " (the cached database's load)" if load.get("cached") else ""
+    load_text = (f"load{cached} {load.get('rows_seconds', 0):.0f} s (rows by multi-row INSERT + binary COPY of "
+                 f"vectors, the COPY {load.get('copy_seconds', 0):.0f} s of it), "
                  f"HNSW build {load.get('hnsw_build_seconds', 0):.0f} s (m 16, ef_construction 64), "
                  f"VACUUM ANALYZE {load.get('analyze_seconds', 0):.0f} s; database "
                  f"{load.get('database_bytes', 0) / 1e6:.0f} MB of which HNSW {load.get('hnsw_bytes', 0) / 1e6:.0f} MB"
@@ -65,7 +71,9 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
         queries = pg.get("queries", "?")
         what = {"text": "two words and a folder: filter (text branch: all words, else any)",
                 "visual": "VectorIndex::search for 200 frames",
-                "hybrid": "two words and a query vector: text branch + visual branch (frames to moments) + RRF"}[kind]
+                "hybrid": "two words and a query vector: text branch + visual branch (frames to moments) + RRF",
+                "full": "two words and a query vector through Library::search, the default request (20 hits, "
+                        "3 per asset), PgLibrary against the local Index"}[kind]
         r["note"] = (f"{what}; {queries} queries after one warm-up, each run through the local engine then PostgreSQL. "
                      f"Synthetic library of the `scale` bench ({moments:,} moments, 2 × 512-d vectors each); "
                      f"PostgreSQL 18 + pgvector from runtime/postgres on loopback, {settings_text}; {load_text}. "
