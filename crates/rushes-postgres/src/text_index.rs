@@ -137,7 +137,7 @@ impl PgSnapshot {
         let client = guard
             .as_mut()
             .map_err(|message| StoreError::Database(message.clone().into()))?;
-        client.query(sql, params).map_err(store_error)
+        client.query_prepared(sql, params).map_err(store_error)
     }
 }
 
