@@ -29,6 +29,9 @@
 //! complete), prints `pg_load` and stops; `--postgres-only` times PostgreSQL alone (no local
 //! index is opened or built, the queries are the same).
 //!
+//! Before timing, `pg_prewarm` reads the HNSW index, the moment texts and the catalog rows
+//! queries touch into shared buffers (seconds in `prewarm_seconds`).
+//!
 //! The local index is `shared/synthetic.rs`'s (`RUSHES_BENCH_INDEX_CACHE` reuses the one
 //! the `scale` bench built, and the other way round). Prints JSON lines: `pg_load`,
 //! `pg_settings`, then `{"metric": "<engine>_<kind>_query_ms", "engine", "kind", "p50",
@@ -328,6 +331,25 @@ fn database_sizes(client: &mut Client) -> BenchResult<(i64, i64)> {
     Ok((database_bytes, hnsw_bytes))
 }
 
+/// Reads what queries touch into shared buffers (`pg_prewarm`): the model's HNSW index,
+/// the moment texts with their indexes, frames and assets with their keys — "warm" means
+/// the server's own cache holds them, as on a server that has been answering for a while,
+/// not only the operating system's. Returns the seconds it took.
+fn prewarm(client: &mut Client) -> BenchResult<f64> {
+    let started = Instant::now();
+    client.batch_execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")?;
+    client.query(
+        "SELECT pg_prewarm(c.oid) FROM pg_class c
+         WHERE c.relname LIKE 'frame_vectors_hnsw_%'
+            OR c.relname IN ('moment_texts', 'moment_texts_document', 'moment_texts_folders',
+                             'moment_texts_tags', 'moment_texts_pkey', 'frames', 'frames_pkey',
+                             'assets', 'assets_pkey', 'moments', 'moments_pkey', 'tags',
+                             'tags_by_moment')",
+        &[],
+    )?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
 /// The one-minute load average, as `/proc/loadavg` says.
 fn machine_load() -> f64 {
     std::fs::read_to_string("/proc/loadavg")
@@ -470,6 +492,8 @@ fn main() -> BenchResult<()> {
         None
     };
     check_sample(local.as_ref(), &pg, &mut client, moments)?;
+    load["prewarm_seconds"] = prewarm(&mut client)?.into();
+    load["machine_load_average_before_queries"] = machine_load().into();
     println!("{load}");
     let settings: BTreeMap<&str, &String> = settings.iter().map(|(k, v)| (*k, v)).collect();
     println!(
