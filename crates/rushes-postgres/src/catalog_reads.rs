@@ -281,40 +281,56 @@ pub(crate) fn clips_with_scene(
         .collect())
 }
 
-/// The people whose faces lie inside each range, the person seen most often first.
+/// The people whose faces each range shows, most sightings first (ties by id), each with
+/// their sharpest, largest face's thumbnail: one query for every range.
 pub(crate) fn people_in_ranges(
     client: &mut impl GenericClient,
     ranges: &[AssetRange<'_>],
 ) -> Result<Vec<Vec<PersonInMoment>>, PostgresError> {
+    let mut answer: Vec<Vec<PersonInMoment>> = vec![Vec::new(); ranges.len()];
+    if ranges.is_empty() {
+        return Ok(answer);
+    }
     let sql = format!(
-        "SELECT f.person_id, p.name, f.thumbnail FROM faces f JOIN people p ON p.id = f.person_id
-         WHERE f.asset_id = $1 AND {}
-         ORDER BY f.person_id, f.thumbnail IS NULL,
+        "SELECT r.n, f.person_id, p.name, f.thumbnail
+         FROM unnest($1::text[], $2::float8[], $3::float8[]) WITH ORDINALITY
+             AS r(asset_id, start_time, end_time, n)
+         JOIN faces f ON f.asset_id = r.asset_id AND {}
+         JOIN people p ON p.id = f.person_id
+         ORDER BY r.n, f.person_id, f.thumbnail IS NULL,
                   f.width * f.height * LEAST(f.sharpness, 400.0) DESC",
-        face_in_moment_sql("f.time", "$2::float8", "$3::float8")
+        face_in_moment_sql("f.time", "r.start_time", "r.end_time")
     );
-    let mut answer = Vec::with_capacity(ranges.len());
-    for range in ranges {
-        let mut seen: Vec<(PersonInMoment, usize)> = Vec::new();
-        for row in client.query(&sql, &[&range.asset_id, &range.start, &range.end])? {
-            let id: i64 = row.get(0);
-            match seen.iter_mut().find(|(person, _)| person.id == id) {
-                Some((_, sightings)) => *sightings += 1,
-                None => seen.push((
-                    PersonInMoment {
-                        id,
-                        name: row.get(1),
-                        thumbnail: row
-                            .get::<_, Option<String>>(2)
-                            .as_deref()
-                            .map(thumbnail_url),
-                    },
-                    1,
-                )),
-            }
+    let assets: Vec<&str> = ranges.iter().map(|range| range.asset_id).collect();
+    let starts: Vec<f64> = ranges.iter().map(|range| range.start).collect();
+    let ends: Vec<f64> = ranges.iter().map(|range| range.end).collect();
+    let mut seen: Vec<Vec<(PersonInMoment, usize)>> = vec![Vec::new(); ranges.len()];
+    for row in client.query(&sql, &[&assets, &starts, &ends])? {
+        let Some(of_range) = usize::try_from(row.get::<_, i64>(0) - 1)
+            .ok()
+            .and_then(|n| seen.get_mut(n))
+        else {
+            continue;
+        };
+        let id: i64 = row.get(1);
+        match of_range.iter_mut().find(|(person, _)| person.id == id) {
+            Some((_, sightings)) => *sightings += 1,
+            None => of_range.push((
+                PersonInMoment {
+                    id,
+                    name: row.get(2),
+                    thumbnail: row
+                        .get::<_, Option<String>>(3)
+                        .as_deref()
+                        .map(thumbnail_url),
+                },
+                1,
+            )),
         }
-        seen.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
-        answer.push(seen.into_iter().map(|(person, _)| person).collect());
+    }
+    for (people, mut sightings) in answer.iter_mut().zip(seen) {
+        sightings.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.id.cmp(&b.0.id)));
+        *people = sightings.into_iter().map(|(person, _)| person).collect();
     }
     Ok(answer)
 }

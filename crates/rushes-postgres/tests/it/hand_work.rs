@@ -583,6 +583,30 @@ fn people_names_merges_splits_and_forgetting_match_the_local_engine() -> Result<
         );
     }
     assert_eq!(pg.people_named("maria")?.len(), 1);
+    // Every hit of a listing carries the people its range shows, as on the local engine
+    // (read for all hits in one query on PostgreSQL).
+    let people_of_hits =
+        |response: rushes_core::SearchResponse| -> Vec<(f64, Vec<Option<String>>)> {
+            response
+                .hits
+                .into_iter()
+                .map(|hit| (hit.start, hit.people.into_iter().map(|p| p.name).collect()))
+                .collect()
+        };
+    let listing = rushes_store::SearchRequest {
+        per_asset: 0,
+        ..rushes_store::SearchRequest::default()
+    };
+    let pg_library = rushes_postgres::PgLibrary::open(&both.url)?;
+    let on_pg = people_of_hits(rushes_store::Library::search(&pg_library, &listing)?);
+    assert_eq!(people_of_hits(local.search(&listing)?), on_pg);
+    assert!(
+        on_pg.iter().any(|(_, people)| people.len() == 2)
+            && on_pg
+                .iter()
+                .any(|(_, people)| people.contains(&Some("Maria López".into()))),
+        "{on_pg:?}"
+    );
     let moments = |engine_ids: Vec<u64>| engine_ids.len();
     assert_eq!(
         moments(local.moments_showing(&[local_maria])?),
