@@ -2,13 +2,16 @@
 //! to PostgreSQL) without re-indexing any media: an asset's rows as the `AssetRecord`
 //! ingest wrote (moments with their auto tags and scores, frames with their embeddings,
 //! transcript lines, screen texts, slates, warnings), its faces with their embeddings and
-//! people, its hand tags and notes as stored, the people with their names and centroids,
-//! and the failures. Reads only; committed assets only.
+//! people, its hand tags and notes as stored, its text units with their sentence vectors,
+//! the people with their names and centroids, and the failures. Reads only; committed
+//! assets only.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use rushes_core::{AssetRecord, FaceRect, FrameRecord, MomentRecord, TranscriptLine};
+use rushes_core::{
+    AssetRecord, FaceRect, FrameRecord, MomentRecord, TextUnit, TextUnitKind, TranscriptLine,
+};
 
 use super::Repositories;
 use super::faces::vector_from_blob;
@@ -43,7 +46,7 @@ pub struct StoredFailure {
 }
 
 /// The asset `id` (committed) as the record ingest wrote, `None` when the catalog does not
-/// hold it. Text units are left out (they are derived for semantic search).
+/// hold it. Text units are left out (`asset_text_units` reads them with their models).
 pub fn asset_record(
     catalog: &impl Repositories,
     id: &str,
@@ -183,6 +186,53 @@ pub fn people(catalog: &impl Repositories) -> Result<Vec<StoredPerson>, StoreErr
             })
         },
     )
+}
+
+/// A text unit as stored: the unit with its embedding, and the sentence model of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUnit {
+    pub unit: TextUnit,
+    pub model: Option<String>,
+}
+
+/// Every text unit of an asset (found and hand-made), in time order, each with its
+/// embedding (as the catalog keeps it, f16) and model.
+pub fn asset_text_units(
+    catalog: &impl Repositories,
+    id: &str,
+) -> Result<Vec<StoredUnit>, StoreError> {
+    let stored = rows(
+        catalog.db(),
+        "SELECT kind, start, end, text, model, embedding FROM text_units WHERE asset_id = ?1
+         ORDER BY start, id",
+        [id],
+        |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get(1)?,
+                row.get(2)?,
+                row.get(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<Vec<u8>>>(5)?,
+            ))
+        },
+    )?;
+    Ok(stored
+        .into_iter()
+        .filter_map(|(kind, start, end, text, model, blob)| {
+            let embedding = blob.map(|blob| embedding_from_blob(&blob));
+            Some(StoredUnit {
+                unit: TextUnit {
+                    kind: TextUnitKind::parse(&kind)?,
+                    start,
+                    end,
+                    text,
+                    embedding: embedding.filter(|_| model.is_some()),
+                },
+                model,
+            })
+        })
+        .collect())
 }
 
 /// An asset's hand tags (by tag) and notes (by start) as stored.

@@ -34,7 +34,8 @@ pub enum UnitsOf {
 }
 
 impl UnitsOf {
-    fn condition(self) -> &'static str {
+    /// The SQL condition on `kind` selecting these units (the same on both engines).
+    pub fn condition(self) -> &'static str {
         match self {
             UnitsOf::Found => "kind NOT IN ('note', 'tag')",
             UnitsOf::Hand => "kind IN ('note', 'tag')",
