@@ -13,7 +13,7 @@ use rushes_store::StoreError;
 use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::faces::FacesWritten;
 use rushes_store::catalog::sql::path_bytes;
-use rushes_store::seams::{AssetWrites, FacesToWrite, record_vectors};
+use rushes_store::seams::{AssetWrites, FacesToWrite, record_unit_vectors, record_vectors};
 
 use crate::asset_rows::{
     asset_moments, delete_asset_rows, refresh_moment_texts, write_asset, write_moment_texts,
@@ -21,7 +21,6 @@ use crate::asset_rows::{
 use crate::faces::{delete_asset_faces, write_faces};
 use crate::pool::Pool;
 use crate::text_index::PgText;
-use crate::text_units::record_unit_vectors;
 use crate::vector_index::PgVectors;
 use crate::vectors::{TEXT_UNIT_VECTORS, register_model};
 use crate::{PostgresError, store_error};

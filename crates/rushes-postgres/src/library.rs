@@ -232,6 +232,10 @@ impl Library for PgLibrary {
                     .into_iter()
                     .map(|(name, dim)| EmbeddingModel { name, dim })
                     .collect(),
+                text_unit_models: crate::text_units::models(transaction)?
+                    .into_iter()
+                    .map(|(name, dim)| EmbeddingModel { name, dim })
+                    .collect(),
                 size_on_disk: size.max(0) as u64,
             })
         })

@@ -358,11 +358,7 @@ ALTER TABLE thumbnails ADD COLUMN written_at TIMESTAMPTZ NOT NULL DEFAULT now();
 /// asset like `hand_tags` do; what indexing found is deleted with the asset's rows
 /// (`crate::asset_rows::delete_asset_rows`). A unit's vectors go with the unit.
 const TEXT_UNITS: &str = r#"
-CREATE TABLE text_unit_models (
-    name TEXT PRIMARY KEY,
-    dim INTEGER NOT NULL CHECK (dim BETWEEN 1 AND 2000),
-    last_used BIGINT NOT NULL
-);
+CREATE TABLE text_unit_models (LIKE embedding_models INCLUDING ALL);
 CREATE TABLE text_units (
     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     asset_id TEXT NOT NULL,

@@ -13,12 +13,12 @@ use std::collections::HashMap;
 
 use pgvector::Vector;
 use postgres::GenericClient;
-use rushes_core::{AssetId, AssetRecord, TextUnit, TextUnitKind};
+use rushes_core::{AssetId, TextUnit, TextUnitKind};
 use rushes_store::StoreError;
 use rushes_store::catalog::annotations::from_stored;
 use rushes_store::catalog::sql::normalised;
 use rushes_store::catalog::text_units::{UnitRow, UnitsOf};
-use rushes_store::seams::UnitEmbedding;
+use rushes_store::seams::{UnitEmbedding, one_size};
 use rushes_store::workflow::{embed_hand_units, hand_units_of};
 
 use crate::asset_rows::hand_text;
@@ -28,39 +28,6 @@ use crate::{PgEngine, PostgresError};
 
 /// One unit to write and the sentence model of its vector (`None`: stored without one).
 pub(crate) type UnitToWrite<'a> = (&'a TextUnit, Option<&'a str>);
-
-/// The sentence model of a record's unit vectors and their size (`None` when it has none),
-/// refusing a record whose unit vectors differ in size.
-pub(crate) fn record_unit_vectors(
-    record: &AssetRecord,
-) -> Result<Option<(&str, usize)>, StoreError> {
-    let Some(model) = record.text_model.as_deref().filter(|m| !m.is_empty()) else {
-        return Ok(None);
-    };
-    same_size(model, record.text_units.iter())
-}
-
-/// The size of `units`' vectors of `model`, all alike, or the mismatch.
-fn same_size<'a>(
-    model: &'a str,
-    units: impl Iterator<Item = &'a TextUnit>,
-) -> Result<Option<(&'a str, usize)>, StoreError> {
-    let mut dims = units
-        .filter_map(|unit| unit.embedding.as_ref())
-        .filter(|vector| !vector.is_empty())
-        .map(Vec::len);
-    let Some(first) = dims.next() else {
-        return Ok(None);
-    };
-    if let Some(other) = dims.find(|dim| *dim != first) {
-        return Err(StoreError::DimensionMismatch {
-            model: model.to_string(),
-            expected: first,
-            found: other,
-        });
-    }
-    Ok(Some((model, first)))
-}
 
 /// Writes units of `asset_id`, each with its vector when it has one and a model (the
 /// model registered in [`TEXT_UNIT_VECTORS`]). Returns how many vectors were written.
@@ -254,7 +221,8 @@ impl PgEngine {
             let mut units = hand_units(transaction, asset_id).or_store_error()?;
             embed_hand_units(&mut units, embedding)?;
             let model = embedding.model();
-            if let Some((model, dim)) = same_size(model, units.iter())? {
+            let dims = units.iter().filter_map(|unit| unit.embedding.as_ref());
+            if let Some((model, dim)) = one_size(model, dims.map(Vec::len))? {
                 TEXT_UNIT_VECTORS
                     .register(transaction, model, dim)
                     .or_store_error()?;

@@ -289,11 +289,13 @@ impl VectorSpace {
         model: &str,
         dim: usize,
     ) -> Result<(), PostgresError> {
-        let VectorSpace { table, models, .. } = self;
         let mut transaction = self.lock_model(client, model, dim)?;
-        transaction.execute(&format!("DELETE FROM {table} WHERE model = $1"), &[&model])?;
+        transaction.execute(
+            &format!("DELETE FROM {} WHERE model = $1", self.table),
+            &[&model],
+        )?;
         let changed = transaction.execute(
-            &format!("DELETE FROM {models} WHERE name = $1 AND dim <> $2"),
+            &format!("DELETE FROM {} WHERE name = $1 AND dim <> $2", self.models),
             &[&model, &(dim as i32)],
         )?;
         if changed > 0 {

@@ -330,6 +330,12 @@ impl Index {
                 .into_iter()
                 .map(|(name, dim)| EmbeddingModel { name, dim })
                 .collect(),
+            text_unit_models: catalog
+                .text_units()
+                .models()?
+                .into_iter()
+                .map(|(name, dim)| EmbeddingModel { name, dim })
+                .collect(),
             size_on_disk: size_on_disk(&self.dir),
         })
     }

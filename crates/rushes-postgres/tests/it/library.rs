@@ -178,6 +178,8 @@ fn status_asset_detail_slates_and_annotations_are_the_same_on_both_engines() -> 
         (pg.assets, &pg.assets_by_kind, pg.moments, pg.frames)
     );
     assert_eq!(local.embedding_models, pg.embedding_models);
+    assert_eq!(local.text_unit_models, pg.text_unit_models);
+    assert_eq!(pg.text_unit_models.len(), 1, "the corpus's sentence model");
     assert_eq!(local.assets, 4);
     assert!(pg.dir.starts_with("postgres://"), "{}", pg.dir);
     let assets = both.local.assets()?;

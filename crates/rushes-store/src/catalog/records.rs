@@ -9,13 +9,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use rushes_core::{
-    AssetRecord, FaceRect, FrameRecord, MomentRecord, TextUnit, TextUnitKind, TranscriptLine,
-};
+use rushes_core::{AssetRecord, FaceRect, FrameRecord, MomentRecord, TranscriptLine};
 
 use super::Repositories;
 use super::faces::vector_from_blob;
 use super::sql::{embedding_from_blob, path_from_bytes, rows};
+pub use super::text_units::StoredUnit;
 use crate::error::StoreError;
 
 /// A face as stored: the person it is in, and the face as ingest found it.
@@ -188,51 +187,13 @@ pub fn people(catalog: &impl Repositories) -> Result<Vec<StoredPerson>, StoreErr
     )
 }
 
-/// A text unit as stored: the unit with its embedding, and the sentence model of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredUnit {
-    pub unit: TextUnit,
-    pub model: Option<String>,
-}
-
 /// Every text unit of an asset (found and hand-made), in time order, each with its
 /// embedding (as the catalog keeps it, f16) and model.
 pub fn asset_text_units(
     catalog: &impl Repositories,
     id: &str,
 ) -> Result<Vec<StoredUnit>, StoreError> {
-    let stored = rows(
-        catalog.db(),
-        "SELECT kind, start, end, text, model, embedding FROM text_units WHERE asset_id = ?1
-         ORDER BY start, id",
-        [id],
-        |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get(1)?,
-                row.get(2)?,
-                row.get(3)?,
-                row.get::<_, Option<String>>(4)?,
-                row.get::<_, Option<Vec<u8>>>(5)?,
-            ))
-        },
-    )?;
-    Ok(stored
-        .into_iter()
-        .filter_map(|(kind, start, end, text, model, blob)| {
-            let embedding = blob.map(|blob| embedding_from_blob(&blob));
-            Some(StoredUnit {
-                unit: TextUnit {
-                    kind: TextUnitKind::parse(&kind)?,
-                    start,
-                    end,
-                    text,
-                    embedding: embedding.filter(|_| model.is_some()),
-                },
-                model,
-            })
-        })
-        .collect())
+    catalog.text_units().stored_of_asset(id)
 }
 
 /// An asset's hand tags (by tag) and notes (by start) as stored.
