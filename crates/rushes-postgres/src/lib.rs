@@ -29,6 +29,7 @@ pub mod pool;
 pub mod schema;
 pub mod text;
 pub mod text_index;
+mod text_units;
 pub mod thumbnails;
 pub mod vector_index;
 pub mod vectors;

@@ -4,8 +4,8 @@
 //! ranking (`rushes_store::search`) over the PostgreSQL text and vector indexes and this
 //! library as its `RankingCatalog`, hand work and people are `PgEngine`'s (`workflow.rs`,
 //! `people.rs`), thumbnails the `thumbnails` table's (`PgThumbnails`). Semantic search
-//! (text units) is not on PostgreSQL yet: the library has no sentence-model units, so a
-//! search says semantic search is off as it does without the model.
+//! runs over the text units' vectors (`text_units.rs`: `Ranking.text_vectors`,
+//! `matched_units`), and hand notes and tags become units by `refresh_hand_units`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -94,7 +94,7 @@ impl PgLibrary {
         Ranking {
             text: self.engine().text(),
             vectors: self.engine().vectors(),
-            text_vectors: None,
+            text_vectors: Some(self.engine().text_vectors()),
             catalog: self,
         }
     }
@@ -143,9 +143,8 @@ impl RankingCatalog for PgLibrary {
         Ok(self.read(reads::embedding_models)?.into_iter().next())
     }
 
-    /// No text units on PostgreSQL yet: nothing is found by meaning.
-    fn matched_units(&self, _unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
-        Ok(Vec::new())
+    fn matched_units(&self, unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
+        self.engine().matched_units(unit_ids)
     }
 }
 
@@ -212,9 +211,8 @@ impl Library for PgLibrary {
         self.read(|client| reads::nearest_frame_embedding(client, id.as_str(), seconds))
     }
 
-    /// None yet: text units are not on PostgreSQL.
     fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        Ok(Vec::new())
+        self.engine().text_unit_models()
     }
 
     fn status(&self) -> Result<IndexStatus, StoreError> {
@@ -231,6 +229,10 @@ impl Library for PgLibrary {
                 frames,
                 failures: reads::failures(transaction)?,
                 embedding_models: reads::embedding_models(transaction)?
+                    .into_iter()
+                    .map(|(name, dim)| EmbeddingModel { name, dim })
+                    .collect(),
+                text_unit_models: crate::text_units::models(transaction)?
                     .into_iter()
                     .map(|(name, dim)| EmbeddingModel { name, dim })
                     .collect(),
@@ -255,16 +257,12 @@ impl Library for PgLibrary {
         search::facets(&self.ranking(), request)
     }
 
-    /// Semantic search is not on PostgreSQL yet: hand notes and tags are found by their
-    /// words only.
     fn refresh_hand_units(
         &self,
-        _id: &AssetId,
-        _embedding: &dyn UnitEmbedding,
+        id: &AssetId,
+        embedding: &dyn UnitEmbedding,
     ) -> Result<usize, StoreError> {
-        Err(StoreError::NotOnPostgres(
-            "searching hand notes and tags by meaning".to_string(),
-        ))
+        self.engine().refresh_hand_units(id, embedding)
     }
 
     fn scene_library(&self) -> Result<Vec<SceneGroup>, StoreError> {

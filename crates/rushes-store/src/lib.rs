@@ -330,6 +330,12 @@ impl Index {
                 .into_iter()
                 .map(|(name, dim)| EmbeddingModel { name, dim })
                 .collect(),
+            text_unit_models: catalog
+                .text_units()
+                .models()?
+                .into_iter()
+                .map(|(name, dim)| EmbeddingModel { name, dim })
+                .collect(),
             size_on_disk: size_on_disk(&self.dir),
         })
     }
@@ -453,20 +459,7 @@ impl Index {
     ) -> Result<usize, StoreError> {
         self.require_writer()?;
         let mut units = workflow::hand_units(&*self.catalog()?, id.as_str())?;
-        let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
-        let vectors = if texts.is_empty() {
-            Vec::new()
-        } else {
-            embedding.embed(&texts).map_err(|reason| {
-                StoreError::Vector(format!(
-                    "sentence model {} failed on hand notes and tags: {reason}",
-                    embedding.model()
-                ))
-            })?
-        };
-        for (unit, vector) in units.iter_mut().zip(vectors) {
-            unit.embedding = Some(vector);
-        }
+        workflow::embed_hand_units(&mut units, embedding)?;
         self.engines
             .replace_hand_units(id, embedding.model(), &units)?;
         Ok(units.len())

@@ -10,6 +10,7 @@ mod many_users;
 mod parity;
 mod paths;
 mod schema;
+mod semantic;
 mod text;
 mod thumbnails;
 mod vectors;
