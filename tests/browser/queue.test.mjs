@@ -61,7 +61,10 @@ test('a library indexed by workers shows its whole queue: done, who indexes what
     const failures = page.locator('#progress-failures');
     assert.equal(await failures.locator('summary').textContent(), '1 file could not be indexed');
     assert.match(await failures.locator('li').first().textContent(), /broken\.mov — not a video/);
-    // The line fits the panel at either width (long names end in an ellipsis, not overflow).
+    // The whole line is readable at either width (on a phone it wraps above the bar), and
+    // nothing overflows the panel.
+    const line = await page.$eval('#progress-text', (span) => [span.scrollWidth, span.clientWidth]);
+    assert.ok(line[0] <= line[1], `the line is not cut at ${width} px: ${line}`);
     const fits = await page.$eval('#progress-panel', (panel) => panel.scrollWidth <= panel.clientWidth);
     assert.ok(fits, `the progress panel does not overflow at ${width} px`);
     await page.screenshot({ path: path.join(ARTIFACTS, `queue-${width}.png`) });
