@@ -62,7 +62,13 @@ pub fn reindex(
     summary.assets = total;
     summary.moments = count(&mut client, "SELECT count(*) FROM moment_texts")?;
 
-    for (stage, index, vectors, model) in vector_indexes(&mut client)? {
+    for HnswIndex {
+        stage,
+        name,
+        rows: vectors,
+        model,
+    } in hnsw_indexes(&mut client)?
+    {
         let step = |done| RebuildProgress {
             stage: stage.clone(),
             done,
@@ -71,7 +77,7 @@ pub fn reindex(
         if progress(&step(0)).is_break() {
             return Ok(RebuildOutcome::Cancelled);
         }
-        client.batch_execute(&format!("REINDEX INDEX CONCURRENTLY \"{index}\""))?;
+        client.batch_execute(&format!("REINDEX INDEX CONCURRENTLY \"{name}\""))?;
         if let Some(model) = model {
             summary.vectors.push((model, vectors));
         }
@@ -117,10 +123,19 @@ fn collided(error: &PostgresError) -> bool {
     .any(|state| error.code() == Some(state))
 }
 
-/// Every valid HNSW index: (stage name, index name, rows it covers, frame model if any).
-fn vector_indexes(
-    client: &mut Client,
-) -> Result<Vec<(String, String, u64, Option<String>)>, PostgresError> {
+/// An HNSW index to rebuild.
+struct HnswIndex {
+    /// `vectors <model>` for a frame model's, `vectors <table>` for another.
+    stage: String,
+    name: String,
+    /// Rows it covers.
+    rows: u64,
+    /// The frame model it serves, if it is a frame model's.
+    model: Option<String>,
+}
+
+/// Every valid HNSW index of the library.
+fn hnsw_indexes(client: &mut Client) -> Result<Vec<HnswIndex>, PostgresError> {
     let models: Vec<(String, String, i64)> = client
         .query(
             "SELECT m.name, 'frame_vectors_hnsw_' || left(md5(m.name), 16),
@@ -149,16 +164,18 @@ fn vector_indexes(
     let mut found = Vec::new();
     for (index, table) in indexes {
         match models.iter().find(|(_, name, _)| *name == index) {
-            Some((model, _, vectors)) => found.push((
-                format!("vectors {model}"),
-                index,
-                (*vectors).max(0) as u64,
-                Some(model.clone()),
-            )),
-            None => {
-                let rows = count(client, &format!("SELECT count(*) FROM \"{table}\""))?;
-                found.push((format!("vectors {table}"), index, rows, None));
-            }
+            Some((model, _, vectors)) => found.push(HnswIndex {
+                stage: format!("vectors {model}"),
+                name: index,
+                rows: (*vectors).max(0) as u64,
+                model: Some(model.clone()),
+            }),
+            None => found.push(HnswIndex {
+                stage: format!("vectors {table}"),
+                rows: count(client, &format!("SELECT count(*) FROM \"{table}\""))?,
+                name: index,
+                model: None,
+            }),
         }
     }
     Ok(found)
