@@ -15,13 +15,14 @@ use postgres::IsolationLevel;
 use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 use rushes_store::catalog::faces::AssetRange;
 use rushes_store::catalog::text_units::UnitRow;
-use rushes_store::people::{FaceSummary, FacesPage, PersonSummary};
+use rushes_store::people::{FacesPage, PersonSummary};
 use rushes_store::seams::{MomentsWithSlates, RankingCatalog, ThumbnailStore, UnitEmbedding};
 use rushes_store::search::{self, Ranking};
 use rushes_store::slates::{SceneGroup, StoredSpan, group_scenes};
 use rushes_store::{
     Annotation, AssetDetail, Collection, CollectionItem, CollectionSummary, EmbeddingModel, Facets,
-    IndexStatus, Library, Query, RankedHits, SearchRequest, StoreError, TimeRange, detail_from,
+    IndexStatus, Library, Query, QueueSummary, RankedHits, SearchRequest, StoreError, TimeRange,
+    detail_from,
 };
 
 use crate::catalog_reads as reads;
@@ -241,6 +242,12 @@ impl Library for PgLibrary {
         })
     }
 
+    /// The workers' whole job queue, read in one snapshot.
+    fn queue(&self) -> Result<Option<QueueSummary>, StoreError> {
+        self.read_consistently(|transaction| crate::jobs::summary(transaction))
+            .map(Some)
+    }
+
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
         search::search(&self.ranking(), request)
     }
@@ -289,9 +296,6 @@ impl Library for PgLibrary {
     }
 
     to_engine! {
-        fn add_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn remove_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn set_note(&self, id: &AssetId, range: Option<TimeRange>, note: &str) -> Result<(), StoreError>;
         fn annotate(&self, id: &AssetId, range: Option<TimeRange>, add: &[String], remove: &[String], note: Option<&str>) -> Result<(), StoreError>;
         fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError>;
         fn annotations(&self, id: &AssetId) -> Result<Vec<Annotation>, StoreError>;
@@ -306,7 +310,6 @@ impl Library for PgLibrary {
         fn delete_collection(&self, name: &str) -> Result<(), StoreError>;
         fn people(&self) -> Result<Vec<PersonSummary>, StoreError>;
         fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError>;
-        fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError>;
         fn person_faces_page(&self, person: i64, offset: usize, limit: usize) -> Result<FacesPage, StoreError>;
         fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError>;
         fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError>;

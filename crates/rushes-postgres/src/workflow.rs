@@ -60,37 +60,6 @@ impl PgEngine {
 
     // ------------------------------------------------------------ hand tags and notes
 
-    /// Adds hand tags to an asset or a range of it; searchable as `tag:<name>` on the
-    /// moments the range overlaps.
-    pub fn add_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, tags, &[], None)
-    }
-
-    /// Removes hand tags from an asset or a range of it (exactly that range).
-    pub fn remove_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], tags, None)
-    }
-
-    /// Sets the note of an asset or a range of it; an empty note removes it.
-    pub fn set_note(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        note: &str,
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], &[], Some(note))
-    }
-
     /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
     /// asset or a range of it, with the asset's moment texts, in one transaction; a refused
     /// request writes nothing (the store's `HandEdit` rules).

@@ -9,6 +9,7 @@ mod library;
 mod many_users;
 mod parity;
 mod paths;
+mod rebuild;
 mod schema;
 mod semantic;
 mod text;
