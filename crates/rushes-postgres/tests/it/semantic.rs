@@ -10,6 +10,7 @@
 use rushes_core::{AssetId, TextUnitKind};
 use rushes_postgres::PgLibrary;
 use rushes_postgres::migrate::{MigrateOptions, migrate};
+use rushes_postgres::vectors::TEXT_UNIT_VECTORS;
 use rushes_store::seams::AssetWrites;
 use rushes_store::{Library, SearchRequest, SemanticQuery, StoreError, TimeRange};
 use rushes_testkit::TestError;
@@ -149,6 +150,31 @@ fn meaning_queries_find_the_same_moments_windows_and_units_on_both_engines() -> 
     // A meaning no unit is near (axis 19 is nobody's): nothing by meaning.
     let nothing = same_by_meaning(&both, "submarine", meaning_axis(19))?;
     assert!(nothing.hits.is_empty(), "{nothing:?}");
+
+    // The nearest units come from the sentence model's own HNSW index (nine rows are
+    // cheaper to scan; a library's millions are not).
+    let mut client = both.pg.engine().pool().get()?;
+    let mut transaction = client.transaction()?;
+    transaction.batch_execute(
+        "ANALYZE text_unit_vectors; SET LOCAL enable_seqscan = off; \
+         SET LOCAL enable_bitmapscan = off",
+    )?;
+    let plan: Vec<String> = transaction
+        .query(
+            &format!(
+                "EXPLAIN {}",
+                TEXT_UNIT_VECTORS.nearest_sql(SENTENCE_MODEL, SENTENCE_DIM)
+            ),
+            &[&pgvector::Vector::from(meaning_of(0)), &3_i64],
+        )?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert!(
+        plan.iter()
+            .any(|line| line.contains("Index Scan using text_unit_vectors_hnsw_")),
+        "{plan:#?}"
+    );
     Ok(())
 }
 
