@@ -94,30 +94,22 @@ export function watchProgress({ onFinished }) {
   if (!('EventSource' in window)) return;
   let wasRunning = false;
   const source = new EventSource('/api/events');
-  source.addEventListener('progress', (event) => {
-    let progress;
+  // Renders each `name` event's JSON; calls `onFinished` when indexing seen active stops.
+  const listen = (name, show, isActive) => source.addEventListener(name, (event) => {
+    let value;
     try {
-      progress = JSON.parse(event.data);
+      value = JSON.parse(event.data);
     } catch {
       return;
     }
-    render(progress);
-    if (wasRunning && progress.state !== 'running') onFinished();
-    wasRunning = progress.state === 'running';
-  });
-  // Workers' files land one by one: results refresh when the queue settles.
-  source.addEventListener('queue', (event) => {
-    let queue;
-    try {
-      queue = JSON.parse(event.data);
-    } catch {
-      return;
-    }
-    renderQueue(queue);
-    const active = queue.waiting > 0 || queue.in_progress.length > 0;
+    show(value);
+    const active = isActive(value);
     if (wasRunning && !active) onFinished();
     wasRunning = active;
   });
+  listen('progress', render, (progress) => progress.state === 'running');
+  // Workers' files land one by one: results refresh when the queue settles.
+  listen('queue', renderQueue, (queue) => queue.waiting > 0 || queue.in_progress.length > 0);
   pill.addEventListener('click', () => {
     panel.hidden = !panel.hidden;
   });

@@ -13,6 +13,7 @@ use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use rushes_core::{PROGRESS_FILE, RunProgress};
 use rushes_store::{Library, QueueSummary};
+use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
@@ -55,34 +56,50 @@ async fn watch_progress(
     every: Duration,
     sender: mpsc::Sender<Result<Event, Infallible>>,
 ) {
+    let read = move || {
+        let path = path.clone();
+        async move { read_progress(&path).await }
+    };
+    send_changes("progress", every, sender, read).await;
+}
+
+/// Every `every`, reads a value with `read` and sends it as an `event` when it differs from
+/// the last one sent, until the client goes away. Nothing read (`None`) sends nothing.
+async fn send_changes<T, Read, Reading>(
+    event: &'static str,
+    every: Duration,
+    sender: mpsc::Sender<Result<Event, Infallible>>,
+    mut read: Read,
+) where
+    T: Serialize + PartialEq,
+    Read: FnMut() -> Reading,
+    Reading: Future<Output = Option<T>>,
+{
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_sent: Option<Vec<u8>> = None;
+    let mut last_sent: Option<T> = None;
     loop {
         tokio::select! {
             _ = sender.closed() => break,
             _ = ticker.tick() => {}
         }
-        let Ok(bytes) = tokio::fs::read(&path).await else {
+        let Some(value) = read().await else {
             continue;
         };
-        if last_sent.as_deref() == Some(bytes.as_slice()) {
+        if last_sent.as_ref() == Some(&value) {
             continue;
         }
-        let Some(progress) = parse_progress(&bytes) else {
-            continue;
-        };
-        let event = match Event::default().event("progress").json_data(&progress) {
-            Ok(event) => event,
+        let encoded = match Event::default().event(event).json_data(&value) {
+            Ok(encoded) => encoded,
             Err(error) => {
-                tracing::warn!("cannot encode progress: {error}");
+                tracing::warn!("cannot encode {event}: {error}");
                 continue;
             }
         };
-        if sender.send(Ok(event)).await.is_err() {
+        if sender.send(Ok(encoded)).await.is_err() {
             break;
         }
-        last_sent = Some(bytes);
+        last_sent = Some(value);
     }
 }
 
@@ -107,30 +124,6 @@ async fn watch_queue(
     every: Duration,
     sender: mpsc::Sender<Result<Event, Infallible>>,
 ) {
-    let mut ticker = tokio::time::interval(every);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut last_sent: Option<QueueSummary> = None;
-    loop {
-        tokio::select! {
-            _ = sender.closed() => break,
-            _ = ticker.tick() => {}
-        }
-        let Some(queue) = read_queue(library.clone()).await else {
-            continue;
-        };
-        if last_sent.as_ref() == Some(&queue) {
-            continue;
-        }
-        let event = match Event::default().event("queue").json_data(&queue) {
-            Ok(event) => event,
-            Err(error) => {
-                tracing::warn!("cannot encode the queue: {error}");
-                continue;
-            }
-        };
-        if sender.send(Ok(event)).await.is_err() {
-            break;
-        }
-        last_sent = Some(queue);
-    }
+    let read = move || read_queue(library.clone());
+    send_changes("queue", every, sender, read).await;
 }

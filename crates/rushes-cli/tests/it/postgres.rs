@@ -188,9 +188,9 @@ fn send(port: u16, request: &str) -> Option<String> {
     Some(response)
 }
 
-#[test]
-fn serve_answers_api_search_from_a_postgres_library() {
-    let url = crane_library();
+/// `rushes serve` on the library at `url` on a free port, once it answers; the server (stopped
+/// when dropped), its port and its cache folder.
+fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
@@ -198,22 +198,27 @@ fn serve_answers_api_search_from_a_postgres_library() {
     let cache = tempfile::tempdir().expect("temp dir");
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args(["serve", "--index", &url, "--addr", &addr])
+        .args(["serve", "--index", url, "--addr", &addr])
         .env_remove("RUSHES_INDEX")
         .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start rushes serve");
-    let _server = Server(child);
+    let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
-    let response = loop {
-        if let Some(response) = get(port, "/api/search?q=crane") {
-            break response;
-        }
+    while get(port, "/api/status").is_none() {
         assert!(Instant::now() < deadline, "rushes serve did not answer");
         std::thread::sleep(Duration::from_millis(200));
-    };
+    }
+    (server, port, cache)
+}
+
+#[test]
+fn serve_answers_api_search_from_a_postgres_library() {
+    let url = crane_library();
+    let (_server, port, _cache) = serve(&url);
+    let response = get(port, "/api/search?q=crane").expect("an answer");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
     assert!(body.contains(CLIP), "{body}");
@@ -299,29 +304,8 @@ fn first_event(port: u16) -> (String, serde_json::Value) {
 fn serve_streams_the_whole_job_queue_of_a_postgres_library() {
     let url = crane_library();
     queue_three_files(&url);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let addr = format!("127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args(["serve", "--index", &url, "--addr", &addr])
-        .env_remove("RUSHES_INDEX")
-        .env("XDG_CACHE_HOME", cache.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start rushes serve");
-    let _server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let response = loop {
-        if let Some(response) = get(port, "/api/status") {
-            break response;
-        }
-        assert!(Instant::now() < deadline, "rushes serve did not answer");
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let (_server, port, _cache) = serve(&url);
+    let response = get(port, "/api/status").expect("an answer");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
     let status: serde_json::Value = serde_json::from_str(body).expect("status JSON");
