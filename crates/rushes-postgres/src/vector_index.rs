@@ -1,5 +1,7 @@
-//! The store's `VectorIndex` seam over `frame_vectors`: a model's dimension from
-//! `embedding_models`, nearest frames through the model's HNSW index (similarity = 1 −
+//! The store's `VectorIndex` seam over one vector space (`crate::vectors::VectorSpace`):
+//! `frame_vectors` (the frames', `Ranking.vectors`) or `text_unit_vectors` (the text
+//! units', `Ranking.text_vectors`, for semantic search). A model's dimension from the
+//! space's models table, nearest items through the model's HNSW index (similarity = 1 −
 //! cosine distance, as the usearch indexes report it), and staged additions and removals
 //! applied in one transaction by `save`. The write path of an indexed file
 //! (`AssetWrites`) writes its vectors in the file's own transaction instead.
@@ -15,9 +17,7 @@ use rushes_store::seams::{FrameMatch, RankingCatalog, VectorIndex};
 
 use crate::pool::{Pool, Pooled};
 use crate::store_error;
-use crate::vectors::{
-    nearest_frames_with_moments, register_model, registered_dimension, reset_model,
-};
+use crate::vectors::{FRAME_VECTORS, VectorSpace};
 
 /// A staged change, applied by `save`.
 enum VectorWrite {
@@ -25,9 +25,11 @@ enum VectorWrite {
     Remove(Vec<(u64, String)>),
 }
 
-/// The `VectorIndex` of a PostgreSQL library.
+/// A `VectorIndex` of a PostgreSQL library: the frames' ([`PgVectors::new`]) or another
+/// space's ([`PgVectors::of_space`]).
 pub struct PgVectors {
     pool: Pool,
+    space: VectorSpace,
     staged: Mutex<Vec<VectorWrite>>,
     /// Registered models' dimensions as last read, so a search is one round trip. A model
     /// reset to another size elsewhere is read again when a query vector's size differs.
@@ -35,9 +37,16 @@ pub struct PgVectors {
 }
 
 impl PgVectors {
+    /// The frames' vectors.
     pub fn new(pool: Pool) -> PgVectors {
+        PgVectors::of_space(pool, FRAME_VECTORS)
+    }
+
+    /// The vectors of `space`.
+    pub fn of_space(pool: Pool, space: VectorSpace) -> PgVectors {
         PgVectors {
             pool,
+            space,
             staged: Mutex::new(Vec::new()),
             dims: Mutex::new(HashMap::new()),
         }
@@ -65,7 +74,10 @@ impl PgVectors {
         if self.dims()?.get(model) == Some(&wanted) {
             return Ok(Some(wanted));
         }
-        let dim = registered_dimension(&mut **client, model).map_err(store_error)?;
+        let dim = self
+            .space
+            .registered_dimension(&mut **client, model)
+            .map_err(store_error)?;
         let mut dims = self.dims()?;
         match dim {
             Some(dim) => dims.insert(model.to_string(), dim),
@@ -74,8 +86,8 @@ impl PgVectors {
         Ok(dim)
     }
 
-    /// The nearest frames with their moments (see [`nearest_frames_with_moments`]); none
-    /// when the model is not registered.
+    /// The nearest items with their moments in one round trip (see
+    /// [`VectorSpace::nearest_in_one_round_trip`]); none when the model is not registered.
     fn nearest(
         &self,
         model: &str,
@@ -87,9 +99,10 @@ impl PgVectors {
             return Ok(Vec::new());
         };
         let query = normalised(vector);
-        let found =
-            nearest_frames_with_moments(&mut *client, model, dim, &query, count.max(1) as i64)
-                .map_err(store_error)?;
+        let found = self
+            .space
+            .nearest_in_one_round_trip(&mut *client, model, dim, &query, count.max(1) as i64)
+            .map_err(store_error)?;
         Ok(found
             .into_iter()
             .map(|(near, moment)| {
@@ -106,7 +119,9 @@ impl PgVectors {
 impl VectorIndex for PgVectors {
     fn dimensions(&self, model: &str) -> Result<Option<usize>, StoreError> {
         let mut client = self.pool.get().map_err(store_error)?;
-        registered_dimension(&mut *client, model).map_err(store_error)
+        self.space
+            .registered_dimension(&mut *client, model)
+            .map_err(store_error)
     }
 
     fn add(&self, frames: &[FrameVector]) -> Result<(), StoreError> {
@@ -122,7 +137,9 @@ impl VectorIndex for PgVectors {
     fn reset(&self, model: &str, dimensions: usize) -> Result<(), StoreError> {
         self.dims()?.remove(model);
         let mut client = self.pool.get().map_err(store_error)?;
-        reset_model(&mut *client, model, dimensions).map_err(store_error)
+        self.space
+            .reset(&mut *client, model, dimensions)
+            .map_err(store_error)
     }
 
     fn save(&self) -> Result<(), StoreError> {
@@ -137,12 +154,19 @@ impl VectorIndex for PgVectors {
             if let VectorWrite::Add(frames) = write {
                 for frame in frames {
                     if models.insert(frame.model.clone()) {
-                        register_model(&mut *client, &frame.model, frame.embedding.len())
+                        self.space
+                            .register(&mut *client, &frame.model, frame.embedding.len())
                             .map_err(store_error)?;
                     }
                 }
             }
         }
+        let VectorSpace { table, key, .. } = self.space;
+        let upsert = format!(
+            "INSERT INTO {table} ({key}, model, embedding) VALUES ($1, $2, $3)
+             ON CONFLICT ({key}, model) DO UPDATE SET embedding = excluded.embedding"
+        );
+        let delete = format!("DELETE FROM {table} WHERE {key} = $1 AND model = $2");
         let mut transaction = client.transaction().map_err(store_error)?;
         for write in staged.iter() {
             match write {
@@ -151,10 +175,7 @@ impl VectorIndex for PgVectors {
                         let embedding = Vector::from(normalised(&frame.embedding));
                         transaction
                             .execute(
-                                "INSERT INTO frame_vectors (frame_id, model, embedding)
-                                 VALUES ($1, $2, $3)
-                                 ON CONFLICT (frame_id, model)
-                                 DO UPDATE SET embedding = excluded.embedding",
+                                &upsert,
                                 &[&(frame.frame_id as i64), &frame.model, &embedding],
                             )
                             .map_err(store_error)?;
@@ -163,10 +184,7 @@ impl VectorIndex for PgVectors {
                 VectorWrite::Remove(frames) => {
                     for (frame_id, model) in frames {
                         transaction
-                            .execute(
-                                "DELETE FROM frame_vectors WHERE frame_id = $1 AND model = $2",
-                                &[&(*frame_id as i64), model],
-                            )
+                            .execute(&delete, &[&(*frame_id as i64), model])
                             .map_err(store_error)?;
                     }
                 }
@@ -187,22 +205,35 @@ impl VectorIndex for PgVectors {
         Ok(found.into_iter().map(|(frame, _)| frame).collect())
     }
 
-    /// One statement: the library's own catalog maps the frames (`_catalog` is always it).
+    /// The frames' space answers in one statement: the library's own catalog maps the
+    /// frames (`catalog` is always it). Another space maps them through `catalog`.
     fn search_moments(
         &self,
         model: &str,
         vector: &[f32],
         count: usize,
-        _catalog: &dyn RankingCatalog,
+        catalog: &dyn RankingCatalog,
     ) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
-        self.nearest(model, vector, count)
+        let found = self.nearest(model, vector, count)?;
+        if self.space.table == FRAME_VECTORS.table {
+            return Ok(found);
+        }
+        let ids: Vec<u64> = found.iter().map(|(frame, _)| frame.frame_id).collect();
+        let moments = catalog.frame_moments(&ids)?;
+        Ok(found
+            .into_iter()
+            .map(|(frame, _)| (frame, moments.get(&frame.frame_id).copied()))
+            .collect())
     }
 
     fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError> {
         let mut client = self.pool.get().map_err(store_error)?;
         let row = client
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM frame_vectors WHERE frame_id = $1 AND model = $2)",
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = $1 AND model = $2)",
+                    self.space.table, self.space.key
+                ),
                 &[&(frame_id as i64), &model],
             )
             .map_err(store_error)?;
@@ -213,7 +244,7 @@ impl VectorIndex for PgVectors {
         let mut client = self.pool.get().map_err(store_error)?;
         let row = client
             .query_one(
-                "SELECT count(*) FROM frame_vectors WHERE model = $1",
+                &format!("SELECT count(*) FROM {} WHERE model = $1", self.space.table),
                 &[&model],
             )
             .map_err(store_error)?;

@@ -13,6 +13,7 @@ mod journey;
 mod migrate;
 mod people;
 mod postgres;
+mod postgres_semantic;
 mod reindex;
 mod reliability;
 mod safety;
