@@ -19,7 +19,9 @@ use rushes_store::StoreError;
 use rushes_store::catalog::MomentRow;
 use rushes_store::query::{Filter, FilterClause, SlateField, TextTerm};
 use rushes_store::seams::{FacetDoc, SnippetGenerator, TextAnalyzer, TextIndex, TextOrder};
-use rushes_store::text::{TextField, normalise_folder, plain_snippet_generators, words_analyzer};
+use rushes_store::text::{
+    TextField, normalise_folder, plain_snippet_generators, without_long_words, words_analyzer,
+};
 
 use crate::asset_rows::write_moment_texts;
 use crate::pool::{Pool, Pooled};
@@ -170,12 +172,14 @@ impl PgText {
     /// The text-search query of a word or phrase (`None` when the analyzer keeps no word
     /// of it, as Tantivy leaves such a term out).
     fn term_tsquery(&self, text: &str) -> Result<Option<String>, StoreError> {
+        // PostgreSQL's parser keeps words the local analyzer drops for their length.
+        let text = without_long_words(text);
         let mut client = self.pool.get().map_err(store_error)?;
         let row = client
             .query_one(
                 "SELECT q::text, numnode(q) FROM
                      phraseto_tsquery('rushes_text'::regconfig, rushes_words($1)) AS q",
-                &[&text],
+                &[&text.as_ref()],
             )
             .map_err(store_error)?;
         let nodes: i32 = row.get(1);
