@@ -6,8 +6,8 @@ use axum::http::{Request, StatusCode, header};
 use rushes_server::AppState;
 
 use crate::support::{
-    Backend, Library, TestResult, assert_error, get, get_error, library, library_on,
-    on_both_backends, ok_json, send, state,
+    Backend, Library, TestResult, assert_error, get, get_error, library, library_on, ok_json,
+    on_both_backends, send, state,
 };
 
 /// Asks each `(uri, status, code)` and checks the answer is that JSON error.
@@ -29,7 +29,9 @@ fn slate_frame_jpeg(library: &Library) -> Result<Vec<u8>, std::io::Error> {
     )
 }
 
-async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode(backend: Backend) -> TestResult {
+async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let page = ok_json(&state, "/api/search?q=scene%2042").await?;
@@ -81,7 +83,9 @@ async fn search_by_file_name_word_and_kind_filter(backend: Backend) -> TestResul
     Ok(())
 }
 
-async fn bad_queries_and_parameters_answer_400_with_the_error_shape(backend: Backend) -> TestResult {
+async fn bad_queries_and_parameters_answer_400_with_the_error_shape(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let message = get_error(
@@ -270,7 +274,9 @@ async fn events_stream_progress_when_the_file_changes() -> TestResult {
     Ok(())
 }
 
-async fn similar_and_image_search_without_frame_vectors_explain_why(backend: Backend) -> TestResult {
+async fn similar_and_image_search_without_frame_vectors_explain_why(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     assert_error(
@@ -330,7 +336,9 @@ async fn similar_and_image_search_without_frame_vectors_explain_why(backend: Bac
 // no preflight) and decoded whatever it got: a 353 KB PNG declaring 11000×11000 pixels took
 // the server from 44 MB to 750 MB. Only multipart or image/* is read, and the declared size
 // is checked against indexing's cap (rushes_media::MAX_STILL_PIXELS) before decoding.
-async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap(backend: Backend) -> TestResult {
+async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = crate::support::visual_state(&library)?;
     let upload = |content_type: &str, body: Vec<u8>| {

@@ -6,11 +6,15 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{Backend, TestResult, get_json, library_on, on_both_backends, post_json, state};
+use crate::support::{
+    Backend, TestResult, get_json, library_on, on_both_backends, post_json, state,
+};
 
 /// Regression: tags, notes and collection names took NUL and newlines, and a tag range
 /// ending at 1e300 s was accepted; the store refuses them and the API answers 400.
-async fn control_characters_and_ranges_past_the_end_are_refused_with_400(backend: Backend) -> TestResult {
+async fn control_characters_and_ranges_past_the_end_are_refused_with_400(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
@@ -59,7 +63,9 @@ async fn control_characters_and_ranges_past_the_end_are_refused_with_400(backend
 
 /// Regression: `((((` or a 48+ letter word listed the whole library; the answer is empty and
 /// its `notice` says why.
-async fn a_query_of_only_unsearchable_words_answers_nothing_and_why(backend: Backend) -> TestResult {
+async fn a_query_of_only_unsearchable_words_answers_nothing_and_why(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     for query in ["%28%28%28%28", &"abcdefghij".repeat(6)] {

@@ -229,7 +229,9 @@ async fn first_ten_bytes_by_range(state: &rushes_server::AppState, uri: &str) ->
 
 // Regression: Chromium played an MP4 whose timeline starts at 10 s on its raw timeline, so
 // seeking to a moment's start (counted from the first frame) showed the wrong frame.
-async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames(backend: Backend) -> TestResult {
+async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     // The slate's file, muxed again with its timeline starting at 10 s.
@@ -282,7 +284,9 @@ async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_fram
     first_ten_bytes_by_range(&state, &uri).await
 }
 
-async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once(backend: Backend) -> TestResult {
+async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let uri = format!("/media/{}/proxy", library.avi.id);
@@ -347,7 +351,9 @@ async fn a_file_changed_since_it_was_indexed_is_not_served(backend: Backend) -> 
 
 // Regression (issue 18): several byte ranges or an unknown unit got 416; RFC 9110 lets a
 // server ignore such a Range, and every client understands the whole file (200).
-async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file(backend: Backend) -> TestResult {
+async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let uri = format!("/media/{}", library.slate.id);

@@ -8,15 +8,15 @@ use std::sync::{Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use rushes_core::AssetId;
 use rushes_faces::{Assignment, FaceEngine, FoundFace};
 use rushes_store::people::{FACE_THUMBS_DIR, NewFace};
-use rushes_core::AssetId;
 use rushes_store::{Index, Library as _, OpenMode};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Backend, Library, TestResult, assert_error, get, get_json, library_with, off_runtime,
-    ok_json, on_both_backends, post_json, send, send_json, state, state_with,
+    Backend, Library, TestResult, assert_error, get, get_json, library_with, off_runtime, ok_json,
+    on_both_backends, post_json, send, send_json, state, state_with,
 };
 
 type Error = Box<dyn std::error::Error>;
@@ -197,7 +197,9 @@ async fn people_on_hits(
     Ok(rows)
 }
 
-async fn the_people_list_shows_each_person_with_counts_and_a_face_that_loads(backend: Backend) -> TestResult {
+async fn the_people_list_shows_each_person_with_counts_and_a_face_that_loads(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     let list = ok_json(&state, "/api/people").await?;
@@ -303,7 +305,9 @@ async fn search_hits_carry_the_people_each_moment_shows(backend: Backend) -> Tes
     Ok(())
 }
 
-async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits(backend: Backend) -> TestResult {
+async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     let uri = format!("/api/people/{}/name", people.astronaut);
@@ -331,7 +335,9 @@ async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits(backend: Bac
     Ok(())
 }
 
-async fn bad_names_and_unknown_people_are_refused_with_a_json_error(backend: Backend) -> TestResult {
+async fn bad_names_and_unknown_people_are_refused_with_a_json_error(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     let uri = format!("/api/people/{}/name", people.astronaut);
@@ -363,7 +369,9 @@ async fn bad_names_and_unknown_people_are_refused_with_a_json_error(backend: Bac
     Ok(())
 }
 
-async fn hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file(backend: Backend) -> TestResult {
+async fn hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     for uri in [
@@ -549,7 +557,9 @@ async fn people_changes_need_the_token_on_a_guarded_server(backend: Backend) -> 
     Ok(())
 }
 
-async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person(backend: Backend) -> TestResult {
+async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     for (id, name) in [
@@ -596,7 +606,9 @@ async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person(backen
     Ok(())
 }
 
-async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals(backend: Backend) -> TestResult {
+async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals(
+    backend: Backend,
+) -> TestResult {
     let people = people_library(backend)?;
     let state = state(&people.library)?;
     for (id, name) in [(people.astronaut, "Eileen"), (people.messi, "Leo")] {

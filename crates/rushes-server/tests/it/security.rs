@@ -85,7 +85,9 @@ fn data_uris(library: &crate::support::Library) -> Vec<String> {
     ]
 }
 
-async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data(backend: Backend) -> TestResult {
+async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = guarded_state(&library)?;
     for uri in data_uris(&library) {
@@ -131,7 +133,9 @@ async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data(ba
     Ok(())
 }
 
-async fn the_bearer_token_opens_the_api_and_the_session_cookie_opens_media(backend: Backend) -> TestResult {
+async fn the_bearer_token_opens_the_api_and_the_session_cookie_opens_media(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = guarded_state(&library)?;
     let request = Request::get("/api/search?q=scene")
@@ -340,7 +344,9 @@ const CROSS_SITE_MARKS: [&[(&str, &str)]; 5] = [
 
 // Regression (issue 18, cross-site writes): a plain form post or a no-cors fetch from any
 // page split faces, and could make every other change; loopback and token mode alike.
-async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work(backend: Backend) -> TestResult {
+async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let open = state(&library)?;
     let guarded = guarded_state(&library)?;
@@ -452,7 +458,9 @@ async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work
 
 // Cross-site reads: another site may link to the UI, but not fetch or embed the library's
 // data, media or thumbnails (a <video> from another site would learn durations and sizes).
-async fn another_site_cannot_fetch_or_embed_data_but_may_link_to_the_ui(backend: Backend) -> TestResult {
+async fn another_site_cannot_fetch_or_embed_data_but_may_link_to_the_ui(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let media = format!("/media/{}", library.slate.id);

@@ -28,7 +28,9 @@ async fn wait_for(
     Err(format!("{uri} never reached the wanted state").into())
 }
 
-async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note(backend: Backend) -> TestResult {
+async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
@@ -85,7 +87,9 @@ async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note(back
     Ok(())
 }
 
-async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted(backend: Backend) -> TestResult {
+async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let (slate, avi) = (library.slate.id.as_str(), library.avi.id.as_str());
@@ -162,7 +166,9 @@ async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted(ba
     Ok(())
 }
 
-async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id(backend: Backend) -> TestResult {
+async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id(
+    backend: Backend,
+) -> TestResult {
     let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
