@@ -6,14 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rushes_testkit::postgres::shared_server;
 
-/// The engine a journey's `--index` names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// An index folder.
-    Local,
-    /// A `postgres://` URL.
-    Postgres,
-}
+pub use rushes_testkit::Backend;
 
 /// Runs each named `fn name(backend: Backend)` as two tests, `name::local` and
 /// `name::postgres`, so a failure says which engine it was on.

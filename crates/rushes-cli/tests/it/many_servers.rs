@@ -4,42 +4,11 @@
 //! rename and a removal made on one are seen on the other at its next request.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use rushes_core::AssetId;
 use serde_json::Value;
 
-use crate::postgres::{CLIP, Server, crane_library, get, send};
-
-/// `rushes serve` on `url` at a free port, answering once this returns.
-fn serve(url: &str, cache: &std::path::Path) -> (Server, u16) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|addr| addr.port())
-        .expect("a free port");
-    let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args([
-            "serve",
-            "--index",
-            url,
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env_remove("RUSHES_INDEX")
-        .env("XDG_CACHE_HOME", cache)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start rushes serve");
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while get(port, "/api/collections").is_none() {
-        assert!(Instant::now() < deadline, "rushes serve did not answer");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    (server, port)
-}
+use crate::postgres::{CLIP, crane_library, get, send, serve};
 
 /// The status line's code and the body of an answer.
 fn answer(response: Option<String>) -> (u16, Value) {

@@ -188,32 +188,41 @@ pub(crate) fn send(port: u16, request: &str) -> Option<String> {
     Some(response)
 }
 
-#[test]
-fn serve_answers_api_search_from_a_postgres_library() {
-    let url = crane_library();
+/// `rushes serve` on `url` at a free port, answering once this returns.
+pub(crate) fn serve(url: &str, cache: &std::path::Path) -> (Server, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free port");
-    let cache = tempfile::tempdir().expect("temp dir");
-    let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args(["serve", "--index", &url, "--addr", &addr])
+        .args([
+            "serve",
+            "--index",
+            url,
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env_remove("RUSHES_INDEX")
-        .env("XDG_CACHE_HOME", cache.path())
+        .env("XDG_CACHE_HOME", cache)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start rushes serve");
-    let _server = Server(child);
+    let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
-    let response = loop {
-        if let Some(response) = get(port, "/api/search?q=crane") {
-            break response;
-        }
+    while get(port, "/api/collections").is_none() {
         assert!(Instant::now() < deadline, "rushes serve did not answer");
         std::thread::sleep(Duration::from_millis(200));
-    };
+    }
+    (server, port)
+}
+
+#[test]
+fn serve_answers_api_search_from_a_postgres_library() {
+    let url = crane_library();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let (_server, port) = serve(&url, cache.path());
+    let response = get(port, "/api/search?q=crane").expect("an answer");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
     assert!(body.contains(CLIP), "{body}");

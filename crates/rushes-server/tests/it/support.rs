@@ -22,14 +22,7 @@ use tower::ServiceExt;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The engine a test's server reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    /// The index folder (SQLite, Tantivy, usearch).
-    Local,
-    /// The same library copied into PostgreSQL + pgvector.
-    Postgres,
-}
+pub use rushes_testkit::Backend;
 
 /// Runs each named `async fn name(backend: Backend) -> TestResult` as two tests,
 /// `name::local` and `name::postgres`, so a failure says which engine it was on.
