@@ -183,26 +183,38 @@ def _check(result, what: str) -> None:
         raise NotMeasured(f"{what} failed: {' | '.join(result.stderr.strip().splitlines()[-2:])[:300]}")
 
 
-def _workers(rushes: Path, url: str, machines: list[str], repo: Path) -> tuple[float, list[str]]:
+def _workers(rushes: Path, url: str, machines: list[str], repo: Path,
+             watch=None) -> float:
     """Starts one `rushes worker --exit-when-idle` per machine name at once; the wall time
-    until the last one ends, and their error output."""
+    until the last one ends. `watch()` runs every half second while they work."""
     started = time.perf_counter()
     children = [subprocess.Popen([str(rushes), "worker", "--index", url, "--exit-when-idle", "--machine", machine],
                                  cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 for machine in machines]
-    errors = []
+    while watch and any(child.poll() is None for child in children):
+        watch()
+        time.sleep(0.5)
     for child in children:
         _, stderr = child.communicate(timeout=3600)
         if child.returncode != 0:
             raise NotMeasured(f"a worker failed: {' | '.join(stderr.strip().splitlines()[-2:])[:300]}")
-        errors.append(stderr)
-    return time.perf_counter() - started, errors
+    return time.perf_counter() - started
 
 
-def _done_by_worker(server: ThrowawayPostgres, database: str) -> dict[str, int]:
-    text = server.psql(database, "SELECT split_part(worker, ':', 1), count(*) FROM index_jobs "
-                                 "WHERE state = 'done' GROUP BY 1 ORDER BY 1")
-    return {name: int(count) for name, count in (line.split("|") for line in text.splitlines() if "|" in line)}
+def _claims(server: ThrowawayPostgres, database: str, seen: dict[str, str]) -> None:
+    """Notes which machine holds each claimed job (a finished job's worker is cleared)."""
+    text = server.psql(database, "SELECT id, split_part(worker, ':', 1) FROM index_jobs WHERE state = 'claimed'")
+    for line in text.splitlines():
+        if "|" in line:
+            job, machine = line.split("|", 1)
+            seen[job] = machine
+
+
+def _files_by_machine(seen: dict[str, str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for machine in seen.values():
+        counts[machine] = counts.get(machine, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def pg_workers_rows(bench, row, work: Path, repo: Path, rushes: Path, logs: Path) -> None:
@@ -235,7 +247,7 @@ def pg_workers_rows(bench, row, work: Path, repo: Path, rushes: Path, logs: Path
                    "rushes index --queue-only")
             server.reset_statements("one_worker")
             cpu_before = server.cpu_seconds()
-            wall, _ = _workers(rushes, url, ["a"], repo)
+            wall = _workers(rushes, url, ["a"], repo)
             cpu = server.cpu_seconds() - cpu_before
             if timed:
                 pg_one.seconds.append(wall)
@@ -246,10 +258,11 @@ def pg_workers_rows(bench, row, work: Path, repo: Path, rushes: Path, logs: Path
             url = server.fresh_database("two_workers")
             _check(run_command([str(rushes), "index", str(footage), "--index", url, "--queue-only"], cwd=repo),
                    "rushes index --queue-only")
-            wall, _ = _workers(rushes, url, ["a", "b"], repo)
+            seen: dict[str, str] = {}
+            wall = _workers(rushes, url, ["a", "b"], repo, lambda: _claims(server, "two_workers", seen))
             if timed:
                 pg_two.seconds.append(wall)
-                spread.append(_done_by_worker(server, "two_workers"))
+                spread.append(_files_by_machine(seen))
     finally:
         server.stop()
         shutil.rmtree(runs_dir, ignore_errors=True)
@@ -282,8 +295,8 @@ def pg_workers_rows(bench, row, work: Path, repo: Path, rushes: Path, logs: Path
                    f"CPU-second). Throwaway server on loopback, fsync and synchronous_commit off (as in the tests).")
     two["facts"] = {"files_done_by_worker": spread}
     two["note"] = (f"Both workers on this one 2-core machine, each starting its own models: decode and inference "
-                   f"already use both cores in one worker, so a second worker here shares them (files done per worker: "
-                   f"{', '.join(json.dumps(s, sort_keys=True) for s in spread)}). Predicted per added 2-core machine: "
+                   f"already use both cores in one worker, so a second worker here shares them (files each machine "
+                   f"claimed, per run: {', '.join(json.dumps(s, sort_keys=True) for s in spread)}). Predicted per added 2-core machine: "
                    f"+{one_speed:.2f}× real time (one worker's rate; {share * 100:.1f}% of its time waits on "
                    f"PostgreSQL, which it shares), so N machines ≈ N × {one_speed:.2f}× until the database is busy: at "
                    f"{cpu:.2f} CPU-s per {seconds:.0f} s of footage one PostgreSQL core keeps up with about "
