@@ -1,5 +1,7 @@
 // Live indexing progress from server-sent events (`/api/events`): a panel with files
 // done/total, captions and speech lines so far, the current file and failures with their reasons.
+// A local index sends its run's `progress`; a library indexed by workers (PostgreSQL) sends its
+// whole `queue`: files done, waiting, being indexed (on which machine) and failed.
 
 const panel = document.getElementById('progress-panel');
 const text = document.getElementById('progress-text');
@@ -29,21 +31,62 @@ function render(progress) {
   } else {
     text.textContent = `Indexed ${progress.files_done} files${extra}, ${progress.files_skipped} unchanged, ${progress.files_failed} failed.`;
   }
-  failures.hidden = progress.failures.length === 0;
-  if (progress.failures.length) {
-    failures.querySelector('summary').textContent = `${progress.files_failed} file${progress.files_failed === 1 ? '' : 's'} could not be indexed`;
-    const list = failures.querySelector('ul');
-    list.replaceChildren(...progress.failures.map((failure) => {
-      const item = document.createElement('li');
-      const path = document.createElement('span');
-      path.className = 'mono';
-      path.textContent = failure.path;
-      item.append(path, ` — ${failure.reason}`);
-      return item;
-    }));
-  }
+  renderFailures(progress.files_failed, progress.failures);
   pill.hidden = !running;
   pill.textContent = running ? `Indexing ${done}/${total}` : '';
+}
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** A worker's name without its process number (`studio-a:812` → `studio-a`). */
+function machineOf(worker) {
+  return worker ? worker.replace(/:\d+$/, '') : 'this machine';
+}
+
+function fileName(path) {
+  return path.split(/[\\/]/).filter(Boolean).pop() || path;
+}
+
+/** Shows the failures list under the panel's line. */
+function renderFailures(count, list) {
+  failures.hidden = list.length === 0;
+  if (!list.length) return;
+  failures.querySelector('summary').textContent = `${plural(count, 'file')} could not be indexed`;
+  failures.querySelector('ul').replaceChildren(...list.map((failure) => {
+    const item = document.createElement('li');
+    const path = document.createElement('span');
+    path.className = 'mono';
+    path.textContent = failure.path;
+    item.append(path, ` — ${failure.reason}`);
+    return item;
+  }));
+}
+
+/** The whole queue of a library indexed by workers. */
+function renderQueue(queue) {
+  const working = queue.in_progress;
+  const total = queue.done + queue.waiting + working.length + queue.failed;
+  const active = queue.waiting > 0 || working.length > 0;
+  panel.hidden = !active && queue.failed === 0;
+  panel.dataset.state = active ? 'running' : 'done';
+  bar.max = Math.max(1, total);
+  bar.value = queue.done + queue.failed;
+  bar.hidden = !active;
+  const parts = [`${queue.done} of ${plural(total, 'file')} done`];
+  if (working.length) {
+    const shown = working.slice(0, 2).map((file) => `${machineOf(file.worker)}: ${fileName(file.path)}`);
+    const more = working.length > 2 ? ` and ${working.length - 2} more` : '';
+    parts.push(`indexing on ${shown.join(', ')}${more}`);
+  }
+  if (queue.waiting) parts.push(`${queue.waiting} waiting`);
+  if (queue.failed) parts.push(`${queue.failed} failed`);
+  text.textContent = parts.join(' · ');
+  text.title = working.map((file) => `${file.worker}: ${file.path}`).join('\n');
+  renderFailures(queue.failed, queue.failures);
+  pill.hidden = !active;
+  pill.textContent = active ? `Indexing ${queue.done + queue.failed}/${total}` : '';
 }
 
 /** Listens for progress; calls `onFinished` when a run that was seen running ends. */
@@ -51,17 +94,22 @@ export function watchProgress({ onFinished }) {
   if (!('EventSource' in window)) return;
   let wasRunning = false;
   const source = new EventSource('/api/events');
-  source.addEventListener('progress', (event) => {
-    let progress;
+  // Renders each `name` event's JSON; calls `onFinished` when indexing seen active stops.
+  const listen = (name, show, isActive) => source.addEventListener(name, (event) => {
+    let value;
     try {
-      progress = JSON.parse(event.data);
+      value = JSON.parse(event.data);
     } catch {
       return;
     }
-    render(progress);
-    if (wasRunning && progress.state !== 'running') onFinished();
-    wasRunning = progress.state === 'running';
+    show(value);
+    const active = isActive(value);
+    if (wasRunning && !active) onFinished();
+    wasRunning = active;
   });
+  listen('progress', render, (progress) => progress.state === 'running');
+  // Workers' files land one by one: results refresh when the queue settles.
+  listen('queue', renderQueue, (queue) => queue.waiting > 0 || queue.in_progress.length > 0);
   pill.addEventListener('click', () => {
     panel.hidden = !panel.hidden;
   });

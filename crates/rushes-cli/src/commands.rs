@@ -225,11 +225,13 @@ fn status(args: StatusArgs) -> Result<ExitCode> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "index: {}", location::shown(&args.location.index))?;
     print_value_summary(&mut stdout, &value)?;
-    // A PostgreSQL library is indexed by workers: say where its queue stands.
-    if let Some(url) = location::database_url(&args.location.index) {
-        let mut client = rushes_postgres::connect(url)?;
-        let queue = rushes_postgres::jobs::status(&mut client)
-            .context("while reading the library's job queue")?;
+    // A library with no folder (PostgreSQL) is indexed by workers: say where its queue
+    // stands, read through the same connection pool as the status.
+    if index.dir().is_none()
+        && let Some(queue) = index
+            .queue()
+            .context("while reading the library's job queue")?
+    {
         writeln!(stdout, "{}", queue.line())?;
     }
     Ok(ExitCode::SUCCESS)

@@ -2,7 +2,7 @@
 //! engine, as always) or a `postgres://` URL (a library in PostgreSQL, issue 22). Opens
 //! either as one `Arc<dyn Library>` for the reading and hand-work commands (`search`,
 //! `similar`, `status`, `show`, `serve`, `export`, `doctor`, `tag`, `collection`,
-//! `people`); `index` and `reindex` still take a folder.
+//! `people`); `index`, `worker` and `reindex` open the engine they write to themselves.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

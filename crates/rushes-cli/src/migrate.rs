@@ -30,7 +30,8 @@ pub fn migrate(args: MigrateArgs) -> Result<ExitCode> {
         println!(
             "copied {} assets ({} already there) into {target} in {seconds:.1} s: {} moments, \
              {} frame vectors, {} thumbnails, {} faces of {} people, {} hand tags, {} notes, \
-             {} collections ({} already there), {} failures",
+             {} text units ({} with sentence vectors), {} collections ({} already there), \
+             {} failures",
             summary.assets_copied,
             summary.assets_skipped,
             summary.moments,
@@ -40,6 +41,8 @@ pub fn migrate(args: MigrateArgs) -> Result<ExitCode> {
             summary.people,
             summary.hand_tags,
             summary.notes,
+            summary.text_units,
+            summary.text_unit_vectors,
             summary.collections_copied,
             summary.collections_skipped,
             summary.failures,
@@ -59,6 +62,8 @@ fn summary_json(summary: &MigrationSummary, seconds: f64) -> serde_json::Value {
         "people": summary.people,
         "hand_tags": summary.hand_tags,
         "notes": summary.notes,
+        "text_units": summary.text_units,
+        "text_unit_vectors": summary.text_unit_vectors,
         "collections_copied": summary.collections_copied,
         "collections_skipped": summary.collections_skipped,
         "failures": summary.failures,

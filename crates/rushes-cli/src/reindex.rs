@@ -1,6 +1,7 @@
 //! `rushes reindex`: rebuilds the text and vector indexes from the catalog with progress
 //! (a bar on a terminal, plain lines otherwise). The work and its crash safety live in
-//! `rushes_store::rebuild`; this module only reports.
+//! `rushes_store::rebuild` for a folder and `rushes_postgres::rebuild` for a `postgres://`
+//! URL (the text documents and HNSW indexes); this module only reports, the same for both.
 
 use std::io::IsTerminal;
 use std::ops::ControlFlow;
@@ -18,6 +19,7 @@ const PLAIN_STEPS: u64 = 10;
 
 pub fn reindex(args: ReindexArgs) -> Result<ExitCode> {
     let dir = &args.location.index;
+    let shown = crate::location::shown(dir);
     let started = std::time::Instant::now();
     let terminal = std::io::stderr().is_terminal() && !args.json;
     let bar = if terminal {
@@ -31,7 +33,7 @@ pub fn reindex(args: ReindexArgs) -> Result<ExitCode> {
     );
     let mut stage = String::new();
     let mut last_step = 0;
-    let outcome = rebuild::reindex(dir, |progress: &RebuildProgress| {
+    let report = |progress: &RebuildProgress| {
         if progress.stage != stage {
             stage.clone_from(&progress.stage);
             last_step = 0;
@@ -55,8 +57,13 @@ pub fn reindex(args: ReindexArgs) -> Result<ExitCode> {
             );
         }
         ControlFlow::Continue(())
-    })
-    .with_context(|| format!("while rebuilding the index at {}", dir.display()))?;
+    };
+    let outcome = match crate::location::database_url(dir) {
+        Some(url) => rushes_postgres::rebuild::reindex(url, report)
+            .with_context(|| format!("while rebuilding the library at {shown}"))?,
+        None => rebuild::reindex(dir, report)
+            .with_context(|| format!("while rebuilding the index at {shown}"))?,
+    };
     bar.finish_and_clear();
     let RebuildOutcome::Done(summary) = outcome else {
         anyhow::bail!("reindex stopped before it finished; the old index is unchanged");
@@ -64,7 +71,7 @@ pub fn reindex(args: ReindexArgs) -> Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     if args.json {
         let value = json!({
-            "index": dir.display().to_string(),
+            "index": shown,
             "assets": summary.assets,
             "moments": summary.moments,
             "vectors": summary.vectors.iter().map(|(model, count)| json!({"model": model, "count": count})).collect::<Vec<_>>(),

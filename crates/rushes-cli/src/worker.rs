@@ -90,13 +90,38 @@ pub fn index_into_postgres(
         "found {} media files, {queued} queued (the others are indexed and unchanged, or a worker has them)",
         found.len()
     );
+    // As a local `rushes index` does: files gone from below the roots leave the library.
+    let removed = if args.no_prune {
+        0
+    } else {
+        prune(&library, &roots)?
+    };
     if args.queue_only {
         return Ok(ExitCode::SUCCESS);
     }
     let config = ingest_config(&args.ingest, roots, models_dir)?;
-    let summary = work_queue(&library, url, config, &machine, lease, true)?;
+    let mut summary = work_queue(&library, url, config, &machine, lease, true)?;
+    summary.removed = removed;
     summary.print(args.json)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Removes what is gone from below `roots` (through this machine's prefix map), says what
+/// went and which folders were not looked at because they are not on this machine.
+fn prune(library: &PgIngest, roots: &[PathBuf]) -> Result<usize> {
+    let pruned = library
+        .prune_missing(roots)
+        .context("while removing files that are gone")?;
+    for path in &pruned.removed {
+        eprintln!("removed (file is gone): {}", path.display());
+    }
+    for folder in &pruned.not_here {
+        eprintln!(
+            "note: {} is not on this machine (not mounted?): nothing below it was removed",
+            folder.display()
+        );
+    }
+    Ok(pruned.removed.len())
 }
 
 /// `rushes worker --index postgres://…`.
@@ -126,6 +151,8 @@ struct WorkerSummary {
     moments: usize,
     /// Files whose lease ran out while this worker had them (another worker took them).
     lost: usize,
+    /// Assets removed because their files are gone (`rushes index` only).
+    removed: usize,
     seconds: f64,
 }
 

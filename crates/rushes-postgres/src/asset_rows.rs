@@ -1,6 +1,6 @@
 //! An asset's catalog rows in PostgreSQL, on the caller's transaction: writing an
-//! `AssetRecord` (asset, transcript lines, screen texts, slates, moments, auto tags, frames
-//! and their vectors), deleting them (the rows cascade from `assets`), reading its moments
+//! `AssetRecord` (asset, transcript lines, screen texts, slates, text units, moments, auto
+//! tags, frames and their vectors), deleting them (the rows cascade from `assets`), reading its moments
 //! back as the text index sees them (`MomentRow`, with hand tags and notes), and writing
 //! each moment's text and filter values (`moment_texts`) from them. The same rules as the
 //! SQLite catalog (`rushes-store/src/catalog/assets.rs`): a new version replaces the asset's
@@ -16,9 +16,11 @@ use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::annotations::HandText;
 use rushes_store::catalog::assets::{captured_at, overlaps};
 use rushes_store::catalog::sql::{normalised, now_seconds, path_bytes, path_from_bytes};
+use rushes_store::catalog::text_units::UnitsOf;
 use rushes_store::text::MomentDocument;
 
 use crate::PostgresError;
+use crate::text_units::{UnitToWrite, delete_units, write_units};
 
 /// Writes an asset's rows, replacing any earlier version of it (same id, or another id at
 /// the same path). The model of its vectors must be registered (`vectors::register_model`).
@@ -104,6 +106,9 @@ pub(crate) fn write_asset(
             ],
         )?;
     }
+    let model = record.text_model.as_deref().filter(|m| !m.is_empty());
+    let units: Vec<UnitToWrite<'_>> = record.text_units.iter().map(|u| (u, model)).collect();
+    write_units(client, id, &units)?;
     write_moments(client, record)?;
     Ok(replaced)
 }
@@ -164,12 +169,14 @@ fn write_moments(
     Ok(())
 }
 
-/// Deletes an asset's catalog rows (moments, frames, vectors, texts and the rest cascade).
-/// Hand tags, notes, collection items and faces are kept. Returns whether it existed.
+/// Deletes an asset's catalog rows (moments, frames, vectors, texts and the rest cascade)
+/// and the text units indexing found in it. Hand tags, notes (and their units), collection
+/// items and faces are kept. Returns whether it existed.
 pub(crate) fn delete_asset_rows(
     client: &mut impl GenericClient,
     id: &str,
 ) -> Result<bool, PostgresError> {
+    delete_units(client, id, UnitsOf::Found)?;
     Ok(client.execute("DELETE FROM assets WHERE id = $1", &[&id])? > 0)
 }
 

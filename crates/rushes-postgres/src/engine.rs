@@ -13,7 +13,7 @@ use rushes_store::StoreError;
 use rushes_store::catalog::MomentRow;
 use rushes_store::catalog::faces::FacesWritten;
 use rushes_store::catalog::sql::path_bytes;
-use rushes_store::seams::{AssetWrites, FacesToWrite, record_vectors};
+use rushes_store::seams::{AssetWrites, FacesToWrite, record_unit_vectors, record_vectors};
 
 use crate::asset_rows::{
     asset_moments, delete_asset_rows, refresh_moment_texts, write_asset, write_moment_texts,
@@ -22,13 +22,14 @@ use crate::faces::{delete_asset_faces, write_faces};
 use crate::pool::Pool;
 use crate::text_index::PgText;
 use crate::vector_index::PgVectors;
-use crate::vectors::register_model;
+use crate::vectors::{TEXT_UNIT_VECTORS, register_model};
 use crate::{PostgresError, store_error};
 
 pub struct PgEngine {
     pool: Pool,
     text: PgText,
     vectors: PgVectors,
+    text_vectors: PgVectors,
 }
 
 impl PgEngine {
@@ -38,6 +39,7 @@ impl PgEngine {
         Ok(PgEngine {
             text: PgText::new(pool.clone()),
             vectors: PgVectors::new(pool.clone()),
+            text_vectors: PgVectors::of_space(pool.clone(), TEXT_UNIT_VECTORS),
             pool,
         })
     }
@@ -48,6 +50,11 @@ impl PgEngine {
 
     pub fn vectors(&self) -> &PgVectors {
         &self.vectors
+    }
+
+    /// The text units' sentence vectors (semantic search's `Ranking.text_vectors`).
+    pub fn text_vectors(&self) -> &PgVectors {
+        &self.text_vectors
     }
 
     pub fn pool(&self) -> &Pool {
@@ -61,29 +68,30 @@ impl PgEngine {
         asset_moments(&mut *client, id.as_str()).map_err(store_error)
     }
 
-    /// Registers the embedding model of each record with its vectors' dimension, each in
-    /// a short transaction of its own before the records' (building a model's HNSW index
-    /// locks the table; a registration outlives a failed write harmlessly).
+    /// Registers the embedding model of each record with its vectors' dimension, and the
+    /// sentence model of its text units with theirs, each in a short transaction of its own
+    /// before the records' (building a model's HNSW index locks the table; a registration
+    /// outlives a failed write harmlessly).
     pub(crate) fn register_models(&self, records: &[AssetRecord]) -> Result<(), StoreError> {
         let mut models: HashMap<&str, usize> = HashMap::new();
+        let mut unit_models: HashMap<&str, usize> = HashMap::new();
         for record in records {
-            let Some((model, dim)) = record_vectors(record)? else {
-                continue;
-            };
-            let expected = *models.entry(model).or_insert(dim);
-            if model.is_empty() || dim == expected {
-                continue;
+            if let Some((model, dim)) = record_vectors(record)? {
+                same_model_size(&mut models, model, dim)?;
             }
-            return Err(StoreError::DimensionMismatch {
-                model: model.to_string(),
-                expected,
-                found: dim,
-            });
+            if let Some((model, dim)) = record_unit_vectors(record)? {
+                same_model_size(&mut unit_models, model, dim)?;
+            }
         }
         models.remove("");
         let mut client = self.pool.get().map_err(store_error)?;
         for (model, dim) in models {
             register_model(&mut *client, model, dim).map_err(store_error)?;
+        }
+        for (model, dim) in unit_models {
+            TEXT_UNIT_VECTORS
+                .register(&mut *client, model, dim)
+                .map_err(store_error)?;
         }
         Ok(())
     }
@@ -135,6 +143,7 @@ impl AssetWrites for PgEngine {
             "DELETE FROM hand_tags WHERE asset_id = $1",
             "DELETE FROM hand_notes WHERE asset_id = $1",
             "DELETE FROM collection_items WHERE asset_id = $1",
+            "DELETE FROM text_units WHERE asset_id = $1",
         ] {
             transaction.execute(forget, &[&id]).map_err(store_error)?;
         }
@@ -145,6 +154,23 @@ impl AssetWrites for PgEngine {
     fn commit(&self) -> Result<(), StoreError> {
         Ok(())
     }
+}
+
+/// Notes `model`'s size `dim` in `models`, refusing a second size for one model.
+fn same_model_size<'a>(
+    models: &mut HashMap<&'a str, usize>,
+    model: &'a str,
+    dim: usize,
+) -> Result<(), StoreError> {
+    let expected = *models.entry(model).or_insert(dim);
+    if model.is_empty() || dim == expected {
+        return Ok(());
+    }
+    Err(StoreError::DimensionMismatch {
+        model: model.to_string(),
+        expected,
+        found: dim,
+    })
 }
 
 /// Writes `records` (their models registered) on the caller's transaction: each one's

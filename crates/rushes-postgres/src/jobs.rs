@@ -13,6 +13,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use postgres::GenericClient;
+use rushes_core::FileFailure;
+use rushes_store::{FileInProgress, QueueSummary};
 
 use crate::PostgresError;
 
@@ -44,7 +46,7 @@ pub enum Outcome {
     Failed { message: String },
 }
 
-/// The whole library's queue, for `rushes status` and the web UI's progress.
+/// The queue's counts, for a worker deciding whether to wait for more.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueStatus {
     /// Waiting for a worker, including claims whose lease ran out.
@@ -53,26 +55,6 @@ pub struct QueueStatus {
     pub failed: i64,
     /// Jobs held under a live lease, by worker name.
     pub in_progress: BTreeMap<String, i64>,
-}
-
-impl QueueStatus {
-    /// The queue in one line for `rushes status`: `queue: 2 queued, 40 done, 1 failed; in
-    /// progress: studio-a:812 (1), render-2:77 (1)`.
-    pub fn line(&self) -> String {
-        let mut line = format!(
-            "queue: {} queued, {} done, {} failed",
-            self.queued, self.done, self.failed
-        );
-        if !self.in_progress.is_empty() {
-            let workers: Vec<String> = self
-                .in_progress
-                .iter()
-                .map(|(worker, count)| format!("{worker} ({count})"))
-                .collect();
-            line.push_str(&format!("; in progress: {}", workers.join(", ")));
-        }
-        line
-    }
 }
 
 /// Records `files` as jobs. A new file is queued; a known file is queued again when it
@@ -211,4 +193,46 @@ fn held(rows: u64, claim: &Claim) -> Result<(), PostgresError> {
             worker: claim.worker.clone(),
         })
     }
+}
+
+/// Failures listed in a [`QueueSummary`], newest first.
+const FAILURES_LISTED: i64 = 20;
+
+/// The whole library's queue for `rushes status` and the web UI's progress: the counts of
+/// [`status`], every file held under a live lease with its worker, and the latest
+/// failures with their messages. Paths are in library form.
+pub fn summary(client: &mut impl GenericClient) -> Result<QueueSummary, PostgresError> {
+    let counts = status(client)?;
+    let in_progress = client
+        .query(
+            "SELECT path, worker FROM index_jobs
+             WHERE state = 'claimed' AND lease_until >= clock_timestamp()
+             ORDER BY worker, path",
+            &[],
+        )?
+        .iter()
+        .map(|row| FileInProgress {
+            path: row.get(0),
+            worker: Some(row.get(1)),
+        })
+        .collect();
+    let failures = client
+        .query(
+            "SELECT path, coalesce(message, '') FROM index_jobs WHERE state = 'failed'
+             ORDER BY finished_at DESC NULLS LAST, id DESC LIMIT $1",
+            &[&FAILURES_LISTED],
+        )?
+        .iter()
+        .map(|row| FileFailure {
+            path: row.get(0),
+            reason: row.get(1),
+        })
+        .collect();
+    Ok(QueueSummary {
+        done: counts.done.max(0) as u64,
+        waiting: counts.queued.max(0) as u64,
+        in_progress,
+        failed: counts.failed.max(0) as u64,
+        failures,
+    })
 }

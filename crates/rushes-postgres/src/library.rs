@@ -4,8 +4,8 @@
 //! ranking (`rushes_store::search`) over the PostgreSQL text and vector indexes and this
 //! library as its `RankingCatalog`, hand work and people are `PgEngine`'s (`workflow.rs`,
 //! `people.rs`), thumbnails the `thumbnails` table's (`PgThumbnails`). Semantic search
-//! (text units) is not on PostgreSQL yet: the library has no sentence-model units, so a
-//! search says semantic search is off as it does without the model.
+//! runs over the text units' vectors (`text_units.rs`: `Ranking.text_vectors`,
+//! `matched_units`), and hand notes and tags become units by `refresh_hand_units`.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,13 +15,14 @@ use postgres::IsolationLevel;
 use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 use rushes_store::catalog::faces::AssetRange;
 use rushes_store::catalog::text_units::UnitRow;
-use rushes_store::people::{FaceSummary, FacesPage, PersonSummary};
+use rushes_store::people::{FacesPage, PersonSummary};
 use rushes_store::seams::{MomentsWithSlates, RankingCatalog, ThumbnailStore, UnitEmbedding};
 use rushes_store::search::{self, Ranking};
 use rushes_store::slates::{SceneGroup, StoredSpan, group_scenes};
 use rushes_store::{
     Annotation, AssetDetail, Collection, CollectionItem, CollectionSummary, EmbeddingModel, Facets,
-    IndexStatus, Library, Query, RankedHits, SearchRequest, StoreError, TimeRange, detail_from,
+    IndexStatus, Library, Query, QueueSummary, RankedHits, SearchRequest, StoreError, TimeRange,
+    detail_from,
 };
 
 use crate::catalog_reads as reads;
@@ -94,7 +95,7 @@ impl PgLibrary {
         Ranking {
             text: self.engine().text(),
             vectors: self.engine().vectors(),
-            text_vectors: None,
+            text_vectors: Some(self.engine().text_vectors()),
             catalog: self,
         }
     }
@@ -143,9 +144,8 @@ impl RankingCatalog for PgLibrary {
         Ok(self.read(reads::embedding_models)?.into_iter().next())
     }
 
-    /// No text units on PostgreSQL yet: nothing is found by meaning.
-    fn matched_units(&self, _unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
-        Ok(Vec::new())
+    fn matched_units(&self, unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
+        self.engine().matched_units(unit_ids)
     }
 }
 
@@ -212,9 +212,8 @@ impl Library for PgLibrary {
         self.read(|client| reads::nearest_frame_embedding(client, id.as_str(), seconds))
     }
 
-    /// None yet: text units are not on PostgreSQL.
     fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        Ok(Vec::new())
+        self.engine().text_unit_models()
     }
 
     fn status(&self) -> Result<IndexStatus, StoreError> {
@@ -234,9 +233,19 @@ impl Library for PgLibrary {
                     .into_iter()
                     .map(|(name, dim)| EmbeddingModel { name, dim })
                     .collect(),
+                text_unit_models: crate::text_units::models(transaction)?
+                    .into_iter()
+                    .map(|(name, dim)| EmbeddingModel { name, dim })
+                    .collect(),
                 size_on_disk: size.max(0) as u64,
             })
         })
+    }
+
+    /// The workers' whole job queue, read in one snapshot.
+    fn queue(&self) -> Result<Option<QueueSummary>, StoreError> {
+        self.read_consistently(|transaction| crate::jobs::summary(transaction))
+            .map(Some)
     }
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
@@ -255,16 +264,12 @@ impl Library for PgLibrary {
         search::facets(&self.ranking(), request)
     }
 
-    /// Semantic search is not on PostgreSQL yet: hand notes and tags are found by their
-    /// words only.
     fn refresh_hand_units(
         &self,
-        _id: &AssetId,
-        _embedding: &dyn UnitEmbedding,
+        id: &AssetId,
+        embedding: &dyn UnitEmbedding,
     ) -> Result<usize, StoreError> {
-        Err(StoreError::NotOnPostgres(
-            "searching hand notes and tags by meaning".to_string(),
-        ))
+        self.engine().refresh_hand_units(id, embedding)
     }
 
     fn scene_library(&self) -> Result<Vec<SceneGroup>, StoreError> {
@@ -291,9 +296,6 @@ impl Library for PgLibrary {
     }
 
     to_engine! {
-        fn add_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn remove_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn set_note(&self, id: &AssetId, range: Option<TimeRange>, note: &str) -> Result<(), StoreError>;
         fn annotate(&self, id: &AssetId, range: Option<TimeRange>, add: &[String], remove: &[String], note: Option<&str>) -> Result<(), StoreError>;
         fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError>;
         fn annotations(&self, id: &AssetId) -> Result<Vec<Annotation>, StoreError>;
@@ -308,7 +310,6 @@ impl Library for PgLibrary {
         fn delete_collection(&self, name: &str) -> Result<(), StoreError>;
         fn people(&self) -> Result<Vec<PersonSummary>, StoreError>;
         fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError>;
-        fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError>;
         fn person_faces_page(&self, person: i64, offset: usize, limit: usize) -> Result<FacesPage, StoreError>;
         fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError>;
         fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError>;

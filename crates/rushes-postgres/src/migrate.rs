@@ -2,7 +2,8 @@
 //! without re-indexing any media: every committed asset's catalog rows (assets, moments,
 //! frames and their vectors, auto tags, transcript lines, screen texts, slates), its hand
 //! tags and notes, its faces (in the same people, with their names) and the bytes of its
-//! thumbnails go in **one transaction per asset**, with the asset's text-search rows; then
+//! thumbnails and its text units with their sentence vectors go in **one transaction per
+//! asset**, with the asset's text-search rows; then
 //! the people's centroids, the collections with their entries in order, and the failures.
 //!
 //! Safe to run again: an asset already in the target with the same content is skipped
@@ -13,8 +14,8 @@
 //!
 //! Frame vectors are read from the catalog, which keeps every frame's embedding (f16) and
 //! from which the local vector index (i8-quantised usearch) is built, so nothing is lost to
-//! the index's quantisation. Text units (semantic search) are not copied: semantic search
-//! is not on PostgreSQL yet.
+//! the index's quantisation; text units' vectors likewise from the catalog's copy (no
+//! sentence model runs: semantic search finds the same units after the move).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -25,7 +26,8 @@ use postgres::GenericClient;
 use rushes_core::AssetId;
 use rushes_store::catalog::annotations::stored;
 use rushes_store::catalog::records::{
-    StoredFace, asset_faces, asset_record, failures, hand_rows, people,
+    StoredFace, StoredUnit, asset_faces, asset_record, asset_text_units, failures, hand_rows,
+    people,
 };
 use rushes_store::catalog::sql::{now_seconds, path_bytes};
 use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
@@ -35,7 +37,8 @@ use rushes_store::{Index, OpenMode, StoreError};
 
 use crate::asset_rows::{asset_moments, write_asset, write_moment_texts};
 use crate::faces::{insert_face, new_person, refresh_centroid};
-use crate::vectors::register_model;
+use crate::text_units::{UnitToWrite, write_units};
+use crate::vectors::{TEXT_UNIT_VECTORS, register_model};
 use crate::{PgEngine, PostgresError};
 
 /// How a migration runs.
@@ -56,6 +59,9 @@ pub struct MigrationSummary {
     pub faces: usize,
     pub hand_tags: usize,
     pub notes: usize,
+    /// Text units (found and hand-made) and how many of them carried a sentence vector.
+    pub text_units: usize,
+    pub text_unit_vectors: usize,
     pub people: usize,
     pub collections_copied: usize,
     pub collections_skipped: usize,
@@ -124,6 +130,8 @@ struct AssetCopy {
     faces: usize,
     hand_tags: usize,
     notes: usize,
+    text_units: usize,
+    text_unit_vectors: usize,
 }
 
 /// Copies the local index at `from` into the library `engine` is open on (see the module
@@ -192,6 +200,8 @@ pub fn migrate(
         summary.faces += copy.faces;
         summary.hand_tags += copy.hand_tags;
         summary.notes += copy.notes;
+        summary.text_units += copy.text_units;
+        summary.text_unit_vectors += copy.text_unit_vectors;
         progress(&MigrateProgress::Copied {
             done,
             of: assets.len(),
@@ -287,8 +297,8 @@ fn map_people_of_copied_faces(
     Ok(())
 }
 
-/// Copies one asset in one transaction: its rows, hand tags and notes, faces, thumbnails
-/// and text-search rows. People met for the first time are created with their name; the
+/// Copies one asset in one transaction: its rows, hand tags and notes, faces, thumbnails,
+/// text units with their vectors and text-search rows. People met for the first time are created with their name; the
 /// map learns them only once the transaction committed.
 fn copy_asset(
     client: &mut postgres::Client,
@@ -308,6 +318,8 @@ fn copy_asset(
         // registration builds its HNSW index).
         register_model(client, model, dim)?;
     }
+    let units = asset_text_units(catalog, asset_id).map_err(local)?;
+    register_unit_models(client, &units)?;
     let faces = asset_faces(catalog, asset_id).map_err(local)?;
     let (tags, notes) = hand_rows(catalog, asset_id).map_err(local)?;
     let mut names_of_thumbnails: Vec<String> = thumbnails
@@ -338,9 +350,16 @@ fn copy_asset(
         "DELETE FROM hand_tags WHERE asset_id = $1",
         "DELETE FROM hand_notes WHERE asset_id = $1",
         "DELETE FROM faces WHERE asset_id = $1",
+        "DELETE FROM text_units WHERE asset_id = $1",
     ] {
         transaction.execute(forget, &[&asset_id])?;
     }
+    let unit_writes: Vec<UnitToWrite<'_>> = units
+        .iter()
+        .map(|stored| (&stored.unit, stored.model.as_deref()))
+        .collect();
+    copy.text_units = units.len();
+    copy.text_unit_vectors = write_units(&mut transaction, asset_id, &unit_writes)?;
     let now = now_seconds();
     for (insert, rows) in [
         (
@@ -401,6 +420,32 @@ fn copy_asset(
     transaction.commit()?;
     people_map.extend(new_people);
     Ok(copy)
+}
+
+/// Registers the sentence model of every unit vector in `units` with its size, each in a
+/// short transaction of its own (as the write path does); a model of two sizes is refused.
+fn register_unit_models(
+    client: &mut postgres::Client,
+    units: &[StoredUnit],
+) -> Result<(), PostgresError> {
+    let mut sizes: HashMap<&str, usize> = HashMap::new();
+    for stored in units {
+        let (Some(model), Some(embedding)) = (&stored.model, &stored.unit.embedding) else {
+            continue;
+        };
+        let expected = *sizes.entry(model).or_insert(embedding.len());
+        if expected != embedding.len() {
+            return Err(PostgresError::Dimensions {
+                model: model.clone(),
+                expected: expected as i32,
+                got: embedding.len(),
+            });
+        }
+    }
+    for (model, dim) in sizes {
+        TEXT_UNIT_VECTORS.register(client, model, dim)?;
+    }
+    Ok(())
 }
 
 /// Copies every collection the target does not have by name, each with its entries in

@@ -44,11 +44,6 @@ impl PgEngine {
         self.reading(|client| Ok(people(client, Some(id))?.pop()))
     }
 
-    /// The faces of one person, by file and time.
-    pub fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
-        Ok(self.person_faces_page(person, 0, usize::MAX)?.faces)
-    }
-
     /// A page of one person's faces (by file and time): at most `limit` from `offset` on,
     /// with how many the person has in all.
     pub fn person_faces_page(

@@ -22,6 +22,7 @@ const MIGRATIONS: &[&str] = &[
     WORKERS,
     MOMENT_FILTERS,
     THUMBNAIL_TIMES,
+    TEXT_UNITS,
 ];
 
 /// The schema version this rushes writes.
@@ -345,6 +346,34 @@ ALTER TABLE assets ALTER COLUMN pending SET DEFAULT false;
 /// (`crate::thumbnails`).
 const THUMBNAIL_TIMES: &str = r#"
 ALTER TABLE thumbnails ADD COLUMN written_at TIMESTAMPTZ NOT NULL DEFAULT now();
+"#;
+
+/// Step 7: text units for semantic search (`AssetRecord::text_units`, as the SQLite
+/// catalog's `text_units`): each transcript line, on-screen text run, caption, hand note and
+/// hand tag of an asset with its kind, window and text, and its sentence embedding in
+/// `text_unit_vectors` — a vector space of its own, laid out as the frames' (`frame_vectors`
+/// keyed by model, the models and their sizes in `text_unit_models`, a partial HNSW index
+/// per model made by `crate::vectors::register_model` with `TEXT_UNIT_VECTORS`). No foreign
+/// key to the asset, as in SQLite: hand notes' and tags' units outlive a re-index of their
+/// asset like `hand_tags` do; what indexing found is deleted with the asset's rows
+/// (`crate::asset_rows::delete_asset_rows`). A unit's vectors go with the unit.
+const TEXT_UNITS: &str = r#"
+CREATE TABLE text_unit_models (LIKE embedding_models INCLUDING ALL);
+CREATE TABLE text_units (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    asset_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('transcript', 'screen', 'caption', 'note', 'tag')),
+    start_time DOUBLE PRECISION NOT NULL,
+    end_time DOUBLE PRECISION NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX text_units_by_asset ON text_units (asset_id, start_time);
+CREATE TABLE text_unit_vectors (
+    unit_id BIGINT NOT NULL REFERENCES text_units (id) ON DELETE CASCADE,
+    model TEXT NOT NULL REFERENCES text_unit_models (name),
+    embedding vector NOT NULL,
+    PRIMARY KEY (unit_id, model)
+);
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

@@ -1,5 +1,7 @@
-//! The store's `VectorIndex` seam over `frame_vectors`: a model's dimension from
-//! `embedding_models`, nearest frames through the model's HNSW index (similarity = 1 −
+//! The store's `VectorIndex` seam over one vector space (`crate::vectors::VectorSpace`):
+//! `frame_vectors` (the frames', `Ranking.vectors`) or `text_unit_vectors` (the text
+//! units', `Ranking.text_vectors`, for semantic search). A model's dimension from the
+//! space's models table, nearest items through the model's HNSW index (similarity = 1 −
 //! cosine distance, as the usearch indexes report it), and staged additions and removals
 //! applied in one transaction by `save`. The write path of an indexed file
 //! (`AssetWrites`) writes its vectors in the file's own transaction instead.
@@ -15,7 +17,7 @@ use rushes_store::seams::{FrameMatch, VectorIndex};
 
 use crate::pool::Pool;
 use crate::store_error;
-use crate::vectors::{nearest_frames, register_model, registered_dimension, reset_model};
+use crate::vectors::{FRAME_VECTORS, VectorSpace};
 
 /// A staged change, applied by `save`.
 enum VectorWrite {
@@ -23,16 +25,25 @@ enum VectorWrite {
     Remove(Vec<(u64, String)>),
 }
 
-/// The `VectorIndex` of a PostgreSQL library.
+/// A `VectorIndex` of a PostgreSQL library: the frames' ([`PgVectors::new`]) or another
+/// space's ([`PgVectors::of_space`]).
 pub struct PgVectors {
     pool: Pool,
+    space: VectorSpace,
     staged: Mutex<Vec<VectorWrite>>,
 }
 
 impl PgVectors {
+    /// The frames' vectors.
     pub fn new(pool: Pool) -> PgVectors {
+        PgVectors::of_space(pool, FRAME_VECTORS)
+    }
+
+    /// The vectors of `space`.
+    pub fn of_space(pool: Pool, space: VectorSpace) -> PgVectors {
         PgVectors {
             pool,
+            space,
             staged: Mutex::new(Vec::new()),
         }
     }
@@ -47,7 +58,9 @@ impl PgVectors {
 impl VectorIndex for PgVectors {
     fn dimensions(&self, model: &str) -> Result<Option<usize>, StoreError> {
         let mut client = self.pool.get().map_err(store_error)?;
-        registered_dimension(&mut *client, model).map_err(store_error)
+        self.space
+            .registered_dimension(&mut *client, model)
+            .map_err(store_error)
     }
 
     fn add(&self, frames: &[FrameVector]) -> Result<(), StoreError> {
@@ -62,7 +75,9 @@ impl VectorIndex for PgVectors {
 
     fn reset(&self, model: &str, dimensions: usize) -> Result<(), StoreError> {
         let mut client = self.pool.get().map_err(store_error)?;
-        reset_model(&mut *client, model, dimensions).map_err(store_error)
+        self.space
+            .reset(&mut *client, model, dimensions)
+            .map_err(store_error)
     }
 
     fn save(&self) -> Result<(), StoreError> {
@@ -77,12 +92,19 @@ impl VectorIndex for PgVectors {
             if let VectorWrite::Add(frames) = write {
                 for frame in frames {
                     if models.insert(frame.model.clone()) {
-                        register_model(&mut *client, &frame.model, frame.embedding.len())
+                        self.space
+                            .register(&mut *client, &frame.model, frame.embedding.len())
                             .map_err(store_error)?;
                     }
                 }
             }
         }
+        let VectorSpace { table, key, .. } = self.space;
+        let upsert = format!(
+            "INSERT INTO {table} ({key}, model, embedding) VALUES ($1, $2, $3)
+             ON CONFLICT ({key}, model) DO UPDATE SET embedding = excluded.embedding"
+        );
+        let delete = format!("DELETE FROM {table} WHERE {key} = $1 AND model = $2");
         let mut transaction = client.transaction().map_err(store_error)?;
         for write in staged.iter() {
             match write {
@@ -91,10 +113,7 @@ impl VectorIndex for PgVectors {
                         let embedding = Vector::from(normalised(&frame.embedding));
                         transaction
                             .execute(
-                                "INSERT INTO frame_vectors (frame_id, model, embedding)
-                                 VALUES ($1, $2, $3)
-                                 ON CONFLICT (frame_id, model)
-                                 DO UPDATE SET embedding = excluded.embedding",
+                                &upsert,
                                 &[&(frame.frame_id as i64), &frame.model, &embedding],
                             )
                             .map_err(store_error)?;
@@ -103,10 +122,7 @@ impl VectorIndex for PgVectors {
                 VectorWrite::Remove(frames) => {
                     for (frame_id, model) in frames {
                         transaction
-                            .execute(
-                                "DELETE FROM frame_vectors WHERE frame_id = $1 AND model = $2",
-                                &[&(*frame_id as i64), model],
-                            )
+                            .execute(&delete, &[&(*frame_id as i64), model])
                             .map_err(store_error)?;
                     }
                 }
@@ -124,14 +140,18 @@ impl VectorIndex for PgVectors {
         count: usize,
     ) -> Result<Vec<FrameMatch>, StoreError> {
         let mut client = self.pool.get().map_err(store_error)?;
-        if registered_dimension(&mut *client, model)
+        if self
+            .space
+            .registered_dimension(&mut *client, model)
             .map_err(store_error)?
             .is_none()
         {
             return Ok(Vec::new());
         }
         let query = normalised(vector);
-        let found = nearest_frames(&mut *client, model, &query, count.max(1) as i64)
+        let found = self
+            .space
+            .nearest(&mut *client, model, &query, count.max(1) as i64)
             .map_err(store_error)?;
         Ok(found
             .into_iter()
@@ -146,7 +166,10 @@ impl VectorIndex for PgVectors {
         let mut client = self.pool.get().map_err(store_error)?;
         let row = client
             .query_one(
-                "SELECT EXISTS (SELECT 1 FROM frame_vectors WHERE frame_id = $1 AND model = $2)",
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = $1 AND model = $2)",
+                    self.space.table, self.space.key
+                ),
                 &[&(frame_id as i64), &model],
             )
             .map_err(store_error)?;
@@ -157,7 +180,7 @@ impl VectorIndex for PgVectors {
         let mut client = self.pool.get().map_err(store_error)?;
         let row = client
             .query_one(
-                "SELECT count(*) FROM frame_vectors WHERE model = $1",
+                &format!("SELECT count(*) FROM {} WHERE model = $1", self.space.table),
                 &[&model],
             )
             .map_err(store_error)?;

@@ -22,6 +22,7 @@ use rushes_store::workflow::{
 };
 
 use crate::asset_rows::{hand_text, read_asset, refresh_moment_texts};
+use crate::text_units::drop_gone_hand_units;
 use crate::{PgEngine, PostgresError, store_error};
 
 /// A database result as the store's seams report it.
@@ -58,37 +59,6 @@ impl PgEngine {
     }
 
     // ------------------------------------------------------------ hand tags and notes
-
-    /// Adds hand tags to an asset or a range of it; searchable as `tag:<name>` on the
-    /// moments the range overlaps.
-    pub fn add_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, tags, &[], None)
-    }
-
-    /// Removes hand tags from an asset or a range of it (exactly that range).
-    pub fn remove_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], tags, None)
-    }
-
-    /// Sets the note of an asset or a range of it; an empty note removes it.
-    pub fn set_note(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        note: &str,
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], &[], Some(note))
-    }
 
     /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
     /// asset or a range of it, with the asset's moment texts, in one transaction; a refused
@@ -244,20 +214,22 @@ impl PgEngine {
         })
     }
 
-    /// Removes one entry of a collection.
+    /// Removes one entry of a collection, and its note's text unit.
     pub fn remove_from_collection(&self, name: &str, item: i64) -> Result<(), StoreError> {
         self.in_transaction(|transaction| {
             let collection = collection_id(transaction, name, true)?;
             let removed = transaction
-                .execute(
-                    "DELETE FROM collection_items WHERE collection_id = $1 AND id = $2",
+                .query_opt(
+                    "DELETE FROM collection_items WHERE collection_id = $1 AND id = $2
+                     RETURNING asset_id",
                     &[&collection, &item],
                 )
                 .or_store_error()?;
-            if removed == 0 {
+            let Some(removed) = removed else {
                 return Err(no_entry(name, item));
-            }
-            Ok(())
+            };
+            // The entry's note is no longer found by meaning.
+            drop_gone_hand_units(transaction, removed.get(0)).or_store_error()
         })
     }
 
@@ -302,13 +274,26 @@ impl PgEngine {
         })
     }
 
-    /// Deletes a collection and its entries (not the assets).
+    /// Deletes a collection and its entries (not the assets), and its notes' text units.
     pub fn delete_collection(&self, name: &str) -> Result<(), StoreError> {
         self.in_transaction(|transaction| {
             let collection = collection_id(transaction, name, true)?;
+            let assets: Vec<String> = transaction
+                .query(
+                    "SELECT DISTINCT asset_id FROM collection_items WHERE collection_id = $1",
+                    &[&collection],
+                )
+                .or_store_error()?
+                .iter()
+                .map(|row| row.get(0))
+                .collect();
             transaction
                 .execute("DELETE FROM collection_names WHERE id = $1", &[&collection])
                 .or_store_error()?;
+            // Its entries' notes are no longer found by meaning.
+            for asset in &assets {
+                drop_gone_hand_units(transaction, asset).or_store_error()?;
+            }
             Ok(())
         })
     }

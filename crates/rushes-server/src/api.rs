@@ -497,6 +497,10 @@ pub struct Status {
     pub index: IndexStatus,
     /// The latest index run, from `progress.json`, if any.
     pub progress: Option<RunProgress>,
+    /// The whole indexing queue of a library with no folder (a database indexed by
+    /// workers); absent for a local index, whose runs say where they are in `progress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue: Option<rushes_store::QueueSummary>,
     /// Why visual search is off, when it is.
     pub visual_search_notice: Option<String>,
 }
@@ -505,6 +509,11 @@ pub struct Status {
 pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiError> {
     let progress =
         crate::events::read_progress(&state.index_dir().join(rushes_core::PROGRESS_FILE)).await;
+    let library = state.library();
+    let queue = match library.dir() {
+        Some(_) => None,
+        None => crate::events::read_queue(library).await,
+    };
     let (index, visual_search_notice) = blocking(&state, |searcher| {
         let status = searcher.index().status().map_err(store_error)?;
         Ok((status, searcher.visual_notice().map(str::to_string)))
@@ -513,6 +522,7 @@ pub async fn status(State(state): State<AppState>) -> Result<Json<Status>, ApiEr
     Ok(Json(Status {
         index,
         progress,
+        queue,
         visual_search_notice,
     }))
 }

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 
 use crate::library::Library;
-use crate::people::{FaceSummary, FacesPage, PersonSummary};
+use crate::people::{FacesPage, PersonSummary};
+use crate::queue::QueueSummary;
 use crate::seams::UnitEmbedding;
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::status::IndexStatus;
@@ -44,6 +45,20 @@ impl Library for Index {
         Index::thumbnails(self)
     }
 
+    /// The latest run's `progress.json`; `None` when there is none or it does not parse
+    /// (a run rewrites it atomically, so that is a file from another version).
+    fn queue(&self) -> Result<Option<QueueSummary>, StoreError> {
+        let path = Index::dir(self).join(rushes_core::PROGRESS_FILE);
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) => bytes,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        Ok(serde_json::from_slice(&bytes)
+            .ok()
+            .map(|progress| QueueSummary::from_run(&progress)))
+    }
+
     delegate! {
         fn asset(&self, id: &AssetId) -> Result<Option<Asset>, StoreError>;
         fn asset_by_path(&self, path: &Path) -> Result<Option<Asset>, StoreError>;
@@ -57,9 +72,6 @@ impl Library for Index {
         fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError>;
         fn search_parsed(&self, query: Query, request: &SearchRequest) -> Result<RankedHits, StoreError>;
         fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError>;
-        fn add_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn remove_hand_tags(&self, id: &AssetId, range: Option<TimeRange>, tags: &[String]) -> Result<(), StoreError>;
-        fn set_note(&self, id: &AssetId, range: Option<TimeRange>, note: &str) -> Result<(), StoreError>;
         fn annotate(&self, id: &AssetId, range: Option<TimeRange>, add: &[String], remove: &[String], note: Option<&str>) -> Result<(), StoreError>;
         fn refresh_hand_units(&self, id: &AssetId, embedding: &dyn UnitEmbedding) -> Result<usize, StoreError>;
         fn user_tags(&self, id: &AssetId) -> Result<Vec<String>, StoreError>;
@@ -75,7 +87,6 @@ impl Library for Index {
         fn delete_collection(&self, name: &str) -> Result<(), StoreError>;
         fn people(&self) -> Result<Vec<PersonSummary>, StoreError>;
         fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError>;
-        fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError>;
         fn person_faces_page(&self, person: i64, offset: usize, limit: usize) -> Result<FacesPage, StoreError>;
         fn name_person(&self, person: i64, name: &str) -> Result<(), StoreError>;
         fn merge_people(&self, into: i64, from: i64, name: Option<&str>) -> Result<(), StoreError>;

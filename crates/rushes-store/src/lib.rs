@@ -25,6 +25,7 @@ pub mod manifest;
 pub mod people;
 pub mod person_filter;
 pub mod query;
+pub mod queue;
 mod ranking;
 mod ranking_catalog;
 mod ranking_reads;
@@ -53,9 +54,7 @@ use rushes_core::{Asset, AssetId, AssetRecord, PersonInMoment, SearchResponse, S
 use crate::catalog::{CATALOG_FILE, Catalog, Repositories};
 use crate::engines::Engines;
 use crate::lock::take_lock;
-use crate::people::{
-    FaceSummary, FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary,
-};
+use crate::people::{FacesPage, NewFace, PersonCentroid, PersonChooser, PersonSummary};
 use crate::seams::{AssetWrites, FacesToWrite, TextIndex, UnitEmbedding};
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::text::TantivyText;
@@ -69,6 +68,7 @@ pub use crate::identity::{Identity, KnownFile};
 pub use crate::library::Library;
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
+pub use crate::queue::{FileInProgress, QueueSummary};
 pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, SemanticQuery, Sort};
 pub use crate::status::{EmbeddingModel, IndexStatus};
 pub use crate::thumbnails::thumbnail_url;
@@ -330,6 +330,12 @@ impl Index {
                 .into_iter()
                 .map(|(name, dim)| EmbeddingModel { name, dim })
                 .collect(),
+            text_unit_models: catalog
+                .text_units()
+                .models()?
+                .into_iter()
+                .map(|(name, dim)| EmbeddingModel { name, dim })
+                .collect(),
             size_on_disk: size_on_disk(&self.dir),
         })
     }
@@ -391,37 +397,6 @@ impl Index {
 
     // ------------------------------------------------------------ hand tags and notes
 
-    /// Adds hand tags to an asset or a range of it; searchable as `tag:<name>` on the
-    /// moments the range overlaps. Kept across moves and re-indexing. Commits.
-    pub fn add_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, tags, &[], None)
-    }
-
-    /// Removes hand tags from an asset or a range of it (exactly that range). Commits.
-    pub fn remove_hand_tags(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        tags: &[String],
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], tags, None)
-    }
-
-    /// Sets the note of an asset or a range of it; an empty note removes it. Commits.
-    pub fn set_note(
-        &self,
-        id: &AssetId,
-        range: Option<TimeRange>,
-        note: &str,
-    ) -> Result<(), StoreError> {
-        self.annotate(id, range, &[], &[], Some(note))
-    }
-
     /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of an
     /// asset or a range of it, in one transaction and one commit; a refused request writes
     /// nothing (see `workflow::annotate`).
@@ -453,20 +428,7 @@ impl Index {
     ) -> Result<usize, StoreError> {
         self.require_writer()?;
         let mut units = workflow::hand_units(&*self.catalog()?, id.as_str())?;
-        let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
-        let vectors = if texts.is_empty() {
-            Vec::new()
-        } else {
-            embedding.embed(&texts).map_err(|reason| {
-                StoreError::Vector(format!(
-                    "sentence model {} failed on hand notes and tags: {reason}",
-                    embedding.model()
-                ))
-            })?
-        };
-        for (unit, vector) in units.iter_mut().zip(vectors) {
-            unit.embedding = Some(vector);
-        }
+        workflow::embed_hand_units(&mut units, embedding)?;
         self.engines
             .replace_hand_units(id, embedding.model(), &units)?;
         Ok(units.len())
@@ -626,11 +588,6 @@ impl Index {
     /// face left).
     pub fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError> {
         Ok(self.catalog()?.faces().people(Some(id))?.pop())
-    }
-
-    /// The faces of one person, by file and time.
-    pub fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
-        Ok(self.person_faces_page(person, 0, usize::MAX)?.faces)
     }
 
     /// A page of one person's faces (by file and time): at most `limit` from `offset` on,

@@ -2,7 +2,9 @@
 //! the CLI's reading and hand-work commands ask of an index, whichever engine holds it — the
 //! local folder ([`Index`]) or a PostgreSQL database (`rushes_postgres::PgLibrary`). Ingest
 //! keeps the concrete `Index` (its write path is a seam of its own). Every method has
-//! exactly the signature of the `Index` method of the same name.
+//! exactly the signature of the `Index` method of the same name; the hand work that is the
+//! same on every engine (`add_hand_tags`, `remove_hand_tags`, `set_note` over `annotate`,
+//! `person_faces` over `person_faces_page`) is written once here, as default methods.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use std::sync::Arc;
 use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 
 use crate::people::{FaceSummary, FacesPage, PersonSummary};
+use crate::queue::QueueSummary;
 use crate::seams::UnitEmbedding;
 use crate::slates::{SceneGroup, StoredSpan};
 use crate::status::IndexStatus;
@@ -42,6 +45,10 @@ pub trait Library: Send + Sync {
     fn frame_embedding(&self, id: &AssetId, seconds: f64) -> Result<Option<Vec<f32>>, StoreError>;
     fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError>;
     fn status(&self) -> Result<IndexStatus, StoreError>;
+    /// Where indexing stands: a database's whole job queue (done, waiting, in progress by
+    /// worker, failed); a local index's latest run from its `progress.json`, `None` when it
+    /// has none.
+    fn queue(&self) -> Result<Option<QueueSummary>, StoreError>;
 
     // ---------------------------------------------------------------- search
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError>;
@@ -53,24 +60,35 @@ pub trait Library: Send + Sync {
     fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError>;
 
     // ---------------------------------------------------------------- hand tags and notes
+    /// Adds hand tags to an asset or a range of it ([`Library::annotate`] adding only).
     fn add_hand_tags(
         &self,
         id: &AssetId,
         range: Option<TimeRange>,
         tags: &[String],
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, tags, &[], None)
+    }
+    /// Removes hand tags from an asset or a range of it (exactly that range).
     fn remove_hand_tags(
         &self,
         id: &AssetId,
         range: Option<TimeRange>,
         tags: &[String],
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, &[], tags, None)
+    }
+    /// Sets the note of an asset or a range of it; an empty note removes it.
     fn set_note(
         &self,
         id: &AssetId,
         range: Option<TimeRange>,
         note: &str,
-    ) -> Result<(), StoreError>;
+    ) -> Result<(), StoreError> {
+        self.annotate(id, range, &[], &[], Some(note))
+    }
+    /// Adds and removes hand tags and sets the note (`None` leaves it, `""` removes it) of
+    /// an asset or a range of it, in one transaction; a refused request writes nothing.
     fn annotate(
         &self,
         id: &AssetId,
@@ -107,7 +125,10 @@ pub trait Library: Send + Sync {
     // ---------------------------------------------------------------- people and faces
     fn people(&self) -> Result<Vec<PersonSummary>, StoreError>;
     fn person(&self, id: i64) -> Result<Option<PersonSummary>, StoreError>;
-    fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError>;
+    /// Every face of one person (by file and time): their whole first page.
+    fn person_faces(&self, person: i64) -> Result<Vec<FaceSummary>, StoreError> {
+        Ok(self.person_faces_page(person, 0, usize::MAX)?.faces)
+    }
     fn person_faces_page(
         &self,
         person: i64,

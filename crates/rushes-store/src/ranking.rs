@@ -4,7 +4,7 @@
 use crate::seams::{RankingCatalog, TextIndex, VectorIndex};
 
 /// The engines one search reads: the text index, the frame vectors, the catalog, and the
-/// text units' vectors (`None`: no semantic branch, as on PostgreSQL for now).
+/// text units' vectors (`None`: no semantic branch).
 pub struct Ranking<'a, T: TextIndex> {
     pub text: &'a T,
     pub vectors: &'a dyn VectorIndex,

@@ -205,18 +205,41 @@ pub fn record_vectors(record: &AssetRecord) -> Result<Option<(&str, usize)>, Sto
     let Some(model) = &record.embedding_model else {
         return Ok(None);
     };
-    let mut dims = record
+    let dims = record
         .moments
         .iter()
         .flat_map(|m| &m.frames)
         .filter_map(|f| f.embedding.as_ref())
         .map(Vec::len);
+    one_size(model, dims)
+}
+
+/// The model and size of a record's text-unit vectors (`None` when it has none or no
+/// sentence model), refusing a record whose unit vectors differ in size.
+pub fn record_unit_vectors(record: &AssetRecord) -> Result<Option<(&str, usize)>, StoreError> {
+    let Some(model) = record.text_model.as_deref().filter(|m| !m.is_empty()) else {
+        return Ok(None);
+    };
+    let dims = record
+        .text_units
+        .iter()
+        .filter_map(|unit| unit.embedding.as_ref())
+        .map(Vec::len);
+    one_size(model, dims)
+}
+
+/// `model` and the size every one of `dims` has (`None` when there are none), or
+/// `DimensionMismatch` naming the first that differs.
+pub fn one_size(
+    model: &str,
+    mut dims: impl Iterator<Item = usize>,
+) -> Result<Option<(&str, usize)>, StoreError> {
     let Some(first) = dims.next() else {
         return Ok(None);
     };
     if let Some(other) = dims.find(|d| *d != first) {
         return Err(StoreError::DimensionMismatch {
-            model: model.clone(),
+            model: model.to_string(),
             expected: first,
             found: other,
         });

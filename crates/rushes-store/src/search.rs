@@ -625,6 +625,8 @@ fn with_slate(
         .filter(|slate| !slate.is_empty());
 }
 
+/// A hit's metadata text, shown and matched: what the index holds of the file's facts
+/// (its container as `text::container_of` names it, as indexed).
 fn metadata_of(row: &MomentRow) -> String {
     let media = &row.asset.media;
     let parts: Vec<&str> = [
@@ -633,11 +635,11 @@ fn metadata_of(row: &MomentRow) -> String {
         &media.start_timecode,
         &media.video_codec,
         &media.audio_codec,
-        &media.container,
     ]
     .into_iter()
     .flatten()
     .map(String::as_str)
+    .chain(crate::text::container_of(media))
     .collect();
     let mut text = parts.join(" · ");
     text.push_str(" · ");

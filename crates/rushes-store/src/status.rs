@@ -1,5 +1,5 @@
 //! What an index holds, as `rushes status` shows it: [`IndexStatus`] and the
-//! [`EmbeddingModel`]s whose vectors it keeps.
+//! [`EmbeddingModel`]s whose vectors it keeps (frames' and text units').
 
 use std::collections::BTreeMap;
 
@@ -24,5 +24,8 @@ pub struct IndexStatus {
     pub frames: u64,
     pub failures: Vec<FailureRow>,
     pub embedding_models: Vec<EmbeddingModel>,
+    /// The sentence models of the text units' vectors (semantic search), by name.
+    #[serde(default)]
+    pub text_unit_models: Vec<EmbeddingModel>,
     pub size_on_disk: u64,
 }

@@ -786,13 +786,7 @@ pub(crate) fn ocr_text(moment: &MomentRow) -> String {
 fn metadata_text(asset: &rushes_core::Asset) -> String {
     let media = &asset.media;
     let mut parts: Vec<String> = vec![asset.kind.as_str().to_string()];
-    // ffprobe names a family of formats (`mov,mp4,m4a,3gp,3g2,mj2`); only the first is the
-    // file's, and the rest would make `take 3` match every MP4 through `3gp`.
-    let container = media
-        .container
-        .as_deref()
-        .and_then(|formats| formats.split(',').next())
-        .map(str::to_string);
+    let container = container_of(media).map(str::to_string);
     let optional = [
         &container,
         &media.video_codec,
@@ -808,6 +802,17 @@ fn metadata_text(asset: &rushes_core::Asset) -> String {
         parts.push(format!("{width}x{height}"));
     }
     parts.join(" ")
+}
+
+/// The file's container format: ffprobe names a family of formats
+/// (`mov,mp4,m4a,3gp,3g2,mj2`); only the first is the file's, and the rest would make `take
+/// 3` match every MP4 through `3gp`. The indexed metadata and a hit's metadata text both
+/// use this, so a word matches a hit's metadata only where the index found it.
+pub(crate) fn container_of(media: &rushes_core::MediaInfo) -> Option<&str> {
+    media
+        .container
+        .as_deref()
+        .and_then(|formats| formats.split(',').next())
 }
 
 fn camera_label(asset: &rushes_core::Asset) -> String {

@@ -461,12 +461,23 @@ pub(crate) fn import_legacy_collection_ranges(
     Ok(())
 }
 /// An asset's hand notes and tags, and the notes on its collection entries, as text units
-/// (without embeddings), each over its range, or over `0–0` when it is on the whole asset
-/// (the hit then keeps its moment's window). A collection note is a note like the others:
-/// it finds the entry's range by meaning. The same text on the same range is one unit.
+/// (see [`hand_units_of`]).
 pub(crate) fn hand_units(catalog: &Catalog, id: &str) -> Result<Vec<TextUnit>, StoreError> {
     let hand = catalog.annotations().hand_text(id)?;
     let collection_notes = catalog.collections().notes_of(id)?;
+    Ok(hand_units_of(&hand, &collection_notes))
+}
+
+/// An asset's hand notes and tags (`hand`) and the notes on its collection entries (each
+/// with its entry's range, `None` for the whole asset) as text units (without embeddings),
+/// each over its range, or over `0–0` when it is on the whole asset (the hit then keeps its
+/// moment's window). A collection note is a note like the others: it finds the entry's
+/// range by meaning. The same text on the same range is one unit. Both engines build an
+/// asset's hand units with it.
+pub fn hand_units_of(
+    hand: &HandText,
+    collection_notes: &[(Option<TimeRange>, String)],
+) -> Vec<TextUnit> {
     let unit = |kind, range: &Option<TimeRange>, text: &str| TextUnit {
         kind,
         start: range.map_or(0.0, |r| r.start),
@@ -475,7 +486,7 @@ pub(crate) fn hand_units(catalog: &Catalog, id: &str) -> Result<Vec<TextUnit>, S
         embedding: None,
     };
     let mut units: Vec<TextUnit> = Vec::new();
-    let notes = hand.notes.iter().chain(&collection_notes);
+    let notes = hand.notes.iter().chain(collection_notes);
     let all = notes
         .map(|(range, note)| unit(TextUnitKind::Note, range, note))
         .chain(
@@ -488,5 +499,27 @@ pub(crate) fn hand_units(catalog: &Catalog, id: &str) -> Result<Vec<TextUnit>, S
             units.push(candidate);
         }
     }
-    Ok(units)
+    units
+}
+
+/// Gives `units` their embeddings by `embedding`, in one call; a model that fails changes
+/// nothing and says why, in the same words on both engines.
+pub fn embed_hand_units(
+    units: &mut [TextUnit],
+    embedding: &dyn crate::seams::UnitEmbedding,
+) -> Result<(), StoreError> {
+    if units.is_empty() {
+        return Ok(());
+    }
+    let texts: Vec<&str> = units.iter().map(|unit| unit.text.as_str()).collect();
+    let vectors = embedding.embed(&texts).map_err(|reason| {
+        StoreError::Vector(format!(
+            "sentence model {} failed on hand notes and tags: {reason}",
+            embedding.model()
+        ))
+    })?;
+    for (unit, vector) in units.iter_mut().zip(vectors) {
+        unit.embedding = Some(vector);
+    }
+    Ok(())
 }

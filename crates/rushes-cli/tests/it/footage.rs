@@ -44,6 +44,35 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Four 3 s colour shots (red, green, blue, white) cut hard, as `<stem>.mp4` in `folder`,
+/// with a sidecar transcript `<stem>.srt` saying `lines[n]` from 1 s into shot n to 1.9 s.
+pub fn colour_shots_with_lines(folder: &Path, stem: &str, lines: [&str; 4]) {
+    std::fs::create_dir_all(folder).expect("footage folder");
+    let video = folder.join(format!("{stem}.mp4"));
+    let shots = [("red", 3.0), ("green", 3.0), ("blue", 3.0), ("white", 3.0)];
+    if let Err(error) = rushes_testkit::colour_shots_clip(
+        &video,
+        &shots,
+        10,
+        (320, 240),
+        &rushes_testkit::X264_FAST,
+    ) {
+        panic!("making {}: {error}", video.display());
+    }
+    let srt: String = lines
+        .iter()
+        .enumerate()
+        .map(|(shot, line)| {
+            let start = shot * 3 + 1;
+            format!(
+                "{n}\n00:00:{start:02},000 --> 00:00:{start:02},900\n{line}\n\n",
+                n = shot + 1
+            )
+        })
+        .collect();
+    std::fs::write(folder.join(format!("{stem}.srt")), srt).expect("write transcript");
+}
+
 pub fn rushes(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rushes"))
         .args(args)

@@ -15,6 +15,7 @@ mod many_servers;
 mod migrate;
 mod people;
 mod postgres;
+mod postgres_semantic;
 mod reindex;
 mod reliability;
 mod safety;

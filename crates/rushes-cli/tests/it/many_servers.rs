@@ -56,9 +56,8 @@ fn entries(port: u16, name: &str) -> Vec<i64> {
 fn two_servers_editing_one_collection_lose_nothing_and_see_each_others_edits() {
     let url = crane_library();
     let clip = AssetId::from_path(std::path::Path::new(CLIP)).to_string();
-    let cache = tempfile::tempdir().expect("temp dir");
-    let (_one, first) = serve(&url, &cache.path().join("one"));
-    let (_other, second) = serve(&url, &cache.path().join("other"));
+    let (_one, first, _first_cache) = serve(&url);
+    let (_other, second, _second_cache) = serve(&url);
 
     // Both servers add to one collection at once, three connections each.
     const CONNECTIONS_PER_SERVER: usize = 3;

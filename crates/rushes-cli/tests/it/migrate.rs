@@ -18,7 +18,7 @@ use rushes_store::seams::{TextIndex, TextOrder, VectorIndex};
 use rushes_store::text::TantivyText;
 use rushes_store::thumbnails::{ThumbnailFolder, ThumbnailStore};
 use rushes_store::vectors::VectorStore;
-use rushes_store::{Index, OpenMode, TimeRange};
+use rushes_store::{Index, Library, OpenMode, TimeRange};
 use rushes_testkit::postgres::shared_server;
 use rushes_testkit::{X264_FAST, astronaut_path, colour_shots_clip, opencv_data};
 

@@ -188,40 +188,36 @@ pub(crate) fn send(port: u16, request: &str) -> Option<String> {
     Some(response)
 }
 
-/// `rushes serve` on `url` at a free port, answering once this returns.
-pub(crate) fn serve(url: &str, cache: &std::path::Path) -> (Server, u16) {
+/// `rushes serve` on the library at `url` on a free port, once it answers; the server (stopped
+/// when dropped), its port and its cache folder.
+pub(crate) fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free port");
+    let cache = tempfile::tempdir().expect("temp dir");
+    let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
-        .args([
-            "serve",
-            "--index",
-            url,
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["serve", "--index", url, "--addr", &addr])
         .env_remove("RUSHES_INDEX")
-        .env("XDG_CACHE_HOME", cache)
+        .env("XDG_CACHE_HOME", cache.path())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start rushes serve");
     let server = Server(child);
     let deadline = Instant::now() + Duration::from_secs(60);
-    while get(port, "/api/collections").is_none() {
+    while get(port, "/api/status").is_none() {
         assert!(Instant::now() < deadline, "rushes serve did not answer");
         std::thread::sleep(Duration::from_millis(200));
     }
-    (server, port)
+    (server, port, cache)
 }
 
 #[test]
 fn serve_answers_api_search_from_a_postgres_library() {
     let url = crane_library();
-    let cache = tempfile::tempdir().expect("temp dir");
-    let (_server, port) = serve(&url, cache.path());
+    let (_server, port, _cache) = serve(&url);
     let response = get(port, "/api/search?q=crane").expect("an answer");
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
@@ -247,4 +243,144 @@ fn serve_answers_api_search_from_a_postgres_library() {
     assert!(cross_site.starts_with("HTTP/1.1 403"), "{cross_site}");
     let collections = get(port, "/api/collections").expect("collections");
     assert!(!collections.contains("stolen"), "{collections}");
+}
+
+/// Queues three files of the crane library: one claimed by `studio-a:812` (under a long
+/// lease), one failed with a message, one waiting.
+fn queue_three_files(url: &str) {
+    use rushes_postgres::jobs::{FoundFile, Outcome, claim, enqueue, finish};
+    let mut client = rushes_postgres::connect(url).expect("connect");
+    let file = |name: &str| FoundFile {
+        root: "/footage".to_string(),
+        path: format!("/footage/day2/{name}"),
+        size: 1000,
+        mtime: 1,
+    };
+    let files = [file("a_take.mov"), file("broken.mov"), file("c_wide.mov")];
+    assert_eq!(enqueue(&mut client, &files).expect("enqueue"), 3);
+    let lease = Duration::from_secs(3600);
+    let held = claim(&mut client, "studio-a:812", lease).expect("claim");
+    assert_eq!(
+        held.map(|claim| claim.file.path),
+        Some(files[0].path.clone())
+    );
+    let failing = claim(&mut client, "render-2:77", lease)
+        .expect("claim")
+        .expect("a second job");
+    let message = "not a video: moov atom not found".to_string();
+    finish(&mut client, &failing, &Outcome::Failed { message }).expect("finish");
+}
+
+/// Reads `/api/events` until its first event has arrived; the event's name and data.
+fn first_event(port: u16) -> (String, serde_json::Value) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    let request =
+        format!("GET /api/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut received = String::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        let read = stream.read(&mut buffer).expect("an event within 30 s");
+        assert!(read > 0, "the stream ended before an event: {received}");
+        received.push_str(&String::from_utf8_lossy(&buffer[..read]));
+        let name = received
+            .lines()
+            .find_map(|line| line.strip_prefix("event: ").or(line.strip_prefix("event:")));
+        let data = received
+            .lines()
+            .find_map(|line| line.strip_prefix("data: ").or(line.strip_prefix("data:")));
+        if let (Some(name), Some(data)) = (name, data)
+            && let Ok(value) = serde_json::from_str(data)
+        {
+            return (name.trim().to_string(), value);
+        }
+    }
+}
+
+#[test]
+fn serve_streams_the_whole_job_queue_of_a_postgres_library() {
+    let url = crane_library();
+    queue_three_files(&url);
+    let (_server, port, _cache) = serve(&url);
+    let response = get(port, "/api/status").expect("an answer");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or("");
+    let status: serde_json::Value = serde_json::from_str(body).expect("status JSON");
+    let expected = serde_json::json!({
+        "done": 0,
+        "waiting": 1,
+        "in_progress": [{"path": "/footage/day2/a_take.mov", "worker": "studio-a:812"}],
+        "failed": 1,
+        "failures": [{"path": "/footage/day2/broken.mov", "reason": "not a video: moov atom not found"}],
+    });
+    assert_eq!(status["queue"], expected, "{status}");
+
+    // The web UI's progress: the same queue as a `queue` event.
+    let (name, queue) = first_event(port);
+    assert_eq!(name, "queue");
+    assert_eq!(queue, expected);
+}
+
+#[test]
+fn status_of_a_postgres_library_prints_its_queue_over_one_connection() {
+    let url = crane_library();
+    queue_three_files(&url);
+    // A role that may hold one connection at a time: status needs no second one.
+    let server = shared_server().expect("server");
+    let database = url.rsplit('/').next().expect("a database name").to_string();
+    let role = format!("{database}_one");
+    server
+        .psql(
+            &database,
+            &format!(
+                "CREATE ROLE {role} LOGIN CONNECTION LIMIT 1;
+                 GRANT pg_read_all_data, pg_write_all_data TO {role};
+                 GRANT CREATE ON SCHEMA public TO {role};"
+            ),
+        )
+        .expect("make the role");
+    let one = format!("postgres://{role}@127.0.0.1:{}/{database}", server.port());
+    let output = rushes(&["status", "--index", &one]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("assets: 1"), "{text}");
+    assert!(
+        text.contains("queue: 1 queued, 0 done, 1 failed; in progress: studio-a:812 (1)"),
+        "{text}"
+    );
+}
+
+#[test]
+fn reindex_makes_the_stale_text_of_a_postgres_library_searchable_again() {
+    let url = crane_library();
+    let waves = |url: &str| hits_of(&json(&["search", "waves", "--index", url, "--json"])).len();
+    assert_eq!(waves(&url), 1);
+    let mut client = rushes_postgres::connect(&url).expect("connect");
+    client
+        .execute("UPDATE moment_texts SET transcript = '', ocr = ''", &[])
+        .expect("empty the documents");
+    assert_eq!(waves(&url), 0, "the documents are stale");
+
+    let summary = json(&["reindex", "--index", &url, "--json"]);
+    assert_eq!(summary["assets"], 1, "{summary}");
+    assert_eq!(summary["moments"], 2, "{summary}");
+    assert_eq!(summary["dropped_pending"], 0, "{summary}");
+    assert!(
+        summary["index"]
+            .as_str()
+            .is_some_and(|index| index.starts_with("postgres://")),
+        "{summary}"
+    );
+    assert_eq!(waves(&url), 1, "found again");
+    let slate = hits_of(&json(&["search", "take2", "--index", &url, "--json"]));
+    assert_eq!(slate.len(), 1, "the on-screen text too");
+
+    let output = rushes(&["reindex", "--index", &url]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.starts_with("reindexed 1 assets, 2 moments"), "{text}");
 }

@@ -5,29 +5,23 @@
 
 use std::path::Path;
 
-use rushes_testkit::{X264_FAST, colour_shots_clip, path_str};
+use rushes_testkit::path_str;
 
-use crate::footage::{file_name, hits_of, json, ok};
+use crate::footage::{colour_shots_with_lines, file_name, hits_of, json, ok};
 
 /// Four 3 s shots (red, green, blue, white) cut hard, as `craft_run.mp4`, with a transcript
 /// line naming coffee inside each shot.
 fn make_four_coffee_shots(folder: &Path) {
-    std::fs::create_dir_all(folder).expect("footage folder");
-    let video = folder.join("craft_run.mp4");
-    let shots = [("red", 3.0), ("green", 3.0), ("blue", 3.0), ("white", 3.0)];
-    if let Err(error) = colour_shots_clip(&video, &shots, 10, (320, 240), &X264_FAST) {
-        panic!("making {}: {error}", video.display());
-    }
-    let lines: String = (0..4)
-        .map(|shot| {
-            let start = shot * 3 + 1;
-            format!(
-                "{n}\n00:00:{start:02},000 --> 00:00:{start:02},900\nMore coffee for shot {n}.\n\n",
-                n = shot + 1
-            )
-        })
-        .collect();
-    std::fs::write(folder.join("craft_run.srt"), lines).expect("write transcript");
+    colour_shots_with_lines(
+        folder,
+        "craft_run",
+        [
+            "More coffee for shot 1.",
+            "More coffee for shot 2.",
+            "More coffee for shot 3.",
+            "More coffee for shot 4.",
+        ],
+    );
 }
 
 fn index_folder(folder: &Path, index: &Path) {

@@ -354,3 +354,101 @@ fn paths_maps_this_machines_prefix_and_refuses_a_relative_one() {
             .success()
     );
 }
+
+/// Library paths of every asset, in order.
+fn asset_paths(client: &mut rushes_postgres::Client) -> Vec<String> {
+    client
+        .query("SELECT path FROM assets ORDER BY path", &[])
+        .expect("asset paths")
+        .iter()
+        .map(|row| String::from_utf8_lossy(row.get::<_, &[u8]>(0)).into_owned())
+        .collect()
+}
+
+#[test]
+fn a_file_deleted_from_disk_leaves_the_postgres_library_but_a_share_not_mounted_keeps_its_files() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mnt = temp.path().join("mnt");
+    let (shoot, other) = (mnt.join("shoot"), mnt.join("other"));
+    copy_tree(&footage().join("day1"), &shoot.join("day1"));
+    copy_tree(&footage().join("stills"), &shoot.join("stills"));
+    copy_tree(&footage().join("day2"), &other.join("day2"));
+    let url = shared_server()
+        .expect("PostgreSQL for tests")
+        .fresh_database()
+        .expect("a fresh database");
+    let utf8 = |path: &Path| path.to_str().expect("utf-8 temp path").to_string();
+    // Two shares this machine mounts below mnt/, stored as /library/… in the library.
+    for (local, library) in [(&shoot, "/library/shoot"), (&other, "/library/other")] {
+        let mapping = format!("{}={library}", utf8(local));
+        ok(&[
+            "paths",
+            "set",
+            &mapping,
+            "--index",
+            &url,
+            "--machine",
+            "editor",
+        ]);
+    }
+    let index = |extra: &[&str]| {
+        let mnt = utf8(&mnt);
+        let args = [
+            &["index", &mnt, "--index", &url, "--machine", "editor"][..],
+            &CHEAP[..],
+            extra,
+        ]
+        .concat();
+        ok(&args)
+    };
+    index(&[]);
+    let mut client = rushes_postgres::connect(&url).expect("connect");
+    let before = asset_paths(&mut client);
+    let deleted = "/library/shoot/stills/football_break.jpg";
+    assert!(before.iter().any(|path| path == deleted), "{before:?}");
+    let others: Vec<&String> = before
+        .iter()
+        .filter(|path| path.starts_with("/library/other/"))
+        .collect();
+    assert!(!others.is_empty(), "{before:?}");
+
+    // The other share is unmounted, and one still is deleted from the shoot.
+    std::fs::rename(&other, temp.path().join("unmounted")).expect("unmount");
+    let still = shoot.join("stills/football_break.jpg");
+    std::fs::remove_file(&still).expect("delete a still");
+    let output = index(&["--json"]);
+    let said = String::from_utf8_lossy(&output.stderr).to_string();
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).expect("summary");
+    assert_eq!(summary["removed"], 1, "{summary} {said}");
+    assert!(
+        said.contains(&format!("removed (file is gone): {}", utf8(&still))),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!(
+            "note: {} is not on this machine (not mounted?): nothing below it was removed",
+            utf8(&other)
+        )),
+        "{said}"
+    );
+    let after = asset_paths(&mut client);
+    let expected: Vec<&String> = before.iter().filter(|path| *path != deleted).collect();
+    assert_eq!(
+        after.iter().collect::<Vec<_>>(),
+        expected,
+        "only the deleted still left"
+    );
+    let jobs: i64 = client
+        .query_one(
+            "SELECT count(*) FROM index_jobs WHERE path = $1",
+            &[&deleted],
+        )
+        .expect("count jobs")
+        .get(0);
+    assert_eq!(jobs, 0, "the deleted file's job went with it");
+
+    // Put back, the still is indexed again (its job was not left `done`).
+    std::fs::copy(footage().join("stills/football_break.jpg"), &still).expect("restore");
+    index(&[]);
+    assert_eq!(asset_paths(&mut client), before);
+}

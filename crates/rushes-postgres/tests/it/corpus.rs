@@ -1,16 +1,61 @@
 //! One small library of realistic asset records for the engine tests: three clips and a
 //! still over two shoot days and two cameras, with transcript lines, on-screen text,
-//! captions, auto tags, slates, capture dates and one 8-d frame vector per moment.
+//! captions, auto tags, slates, capture dates, one 8-d frame vector per moment, and each
+//! moment's line, on-screen text or caption as a text unit with a fixed 20-d "sentence"
+//! vector of its own ([`meaning_of`]; [`FixedMeanings`] embeds hand notes and tags alike).
 
 use std::path::PathBuf;
 
 use rushes_core::{
     Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, Slate, SlateSpan,
-    TranscriptLine,
+    TextUnit, TextUnitKind, TranscriptLine,
 };
+use rushes_store::seams::UnitEmbedding;
 
 pub const MODEL: &str = "test-clip-8";
 pub const DIM: usize = 8;
+/// The stand-in sentence model of the text units.
+pub const SENTENCE_MODEL: &str = "test-minilm-20";
+pub const SENTENCE_DIM: usize = 20;
+
+/// The sentence vector of the `n`th moment's text unit (`n` < 14 uses axes 0–13; axes
+/// 14–19 are left for hand notes and tags): every unit means something of its own.
+pub fn meaning_of(n: usize) -> Vec<f32> {
+    let mut vector = vec![0.0; SENTENCE_DIM];
+    vector[n % 14] = 1.0;
+    vector[(n + 5) % 14] += 0.1 * (n as f32 + 1.0);
+    vector
+}
+
+/// The unit vector along `axis` of the sentence space.
+pub fn meaning_axis(axis: usize) -> Vec<f32> {
+    let mut vector = vec![0.0; SENTENCE_DIM];
+    vector[axis % SENTENCE_DIM] = 1.0;
+    vector
+}
+
+/// A stand-in sentence model for hand notes and tags: each text it knows means the way
+/// its table says; any other text fails, as a broken model would.
+pub struct FixedMeanings(pub Vec<(&'static str, Vec<f32>)>);
+
+impl UnitEmbedding for FixedMeanings {
+    fn model(&self) -> &str {
+        SENTENCE_MODEL
+    }
+
+    fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, String> {
+        texts
+            .iter()
+            .map(|text| {
+                self.0
+                    .iter()
+                    .find(|(known, _)| known == text)
+                    .map(|(_, vector)| vector.clone())
+                    .ok_or_else(|| format!("no meaning known for {text:?}"))
+            })
+            .collect()
+    }
+}
 
 /// A clip of `duration` seconds at `path`, shot on `day` (`2025-03-01`) with `camera`
 /// (make, model).
@@ -56,7 +101,9 @@ pub fn vector_of(n: usize) -> Vec<f32> {
 }
 
 /// A record of `asset` with `shots`, each with one frame whose vector is
-/// `vector_of(first_vector + i)`.
+/// `vector_of(first_vector + i)` and a text unit of its line, on-screen text or caption
+/// (the first it has) whose vector is `meaning_of(first_vector + i)`, a second into the
+/// shot until a second before its end (its window, not the moment's, is the hit's).
 pub fn record(asset: Asset, shots: &[Shot<'_>], first_vector: usize) -> AssetRecord {
     let moments = shots
         .iter()
@@ -77,9 +124,36 @@ pub fn record(asset: Asset, shots: &[Shot<'_>], first_vector: usize) -> AssetRec
             }],
         })
         .collect();
+    let text_units = shots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, shot)| {
+            let (kind, text) = [
+                (TextUnitKind::Transcript, shot.said),
+                (TextUnitKind::Screen, shot.on_screen),
+                (TextUnitKind::Caption, shot.caption),
+            ]
+            .into_iter()
+            .find(|(_, text)| !text.is_empty())?;
+            let (start, end) = if shot.end - shot.start > 2.0 {
+                (shot.start + 1.0, shot.end - 1.0)
+            } else {
+                (shot.start, shot.end)
+            };
+            Some(TextUnit {
+                kind,
+                start,
+                end,
+                text: text.to_string(),
+                embedding: Some(meaning_of(first_vector + i)),
+            })
+        })
+        .collect();
     let mut record = AssetRecord::with_moments(asset, moments);
     record.transcript = shots.iter().flat_map(transcript_of).collect();
     record.embedding_model = Some(MODEL.into());
+    record.text_units = text_units;
+    record.text_model = Some(SENTENCE_MODEL.into());
     record
 }
 

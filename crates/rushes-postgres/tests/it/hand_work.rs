@@ -1,5 +1,5 @@
 //! Hand work on PostgreSQL against the local engine: the same steps (hand tags, notes,
-//! collections, people) on an `Index` in a temp folder and on a `PgEngine` over the same
+//! collections, people) on an `Index` in a temp folder and on a `PgLibrary` over the same
 //! corpus give the same annotations, collection order, people and names, and a search for a
 //! hand tag or note finds the same moments; bad input gets the same error from both.
 //!
@@ -10,14 +10,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use rushes_core::{AssetId, AssetRecord, FaceRect};
-use rushes_postgres::PgEngine;
+use rushes_postgres::PgLibrary;
 use rushes_store::catalog::faces::{NewFace, PersonCentroid};
 use rushes_store::catalog::{CATALOG_FILE, Catalog, Repositories};
 use rushes_store::people::PersonSummary;
 use rushes_store::query::parse;
 use rushes_store::seams::{AssetWrites, FacesToWrite, TextIndex, TextOrder};
 use rushes_store::text::TantivyText;
-use rushes_store::{Collection, Index, OpenMode, StoreError, TimeRange};
+use rushes_store::{Collection, Index, Library, OpenMode, StoreError, TimeRange};
 use rushes_testkit::TestError;
 use rushes_testkit::postgres::shared_server;
 
@@ -36,7 +36,7 @@ type Someone = (Option<String>, u64, u64, u64, Option<String>);
 struct Both {
     dir: tempfile::TempDir,
     local: Index,
-    pg: PgEngine,
+    pg: PgLibrary,
     url: String,
     records: Vec<AssetRecord>,
 }
@@ -49,8 +49,8 @@ impl Both {
         local.put_assets(&records)?;
         local.commit()?;
         let url = shared_server()?.fresh_database()?;
-        let pg = PgEngine::open(&url)?;
-        pg.put_assets(&records, None)?;
+        let pg = PgLibrary::open(&url)?;
+        pg.engine().put_assets(&records, None)?;
         Ok(Both {
             dir,
             local,
@@ -73,7 +73,7 @@ impl Both {
         let local_text = TantivyText::open(&index_dir.join("text"), true)?;
         let query = parse(text)?;
         let local_ids = moment_ids(&local_text, &query)?;
-        let pg_ids = moment_ids(self.pg.text(), &query)?;
+        let pg_ids = moment_ids(self.pg.engine().text(), &query)?;
         let mut local_keys = HashMap::new();
         for record in &self.records {
             for moment in catalog.assets().asset_moments(record.asset.id.as_str())? {
@@ -281,7 +281,7 @@ macro_rules! hand_steps {
     };
 }
 hand_steps!(Index);
-hand_steps!(PgEngine);
+hand_steps!(PgLibrary);
 
 #[test]
 fn collections_keep_the_same_entries_and_order_as_on_the_local_engine() -> Result<(), TestError> {
@@ -551,7 +551,7 @@ fn people_names_merges_splits_and_forgetting_match_the_local_engine() -> Result<
         both.local
             .put_asset_with_faces(&both.records[n], &faces, &same_direction)?;
         both.local.commit()?;
-        both.pg.put_assets(
+        both.pg.engine().put_assets(
             std::slice::from_ref(&both.records[n]),
             Some(FacesToWrite {
                 faces: &faces,
@@ -601,7 +601,7 @@ fn people_names_merges_splits_and_forgetting_match_the_local_engine() -> Result<
     );
     assert_eq!(
         local.person_centroids()?.len(),
-        pg.person_centroids()?.len()
+        pg.engine().person_centroids()?.len()
     );
 
     // Split Maria's face in B002 out, merge the axis-2 person into the axis-1 one under a

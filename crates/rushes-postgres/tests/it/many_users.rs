@@ -1,24 +1,24 @@
-//! Many users on one library: two `PgEngine`s on one database stand for two `rushes serve`
+//! Many users on one library: two `PgLibrary`s on one database stand for two `rushes serve`
 //! machines. What one writes, the other reads on its next call; adds to one collection from
 //! both at once, on several threads each, lose nothing and keep one order.
 
 use std::collections::HashSet;
 use std::thread;
 
-use rushes_postgres::PgEngine;
-use rushes_store::TimeRange;
+use rushes_postgres::PgLibrary;
 use rushes_store::seams::AssetWrites;
+use rushes_store::{Library, TimeRange};
 use rushes_testkit::TestError;
 use rushes_testkit::postgres::shared_server;
 
 use crate::corpus::library;
 
-/// Two engines on one fresh library holding the corpus.
-fn two_servers() -> Result<(PgEngine, PgEngine, String), TestError> {
+/// Two libraries (servers) on one fresh database holding the corpus.
+fn two_servers() -> Result<(PgLibrary, PgLibrary, String), TestError> {
     let url = shared_server()?.fresh_database()?;
-    let first = PgEngine::open(&url)?;
-    first.put_assets(&library(), None)?;
-    Ok((first, PgEngine::open(&url)?, url))
+    let first = PgLibrary::open(&url)?;
+    first.engine().put_assets(&library(), None)?;
+    Ok((first, PgLibrary::open(&url)?, url))
 }
 
 #[test]

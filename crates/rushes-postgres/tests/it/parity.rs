@@ -18,7 +18,7 @@ use rushes_store::seams::{AssetWrites, TextIndex, TextOrder, VectorIndex};
 use rushes_store::text::TantivyText;
 use rushes_store::text_branch::ranked_words;
 use rushes_store::vectors::VectorStore;
-use rushes_store::{Index, OpenMode, TimeRange};
+use rushes_store::{Index, Library, OpenMode, TimeRange};
 use rushes_testkit::TestError;
 use rushes_testkit::postgres::shared_server;
 

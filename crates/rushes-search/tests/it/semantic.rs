@@ -14,6 +14,7 @@ use rushes_core::{
 };
 use rushes_models::{ModelStore, SentenceEncoder};
 use rushes_search::{FoundHit, Searcher, SearcherConfig, SentenceModel};
+use rushes_store::Library as _;
 use rushes_store::{Index, OpenMode, SearchRequest, TimeRange};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;

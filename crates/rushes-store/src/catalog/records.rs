@@ -2,8 +2,9 @@
 //! to PostgreSQL) without re-indexing any media: an asset's rows as the `AssetRecord`
 //! ingest wrote (moments with their auto tags and scores, frames with their embeddings,
 //! transcript lines, screen texts, slates, warnings), its faces with their embeddings and
-//! people, its hand tags and notes as stored, the people with their names and centroids,
-//! and the failures. Reads only; committed assets only.
+//! people, its hand tags and notes as stored, its text units with their sentence vectors,
+//! the people with their names and centroids, and the failures. Reads only; committed
+//! assets only.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -13,6 +14,7 @@ use rushes_core::{AssetRecord, FaceRect, FrameRecord, MomentRecord, TranscriptLi
 use super::Repositories;
 use super::faces::vector_from_blob;
 use super::sql::{embedding_from_blob, path_from_bytes, rows};
+pub use super::text_units::StoredUnit;
 use crate::error::StoreError;
 
 /// A face as stored: the person it is in, and the face as ingest found it.
@@ -43,7 +45,7 @@ pub struct StoredFailure {
 }
 
 /// The asset `id` (committed) as the record ingest wrote, `None` when the catalog does not
-/// hold it. Text units are left out (they are derived for semantic search).
+/// hold it. Text units are left out (`asset_text_units` reads them with their models).
 pub fn asset_record(
     catalog: &impl Repositories,
     id: &str,
@@ -183,6 +185,15 @@ pub fn people(catalog: &impl Repositories) -> Result<Vec<StoredPerson>, StoreErr
             })
         },
     )
+}
+
+/// Every text unit of an asset (found and hand-made), in time order, each with its
+/// embedding (as the catalog keeps it, f16) and model.
+pub fn asset_text_units(
+    catalog: &impl Repositories,
+    id: &str,
+) -> Result<Vec<StoredUnit>, StoreError> {
+    catalog.text_units().stored_of_asset(id)
 }
 
 /// An asset's hand tags (by tag) and notes (by start) as stored.

@@ -24,6 +24,13 @@ pub struct UnitRow {
     pub text: String,
 }
 
+/// A text unit as stored: the unit with its embedding, and the sentence model of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUnit {
+    pub unit: TextUnit,
+    pub model: Option<String>,
+}
+
 /// Which of an asset's units a deletion takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitsOf {
@@ -34,7 +41,8 @@ pub enum UnitsOf {
 }
 
 impl UnitsOf {
-    fn condition(self) -> &'static str {
+    /// The SQL condition on `kind` selecting these units (the same on both engines).
+    pub fn condition(self) -> &'static str {
         match self {
             UnitsOf::Found => "kind NOT IN ('note', 'tag')",
             UnitsOf::Hand => "kind IN ('note', 'tag')",
@@ -239,9 +247,22 @@ impl<'c> TextUnits<'c> {
 
     /// An asset's units in time order (embeddings left out).
     pub fn of_asset(&self, asset_id: &str) -> Result<Vec<TextUnit>, StoreError> {
-        rows(
+        Ok(self
+            .stored_of_asset(asset_id)?
+            .into_iter()
+            .map(|stored| TextUnit {
+                embedding: None,
+                ..stored.unit
+            })
+            .collect())
+    }
+
+    /// An asset's units in time order, each with its embedding (as kept, f16) and model.
+    pub fn stored_of_asset(&self, asset_id: &str) -> Result<Vec<StoredUnit>, StoreError> {
+        let stored = rows(
             self.db,
-            "SELECT kind, start, end, text FROM text_units WHERE asset_id = ?1 ORDER BY start, id",
+            "SELECT kind, start, end, text, model, embedding FROM text_units
+             WHERE asset_id = ?1 ORDER BY start, id",
             [asset_id],
             |row| {
                 Ok((
@@ -249,23 +270,29 @@ impl<'c> TextUnits<'c> {
                     row.get(1)?,
                     row.get(2)?,
                     row.get(3)?,
+                    row.get::<_, Option<String>>(4)?,
+                    row.get::<_, Option<Vec<u8>>>(5)?,
                 ))
             },
-        )
-        .map(|units| {
-            units
-                .into_iter()
-                .filter_map(|(kind, start, end, text)| {
-                    Some(TextUnit {
+        )?;
+        Ok(stored
+            .into_iter()
+            .filter_map(|(kind, start, end, text, model, blob)| {
+                let embedding = blob
+                    .filter(|_| model.is_some())
+                    .map(|blob| embedding_from_blob(&blob));
+                Some(StoredUnit {
+                    unit: TextUnit {
                         kind: TextUnitKind::parse(&kind)?,
                         start,
                         end,
                         text,
-                        embedding: None,
-                    })
+                        embedding,
+                    },
+                    model,
                 })
-                .collect()
-        })
+            })
+            .collect())
     }
 
     /// Sentence models of the stored unit vectors, with their dimensions.

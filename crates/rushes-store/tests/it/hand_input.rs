@@ -2,7 +2,7 @@
 //! characters, time ranges outside the file, and queries none of whose words can be searched
 //! for. Each gets a clear user error or answer and changes nothing.
 
-use rushes_store::{StoreError, TimeRange};
+use rushes_store::{Library, StoreError, TimeRange};
 
 use crate::support::{
     TestResult, fresh_index, hit_windows, line, record, search, still, video, with_transcript,

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use rushes_store::{Index, OpenMode, SearchRequest, StoreError};
+use rushes_store::{Index, Library, OpenMode, SearchRequest, StoreError};
 
 use crate::support::*;
 

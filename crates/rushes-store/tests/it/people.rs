@@ -1,6 +1,7 @@
 //! People in the store: faces grouped by the caller's choice, named, merged, split, found by
 //! `person:` and forgotten without a trace; names survive re-indexing.
 
+use rushes_store::Library;
 use rushes_store::people::{FaceRect, NewFace, PersonCentroid};
 
 use crate::support::{TestResult, fresh_index, hit_windows, record, search, video};

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rushes_store::{Index, OpenMode, TimeRange};
+use rushes_store::{Index, Library, OpenMode, TimeRange};
 
 use crate::support::{TestResult, fresh_index, hit_windows, record, search, video};
 
