@@ -32,6 +32,7 @@ import e2e_facts  # noqa: E402
 import speech_rows  # noqa: E402
 from screen_text_row import screen_text_row  # noqa: E402
 from pg_query_row import pg_query_rows  # noqa: E402
+from pg_workers_row import pg_workers_rows  # noqa: E402
 from semantic_row import semantic_text_row  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -52,6 +53,8 @@ MODES = {
 # Rows that run in-crate bench targets on synthetic data: no reel, stills or release binary.
 # scripts/bench.sh skips the release build when `--only` names only these.
 WITHOUT_INPUTS = {"query", "pg_query"}
+# Rows that need the reel (and the release binary) but none of the other inputs.
+ONLY_THE_REEL = {"pg_workers"}
 
 
 def log(message: str) -> None:
@@ -115,6 +118,8 @@ class Bench:
         if only and only <= WITHOUT_INPUTS:
             return
         self.reel = inputs.make_reel(WORK, self.cfg["reel_seconds"])
+        if only and only <= WITHOUT_INPUTS | ONLY_THE_REEL:
+            return
         self.short_clip = inputs.make_short_clip(WORK, Path(self.reel["path"]), 4)
         self.keyframes = inputs.make_keyframes(WORK, Path(self.reel["path"]), self.cfg["keyframes"])
         self.stills = inputs.make_stills(WORK, self.cfg["stills"])
@@ -576,7 +581,8 @@ class Bench:
                  ("caption", lambda: speech_rows.caption_row(self, row, figure, WORK, REPO, PYTHON, self.keyframes)),
                  ("screen_text", lambda: screen_text_row(self, row, WORK, REPO, RUSHES, self.cfg["text_overlays"])),
                  ("semantic_text", lambda: semantic_text_row(self, row, figure)),
-                 ("pg_query", lambda: pg_query_rows(self, row, WORK, REPO, LOGS))]
+                 ("pg_query", lambda: pg_query_rows(self, row, WORK, REPO, LOGS)),
+                 ("pg_workers", lambda: pg_workers_rows(self, row, WORK, REPO, RUSHES, LOGS))]
         for name, step in steps:
             if only and name not in only:
                 continue
@@ -636,7 +642,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("mode", choices=sorted(MODES))
     parser.add_argument("--only", help="comma-separated rows: e2e,sampling,encoder,ocr,query,cold,vad,whisper,caption,"
-                                       "screen_text,semantic_text,pg_query")
+                                       "screen_text,semantic_text,pg_query,pg_workers")
     args = parser.parse_args()
     bench = Bench(args.mode)
     started = time.time()

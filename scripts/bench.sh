@@ -2,7 +2,7 @@
 # Measures rushes against its peers, side by side, in one run (see bench/README.md).
 #   scripts/bench.sh full     ≥5 timed runs per pair, a 3-minute 1080p reel, 1M-moment store bench
 #   scripts/bench.sh quick    3 runs, a 48 s reel, 100k moments: a few minutes once inputs exist
-#   scripts/bench.sh quick --only e2e,cold    just some rows (e2e sampling encoder ocr query cold vad whisper caption screen_text semantic_text pg_query)
+#   scripts/bench.sh quick --only e2e,cold    just some rows (e2e sampling encoder ocr query cold vad whisper caption screen_text semantic_text pg_query pg_workers)
 # Writes bench/REPORT.md and bench/report.json and prints the table; scratch goes to bench/work/.
 # `make bench` runs scripts/setup.sh bench first (the Python peers in .venv).
 set -euo pipefail

@@ -19,7 +19,9 @@ use rushes_store::StoreError;
 use rushes_store::catalog::MomentRow;
 use rushes_store::query::{Filter, FilterClause, SlateField, TextTerm};
 use rushes_store::seams::{FacetDoc, SnippetGenerator, TextAnalyzer, TextIndex, TextOrder};
-use rushes_store::text::{TextField, normalise_folder, plain_snippet_generators, words_analyzer};
+use rushes_store::text::{
+    TextField, normalise_folder, plain_snippet_generators, without_long_words, words_analyzer,
+};
 
 use crate::asset_rows::write_moment_texts;
 use crate::pool::{Pool, Pooled};
@@ -197,12 +199,17 @@ impl PgText {
         if missing.is_empty() {
             return Ok(());
         }
+        // PostgreSQL's parser keeps words the local analyzer drops for their length.
+        let kept: Vec<String> = missing
+            .iter()
+            .map(|term| without_long_words(term).into_owned())
+            .collect();
         let mut client = self.pool.get().map_err(store_error)?;
         let rows = client
             .query(
-                "SELECT u.term, q::text, numnode(q) FROM unnest($1::text[]) AS u(term),
-                     phraseto_tsquery('rushes_text'::regconfig, rushes_words(u.term)) AS q",
-                &[&missing],
+                "SELECT u.term, q::text, numnode(q) FROM unnest($1::text[], $2::text[]) AS u(term, kept),
+                     phraseto_tsquery('rushes_text'::regconfig, rushes_words(u.kept)) AS q",
+                &[&missing, &kept],
             )
             .map_err(store_error)?;
         let mut analysed = self.analysed()?;

@@ -2,6 +2,7 @@
 //! caption, file and folder names and metadata, plus fast fields for filters and sorting.
 //! It stores no text of its own; the catalog holds it and hits are assembled from there.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Bound;
 use std::path::{Component, Path};
@@ -17,7 +18,7 @@ use tantivy::schema::{
 };
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer, Tokenizer,
+    TextAnalyzer, TokenStream, Tokenizer,
 };
 use tantivy::{
     DocAddress, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
@@ -120,10 +121,13 @@ fn fields_of(schema: &Schema) -> Result<Fields, tantivy::TantivyError> {
     })
 }
 
+/// Words this long (in bytes) or longer are not indexed nor searched for.
+const MAX_WORD_BYTES: usize = 48;
+
 /// Words of `tokenizer`, lowercased, accent-folded and stemmed.
 fn prose_analyzer<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer)
-        .filter(RemoveLongFilter::limit(48))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(Stemmer::new(Language::English))
@@ -133,6 +137,32 @@ fn prose_analyzer<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
 /// The analyzer of the searchable text fields (`rushes_text_v2`), outside any index.
 pub fn words_analyzer() -> TextAnalyzer {
     prose_analyzer(LetterDigitTokenizer::default())
+}
+
+/// `text` without the words [`words_analyzer`] drops for their length, for an engine
+/// whose own analyzer keeps them (PostgreSQL's): a query then searches the same words
+/// on both, and one made only of such words searches none.
+pub fn without_long_words(text: &str) -> Cow<'_, str> {
+    let mut tokenizer = LetterDigitTokenizer::default();
+    let mut stream = tokenizer.token_stream(text);
+    let mut long = Vec::new();
+    while let Some(token) = stream.next() {
+        if token.text.len() >= MAX_WORD_BYTES {
+            long.push(token.offset_from..token.offset_to);
+        }
+    }
+    if long.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    let mut kept = String::with_capacity(text.len());
+    let mut from = 0;
+    for word in long {
+        kept.push_str(&text[from..word.start]);
+        kept.push(' ');
+        from = word.end;
+    }
+    kept.push_str(&text[from..]);
+    Cow::Owned(kept)
 }
 
 /// Snippet generators of `words` for every searchable field, from the analyzer alone:
@@ -173,7 +203,7 @@ fn register_analyzers(index: &tantivy::Index) {
     let text = words_analyzer();
     let text_v1 = prose_analyzer(SimpleTokenizer::default());
     let plain = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(48))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .build();
@@ -848,6 +878,23 @@ fn parent_folder_name(display_path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_long_words_leaves_out_only_what_the_analyzer_drops() {
+        let long = "abcdefghij".repeat(6);
+        assert_eq!(without_long_words("scene 42 take3"), "scene 42 take3");
+        assert_eq!(
+            without_long_words(&format!("boom {long} pole")),
+            "boom   pole"
+        );
+        // 47 bytes stay a word; 48 do not (bytes, as the analyzer counts: 24 × "é").
+        let short = "a".repeat(MAX_WORD_BYTES - 1);
+        assert_eq!(without_long_words(&short), short);
+        assert_eq!(without_long_words(&"é".repeat(24)), " ");
+        let mut analyzer = words_analyzer();
+        let mut stream = analyzer.token_stream(&long);
+        assert!(stream.next().is_none(), "the analyzer drops it too");
+    }
 
     #[test]
 

@@ -10,6 +10,16 @@ use std::process::Command;
 
 pub mod postgres;
 
+/// The engine a test runs on, for tests that run once on each (the server's and the CLI's
+/// `on_both_backends!`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An index folder (SQLite, Tantivy, usearch).
+    Local,
+    /// A PostgreSQL + pgvector library, a fresh database of [`postgres::shared_server`].
+    Postgres,
+}
+
 /// What the helpers return on failure: enough for a test's `?` and its message.
 pub type TestError = Box<dyn std::error::Error>;
 

@@ -1,6 +1,7 @@
 //! End-to-end tests of the `rushes` binary on real footage (Debian opencv-doc examples cut
 //! and captioned with ffmpeg by `tests/fixtures/make-footage.sh`).
 
+mod backends;
 mod captions;
 mod command_line;
 mod crash_edits;
@@ -10,6 +11,7 @@ mod fusion;
 mod hostile;
 mod incremental;
 mod journey;
+mod many_servers;
 mod migrate;
 mod people;
 mod postgres;

@@ -18,7 +18,7 @@ use rushes_testkit::postgres::shared_server;
 
 use crate::footage::{hits_of, json, rushes};
 
-const CLIP: &str = "/footage/day1/crane_run.mov";
+pub(crate) const CLIP: &str = "/footage/day1/crane_run.mov";
 
 /// A clip with two moments: the crane operator speaks in the first, a slate is on screen in
 /// the second.
@@ -72,7 +72,7 @@ fn crane_clip() -> AssetRecord {
 }
 
 /// A fresh database holding the crane clip; its URL.
-fn crane_library() -> String {
+pub(crate) fn crane_library() -> String {
     let url = shared_server()
         .and_then(|server| server.fresh_database())
         .expect("a fresh database");
@@ -160,7 +160,7 @@ fn a_url_that_cannot_be_used_is_one_clear_line_and_a_failure() {
 }
 
 /// Stops the server when the test ends, however it ends.
-struct Server(Child);
+pub(crate) struct Server(pub(crate) Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -169,7 +169,7 @@ impl Drop for Server {
     }
 }
 
-fn get(port: u16, path: &str) -> Option<String> {
+pub(crate) fn get(port: u16, path: &str) -> Option<String> {
     send(
         port,
         &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
@@ -177,7 +177,7 @@ fn get(port: u16, path: &str) -> Option<String> {
 }
 
 /// Sends one raw HTTP/1.1 request and reads the whole response.
-fn send(port: u16, request: &str) -> Option<String> {
+pub(crate) fn send(port: u16, request: &str) -> Option<String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -190,7 +190,7 @@ fn send(port: u16, request: &str) -> Option<String> {
 
 /// `rushes serve` on the library at `url` on a free port, once it answers; the server (stopped
 /// when dropped), its port and its cache folder.
-fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
+pub(crate) fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())

@@ -1,8 +1,8 @@
 //! Index workers on a PostgreSQL library (issue 22): `rushes index --queue-only` queues the
 //! footage, one worker is killed while it holds a file, three more work the queue in
 //! parallel; every file ends up indexed once, with the moments a local index of the same
-//! footage has, the killed worker's file taken over after its lease; a second `rushes
-//! index` skips what is indexed and unchanged.
+//! footage has (and the same first hits for a few searches), the killed worker's file taken
+//! over after its lease; a second `rushes index` skips what is indexed and unchanged.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use rushes_store::{Index, OpenMode};
 use rushes_testkit::postgres::shared_server;
 
-use crate::footage::{copy_tree, footage, json, ok, repo_root, rushes};
+use crate::footage::{copy_tree, footage, hits_of, json, ok, repo_root, rushes};
 
 /// Only the cheap stages: the queue is what is tested, not the models.
 const CHEAP: [&str; 5] = [
@@ -247,6 +247,33 @@ fn workers_in_parallel_and_one_killed_index_every_file_once() {
         .map(|row| row.get(0))
         .collect();
     assert_eq!(pg_ids, local_ids, "the same asset ids as locally");
+    // The same first hits, in the same order, for searches by file and folder name, kind
+    // and a sidecar transcript's words.
+    let first_hits = |index: &str, query: &str| -> Vec<(String, i64, i64)> {
+        let response = json(&["search", query, "--index", index, "--json", "--limit", "3"]);
+        hits_of(&response)
+            .iter()
+            .map(|hit| {
+                (
+                    relative(hit["asset"]["path"].as_str().unwrap_or_default(), &shoot),
+                    millis(hit["start"].as_f64().unwrap_or(-1.0)),
+                    millis(hit["end"].as_f64().unwrap_or(-1.0)),
+                )
+            })
+            .collect()
+    };
+    let local_arg = local.to_str().expect("utf-8");
+    for query in [
+        "crowd",
+        "A001 slate",
+        "coffee dolly",
+        "kind:image",
+        "folder:day2",
+    ] {
+        let on_local = first_hits(local_arg, query);
+        assert!(!on_local.is_empty(), "{query} finds something locally");
+        assert_eq!(first_hits(&url, query), on_local, "{query}");
+    }
 
     // A second run: nothing new is queued; a done file queued again is skipped unchanged.
     let indexed_at = indexed_times(&mut client);

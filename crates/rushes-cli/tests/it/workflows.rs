@@ -6,6 +6,7 @@ use std::path::Path;
 
 use rushes_core::timecode::Timecode;
 
+use crate::backends::{Backend, library_at, on_both_backends};
 use crate::footage::{ffprobe_duration, file_name, footage, json, ok, rushes, search};
 
 /// Indexes the first shoot day (the crowd clip and the slate with its transcript).
@@ -37,10 +38,9 @@ fn export(index: &Path, out: &Path, extra: &[&str]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles() {
+fn export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles(backend: Backend) {
     let temp = tempfile::tempdir().expect("temp dir");
-    let index = temp.path().join("index");
+    let index = library_at(backend, &temp.path().join("index"));
     index_day_one(&index);
     let index_arg = index.to_str().expect("utf-8");
 
@@ -188,10 +188,9 @@ fn export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles() {
     );
 }
 
-#[test]
-fn hand_tags_are_searchable_and_collections_export_their_ranges() {
+fn hand_tags_are_searchable_and_collections_export_their_ranges(backend: Backend) {
     let temp = tempfile::tempdir().expect("temp dir");
-    let index = temp.path().join("index");
+    let index = library_at(backend, &temp.path().join("index"));
     index_day_one(&index);
     let index_arg = index.to_str().expect("utf-8");
     let crowd = footage().join("day1/A001_C001_crowd.mp4");
@@ -309,10 +308,9 @@ fn dark_share(image: &image::RgbImage, x: u32, y: u32, width: u32, height: u32) 
     f64::from(dark) / f64::from(width * height)
 }
 
-#[test]
-fn moment_tags_notes_and_a_reordered_collection_become_a_contact_sheet() {
+fn moment_tags_notes_and_a_reordered_collection_become_a_contact_sheet(backend: Backend) {
     let temp = tempfile::tempdir().expect("temp dir");
-    let index = temp.path().join("index");
+    let index = library_at(backend, &temp.path().join("index"));
     index_day_one(&index);
     let index_arg = index.to_str().expect("utf-8");
     let crowd = footage().join("day1/A001_C001_crowd.mp4");
@@ -441,3 +439,9 @@ fn moment_tags_notes_and_a_reordered_collection_become_a_contact_sheet() {
     let listed = json(&["collection", "list", "--index", index_arg, "--json"]);
     assert_eq!(listed, serde_json::json!([]));
 }
+
+on_both_backends!(
+    export_scene_42_as_edl_csv_fcpxml_and_mp4_with_handles,
+    hand_tags_are_searchable_and_collections_export_their_ranges,
+    moment_tags_notes_and_a_reordered_collection_become_a_contact_sheet,
+);

@@ -6,7 +6,8 @@ use axum::http::{Request, StatusCode, header};
 use rushes_server::AppState;
 
 use crate::support::{
-    Library, TestResult, assert_error, get, get_error, library, ok_json, send, state,
+    Backend, Library, TestResult, assert_error, get, get_error, library, library_on, ok_json,
+    on_both_backends, send, state,
 };
 
 /// Asks each `(uri, status, code)` and checks the answer is that JSON error.
@@ -28,9 +29,10 @@ fn slate_frame_jpeg(library: &Library) -> Result<Vec<u8>, std::io::Error> {
     )
 }
 
-#[tokio::test]
-async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> TestResult {
-    let library = library()?;
+async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let page = ok_json(&state, "/api/search?q=scene%2042").await?;
     let hits = page["hits"].as_array().ok_or("no hits array")?;
@@ -62,9 +64,8 @@ async fn search_finds_the_slate_by_its_on_screen_text_with_source_timecode() -> 
     Ok(())
 }
 
-#[tokio::test]
-async fn search_by_file_name_word_and_kind_filter() -> TestResult {
-    let library = library()?;
+async fn search_by_file_name_word_and_kind_filter(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let page = ok_json(&state, "/api/search?q=vtest").await?;
     let first = &page["hits"][0];
@@ -82,9 +83,10 @@ async fn search_by_file_name_word_and_kind_filter() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestResult {
-    let library = library()?;
+async fn bad_queries_and_parameters_answer_400_with_the_error_shape(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let message = get_error(
         &state,
@@ -129,9 +131,8 @@ async fn bad_queries_and_parameters_answer_400_with_the_error_shape() -> TestRes
     Ok(())
 }
 
-#[tokio::test]
-async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
-    let library = library()?;
+async fn asset_detail_has_moments_frames_and_how_to_play(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let detail = ok_json(&state, &format!("/api/assets/{}", library.slate.id)).await?;
     assert_eq!(detail["asset"]["id"], library.slate.id.as_str());
@@ -176,9 +177,8 @@ async fn asset_detail_has_moments_frames_and_how_to_play() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn asset_list_pages_and_counts_folders() -> TestResult {
-    let library = library()?;
+async fn asset_list_pages_and_counts_folders(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let list = ok_json(&state, "/api/assets?limit=1").await?;
     assert_eq!(list["total"], 2);
@@ -195,9 +195,8 @@ async fn asset_list_pages_and_counts_folders() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn facets_count_matching_assets_by_kind_and_folder() -> TestResult {
-    let library = library()?;
+async fn facets_count_matching_assets_by_kind_and_folder(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let facets = ok_json(&state, "/api/facets?q=").await?;
     let kinds = facets["kind"].as_array().ok_or("no kind facet")?;
@@ -275,9 +274,10 @@ async fn events_stream_progress_when_the_file_changes() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestResult {
-    let library = library()?;
+async fn similar_and_image_search_without_frame_vectors_explain_why(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     assert_error(
         get(
@@ -336,9 +336,10 @@ async fn similar_and_image_search_without_frame_vectors_explain_why() -> TestRes
 // no preflight) and decoded whatever it got: a 353 KB PNG declaring 11000×11000 pixels took
 // the server from 44 MB to 750 MB. Only multipart or image/* is read, and the declared size
 // is checked against indexing's cap (rushes_media::MAX_STILL_PIXELS) before decoding.
-#[tokio::test]
-async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap() -> TestResult {
-    let library = library()?;
+async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = crate::support::visual_state(&library)?;
     let upload = |content_type: &str, body: Vec<u8>| {
         Request::post("/api/search/image")
@@ -404,9 +405,8 @@ async fn image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap
     Ok(())
 }
 
-#[tokio::test]
-async fn image_search_accepts_a_multipart_form() -> TestResult {
-    let library = library()?;
+async fn image_search_accepts_a_multipart_form(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = crate::support::visual_state(&library)?;
     let jpeg = slate_frame_jpeg(&library)?;
     let boundary = "rushes-test-boundary";
@@ -428,3 +428,15 @@ async fn image_search_accepts_a_multipart_form() -> TestResult {
     assert!(crate::support::json(response).await?["hits"].is_array());
     Ok(())
 }
+
+on_both_backends!(
+    search_finds_the_slate_by_its_on_screen_text_with_source_timecode,
+    search_by_file_name_word_and_kind_filter,
+    bad_queries_and_parameters_answer_400_with_the_error_shape,
+    asset_detail_has_moments_frames_and_how_to_play,
+    asset_list_pages_and_counts_folders,
+    facets_count_matching_assets_by_kind_and_folder,
+    similar_and_image_search_without_frame_vectors_explain_why,
+    image_search_reads_only_images_and_refuses_a_declared_size_over_the_cap,
+    image_search_accepts_a_multipart_form,
+);

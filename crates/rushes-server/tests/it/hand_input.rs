@@ -6,13 +6,16 @@
 use axum::http::StatusCode;
 use serde_json::json;
 
-use crate::support::{TestResult, get_json, library, post_json, state};
+use crate::support::{
+    Backend, TestResult, get_json, library_on, on_both_backends, post_json, state,
+};
 
 /// Regression: tags, notes and collection names took NUL and newlines, and a tag range
 /// ending at 1e300 s was accepted; the store refuses them and the API answers 400.
-#[tokio::test]
-async fn control_characters_and_ranges_past_the_end_are_refused_with_400() -> TestResult {
-    let library = library()?;
+async fn control_characters_and_ranges_past_the_end_are_refused_with_400(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
     let annotations = format!("/api/assets/{slate}/annotations");
@@ -60,9 +63,10 @@ async fn control_characters_and_ranges_past_the_end_are_refused_with_400() -> Te
 
 /// Regression: `((((` or a 48+ letter word listed the whole library; the answer is empty and
 /// its `notice` says why.
-#[tokio::test]
-async fn a_query_of_only_unsearchable_words_answers_nothing_and_why() -> TestResult {
-    let library = library()?;
+async fn a_query_of_only_unsearchable_words_answers_nothing_and_why(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     for query in ["%28%28%28%28", &"abcdefghij".repeat(6)] {
         let (status, page) = get_json(&state, &format!("/api/search?q={query}")).await?;
@@ -75,3 +79,8 @@ async fn a_query_of_only_unsearchable_words_answers_nothing_and_why() -> TestRes
     assert!(page.get("notice").is_none(), "{page}");
     Ok(())
 }
+
+on_both_backends!(
+    control_characters_and_ranges_past_the_end_are_refused_with_400,
+    a_query_of_only_unsearchable_words_answers_nothing_and_why,
+);

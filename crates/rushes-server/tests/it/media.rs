@@ -5,11 +5,13 @@ use std::process::Command;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, body_bytes, ffmpeg, get, get_error, library, send, state};
+use crate::support::{
+    Backend, TestResult, body_bytes, ffmpeg, get, get_error, library_on, on_both_backends, send,
+    state,
+};
 
-#[tokio::test]
-async fn original_media_is_served_whole_and_by_range() -> TestResult {
-    let library = library()?;
+async fn original_media_is_served_whole_and_by_range(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let size = std::fs::metadata(&library.slate.path)?.len();
     let whole = get(&state, &format!("/media/{}", library.slate.id)).await?;
@@ -45,9 +47,8 @@ async fn original_media_is_served_whole_and_by_range() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn unknown_and_malformed_ids_are_404_and_400() -> TestResult {
-    let library = library()?;
+async fn unknown_and_malformed_ids_are_404_and_400(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     get_error(
         &state,
@@ -67,9 +68,8 @@ async fn unknown_and_malformed_ids_are_404_and_400() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn a_moved_away_file_is_404_not_500() -> TestResult {
-    let library = library()?;
+async fn a_moved_away_file_is_404_not_500(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     std::fs::remove_file(&library.slate.path)?;
     let message = get_error(
@@ -83,9 +83,8 @@ async fn a_moved_away_file_is_404_not_500() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn path_traversal_never_reaches_a_file_outside_the_index() -> TestResult {
-    let library = library()?;
+async fn path_traversal_never_reaches_a_file_outside_the_index(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let secret = b"root:x:0:0";
     let attempts = [
@@ -131,9 +130,8 @@ async fn path_traversal_never_reaches_a_file_outside_the_index() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
-    let library = library()?;
+async fn thumbnails_are_jpegs_and_bad_names_are_refused(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let response = get(&state, &format!("/thumbs/{}/1000.jpg", library.slate.id)).await?;
     assert_eq!(response.status(), StatusCode::OK);
@@ -166,9 +164,8 @@ async fn thumbnails_are_jpegs_and_bad_names_are_refused() -> TestResult {
 
 /// A thumbnail the browser already holds is not sent again; one it holds an older copy of
 /// is, and each says when it was written and how long it may be kept.
-#[tokio::test]
-async fn a_thumbnail_the_browser_holds_is_answered_not_modified() -> TestResult {
-    let library = library()?;
+async fn a_thumbnail_the_browser_holds_is_answered_not_modified(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let uri = format!("/thumbs/{}/1000.jpg", library.slate.id);
     let first = get(&state, &uri).await?;
@@ -232,9 +229,10 @@ async fn first_ten_bytes_by_range(state: &rushes_server::AppState, uri: &str) ->
 
 // Regression: Chromium played an MP4 whose timeline starts at 10 s on its raw timeline, so
 // seeking to a moment's start (counted from the first frame) showed the wrong frame.
-#[tokio::test]
-async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames() -> TestResult {
-    let library = library()?;
+async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     // The slate's file, muxed again with its timeline starting at 10 s.
     let late = library.footage.join("late.mp4");
@@ -286,9 +284,10 @@ async fn an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_fram
     first_ten_bytes_by_range(&state, &uri).await
 }
 
-#[tokio::test]
-async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once() -> TestResult {
-    let library = library()?;
+async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let uri = format!("/media/{}/proxy", library.avi.id);
     let (first, second) = tokio::join!(get(&state, &uri), get(&state, &uri));
@@ -299,7 +298,7 @@ async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once() -> TestR
     let (a, b) = (body_bytes(first).await?, body_bytes(second).await?);
     assert_eq!(a, b);
 
-    let proxies: Vec<_> = std::fs::read_dir(library.index.join("proxies"))?
+    let proxies: Vec<_> = std::fs::read_dir(library.work.join("proxies"))?
         .flatten()
         .map(|e| e.path())
         .collect();
@@ -313,9 +312,8 @@ async fn an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once() -> TestR
 // Regression (issue 18): /media served whatever was at the indexed path now, following
 // symbolic links, so a file replaced after indexing (even by a link to a system file) was
 // served as the asset. Now: 409 until `rushes index` has seen the new file.
-#[tokio::test]
-async fn a_file_changed_since_it_was_indexed_is_not_served() -> TestResult {
-    let library = library()?;
+async fn a_file_changed_since_it_was_indexed_is_not_served(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = format!("/media/{}", library.slate.id);
     assert_eq!(get(&state, &slate).await?.status(), StatusCode::OK);
@@ -347,15 +345,16 @@ async fn a_file_changed_since_it_was_indexed_is_not_served() -> TestResult {
         .set_modified(later)?;
     get_error(&state, &avi, StatusCode::CONFLICT, "changed_since_indexed").await?;
     // Nothing was made from a changed source.
-    assert!(!library.index.join("proxies").exists());
+    assert!(!library.work.join("proxies").exists());
     Ok(())
 }
 
 // Regression (issue 18): several byte ranges or an unknown unit got 416; RFC 9110 lets a
 // server ignore such a Range, and every client understands the whole file (200).
-#[tokio::test]
-async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file() -> TestResult {
-    let library = library()?;
+async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let uri = format!("/media/{}", library.slate.id);
     let size = std::fs::metadata(&library.slate.path)?.len();
@@ -386,3 +385,16 @@ async fn a_range_of_several_parts_or_another_unit_gets_the_whole_file() -> TestR
     }
     Ok(())
 }
+
+on_both_backends!(
+    original_media_is_served_whole_and_by_range,
+    unknown_and_malformed_ids_are_404_and_400,
+    a_moved_away_file_is_404_not_500,
+    path_traversal_never_reaches_a_file_outside_the_index,
+    thumbnails_are_jpegs_and_bad_names_are_refused,
+    a_thumbnail_the_browser_holds_is_answered_not_modified,
+    an_mp4_starting_late_is_served_remuxed_to_start_at_0_with_the_same_frames,
+    an_avi_gets_one_h264_proxy_even_when_asked_for_twice_at_once,
+    a_file_changed_since_it_was_indexed_is_not_served,
+    a_range_of_several_parts_or_another_unit_gets_the_whole_file,
+);

@@ -8,14 +8,15 @@ use std::sync::{Mutex, OnceLock};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use rushes_core::AssetId;
 use rushes_faces::{Assignment, FaceEngine, FoundFace};
 use rushes_store::people::{FACE_THUMBS_DIR, NewFace};
-use rushes_store::{Index, OpenMode};
+use rushes_store::{Index, Library as _, OpenMode};
 use serde_json::{Value, json};
 
 use crate::support::{
-    Library, TestResult, assert_error, get, get_json, library, ok_json, post_json, send, send_json,
-    state,
+    Backend, Library, TestResult, assert_error, get, get_json, library_with, off_runtime, ok_json,
+    on_both_backends, post_json, send, send_json, state, state_with,
 };
 
 type Error = Box<dyn std::error::Error>;
@@ -103,38 +104,60 @@ struct People {
     messi: i64,
 }
 
-fn people_library() -> Result<People, Error> {
-    let library = library()?;
-    let [astronaut, messi] = real_faces()?;
-    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
-    let choose = |embedding: &[f32], people: &[(i64, Vec<f32>)]| match rushes_faces::assign(
-        embedding, people,
-    ) {
-        Assignment::Existing { person, .. } => Some(person),
-        Assignment::New => None,
+fn people_library(backend: Backend) -> Result<People, Error> {
+    let found: Mutex<Option<(i64, i64)>> = Mutex::new(None);
+    let library = library_with(backend, |library| {
+        let [astronaut, messi] = real_faces()?;
+        let store = Index::open(&library.index, OpenMode::ReadWrite)?;
+        let choose = |embedding: &[f32], people: &[(i64, Vec<f32>)]| match rushes_faces::assign(
+            embedding, people,
+        ) {
+            Assignment::Existing { person, .. } => Some(person),
+            Assignment::New => None,
+        };
+        let slate_id = library.slate.id.to_string();
+        let slate_faces = vec![
+            sighting(&library.index, &slate_id, 0.5, astronaut)?,
+            sighting(&library.index, &slate_id, 2.5, astronaut)?,
+        ];
+        let slate_people = store.replace_faces(
+            &slate_id,
+            &library.slate.content_hash,
+            &slate_faces,
+            &choose,
+        )?;
+        let avi_id = library.avi.id.to_string();
+        let avi_faces = vec![sighting(&library.index, &avi_id, 1.0, messi)?];
+        let avi_people =
+            store.replace_faces(&avi_id, &library.avi.content_hash, &avi_faces, &choose)?;
+        drop(store);
+        assert_eq!(slate_people[0], slate_people[1], "one astronaut");
+        assert_ne!(slate_people[0], avi_people[0], "two people kept apart");
+        *found.lock().map_err(|_| "lock")? = Some((slate_people[0], avi_people[0]));
+        Ok(())
+    })?;
+    let (astronaut, messi) = match &library.database {
+        None => found.into_inner().map_err(|_| "lock")?.ok_or("no people")?,
+        // A database numbers the people it is given anew: each is the one whose faces are
+        // on the same file.
+        Some(url) => off_runtime(|| {
+            let database = rushes_postgres::PgLibrary::open(url)?;
+            let on = |asset: &AssetId| -> Result<i64, Error> {
+                for summary in database.people()? {
+                    let faces = database.person_faces(summary.id)?;
+                    if faces.iter().all(|face| face.asset_id == asset.as_str()) {
+                        return Ok(summary.id);
+                    }
+                }
+                Err(format!("no person on {asset}").into())
+            };
+            Ok((on(&library.slate.id)?, on(&library.avi.id)?))
+        })?,
     };
-    let slate_id = library.slate.id.to_string();
-    let slate_faces = vec![
-        sighting(&library.index, &slate_id, 0.5, astronaut)?,
-        sighting(&library.index, &slate_id, 2.5, astronaut)?,
-    ];
-    let slate_people = store.replace_faces(
-        &slate_id,
-        &library.slate.content_hash,
-        &slate_faces,
-        &choose,
-    )?;
-    let avi_id = library.avi.id.to_string();
-    let avi_faces = vec![sighting(&library.index, &avi_id, 1.0, messi)?];
-    let avi_people =
-        store.replace_faces(&avi_id, &library.avi.content_hash, &avi_faces, &choose)?;
-    drop(store);
-    assert_eq!(slate_people[0], slate_people[1], "one astronaut");
-    assert_ne!(slate_people[0], avi_people[0], "two people kept apart");
     Ok(People {
         library,
-        astronaut: slate_people[0],
-        messi: avi_people[0],
+        astronaut,
+        messi,
     })
 }
 
@@ -174,9 +197,10 @@ async fn people_on_hits(
     Ok(rows)
 }
 
-#[tokio::test]
-async fn the_people_list_shows_each_person_with_counts_and_a_face_that_loads() -> TestResult {
-    let people = people_library()?;
+async fn the_people_list_shows_each_person_with_counts_and_a_face_that_loads(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let list = ok_json(&state, "/api/people").await?;
     assert_eq!(list["people"].as_array().map(Vec::len), Some(2), "{list}");
@@ -217,9 +241,8 @@ async fn the_people_list_shows_each_person_with_counts_and_a_face_that_loads() -
     Ok(())
 }
 
-#[tokio::test]
-async fn a_person_page_has_their_faces_and_playable_moments() -> TestResult {
-    let people = people_library()?;
+async fn a_person_page_has_their_faces_and_playable_moments(backend: Backend) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let page = ok_json(&state, &format!("/api/people/{}", people.astronaut)).await?;
     assert_eq!(page["person"]["id"], people.astronaut);
@@ -259,9 +282,8 @@ async fn a_person_page_has_their_faces_and_playable_moments() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn search_hits_carry_the_people_each_moment_shows() -> TestResult {
-    let people = people_library()?;
+async fn search_hits_carry_the_people_each_moment_shows(backend: Backend) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let rows = people_on_hits(&state, "kind:video").await?;
     assert_eq!(
@@ -283,9 +305,10 @@ async fn search_hits_carry_the_people_each_moment_shows() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits() -> TestResult {
-    let people = people_library()?;
+async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let uri = format!("/api/people/{}/name", people.astronaut);
     let (status, answer) =
@@ -312,9 +335,10 @@ async fn a_named_person_is_found_by_name_and_the_name_shows_on_hits() -> TestRes
     Ok(())
 }
 
-#[tokio::test]
-async fn bad_names_and_unknown_people_are_refused_with_a_json_error() -> TestResult {
-    let people = people_library()?;
+async fn bad_names_and_unknown_people_are_refused_with_a_json_error(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let uri = format!("/api/people/{}/name", people.astronaut);
     let too_long = "n".repeat(201);
@@ -345,9 +369,10 @@ async fn bad_names_and_unknown_people_are_refused_with_a_json_error() -> TestRes
     Ok(())
 }
 
-#[tokio::test]
-async fn hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file() -> TestResult {
-    let people = people_library()?;
+async fn hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     for uri in [
         "/api/people/abc",
@@ -385,9 +410,8 @@ async fn hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file() -> T
     Ok(())
 }
 
-#[tokio::test]
-async fn merging_moves_every_face_and_the_merged_person_is_gone() -> TestResult {
-    let people = people_library()?;
+async fn merging_moves_every_face_and_the_merged_person_is_gone(backend: Backend) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let (status, _) = post_json(
         &state,
@@ -425,9 +449,8 @@ async fn merging_moves_every_face_and_the_merged_person_is_gone() -> TestResult 
     Ok(())
 }
 
-#[tokio::test]
-async fn splitting_a_face_out_makes_a_new_person_of_it() -> TestResult {
-    let people = people_library()?;
+async fn splitting_a_face_out_makes_a_new_person_of_it(backend: Backend) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     let page = ok_json(&state, &format!("/api/people/{}", people.astronaut)).await?;
     let second = page["faces"][1]["id"].as_i64().ok_or("face id")?;
@@ -452,7 +475,7 @@ async fn splitting_a_face_out_makes_a_new_person_of_it() -> TestResult {
 
 #[tokio::test]
 async fn forgetting_a_person_removes_them_their_faces_and_thumbnails() -> TestResult {
-    let people = people_library()?;
+    let people = people_library(Backend::Local)?;
     let state = state(&people.library)?;
     let list = ok_json(&state, "/api/people").await?;
     let thumbnail = person(&list, people.messi).ok_or("messi")?["thumbnail"]
@@ -487,15 +510,14 @@ async fn forgetting_a_person_removes_them_their_faces_and_thumbnails() -> TestRe
     Ok(())
 }
 
-#[tokio::test]
-async fn people_changes_need_the_token_on_a_guarded_server() -> TestResult {
+async fn people_changes_need_the_token_on_a_guarded_server(backend: Backend) -> TestResult {
     const TOKEN: &str = "people-test-token-0123456789abcdef";
-    let people = people_library()?;
+    let people = people_library(backend)?;
     let config = rushes_server::ServerConfig {
         access_token: Some(rushes_server::AccessToken::new(TOKEN)?),
         ..rushes_server::ServerConfig::default()
     };
-    let state = rushes_server::AppState::new(people.library.index.clone(), config)?;
+    let state = state_with(&people.library, config)?;
     let name = format!("/api/people/{}/name", people.astronaut);
     let forget = format!("/api/people/{}", people.messi);
     let merge = format!("/api/people/{}/merge", people.astronaut);
@@ -512,7 +534,7 @@ async fn people_changes_need_the_token_on_a_guarded_server() -> TestResult {
         assert_eq!(answer["error"]["code"], "unauthorized");
     }
     let list = ok_json(
-        &rushes_server::AppState::new(people.library.index.clone(), Default::default())?,
+        &state_with(&people.library, Default::default())?,
         "/api/people",
     )
     .await?;
@@ -535,9 +557,10 @@ async fn people_changes_need_the_token_on_a_guarded_server() -> TestResult {
     Ok(())
 }
 
-#[tokio::test]
-async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person() -> TestResult {
-    let people = people_library()?;
+async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     for (id, name) in [
         (people.astronaut, "Lionel Eileen"),
@@ -583,9 +606,10 @@ async fn a_name_matching_two_people_says_so_and_each_hit_names_its_person() -> T
     Ok(())
 }
 
-#[tokio::test]
-async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals() -> TestResult {
-    let people = people_library()?;
+async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals(
+    backend: Backend,
+) -> TestResult {
+    let people = people_library(backend)?;
     let state = state(&people.library)?;
     for (id, name) in [(people.astronaut, "Eileen"), (people.messi, "Leo")] {
         let uri = format!("/api/people/{id}/name");
@@ -634,3 +658,17 @@ async fn a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals() 
     }
     Ok(())
 }
+
+on_both_backends!(
+    the_people_list_shows_each_person_with_counts_and_a_face_that_loads,
+    a_person_page_has_their_faces_and_playable_moments,
+    search_hits_carry_the_people_each_moment_shows,
+    a_named_person_is_found_by_name_and_the_name_shows_on_hits,
+    bad_names_and_unknown_people_are_refused_with_a_json_error,
+    hostile_ids_and_face_thumbnail_paths_get_400_or_404_never_a_file,
+    merging_moves_every_face_and_the_merged_person_is_gone,
+    splitting_a_face_out_makes_a_new_person_of_it,
+    a_name_matching_two_people_says_so_and_each_hit_names_its_person,
+    a_merge_takes_the_chosen_name_and_a_person_page_is_paged_with_totals,
+    people_changes_need_the_token_on_a_guarded_server,
+);

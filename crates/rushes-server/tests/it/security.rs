@@ -3,11 +3,12 @@
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 
-use crate::support::{TestResult, get, library, send, state};
+use crate::support::{
+    Backend, TestResult, get, library, library_on, on_both_backends, send, state, state_with,
+};
 
-#[tokio::test]
-async fn every_response_carries_csp_and_nosniff_and_no_cors() -> TestResult {
-    let library = library()?;
+async fn every_response_carries_csp_and_nosniff_and_no_cors(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let uris = [
         "/".to_string(),
@@ -66,7 +67,7 @@ fn guarded_state(
         access_token: Some(rushes_server::AccessToken::new(TOKEN)?),
         ..rushes_server::ServerConfig::default()
     };
-    Ok(rushes_server::AppState::new(library.index.clone(), config)?)
+    state_with(library, config)
 }
 
 const TOKEN: &str = "a-long-enough-test-token-0123456789";
@@ -84,9 +85,10 @@ fn data_uris(library: &crate::support::Library) -> Vec<String> {
     ]
 }
 
-#[tokio::test]
-async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data() -> TestResult {
-    let library = library()?;
+async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = guarded_state(&library)?;
     for uri in data_uris(&library) {
         let response = get(&state, &uri).await?;
@@ -131,9 +133,10 @@ async fn a_guarded_server_answers_401_without_the_token_and_never_serves_data() 
     Ok(())
 }
 
-#[tokio::test]
-async fn the_bearer_token_opens_the_api_and_the_session_cookie_opens_media() -> TestResult {
-    let library = library()?;
+async fn the_bearer_token_opens_the_api_and_the_session_cookie_opens_media(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = guarded_state(&library)?;
     let request = Request::get("/api/search?q=scene")
         .header(header::AUTHORIZATION, format!("Bearer {TOKEN}"))
@@ -341,9 +344,10 @@ const CROSS_SITE_MARKS: [&[(&str, &str)]; 5] = [
 
 // Regression (issue 18, cross-site writes): a plain form post or a no-cors fetch from any
 // page split faces, and could make every other change; loopback and token mode alike.
-#[tokio::test]
-async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work() -> TestResult {
-    let library = library()?;
+async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let open = state(&library)?;
     let guarded = guarded_state(&library)?;
     let bearer = format!("Bearer {TOKEN}");
@@ -454,9 +458,10 @@ async fn cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work
 
 // Cross-site reads: another site may link to the UI, but not fetch or embed the library's
 // data, media or thumbnails (a <video> from another site would learn durations and sizes).
-#[tokio::test]
-async fn another_site_cannot_fetch_or_embed_data_but_may_link_to_the_ui() -> TestResult {
-    let library = library()?;
+async fn another_site_cannot_fetch_or_embed_data_but_may_link_to_the_ui(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let media = format!("/media/{}", library.slate.id);
     let thumb = format!("/thumbs/{}/1000.jpg", library.slate.id);
@@ -574,3 +579,11 @@ async fn the_session_cookie_is_a_signed_expiring_value_not_the_token() -> TestRe
     );
     Ok(())
 }
+
+on_both_backends!(
+    every_response_carries_csp_and_nosniff_and_no_cors,
+    a_guarded_server_answers_401_without_the_token_and_never_serves_data,
+    the_bearer_token_opens_the_api_and_the_session_cookie_opens_media,
+    cross_site_writes_are_refused_and_change_nothing_own_origin_writes_work,
+    another_site_cannot_fetch_or_embed_data_but_may_link_to_the_ui,
+);

@@ -1,25 +1,60 @@
 //! Builds a small real index for a test: media made with ffmpeg lavfi, thumbnails cut from
-//! it, records written through the store's public write path.
+//! it, records written through the store's public write path. A test that makes sense on
+//! both engines runs once per [`Backend`] ([`on_both_backends!`]): on PostgreSQL the local
+//! index is built the same way, then copied into a fresh database of rushes-testkit's
+//! server with `rushes migrate`'s engine, and the server reads a `PgLibrary`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode, header};
 use rushes_core::{
     Asset, AssetId, AssetKind, AssetRecord, FrameRecord, MediaInfo, MomentRecord, content_hash,
 };
+use rushes_postgres::PgLibrary;
+use rushes_postgres::migrate::{MigrateOptions, migrate};
 use rushes_server::{AppState, ServerConfig, router};
+use rushes_store::seams::AssetWrites;
 use rushes_store::{Index, OpenMode};
 pub use rushes_testkit::ffmpeg;
 use tower::ServiceExt;
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
+pub use rushes_testkit::Backend;
+
+/// Runs each named `async fn name(backend: Backend) -> TestResult` as two tests,
+/// `name::local` and `name::postgres`, so a failure says which engine it was on.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn local() -> $crate::support::TestResult {
+                super::$name($crate::support::Backend::Local).await
+            }
+            #[tokio::test]
+            async fn postgres() -> $crate::support::TestResult {
+                super::$name($crate::support::Backend::Postgres).await
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_backends;
+
 /// One test's world: footage folder, index folder and the ids of what is in it.
 pub struct Library {
     pub _temp: tempfile::TempDir,
     pub footage: PathBuf,
+    /// The local index, built first on either backend.
     pub index: PathBuf,
+    /// The folder of the server's own files (proxies, export jobs): the index folder of a
+    /// local library, a folder of its own for a database (as `rushes serve` makes one).
+    pub work: PathBuf,
+    /// The database the index was copied into, when the test runs on PostgreSQL.
+    pub database: Option<String>,
+    /// That database open, shared by the test's servers (see the `Drop` impl).
+    opened: Option<Arc<PgLibrary>>,
     /// An H.264 mp4 with a start timecode and `SCENE 42 TAKE 3` as its OCR text.
     pub slate: Asset,
     /// An MPEG-4 part 2 AVI (browsers cannot play it).
@@ -113,13 +148,92 @@ pub fn add_mp4(
             ..MediaInfo::default()
         },
     )?;
-    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
-    store.put_asset(&record(&added, vec![moment(0.0, duration, Vec::new(), "")]))?;
-    store.commit()?;
+    put_record(
+        library,
+        &record(&added, vec![moment(0.0, duration, Vec::new(), "")]),
+    )?;
     Ok(added)
 }
 
+/// Writes `record` as `rushes index` would into the test's library: the local index, and
+/// the database too when the test runs on PostgreSQL.
+pub fn put_record(library: &Library, record: &AssetRecord) -> TestResult {
+    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
+    store.put_asset(record)?;
+    store.commit()?;
+    drop(store);
+    if let Some(url) = &library.database {
+        off_runtime(|| {
+            let engine = rushes_postgres::PgEngine::open(url)?;
+            engine.put_assets(std::slice::from_ref(record), None)?;
+            Ok(())
+        })?;
+    }
+    Ok(())
+}
+
+/// Runs `work` on a thread of its own: the `postgres` client blocks on a runtime of its
+/// own, which it may not start, nor drop, inside a test's async runtime.
+pub fn off_runtime<T: Send>(
+    work: impl FnOnce() -> Result<T, Box<dyn std::error::Error>> + Send,
+) -> Result<T, Box<dyn std::error::Error>> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| work().map_err(|error| error.to_string()))
+            .join()
+            .map_err(|_| "the PostgreSQL work panicked".to_string())?
+    })
+    .map_err(Into::into)
+}
+
+/// The local test library (see [`library_on`]).
 pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
+    library_on(Backend::Local)
+}
+
+/// The test library on `backend`: the slate and the AVI with their moments, frames and
+/// thumbnails.
+pub fn library_on(backend: Backend) -> Result<Library, Box<dyn std::error::Error>> {
+    library_with(backend, |_| Ok(()))
+}
+
+/// [`library_on`] with more written into the local index by `extra` before it is copied
+/// into a database: hand work and faces go in as `rushes migrate` carries them.
+pub fn library_with(
+    backend: Backend,
+    extra: impl FnOnce(&Library) -> TestResult,
+) -> Result<Library, Box<dyn std::error::Error>> {
+    let mut library = local_library()?;
+    extra(&library)?;
+    if backend == Backend::Postgres {
+        let url = rushes_testkit::postgres::shared_server()?.fresh_database()?;
+        let index = library.index.clone();
+        off_runtime(|| {
+            let engine = rushes_postgres::PgEngine::open(&url)?;
+            migrate(&index, &engine, MigrateOptions::default(), &mut |_| {})?;
+            Ok(())
+        })?;
+        library.work = library._temp.path().join("server");
+        std::fs::create_dir_all(&library.work)?;
+        library.opened = Some(Arc::new(off_runtime(|| Ok(PgLibrary::open(&url)?))?));
+        library.database = Some(url);
+    }
+    Ok(library)
+}
+
+impl Drop for Library {
+    /// The test's servers are gone by now (made after the library, dropped before it), so
+    /// this is the database's last handle: its connections close by blocking on runtimes of
+    /// their own, which a test's async runtime forbids, so they close on a thread of their
+    /// own.
+    fn drop(&mut self) {
+        if let Some(opened) = self.opened.take() {
+            let _ = std::thread::spawn(move || drop(opened)).join();
+        }
+    }
+}
+
+fn local_library() -> Result<Library, Box<dyn std::error::Error>> {
     let temp = tempfile::tempdir()?;
     let footage = temp.path().join("footage").join("day1");
     let index = temp.path().join("index");
@@ -207,7 +321,10 @@ pub fn library() -> Result<Library, Box<dyn std::error::Error>> {
     Ok(Library {
         _temp: temp,
         footage,
+        work: index.clone(),
         index,
+        database: None,
+        opened: None,
         slate,
         avi,
     })
@@ -218,7 +335,26 @@ pub fn state(library: &Library) -> Result<AppState, Box<dyn std::error::Error>> 
         progress_poll_interval: std::time::Duration::from_millis(50),
         ..ServerConfig::default()
     };
-    Ok(AppState::new(library.index.clone(), config)?)
+    state_with(library, config)
+}
+
+/// A server of `library` with these settings, reading the engine the test runs on.
+pub fn state_with(
+    library: &Library,
+    config: ServerConfig,
+) -> Result<AppState, Box<dyn std::error::Error>> {
+    match &library.opened {
+        None => Ok(AppState::new(library.index.clone(), config)?),
+        // Opening reads the library (its models) through the blocking client.
+        Some(database) => off_runtime(|| {
+            let database: Arc<dyn rushes_store::Library> = database.clone();
+            Ok(AppState::with_library(
+                database,
+                library.work.clone(),
+                config,
+            )?)
+        }),
+    }
 }
 
 /// A server of `library` with visual search on: the AVI's frame gets a vector of the
@@ -236,10 +372,7 @@ pub fn visual_state(library: &Library) -> Result<AppState, Box<dyn std::error::E
         vec![moment(0.0, 2.0, vec![frame], "corridor")],
     );
     with_vector.embedding_model = Some("clip-fixture".to_string());
-    let store = Index::open(&library.index, OpenMode::ReadWrite)?;
-    store.put_asset(&with_vector)?;
-    store.commit()?;
-    drop(store);
+    put_record(library, &with_vector)?;
     let config = ServerConfig {
         search: rushes_server::SearcherConfig {
             models_dir: rushes_testkit::repo_root().join("tests/fixtures/models"),
@@ -247,7 +380,7 @@ pub fn visual_state(library: &Library) -> Result<AppState, Box<dyn std::error::E
         },
         ..ServerConfig::default()
     };
-    Ok(AppState::new(library.index.clone(), config)?)
+    state_with(library, config)
 }
 
 pub async fn get(

@@ -7,7 +7,10 @@ use std::time::Duration;
 use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::support::{TestResult, body_bytes, get, get_json, library, post_json, send_json, state};
+use crate::support::{
+    Backend, TestResult, body_bytes, get, get_json, library_on, on_both_backends, post_json,
+    send_json, state,
+};
 
 /// Polls `GET uri` until `done` holds for the answer (at most ~60 s).
 async fn wait_for(
@@ -25,9 +28,10 @@ async fn wait_for(
     Err(format!("{uri} never reached the wanted state").into())
 }
 
-#[tokio::test]
-async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note() -> TestResult {
-    let library = library()?;
+async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
     let uri = format!("/api/assets/{slate}/annotations");
@@ -83,9 +87,10 @@ async fn a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note() ->
     Ok(())
 }
 
-#[tokio::test]
-async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted() -> TestResult {
-    let library = library()?;
+async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let (slate, avi) = (library.slate.id.as_str(), library.avi.id.as_str());
     let (status, created) =
@@ -161,9 +166,10 @@ async fn collections_are_created_filled_reordered_renamed_trimmed_and_deleted() 
     Ok(())
 }
 
-#[tokio::test]
-async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id() -> TestResult {
-    let library = library()?;
+async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id(
+    backend: Backend,
+) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
     let items = "/api/collections/trailer/items";
@@ -249,9 +255,8 @@ async fn export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id() -> TestRe
     Ok(())
 }
 
-#[tokio::test]
-async fn a_cancelled_clip_job_stops_and_leaves_no_partial_files() -> TestResult {
-    let library = library()?;
+async fn a_cancelled_clip_job_stops_and_leaves_no_partial_files(backend: Backend) -> TestResult {
+    let library = library_on(backend)?;
     let state = state(&library)?;
     let slate = library.slate.id.as_str();
     let items = "/api/collections/long/items";
@@ -279,6 +284,13 @@ async fn a_cancelled_clip_job_stops_and_leaves_no_partial_files() -> TestResult 
     .await?;
     assert_eq!(done["state"], "cancelled", "{done}");
     assert!(done["done"].as_u64().is_some_and(|d| d < 8), "{done}");
-    assert!(!library.index.join("exports").join(&id).exists());
+    assert!(!library.work.join("exports").join(&id).exists());
     Ok(())
 }
+
+on_both_backends!(
+    a_tagged_and_noted_moment_is_found_by_tag_and_listed_with_its_note,
+    collections_are_created_filled_reordered_renamed_trimmed_and_deleted,
+    export_jobs_write_a_csv_and_a_clip_and_serve_them_by_job_id,
+    a_cancelled_clip_job_stops_and_leaves_no_partial_files,
+);
