@@ -251,13 +251,18 @@ impl PgServer {
         // A failure anywhere below drops `self`, which stops the supervisor.
         self.supervisor = Some(command.spawn()?);
         let started = Instant::now();
+        // PostgreSQL makes its socket in our folder only after it holds the TCP port; until
+        // then an answer on the port may be another test process's server that took the same
+        // free port first (it stops when that process ends, ending our connections).
+        let socket = self.folder.join(format!(".s.PGSQL.{}", self.port));
         loop {
-            let ready = Command::new(self.bin.join("pg_isready"))
-                .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
-                .args(["--username", SUPERUSER, "--dbname", "postgres", "--quiet"])
-                .status()
-                .map(|status| status.success())
-                .unwrap_or(false);
+            let ready = socket.exists()
+                && Command::new(self.bin.join("pg_isready"))
+                    .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
+                    .args(["--username", SUPERUSER, "--dbname", "postgres", "--quiet"])
+                    .status()
+                    .map(|status| status.success())
+                    .unwrap_or(false);
             if ready {
                 return Ok(());
             }
