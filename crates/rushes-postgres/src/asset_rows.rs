@@ -20,6 +20,7 @@ use rushes_store::catalog::text_units::UnitsOf;
 use rushes_store::text::MomentDocument;
 
 use crate::PostgresError;
+use crate::hand_rows::{hand_text, ranged};
 use crate::text_units::{UnitToWrite, delete_units, write_units};
 
 /// Writes an asset's rows, replacing any earlier version of it (same id, or another id at
@@ -178,40 +179,6 @@ pub(crate) fn delete_asset_rows(
 ) -> Result<bool, PostgresError> {
     delete_units(client, id, UnitsOf::Found)?;
     Ok(client.execute("DELETE FROM assets WHERE id = $1", &[&id])? > 0)
-}
-
-/// `(start, end, text)` rows of one asset that `sql` selects (its `$1` is the asset id).
-fn ranged(
-    client: &mut impl GenericClient,
-    sql: &str,
-    id: &str,
-) -> Result<Vec<(f64, f64, String)>, PostgresError> {
-    Ok(client
-        .query(sql, &[&id])?
-        .iter()
-        .map(|row| (row.get(0), row.get(1), row.get(2)))
-        .collect())
-}
-
-/// Every hand tag (by tag, in byte order as SQLite sorts) and note (by start) of an asset.
-pub(crate) fn hand_text(
-    client: &mut impl GenericClient,
-    id: &str,
-) -> Result<HandText, PostgresError> {
-    Ok(HandText::from_stored(
-        ranged(
-            client,
-            "SELECT start_time, end_time, tag FROM hand_tags WHERE asset_id = $1
-             ORDER BY tag COLLATE \"C\"",
-            id,
-        )?,
-        ranged(
-            client,
-            "SELECT start_time, end_time, note FROM hand_notes WHERE asset_id = $1
-             ORDER BY start_time, ctid",
-            id,
-        )?,
-    ))
 }
 
 /// The columns [`asset_from_row`] reads, first in a query's row.

@@ -87,3 +87,14 @@ pub(crate) fn store_error(error: impl Into<PostgresError>) -> rushes_store::Stor
         other => rushes_store::StoreError::Database(Box::new(other)),
     }
 }
+
+/// A database result as the store's seams report it.
+pub(crate) trait OrStoreError<T> {
+    fn or_store_error(self) -> Result<T, rushes_store::StoreError>;
+}
+
+impl<T, E: Into<PostgresError>> OrStoreError<T> for Result<T, E> {
+    fn or_store_error(self) -> Result<T, rushes_store::StoreError> {
+        self.map_err(store_error)
+    }
+}

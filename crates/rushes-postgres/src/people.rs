@@ -18,8 +18,8 @@ use rushes_store::person_filter::named_among;
 use rushes_store::thumbnail_url;
 
 use crate::PgEngine;
+use crate::error::OrStoreError;
 use crate::faces::{centroids, refresh_centroid};
-use crate::workflow::OrStoreError;
 
 /// The thumbnail of person `p`'s best face (largest and sharpest), as an SQL expression
 /// (the SQLite catalog's rule; ties go to the older face).

@@ -5,32 +5,28 @@
 //! SQLite catalog's text units (`rushes_store::catalog::text_units`): found units are
 //! written and deleted with their asset's rows, in its transaction; hand units outlive them
 //! until the asset is forgotten, and are rebuilt from the hand text by
-//! [`PgEngine::refresh_hand_units`] (built by the store's `hand_units_of`, embedded by
+//! `PgEngine::refresh_hand_units` (`text_unit_methods.rs`) (built by the store's `hand_units_of`, embedded by
 //! `embed_hand_units`, so both engines make the same units). Search reads them as the
-//! ranking's `text_vectors` (a `PgVectors` over [`TEXT_UNIT_VECTORS`]) and `matched_units`.
+//! ranking's `text_vectors` (a `PgVectors` over `vectors::TEXT_UNIT_VECTORS`) and `matched_units`.
 
 use std::collections::HashMap;
 
 use pgvector::Vector;
 use postgres::GenericClient;
-use rushes_core::{AssetId, TextUnit, TextUnitKind};
-use rushes_store::StoreError;
+use rushes_core::{TextUnit, TextUnitKind};
 use rushes_store::catalog::annotations::from_stored;
 use rushes_store::catalog::sql::normalised;
 use rushes_store::catalog::text_units::{UnitRow, UnitsOf};
-use rushes_store::seams::{UnitEmbedding, one_size};
-use rushes_store::workflow::{embed_hand_units, hand_units_of};
+use rushes_store::workflow::hand_units_of;
 
-use crate::asset_rows::hand_text;
-use crate::vectors::TEXT_UNIT_VECTORS;
-use crate::workflow::OrStoreError;
-use crate::{PgEngine, PostgresError};
+use crate::PostgresError;
+use crate::hand_rows::hand_text;
 
 /// One unit to write and the sentence model of its vector (`None`: stored without one).
 pub(crate) type UnitToWrite<'a> = (&'a TextUnit, Option<&'a str>);
 
 /// Writes units of `asset_id`, each with its vector when it has one and a model (the
-/// model registered in [`TEXT_UNIT_VECTORS`]). Returns how many vectors were written.
+/// model registered in `vectors::TEXT_UNIT_VECTORS`). Returns how many vectors were written.
 pub(crate) fn write_units(
     client: &mut impl GenericClient,
     asset_id: &str,
@@ -196,52 +192,4 @@ pub(crate) fn models(
         .iter()
         .map(|row| (row.get(0), row.get::<_, i32>(1).max(0) as usize))
         .collect())
-}
-
-impl PgEngine {
-    /// Embeds an asset's hand notes and tags, and the notes on its collection entries, with
-    /// `embedding` as text units, replacing the earlier ones, so semantic search finds them
-    /// by meaning (as `Index::refresh_hand_units`). Read, embedded and written in one
-    /// transaction under a lock per asset, so two servers refreshing one asset at once take
-    /// turns and the later sees the other's edit. A model that fails leaves the earlier
-    /// units and says why.
-    pub fn refresh_hand_units(
-        &self,
-        id: &AssetId,
-        embedding: &dyn UnitEmbedding,
-    ) -> Result<usize, StoreError> {
-        let asset_id = id.as_str();
-        self.in_transaction(|transaction| {
-            transaction
-                .execute(
-                    "SELECT pg_advisory_xact_lock(hashtext('rushes hand units ' || $1))",
-                    &[&asset_id],
-                )
-                .or_store_error()?;
-            let mut units = hand_units(transaction, asset_id).or_store_error()?;
-            embed_hand_units(&mut units, embedding)?;
-            let model = embedding.model();
-            let dims = units.iter().filter_map(|unit| unit.embedding.as_ref());
-            if let Some((model, dim)) = one_size(model, dims.map(Vec::len))? {
-                TEXT_UNIT_VECTORS
-                    .register(transaction, model, dim)
-                    .or_store_error()?;
-            }
-            delete_units(transaction, asset_id, UnitsOf::Hand).or_store_error()?;
-            let writes: Vec<UnitToWrite<'_>> =
-                units.iter().map(|unit| (unit, Some(model))).collect();
-            write_units(transaction, asset_id, &writes).or_store_error()?;
-            Ok(units.len())
-        })
-    }
-
-    /// Sentence models of the stored unit vectors, with their dimensions.
-    pub fn text_unit_models(&self) -> Result<Vec<(String, usize)>, StoreError> {
-        self.reading(|client| models(client).or_store_error())
-    }
-
-    /// The units of `unit_ids` with the moment each starts in (see [`matched`]).
-    pub fn matched_units(&self, unit_ids: &[u64]) -> Result<Vec<UnitRow>, StoreError> {
-        self.reading(|client| matched(client, unit_ids).or_store_error())
-    }
 }

@@ -21,20 +21,11 @@ use rushes_store::workflow::{
     name_taken, no_asset, no_entry,
 };
 
-use crate::asset_rows::{hand_text, read_asset, refresh_moment_texts};
+use crate::PgEngine;
+use crate::asset_rows::{read_asset, refresh_moment_texts};
+use crate::error::OrStoreError;
+use crate::hand_rows::hand_text;
 use crate::text_units::drop_gone_hand_units;
-use crate::{PgEngine, PostgresError, store_error};
-
-/// A database result as the store's seams report it.
-pub(crate) trait OrStoreError<T> {
-    fn or_store_error(self) -> Result<T, StoreError>;
-}
-
-impl<T, E: Into<PostgresError>> OrStoreError<T> for Result<T, E> {
-    fn or_store_error(self) -> Result<T, StoreError> {
-        self.map_err(store_error)
-    }
-}
 
 impl PgEngine {
     /// Runs `work` in one transaction, committed when it succeeds (rolled back otherwise).
