@@ -13,7 +13,7 @@ use pgvector::Vector;
 use rushes_store::StoreError;
 use rushes_store::catalog::FrameVector;
 use rushes_store::catalog::sql::normalised;
-use rushes_store::seams::{FrameMatch, RankingCatalog, VectorIndex};
+use rushes_store::seams::{FrameMatch, RankingCatalog, VectorIndex, frames_with_moments};
 
 use crate::pool::{Pool, Pooled};
 use crate::store_error;
@@ -218,12 +218,8 @@ impl VectorIndex for PgVectors {
         if self.space.table == FRAME_VECTORS.table {
             return Ok(found);
         }
-        let ids: Vec<u64> = found.iter().map(|(frame, _)| frame.frame_id).collect();
-        let moments = catalog.frame_moments(&ids)?;
-        Ok(found
-            .into_iter()
-            .map(|(frame, _)| (frame, moments.get(&frame.frame_id).copied()))
-            .collect())
+        let frames = found.into_iter().map(|(frame, _)| frame).collect();
+        frames_with_moments(frames, catalog)
     }
 
     fn contains(&self, model: &str, frame_id: u64) -> Result<bool, StoreError> {

@@ -171,17 +171,26 @@ pub trait VectorIndex: Send + Sync {
         count: usize,
         catalog: &dyn RankingCatalog,
     ) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
-        let matches = self.search(model, vector, count)?;
-        let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
-        let moments = catalog.frame_moments(&frame_ids)?;
-        Ok(matches
-            .into_iter()
-            .map(|frame| {
-                let moment = moments.get(&frame.frame_id).copied();
-                (frame, moment)
-            })
-            .collect())
+        frames_with_moments(self.search(model, vector, count)?, catalog)
     }
+}
+
+/// Each of `matches` with its moment as `catalog` maps it (`None`: not a frame of a
+/// committed asset), in the same order: [`VectorIndex::search_moments`] for an engine that
+/// does not hold the catalog.
+pub fn frames_with_moments(
+    matches: Vec<FrameMatch>,
+    catalog: &dyn RankingCatalog,
+) -> Result<Vec<(FrameMatch, Option<i64>)>, StoreError> {
+    let frame_ids: Vec<u64> = matches.iter().map(|m| m.frame_id).collect();
+    let moments = catalog.frame_moments(&frame_ids)?;
+    Ok(matches
+        .into_iter()
+        .map(|frame| {
+            let moment = moments.get(&frame.frame_id).copied();
+            (frame, moment)
+        })
+        .collect())
 }
 
 /// A sentence model as the store sees it: the store keeps text units' vectors but loads no
