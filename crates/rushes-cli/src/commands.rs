@@ -217,21 +217,27 @@ fn open_read_only(index: &Path) -> Result<Arc<dyn Library>> {
 fn status(args: StatusArgs) -> Result<ExitCode> {
     let index = open_read_only(&args.location.index)?;
     let status = index.status()?;
+    // A library with no folder (PostgreSQL) is indexed by workers: say where its queue
+    // stands, read through the same connection pool as the status.
+    let queue = if index.dir().is_none() {
+        index
+            .queue()
+            .context("while reading the library's job queue")?
+    } else {
+        None
+    };
+    let mut value = serde_json::to_value(&status)?;
     if args.json {
-        output::print_json(&status)?;
+        if let (Some(queue), Some(object)) = (&queue, value.as_object_mut()) {
+            object.insert("queue".to_string(), serde_json::to_value(queue)?);
+        }
+        output::print_json(&value)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let value = serde_json::to_value(&status)?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "index: {}", location::shown(&args.location.index))?;
     print_value_summary(&mut stdout, &value)?;
-    // A library with no folder (PostgreSQL) is indexed by workers: say where its queue
-    // stands, read through the same connection pool as the status.
-    if index.dir().is_none()
-        && let Some(queue) = index
-            .queue()
-            .context("while reading the library's job queue")?
-    {
+    if let Some(queue) = queue {
         writeln!(stdout, "{}", queue.line())?;
     }
     Ok(ExitCode::SUCCESS)

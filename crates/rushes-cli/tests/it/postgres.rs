@@ -352,6 +352,14 @@ fn status_of_a_postgres_library_prints_its_queue_over_one_connection() {
         text.contains("queue: 1 queued, 0 done, 1 failed; in progress: studio-a:812 (1)"),
         "{text}"
     );
+    let status = json(&["status", "--index", &one, "--json"]);
+    assert_eq!(status["assets"], 1, "{status}");
+    assert_eq!(status["queue"]["waiting"], 1, "{status}");
+    assert_eq!(status["queue"]["failed"], 1, "{status}");
+    assert_eq!(
+        status["queue"]["in_progress"][0]["worker"], "studio-a:812",
+        "{status}"
+    );
 }
 
 #[test]
