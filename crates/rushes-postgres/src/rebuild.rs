@@ -59,6 +59,7 @@ pub fn reindex(
         }
     }
     client.batch_execute("REINDEX INDEX CONCURRENTLY moment_texts_document")?;
+    client.batch_execute("REINDEX INDEX CONCURRENTLY moment_ranks_document")?;
     summary.assets = total;
     summary.moments = count(&mut client, "SELECT count(*) FROM moment_texts")?;
 

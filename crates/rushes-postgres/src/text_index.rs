@@ -2,7 +2,8 @@
 //! else any; quoted phrases; `-word` exclusions; `kind:`, `asset:`, `person:`, `tag:`,
 //! `folder:`, `camera:`, `scene:`/`take:`/`roll:`, `date:`, `duration:` filters, negated
 //! or not) compiled to one SQL condition with its parameters ([`PgQuery`]), ranked by
-//! `ts_rank` with the fields' boosts, listed by date or path, and counted for facets.
+//! `ts_rank` with the fields' boosts (a query of words alone in `moment_ranks`, the
+//! documents' narrow copy), listed by date or path, and counted for facets.
 //!
 //! A word or phrase becomes `phraseto_tsquery` of the `rushes_text` configuration (one
 //! lexeme, or lexemes in a row, as the Tantivy index makes a term or a phrase query of the
@@ -64,12 +65,15 @@ impl Param {
 }
 
 /// A compiled query: a condition over `moment_texts t`, the text-search query it ranks by
-/// (none for a restriction), and the parameters both use (`$1`…).
+/// (none for a restriction), and the parameters both use (`$1`…). A query of words alone
+/// (no filters) reads nothing but `t.document`, so it ranks in `moment_ranks`, the narrow
+/// copy of the documents (schema step 8).
 #[derive(Debug, Clone, Default)]
 pub struct PgQuery {
     condition: String,
     rank: Option<String>,
     params: Vec<Param>,
+    words_alone: bool,
 }
 
 impl PgQuery {
@@ -493,6 +497,7 @@ impl TextIndex for PgText {
         conditions.extend(self.restriction_conditions(&mut query, terms, filters)?);
         query.condition = all_of(&conditions);
         query.rank = Some(rank);
+        query.words_alone = filters.is_empty();
         Ok(Some(Box::new(query)))
     }
 
@@ -521,8 +526,13 @@ impl TextIndex for PgText {
             TextOrder::DateDescending => ("0::real".into(), "t.captured_at DESC, t.moment_id"),
             TextOrder::Path => ("0::real".into(), "t.path_sort, t.moment_id"),
         };
+        let table = if query.words_alone && order == TextOrder::Score {
+            "moment_ranks"
+        } else {
+            "moment_texts"
+        };
         let sql = format!(
-            "SELECT t.moment_id, {score} AS score FROM moment_texts t WHERE {}
+            "SELECT t.moment_id, {score} AS score FROM {table} t WHERE {}
              ORDER BY {order_by} LIMIT ${}::int8",
             query.condition,
             query.params.len() + 1

@@ -52,9 +52,6 @@ pub enum StoreError {
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("this index was opened read-only")]
     ReadOnly,
-    /// Something a local index does that a PostgreSQL library does not do yet.
-    #[error("{0} is not available on a PostgreSQL library yet")]
-    NotOnPostgres(String),
 }
 
 impl StoreError {
@@ -70,7 +67,6 @@ impl StoreError {
                 | StoreError::Invalid(_)
                 | StoreError::LoneFace { .. }
                 | StoreError::ReadOnly
-                | StoreError::NotOnPostgres(_)
         )
     }
 

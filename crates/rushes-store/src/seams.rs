@@ -56,8 +56,8 @@ pub struct FacetDoc {
 /// tags, notes, caption, file and folder names, metadata, with fields to filter on).
 pub trait TextIndex: Send + Sync {
     /// One consistent view of the index, for every call of one search (Tantivy: a searcher;
-    /// SQL: a read transaction).
-    type Snapshot;
+    /// SQL: a read transaction). Shared by the branches of one search, which run at once.
+    type Snapshot: Sync;
     /// A query compiled from words and filters (Tantivy: a query tree; SQL: a condition).
     type Query: ?Sized;
 

@@ -74,55 +74,35 @@ pub fn search_parsed<T: TextIndex>(
         .max(person_bound)
         .clamp(100, 2_000);
 
+    // The text branch (every word must match; if that finds nothing, any content word
+    // may) runs on a thread of its own while this one runs the visual and semantic
+    // branches: on a database each is a round trip of its own, and they overlap.
+    let vectors: Vec<&Vec<f32>> = [&request.text_vector, &request.image_vector]
+        .into_iter()
+        .flatten()
+        .collect();
+    let text_branch = || ranked_words(index.text, &searcher, &query.terms, &query.filters, pool);
+    let (text_ranked, others) = if vectors.is_empty() && request.semantic.is_none() {
+        (text_branch()?, OtherBranches::default())
+    } else {
+        std::thread::scope(|scope| {
+            let text = scope.spawn(text_branch);
+            let others = other_branches(index, &searcher, &query, request, &vectors, pool);
+            let text = text
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            Ok::<_, StoreError>((text?, others?))
+        })?
+    };
     let mut branches: Vec<Branch> = Vec::new();
-
-    // Text branch: every word must match; if that finds nothing, any content word may.
-    if let Some(ranked) = ranked_words(index.text, &searcher, &query.terms, &query.filters, pool)? {
+    if let Some(ranked) = text_ranked {
         branches.push(Branch {
             moments: ranked,
             visual: false,
         });
     }
-
-    // Visual branches (one per query vector) and the semantic branch, within the filters.
-    let vectors: Vec<&Vec<f32>> = [&request.text_vector, &request.image_vector]
-        .into_iter()
-        .flatten()
-        .collect();
-    let mut semantic_matches = HashMap::new();
-    if !vectors.is_empty() || request.semantic.is_some() {
-        let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
-            .then(|| index.text.restriction_query(&query.terms, &query.filters))
-            .transpose()?;
-        if let Some((model, _)) = index.catalog.embedding_model()? {
-            for vector in vectors {
-                let ranked = visual_branch(
-                    index,
-                    &searcher,
-                    &model,
-                    vector,
-                    pool,
-                    restriction.as_deref(),
-                )?;
-                branches.push(Branch {
-                    moments: ranked,
-                    visual: true,
-                });
-            }
-        }
-        if let Some(semantic) = &request.semantic {
-            // Only a branch with matches counts: nothing said or written near the query
-            // leaves the other branches' scores as they were.
-            let branch = semantic_branch(index, &searcher, semantic, pool, restriction.as_deref())?;
-            if !branch.ranked.is_empty() {
-                branches.push(Branch {
-                    moments: branch.ranked,
-                    visual: false,
-                });
-                semantic_matches = branch.matches;
-            }
-        }
-    }
+    branches.extend(others.branches);
+    let semantic_matches = others.semantic_matches;
 
     // Listing: no words and no vectors, only filters (or nothing): newest first or by path.
     let listing = branches.is_empty();
@@ -234,6 +214,57 @@ pub fn search_parsed<T: TextIndex>(
         },
         assets,
     })
+}
+
+/// The branches beside the text branch: one visual branch per query vector, and the
+/// semantic branch when it matched anything, each within the query's filters.
+#[derive(Default)]
+struct OtherBranches {
+    branches: Vec<Branch>,
+    semantic_matches: HashMap<i64, SemanticMatch>,
+}
+
+fn other_branches<T: TextIndex>(
+    index: &Ranking<'_, T>,
+    searcher: &T::Snapshot,
+    query: &Query,
+    request: &SearchRequest,
+    vectors: &[&Vec<f32>],
+    pool: usize,
+) -> Result<OtherBranches, StoreError> {
+    let mut others = OtherBranches::default();
+    let restriction = (!index.text.is_unrestricted(&query.terms, &query.filters))
+        .then(|| index.text.restriction_query(&query.terms, &query.filters))
+        .transpose()?;
+    if let Some((model, _)) = index.catalog.embedding_model()? {
+        for vector in vectors {
+            let ranked = visual_branch(
+                index,
+                searcher,
+                &model,
+                vector,
+                pool,
+                restriction.as_deref(),
+            )?;
+            others.branches.push(Branch {
+                moments: ranked,
+                visual: true,
+            });
+        }
+    }
+    if let Some(semantic) = &request.semantic {
+        // Only a branch with matches counts: nothing said or written near the query
+        // leaves the other branches' scores as they were.
+        let branch = semantic_branch(index, searcher, semantic, pool, restriction.as_deref())?;
+        if !branch.ranked.is_empty() {
+            others.branches.push(Branch {
+                moments: branch.ranked,
+                visual: false,
+            });
+            others.semantic_matches = branch.matches;
+        }
+    }
+    Ok(others)
 }
 
 /// Why nothing matches a query whose words all vanish in the text index's analyzer (see

@@ -6,9 +6,9 @@
 //! - **text**: two words and a `folder:` filter, `TextIndex` all words (else any word),
 //!   the best `POOL` moments by score, as search's text branch;
 //! - **visual**: `VectorIndex::search` for `2 × POOL` frames;
-//! - **hybrid**: two words and a query vector: the text branch, the visual branch (search
-//!   with frames to moments, `VectorIndex::search_moments`, best frame per moment) and the
-//!   store's default `Fusion` over both;
+//! - **hybrid**: two words and a query vector: the text branch on a thread of its own beside
+//!   the visual branch (search with frames to moments, `VectorIndex::search_moments`, best
+//!   frame per moment), as search runs them, and the store's default `Fusion` over both;
 //! - **full**: two words and a query vector as the user's search: `Library::search` with the
 //!   default request (20 hits, 3 per asset: both branches, fusion, the hits' moments, assets,
 //!   slates, snippets and people), the local `Index` against `PgLibrary`.
@@ -194,13 +194,26 @@ fn run_query<E: Engine>(
             engine.library().search(&request)?.hits.len()
         }
         _ => {
+            // As search runs them: the text branch on a thread of its own beside the visual.
+            let text = engine.text();
+            let (text_moments, visual_moments) = std::thread::scope(|scope| {
+                let text_moments = scope.spawn(|| {
+                    let snapshot = text.snapshot();
+                    ranked_words(text, &snapshot, &query.terms, &query.filters, POOL)
+                        .map(Option::unwrap_or_default)
+                        .map_err(|error| error.to_string())
+                });
+                let visual_moments = visual_branch(engine, vector);
+                (text_moments.join(), visual_moments)
+            });
+            let text_moments = text_moments.map_err(|_| "the text branch panicked")??;
             let branches = [
                 Branch {
-                    moments: text_branch(engine, query)?,
+                    moments: text_moments,
                     visual: false,
                 },
                 Branch {
-                    moments: visual_branch(engine, vector)?,
+                    moments: visual_moments?,
                     visual: true,
                 },
             ];
@@ -332,7 +345,7 @@ fn database_sizes(client: &mut Client) -> BenchResult<(i64, i64)> {
 }
 
 /// Reads what queries touch into shared buffers (`pg_prewarm`): the model's HNSW index,
-/// the moment texts with their indexes, frames and assets with their keys — "warm" means
+/// the moment texts and their ranking copy with their indexes, frames and assets with their keys — "warm" means
 /// the server's own cache holds them, as on a server that has been answering for a while,
 /// not only the operating system's. Returns the seconds it took.
 fn prewarm(client: &mut Client) -> BenchResult<f64> {
@@ -342,7 +355,8 @@ fn prewarm(client: &mut Client) -> BenchResult<f64> {
         "SELECT pg_prewarm(c.oid) FROM pg_class c
          WHERE c.relname LIKE 'frame_vectors_hnsw_%'
             OR c.relname IN ('moment_texts', 'moment_texts_document', 'moment_texts_folders',
-                             'moment_texts_tags', 'moment_texts_pkey', 'frames', 'frames_pkey',
+                             'moment_texts_tags', 'moment_texts_pkey', 'moment_ranks',
+                             'moment_ranks_document', 'frames', 'frames_pkey',
                              'assets', 'assets_pkey', 'moments', 'moments_pkey', 'tags',
                              'tags_by_moment')",
         &[],

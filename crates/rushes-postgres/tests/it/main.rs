@@ -9,6 +9,7 @@ mod library;
 mod many_users;
 mod parity;
 mod paths;
+mod ranking;
 mod rebuild;
 mod schema;
 mod semantic;
