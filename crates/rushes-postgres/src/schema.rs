@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     THUMBNAIL_TIMES,
     TEXT_UNITS,
     RANKING_DOCUMENTS,
+    VECTORS_IN_ROWS,
 ];
 
 /// The schema version this rushes writes.
@@ -404,6 +405,19 @@ $$;
 CREATE TRIGGER moment_texts_ranking_document AFTER INSERT OR UPDATE ON moment_texts
     FOR EACH ROW EXECUTE FUNCTION rushes_copy_ranking_document();
 ANALYZE moment_ranks;
+"#;
+
+/// Step 9: vectors stored in their rows (`STORAGE PLAIN`), as pgvector advises. A 512-d
+/// vector is 2,052 bytes, over PostgreSQL's 2 KB threshold, so it went out of line to the
+/// TOAST table: every frame a nearest-neighbour search returned cost a TOAST index lookup
+/// and two chunk reads to compute its distance (at 1 M moments the frame vectors were a
+/// 131 MB heap beside 5.2 GB of TOAST). The HNSW index keeps its own copy, so only the
+/// rows a search returns are read. The largest vector allowed (2,000 dims, 8,008 bytes)
+/// still fits a page. Rows written before this step stay where they are until their asset
+/// is indexed again.
+const VECTORS_IN_ROWS: &str = r#"
+ALTER TABLE frame_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
+ALTER TABLE text_unit_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

@@ -18,7 +18,7 @@ type CacheResult<T> = Result<T, Box<dyn std::error::Error>>;
 
 /// Bumped whenever the bulk loader writes other rows or the load's settings change what
 /// the database holds, so an older cache is loaded again.
-const LOADER_VERSION: u32 = 1;
+const LOADER_VERSION: u32 = 2;
 /// Written into a cache folder once its load completed: the load's figures as JSON.
 const COMPLETE_MARKER: &str = "complete.json";
 /// The database the bench library lives in.

@@ -14,6 +14,9 @@ use rushes_testkit::postgres::shared_server;
 
 use crate::corpus::library;
 
+/// The schema step that made the ranking copy.
+const RANKING_STEP: i32 = 8;
+
 /// Moments whose ranking copy is missing, left over or differs from their text row.
 fn stale_copies(client: &mut Client) -> Result<i64, TestError> {
     Ok(client
@@ -100,14 +103,14 @@ fn a_library_made_before_the_copy_gets_it_for_every_document() -> Result<(), Tes
     pg.engine().put_assets(&library(), None)?;
     let before = ranked(&pg, "crane")?;
     let mut client = rushes_postgres::connect(&url)?;
-    // The database as step 7 left it: no copy, no trigger.
+    // The database as step 7 left it: no copy, no trigger (the later steps run again).
     client.batch_execute(
         "DROP TABLE moment_ranks;
          DROP FUNCTION rushes_copy_ranking_document() CASCADE;",
     )?;
     client.execute(
-        "DELETE FROM schema_version WHERE version = $1",
-        &[&SCHEMA_VERSION],
+        "DELETE FROM schema_version WHERE version >= $1",
+        &[&RANKING_STEP],
     )?;
     assert_eq!(migrate(&mut client)?, SCHEMA_VERSION);
     assert_eq!(stale_copies(&mut client)?, 0);

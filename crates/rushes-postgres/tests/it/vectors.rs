@@ -149,3 +149,44 @@ fn the_one_statement_search_gives_each_frame_the_moment_the_catalog_gives_it_in_
     assert_eq!(library.frame_moments(&[nearest.frame_id])?.len(), 0);
     Ok(())
 }
+
+/// Bytes the TOAST table of `table` holds.
+fn toast_bytes(client: &mut rushes_postgres::Client, table: &str) -> Result<i64, TestError> {
+    Ok(client
+        .query_one(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class WHERE relname = $1",
+            &[&table],
+        )?
+        .get(0))
+}
+
+#[test]
+fn frame_vectors_of_any_allowed_size_are_kept_in_their_rows_and_found() -> Result<(), TestError> {
+    let (mut client, _url) = fresh_library()?;
+    let moments = asset_with_moments(&mut client, "a1", &[0.0])?;
+    let mut frames = Vec::new();
+    for second in 0..4 {
+        let row = client.query_one(
+            "INSERT INTO frames (moment_id, asset_id, time) VALUES ($1, 'a1', $2) RETURNING id",
+            &[&moments[0], &f64::from(second)],
+        )?;
+        frames.push(row.get::<_, i64>(0));
+    }
+    // CLIP ViT-B/32's 512 dims (2,052 bytes, over the 2 KB line where PostgreSQL moves a
+    // value out of its row) and the largest size a model may have.
+    for (model, dim) in [("clip-vit-b32", 512), ("widest", 2000)] {
+        register_model(&mut client, model, dim)?;
+        let vectors: Vec<(i64, Vec<f32>)> = frames
+            .iter()
+            .enumerate()
+            .map(|(n, id)| (*id, unit(dim, n * 7, 0.2)))
+            .collect();
+        let refs: Vec<(i64, &[f32])> = vectors.iter().map(|(id, v)| (*id, v.as_slice())).collect();
+        put_frame_vectors(&mut client, model, &refs)?;
+        let nearest = nearest_frames(&mut client, model, &vectors[2].1, 1)?;
+        assert_eq!(nearest.first().map(|frame| frame.frame_id), Some(frames[2]));
+    }
+    // A search reads the rows it returns: nothing is stored out of line to fetch.
+    assert_eq!(toast_bytes(&mut client, "frame_vectors")?, 0);
+    Ok(())
+}
