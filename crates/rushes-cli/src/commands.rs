@@ -256,7 +256,10 @@ fn print_value_summary(out: &mut impl Write, value: &serde_json::Value) -> Resul
                 for entry in items {
                     match entry.as_object() {
                         Some(fields) => {
-                            let line: Vec<String> = fields.values().map(value_text).collect();
+                            let line: Vec<String> = fields
+                                .iter()
+                                .map(|(name, value)| field_text(name, value))
+                                .collect();
                             writeln!(out, "  - {}", line.join(": "))?;
                         }
                         None => writeln!(out, "  - {}", value_text(entry))?,
@@ -274,6 +277,22 @@ fn print_value_summary(out: &mut impl Write, value: &serde_json::Value) -> Resul
         }
     }
     Ok(())
+}
+
+/// A field's value as a person reads it: a time (`at`, `…_at`: Unix seconds) as UTC
+/// (`2026-12-07T16:42:40Z`), anything else as [`value_text`].
+fn field_text(name: &str, value: &serde_json::Value) -> String {
+    let is_time = name == "at" || name.ends_with("_at");
+    let utc = value
+        .as_i64()
+        .filter(|_| is_time)
+        .and_then(|seconds| time::OffsetDateTime::from_unix_timestamp(seconds).ok())
+        .and_then(|moment| {
+            moment
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+    utc.unwrap_or_else(|| value_text(value))
 }
 
 fn value_text(value: &serde_json::Value) -> String {

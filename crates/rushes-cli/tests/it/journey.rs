@@ -29,6 +29,18 @@ fn index_then_find_moments_by_name_slate_transcript_and_filters() {
         text.contains("empty.mp4") && text.contains("truncated.mp4"),
         "failures missing from status: {text}"
     );
+    // The text form says when each file failed, in UTC, not as a count of seconds.
+    let status_text = ok(&["status", "--index", index_arg]);
+    let text = String::from_utf8_lossy(&status_text.stdout);
+    let failure = text
+        .lines()
+        .find(|line| line.contains("empty.mp4"))
+        .unwrap_or_else(|| panic!("no failure line for empty.mp4:\n{text}"));
+    let when = failure.trim_start_matches("  - ").split(": ").next();
+    assert!(
+        when.is_some_and(|when| when.len() == 20 && when.ends_with('Z') && &when[10..11] == "T"),
+        "{failure}"
+    );
 
     // File and folder names.
     let hits = search(&index, "crowd");
