@@ -13,18 +13,27 @@ fn unit(dim: usize, axis: usize, tilt: f32) -> Vec<f32> {
     vector.iter().map(|x| x / norm).collect()
 }
 
-#[test]
-fn nearest_frames_come_from_the_models_hnsw_index_nearest_first() -> Result<(), TestError> {
-    let (mut client, _url) = fresh_library()?;
-    let moments = asset_with_moments(&mut client, "a1", &[0.0])?;
+/// An asset `a1` with one moment of `count` frames, a second apart; the frames' ids.
+fn frames_of_one_moment(
+    client: &mut rushes_postgres::Client,
+    count: i32,
+) -> Result<Vec<i64>, TestError> {
+    let moments = asset_with_moments(client, "a1", &[0.0])?;
     let mut frames = Vec::new();
-    for second in 0..40 {
+    for second in 0..count {
         let row = client.query_one(
             "INSERT INTO frames (moment_id, asset_id, time) VALUES ($1, 'a1', $2) RETURNING id",
             &[&moments[0], &f64::from(second)],
         )?;
         frames.push(row.get::<_, i64>(0));
     }
+    Ok(frames)
+}
+
+#[test]
+fn nearest_frames_come_from_the_models_hnsw_index_nearest_first() -> Result<(), TestError> {
+    let (mut client, _url) = fresh_library()?;
+    let frames = frames_of_one_moment(&mut client, 40)?;
     register_model(&mut client, "clip-vit-b32", 16)?;
     register_model(&mut client, "minilm", 8)?;
     // Again, as every run does: no error, no second index.
@@ -163,15 +172,7 @@ fn toast_bytes(client: &mut rushes_postgres::Client, table: &str) -> Result<i64,
 #[test]
 fn frame_vectors_of_any_allowed_size_are_kept_in_their_rows_and_found() -> Result<(), TestError> {
     let (mut client, _url) = fresh_library()?;
-    let moments = asset_with_moments(&mut client, "a1", &[0.0])?;
-    let mut frames = Vec::new();
-    for second in 0..4 {
-        let row = client.query_one(
-            "INSERT INTO frames (moment_id, asset_id, time) VALUES ($1, 'a1', $2) RETURNING id",
-            &[&moments[0], &f64::from(second)],
-        )?;
-        frames.push(row.get::<_, i64>(0));
-    }
+    let frames = frames_of_one_moment(&mut client, 4)?;
     // CLIP ViT-B/32's 512 dims (2,052 bytes, over the 2 KB line where PostgreSQL moves a
     // value out of its row) and the largest size a model may have.
     for (model, dim) in [("clip-vit-b32", 512), ("widest", 2000)] {
