@@ -21,7 +21,7 @@
 //! (`register_model`), then `VACUUM ANALYZE`; each step's seconds are printed. Before
 //! timing, a sample is checked through the seams: both engines hold every moment document
 //! and frame vector, an asset's own number finds its 10 moments in both, and a stored
-//! vector finds its own frame first in PostgreSQL.
+//! vector finds its own frame among its nearest in PostgreSQL.
 //!
 //! With `RUSHES_BENCH_PG_CACHE=<dir>` the loaded database is kept (`pg_cache.rs`) and the
 //! next run starts a server on it instead of loading again; the load's figures are those
@@ -403,8 +403,8 @@ fn check_engine<E: Engine>(name: &str, engine: &E, moments: usize) -> BenchResul
 }
 
 /// A sample checked through the seams of both engines (PostgreSQL's alone when there is no
-/// local one) before anything is timed; a stored vector finds its own frame first in
-/// PostgreSQL.
+/// local one) before anything is timed; a stored vector finds its own frame among the
+/// nearest a search asks for in PostgreSQL.
 fn check_sample(
     local: Option<&Local>,
     pg: &Pg,
@@ -420,11 +420,18 @@ fn check_sample(
         &[],
     )?;
     let (frame_id, stored): (i64, Vector) = (row.get(0), row.get(1));
-    let nearest = pg.vectors().search(MODEL, stored.as_slice(), 10)?;
-    if nearest.first().map(|m| m.frame_id) != Some(frame_id as u64) {
-        return Err(
-            format!("frame {frame_id}'s own vector does not find it first: {nearest:?}").into(),
-        );
+    // As many frames as a search asks for: HNSW is approximate, and on this library's
+    // clustered vectors (20 frames an asset, all in one cone) a frame's own vector found it
+    // first for 27 of 50 frames with `ef_search` 40 and 45 of 50 with 200 (session 12's
+    // 1 M build); the check is that the vectors went into the right rows.
+    let nearest = pg.vectors().search(MODEL, stored.as_slice(), 2 * POOL)?;
+    if !nearest.iter().any(|m| m.frame_id == frame_id as u64) {
+        return Err(format!(
+            "frame {frame_id}'s own vector does not find it among its {} nearest: {:?}",
+            2 * POOL,
+            &nearest[..nearest.len().min(10)]
+        )
+        .into());
     }
     Ok(())
 }
