@@ -71,7 +71,7 @@ def pg_query_rows(bench, row, work: Path, repo: Path, logs: Path) -> None:
         queries = pg.get("queries", "?")
         what = {"text": "two words and a folder: filter (text branch: all words, else any)",
                 "visual": "VectorIndex::search for 200 frames",
-                "hybrid": "two words and a query vector: text branch + visual branch (frames to moments) + RRF",
+                "hybrid": "two words and a query vector: the text branch on a thread beside the visual branch (frames to moments), as search runs them, + RRF",
                 "full": "two words and a query vector through Library::search, the default request (20 hits, "
                         "3 per asset), PgLibrary against the local Index"}[kind]
         r["note"] = (f"{what}; {queries} queries after one warm-up, each run through the local engine then PostgreSQL. "
