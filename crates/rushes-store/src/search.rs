@@ -1,6 +1,7 @@
 //! Hybrid ranking: the text branch (BM25 over moments), the visual branch (query
 //! vectors → nearest frames → their moments) and the semantic branch (the query's sentence
-//! embedding → nearest text units → their moments, `semantic.rs`) fused (`fusion`); then hits
+//! embedding → nearest text units → their moments, `semantic.rs`), the text branch on a
+//! thread of its own beside the others, fused (`fusion`); then hits
 //! are built from the catalog, with per-field signals, snippets, transcript-line windows,
 //! merged neighbours and a cap on hits per asset. Also facet counts.
 
