@@ -14,10 +14,17 @@ let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
+// When studio-a took its file (Unix seconds), shown on the viewer's clock as HH:MM.
+const SINCE = 1796650200;
+const SINCE_CLOCK = (() => {
+  const taken = new Date(SINCE * 1000);
+  return [taken.getHours(), taken.getMinutes()].map((n) => String(n).padStart(2, '0')).join(':');
+})();
+
 const BUSY = {
   done: 12,
   waiting: 26,
-  in_progress: [{ path: '/footage/day2/clip.mov', worker: 'studio-a:812' }],
+  in_progress: [{ path: '/footage/day2/clip.mov', worker: 'studio-a:812', since: SINCE }],
   failed: 1,
   failures: [{ path: '/footage/day1/broken.mov', reason: 'not a video: moov atom not found' }],
 };
@@ -53,9 +60,9 @@ test('a library indexed by workers shows its whole queue: done, who indexes what
     await text.waitFor({ state: 'visible', timeout: 10000 });
     assert.equal(
       await text.textContent(),
-      '12 of 40 files done · indexing on studio-a: clip.mov · 26 waiting · 1 failed',
+      `12 of 40 files done · indexing on studio-a: clip.mov since ${SINCE_CLOCK} · 26 waiting · 1 failed`,
     );
-    assert.match(await text.getAttribute('title'), /studio-a:812: \/footage\/day2\/clip\.mov/);
+    assert.equal(await text.getAttribute('title'), `studio-a:812: /footage/day2/clip.mov since ${SINCE_CLOCK}`);
     assert.equal(await page.locator('#status-pill').textContent(), 'Indexing 13/40');
     assert.equal(await page.$eval('#progress-bar', (bar) => [bar.value, bar.max, bar.hidden].join()), '13,40,false');
     const failures = page.locator('#progress-failures');

@@ -45,6 +45,14 @@ function machineOf(worker) {
   return worker ? worker.replace(/:\d+$/, '') : 'this machine';
 }
 
+/** ` since 14:05` (the viewer's clock) for a file a worker took at `since` (Unix seconds). */
+function sinceText(since) {
+  if (!Number.isFinite(since)) return '';
+  const taken = new Date(since * 1000);
+  const pad = (number) => String(number).padStart(2, '0');
+  return ` since ${pad(taken.getHours())}:${pad(taken.getMinutes())}`;
+}
+
 function fileName(path) {
   return path.split(/[\\/]/).filter(Boolean).pop() || path;
 }
@@ -76,14 +84,14 @@ function renderQueue(queue) {
   bar.hidden = !active;
   const parts = [`${queue.done} of ${plural(total, 'file')} done`];
   if (working.length) {
-    const shown = working.slice(0, 2).map((file) => `${machineOf(file.worker)}: ${fileName(file.path)}`);
+    const shown = working.slice(0, 2).map((file) => `${machineOf(file.worker)}: ${fileName(file.path)}${sinceText(file.since)}`);
     const more = working.length > 2 ? ` and ${working.length - 2} more` : '';
     parts.push(`indexing on ${shown.join(', ')}${more}`);
   }
   if (queue.waiting) parts.push(`${queue.waiting} waiting`);
   if (queue.failed) parts.push(`${queue.failed} failed`);
   text.textContent = parts.join(' · ');
-  text.title = working.map((file) => `${file.worker}: ${file.path}`).join('\n');
+  text.title = working.map((file) => `${file.worker}: ${file.path}${sinceText(file.since)}`).join('\n');
   renderFailures(queue.failed, queue.failures);
   pill.hidden = !active;
   pill.textContent = active ? `Indexing ${queue.done + queue.failed}/${total}` : '';

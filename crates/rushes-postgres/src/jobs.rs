@@ -92,7 +92,7 @@ pub fn claim(
     let row = client.query_opt(
         "UPDATE index_jobs SET state = 'claimed', worker = $1,
              lease_until = clock_timestamp() + make_interval(secs => $2),
-             attempts = attempts + 1
+             claimed_at = clock_timestamp(), attempts = attempts + 1
          WHERE id = (
              SELECT id FROM index_jobs
              WHERE state = 'queued' OR (state = 'claimed' AND lease_until < clock_timestamp())
@@ -199,13 +199,13 @@ fn held(rows: u64, claim: &Claim) -> Result<(), PostgresError> {
 const FAILURES_LISTED: i64 = 20;
 
 /// The whole library's queue for `rushes status` and the web UI's progress: the counts of
-/// [`status`], every file held under a live lease with its worker, and the latest
+/// [`status`], every file held under a live lease with its worker and since when, and the latest
 /// failures with their messages. Paths are in library form.
 pub fn summary(client: &mut impl GenericClient) -> Result<QueueSummary, PostgresError> {
     let counts = status(client)?;
     let in_progress = client
         .query(
-            "SELECT path, worker FROM index_jobs
+            "SELECT path, worker, floor(extract(epoch FROM claimed_at))::int8 FROM index_jobs
              WHERE state = 'claimed' AND lease_until >= clock_timestamp()
              ORDER BY worker, path",
             &[],
@@ -214,6 +214,7 @@ pub fn summary(client: &mut impl GenericClient) -> Result<QueueSummary, Postgres
         .map(|row| FileInProgress {
             path: row.get(0),
             worker: Some(row.get(1)),
+            since: row.get(2),
         })
         .collect();
     let failures = client

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     TEXT_UNITS,
     RANKING_DOCUMENTS,
     VECTORS_IN_ROWS,
+    CLAIM_TIMES,
 ];
 
 /// The schema version this rushes writes.
@@ -418,6 +419,12 @@ ANALYZE moment_ranks;
 const VECTORS_IN_ROWS: &str = r#"
 ALTER TABLE frame_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
 ALTER TABLE text_unit_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
+"#;
+
+/// Step 10: when a worker took each job (`crate::jobs::claim`), so the queue shows since
+/// when a file has been in progress (`rushes status --json`, the web UI's progress).
+const CLAIM_TIMES: &str = r#"
+ALTER TABLE index_jobs ADD COLUMN IF NOT EXISTS claimed_at TIMESTAMPTZ;
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

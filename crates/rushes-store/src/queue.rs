@@ -1,5 +1,5 @@
 //! The whole library's indexing queue as `rushes status` and the web UI's progress show it
-//! ([`QueueSummary`]): files done, waiting, being indexed (by which worker) and failed. A
+//! ([`QueueSummary`]): files done, waiting, being indexed (by which worker, since when) and failed. A
 //! PostgreSQL library answers from its workers' job queue; a local index from its latest
 //! run's `progress.json` ([`QueueSummary::from_run`]). Owns no storage.
 
@@ -29,6 +29,9 @@ pub struct FileInProgress {
     pub path: String,
     /// The index worker holding it (`machine:process`); `None` for a local `rushes index`.
     pub worker: Option<String>,
+    /// When the worker took it, in Unix seconds (a local run does not say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<i64>,
 }
 
 impl QueueSummary {
@@ -53,6 +56,7 @@ impl QueueSummary {
             .map(|path| FileInProgress {
                 path: path.clone(),
                 worker: None,
+                since: None,
             })
             .collect();
         let done = progress.files_done + progress.files_skipped;

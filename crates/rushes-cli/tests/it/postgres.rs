@@ -316,12 +316,39 @@ fn serve_streams_the_whole_job_queue_of_a_postgres_library() {
         "failed": 1,
         "failures": [{"path": "/footage/day2/broken.mov", "reason": "not a video: moov atom not found"}],
     });
-    assert_eq!(status["queue"], expected, "{status}");
+    let since = held_since(&status["queue"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    assert!(
+        (now - 600..=now).contains(&since),
+        "the claim's time, in Unix seconds: {since} (now {now})"
+    );
+    assert_eq!(without_since(&status["queue"]), expected, "{status}");
 
     // The web UI's progress: the same queue as a `queue` event.
     let (name, queue) = first_event(port);
     assert_eq!(name, "queue");
-    assert_eq!(queue, expected);
+    assert_eq!(held_since(&queue), since);
+    assert_eq!(without_since(&queue), expected);
+}
+
+/// When the worker took the queue's first file in progress (`since`, Unix seconds).
+fn held_since(queue: &serde_json::Value) -> i64 {
+    queue["in_progress"][0]["since"].as_i64().unwrap_or(-1)
+}
+
+/// The queue without the files' `since` times.
+fn without_since(queue: &serde_json::Value) -> serde_json::Value {
+    let mut queue = queue.clone();
+    if let Some(files) = queue["in_progress"].as_array_mut() {
+        for file in files {
+            if let Some(fields) = file.as_object_mut() {
+                fields.remove("since");
+            }
+        }
+    }
+    queue
 }
 
 #[test]

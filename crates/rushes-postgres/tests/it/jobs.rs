@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use rushes_postgres::PostgresError;
 use rushes_postgres::jobs::{
-    FoundFile, Outcome, QueueStatus, claim, enqueue, finish, renew, status,
+    FoundFile, Outcome, QueueStatus, claim, enqueue, finish, renew, status, summary,
 };
 use rushes_testkit::TestError;
 
@@ -21,6 +21,12 @@ fn found(count: usize) -> Vec<FoundFile> {
 }
 
 const LEASE: Duration = Duration::from_secs(60);
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
 
 #[test]
 fn three_workers_claiming_at_once_get_every_job_exactly_once() -> Result<(), TestError> {
@@ -80,13 +86,23 @@ fn a_claim_whose_lease_ran_out_is_taken_over_once_and_the_dead_workers_finish_is
     let (mut client, url) = fresh_library()?;
     enqueue(&mut client, &found(1))?;
     let short = Duration::from_millis(300);
+    let claimed_from = unix_now();
     let dying = claim(&mut client, "dies-mid-file", short)?.ok_or("no job to claim")?;
     assert_eq!(dying.attempt, 1);
-    // While the lease runs, nobody else gets the file and status shows who has it.
+    // While the lease runs, nobody else gets the file and status shows who has it, since
+    // when.
     assert!(claim(&mut client, "other", LEASE)?.is_none());
     assert_eq!(
         status(&mut client)?.in_progress,
         BTreeMap::from([("dies-mid-file".to_string(), 1)])
+    );
+    let held = summary(&mut client)?.in_progress;
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].worker.as_deref(), Some("dies-mid-file"));
+    let since = held[0].since.ok_or("no claim time")?;
+    assert!(
+        (claimed_from - 1..=unix_now()).contains(&since),
+        "claimed at {since}, between {claimed_from} and now"
     );
     std::thread::sleep(short + Duration::from_millis(200));
     assert_eq!(
