@@ -94,9 +94,13 @@ test('two workers at once are both named, and the panel goes when the queue is d
   const page = await newPage(browser);
   await standInEvents(page, [two, SETTLED]);
   await page.goto(`${BASE}/`);
-  const text = page.locator('#progress-text');
-  await page.waitForFunction(() => document.querySelector('#progress-text').textContent.includes('render-2'), null, { timeout: 10000 });
-  assert.equal(await text.textContent(), '12 of 14 files done · indexing on studio-a: a.mov, render-2: b.mov');
+  // The line as the first event left it, read in the same turn it showed (the next event
+  // comes 200 ms later and replaces it).
+  const shown = await page.waitForFunction(() => {
+    const line = document.querySelector('#progress-text').textContent;
+    return line.includes('render-2') && line;
+  }, null, { timeout: 10000 });
+  assert.equal(await shown.jsonValue(), '12 of 14 files done · indexing on studio-a: a.mov, render-2: b.mov');
   assert.equal(await page.locator('#progress-failures').isHidden(), true);
   // The next event: everything done, nothing failed — the panel and the pill go away.
   await page.waitForFunction(() => document.querySelector('#progress-panel').hidden, null, { timeout: 10000 });
