@@ -445,7 +445,7 @@ fn serve(args: ServeArgs, models_dir: PathBuf) -> Result<ExitCode> {
     let index = &args.location.index;
     let state = match location::database_url(index) {
         Some(_) => rushes_server::AppState::with_library(
-            location::open_library(index, OpenMode::ReadOnly)?,
+            location::open_for_serving(index)?,
             location::server_work_dir(index)?,
             config,
         ),

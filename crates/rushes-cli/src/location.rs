@@ -41,6 +41,30 @@ pub fn open_library(index: &Path, mode: OpenMode) -> Result<Arc<dyn Library>> {
     }
 }
 
+/// The library `rushes serve` reads: a folder read-only, or the database with this
+/// machine's copy of its text index in the server's folder (`server_work_dir`), so words
+/// rank in Tantivy as on a local index. A copy another server on this machine holds is
+/// left to it: this one then ranks words in PostgreSQL.
+pub fn open_for_serving(index: &Path) -> Result<Arc<dyn Library>> {
+    let Some(url) = database_url(index) else {
+        return open_library(index, OpenMode::ReadOnly);
+    };
+    let copy = server_work_dir(index)?.join("text");
+    match PgLibrary::open_with_text_mirror(url, &copy) {
+        Ok(library) => Ok(Arc::new(library)),
+        // Opening plainly tells a database that cannot be reached from a copy that cannot
+        // be kept (another server on this machine holds it, a full disk).
+        Err(error) => {
+            let library = open_library(index, OpenMode::ReadOnly)?;
+            tracing::warn!(
+                "no copy of the text index in {} ({error}): words rank in PostgreSQL",
+                copy.display()
+            );
+            Ok(library)
+        }
+    }
+}
+
 /// The folder of the server's own files (proxies, export jobs, `progress.json`): the index
 /// folder itself, or for a database a folder of this machine's cache named after it.
 pub fn server_work_dir(index: &Path) -> Result<PathBuf> {

@@ -32,6 +32,7 @@ pub mod rebuild;
 pub mod schema;
 pub mod text;
 pub mod text_index;
+pub mod text_mirror;
 mod text_unit_methods;
 mod text_units;
 pub mod thumbnails;

@@ -16,9 +16,12 @@ use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 use rushes_store::catalog::faces::AssetRange;
 use rushes_store::catalog::text_units::UnitRow;
 use rushes_store::people::{FacesPage, PersonSummary};
-use rushes_store::seams::{MomentsWithSlates, RankingCatalog, ThumbnailStore, UnitEmbedding};
+use rushes_store::seams::{
+    MomentsWithSlates, RankingCatalog, TextIndex, ThumbnailStore, UnitEmbedding,
+};
 use rushes_store::search::{self, Ranking};
 use rushes_store::slates::{SceneGroup, StoredSpan, group_scenes};
+use rushes_store::text::TantivyText;
 use rushes_store::{
     Annotation, AssetDetail, Collection, CollectionItem, CollectionSummary, EmbeddingModel, Facets,
     IndexStatus, Library, Query, QueueSummary, RankedHits, SearchRequest, StoreError, TimeRange,
@@ -28,6 +31,7 @@ use rushes_store::{
 use crate::catalog_reads as reads;
 use crate::pool::Pooled;
 use crate::text_index::PgText;
+use crate::text_mirror::TextMirror;
 use crate::{PgEngine, PgThumbnails, PostgresError, store_error, without_password};
 
 /// An open PostgreSQL library. Cheap to clone (one pool).
@@ -40,6 +44,16 @@ struct Shared {
     engine: PgEngine,
     location: String,
     thumbnails: PgThumbnails,
+    /// This machine's copy of the text index, when the library keeps one (`rushes serve`).
+    text_mirror: Option<Arc<TextMirror>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(mirror) = &self.text_mirror {
+            mirror.stop();
+        }
+    }
 }
 
 impl PgLibrary {
@@ -52,8 +66,53 @@ impl PgLibrary {
                 engine,
                 location: without_password(url),
                 thumbnails,
+                text_mirror: None,
             }),
         })
+    }
+
+    /// [`PgLibrary::open`], with a copy of the text index in `dir` that follows the
+    /// database on a thread of its own (`crate::text_mirror`): searches rank their words
+    /// there whenever it is current, and in PostgreSQL while it is not (being built, or
+    /// behind a change just made).
+    pub fn open_with_text_mirror(url: &str, dir: &Path) -> Result<PgLibrary, StoreError> {
+        let engine = PgEngine::open(url).map_err(store_error)?;
+        let thumbnails = PgThumbnails::new(engine.pool().clone());
+        let mirror = Arc::new(TextMirror::open(engine.pool(), dir)?);
+        TextMirror::follow(&mirror, engine.pool().clone()).map_err(|source| StoreError::Io {
+            path: mirror.folder().to_path_buf(),
+            source,
+        })?;
+        Ok(PgLibrary {
+            shared: Arc::new(Shared {
+                engine,
+                location: without_password(url),
+                thumbnails,
+                text_mirror: Some(mirror),
+            }),
+        })
+    }
+
+    /// The library's copy of the text index on this machine, if it keeps one.
+    pub fn text_mirror(&self) -> Option<&Arc<TextMirror>> {
+        self.shared.text_mirror.as_ref()
+    }
+
+    /// The copy of the text index when it holds every change the database shows now;
+    /// otherwise `None`, and the copy is asked to catch up.
+    pub fn current_text_mirror(&self) -> Option<&TantivyText> {
+        let mirror = self.shared.text_mirror.as_ref()?;
+        match mirror.is_current(self.engine().pool()) {
+            Ok(true) => Some(mirror.text()),
+            Ok(false) => {
+                mirror.wake();
+                None
+            }
+            Err(error) => {
+                tracing::warn!("could not tell whether the text copy is current: {error}");
+                None
+            }
+        }
     }
 
     /// The engine: the store's seams and hand work on this database.
@@ -92,8 +151,13 @@ impl PgLibrary {
     }
 
     fn ranking(&self) -> Ranking<'_, PgText> {
+        self.ranking_on(self.engine().text())
+    }
+
+    /// Search's seams with `text` as the text index (PostgreSQL's, or this machine's copy).
+    fn ranking_on<'a, T: TextIndex>(&'a self, text: &'a T) -> Ranking<'a, T> {
         Ranking {
-            text: self.engine().text(),
+            text,
             vectors: self.engine().vectors(),
             text_vectors: Some(self.engine().text_vectors()),
             catalog: self,
@@ -249,7 +313,10 @@ impl Library for PgLibrary {
     }
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {
-        search::search(&self.ranking(), request)
+        match self.current_text_mirror() {
+            Some(text) => search::search(&self.ranking_on(text), request),
+            None => search::search(&self.ranking(), request),
+        }
     }
 
     fn search_parsed(
@@ -257,11 +324,17 @@ impl Library for PgLibrary {
         query: Query,
         request: &SearchRequest,
     ) -> Result<RankedHits, StoreError> {
-        search::search_parsed(&self.ranking(), query, request)
+        match self.current_text_mirror() {
+            Some(text) => search::search_parsed(&self.ranking_on(text), query, request),
+            None => search::search_parsed(&self.ranking(), query, request),
+        }
     }
 
     fn facets(&self, request: &SearchRequest) -> Result<Facets, StoreError> {
-        search::facets(&self.ranking(), request)
+        match self.current_text_mirror() {
+            Some(text) => search::facets(&self.ranking_on(text), request),
+            None => search::facets(&self.ranking(), request),
+        }
     }
 
     fn refresh_hand_units(

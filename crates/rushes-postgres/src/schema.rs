@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     RANKING_DOCUMENTS,
     VECTORS_IN_ROWS,
     CLAIM_TIMES,
+    TEXT_CHANGES,
 ];
 
 /// The schema version this rushes writes.
@@ -425,6 +426,47 @@ ALTER TABLE text_unit_vectors ALTER COLUMN embedding SET STORAGE PLAIN;
 /// when a file has been in progress (`rushes status --json`, the web UI's progress).
 const CLAIM_TIMES: &str = r#"
 ALTER TABLE index_jobs ADD COLUMN IF NOT EXISTS claimed_at TIMESTAMPTZ;
+"#;
+
+/// Step 11: what a server's copy of the documents needs to follow them (`crate::text_mirror`).
+/// `library_identity` names this library, so a copy made of one library is never taken for
+/// another's. `text_changes` notes the assets whose `moment_texts` rows a transaction
+/// wrote, with the transaction's id: a copy that last read the library at snapshot S
+/// reads the assets of transactions visible now and not in S, which no transaction still
+/// running at S can slip past (a sequence number could: numbers are taken before commits,
+/// which land in any order). One row per asset and statement, by statement-level triggers.
+/// Safe to apply again (a test re-applies the steps after 7).
+const TEXT_CHANGES: &str = r#"
+CREATE TABLE IF NOT EXISTS library_identity (
+    only_row BOOLEAN PRIMARY KEY DEFAULT true CHECK (only_row),
+    id TEXT NOT NULL DEFAULT gen_random_uuid()::text
+);
+INSERT INTO library_identity DEFAULT VALUES ON CONFLICT DO NOTHING;
+CREATE TABLE IF NOT EXISTS text_changes (
+    txid xid8 NOT NULL DEFAULT pg_current_xact_id(),
+    asset_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS text_changes_by_transaction ON text_changes (txid);
+CREATE OR REPLACE FUNCTION rushes_note_text_changes() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO text_changes (asset_id) SELECT DISTINCT asset_id FROM old_rows;
+    ELSE
+        INSERT INTO text_changes (asset_id) SELECT DISTINCT asset_id FROM new_rows;
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE OR REPLACE TRIGGER moment_texts_inserted AFTER INSERT ON moment_texts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rushes_note_text_changes();
+CREATE OR REPLACE TRIGGER moment_texts_updated AFTER UPDATE ON moment_texts
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rushes_note_text_changes();
+CREATE OR REPLACE TRIGGER moment_texts_deleted AFTER DELETE ON moment_texts
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION rushes_note_text_changes();
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

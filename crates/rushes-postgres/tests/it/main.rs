@@ -14,6 +14,7 @@ mod rebuild;
 mod schema;
 mod semantic;
 mod text;
+mod text_mirror;
 mod thumbnails;
 mod vectors;
 mod writes;

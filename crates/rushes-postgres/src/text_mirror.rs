@@ -1,0 +1,298 @@
+//! A copy of the library's moment documents in a Tantivy index on this machine
+//! ([`TextMirror`]), for `rushes serve`. PostgreSQL ranks every match of a query before it
+//! keeps the best, so one common word costs tens of milliseconds at a million moments;
+//! Tantivy's block-max scoring skips to the best in a few. The database stays the record:
+//! the copy follows it through `text_changes` (schema step 11), and a search reads the copy
+//! only when it holds every change the database shows at that request. Otherwise that
+//! search's text branch runs in PostgreSQL, exactly as without a copy, and the copy catches
+//! up on a thread of its own ([`TextMirror::follow`]).
+//!
+//! The copy is built from the catalog rows (`asset_moments`, as the text of an indexed file
+//! is), so it is the local engine's text index, word for word: the same analyzer, BM25 and
+//! snippets. Its folder is `<dir>/<library id>/`: the Tantivy index and `mirror.json`, the
+//! database snapshot (`pg_snapshot`) it was last brought to. An asset's documents are
+//! replaced whole, so applying a change twice is harmless: the snapshot is written after
+//! the index commits, and a copy stopped midway starts again from the last one written.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use postgres::IsolationLevel;
+use rushes_store::StoreError;
+use rushes_store::seams::TextIndex;
+use rushes_store::text::TantivyText;
+use serde_json::json;
+
+use crate::asset_rows::asset_moments;
+use crate::pool::Pool;
+use crate::store_error;
+
+/// How often the following thread looks for changes when nothing wakes it.
+const FOLLOW_EVERY: Duration = Duration::from_secs(1);
+/// How long the following thread waits after a failure (a database restart, a full disk).
+const RETRY_AFTER: Duration = Duration::from_secs(5);
+/// Files between two progress lines while the copy is built or catches up.
+const REPORT_EVERY: usize = 1000;
+/// The file beside the index that names its library and snapshot.
+const STATE_FILE: &str = "mirror.json";
+
+/// Whether the changes since a snapshot leave the copy behind: some transaction visible now
+/// and not at `$1` wrote moment texts.
+const BEHIND: &str = "SELECT EXISTS (SELECT 1 FROM text_changes
+     WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot)
+       AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot))";
+/// The assets those changes wrote.
+const CHANGED_ASSETS: &str = "SELECT DISTINCT asset_id FROM text_changes
+     WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot)
+       AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot)
+     ORDER BY asset_id";
+
+/// What one catch-up did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CaughtUp {
+    /// Files whose documents were written again (or removed).
+    pub assets: usize,
+    /// True when the copy was built from nothing.
+    pub rebuilt: bool,
+}
+
+/// The moment documents of one library, copied into a Tantivy index on this machine.
+pub struct TextMirror {
+    text: TantivyText,
+    folder: PathBuf,
+    library: String,
+    /// The database snapshot the committed copy holds; `None` until it is first built.
+    snapshot: Mutex<Option<String>>,
+    /// Held by the one catch-up running.
+    catching_up: Mutex<()>,
+    wake: (Mutex<bool>, Condvar),
+    stopped: AtomicBool,
+}
+
+impl TextMirror {
+    /// Opens (or starts) the copy of the library `pool` reaches, in `dir/<library id>/`.
+    /// Another process holding that copy is an error (`StoreError::Tantivy`: the index's
+    /// writer lock); the copy opened is only as current as its last catch-up.
+    pub fn open(pool: &Pool, dir: &Path) -> Result<TextMirror, StoreError> {
+        let library: String = pool
+            .get()
+            .map_err(store_error)?
+            .query_one("SELECT id FROM library_identity", &[])
+            .map_err(store_error)?
+            .get(0);
+        let folder = dir.join(&library);
+        let text = TantivyText::open(&folder, false)?;
+        let snapshot = read_state(&folder.join(STATE_FILE))
+            .filter(|state| state.0 == library)
+            .map(|state| state.1);
+        Ok(TextMirror {
+            text,
+            folder,
+            library,
+            snapshot: Mutex::new(snapshot),
+            catching_up: Mutex::new(()),
+            wake: (Mutex::new(false), Condvar::new()),
+            stopped: AtomicBool::new(false),
+        })
+    }
+
+    /// The copy's text index, to search (check [`TextMirror::is_current`] first).
+    pub fn text(&self) -> &TantivyText {
+        &self.text
+    }
+
+    /// The folder of the copy.
+    pub fn folder(&self) -> &Path {
+        &self.folder
+    }
+
+    /// True when the copy holds every moment text the database shows now.
+    pub fn is_current(&self, pool: &Pool) -> Result<bool, StoreError> {
+        let Some(snapshot) = lock(&self.snapshot).clone() else {
+            return Ok(false);
+        };
+        let mut client = pool.get().map_err(store_error)?;
+        let rows = client
+            .query_prepared(BEHIND, &[&snapshot])
+            .map_err(store_error)?;
+        let behind: bool = rows.first().is_some_and(|row| row.get(0));
+        Ok(!behind)
+    }
+
+    /// Brings the copy to the database as it is now: the files whose texts changed since
+    /// its snapshot (every file, the first time) are written again, then the index commits
+    /// and the new snapshot is kept. One catch-up runs at a time; a second caller waits
+    /// for it and then finds little or nothing left to do.
+    pub fn catch_up(&self, pool: &Pool) -> Result<CaughtUp, StoreError> {
+        let _one_at_a_time = lock(&self.catching_up);
+        let previous = lock(&self.snapshot).clone();
+        let mut client = pool.get().map_err(store_error)?;
+        let mut transaction = client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(store_error)?;
+        let now: String = transaction
+            .query_one("SELECT pg_current_snapshot()::text", &[])
+            .map_err(store_error)?
+            .get(0);
+        let (assets, rebuilt): (Vec<String>, bool) = match &previous {
+            Some(snapshot) => (
+                transaction
+                    .query(CHANGED_ASSETS, &[snapshot])
+                    .map_err(store_error)?
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect(),
+                false,
+            ),
+            None => (
+                transaction
+                    .query("SELECT id FROM assets ORDER BY id", &[])
+                    .map_err(store_error)?
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect(),
+                true,
+            ),
+        };
+        if rebuilt {
+            tracing::info!(
+                files = assets.len(),
+                folder = %self.folder.display(),
+                "building this server's copy of the text index"
+            );
+            self.text.delete_all()?;
+        }
+        let started = Instant::now();
+        let written = self.write_assets(&mut transaction, &assets, rebuilt);
+        if let Err(error) = written {
+            // Nothing staged may reach a later commit: the next catch-up starts again here.
+            self.text.rollback()?;
+            return Err(error);
+        }
+        transaction.commit().map_err(store_error)?;
+        if !assets.is_empty() || rebuilt {
+            self.text.commit()?;
+            write_state(&self.folder.join(STATE_FILE), &self.library, &now)?;
+        }
+        if rebuilt || assets.len() >= REPORT_EVERY {
+            tracing::info!(
+                files = assets.len(),
+                seconds = started.elapsed().as_secs_f64(),
+                "this server's copy of the text index is current"
+            );
+        }
+        *lock(&self.snapshot) = Some(now);
+        Ok(CaughtUp {
+            assets: assets.len(),
+            rebuilt,
+        })
+    }
+
+    /// Stages the documents of `assets` as the transaction reads them.
+    fn write_assets(
+        &self,
+        transaction: &mut postgres::Transaction<'_>,
+        assets: &[String],
+        report: bool,
+    ) -> Result<(), StoreError> {
+        for (done, asset) in (1..).zip(assets) {
+            if self.stopped.load(Ordering::Relaxed) {
+                return Err(StoreError::Invalid(
+                    "the server stopped while its copy of the text index was being built".into(),
+                ));
+            }
+            let moments = asset_moments(transaction, asset).map_err(store_error)?;
+            self.text.put_asset(asset, &moments)?;
+            if report && done % REPORT_EVERY == 0 {
+                tracing::info!(done, total = assets.len(), "copying the text index");
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the following thread to catch up now.
+    pub fn wake(&self) {
+        *lock(&self.wake.0) = true;
+        self.wake.1.notify_all();
+    }
+
+    /// Ends the following thread (after the file it is copying).
+    pub fn stop(&self) {
+        self.stopped.store(true, Ordering::Relaxed);
+        self.wake();
+    }
+
+    /// Waits until woken or `timeout` passes.
+    fn wait(&self, timeout: Duration) {
+        let woken = lock(&self.wake.0);
+        let (mut woken, _) = self
+            .wake
+            .1
+            .wait_timeout_while(woken, timeout, |woken| !*woken)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        *woken = false;
+    }
+
+    /// Keeps the copy following the database on a thread of its own, until
+    /// [`TextMirror::stop`] or the last other holder of `mirror` lets it go.
+    pub fn follow(mirror: &Arc<TextMirror>, pool: Pool) -> std::io::Result<()> {
+        let weak: Weak<TextMirror> = Arc::downgrade(mirror);
+        std::thread::Builder::new()
+            .name("rushes-text-copy".into())
+            .spawn(move || {
+                while let Some(mirror) = weak.upgrade() {
+                    if mirror.stopped.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let pause = match mirror.catch_up(&pool) {
+                        Ok(_) => FOLLOW_EVERY,
+                        Err(error) => {
+                            if !mirror.stopped.load(Ordering::Relaxed) {
+                                tracing::warn!(
+                                    "this server's copy of the text index could not catch up \
+                                     ({error}); searches read PostgreSQL's meanwhile"
+                                );
+                            }
+                            RETRY_AFTER
+                        }
+                    };
+                    mirror.wait(pause);
+                }
+            })
+            .map(|_| ())
+    }
+}
+
+/// Locks `mutex`; a panic elsewhere leaves plain data behind, which is used as it is.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The library id and snapshot `path` holds, if it holds both.
+fn read_state(path: &Path) -> Option<(String, String)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    Some((
+        value.get("library")?.as_str()?.to_string(),
+        value.get("snapshot")?.as_str()?.to_string(),
+    ))
+}
+
+/// Writes the state file whole or not at all (a new file renamed over the old one).
+fn write_state(path: &Path, library: &str, snapshot: &str) -> Result<(), StoreError> {
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let partial = path.with_extension("json.partial");
+    let text = json!({"library": library, "snapshot": snapshot}).to_string();
+    std::fs::write(&partial, text).map_err(io)?;
+    std::fs::rename(&partial, path).map_err(io)
+}
