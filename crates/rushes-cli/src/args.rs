@@ -54,7 +54,9 @@ pub enum Command {
     /// Rebuild the text and vector indexes from the catalog (after damage, or a model or
     /// tokenizer change); the old ones keep answering until the new ones are complete.
     Reindex(ReindexArgs),
-    /// Serve the web UI and the JSON API.
+    /// Serve the web UI and the JSON API. On a postgres:// library the server keeps a copy of
+    /// the text index in its cache folder (~/.cache/rushes/serve-…/text), built on start and
+    /// kept current, so searches rank words as fast as on a local index.
     Serve(ServeArgs),
     /// List, fetch and verify models.
     #[command(subcommand)]

@@ -27,7 +27,13 @@
 //! next run starts a server on it instead of loading again; the load's figures are those
 //! of the run that loaded it. Arguments: `--load-only` loads the cache (or finds it
 //! complete), prints `pg_load` and stops; `--postgres-only` times PostgreSQL alone (no local
-//! index is opened or built, the queries are the same).
+//! index is opened or built, the queries are the same); `--engines=a,b` times only those of
+//! `local`, `postgres` and `postgres_text_copy`.
+//!
+//! `postgres_text_copy` is PostgreSQL as `rushes serve` reads it: words ranked in the
+//! server's copy of the text index (`rushes_postgres::text_mirror`, checked current before
+//! each query), the rest in PostgreSQL. The copy is built from the database before timing
+//! (`text_copy_seconds`, `text_copy_bytes`; kept beside a cached database).
 //!
 //! Before timing, `pg_prewarm` reads the HNSW index, the moment texts and the catalog rows
 //! queries touch into shared buffers (seconds in `prewarm_seconds`).
@@ -108,6 +114,11 @@ trait Engine {
     fn catalog(&self) -> &dyn RankingCatalog;
     /// The whole library, as search serves the user.
     fn library(&self) -> &dyn Library;
+    /// What a search does before its text branch may read `text()` (the server's copy of
+    /// the text index asks the database whether it holds every change).
+    fn ready(&self) -> BenchResult<()> {
+        Ok(())
+    }
 }
 
 struct Local {
@@ -155,6 +166,54 @@ impl Engine for Pg {
     }
 }
 
+/// PostgreSQL with a server's copy of the text index (`rushes serve`): words rank in the
+/// copy, which is checked current before each query, the rest in PostgreSQL.
+struct PgCopy {
+    library: PgLibrary,
+}
+
+impl PgCopy {
+    fn mirror(&self) -> &rushes_postgres::text_mirror::TextMirror {
+        self.library
+            .text_mirror()
+            .expect("opened with a copy of the text index")
+    }
+}
+
+impl Engine for PgCopy {
+    type Text = TantivyText;
+    type Vectors = PgVectors;
+    fn text(&self) -> &TantivyText {
+        self.mirror().text()
+    }
+    fn vectors(&self) -> &PgVectors {
+        self.library.engine().vectors()
+    }
+    fn catalog(&self) -> &dyn RankingCatalog {
+        &self.library
+    }
+    fn library(&self) -> &dyn Library {
+        &self.library
+    }
+    fn ready(&self) -> BenchResult<()> {
+        match self.library.current_text_mirror() {
+            Some(_) => Ok(()),
+            None => Err("the server's copy of the text index fell behind during the run".into()),
+        }
+    }
+}
+
+/// Opens the library with its copy of the text index in `dir` and waits until the copy is
+/// current (built from nothing the first time); the seconds that took.
+fn open_with_copy(url: &str, dir: &std::path::Path) -> BenchResult<(PgCopy, f64)> {
+    let started = Instant::now();
+    let library = PgLibrary::open_with_text_mirror(url, dir)?;
+    while library.current_text_mirror().is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Ok((PgCopy { library }, started.elapsed().as_secs_f64()))
+}
+
 /// Search's text branch: all words, else any content word; the best `POOL` by score.
 fn text_branch<E: Engine>(engine: &E, query: &Query) -> BenchResult<Vec<(i64, f32)>> {
     let text = engine.text();
@@ -182,6 +241,9 @@ fn run_query<E: Engine>(
     (query_text, query): &(String, Query),
     vector: &[f32],
 ) -> BenchResult<usize> {
+    if kind == "text" || kind == "hybrid" {
+        engine.ready()?;
+    }
     Ok(match kind {
         "text" => text_branch(engine, query)?.len(),
         "visual" => engine.vectors().search(MODEL, vector, 2 * POOL)?.len(),
@@ -220,6 +282,20 @@ fn run_query<E: Engine>(
             Fusion::default().fuse(&branches).len()
         }
     })
+}
+
+/// Runs `run`, adding its milliseconds to `latencies` unless it is the warm-up query (0).
+fn time(
+    latencies: &mut Vec<f64>,
+    q: usize,
+    run: &dyn Fn() -> BenchResult<usize>,
+) -> BenchResult<()> {
+    let started = Instant::now();
+    std::hint::black_box(run()?);
+    if q > 0 {
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+    }
+    Ok(())
 }
 
 /// Seconds spent in each step of loading PostgreSQL.
@@ -469,6 +545,16 @@ fn main() -> BenchResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let load_only = args.iter().any(|arg| arg == "--load-only");
     let postgres_only = load_only || args.iter().any(|arg| arg == "--postgres-only");
+    // `--engines a,b`: time only these (the visual branch is the same query in both
+    // PostgreSQL engines, so the one timed second finds its pages warm: time one alone).
+    let engines: Vec<String> = args
+        .iter()
+        .find_map(|arg| arg.strip_prefix("--engines="))
+        .unwrap_or("local,postgres,postgres_text_copy")
+        .split(',')
+        .map(str::to_string)
+        .collect();
+    let timed = |engine: &str| engines.iter().any(|e| e == engine);
     let moments = synthetic::moments_from_env();
 
     let settings = settings(moments);
@@ -490,7 +576,7 @@ fn main() -> BenchResult<()> {
 
     let mut synthetic = Synthetic::new();
     // Kept until the end: a temporary local index is removed when its home is dropped.
-    let home = if postgres_only {
+    let home = if postgres_only || !timed("local") {
         None
     } else {
         Some(IndexHome::choose(moments)?)
@@ -513,6 +599,15 @@ fn main() -> BenchResult<()> {
         None
     };
     check_sample(local.as_ref(), &pg, &mut client, moments)?;
+    // Kept until the end when the database is a throwaway one.
+    let copy_home = tempfile::tempdir()?;
+    let copy_dir = pg_home
+        .text_copy_dir()
+        .unwrap_or_else(|| copy_home.path().to_path_buf());
+    let (copy, copy_seconds) = open_with_copy(&url, &copy_dir)?;
+    load["text_copy_seconds"] = copy_seconds.into();
+    load["text_copy_bytes"] = synthetic::size_of(&copy_dir).into();
+    check_engine("the server's copy of the text index", &copy, moments)?;
     load["prewarm_seconds"] = prewarm(&mut client)?.into();
     load["machine_load_average_before_queries"] = machine_load().into();
     println!("{load}");
@@ -524,24 +619,25 @@ fn main() -> BenchResult<()> {
 
     for kind in ["text", "visual", "hybrid", "full"] {
         let queries = draw_queries(&mut synthetic, kind)?;
-        // The first query warms both engines and is not counted; then each query runs in
-        // both in turn, so load on the machine weighs on both alike.
-        let (mut local_ms, mut pg_ms) = (Vec::new(), Vec::new());
+        // The first query warms the engines and is not counted; then each query runs in
+        // each engine in turn, so load on the machine weighs on all alike.
+        let (mut local_ms, mut pg_ms, mut copy_ms) = (Vec::new(), Vec::new(), Vec::new());
         for (q, (query, vector)) in queries.iter().enumerate() {
             if let Some(local) = &local {
-                let started = Instant::now();
-                std::hint::black_box(run_query(local, kind, query, vector)?);
-                if q > 0 {
-                    local_ms.push(started.elapsed().as_secs_f64() * 1000.0);
-                }
+                time(&mut local_ms, q, &|| run_query(local, kind, query, vector))?;
             }
-            let started = Instant::now();
-            std::hint::black_box(run_query(&pg, kind, query, vector)?);
-            if q > 0 {
-                pg_ms.push(started.elapsed().as_secs_f64() * 1000.0);
+            if timed("postgres") {
+                time(&mut pg_ms, q, &|| run_query(&pg, kind, query, vector))?;
+            }
+            if timed("postgres_text_copy") {
+                time(&mut copy_ms, q, &|| run_query(&copy, kind, query, vector))?;
             }
         }
-        for (engine, latencies) in [("local", local_ms), ("postgres", pg_ms)] {
+        for (engine, latencies) in [
+            ("local", local_ms),
+            ("postgres", pg_ms),
+            ("postgres_text_copy", copy_ms),
+        ] {
             if latencies.is_empty() {
                 continue;
             }
@@ -553,6 +649,7 @@ fn main() -> BenchResult<()> {
             );
         }
     }
+    drop(copy);
     drop(pg);
     drop(client);
     drop(server);

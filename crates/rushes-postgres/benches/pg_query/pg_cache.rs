@@ -88,6 +88,15 @@ impl PgHome {
         Ok(())
     }
 
+    /// Where a server's copy of the cached library's text index is kept between runs
+    /// (inside the data folder, so it goes with it); none for a throwaway server.
+    pub fn text_copy_dir(&self) -> Option<PathBuf> {
+        match self {
+            PgHome::Cached(folder) => Some(folder.join("rushes-text-copy")),
+            PgHome::Temporary => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             PgHome::Cached(folder) => folder.display().to_string(),

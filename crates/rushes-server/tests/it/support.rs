@@ -215,7 +215,11 @@ pub fn library_with(
         })?;
         library.work = library._temp.path().join("server");
         std::fs::create_dir_all(&library.work)?;
-        library.opened = Some(Arc::new(off_runtime(|| Ok(PgLibrary::open(&url)?))?));
+        // With a copy of the text index in the server's folder, as `rushes serve` opens it.
+        let copy = library.work.join("text");
+        library.opened = Some(Arc::new(off_runtime(|| {
+            Ok(PgLibrary::open_with_text_mirror(&url, &copy)?)
+        })?));
         library.database = Some(url);
     }
     Ok(library)
