@@ -11,7 +11,8 @@
 //! (`text_index`), `VectorIndex` (`vector_index`) and `AssetWrites` (`engine`, with an
 //! asset's rows in `asset_rows` and its faces in `faces`). Hand work — tags, notes,
 //! collections (`workflow`) and people (`people`) — are `PgEngine` methods with the `Index`
-//! facade's signatures; `migrate` copies a local index in.
+//! facade's signatures; `migrate` copies a local index in. `text_mirror` keeps a server's copy
+//! of the text index in Tantivy, current with the database, for `rushes serve`.
 
 mod asset_rows;
 mod catalog_reads;

@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -191,16 +191,22 @@ pub(crate) fn send(port: u16, request: &str) -> Option<String> {
 /// `rushes serve` on the library at `url` on a free port, once it answers; the server (stopped
 /// when dropped), its port and its cache folder.
 pub(crate) fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let (server, port) = serve_with_cache(url, cache.path());
+    (server, port, cache)
+}
+
+/// `rushes serve` on the library at `url` with `cache` as its cache folder, once it answers.
+pub(crate) fn serve_with_cache(url: &str, cache: &Path) -> (Server, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free port");
-    let cache = tempfile::tempdir().expect("temp dir");
     let addr = format!("127.0.0.1:{port}");
     let child = Command::new(env!("CARGO_BIN_EXE_rushes"))
         .args(["serve", "--index", url, "--addr", &addr])
         .env_remove("RUSHES_INDEX")
-        .env("XDG_CACHE_HOME", cache.path())
+        .env("XDG_CACHE_HOME", cache)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -211,7 +217,57 @@ pub(crate) fn serve(url: &str) -> (Server, u16, tempfile::TempDir) {
         assert!(Instant::now() < deadline, "rushes serve did not answer");
         std::thread::sleep(Duration::from_millis(200));
     }
-    (server, port, cache)
+    (server, port)
+}
+
+/// The state files of the copies of the text index under a server's cache folder.
+fn text_copies(cache: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for serve in std::fs::read_dir(cache.join("rushes"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        for copy in std::fs::read_dir(serve.path().join("text"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let state = copy.path().join("mirror.json");
+            if state.is_file() {
+                found.push(state);
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn serve_keeps_a_copy_of_the_text_index_and_a_second_server_on_the_machine_reads_postgres() {
+    let url = crane_library();
+    let cache = tempfile::tempdir().expect("temp dir");
+    let (_first, first_port) = serve_with_cache(&url, cache.path());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while text_copies(cache.path()).is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "no copy of the text index was made"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A second server with the same cache folder cannot take the first one's copy: it
+    // serves all the same, ranking words in PostgreSQL.
+    let (_second, second_port) = serve_with_cache(&url, cache.path());
+    for port in [first_port, second_port] {
+        let response = get(port, "/api/search?q=crane").expect("an answer");
+        assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+        assert!(response.contains(CLIP), "{response}");
+    }
+    assert_eq!(
+        text_copies(cache.path()).len(),
+        1,
+        "one copy for one library"
+    );
 }
 
 #[test]

@@ -626,11 +626,13 @@ fn main() -> BenchResult<()> {
             if let Some(local) = &local {
                 time(&mut local_ms, q, &|| run_query(local, kind, query, vector))?;
             }
-            if timed("postgres") {
-                time(&mut pg_ms, q, &|| run_query(&pg, kind, query, vector))?;
-            }
+            // The copy's engine before plain PostgreSQL: the two share the visual branch,
+            // and the one timed second finds that query's pages warm.
             if timed("postgres_text_copy") {
                 time(&mut copy_ms, q, &|| run_query(&copy, kind, query, vector))?;
+            }
+            if timed("postgres") {
+                time(&mut pg_ms, q, &|| run_query(&pg, kind, query, vector))?;
             }
         }
         for (engine, latencies) in [

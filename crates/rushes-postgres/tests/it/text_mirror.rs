@@ -62,7 +62,10 @@ fn a_copy_ranks_as_the_local_engine_and_follows_every_write() -> Result<(), Test
 
     let mirror = TextMirror::open(writer.engine().pool(), &dir.path().join("copy"))?;
     let pool = writer.engine().pool();
-    assert!(!mirror.is_current(pool)?, "a copy never built is not current");
+    assert!(
+        !mirror.is_current(pool)?,
+        "a copy never built is not current"
+    );
     let built = mirror.catch_up(pool)?;
     assert!(built.rebuilt);
     assert_eq!(built.assets, records.len(), "every file copied");
@@ -71,7 +74,13 @@ fn a_copy_ranks_as_the_local_engine_and_follows_every_write() -> Result<(), Test
     // The server reading the copy: the same hits as the local engine, scores included.
     let server = PgLibrary::open_with_text_mirror(&url, &dir.path().join("server"))?;
     wait_until_current(&server)?;
-    for query in ["crane", "coffee spill", "scene 42a take 3", "cafe", "crane -kind:audio"] {
+    for query in [
+        "crane",
+        "coffee spill",
+        "scene 42a take 3",
+        "cafe",
+        "crane -kind:audio",
+    ] {
         assert_eq!(
             search(&server, query)?,
             search(&local, query)?,
@@ -86,7 +95,10 @@ fn a_copy_ranks_as_the_local_engine_and_follows_every_write() -> Result<(), Test
         Some(TimeRange::new(0.0, 5.0)?),
         &["zebracorn".to_string()],
     )?;
-    assert!(!mirror.is_current(pool)?, "a tag made elsewhere leaves it behind");
+    assert!(
+        !mirror.is_current(pool)?,
+        "a tag made elsewhere leaves it behind"
+    );
     let tagged = mirror.catch_up(pool)?;
     assert_eq!((tagged.assets, tagged.rebuilt), (1, false));
     assert!(mirror.is_current(pool)?);
@@ -168,7 +180,7 @@ fn a_search_never_reads_a_copy_that_is_behind() -> Result<(), TestError> {
     let asset = library()[3].asset.id.clone();
     for round in 0..5 {
         let tag = format!("blooper{round}");
-        writer.add_hand_tags(&asset, None, &[tag.clone()])?;
+        writer.add_hand_tags(&asset, None, std::slice::from_ref(&tag))?;
         // The very next request sees it, copy caught up or not.
         assert_eq!(
             assets_of(&search(&server, &tag)?),
@@ -183,7 +195,7 @@ fn a_search_never_reads_a_copy_that_is_behind() -> Result<(), TestError> {
 
 #[test]
 fn a_server_started_again_catches_up_on_what_changed() -> Result<(), TestError> {
-    let (url, writer, _client) = indexed()?;
+    let (_, writer, _client) = indexed()?;
     let dir = tempfile::tempdir()?;
     {
         let mirror = TextMirror::open(writer.engine().pool(), dir.path())?;
