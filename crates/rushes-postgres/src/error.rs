@@ -74,7 +74,11 @@ pub enum PostgresError {
 /// A PostgreSQL failure as the store's seams report it: a vector of the wrong size is the
 /// store's `DimensionMismatch`, anything else a database error.
 pub(crate) fn store_error(error: impl Into<PostgresError>) -> rushes_store::StoreError {
-    match error.into() {
+    let error = error.into();
+    if let Some(reason) = unreachable(&error) {
+        return rushes_store::StoreError::Unavailable(reason);
+    }
+    match error {
         PostgresError::Dimensions {
             model,
             expected,
@@ -86,6 +90,30 @@ pub(crate) fn store_error(error: impl Into<PostgresError>) -> rushes_store::Stor
         },
         other => rushes_store::StoreError::Database(Box::new(other)),
     }
+}
+
+/// Why the server cannot be reached, when that is what `error` says: no connection could be
+/// made, the connection closed under a request, or the server is shutting down or starting.
+fn unreachable(error: &PostgresError) -> Option<String> {
+    use postgres::error::SqlState;
+    let query = match error {
+        // The server answered and refused (a wrong password, no such database): not this.
+        PostgresError::Connect { url, source } if source.as_db_error().is_none() => {
+            return Some(format!("no connection to {url}"));
+        }
+        PostgresError::Query(query) => query,
+        _ => return None,
+    };
+    let stopping = [
+        SqlState::ADMIN_SHUTDOWN,
+        SqlState::CRASH_SHUTDOWN,
+        SqlState::CANNOT_CONNECT_NOW,
+    ];
+    if query.code().is_some_and(|code| stopping.contains(code)) {
+        return Some("the server is shutting down or starting".to_string());
+    }
+    let io = std::error::Error::source(query).is_some_and(|source| source.is::<std::io::Error>());
+    (query.is_closed() || io).then(|| "the connection closed".to_string())
 }
 
 /// A database result as the store's seams report it.

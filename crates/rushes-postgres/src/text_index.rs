@@ -124,11 +124,35 @@ pub struct PgText {
 /// back when dropped. Holds the error instead when the view could not be taken (the seam's
 /// `snapshot` cannot fail; the first use reports it).
 pub struct PgSnapshot {
-    client: Mutex<Result<Pooled, String>>,
+    client: Mutex<Result<Pooled, SnapshotFailure>>,
+}
+
+/// Why a snapshot could not be taken, reported at each use (a `StoreError` is not `Clone`).
+#[derive(Debug, Clone)]
+enum SnapshotFailure {
+    /// The database cannot be reached (`StoreError::Unavailable`).
+    Unavailable(String),
+    Other(String),
+}
+
+impl SnapshotFailure {
+    fn of(error: PostgresError) -> SnapshotFailure {
+        match store_error(error) {
+            StoreError::Unavailable(reason) => SnapshotFailure::Unavailable(reason),
+            other => SnapshotFailure::Other(other.to_string()),
+        }
+    }
+
+    fn error(&self) -> StoreError {
+        match self {
+            SnapshotFailure::Unavailable(reason) => StoreError::Unavailable(reason.clone()),
+            SnapshotFailure::Other(message) => StoreError::Database(message.clone().into()),
+        }
+    }
 }
 
 impl PgSnapshot {
-    fn client(&self) -> Result<MutexGuard<'_, Result<Pooled, String>>, StoreError> {
+    fn client(&self) -> Result<MutexGuard<'_, Result<Pooled, SnapshotFailure>>, StoreError> {
         self.client
             .lock()
             .map_err(|_| StoreError::Database("text snapshot lock poisoned by a panic".into()))
@@ -140,9 +164,7 @@ impl PgSnapshot {
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Vec<postgres::Row>, StoreError> {
         let mut guard = self.client()?;
-        let client = guard
-            .as_mut()
-            .map_err(|message| StoreError::Database(message.clone().into()))?;
+        let client = guard.as_mut().map_err(|failure| failure.error())?;
         client.query_prepared(sql, params).map_err(store_error)
     }
 }
@@ -152,7 +174,7 @@ impl Drop for PgSnapshot {
         let Ok(slot) = self.client.get_mut() else {
             return;
         };
-        if let Ok(mut client) = std::mem::replace(slot, Err(String::new()))
+        if let Ok(mut client) = std::mem::replace(slot, Err(SnapshotFailure::Other(String::new())))
             && client.batch_execute("ROLLBACK").is_err()
         {
             // Left in a transaction: not for reuse.
@@ -409,7 +431,7 @@ impl TextIndex for PgText {
                 )?;
                 Ok(client)
             })
-            .map_err(|error| error.to_string());
+            .map_err(SnapshotFailure::of);
         PgSnapshot {
             client: Mutex::new(client),
         }

@@ -175,11 +175,20 @@ pub(crate) fn visual_off(message: &str) -> ApiError {
 }
 
 /// Maps a store error: bad queries to 400 with the parser's message, unknown things to 404,
-/// other user errors to 400, the rest to a logged 500.
+/// a database that cannot be reached to 503, other user errors to 400, the rest to a
+/// logged 500.
 pub fn store_error(error: StoreError) -> ApiError {
     match error {
         StoreError::Query(query) => ApiError::bad_query(query.to_string()),
         StoreError::NotFound(message) => ApiError::not_found(message),
+        StoreError::Unavailable(reason) => {
+            tracing::warn!("the library's database cannot be reached: {reason}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the library's database cannot be reached; try again in a moment",
+            )
+        }
         other if other.is_user_error() => ApiError::bad_request(other.to_string()),
         other => ApiError::internal("index", other),
     }
@@ -197,6 +206,24 @@ mod tests {
         let value: serde_json::Value = serde_json::from_slice(&bytes)?;
         assert_eq!(value["error"]["code"], "bad_query");
         assert_eq!(value["error"]["message"], "unknown filter `colour:`");
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn a_database_that_cannot_be_reached_is_a_503_saying_so()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let reason = "no connection to postgres://rushes@db.internal:5432/library".to_string();
+        let response = store_error(StoreError::Unavailable(reason)).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let bytes = axum::body::to_bytes(response.into_body(), 4096).await?;
+        let value: serde_json::Value = serde_json::from_slice(&bytes)?;
+        assert_eq!(value["error"]["code"], "unavailable");
+        let message = value["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains("cannot be reached"), "{message}");
+        assert!(
+            !message.contains("db.internal"),
+            "no detail leaks: {message}"
+        );
         Ok(())
     }
 

@@ -50,6 +50,10 @@ pub enum StoreError {
     /// A failure of another storage engine behind the seams (a database server).
     #[error("database: {0}")]
     Database(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The library's database server cannot be reached (down, restarting, the network):
+    /// nothing was read or changed, and the same request may work once it is back.
+    #[error("the library's database cannot be reached ({0}); try again once it is back")]
+    Unavailable(String),
     #[error("this index was opened read-only")]
     ReadOnly,
 }

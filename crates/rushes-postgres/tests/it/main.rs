@@ -16,6 +16,7 @@ mod semantic;
 mod text;
 mod text_mirror;
 mod thumbnails;
+mod unreachable;
 mod vectors;
 mod writes;
 
