@@ -255,7 +255,7 @@ impl TextMirror {
                             if !mirror.stopped.load(Ordering::Relaxed) {
                                 tracing::warn!(
                                     "this server's copy of the text index could not catch up \
-                                     ({error}); searches read PostgreSQL's meanwhile"
+                                     ({error}); until it does, words rank in PostgreSQL"
                                 );
                             }
                             RETRY_AFTER
