@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     VECTORS_IN_ROWS,
     CLAIM_TIMES,
     TEXT_CHANGES,
+    TEXT_CHANGES_PRUNED,
 ];
 
 /// The schema version this rushes writes.
@@ -467,6 +468,16 @@ CREATE OR REPLACE TRIGGER moment_texts_updated AFTER UPDATE ON moment_texts
 CREATE OR REPLACE TRIGGER moment_texts_deleted AFTER DELETE ON moment_texts
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION rushes_note_text_changes();
+"#;
+
+/// Step 12: `text_changes` kept a week, not for ever (`crate::text_mirror::prune_changes`):
+/// each row says when it was written, and `library_identity.changes_pruned_before` is a
+/// transaction id below which rows may be gone. A copy whose snapshot is older than that
+/// may have missed a change, so it is built again.
+const TEXT_CHANGES_PRUNED: &str = r#"
+ALTER TABLE text_changes ADD COLUMN IF NOT EXISTS written_at TIMESTAMPTZ NOT NULL DEFAULT now();
+ALTER TABLE library_identity
+    ADD COLUMN IF NOT EXISTS changes_pruned_before xid8 NOT NULL DEFAULT '0';
 "#;
 
 /// Creates the extensions when missing, then applies every migration not yet applied.

@@ -39,10 +39,18 @@ const REPORT_EVERY: usize = 1000;
 const STATE_FILE: &str = "mirror.json";
 
 /// Whether the changes since a snapshot leave the copy behind: some transaction visible now
-/// and not at `$1` wrote moment texts.
+/// and not at `$1` wrote moment texts, or changes the copy may not have read were pruned.
 const BEHIND: &str = "SELECT EXISTS (SELECT 1 FROM text_changes
      WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot)
-       AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot))";
+       AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot))
+     OR pg_snapshot_xmin($1::text::pg_snapshot) < (SELECT changes_pruned_before FROM library_identity)";
+/// Whether changes newer than a snapshot may have been pruned: the copy is built again.
+const TOO_OLD: &str = "SELECT pg_snapshot_xmin($1::text::pg_snapshot) < changes_pruned_before
+     FROM library_identity";
+/// How long `text_changes` rows are kept: a server stopped longer builds its copy again.
+pub const KEEP_CHANGES: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How often a following server prunes `text_changes`.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 /// The assets those changes wrote.
 const CHANGED_ASSETS: &str = "SELECT DISTINCT asset_id FROM text_changes
      WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot)
@@ -139,6 +147,17 @@ impl TextMirror {
             .query_one("SELECT pg_current_snapshot()::text", &[])
             .map_err(store_error)?
             .get(0);
+        // A copy older than the oldest change kept may have missed one: built again.
+        let previous = match previous {
+            Some(snapshot) => {
+                let too_old: bool = transaction
+                    .query_one(TOO_OLD, &[&snapshot])
+                    .map_err(store_error)?
+                    .get(0);
+                (!too_old).then_some(snapshot)
+            }
+            None => None,
+        };
         let (assets, rebuilt): (Vec<String>, bool) = match &previous {
             Some(snapshot) => (
                 transaction
@@ -245,9 +264,16 @@ impl TextMirror {
         std::thread::Builder::new()
             .name("rushes-text-copy".into())
             .spawn(move || {
+                let mut pruned_at: Option<Instant> = None;
                 while let Some(mirror) = weak.upgrade() {
                     if mirror.stopped.load(Ordering::Relaxed) {
                         return;
+                    }
+                    if pruned_at.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+                        pruned_at = Some(Instant::now());
+                        if let Err(error) = prune_changes(&pool, KEEP_CHANGES) {
+                            tracing::warn!("could not prune old text changes: {error}");
+                        }
                     }
                     let pause = match mirror.catch_up(&pool) {
                         Ok(_) => FOLLOW_EVERY,
@@ -266,6 +292,38 @@ impl TextMirror {
             })
             .map(|_| ())
     }
+}
+
+/// Deletes the `text_changes` rows written more than `keep` ago and raises
+/// `changes_pruned_before` past them (in one transaction), so a copy whose snapshot is older
+/// is built again rather than missing them. The number of rows deleted.
+pub fn prune_changes(pool: &Pool, keep: Duration) -> Result<u64, StoreError> {
+    let mut client = pool.get().map_err(store_error)?;
+    let mut transaction = client.transaction().map_err(store_error)?;
+    let seconds = keep.as_secs_f64();
+    let row = transaction
+        .query_one(
+            "WITH gone AS (
+                 DELETE FROM text_changes
+                 WHERE written_at < now() - make_interval(secs => $1)
+                 RETURNING txid
+             )
+             SELECT count(*), max(txid)::text FROM gone",
+            &[&seconds],
+        )
+        .map_err(store_error)?;
+    let (deleted, newest): (i64, Option<String>) = (row.get(0), row.get(1));
+    if let Some(newest) = newest {
+        transaction
+            .execute(
+                "UPDATE library_identity SET changes_pruned_before =
+                     greatest(changes_pruned_before, ($1::text::xid8::text::numeric + 1)::text::xid8)",
+                &[&newest],
+            )
+            .map_err(store_error)?;
+    }
+    transaction.commit().map_err(store_error)?;
+    Ok(deleted.max(0) as u64)
 }
 
 /// Locks `mutex`; a panic elsewhere leaves plain data behind, which is used as it is.

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use rushes_postgres::text_mirror::TextMirror;
+use rushes_postgres::text_mirror::{KEEP_CHANGES, TextMirror, prune_changes};
 use rushes_postgres::{Client, PgLibrary};
 use rushes_store::query::parse;
 use rushes_store::seams::{AssetWrites, TextIndex, TextOrder};
@@ -238,5 +238,49 @@ fn wait_until_current(server: &PgLibrary) -> Result<(), TestError> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+    Ok(())
+}
+
+#[test]
+fn changes_are_kept_a_week_and_a_copy_older_than_that_is_built_again() -> Result<(), TestError> {
+    let (_, writer, mut client) = indexed()?;
+    let pool = writer.engine().pool();
+    let dir = tempfile::tempdir()?;
+    let mirror = TextMirror::open(pool, dir.path())?;
+    mirror.catch_up(pool)?;
+    // A server stopped for more than a week: a tag was made meanwhile, and its change
+    // noted more than a week ago.
+    let asset = library()[0].asset.id.clone();
+    writer.add_hand_tags(&asset, None, &["lastweek".to_string()])?;
+    client.execute(
+        "UPDATE text_changes SET written_at = now() - interval '8 days'",
+        &[],
+    )?;
+    assert!(prune_changes(pool, KEEP_CHANGES)? > 0, "old changes pruned");
+    let left: i64 = client
+        .query_one("SELECT count(*) FROM text_changes", &[])?
+        .get(0);
+    assert_eq!(left, 0);
+
+    // The copy cannot know what it missed: it is behind, and built again, whole.
+    assert!(!mirror.is_current(pool)?);
+    let caught = mirror.catch_up(pool)?;
+    assert!(caught.rebuilt);
+    assert_eq!(caught.assets, library().len());
+    assert!(mirror.is_current(pool)?);
+    let text = mirror.text();
+    let query = parse("lastweek")?;
+    let words = text
+        .build_query(&query.terms, &query.filters, true)?
+        .ok_or("lastweek is a word")?;
+    let found = text.top_moments(&text.snapshot(), &*words, 10, TextOrder::Score)?;
+    assert!(
+        !found.is_empty(),
+        "the tag made while it was away is in the copy"
+    );
+
+    // Recent changes stay.
+    writer.add_hand_tags(&asset, None, &["today".to_string()])?;
+    assert_eq!(prune_changes(pool, KEEP_CHANGES)?, 0);
     Ok(())
 }
