@@ -108,3 +108,30 @@ test('two workers at once are both named, and the panel goes when the queue is d
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('a server readying its copy of the text index says how far it is, then the panel goes', async () => {
+  const readying = { ...SETTLED, text_copy: { done: 40000, total: 100000 } };
+  for (const width of [1280, 390]) {
+    const page = await newPage(browser, { width, height: width === 390 ? 844 : 720 });
+    await standInEvents(page, [readying, readying, SETTLED]);
+    await page.goto(`${BASE}/`);
+    const shown = await page.waitForFunction(() => {
+      const line = document.querySelector('#progress-text').textContent;
+      const pill = document.querySelector('#status-pill').textContent;
+      const bar = document.querySelector('#progress-bar');
+      return line.includes('readying') && [line, pill, bar.value, bar.max, bar.hidden].join('|');
+    }, null, { timeout: 10000 });
+    assert.equal(
+      await shown.jsonValue(),
+      '40 of 40 files done · readying fast word search: 40,000 of 100,000 files|Readying search 40%|40000|100000|false',
+    );
+    if (width === 390) await page.screenshot({ path: path.join(ARTIFACTS, 'queue-text-copy-390.png') });
+    const fits = await page.$eval('#progress-panel', (panel) => panel.scrollWidth <= panel.clientWidth);
+    assert.ok(fits, `the progress panel does not overflow at ${width} px`);
+    // Built: nothing left to show.
+    await page.waitForFunction(() => document.querySelector('#progress-panel').hidden, null, { timeout: 10000 });
+    assert.equal(await page.locator('#status-pill').isHidden(), true);
+    assert.deepEqual(page.problems, []);
+    await page.context().close();
+  }
+});

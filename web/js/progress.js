@@ -72,16 +72,24 @@ function renderFailures(count, list) {
   }));
 }
 
-/** The whole queue of a library indexed by workers. */
+/** The whole queue of a library indexed by workers, and this server's copy of its text
+ * index while it is built (words rank in the database, more slowly, until then). */
 function renderQueue(queue) {
   const working = queue.in_progress;
   const total = queue.done + queue.waiting + working.length + queue.failed;
   const active = queue.waiting > 0 || working.length > 0;
-  panel.hidden = !active && queue.failed === 0;
-  panel.dataset.state = active ? 'running' : 'done';
-  bar.max = Math.max(1, total);
-  bar.value = queue.done + queue.failed;
-  bar.hidden = !active;
+  const copy = queue.text_copy;
+  const busy = active || Boolean(copy);
+  panel.hidden = !busy && queue.failed === 0;
+  panel.dataset.state = busy ? 'running' : 'done';
+  if (active || !copy) {
+    bar.max = Math.max(1, total);
+    bar.value = queue.done + queue.failed;
+  } else {
+    bar.max = Math.max(1, copy.total);
+    bar.value = copy.done;
+  }
+  bar.hidden = !busy;
   const parts = [`${queue.done} of ${plural(total, 'file')} done`];
   if (working.length) {
     const shown = working.slice(0, 2).map((file) => `${machineOf(file.worker)}: ${fileName(file.path)}${sinceText(file.since)}`);
@@ -90,11 +98,21 @@ function renderQueue(queue) {
   }
   if (queue.waiting) parts.push(`${queue.waiting} waiting`);
   if (queue.failed) parts.push(`${queue.failed} failed`);
+  if (copy) {
+    const count = (n) => n.toLocaleString('en-US');
+    parts.push(`readying fast word search: ${count(copy.done)} of ${count(copy.total)} files`);
+  }
   text.textContent = parts.join(' · ');
   text.title = working.map((file) => `${file.worker}: ${file.path}${sinceText(file.since)}`).join('\n');
   renderFailures(queue.failed, queue.failures);
-  pill.hidden = !active;
-  pill.textContent = active ? `Indexing ${queue.done + queue.failed}/${total}` : '';
+  pill.hidden = !busy;
+  if (active) {
+    pill.textContent = `Indexing ${queue.done + queue.failed}/${total}`;
+  } else if (copy) {
+    pill.textContent = `Readying search ${Math.floor((100 * copy.done) / Math.max(1, copy.total))}%`;
+  } else {
+    pill.textContent = '';
+  }
 }
 
 /** Listens for progress; calls `onFinished` when a run that was seen running ends. */
@@ -117,7 +135,7 @@ export function watchProgress({ onFinished }) {
   });
   listen('progress', render, (progress) => progress.state === 'running');
   // Workers' files land one by one: results refresh when the queue settles.
-  listen('queue', renderQueue, (queue) => queue.waiting > 0 || queue.in_progress.length > 0);
+  listen('queue', renderQueue, (queue) => queue.waiting > 0 || queue.in_progress.length > 0 || Boolean(queue.text_copy));
   pill.addEventListener('click', () => {
     panel.hidden = !panel.hidden;
   });

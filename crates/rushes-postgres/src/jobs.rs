@@ -235,5 +235,6 @@ pub fn summary(client: &mut impl GenericClient) -> Result<QueueSummary, Postgres
         in_progress,
         failed: counts.failed.max(0) as u64,
         failures,
+        text_copy: None,
     })
 }

@@ -308,8 +308,9 @@ impl Library for PgLibrary {
 
     /// The workers' whole job queue, read in one snapshot.
     fn queue(&self) -> Result<Option<QueueSummary>, StoreError> {
-        self.read_consistently(|transaction| crate::jobs::summary(transaction))
-            .map(Some)
+        let mut queue = self.read_consistently(|transaction| crate::jobs::summary(transaction))?;
+        queue.text_copy = self.text_mirror().and_then(|mirror| mirror.building());
+        Ok(Some(queue))
     }
 
     fn search(&self, request: &SearchRequest) -> Result<SearchResponse, StoreError> {

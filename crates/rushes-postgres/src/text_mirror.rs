@@ -20,9 +20,9 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
 use postgres::IsolationLevel;
-use rushes_store::StoreError;
 use rushes_store::seams::TextIndex;
 use rushes_store::text::TantivyText;
+use rushes_store::{StoreError, TextCopyProgress};
 use serde_json::json;
 
 use crate::asset_rows::asset_moments;
@@ -75,6 +75,8 @@ pub struct TextMirror {
     snapshot: Mutex<Option<String>>,
     /// Held by the one catch-up running.
     catching_up: Mutex<()>,
+    /// Files copied of all while the copy is built from nothing.
+    building: Mutex<Option<TextCopyProgress>>,
     wake: (Mutex<bool>, Condvar),
     stopped: AtomicBool,
 }
@@ -101,6 +103,7 @@ impl TextMirror {
             library,
             snapshot: Mutex::new(snapshot),
             catching_up: Mutex::new(()),
+            building: Mutex::new(None),
             wake: (Mutex::new(false), Condvar::new()),
             stopped: AtomicBool::new(false),
         })
@@ -109,6 +112,11 @@ impl TextMirror {
     /// The copy's text index, to search (check [`TextMirror::is_current`] first).
     pub fn text(&self) -> &TantivyText {
         &self.text
+    }
+
+    /// How far the copy is built while it is built from nothing; `None` otherwise.
+    pub fn building(&self) -> Option<TextCopyProgress> {
+        *lock(&self.building)
     }
 
     /// The folder of the copy.
@@ -187,7 +195,14 @@ impl TextMirror {
             self.text.delete_all()?;
         }
         let started = Instant::now();
+        if rebuilt {
+            *lock(&self.building) = Some(TextCopyProgress {
+                done: 0,
+                total: assets.len() as u64,
+            });
+        }
         let written = self.write_assets(&mut transaction, &assets, rebuilt);
+        *lock(&self.building) = None;
         if let Err(error) = written {
             // Nothing staged may reach a later commit: the next catch-up starts again here.
             self.text.rollback()?;
@@ -227,8 +242,13 @@ impl TextMirror {
             }
             let moments = asset_moments(transaction, asset).map_err(store_error)?;
             self.text.put_asset(asset, &moments)?;
-            if report && done % REPORT_EVERY == 0 {
-                tracing::info!(done, total = assets.len(), "copying the text index");
+            if report {
+                if let Some(progress) = lock(&self.building).as_mut() {
+                    progress.done = done;
+                }
+                if done % REPORT_EVERY as u64 == 0 {
+                    tracing::info!(done, total = assets.len(), "copying the text index");
+                }
             }
         }
         Ok(())

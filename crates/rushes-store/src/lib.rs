@@ -68,7 +68,7 @@ pub use crate::identity::{Identity, KnownFile};
 pub use crate::library::Library;
 pub use crate::lock::LOCK_FILE;
 pub use crate::query::{Query, QueryError};
-pub use crate::queue::{FileInProgress, QueueSummary};
+pub use crate::queue::{FileInProgress, QueueSummary, TextCopyProgress};
 pub use crate::request::{FacetCount, Facets, RankedHits, SearchRequest, SemanticQuery, Sort};
 pub use crate::status::{EmbeddingModel, IndexStatus};
 pub use crate::thumbnails::thumbnail_url;

@@ -21,6 +21,17 @@ pub struct QueueSummary {
     pub failed: u64,
     /// The most recent failures with their reasons, newest first (bounded).
     pub failures: Vec<FileFailure>,
+    /// The serving machine's copy of the text index while it is built from the database
+    /// (`rushes serve` on PostgreSQL); words rank in the database, more slowly, until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_copy: Option<TextCopyProgress>,
+}
+
+/// How far a server's copy of the text index is built: files copied of all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextCopyProgress {
+    pub done: u64,
+    pub total: u64,
 }
 
 /// A file being indexed.
@@ -73,6 +84,7 @@ impl QueueSummary {
             in_progress,
             failed: progress.files_failed,
             failures: progress.failures.clone(),
+            text_copy: None,
         }
     }
 

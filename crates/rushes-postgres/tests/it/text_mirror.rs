@@ -284,3 +284,37 @@ fn changes_are_kept_a_week_and_a_copy_older_than_that_is_built_again() -> Result
     assert_eq!(prune_changes(pool, KEEP_CHANGES)?, 0);
     Ok(())
 }
+
+#[test]
+fn a_server_building_its_copy_shows_how_far_it_is_in_the_queue() -> Result<(), TestError> {
+    let (url, _writer, mut client) = indexed()?;
+    let dir = tempfile::tempdir()?;
+    // Holds the copy's first file: reading its hand tags waits for this lock.
+    let mut holding = client.transaction()?;
+    holding.batch_execute("LOCK TABLE hand_tags IN ACCESS EXCLUSIVE MODE")?;
+    let server = PgLibrary::open_with_text_mirror(&url, dir.path())?;
+    let started = Instant::now();
+    let progress = loop {
+        let queue = server.queue()?.ok_or("a database has a queue")?;
+        if let Some(progress) = queue.text_copy {
+            break progress;
+        }
+        if started.elapsed() > Duration::from_secs(60) {
+            return Err("the copy being built never showed in the queue".into());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(
+        (progress.done, progress.total),
+        (0, library().len() as u64),
+        "no file copied yet, of all"
+    );
+    assert!(
+        server.current_text_mirror().is_none(),
+        "not searched while built"
+    );
+    holding.commit()?;
+    wait_until_current(&server)?;
+    assert_eq!(server.queue()?.and_then(|queue| queue.text_copy), None);
+    Ok(())
+}
