@@ -11,7 +11,6 @@ use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use postgres::IsolationLevel;
 use rushes_core::{Asset, AssetId, PersonInMoment, SearchResponse, SlateSpan};
 use rushes_store::catalog::faces::AssetRange;
 use rushes_store::catalog::text_units::UnitRow;
@@ -29,7 +28,7 @@ use rushes_store::{
 };
 
 use crate::catalog_reads as reads;
-use crate::pool::Pooled;
+use crate::pool::{Pooled, read_only_view};
 use crate::text_index::PgText;
 use crate::text_mirror::TextMirror;
 use crate::{PgEngine, PgThumbnails, PostgresError, store_error, without_password};
@@ -139,12 +138,7 @@ impl PgLibrary {
         work: impl FnOnce(&mut postgres::Transaction<'_>) -> Result<T, PostgresError>,
     ) -> Result<T, StoreError> {
         let mut client = self.client()?;
-        let mut transaction = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(store_error)?;
+        let mut transaction = read_only_view(&mut client).map_err(store_error)?;
         let value = work(&mut transaction).map_err(store_error)?;
         transaction.commit().map_err(store_error)?;
         Ok(value)

@@ -122,6 +122,18 @@ impl Pooled {
     }
 }
 
+/// Starts a read-only `REPEATABLE READ` transaction on `client`: one view of the library for
+/// every statement in it.
+pub(crate) fn read_only_view(
+    client: &mut Client,
+) -> Result<postgres::Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(postgres::IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
 impl Deref for Pooled {
     type Target = Client;
     fn deref(&self) -> &Client {

@@ -19,14 +19,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
-use postgres::IsolationLevel;
 use rushes_store::seams::TextIndex;
 use rushes_store::text::TantivyText;
 use rushes_store::{StoreError, TextCopyProgress};
 use serde_json::json;
 
 use crate::asset_rows::asset_moments;
-use crate::pool::Pool;
+use crate::pool::{Pool, read_only_view};
 use crate::store_error;
 
 /// How often the following thread looks for changes when nothing wakes it.
@@ -92,8 +91,33 @@ impl TextMirror {
             .query_one("SELECT id FROM library_identity", &[])
             .map_err(store_error)?
             .get(0);
+        // A folder name: the id schema step 11 made (`gen_random_uuid`), nothing else.
+        if library.is_empty() || !library.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(StoreError::Invalid(format!(
+                "the library's id {library:?} is not one rushes made; a server's copy of the \
+                 text index cannot be named after it"
+            )));
+        }
         let folder = dir.join(&library);
-        let text = TantivyText::open(&folder, false)?;
+        let text = match TantivyText::open(&folder, false) {
+            Ok(text) => text,
+            // Another process holds it: left to that one.
+            Err(error @ StoreError::Tantivy(tantivy::TantivyError::LockFailure(..))) => {
+                return Err(error);
+            }
+            // Damaged (a full disk, a crash of the file system): made again from nothing.
+            Err(error) => {
+                tracing::warn!(
+                    "the copy of the text index in {} cannot be read ({error}): building it again",
+                    folder.display()
+                );
+                std::fs::remove_dir_all(&folder).map_err(|source| StoreError::Io {
+                    path: folder.clone(),
+                    source,
+                })?;
+                TantivyText::open(&folder, false)?
+            }
+        };
         let snapshot = read_state(&folder.join(STATE_FILE))
             .filter(|state| state.0 == library)
             .map(|state| state.1);
@@ -145,12 +169,7 @@ impl TextMirror {
         let _one_at_a_time = lock(&self.catching_up);
         let previous = lock(&self.snapshot).clone();
         let mut client = pool.get().map_err(store_error)?;
-        let mut transaction = client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(store_error)?;
+        let mut transaction = read_only_view(&mut client).map_err(store_error)?;
         let now: String = transaction
             .query_one("SELECT pg_current_snapshot()::text", &[])
             .map_err(store_error)?

@@ -161,13 +161,10 @@ fn a_write_still_open_when_the_copy_read_the_library_is_not_missed() -> Result<(
         "a transaction open at the copy's snapshot, committed after, leaves it behind"
     );
     assert_eq!(mirror.catch_up(pool)?.assets, 1);
-    let text = mirror.text();
-    let query = parse("latecomer")?;
-    let words = text
-        .build_query(&query.terms, &query.filters, true)?
-        .ok_or("latecomer is a word")?;
-    let found = text.top_moments(&text.snapshot(), &*words, 10, TextOrder::Score)?;
-    assert!(!found.is_empty(), "the late tag is in the copy");
+    assert!(
+        copy_finds(&mirror, "latecomer")?,
+        "the late tag is in the copy"
+    );
     Ok(())
 }
 
@@ -219,6 +216,15 @@ fn a_server_started_again_catches_up_on_what_changed() -> Result<(), TestError> 
     assert!(again.rebuilt);
     assert_eq!(again.assets, library().len());
 
+    // A damaged copy (its index files unreadable) is built again, not given up on.
+    let folder = mirror.folder().to_path_buf();
+    drop(mirror);
+    std::fs::write(folder.join("meta.json"), "{ not json")?;
+    let mirror = TextMirror::open(writer.engine().pool(), dir.path())?;
+    let repaired = mirror.catch_up(writer.engine().pool())?;
+    assert!(repaired.rebuilt);
+    assert!(copy_finds(&mirror, "overnight")?);
+
     // The copy's folder is this library's own: another library in the same folder is not
     // served this one's documents.
     let (other_url, _other, _other_client) = indexed()?;
@@ -227,6 +233,17 @@ fn a_server_started_again_catches_up_on_what_changed() -> Result<(), TestError> 
     assert_ne!(beside.folder(), mirror.folder());
     assert!(!beside.is_current(other.engine().pool())?);
     Ok(())
+}
+
+/// True when the copy itself (not the database) finds `word`.
+fn copy_finds(mirror: &TextMirror, word: &str) -> Result<bool, TestError> {
+    let text = mirror.text();
+    let query = parse(word)?;
+    let words = text
+        .build_query(&query.terms, &query.filters, true)?
+        .ok_or("a word to look for")?;
+    let found = text.top_moments(&text.snapshot(), &*words, 10, TextOrder::Score)?;
+    Ok(!found.is_empty())
 }
 
 /// Waits (at most a minute) until the server's copy is current.
@@ -268,14 +285,8 @@ fn changes_are_kept_a_week_and_a_copy_older_than_that_is_built_again() -> Result
     assert!(caught.rebuilt);
     assert_eq!(caught.assets, library().len());
     assert!(mirror.is_current(pool)?);
-    let text = mirror.text();
-    let query = parse("lastweek")?;
-    let words = text
-        .build_query(&query.terms, &query.filters, true)?
-        .ok_or("lastweek is a word")?;
-    let found = text.top_moments(&text.snapshot(), &*words, 10, TextOrder::Score)?;
     assert!(
-        !found.is_empty(),
+        copy_finds(&mirror, "lastweek")?,
         "the tag made while it was away is in the copy"
     );
 
