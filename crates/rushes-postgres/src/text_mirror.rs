@@ -38,13 +38,17 @@ const REPORT_EVERY: usize = 1000;
 const STATE_FILE: &str = "mirror.json";
 
 /// Whether the changes since a snapshot leave the copy behind: some transaction visible now
-/// and not at `$1` wrote moment texts, or changes the copy may not have read were pruned.
+/// and not at `$1` wrote moment texts, or the snapshot cannot be followed (`TOO_OLD`).
 const BEHIND: &str = "SELECT EXISTS (SELECT 1 FROM text_changes
      WHERE txid >= pg_snapshot_xmin($1::text::pg_snapshot)
        AND NOT pg_visible_in_snapshot(txid, $1::text::pg_snapshot))
-     OR pg_snapshot_xmin($1::text::pg_snapshot) < (SELECT changes_pruned_before FROM library_identity)";
-/// Whether changes newer than a snapshot may have been pruned: the copy is built again.
+     OR pg_snapshot_xmin($1::text::pg_snapshot) < (SELECT changes_pruned_before FROM library_identity)
+     OR pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax($1::text::pg_snapshot)";
+/// Whether a snapshot cannot be followed, so the copy is built again: changes newer than
+/// it may have been pruned, or it is ahead of the database's own transaction ids (the
+/// library was restored into another server, whose ids start again lower).
 const TOO_OLD: &str = "SELECT pg_snapshot_xmin($1::text::pg_snapshot) < changes_pruned_before
+         OR pg_snapshot_xmax(pg_current_snapshot()) < pg_snapshot_xmax($1::text::pg_snapshot)
      FROM library_identity";
 /// How long `text_changes` rows are kept: a server stopped longer builds its copy again.
 pub const KEEP_CHANGES: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -174,7 +178,8 @@ impl TextMirror {
             .query_one("SELECT pg_current_snapshot()::text", &[])
             .map_err(store_error)?
             .get(0);
-        // A copy older than the oldest change kept may have missed one: built again.
+        // A copy older than the oldest change kept may have missed one, and one of another
+        // server's transaction ids cannot be followed here: built again.
         let previous = match previous {
             Some(snapshot) => {
                 let too_old: bool = transaction

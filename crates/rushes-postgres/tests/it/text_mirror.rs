@@ -225,6 +225,21 @@ fn a_server_started_again_catches_up_on_what_changed() -> Result<(), TestError> 
     assert!(repaired.rebuilt);
     assert!(copy_finds(&mirror, "overnight")?);
 
+    // The library restored into another server: its transaction ids start again lower
+    // than the copy's snapshot, which cannot be followed there. Built again.
+    drop(mirror);
+    let state = folder.join("mirror.json");
+    let saved: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&state)?)?;
+    let library_id = saved["library"]
+        .as_str()
+        .ok_or("the state names its library")?;
+    let ahead = serde_json::json!({"library": library_id, "snapshot": "4000000000:4000000000:"});
+    std::fs::write(&state, ahead.to_string())?;
+    let mirror = TextMirror::open(writer.engine().pool(), dir.path())?;
+    assert!(!mirror.is_current(writer.engine().pool())?);
+    assert!(mirror.catch_up(writer.engine().pool())?.rebuilt);
+    assert!(mirror.is_current(writer.engine().pool())?);
+
     // The copy's folder is this library's own: another library in the same folder is not
     // served this one's documents.
     let (other_url, _other, _other_client) = indexed()?;
