@@ -217,14 +217,12 @@ impl TextMirror {
                 "building this server's copy of the text index"
             );
             self.text.delete_all()?;
-        }
-        let started = Instant::now();
-        if rebuilt {
             *lock(&self.building) = Some(TextCopyProgress {
                 done: 0,
                 total: assets.len() as u64,
             });
         }
+        let started = Instant::now();
         let written = self.write_assets(&mut transaction, &assets, rebuilt);
         *lock(&self.building) = None;
         if let Err(error) = written {
