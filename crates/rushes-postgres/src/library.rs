@@ -58,16 +58,20 @@ impl Drop for Shared {
 impl PgLibrary {
     /// Connects to the library at `url`, migrating its schema (see [`PgEngine::open`]).
     pub fn open(url: &str) -> Result<PgLibrary, PostgresError> {
-        let engine = PgEngine::open(url)?;
+        Ok(PgLibrary::of_engine(PgEngine::open(url)?, url, None))
+    }
+
+    /// The library over `engine`, opened at `url`, with its copy of the text index if any.
+    fn of_engine(engine: PgEngine, url: &str, text_mirror: Option<Arc<TextMirror>>) -> PgLibrary {
         let thumbnails = PgThumbnails::new(engine.pool().clone());
-        Ok(PgLibrary {
+        PgLibrary {
             shared: Arc::new(Shared {
                 engine,
                 location: without_password(url),
                 thumbnails,
-                text_mirror: None,
+                text_mirror,
             }),
-        })
+        }
     }
 
     /// [`PgLibrary::open`], with a copy of the text index in `dir` that follows the
@@ -76,20 +80,12 @@ impl PgLibrary {
     /// behind a change just made).
     pub fn open_with_text_mirror(url: &str, dir: &Path) -> Result<PgLibrary, StoreError> {
         let engine = PgEngine::open(url).map_err(store_error)?;
-        let thumbnails = PgThumbnails::new(engine.pool().clone());
         let mirror = Arc::new(TextMirror::open(engine.pool(), dir)?);
         TextMirror::follow(&mirror, engine.pool().clone()).map_err(|source| StoreError::Io {
             path: mirror.folder().to_path_buf(),
             source,
         })?;
-        Ok(PgLibrary {
-            shared: Arc::new(Shared {
-                engine,
-                location: without_password(url),
-                thumbnails,
-                text_mirror: Some(mirror),
-            }),
-        })
+        Ok(PgLibrary::of_engine(engine, url, Some(mirror)))
     }
 
     /// The library's copy of the text index on this machine, if it keeps one.
